@@ -1,0 +1,34 @@
+"""Role-aware navigation: each entry names the roles that may use it."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from accounts.models import Role
+
+STAFF_ROLES = (Role.DISTRICT_STAFF, Role.AUTHORITY_STAFF, Role.COMMANDER, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: tuple[str, ...]
+
+
+NAV_ITEMS = (
+    NavItem("工作台", "accounts:home", tuple(Role.values)),
+    NavItem("企业名录", "enterprises:list", STAFF_ROLES),
+    NavItem("注册待确认", "enterprises:pending", (Role.DISTRICT_STAFF,)),
+    NavItem("导入企业", "enterprises:import", (Role.DISTRICT_STAFF, Role.ADMIN)),
+    NavItem("本企业信息", "enterprises:mine", (Role.ENTERPRISE,)),
+)
+
+
+def menu_for(user, resolver_match=None) -> list[dict]:
+    current = resolver_match.view_name if resolver_match else ""
+    return [
+        {"label": item.label, "url": reverse(item.url_name), "active": item.url_name == current}
+        for item in NAV_ITEMS
+        if user.role in item.roles
+    ]

@@ -1,0 +1,35 @@
+from accounts.models import Role
+from enterprises.models import Enterprise
+from enterprises.selectors import enterprise_counts_by_district, enterprise_pending_visible_to
+
+
+def landing_context(user) -> dict:
+    """What each role's landing page needs; every figure is read through the scoping layer."""
+    if user.role == Role.ENTERPRISE:
+        return {"enterprise": user.enterprise}
+    if user.role == Role.DISTRICT_STAFF:
+        return {
+            "district": user.district,
+            "counts": _own_row(enterprise_counts_by_district(user), user.district_id),
+            "pending": enterprise_pending_visible_to(user)[:10],
+        }
+    if user.role == Role.AUTHORITY_STAFF:
+        rows = [row for row in enterprise_counts_by_district(user) if row["total"] or row["pending"]]
+        return {
+            "authority": user.industry_authority,
+            "industries": user.industry_authority.industries.order_by("code"),
+            "rows": rows,
+            "total": sum(row["total"] for row in rows),
+        }
+    if user.role == Role.CHECKPOINT_STAFF:
+        return {"community": user.community}
+    rows = enterprise_counts_by_district(user)
+    return {
+        "rows": rows,
+        "totals": {key: sum(row[key] for row in rows) for key in ("total", "pending", "above_scale", "key")},
+        "enterprise_statuses": Enterprise.Status,
+    }
+
+
+def _own_row(rows: list[dict], district_id: int) -> dict:
+    return next(row for row in rows if row["district"].pk == district_id)

@@ -1,0 +1,33 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.urls import reverse_lazy
+
+from accounts import selectors
+from accounts.forms import LoginForm
+from accounts.services import user_password_changed
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user_password_changed(user=self.request.user)
+        messages.success(self.request, "密码已修改。")
+        return response
+
+
+@login_required
+def home(request):
+    """Each role lands on a page that says what to do today."""
+    context = selectors.landing_context(request.user)
+    return render(request, f"accounts/home_{request.user.role}.html", context)

@@ -1,0 +1,96 @@
+"""Demo data for `make run`: one user per role and a handful of enterprises in two districts.
+
+Idempotent: every row is keyed (username, credit code) and only written when it differs.
+"""
+
+from django.db import transaction
+from stdnum.cn import uscc
+
+from accounts.models import Community, District, IndustryAuthority, Role, User
+from enterprises.models import Enterprise
+
+DEMO_DISTRICTS = ("zhangpu", "kfq")
+
+# (serial, name, district code, industry class, headcount, above-scale, key, chain leader, status)
+DEMO_ENTERPRISES = [
+    (1, "昆山演示精密机械有限公司", "zhangpu", "3484", 320, True, True, False, Enterprise.Status.ACTIVE),
+    (2, "昆山演示汽车零部件有限公司", "zhangpu", "3670", 860, True, True, True, Enterprise.Status.ACTIVE),
+    (3, "昆山演示食品有限公司", "zhangpu", "1431", 95, False, False, False, Enterprise.Status.ACTIVE),
+    (4, "昆山演示电影院有限公司", "zhangpu", "8760", 18, False, False, False, Enterprise.Status.ACTIVE),
+    (5, "昆山演示电子科技有限公司", "kfq", "3982", 2400, True, True, True, Enterprise.Status.ACTIVE),
+    (6, "昆山演示物流有限公司", "kfq", "5990", 140, False, False, False, Enterprise.Status.ACTIVE),
+    (7, "昆山演示餐饮管理有限公司", "kfq", "6210", 45, False, False, False, Enterprise.Status.ACTIVE),
+    (8, "昆山演示新材料有限公司", "zhangpu", "2651", 210, True, False, False, Enterprise.Status.PENDING),
+]
+
+DEMO_USERS = [
+    # username, full name, role, scope field, scope lookup
+    ("demo_enterprise", "王企业", Role.ENTERPRISE, "enterprise", 1),
+    ("demo_district", "李属地", Role.DISTRICT_STAFF, "district", "zhangpu"),
+    ("demo_authority", "张主管", Role.AUTHORITY_STAFF, "industry_authority", "gxj"),
+    ("demo_checkpoint", "赵卡口", Role.CHECKPOINT_STAFF, "community", "zhangpu-demo-1"),
+    ("demo_commander", "陈指挥", Role.COMMANDER, None, None),
+    ("admin", "系统管理员", Role.ADMIN, None, None),
+]
+
+
+def demo_credit_code(serial: int) -> str:
+    """A valid, obviously synthetic credit code (region 320583 is Kunshan)."""
+    body = f"91320583DEMA{serial:05d}"
+    return body + uscc.calc_check_digit(body)
+
+
+def _scope(field: str | None, key):
+    if field == "enterprise":
+        return Enterprise.objects.get(credit_code=demo_credit_code(key))
+    if field == "district":
+        return District.objects.get(code=key)
+    if field == "industry_authority":
+        return IndustryAuthority.objects.get(code=key)
+    if field == "community":
+        return Community.objects.get(code=key)
+    return None
+
+
+@transaction.atomic
+def demo_seed(*, password: str) -> list[User]:
+    districts = {d.code: d for d in District.objects.filter(code__in=DEMO_DISTRICTS)}
+    for serial, name, district, industry, headcount, above, key, leader, status in DEMO_ENTERPRISES:
+        Enterprise.objects.update_or_create(
+            credit_code=demo_credit_code(serial),
+            defaults={
+                "name": name,
+                "district": districts[district],
+                "industry_id": industry,
+                "address": f"江苏省昆山市{districts[district].name}演示路{serial}号",
+                "legal_representative": "演示法人",
+                "contact_name": "演示联系人",
+                "contact_mobile": f"1390000{serial:04d}",
+                "headcount": headcount,
+                "is_above_scale": above,
+                "is_key": key,
+                "is_chain_leader": leader,
+                "status": status,
+            },
+        )
+    users = []
+    for username, full_name, role, field, key in DEMO_USERS:
+        defaults = {
+            "full_name": full_name,
+            "role": role,
+            "is_active": True,
+            "is_staff": role == Role.ADMIN,
+            "is_superuser": role == Role.ADMIN,
+            "enterprise": None,
+            "district": None,
+            "industry_authority": None,
+            "community": None,
+        }
+        if field:
+            defaults[field] = _scope(field, key)
+        user, _ = User.objects.update_or_create(username=username, defaults=defaults)
+        if not user.check_password(password):
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        users.append(user)
+    return users

@@ -1,0 +1,541 @@
+"""Excel import and export: the one place the project touches openpyxl.
+
+Imports read header-mapped rows from the first sheet and collect row-level errors, so a caller
+can refuse the whole file and hand back an annotated copy. Exports stream through openpyxl's
+write-only mode so memory stays flat, and every exported value passes through `safe_cell`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import io
+import re
+import zipfile
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+import openpyxl
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+MSG_TOO_LARGE = "文件过大：Excel 文件不能超过 {max_mb} MB，请删除多余内容或分批上传。"
+MSG_NOT_XLSX = "文件不是有效的 Excel 工作簿（.xlsx），请下载导入模板填写后上传。"
+MSG_ZIP_BOMB = "文件解压后内容过大或结构异常，已拒绝处理，请检查文件后重新上传。"
+MSG_MISSING_COLUMNS = "缺少必填列：{columns}。请使用导入模板，不要修改表头。"
+MSG_DUPLICATE_COLUMNS = "表头重复：{columns}。每一列只能出现一次。"
+MSG_TOO_MANY_ROWS = "数据超过 {max_rows} 行，请分批导入。"
+MSG_EMPTY = "文件中没有数据，请在表头下方填写数据后上传。"
+MSG_REQUIRED = "此项为必填项，不能为空。"
+
+ERROR_COLUMN_HEADER = "错误说明"
+ERROR_SHEET_TITLE = "数据"
+INSTRUCTIONS_SHEET_TITLE = "说明"
+MSG_ERROR_WORKBOOK_HINT = (
+    "共有 {rows} 行数据需要修改：红色单元格有错误，鼠标停在单元格上可查看批注，"
+    "每行的全部错误列在最后一列“错误说明”。请修改后重新上传整个文件，“错误说明”列无需删除。"
+)
+TEMPLATE_HINT = (
+    "请在第一张工作表中填写数据，不要修改表头；红色表头为必填列，灰色斜体行为示例，导入前请删除。"
+)
+TEMPLATE_INSTRUCTION_HEADERS = ("列名", "是否必填", "填写说明")
+TEMPLATE_REQUIRED_YES = "是"
+TEMPLATE_REQUIRED_NO = "否"
+
+# OWASP "CSV injection": a spreadsheet treats text starting with these as a formula.
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\x00")
+_XLSX_MAGIC = b"PK\x03\x04"
+_INVALID_SHEET_TITLE_RE = re.compile(r"[\[\]:*?/\\]")
+_SHEET_TITLE_MAX = 31
+_COMMENT_AUTHOR = "系统校验"
+
+_THIN = Side(style="thin", color="A6A6A6")
+_HEADER_FONT = Font(bold=True)
+_REQUIRED_HEADER_FONT = Font(bold=True, color="C00000")
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_HEADER_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_TITLE_FONT = Font(bold=True, size=14)
+_SUBTITLE_FONT = Font(color="595959")
+_EXAMPLE_FONT = Font(italic=True, color="808080")
+# Excel's own "light red fill" preset, so users recognise it.
+_ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_ERROR_COLUMN_WIDTH = 60
+_DEFAULT_WIDTH = 18
+# Values openpyxl writes as they are; anything else is exported as its text.
+_NATIVE_TYPES = (
+    str,
+    int,
+    float,
+    decimal.Decimal,
+    datetime.date,
+    datetime.time,
+    datetime.timedelta,
+)
+
+
+class _Upload(Protocol):
+    """What both a Django UploadedFile and a BytesIO offer."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+
+    def tell(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    required: bool = True
+    # Raises ValidationError on bad input; None keeps the stripped text.
+    parse: Callable[[Any], Any] | None = None
+    width: int = _DEFAULT_WIDTH
+    help_text: str = ""
+    # Exports only, e.g. "0.00%"; None leaves openpyxl's default for the value's type.
+    number_format: str | None = None
+
+
+class ExcelFileError(Exception):
+    """The file as a whole cannot be imported; `message` is shown to the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class CellError:
+    row: int
+    column: str | None
+    message: str
+
+
+@dataclass
+class ImportResult:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[CellError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def add_error(self, row: int, column: str | None, message: str) -> None:
+        self.errors.append(CellError(row=row, column=column, message=message))
+
+
+@dataclass
+class Sheet:
+    title: str
+    columns: Sequence[Column]
+    rows: Iterable[Sequence[Any]]
+    heading: str = ""
+    subheading: str = ""
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+def check_xlsx_upload(
+    upload: _Upload,
+    *,
+    max_bytes: int = 10 * 1024 * 1024,
+    max_uncompressed: int = 50 * 1024 * 1024,
+    max_members: int = 1000,
+) -> None:
+    """Refuse oversized, non-xlsx and zip-bomb uploads before openpyxl parses anything."""
+    try:
+        upload.seek(0, io.SEEK_END)
+        if upload.tell() > max_bytes:
+            raise ExcelFileError(MSG_TOO_LARGE.format(max_mb=f"{max_bytes / 2**20:g}"))
+        upload.seek(0)
+        if upload.read(len(_XLSX_MAGIC)) != _XLSX_MAGIC:
+            raise ExcelFileError(MSG_NOT_XLSX)
+        upload.seek(0)
+        try:
+            # A ZipFile given a file object leaves that object open on close.
+            with zipfile.ZipFile(upload) as archive:
+                members = archive.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+            raise ExcelFileError(MSG_NOT_XLSX) from exc
+        # zipfile never inflates a member past its declared size, so the declared sum bounds
+        # what openpyxl can be made to decompress.
+        if len(members) > max_members or sum(m.file_size for m in members) > max_uncompressed:
+            raise ExcelFileError(MSG_ZIP_BOMB)
+        if not any(m.filename == "xl/workbook.xml" for m in members):
+            raise ExcelFileError(MSG_NOT_XLSX)
+    finally:
+        upload.seek(0)
+
+
+def read_rows(
+    upload: _Upload, columns: Sequence[Column], *, max_rows: int = 100_000
+) -> ImportResult:
+    """Parse the first sheet into one dict per non-empty data row, collecting cell errors."""
+    result = ImportResult()
+    with _first_sheet_rows(upload) as rows:
+        header = next(rows, None)
+        if header is None:
+            raise ExcelFileError(MSG_EMPTY)
+        positions = _match_headers(header, columns)
+        for row_number, values in enumerate(rows, start=2):
+            cells = {c.key: _clean(_at(values, positions.get(c.key))) for c in columns}
+            if all(v is None for v in cells.values()):
+                continue
+            if len(result.rows) == max_rows:
+                raise ExcelFileError(MSG_TOO_MANY_ROWS.format(max_rows=max_rows))
+            result.rows.append(_parse_row(row_number, columns, cells, result))
+    if not result.rows:
+        raise ExcelFileError(MSG_EMPTY)
+    return result
+
+
+@contextmanager
+def _first_sheet_rows(upload: _Upload) -> Iterator[Iterator[tuple[Any, ...]]]:
+    check_xlsx_upload(upload)
+    try:
+        workbook = openpyxl.load_workbook(upload, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises KeyError, ValueError, XML errors... on a bad file
+        raise ExcelFileError(MSG_NOT_XLSX) from exc
+    try:
+        try:
+            sheet = workbook.worksheets[0]
+        except IndexError as exc:
+            raise ExcelFileError(MSG_NOT_XLSX) from exc
+        # Some writers declare a too-small dimension, which would cut rows short.
+        sheet.reset_dimensions()
+        rows = _bad_file_on_error(sheet.iter_rows(values_only=True))
+        try:
+            yield rows
+        finally:
+            rows.close()  # release the sheet's XML stream before the archive closes
+    finally:
+        workbook.close()
+
+
+def _bad_file_on_error(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    # Only the openpyxl parsing step is guarded: the consumer's own errors pass through untouched.
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:  # malformed sheet XML surfaces as assorted exception types
+            raise ExcelFileError(MSG_NOT_XLSX) from exc
+        yield row
+
+
+def _header_text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _match_headers(header: Sequence[Any], columns: Sequence[Column]) -> dict[str, int]:
+    """Map each column key to its 0-based position in the header row."""
+    found: dict[str, list[int]] = defaultdict(list)
+    for index, value in enumerate(header):
+        found[_header_text(value)].append(index)
+    missing = [c.header for c in columns if c.required and not found.get(c.header)]
+    if missing:
+        raise ExcelFileError(MSG_MISSING_COLUMNS.format(columns="、".join(missing)))
+    duplicated = [c.header for c in columns if len(found.get(c.header, ())) > 1]
+    if duplicated:
+        raise ExcelFileError(MSG_DUPLICATE_COLUMNS.format(columns="、".join(duplicated)))
+    return {c.key: found[c.header][0] for c in columns if found.get(c.header)}
+
+
+def _at(values: Sequence[Any], index: int | None) -> Any:
+    return values[index] if index is not None and index < len(values) else None
+
+
+def _clean(value: Any) -> Any:
+    """Strip text, map blanks to None and undo the apostrophe `safe_cell` added on export."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    # Excel keeps a typed leading apostrophe out of the value, so one here came from our export.
+    if text[:1] == "'" and text[1:2] and text[1] in _FORMULA_PREFIXES:
+        text = text[1:].strip()
+    return text or None
+
+
+def _parse_row(
+    row_number: int, columns: Sequence[Column], cells: dict[str, Any], result: ImportResult
+) -> dict[str, Any]:
+    parsed: dict[str, Any] = {"_row": row_number}
+    for column in columns:
+        value = cells[column.key]
+        if value is None:
+            if column.required:
+                result.add_error(row_number, column.key, MSG_REQUIRED)
+            else:
+                parsed[column.key] = None
+            continue
+        if column.parse is None:
+            parsed[column.key] = str(value).strip()
+            continue
+        try:
+            parsed[column.key] = column.parse(value)
+        except ValidationError as exc:
+            result.add_error(row_number, column.key, "；".join(exc.messages))
+    return parsed
+
+
+def error_workbook(upload: _Upload, columns: Sequence[Column], result: ImportResult) -> bytes:
+    """The uploaded sheet again, bad cells marked, plus a last column listing each row's errors."""
+    errors_by_row: dict[int, list[CellError]] = defaultdict(list)
+    for error in result.errors:
+        errors_by_row[error.row].append(error)
+    by_header = {c.header: c for c in columns}
+    header_of = {c.key: c.header for c in columns}
+
+    with _new_workbook() as workbook, _first_sheet_rows(upload) as rows:
+        sheet = workbook.create_sheet(ERROR_SHEET_TITLE)
+        header = [_header_text(value) for value in next(rows, ())]
+        while header and not header[-1]:
+            header.pop()
+        # Source positions to copy: a re-uploaded error workbook's own error column is dropped.
+        kept = [i for i, text in enumerate(header) if text != ERROR_COLUMN_HEADER]
+        texts = [header[i] for i in kept]
+        key_index: dict[str, int] = {}  # column key -> position in the written row
+        for out, text in enumerate(texts):
+            if text in by_header:
+                key_index.setdefault(by_header[text].key, out)
+
+        for out, text in enumerate(texts, start=1):
+            width = by_header[text].width if text in by_header else _DEFAULT_WIDTH
+            sheet.column_dimensions[get_column_letter(out)].width = width
+        sheet.column_dimensions[get_column_letter(len(kept) + 1)].width = _ERROR_COLUMN_WIDTH
+        sheet.freeze_panes = "A2"
+        header_cells = [
+            _header_cell(sheet, text, required=text in by_header and by_header[text].required)
+            for text in texts
+        ]
+        sheet.append([*header_cells, _header_cell(sheet, ERROR_COLUMN_HEADER)])
+
+        blank_rows = 0
+        for row_number, values in enumerate(rows, start=2):
+            row_errors = errors_by_row.get(row_number, [])
+            if not row_errors and all(_clean(v) is None for v in values):
+                blank_rows += 1
+                continue
+            # Blank rows are written only between data, keeping sheet row numbers aligned.
+            for _ in range(blank_rows):
+                sheet.append([])
+            blank_rows = 0
+            cells: list[Any] = [_export_value(_at(values, i)) for i in kept]
+            for key, messages in _messages_by_column(row_errors).items():
+                if key in key_index:
+                    cells[key_index[key]] = _error_cell(sheet, cells[key_index[key]], messages)
+            summary = "；".join(
+                f"{header_of.get(e.column, e.column)}：{e.message}" if e.column else e.message
+                for e in row_errors
+            )
+            sheet.append(
+                [*cells, _wrapped_cell(sheet, _export_value(summary)) if summary else None]
+            )
+
+        notes = workbook.create_sheet(INSTRUCTIONS_SHEET_TITLE)
+        notes.column_dimensions["A"].width = 120
+        notes.append([MSG_ERROR_WORKBOOK_HINT.format(rows=len(errors_by_row))])
+    return _save(workbook)
+
+
+def _messages_by_column(errors: Iterable[CellError]) -> dict[str | None, list[str]]:
+    grouped: dict[str | None, list[str]] = defaultdict(list)
+    for error in errors:
+        grouped[error.column].append(error.message)
+    return grouped
+
+
+def _error_cell(sheet: WriteOnlyWorksheet, value: Any, messages: list[str]) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value)
+    cell.fill = _ERROR_FILL
+    cell.comment = _comment("\n".join(messages))
+    return cell
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+def safe_cell(value: Any) -> Any:
+    """Neutralise text a spreadsheet would run as a formula; other values pass unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def write_workbook(sheets: Sequence[Sheet]) -> bytes:
+    with _new_workbook() as workbook:
+        for spec in sheets:
+            _write_sheet(workbook.create_sheet(_sheet_title(spec.title)), spec)
+    return _save(workbook)
+
+
+def template_workbook(
+    columns: Sequence[Column], *, title: str, example_rows: Sequence[Sequence[Any]] = ()
+) -> bytes:
+    """The import template: row 1 is exactly the header `read_rows` matches."""
+    instructions = Sheet(
+        title=INSTRUCTIONS_SHEET_TITLE,
+        columns=[
+            Column("header", TEMPLATE_INSTRUCTION_HEADERS[0], width=24),
+            Column("required", TEMPLATE_INSTRUCTION_HEADERS[1], width=10),
+            Column("help_text", TEMPLATE_INSTRUCTION_HEADERS[2], width=80),
+        ],
+        rows=[
+            (c.header, TEMPLATE_REQUIRED_YES if c.required else TEMPLATE_REQUIRED_NO, c.help_text)
+            for c in columns
+        ],
+        heading=title,
+        subheading=TEMPLATE_HINT,
+    )
+    with _new_workbook() as workbook:
+        sheet = workbook.create_sheet(_sheet_title(title))
+        _set_widths(sheet, columns)
+        sheet.freeze_panes = "A2"
+        sheet.append(
+            [
+                _header_cell(sheet, c.header, required=c.required, comment=c.help_text)
+                for c in columns
+            ]
+        )
+        for example in example_rows:
+            sheet.append([_styled_cell(sheet, value, font=_EXAMPLE_FONT) for value in example])
+        _write_sheet(workbook.create_sheet(INSTRUCTIONS_SHEET_TITLE), instructions)
+    return _save(workbook)
+
+
+def _write_sheet(sheet: WriteOnlyWorksheet, spec: Sheet) -> None:
+    # Write-only sheets emit widths, panes and row heights with the first row: set them first.
+    last_letter = get_column_letter(max(len(spec.columns), 1))
+    header_row = 1 + bool(spec.heading) + bool(spec.subheading)
+    _set_widths(sheet, spec.columns)
+    sheet.freeze_panes = f"A{header_row + 1}"
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    if spec.heading:
+        sheet.row_dimensions[1].height = 24
+        sheet.append([_styled_cell(sheet, spec.heading, font=_TITLE_FONT)])
+    if spec.subheading:
+        sheet.append([_styled_cell(sheet, spec.subheading, font=_SUBTITLE_FONT)])
+    if len(spec.columns) > 1:
+        for row in range(1, header_row):
+            sheet.merged_cells.add(f"A{row}:{last_letter}{row}")
+    sheet.append([_header_cell(sheet, c.header) for c in spec.columns])
+
+    last_row = header_row
+    for values in spec.rows:
+        sheet.append(
+            [
+                _data_cell(sheet, value, c.number_format)
+                for c, value in zip(spec.columns, values, strict=True)
+            ]
+        )
+        last_row += 1
+    sheet.auto_filter.ref = f"A{header_row}:{last_letter}{last_row}"
+
+
+def _sheet_title(title: str) -> str:
+    # Excel refuses these characters, more than 31 characters, and a leading or trailing apostrophe.
+    cleaned = _INVALID_SHEET_TITLE_RE.sub("", title).strip(" '")[:_SHEET_TITLE_MAX].rstrip(" '")
+    return cleaned or "Sheet"
+
+
+def _set_widths(sheet: WriteOnlyWorksheet, columns: Sequence[Column]) -> None:
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+
+
+def _header_cell(
+    sheet: WriteOnlyWorksheet, text: str, *, required: bool = False, comment: str = ""
+) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, safe_cell(text))
+    cell.font = _REQUIRED_HEADER_FONT if required else _HEADER_FONT
+    cell.fill = _HEADER_FILL
+    cell.border = _HEADER_BORDER
+    cell.alignment = _HEADER_ALIGNMENT
+    if comment:
+        cell.comment = _comment(comment)
+    return cell
+
+
+def _styled_cell(sheet: WriteOnlyWorksheet, value: Any, *, font: Font) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, _export_value(value))
+    cell.font = font
+    return cell
+
+
+def _wrapped_cell(sheet: WriteOnlyWorksheet, value: Any) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value)
+    cell.alignment = _WRAP
+    return cell
+
+
+def _data_cell(sheet: WriteOnlyWorksheet, value: Any, number_format: str | None) -> Any:
+    value = _export_value(value)
+    if number_format is None or value is None:
+        return value  # a plain value streams faster than a styled cell
+    cell = WriteOnlyCell(sheet, value)
+    cell.number_format = number_format
+    return cell
+
+
+def _export_value(value: Any) -> Any:
+    """Turn a Python value into one openpyxl can write, then neutralise it."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        # Excel has no time zones: show the portal's local time.
+        value = timezone.localtime(value).replace(tzinfo=None)
+    elif not isinstance(value, _NATIVE_TYPES):
+        value = str(value)  # lazy translations, UUIDs, enums
+    if isinstance(value, str):
+        # openpyxl refuses control characters that XML cannot hold.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return safe_cell(value)
+
+
+def _comment(text: str) -> Comment:
+    # Grow the box with the text: about 20 Chinese characters fit a 240pt line.
+    lines = sum(len(line) // 20 + 1 for line in text.splitlines()) or 1
+    return Comment(text, _COMMENT_AUTHOR, height=min(20 * lines + 20, 300), width=240)
+
+
+@contextmanager
+def _new_workbook() -> Iterator[openpyxl.Workbook]:
+    workbook = openpyxl.Workbook(write_only=True)
+    try:
+        yield workbook
+    except BaseException:
+        _discard(workbook)
+        raise
+
+
+def _discard(workbook: openpyxl.Workbook) -> None:
+    # Write-only sheets stream to temporary files that openpyxl removes only on save or at exit;
+    # it has no public call to drop a half-written workbook (a failed streamed export).
+    for sheet in workbook.worksheets:
+        if sheet._writer is None:
+            continue
+        if sheet._rows is not None:
+            sheet._rows.close()
+        sheet._writer.close()
+        sheet._writer.cleanup()
+
+
+def _save(workbook: openpyxl.Workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from core.demo import demo_seed
+
+MSG_REFUSED = "seed_demo 只能在 DEBUG 开启时运行: 演示账号使用公开的密码, 绝不能出现在生产环境。"
+
+
+class Command(BaseCommand):
+    help = "创建演示账号(每个角色一个)和两个区镇的演示企业。可重复运行。"
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError(MSG_REFUSED)
+        users = demo_seed(password=settings.DEMO_PASSWORD)
+        self.stdout.write("演示账号(密码均为 DEMO_PASSWORD: %s):" % settings.DEMO_PASSWORD)
+        for user in users:
+            self.stdout.write(f"  {user.username:<18} {user.get_role_display()}")

@@ -1,0 +1,13 @@
+import re
+
+from django.core.exceptions import ValidationError
+
+MSG_MOBILE_INVALID = "请输入11位中国大陆手机号码, 如 13912345678。"
+
+# Mainland mobile numbers: 11 digits starting 13-19 (MIIT numbering plan).
+_MOBILE_RE = re.compile(r"1[3-9]\d{9}")
+
+
+def validate_mobile(value: str) -> None:
+    if not _MOBILE_RE.fullmatch(value or ""):
+        raise ValidationError(MSG_MOBILE_INVALID, code="mobile_invalid")

@@ -1,0 +1,13 @@
+from django.contrib import admin
+
+from enterprises.models import Enterprise
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(admin.ModelAdmin):
+    list_display = ["name", "credit_code", "district", "industry", "status", "is_above_scale", "is_key"]
+    list_filter = ["status", "district", "is_above_scale", "is_key", "is_chain_leader"]
+    search_fields = ["name", "credit_code"]
+    list_select_related = ["district", "industry"]
+    raw_id_fields = ["industry"]
+    readonly_fields = ["status", "reviewed_by", "reviewed_at", "review_comment", "created_at", "updated_at"]

@@ -1,0 +1,291 @@
+"""Writes to the enterprise registry: registration, confirmation, edits, accounts and Excel import."""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import District, Role, User
+from accounts.services import initial_password
+from core import excel
+from enterprises.models import Enterprise
+from enterprises.validators import normalize_credit_code, validate_credit_code
+from negative_list.models import Industry
+
+MSG_CREDIT_CODE_TAKEN = "该统一社会信用代码已登记。如需开通账号, 请联系属地工作人员。"
+MSG_CREDIT_CODE_PENDING = "该统一社会信用代码已有待确认的注册申请, 请等待属地工作人员确认。"
+MSG_NOT_PENDING = "只有待确认的企业注册才能确认或退回。"
+MSG_REASON_REQUIRED = "请填写退回原因。"
+MSG_NOT_YOUR_DISTRICT = "只能处理本属地的企业。"
+MSG_IMPORT_DUPLICATE_IN_FILE = "与第 {row} 行的统一社会信用代码重复。"
+MSG_IMPORT_DUPLICATE_IN_REGISTRY = "该统一社会信用代码已在企业名录中。"
+MSG_IMPORT_OTHER_DISTRICT = "只能导入本属地({district})的企业。"
+MSG_UNKNOWN_DISTRICT = "属地不存在, 请填写属地名称或代码, 如“张浦镇”。"
+MSG_UNKNOWN_INDUSTRY = "行业代码不存在, 请填写国民经济行业分类(GB/T 4754-2017)的4位小类代码。"
+MSG_NOT_A_NUMBER = "请填写不小于0的整数。"
+MSG_NOT_A_FLAG = "请填写“是”或“否”。"
+
+
+def _require_district_power(user: User, district_id: int) -> None:
+    """Only staff of the enterprise's own district, or an administrator, may change it."""
+    if user.role == Role.ADMIN:
+        return
+    if user.role == Role.DISTRICT_STAFF and user.district_id == district_id:
+        return
+    raise PermissionDenied(MSG_NOT_YOUR_DISTRICT)
+
+
+@transaction.atomic
+def enterprise_register(*, data: dict, username: str, password: str, email: str = "") -> Enterprise:
+    """Self-registration: the enterprise and its first account wait for the district's confirmation.
+
+    A code that was rejected before may register again; a confirmed or pending one may not.
+    """
+    code = normalize_credit_code(data["credit_code"])
+    existing = Enterprise.objects.select_for_update().filter(credit_code=code).first()
+    if existing and existing.status == Enterprise.Status.PENDING:
+        raise ValidationError({"credit_code": MSG_CREDIT_CODE_PENDING})
+    if existing and existing.status == Enterprise.Status.ACTIVE:
+        raise ValidationError({"credit_code": MSG_CREDIT_CODE_TAKEN})
+    enterprise = existing or Enterprise()
+    for name, value in {**data, "credit_code": code}.items():
+        setattr(enterprise, name, value)
+    enterprise.status = Enterprise.Status.PENDING
+    enterprise.reviewed_by = None
+    enterprise.reviewed_at = None
+    enterprise.review_comment = ""
+    enterprise.full_clean()
+    enterprise.save()
+    user = User(
+        username=username,
+        email=email,
+        role=Role.ENTERPRISE,
+        enterprise=enterprise,
+        full_name=data["contact_name"],
+        mobile=data["contact_mobile"],
+        is_active=False,
+    )
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    return enterprise
+
+
+@transaction.atomic
+def enterprise_confirm(*, enterprise: Enterprise, confirmed_by: User) -> Enterprise:
+    enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    _require_district_power(confirmed_by, enterprise.district_id)
+    if enterprise.status != Enterprise.Status.PENDING:
+        raise ValidationError(MSG_NOT_PENDING)
+    enterprise.status = Enterprise.Status.ACTIVE
+    enterprise.reviewed_by = confirmed_by
+    enterprise.reviewed_at = timezone.now()
+    enterprise.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated_at"])
+    enterprise.users.filter(role=Role.ENTERPRISE).update(is_active=True)
+    return enterprise
+
+
+@transaction.atomic
+def enterprise_reject(*, enterprise: Enterprise, rejected_by: User, reason: str) -> Enterprise:
+    if not reason.strip():
+        raise ValidationError(MSG_REASON_REQUIRED)
+    enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    _require_district_power(rejected_by, enterprise.district_id)
+    if enterprise.status != Enterprise.Status.PENDING:
+        raise ValidationError(MSG_NOT_PENDING)
+    enterprise.status = Enterprise.Status.REJECTED
+    enterprise.reviewed_by = rejected_by
+    enterprise.reviewed_at = timezone.now()
+    enterprise.review_comment = reason.strip()
+    enterprise.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comment", "updated_at"])
+    return enterprise
+
+
+@transaction.atomic
+def enterprise_save(*, enterprise: Enterprise, saved_by: User) -> Enterprise:
+    """Create or update a registry entry from a validated form instance (staff only)."""
+    _require_district_power(saved_by, enterprise.district_id)
+    if enterprise.pk:
+        original_district = Enterprise.objects.select_for_update().values_list("district_id", flat=True).get(
+            pk=enterprise.pk
+        )
+        _require_district_power(saved_by, original_district)
+    enterprise.full_clean()
+    enterprise.save()
+    return enterprise
+
+
+@transaction.atomic
+def enterprise_account_create(
+    *, enterprise: Enterprise, username: str, full_name: str, mobile: str, created_by: User
+) -> tuple[User, str]:
+    """An account for an enterprise already in the registry; returns it with its one-time password."""
+    _require_district_power(created_by, enterprise.district_id)
+    password = initial_password()
+    user = User(
+        username=username,
+        role=Role.ENTERPRISE,
+        enterprise=enterprise,
+        full_name=full_name,
+        mobile=mobile,
+        password_change_required=True,
+        is_active=enterprise.status == Enterprise.Status.ACTIVE,
+    )
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    return user, password
+
+
+# --- Excel import ------------------------------------------------------------------------------
+
+
+def _parse_count(value) -> int:
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise ValidationError(MSG_NOT_A_NUMBER) from None
+    if number < 0 or number != int(number):
+        raise ValidationError(MSG_NOT_A_NUMBER)
+    return int(number)
+
+
+_FLAG_VALUES = {"是": True, "否": False, "y": True, "n": False, "1": True, "0": False, "true": True, "false": False}
+
+
+def _parse_flag(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    key = str(value).strip().lower()
+    if key in ("1.0", "0.0"):
+        key = key[0]
+    if key not in _FLAG_VALUES:
+        raise ValidationError(MSG_NOT_A_FLAG)
+    return _FLAG_VALUES[key]
+
+
+def _parse_credit_code(value) -> str:
+    code = normalize_credit_code(str(value))
+    validate_credit_code(code)
+    return code
+
+
+def _parse_mobile(value) -> str:
+    from core.validators import validate_mobile
+
+    text = str(int(value)) if isinstance(value, float) else str(value).strip()
+    validate_mobile(text)
+    return text
+
+
+def _parse_text(max_length: int):
+    def parse(value) -> str:
+        text = str(value).strip()
+        if len(text) > max_length:
+            raise ValidationError(f"不能超过{max_length}个字。")
+        return text
+
+    return parse
+
+
+def _lookup_parser(table: dict, message: str):
+    def parse(value):
+        key = str(int(value)) if isinstance(value, float) else str(value).strip()
+        if key not in table:
+            raise ValidationError(message)
+        return table[key]
+
+    return parse
+
+
+def enterprise_import_columns() -> list[excel.Column]:
+    """The registry template's columns; the lookups are read once per import."""
+    districts = {}
+    for district in District.objects.all():
+        districts[district.name] = district
+        districts[district.code] = district
+    industries = {i.code: i for i in Industry.objects.filter(level=Industry.Level.CLASS)}
+    return [
+        excel.Column("credit_code", "统一社会信用代码", parse=_parse_credit_code, width=24,
+                     help_text="18位, 按营业执照填写"),
+        excel.Column("name", "企业名称", parse=_parse_text(200), width=36),
+        excel.Column("district", "属地", parse=_lookup_parser(districts, MSG_UNKNOWN_DISTRICT), width=14,
+                     help_text="区镇名称, 如“张浦镇”"),
+        excel.Column("industry", "行业代码", parse=_lookup_parser(industries, MSG_UNKNOWN_INDUSTRY), width=10,
+                     help_text="GB/T 4754-2017 4位小类代码, 如 3670"),
+        excel.Column("address", "生产经营地址", parse=_parse_text(255), width=40),
+        excel.Column("legal_representative", "法定代表人", parse=_parse_text(50), width=12),
+        excel.Column("contact_name", "联系人", parse=_parse_text(50), width=12),
+        excel.Column("contact_mobile", "联系人手机", parse=_parse_mobile, width=14, help_text="11位手机号"),
+        excel.Column("headcount", "职工总数", parse=_parse_count, width=10),
+        excel.Column("is_above_scale", "规上企业", required=False, parse=_parse_flag, width=10,
+                     help_text="是/否, 空白为否"),
+        excel.Column("is_key", "重点企业", required=False, parse=_parse_flag, width=10, help_text="是/否, 空白为否"),
+        excel.Column("is_chain_leader", "产业链龙头企业", required=False, parse=_parse_flag, width=14,
+                     help_text="是/否, 空白为否"),
+    ]
+
+
+@dataclass
+class EnterpriseImport:
+    result: excel.ImportResult
+    columns: list[excel.Column]
+    created: list[Enterprise] = field(default_factory=list)
+
+
+def enterprise_import(*, upload, imported_by: User) -> EnterpriseImport:
+    """All-or-nothing import of registry rows; on any error nothing is written.
+
+    Raises excel.ExcelFileError for a file that cannot be read at all.
+    """
+    if imported_by.role not in (Role.DISTRICT_STAFF, Role.ADMIN):
+        raise PermissionDenied(MSG_NOT_YOUR_DISTRICT)
+    columns = enterprise_import_columns()
+    result = excel.read_rows(upload, columns)
+    outcome = EnterpriseImport(result=result, columns=columns)
+
+    first_row_of_code: dict[str, int] = {}
+    for row in result.rows:
+        code = row.get("credit_code")
+        if code is None:
+            continue
+        if code in first_row_of_code:
+            result.add_error(row["_row"], "credit_code",
+                             MSG_IMPORT_DUPLICATE_IN_FILE.format(row=first_row_of_code[code]))
+        else:
+            first_row_of_code[code] = row["_row"]
+        district = row.get("district")
+        if imported_by.role == Role.DISTRICT_STAFF and district and district.pk != imported_by.district_id:
+            result.add_error(row["_row"], "district",
+                             MSG_IMPORT_OTHER_DISTRICT.format(district=imported_by.district.name))
+    existing = set(
+        Enterprise.objects.filter(credit_code__in=list(first_row_of_code)).values_list("credit_code", flat=True)
+    )
+    for row in result.rows:
+        if row.get("credit_code") in existing:
+            result.add_error(row["_row"], "credit_code", MSG_IMPORT_DUPLICATE_IN_REGISTRY)
+    if not result.ok:
+        return outcome
+
+    enterprises = []
+    for row in result.rows:
+        values = {k: v for k, v in row.items() if k != "_row"}
+        enterprise = Enterprise(status=Enterprise.Status.ACTIVE, **values)
+        # Lookups were resolved while parsing; skip the per-row foreign-key queries.
+        enterprise.clean_fields(exclude={"district", "industry"})
+        enterprises.append(enterprise)
+    with transaction.atomic():
+        outcome.created = Enterprise.objects.bulk_create(enterprises, batch_size=1000)
+    return outcome
+
+
+def enterprise_export_rows(enterprises):
+    """Rows in the import template's column order, so an export imports back unchanged."""
+    flag = {True: "是", False: "否"}
+    for e in enterprises.iterator(chunk_size=2000):
+        yield [
+            e.credit_code, e.name, e.district.name, e.industry_id, e.address, e.legal_representative,
+            e.contact_name, e.contact_mobile, e.headcount, flag[e.is_above_scale], flag[e.is_key],
+            flag[e.is_chain_leader],
+        ]

@@ -1,0 +1,241 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from core import excel
+from core.downloads import download_stash, xlsx_response
+from core.forms import ExcelUploadForm
+from enterprises import selectors, services
+from enterprises.forms import AccountCreateForm, EnterpriseFilterForm, EnterpriseForm, RegistrationForm, RejectForm
+from enterprises.selectors import EnterpriseFilters
+
+PAGE_SIZE = 50
+STAFF_ROLES = (Role.DISTRICT_STAFF, Role.AUTHORITY_STAFF, Role.COMMANDER, Role.ADMIN)
+EDITOR_ROLES = (Role.DISTRICT_STAFF, Role.ADMIN)
+
+
+def _require_role(user, roles) -> None:
+    if user.role not in roles:
+        raise PermissionDenied
+
+
+def _filters(request) -> tuple[EnterpriseFilterForm, EnterpriseFilters]:
+    form = EnterpriseFilterForm(request.GET or None, user=request.user)
+    if not form.is_valid():
+        return form, EnterpriseFilters()
+    data = form.cleaned_data
+    return form, EnterpriseFilters(
+        q=data.get("q", "").strip(),
+        district=data["district"].pk if data.get("district") else None,
+        section=data.get("section", ""),
+        status=data.get("status", ""),
+        above_scale=data.get("above_scale", False),
+        key=data.get("key", False),
+        chain_leader=data.get("chain_leader", False),
+    )
+
+
+@login_required
+def enterprise_list(request):
+    _require_role(request.user, STAFF_ROLES)
+    form, filters = _filters(request)
+    enterprises = selectors.enterprise_list_visible_to(request.user, filters)
+    # Counting 60,000 rows on every page view is the slow part; the paginator counts once.
+    page = Paginator(enterprises, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "enterprises/enterprise_list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "can_edit": request.user.role in EDITOR_ROLES},
+    )
+
+
+@login_required
+def enterprise_export(request):
+    _require_role(request.user, STAFF_ROLES)
+    _, filters = _filters(request)
+    enterprises = selectors.enterprise_list_visible_to(request.user, filters)
+    sheet = excel.Sheet(
+        title="企业名录",
+        columns=services.enterprise_import_columns(),
+        rows=services.enterprise_export_rows(enterprises),
+    )
+    return xlsx_response(excel.write_workbook([sheet]), "企业名录.xlsx")
+
+
+@login_required
+def enterprise_detail(request, pk: int):
+    enterprise = selectors.enterprise_get_for_user_or_404(request.user, pk)
+    can_edit = request.user.role == Role.ADMIN or (
+        request.user.role == Role.DISTRICT_STAFF and request.user.district_id == enterprise.district_id
+    )
+    return render(
+        request,
+        "enterprises/enterprise_detail.html",
+        {
+            "enterprise": enterprise,
+            "accounts": enterprise.users.order_by("username") if can_edit else None,
+            "can_edit": can_edit,
+            "reject_form": RejectForm(),
+        },
+    )
+
+
+@login_required
+def enterprise_mine(request):
+    _require_role(request.user, (Role.ENTERPRISE,))
+    return redirect("enterprises:detail", pk=request.user.enterprise_id)
+
+
+@login_required
+def enterprise_create(request):
+    _require_role(request.user, EDITOR_ROLES)
+    form = EnterpriseForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        enterprise = _save(request, form)
+        if enterprise:
+            messages.success(request, f"已登记企业“{enterprise.name}”。")
+            return redirect("enterprises:detail", pk=enterprise.pk)
+    return render(request, "enterprises/enterprise_form.html", {"form": form, "title": "登记企业"})
+
+
+@login_required
+def enterprise_edit(request, pk: int):
+    _require_role(request.user, EDITOR_ROLES)
+    enterprise = selectors.enterprise_get_for_user_or_404(request.user, pk)
+    form = EnterpriseForm(request.POST or None, instance=enterprise, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        if _save(request, form):
+            messages.success(request, "企业信息已保存。")
+            return redirect("enterprises:detail", pk=pk)
+    return render(
+        request, "enterprises/enterprise_form.html", {"form": form, "title": f"修改企业信息 · {enterprise.name}"}
+    )
+
+
+def _save(request, form):
+    try:
+        return services.enterprise_save(enterprise=form.instance, saved_by=request.user)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return None
+
+
+def register(request):
+    """Public self-registration; the account works once the district confirms it."""
+    if request.user.is_authenticated:
+        return redirect("accounts:home")
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            enterprise = services.enterprise_register(
+                data=form.enterprise_data(),
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+                email=form.cleaned_data["email"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return render(request, "enterprises/register_done.html", {"enterprise": enterprise})
+    return render(request, "enterprises/register.html", {"form": form})
+
+
+@login_required
+def pending_list(request):
+    _require_role(request.user, EDITOR_ROLES)
+    return render(
+        request,
+        "enterprises/pending_list.html",
+        {"enterprises": selectors.enterprise_pending_visible_to(request.user), "reject_form": RejectForm()},
+    )
+
+
+@require_POST
+@login_required
+def enterprise_confirm(request, pk: int):
+    _require_role(request.user, EDITOR_ROLES)
+    enterprise = selectors.enterprise_get_for_user_or_404(request.user, pk)
+    try:
+        services.enterprise_confirm(enterprise=enterprise, confirmed_by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"已确认“{enterprise.name}”, 其账号现在可以登录。")
+    return redirect("enterprises:pending")
+
+
+@require_POST
+@login_required
+def enterprise_reject(request, pk: int):
+    _require_role(request.user, EDITOR_ROLES)
+    enterprise = selectors.enterprise_get_for_user_or_404(request.user, pk)
+    form = RejectForm(request.POST)
+    try:
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        services.enterprise_reject(enterprise=enterprise, rejected_by=request.user, reason=reason)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"已退回“{enterprise.name}”的注册。")
+    return redirect("enterprises:pending")
+
+
+@login_required
+def account_create(request, pk: int):
+    _require_role(request.user, EDITOR_ROLES)
+    enterprise = selectors.enterprise_get_for_user_or_404(request.user, pk)
+    form = AccountCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, password = services.enterprise_account_create(enterprise=enterprise, created_by=request.user,
+                                                                **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return render(request, "enterprises/account_created.html",
+                          {"enterprise": enterprise, "account": user, "password": password})
+    return render(request, "enterprises/account_form.html", {"form": form, "enterprise": enterprise})
+
+
+@login_required
+def import_template(request):
+    _require_role(request.user, EDITOR_ROLES)
+    columns = services.enterprise_import_columns()
+    district = request.user.district.name if request.user.district_id else "张浦镇"
+    example = ["91320583MA1M00000G", "昆山示例精密机械有限公司", district, "3484", "昆山市示例路1号", "张三",
+               "李四", "13912345678", 120, "否", "否", "否"]
+    content = excel.template_workbook(columns, title="企业名录导入模板", example_rows=[example])
+    return xlsx_response(content, "企业名录导入模板.xlsx")
+
+
+@login_required
+def enterprise_import(request):
+    _require_role(request.user, EDITOR_ROLES)
+    form = ExcelUploadForm(request.POST or None, request.FILES or None)
+    context = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            outcome = services.enterprise_import(upload=upload, imported_by=request.user)
+        except excel.ExcelFileError as error:
+            form.add_error("file", error.message)
+        else:
+            if outcome.result.ok:
+                messages.success(request, f"已导入 {len(outcome.created)} 家企业。")
+                return redirect(reverse("enterprises:list"))
+            upload.seek(0)
+            token = download_stash(
+                user=request.user,
+                content=excel.error_workbook(upload, outcome.columns, outcome.result),
+                filename="企业名录导入-错误标注.xlsx",
+            )
+            context.update({"errors": outcome.result.errors[:200], "error_count": len(outcome.result.errors),
+                            "error_token": token})
+    return render(request, "enterprises/enterprise_import.html", context)

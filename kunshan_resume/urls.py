@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from core import views as core_views
+
+admin.site.site_header = "昆山市企业复工复产服务平台 · 管理"
+admin.site.site_title = "复工复产平台管理"
+admin.site.index_title = "数据管理"
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("downloads/<str:token>/", core_views.download, name="download"),
+    path("admin/", admin.site.urls),
+    path("", include("accounts.urls")),
+    path("enterprises/", include("enterprises.urls")),
+    path("industries/", include("negative_list.urls")),
+]
