@@ -5,7 +5,9 @@ from django.contrib.auth.forms import AuthenticationForm
 class LoginForm(AuthenticationForm):
     error_messages = {
         # Django's backend does not tell an inactive account from a wrong password, and should not.
-        "invalid_login": "用户名或密码不正确, 或账号尚未启用(新注册企业须经属地工作人员确认)。连续输错多次后将被暂时锁定。",
+        "invalid_login": (
+            "用户名或密码不正确, 或账号尚未启用(新注册企业须经属地工作人员确认)。连续输错多次后将被暂时锁定。"
+        ),
         "inactive": "该账号尚未启用。",
     }
 

@@ -123,7 +123,7 @@ class User(AbstractUser):
         related_name="staff",
     )
     community = models.ForeignKey(
-        Community, verbose_name="所在社区(村)卡口", null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+        Community, verbose_name="所在社区(村)", null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
     )
     password_change_required = models.BooleanField(
         "须修改密码", default=False, help_text="管理员设定或导入的初始密码, 首次登录后必须修改"

@@ -128,7 +128,7 @@ def staff_import(*, upload) -> StaffImport:
     if not result.ok:
         return outcome
     with transaction.atomic():
-        for user, password in pending:
+        for user, _password in pending:
             user.save()
     outcome.created = pending
     return outcome

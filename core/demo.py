@@ -52,13 +52,27 @@ def _scope(field: str | None, key):
     return None
 
 
+def _upsert(model, lookup: dict, values: dict):
+    """Create the row, or update only the fields that differ, so a second run writes nothing."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        return model.objects.create(**lookup, **values)
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    if changed:
+        for name in changed:
+            setattr(obj, name, values[name])
+        obj.save(update_fields=changed)
+    return obj
+
+
 @transaction.atomic
 def demo_seed(*, password: str) -> list[User]:
     districts = {d.code: d for d in District.objects.filter(code__in=DEMO_DISTRICTS)}
     for serial, name, district, industry, headcount, above, key, leader, status in DEMO_ENTERPRISES:
-        Enterprise.objects.update_or_create(
-            credit_code=demo_credit_code(serial),
-            defaults={
+        _upsert(
+            Enterprise,
+            {"credit_code": demo_credit_code(serial)},
+            {
                 "name": name,
                 "district": districts[district],
                 "industry_id": industry,
@@ -88,7 +102,7 @@ def demo_seed(*, password: str) -> list[User]:
         }
         if field:
             defaults[field] = _scope(field, key)
-        user, _ = User.objects.update_or_create(username=username, defaults=defaults)
+        user = _upsert(User, {"username": username}, defaults)
         if not user.check_password(password):
             user.set_password(password)
             user.save(update_fields=["password"])

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -83,6 +84,7 @@ def enterprise_confirm(*, enterprise: Enterprise, confirmed_by: User) -> Enterpr
     enterprise.reviewed_at = timezone.now()
     enterprise.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated_at"])
     enterprise.users.filter(role=Role.ENTERPRISE).update(is_active=True)
+    _notify_on_commit(enterprise)
     return enterprise
 
 
@@ -99,7 +101,33 @@ def enterprise_reject(*, enterprise: Enterprise, rejected_by: User, reason: str)
     enterprise.reviewed_at = timezone.now()
     enterprise.review_comment = reason.strip()
     enterprise.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comment", "updated_at"])
+    _notify_on_commit(enterprise)
     return enterprise
+
+
+def _notify_on_commit(enterprise: Enterprise) -> None:
+    from enterprises.tasks import notify_registration_reviewed
+
+    transaction.on_commit(lambda: notify_registration_reviewed.delay(enterprise.pk))
+
+
+MAIL_SUBJECT_CONFIRMED = "【昆山复工复产服务平台】企业注册已确认"
+MAIL_SUBJECT_REJECTED = "【昆山复工复产服务平台】企业注册被退回"
+
+
+def enterprise_review_notify(*, enterprise: Enterprise) -> int:
+    """E-mail the outcome of the registration review to the enterprise's accounts; returns mails sent."""
+    recipients = list(enterprise.users.exclude(email="").values_list("email", flat=True))
+    if not recipients or enterprise.status == Enterprise.Status.PENDING:
+        return 0
+    if enterprise.status == Enterprise.Status.ACTIVE:
+        subject = MAIL_SUBJECT_CONFIRMED
+        body = f"{enterprise.name}: {enterprise.district.name}已确认贵企业的注册, 现在可以登录平台。"
+    else:
+        subject = MAIL_SUBJECT_REJECTED
+        body = (f"{enterprise.name}: {enterprise.district.name}退回了贵企业的注册。\n退回原因: "
+                f"{enterprise.review_comment}\n请按原因修改后重新注册。")
+    return send_mail(subject, body, None, recipients)
 
 
 @transaction.atomic

@@ -110,10 +110,9 @@ def enterprise_edit(request, pk: int):
     _require_role(request.user, EDITOR_ROLES)
     enterprise = selectors.enterprise_get_for_user_or_404(request.user, pk)
     form = EnterpriseForm(request.POST or None, instance=enterprise, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        if _save(request, form):
-            messages.success(request, "企业信息已保存。")
-            return redirect("enterprises:detail", pk=pk)
+    if request.method == "POST" and form.is_valid() and _save(request, form):
+        messages.success(request, "企业信息已保存。")
+        return redirect("enterprises:detail", pk=pk)
     return render(
         request, "enterprises/enterprise_form.html", {"form": form, "title": f"修改企业信息 · {enterprise.name}"}
     )

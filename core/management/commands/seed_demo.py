@@ -13,6 +13,6 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError(MSG_REFUSED)
         users = demo_seed(password=settings.DEMO_PASSWORD)
-        self.stdout.write("演示账号(密码均为 DEMO_PASSWORD: %s):" % settings.DEMO_PASSWORD)
+        self.stdout.write(f"演示账号(密码均为 DEMO_PASSWORD: {settings.DEMO_PASSWORD}):")
         for user in users:
             self.stdout.write(f"  {user.username:<18} {user.get_role_display()}")

@@ -1,0 +1,58 @@
+# The README's two commands: `make run` and `make test`. Each sets up everything it needs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.DEFAULT_GOAL := run
+.PHONY: run test serve bench lint migrate reference demo
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# A developer's settings: DEBUG on and a fresh secret key. The real environment always wins over it.
+.env:
+	$(PYTHON) -c "import secrets; print('DEBUG=1'); print('SECRET_KEY=' + secrets.token_urlsafe(50))" > $@
+
+migrate: $(VENV)/.installed .env
+	mkdir -p var
+	$(PY) manage.py migrate --noinput
+
+reference: migrate
+	$(PY) manage.py load_reference
+
+demo: reference
+	$(PY) manage.py seed_demo
+
+run: demo
+	@echo "昆山复工复产服务平台: http://127.0.0.1:$(PORT)/"
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(VENV)/.installed-dev .env
+	mkdir -p var
+	$(PY) -m pytest
+
+# Production-like: gunicorn, a Celery worker and beat. Needs DATABASE_URL and REDIS_URL.
+serve: $(VENV)/.installed .env
+	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" || { echo "make serve needs DATABASE_URL and REDIS_URL"; exit 2; }
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_reference
+	$(PY) manage.py collectstatic --noinput
+	$(VENV)/bin/celery -A kunshan_resume worker --loglevel=INFO --concurrency=2 & \
+	$(VENV)/bin/celery -A kunshan_resume beat --loglevel=INFO --schedule=var/celerybeat-schedule & \
+	$(VENV)/bin/gunicorn kunshan_resume.wsgi --bind 0.0.0.0:$(PORT) --workers 3 --access-logfile - ; \
+	kill %1 %2 2>/dev/null || true
+
+bench: $(VENV)/.installed-dev .env
+	mkdir -p var bench/results
+	$(PY) -m bench
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .

@@ -1,0 +1,90 @@
+"""Shared fixtures. The reference data (industries, districts, authorities) is loaded once per run."""
+
+import pytest
+
+from accounts.models import District
+from accounts.reference import reference_load
+from kunshan_resume.celery import app as celery_app
+from negative_list.services import industries_load
+from tests.factories import EnterpriseFactory, UserFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        industries_load()
+        reference_load()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager():
+    """Tests run tasks in-process; tests/core/test_celery_broker.py covers the real broker."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def district_a(db):
+    return District.objects.get(code="zhangpu")
+
+
+@pytest.fixture
+def district_b(db):
+    return District.objects.get(code="kfq")
+
+
+@pytest.fixture
+def enterprise_a(district_a):
+    return EnterpriseFactory(district=district_a, name="张浦甲企业")
+
+
+@pytest.fixture
+def enterprise_b(district_b):
+    return EnterpriseFactory(district=district_b, name="开发区乙企业")
+
+
+@pytest.fixture
+def enterprise_user_a(enterprise_a):
+    return UserFactory(enterprise_user=True, enterprise=enterprise_a)
+
+
+@pytest.fixture
+def enterprise_user_b(enterprise_b):
+    return UserFactory(enterprise_user=True, enterprise=enterprise_b)
+
+
+@pytest.fixture
+def district_staff_a(district_a):
+    return UserFactory(district_staff=True, district=district_a)
+
+
+@pytest.fixture
+def district_staff_b(district_b):
+    return UserFactory(district_staff=True, district=district_b)
+
+
+@pytest.fixture
+def authority_staff(db):
+    return UserFactory(authority_staff=True)
+
+
+@pytest.fixture
+def checkpoint_staff(db):
+    return UserFactory(checkpoint_staff=True)
+
+
+@pytest.fixture
+def commander(db):
+    return UserFactory(role="commander")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(admin=True)

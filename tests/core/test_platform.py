@@ -1,0 +1,104 @@
+"""Cross-cutting behaviour: health check, security headers, demo data."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from accounts.models import Role, User
+from core.demo import DEMO_USERS, demo_seed
+from core.management.commands.seed_demo import MSG_REFUSED
+from core.validators import MSG_MOBILE_INVALID, validate_mobile
+from enterprises.models import Enterprise
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_and_broker(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"] == "ok"
+    assert body["broker"] in ("ok", "eager")
+
+
+@pytest.mark.django_db
+def test_healthz_reports_an_unreachable_broker(client):
+    from kunshan_resume.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.broker_url
+    app.conf.task_always_eager, app.conf.broker_url = False, "redis://127.0.0.1:1/0"
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.conf.task_always_eager, app.conf.broker_url = saved
+    assert response.status_code == 503
+    assert response.json()["broker"].startswith("error")
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_strict_content_security_policy(client):
+    response = client.get(reverse("accounts:login"))
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+
+
+@pytest.mark.django_db
+def test_signed_in_pages_are_never_stored(client, district_staff_a):
+    client.force_login(district_staff_a)
+    response = client.get(reverse("enterprises:list"))
+    assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_templates_contain_no_inline_script_or_style(client, district_staff_a, enterprise_a):
+    client.force_login(district_staff_a)
+    for url in [reverse("accounts:home"), reverse("enterprises:list"),
+                reverse("enterprises:detail", args=[enterprise_a.pk])]:
+        html = client.get(url).content.decode()
+        assert "<script>" not in html and " style=" not in html, url
+
+
+@pytest.mark.django_db
+def test_seed_demo_creates_one_user_per_role_and_is_idempotent(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    snapshot = list(User.objects.order_by("username").values())
+    enterprises = list(Enterprise.objects.order_by("credit_code").values())
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    assert list(User.objects.order_by("username").values()) == snapshot
+    assert list(Enterprise.objects.order_by("credit_code").values()) == enterprises
+    assert {u.role for u in User.objects.filter(username__in=[u[0] for u in DEMO_USERS])} == set(Role.values)
+    assert Enterprise.objects.values("district").distinct().count() == 2
+
+
+@pytest.mark.django_db
+def test_demo_users_log_in_with_the_demo_password(client, settings):
+    demo_seed(password=settings.DEMO_PASSWORD)
+    for username, *_ in DEMO_USERS:
+        response = client.post(reverse("accounts:login"), {"username": username, "password": settings.DEMO_PASSWORD})
+        assert response.status_code == 302 and response["Location"] == reverse("accounts:home"), username
+        assert client.get(reverse("accounts:home")).status_code == 200
+        client.post(reverse("accounts:logout"))
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_to_run_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match=MSG_REFUSED):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+
+
+@pytest.mark.parametrize("mobile", ["1391234567", "139123456789", "12912345678", "1391234567a", "", "+8613912345678"])
+def test_malformed_mobiles_are_refused(mobile):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        validate_mobile(mobile)
+    assert error.value.messages == [MSG_MOBILE_INVALID]
+
+
+def test_valid_mobile_passes():
+    validate_mobile("13912345678")
