@@ -298,11 +298,18 @@ def enterprise_import(*, upload, imported_by: User) -> EnterpriseImport:
 
     enterprises = []
     for row in result.rows:
-        values = {k: v for k, v in row.items() if k != "_row"}
+        # Empty optional cells parse to None and leave the model default (False for the flags).
+        values = {k: v for k, v in row.items() if k != "_row" and v is not None}
         enterprise = Enterprise(status=Enterprise.Status.ACTIVE, **values)
-        # Lookups were resolved while parsing; skip the per-row foreign-key queries.
-        enterprise.clean_fields(exclude={"district", "industry"})
+        try:
+            # Lookups were resolved while parsing; skip the per-row foreign-key queries.
+            enterprise.clean_fields(exclude={"district", "industry"})
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                result.add_error(row["_row"], name, "; ".join(messages))
         enterprises.append(enterprise)
+    if not result.ok:
+        return outcome
     with transaction.atomic():
         outcome.created = Enterprise.objects.bulk_create(enterprises, batch_size=1000)
     return outcome

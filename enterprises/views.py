@@ -20,6 +20,7 @@ EDITOR_ROLES = (Role.DISTRICT_STAFF, Role.ADMIN)
 
 
 def _require_role(user, roles) -> None:
+    """Checked after the scoped fetch, so an object out of scope is a 404 whatever the role."""
     if user.role not in roles:
         raise PermissionDenied
 
@@ -107,8 +108,8 @@ def enterprise_create(request):
 
 @login_required
 def enterprise_edit(request, pk: int):
-    _require_role(request.user, EDITOR_ROLES)
     enterprise = selectors.enterprise_get_for_user_or_404(request.user, pk)
+    _require_role(request.user, EDITOR_ROLES)
     form = EnterpriseForm(request.POST or None, instance=enterprise, user=request.user)
     if request.method == "POST" and form.is_valid() and _save(request, form):
         messages.success(request, "企业信息已保存。")
@@ -159,8 +160,8 @@ def pending_list(request):
 @require_POST
 @login_required
 def enterprise_confirm(request, pk: int):
-    _require_role(request.user, EDITOR_ROLES)
     enterprise = selectors.enterprise_get_for_user_or_404(request.user, pk)
+    _require_role(request.user, EDITOR_ROLES)
     try:
         services.enterprise_confirm(enterprise=enterprise, confirmed_by=request.user)
     except ValidationError as error:
@@ -173,8 +174,8 @@ def enterprise_confirm(request, pk: int):
 @require_POST
 @login_required
 def enterprise_reject(request, pk: int):
-    _require_role(request.user, EDITOR_ROLES)
     enterprise = selectors.enterprise_get_for_user_or_404(request.user, pk)
+    _require_role(request.user, EDITOR_ROLES)
     form = RejectForm(request.POST)
     try:
         reason = form.cleaned_data["reason"] if form.is_valid() else ""
@@ -188,8 +189,8 @@ def enterprise_reject(request, pk: int):
 
 @login_required
 def account_create(request, pk: int):
-    _require_role(request.user, EDITOR_ROLES)
     enterprise = selectors.enterprise_get_for_user_or_404(request.user, pk)
+    _require_role(request.user, EDITOR_ROLES)
     form = AccountCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -32,7 +32,7 @@ def _login(client, username, password, ip="10.0.0.1"):
     ],
 )
 def test_database_refuses_a_user_without_exactly_its_scope(role, scope, district_a):
-    values = {name: district_a.pk for name in scope}
+    values = dict.fromkeys(scope, district_a.pk)
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.create(username=f"bad-{role}", role=role, **values)
 

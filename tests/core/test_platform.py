@@ -1,4 +1,5 @@
 """Cross-cutting behaviour: health check, security headers, demo data."""
+import io
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -63,10 +64,10 @@ def test_templates_contain_no_inline_script_or_style(client, district_staff_a, e
 @pytest.mark.django_db
 def test_seed_demo_creates_one_user_per_role_and_is_idempotent(settings):
     settings.DEBUG = True
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=io.StringIO())
     snapshot = list(User.objects.order_by("username").values())
     enterprises = list(Enterprise.objects.order_by("credit_code").values())
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=io.StringIO())
     assert list(User.objects.order_by("username").values()) == snapshot
     assert list(Enterprise.objects.order_by("credit_code").values()) == enterprises
     assert {u.role for u in User.objects.filter(username__in=[u[0] for u in DEMO_USERS])} == set(Role.values)

@@ -58,8 +58,7 @@ def test_demo_communities_are_marked_as_demo():
 
 
 def test_authority_scope_covers_sections_and_divisions(district_a):
-    from tests.factories import EnterpriseFactory
-    from tests.factories import UserFactory
+    from tests.factories import EnterpriseFactory, UserFactory
 
     car_parts = EnterpriseFactory(district=district_a, industry=Industry.objects.get(code="3670"))
     cinema = EnterpriseFactory(district=district_a, industry=Industry.objects.get(code="8760"))
