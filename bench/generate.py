@@ -39,7 +39,10 @@ INDUSTRY_WORDS = {
     "I": ("信息技术", "软件"), "K": ("置业", "物业管理"), "L": ("企业管理咨询", "人力资源", "商务服务"),
     "M": ("科技", "检测技术", "工程技术"), "E": ("建设工程", "建筑安装"), "O": ("家政服务", "汽车维修"),
 }
-TRADE_CHARS = "恒华鼎宏金瑞润新永正中友台沪德亚富嘉盛通达隆泰昌荣佳美捷利源丰安康信诚和兴博凯欣伟"
+TRADE_CHARS = (
+    "恒华鼎宏金瑞润新永正中友台沪德亚富嘉盛通达隆泰昌荣佳美捷利源丰安康信诚和兴博凯欣伟"
+    "科锐创航联邦汇天宇晟腾威力森立普英杰海东南星光远鑫益顺福祥万裕聚豪骏铭"
+)
 ROADS = ("前进路", "长江路", "黄浦江路", "萧林路", "青阳路", "花安路", "人民路", "朝阳路", "祖冲之路", "嘉浦路")
 SURNAMES = "王李张刘陈杨黄赵周吴徐孙朱马胡郭林何高顾沈陆钱蒋"
 GIVEN_CHARS = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华建国文"
@@ -73,14 +76,15 @@ def generate_enterprises(n: int, *, seed: int = SEED) -> int:
     districts = list(District.objects.filter(code__in=DISTRICT_WEIGHTS).order_by("code"))
     district_cum = list(accumulate(DISTRICT_WEIGHTS[d.code] for d in districts))
     classes = list(Industry.objects.filter(level=Industry.Level.CLASS).order_by("code"))
-    per_section: dict[str, int] = {}
-    for industry in classes:
-        per_section[industry.section] = per_section.get(industry.section, 0) + 1
-    # A section's weight is shared by its classes, so sections with many classes are not favoured.
+    # The boost moves weight between divisions inside a section; the section's share stays as set.
+    boost = [DIVISION_BOOST.get(i.division, 1) for i in classes]
+    section_boost: dict[str, float] = {}
+    for industry, b in zip(classes, boost, strict=True):
+        section_boost[industry.section] = section_boost.get(industry.section, 0) + b
     industry_cum = list(
         accumulate(
-            SECTION_WEIGHTS.get(i.section, 0.5) / per_section[i.section] * DIVISION_BOOST.get(i.division, 1)
-            for i in classes
+            SECTION_WEIGHTS.get(i.section, 0.5) * b / section_boost[i.section]
+            for i, b in zip(classes, boost, strict=True)
         )
     )
     names: set[str] = set()
@@ -89,10 +93,14 @@ def generate_enterprises(n: int, *, seed: int = SEED) -> int:
         district = rng.choices(districts, cum_weights=district_cum)[0]
         industry = rng.choices(classes, cum_weights=industry_cum)[0]
         words = INDUSTRY_WORDS.get(industry.division) or INDUSTRY_WORDS.get(industry.section, ("实业",))
-        trade = "".join(rng.sample(TRADE_CHARS, 2))
-        word = rng.choice(words)
-        name = f"昆山{trade}{word}有限公司"
-        if name in names:  # a registry never holds two firms of one name; the serial keeps it unique
+        # The registry refuses a name already taken, so a registrant picks another trade name;
+        # after a few tries the serial settles it.
+        for _ in range(8):
+            trade, word = "".join(rng.sample(TRADE_CHARS, 2)), rng.choice(words)
+            name = f"昆山{trade}{word}有限公司"
+            if name not in names:
+                break
+        else:
             name = f"昆山{trade}{word}{serial}有限公司"
         names.add(name)
         # Log-normal headcount: median about 25, a long tail of big plants.

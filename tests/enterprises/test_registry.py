@@ -220,7 +220,8 @@ def test_import_creates_every_enterprise(client, district_staff_a):
         ([_row(1, district="上海")], (2, "district", services.MSG_UNKNOWN_DISTRICT)),
         ([_row(1, headcount=-3)], (2, "headcount", services.MSG_NOT_A_NUMBER)),
         ([_row(1, above="maybe")], (2, "is_above_scale", services.MSG_NOT_A_FLAG)),
-        ([_row(1, district="昆山开发区")], (2, "district", services.MSG_IMPORT_OTHER_DISTRICT.format(district="张浦镇"))),
+        ([_row(1, district="昆山开发区")],
+         (2, "district", services.MSG_IMPORT_OTHER_DISTRICT.format(district="张浦镇"))),
         ([_row(1, name="")], (2, "name", excel.MSG_REQUIRED)),
     ],
 )

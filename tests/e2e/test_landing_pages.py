@@ -1,0 +1,55 @@
+import pytest
+
+from core.demo import DEMO_USERS
+from tests.e2e.conftest import VIEWPORTS, open_page, screenshot
+
+pytestmark = pytest.mark.e2e
+
+LANDING_TITLES = {
+    "demo_enterprise": "昆山演示精密机械有限公司",
+    "demo_district": "张浦镇 · 属地工作台",
+    "demo_authority": "工信局 · 行业工作台",
+    "demo_checkpoint": "张浦镇演示社区 · 卡口",
+    "demo_commander": "全市企业名录概况",
+    "admin": "系统管理",
+}
+
+
+@pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
+def test_every_demo_role_logs_in_and_sees_its_landing_page(browser, live_server, seeded, viewport):
+    assert set(LANDING_TITLES) == {username for username, *_ in DEMO_USERS}
+    for username, title in LANDING_TITLES.items():
+        context, page = open_page(browser, viewport)
+        page.goto(f"{live_server.url}/")
+        assert "/login/" in page.url  # signed-out visitors are sent to the login page
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill(seeded)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_load_state("networkidle")
+        landing = page.get_by_test_id("landing-title")
+        assert landing.inner_text() == title, username
+        # Nothing wider than the screen: the page works on a 360 px phone without sideways scrolling.
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{username} on {viewport}: {overflow}px too wide"
+        screenshot(page, f"landing-{username}-{viewport}")
+        assert not page.problems, page.problems
+        context.close()
+
+
+def test_phone_menu_opens_and_logs_out(browser, live_server, seeded):
+    context, page = open_page(browser, "phone")
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("用户名").fill("demo_district")
+    page.get_by_label("密码").fill(seeded)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("button", name="展开菜单").click()
+    page.locator("#nav-main").get_by_role("link", name="企业名录").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_test_id("enterprise-table").is_visible()
+    screenshot(page, "enterprise-list-phone")
+    page.get_by_role("button", name="展开菜单").click()
+    page.get_by_test_id("user-menu").click()
+    page.get_by_role("button", name="退出登录").click()
+    page.wait_for_url("**/login/")
+    assert not page.problems, page.problems
+    context.close()
