@@ -2,12 +2,15 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.shortcuts import render
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Community, District, IndustryAuthority, User
 from accounts.services import staff_import, staff_import_columns
 from core import excel
 from core.downloads import download_stash, xlsx_response
 from core.forms import ExcelUploadForm
+
+MSG_STAFF_IMPORTED = _("已导入 %(count)d 个账号, 首次登录须修改密码。")
 
 
 @admin.register(District)
@@ -39,14 +42,14 @@ class UserAdmin(BaseUserAdmin):
     raw_id_fields = ["enterprise"]
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
-        ("个人信息", {"fields": ["full_name", "mobile", "email"]}),
-        ("角色与范围", {"fields": ["role", "enterprise", "district", "industry_authority", "community"]}),
-        ("权限", {"fields": ["is_active", "is_staff", "is_superuser", "password_change_required"]}),
-        ("时间", {"fields": ["last_login", "date_joined"]}),
+        (_("个人信息"), {"fields": ["full_name", "mobile", "email"]}),
+        (_("角色与范围"), {"fields": ["role", "enterprise", "district", "industry_authority", "community"]}),
+        (_("权限"), {"fields": ["is_active", "is_staff", "is_superuser", "password_change_required"]}),
+        (_("时间"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
         (None, {"fields": ["username", "password1", "password2"]}),
-        ("角色与范围", {"fields": ["full_name", "mobile", "role", "district", "industry_authority", "community"]}),
+        (_("角色与范围"), {"fields": ["full_name", "mobile", "role", "district", "industry_authority", "community"]}),
     ]
 
     def get_urls(self):
@@ -69,7 +72,7 @@ class UserAdmin(BaseUserAdmin):
 
             raise PermissionDenied
         form = ExcelUploadForm(request.POST or None, request.FILES or None)
-        context = {**self.admin_site.each_context(request), "form": form, "title": "从 Excel 导入工作人员账号",
+        context = {**self.admin_site.each_context(request), "form": form, "title": _("从 Excel 导入工作人员账号"),
                    "opts": self.model._meta}
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
@@ -83,8 +86,8 @@ class UserAdmin(BaseUserAdmin):
                         user=request.user, content=_passwords_workbook(outcome.created),
                         filename="工作人员初始密码.xlsx",
                     )
-                    context["created"] = [user for user, _ in outcome.created]
-                    messages.success(request, f"已导入 {len(outcome.created)} 个账号, 首次登录须修改密码。")
+                    context["created"] = [user for user, _password in outcome.created]
+                    messages.success(request, MSG_STAFF_IMPORTED % {"count": len(outcome.created)})
                 else:
                     upload.seek(0)
                     context["error_token"] = download_stash(

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 
@@ -17,11 +18,11 @@ class NavItem:
 
 
 NAV_ITEMS = (
-    NavItem("工作台", "accounts:home", tuple(Role.values)),
-    NavItem("企业名录", "enterprises:list", STAFF_ROLES),
-    NavItem("注册待确认", "enterprises:pending", (Role.DISTRICT_STAFF,)),
-    NavItem("导入企业", "enterprises:import", (Role.DISTRICT_STAFF, Role.ADMIN)),
-    NavItem("本企业信息", "enterprises:mine", (Role.ENTERPRISE,)),
+    NavItem(_("工作台"), "accounts:home", tuple(Role.values)),
+    NavItem(_("企业名录"), "enterprises:list", STAFF_ROLES),
+    NavItem(_("注册待确认"), "enterprises:pending", (Role.DISTRICT_STAFF,)),
+    NavItem(_("导入企业"), "enterprises:import", (Role.DISTRICT_STAFF, Role.ADMIN)),
+    NavItem(_("本企业信息"), "enterprises:mine", (Role.ENTERPRISE,)),
 )
 
 

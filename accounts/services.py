@@ -6,15 +6,16 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Community, District, IndustryAuthority, Role, User
 from core import excel
 from core.validators import validate_mobile
 
-MSG_UNKNOWN_ROLE = "角色不存在, 请填写: {roles}。"
-MSG_UNKNOWN_SCOPE = "找不到该{label}, 请填写名称或代码。"
-MSG_USERNAME_TAKEN = "用户名已存在。"
-MSG_USERNAME_DUPLICATE_IN_FILE = "与第 {row} 行的用户名重复。"
+MSG_UNKNOWN_ROLE = _("角色不存在, 请填写: {roles}。")
+MSG_UNKNOWN_SCOPE = _("找不到该{label}, 请填写名称或代码。")
+MSG_USERNAME_TAKEN = _("用户名已存在。")
+MSG_USERNAME_DUPLICATE_IN_FILE = _("与第 {row} 行的用户名重复。")
 
 def initial_password() -> str:
     """A one-time password that the user must change at first login."""
@@ -47,7 +48,7 @@ def _lookup(table: dict, message: str):
 
 
 def _parse_role(value) -> str:
-    by_label = {label: role for role, label in Role.choices if role != Role.ENTERPRISE}
+    by_label = {str(label): role for role, label in Role.choices if role != Role.ENTERPRISE}
     key = str(value).strip()
     if key in by_label:
         return by_label[key]
@@ -123,7 +124,7 @@ def staff_import(*, upload) -> StaffImport:
         except ValidationError as error:
             for name, messages in error.message_dict.items():
                 column = name if name in column_keys else None
-                result.add_error(row["_row"], column, "; ".join(messages))
+                result.add_error(row["_row"], column, "; ".join(map(str, messages)))
         pending.append((user, password))
     if not result.ok:
         return outcome

@@ -18,11 +18,17 @@ def _scales(text: str) -> list[int]:
     return sorted({int(part.replace("_", "")) for part in text.split(",") if part.strip()})
 
 
+def _positive(text: str) -> int:
+    if int(text) < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return int(text)
+
+
 def _args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--scales", type=_scales, default=[600, 60_000], help="city-wide enterprise counts")
-    parser.add_argument("--repeat", type=int, default=20, help="timed requests per case")
-    parser.add_argument("--warmup", type=int, default=2, help="untimed requests per case")
+    parser.add_argument("--repeat", type=_positive, default=20, help="timed requests per case")
+    parser.add_argument("--warmup", type=_positive, default=2, help="untimed requests per case")
     return parser.parse_args(argv)
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import openpyxl
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
@@ -30,14 +31,14 @@ from openpyxl.utils import get_column_letter
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-MSG_TOO_LARGE = "文件过大：Excel 文件不能超过 {max_mb} MB，请删除多余内容或分批上传。"
-MSG_NOT_XLSX = "文件不是有效的 Excel 工作簿（.xlsx），请下载导入模板填写后上传。"
-MSG_ZIP_BOMB = "文件解压后内容过大或结构异常，已拒绝处理，请检查文件后重新上传。"
-MSG_MISSING_COLUMNS = "缺少必填列：{columns}。请使用导入模板，不要修改表头。"
-MSG_DUPLICATE_COLUMNS = "表头重复：{columns}。每一列只能出现一次。"
-MSG_TOO_MANY_ROWS = "数据超过 {max_rows} 行，请分批导入。"
-MSG_EMPTY = "文件中没有数据，请在表头下方填写数据后上传。"
-MSG_REQUIRED = "此项为必填项，不能为空。"
+MSG_TOO_LARGE = _("文件过大：Excel 文件不能超过 {max_mb} MB，请删除多余内容或分批上传。")
+MSG_NOT_XLSX = _("文件不是有效的 Excel 工作簿（.xlsx），请下载导入模板填写后上传。")
+MSG_ZIP_BOMB = _("文件解压后内容过大或结构异常，已拒绝处理，请检查文件后重新上传。")
+MSG_MISSING_COLUMNS = _("缺少必填列：{columns}。请使用导入模板，不要修改表头。")
+MSG_DUPLICATE_COLUMNS = _("表头重复：{columns}。每一列只能出现一次。")
+MSG_TOO_MANY_ROWS = _("数据超过 {max_rows} 行，请分批导入。")
+MSG_EMPTY = _("文件中没有数据，请在表头下方填写数据后上传。")
+MSG_REQUIRED = _("此项为必填项，不能为空。")
 
 ERROR_COLUMN_HEADER = "错误说明"
 ERROR_SHEET_TITLE = "数据"
@@ -113,8 +114,9 @@ class ExcelFileError(Exception):
     """The file as a whole cannot be imported; `message` is shown to the user."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+        # Messages may be lazy translations; resolve them now so they pickle and join as text.
+        super().__init__(str(message))
+        self.message = str(message)
 
 
 @dataclass
@@ -134,7 +136,7 @@ class ImportResult:
         return not self.errors
 
     def add_error(self, row: int, column: str | None, message: str) -> None:
-        self.errors.append(CellError(row=row, column=column, message=message))
+        self.errors.append(CellError(row=row, column=column, message=str(message)))
 
 
 @dataclass
@@ -289,7 +291,7 @@ def _parse_row(
         try:
             parsed[column.key] = column.parse(value)
         except ValidationError as exc:
-            result.add_error(row_number, column.key, "；".join(exc.messages))
+            result.add_error(row_number, column.key, "；".join(map(str, exc.messages)))
     return parsed
 
 

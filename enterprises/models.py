@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from core.validators import validate_mobile
@@ -40,56 +41,58 @@ class Enterprise(models.Model):
     """An enterprise in the registry, keyed by its 统一社会信用代码."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "待属地确认"
-        ACTIVE = "active", "已确认"
-        REJECTED = "rejected", "未通过确认"
+        PENDING = "pending", _("待属地确认")
+        ACTIVE = "active", _("已确认")
+        REJECTED = "rejected", _("未通过确认")
 
     credit_code = models.CharField(
-        "统一社会信用代码", max_length=18, unique=True, validators=[validate_credit_code]
+        _("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code]
     )
-    name = models.CharField("企业名称", max_length=200)
+    name = models.CharField(_("企业名称"), max_length=200)
     district = models.ForeignKey(
-        "accounts.District", verbose_name="属地", on_delete=models.PROTECT, related_name="enterprises"
+        "accounts.District", verbose_name=_("属地"), on_delete=models.PROTECT, related_name="enterprises"
     )
     industry = models.ForeignKey(
         "negative_list.Industry",
-        verbose_name="所属行业",
+        verbose_name=_("所属行业"),
         on_delete=models.PROTECT,
         related_name="enterprises",
         limit_choices_to={"level": "class"},
-        help_text="国民经济行业分类(GB/T 4754-2017)小类代码",
+        help_text=_("国民经济行业分类(GB/T 4754-2017)小类代码"),
     )
-    address = models.CharField("生产经营地址", max_length=255)
-    legal_representative = models.CharField("法定代表人", max_length=50)
-    contact_name = models.CharField("联系人", max_length=50)
-    contact_mobile = models.CharField("联系人手机", max_length=11, validators=[validate_mobile])
-    headcount = models.PositiveIntegerField("职工总数")
-    is_above_scale = models.BooleanField("规上企业", default=False)
-    is_key = models.BooleanField("重点企业", default=False)
-    is_chain_leader = models.BooleanField("产业链龙头企业", default=False)
+    address = models.CharField(_("生产经营地址"), max_length=255)
+    legal_representative = models.CharField(_("法定代表人"), max_length=50)
+    contact_name = models.CharField(_("联系人"), max_length=50)
+    contact_mobile = models.CharField(_("联系人手机"), max_length=11, validators=[validate_mobile])
+    headcount = models.PositiveIntegerField(_("职工总数"))
+    is_above_scale = models.BooleanField(_("规上企业"), default=False)
+    is_key = models.BooleanField(_("重点企业"), default=False)
+    is_chain_leader = models.BooleanField(_("产业链龙头企业"), default=False)
 
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="确认人",
+        verbose_name=_("确认人"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    reviewed_at = models.DateTimeField("确认时间", null=True, blank=True)
-    review_comment = models.CharField("确认意见", max_length=255, blank=True)
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    reviewed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    review_comment = models.CharField(_("确认意见"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = EnterpriseQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "企业"
-        verbose_name_plural = "企业名录"
+        verbose_name = _("企业")
+        verbose_name_plural = _("企业名录")
         ordering = ["name"]
+        # The lists sort by (name, id): city-wide from the first index, per district from the second.
         indexes = [
-            models.Index(fields=["district", "name"], name="enterprise_district_name"),
+            models.Index(fields=["name", "id"], name="enterprise_name_id"),
+            models.Index(fields=["district", "name", "id"], name="enterprise_district_name_id"),
             models.Index(fields=["district", "status"], name="enterprise_district_status"),
         ]
 

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import District, Role, User
 from accounts.services import initial_password
@@ -14,18 +15,19 @@ from enterprises.models import Enterprise
 from enterprises.validators import normalize_credit_code, validate_credit_code
 from negative_list.models import Industry
 
-MSG_CREDIT_CODE_TAKEN = "该统一社会信用代码已登记。如需开通账号, 请联系属地工作人员。"
-MSG_CREDIT_CODE_PENDING = "该统一社会信用代码已有待确认的注册申请, 请等待属地工作人员确认。"
-MSG_NOT_PENDING = "只有待确认的企业注册才能确认或退回。"
-MSG_REASON_REQUIRED = "请填写退回原因。"
-MSG_NOT_YOUR_DISTRICT = "只能处理本属地的企业。"
-MSG_IMPORT_DUPLICATE_IN_FILE = "与第 {row} 行的统一社会信用代码重复。"
-MSG_IMPORT_DUPLICATE_IN_REGISTRY = "该统一社会信用代码已在企业名录中。"
-MSG_IMPORT_OTHER_DISTRICT = "只能导入本属地({district})的企业。"
-MSG_UNKNOWN_DISTRICT = "属地不存在, 请填写属地名称或代码, 如“张浦镇”。"
-MSG_UNKNOWN_INDUSTRY = "行业代码不存在, 请填写国民经济行业分类(GB/T 4754-2017)的4位小类代码。"
-MSG_NOT_A_NUMBER = "请填写不小于0的整数。"
-MSG_NOT_A_FLAG = "请填写“是”或“否”。"
+MSG_CREDIT_CODE_TAKEN = _("该统一社会信用代码已登记。如需开通账号, 请联系属地工作人员。")
+MSG_CREDIT_CODE_PENDING = _("该统一社会信用代码已有待确认的注册申请, 请等待属地工作人员确认。")
+MSG_NOT_PENDING = _("只有待确认的企业注册才能确认或退回。")
+MSG_REASON_REQUIRED = _("请填写退回原因。")
+MSG_NOT_YOUR_DISTRICT = _("只能处理本属地的企业。")
+MSG_IMPORT_DUPLICATE_IN_FILE = _("与第 {row} 行的统一社会信用代码重复。")
+MSG_IMPORT_DUPLICATE_IN_REGISTRY = _("该统一社会信用代码已在企业名录中。")
+MSG_IMPORT_OTHER_DISTRICT = _("只能导入本属地({district})的企业。")
+MSG_UNKNOWN_DISTRICT = _("属地不存在, 请填写属地名称或代码, 如“张浦镇”。")
+MSG_UNKNOWN_INDUSTRY = _("行业代码不存在, 请填写国民经济行业分类(GB/T 4754-2017)的4位小类代码。")
+MSG_NOT_A_NUMBER = _("请填写不小于0的整数。")
+MSG_TOO_LONG = _("不能超过%(max)d个字。")
+MSG_NOT_A_FLAG = _("请填写“是”或“否”。")
 
 
 def _require_district_power(user: User, district_id: int) -> None:
@@ -111,8 +113,10 @@ def _notify_on_commit(enterprise: Enterprise) -> None:
     transaction.on_commit(lambda: notify_registration_reviewed.delay(enterprise.pk))
 
 
-MAIL_SUBJECT_CONFIRMED = "【昆山复工复产服务平台】企业注册已确认"
-MAIL_SUBJECT_REJECTED = "【昆山复工复产服务平台】企业注册被退回"
+MAIL_SUBJECT_CONFIRMED = _("【昆山复工复产服务平台】企业注册已确认")
+MAIL_SUBJECT_REJECTED = _("【昆山复工复产服务平台】企业注册被退回")
+MAIL_BODY_CONFIRMED = _("%(name)s: %(district)s已确认贵企业的注册, 现在可以登录平台。")
+MAIL_BODY_REJECTED = _("%(name)s: %(district)s退回了贵企业的注册。\n退回原因: %(reason)s\n请按原因修改后重新注册。")
 
 
 def enterprise_review_notify(*, enterprise: Enterprise) -> int:
@@ -122,12 +126,13 @@ def enterprise_review_notify(*, enterprise: Enterprise) -> int:
         return 0
     if enterprise.status == Enterprise.Status.ACTIVE:
         subject = MAIL_SUBJECT_CONFIRMED
-        body = f"{enterprise.name}: {enterprise.district.name}已确认贵企业的注册, 现在可以登录平台。"
+        body = MAIL_BODY_CONFIRMED % {"name": enterprise.name, "district": enterprise.district.name}
     else:
         subject = MAIL_SUBJECT_REJECTED
-        body = (f"{enterprise.name}: {enterprise.district.name}退回了贵企业的注册。\n退回原因: "
-                f"{enterprise.review_comment}\n请按原因修改后重新注册。")
-    return send_mail(subject, body, None, recipients)
+        body = MAIL_BODY_REJECTED % {
+            "name": enterprise.name, "district": enterprise.district.name, "reason": enterprise.review_comment,
+        }
+    return send_mail(str(subject), body, None, recipients)
 
 
 @transaction.atomic
@@ -211,7 +216,7 @@ def _parse_text(max_length: int):
     def parse(value) -> str:
         text = str(value).strip()
         if len(text) > max_length:
-            raise ValidationError(f"不能超过{max_length}个字。")
+            raise ValidationError(MSG_TOO_LONG % {"max": max_length})
         return text
 
     return parse
@@ -306,7 +311,7 @@ def enterprise_import(*, upload, imported_by: User) -> EnterpriseImport:
             enterprise.clean_fields(exclude={"district", "industry"})
         except ValidationError as error:
             for name, messages in error.message_dict.items():
-                result.add_error(row["_row"], name, "; ".join(messages))
+                result.add_error(row["_row"], name, "; ".join(map(str, messages)))
         enterprises.append(enterprise)
     if not result.ok:
         return outcome

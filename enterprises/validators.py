@@ -1,10 +1,11 @@
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 
-MSG_CREDIT_CODE_LENGTH = "统一社会信用代码应为18位。"
-MSG_CREDIT_CODE_FORMAT = "统一社会信用代码只能包含数字和大写字母(不含 I、O、Z、S、V)。"
-MSG_CREDIT_CODE_CHECKSUM = "统一社会信用代码校验位不正确, 请核对营业执照上的代码。"
+MSG_CREDIT_CODE_LENGTH = _("统一社会信用代码应为18位。")
+MSG_CREDIT_CODE_FORMAT = _("统一社会信用代码只能包含数字和大写字母(不含 I、O、Z、S、V)。")
+MSG_CREDIT_CODE_CHECKSUM = _("统一社会信用代码校验位不正确, 请核对营业执照上的代码。")
 
 
 def normalize_credit_code(value: str) -> str:

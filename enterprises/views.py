@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
@@ -101,9 +102,9 @@ def enterprise_create(request):
     if request.method == "POST" and form.is_valid():
         enterprise = _save(request, form)
         if enterprise:
-            messages.success(request, f"已登记企业“{enterprise.name}”。")
+            messages.success(request, _("已登记企业“%(name)s”。") % {"name": enterprise.name})
             return redirect("enterprises:detail", pk=enterprise.pk)
-    return render(request, "enterprises/enterprise_form.html", {"form": form, "title": "登记企业"})
+    return render(request, "enterprises/enterprise_form.html", {"form": form, "title": _("登记企业")})
 
 
 @login_required
@@ -112,11 +113,10 @@ def enterprise_edit(request, pk: int):
     _require_role(request.user, EDITOR_ROLES)
     form = EnterpriseForm(request.POST or None, instance=enterprise, user=request.user)
     if request.method == "POST" and form.is_valid() and _save(request, form):
-        messages.success(request, "企业信息已保存。")
+        messages.success(request, _("企业信息已保存。"))
         return redirect("enterprises:detail", pk=pk)
-    return render(
-        request, "enterprises/enterprise_form.html", {"form": form, "title": f"修改企业信息 · {enterprise.name}"}
-    )
+    title = _("修改企业信息 · %(name)s") % {"name": enterprise.name}
+    return render(request, "enterprises/enterprise_form.html", {"form": form, "title": title})
 
 
 def _save(request, form):
@@ -167,7 +167,7 @@ def enterprise_confirm(request, pk: int):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"已确认“{enterprise.name}”, 其账号现在可以登录。")
+        messages.success(request, _("已确认“%(name)s”, 其账号现在可以登录。") % {"name": enterprise.name})
     return redirect("enterprises:pending")
 
 
@@ -183,7 +183,7 @@ def enterprise_reject(request, pk: int):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"已退回“{enterprise.name}”的注册。")
+        messages.success(request, _("已退回“%(name)s”的注册。") % {"name": enterprise.name})
     return redirect("enterprises:pending")
 
 
@@ -228,7 +228,7 @@ def enterprise_import(request):
             form.add_error("file", error.message)
         else:
             if outcome.result.ok:
-                messages.success(request, f"已导入 {len(outcome.created)} 家企业。")
+                messages.success(request, _("已导入 %(count)d 家企业。") % {"count": len(outcome.created)})
                 return redirect(reverse("enterprises:list"))
             upload.seek(0)
             token = download_stash(

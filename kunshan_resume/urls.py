@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from core import views as core_views
 
-admin.site.site_header = "昆山市企业复工复产服务平台 · 管理"
-admin.site.site_title = "复工复产平台管理"
-admin.site.index_title = "数据管理"
+admin.site.site_header = _("昆山市企业复工复产服务平台 · 管理")
+admin.site.site_title = _("复工复产平台管理")
+admin.site.index_title = _("数据管理")
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),

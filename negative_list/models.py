@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Industry(models.Model):
@@ -9,24 +10,24 @@ class Industry(models.Model):
     """
 
     class Level(models.TextChoices):
-        SECTION = "section", "门类"
-        DIVISION = "division", "大类"
-        GROUP = "group", "中类"
-        CLASS = "class", "小类"
+        SECTION = "section", _("门类")
+        DIVISION = "division", _("大类")
+        GROUP = "group", _("中类")
+        CLASS = "class", _("小类")
 
-    code = models.CharField("代码", max_length=4, primary_key=True)
-    name = models.CharField("名称", max_length=100)
-    level = models.CharField("层级", max_length=10, choices=Level.choices)
+    code = models.CharField(_("代码"), max_length=4, primary_key=True)
+    name = models.CharField(_("名称"), max_length=100)
+    level = models.CharField(_("层级"), max_length=10, choices=Level.choices)
     parent = models.ForeignKey(
-        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
-    section = models.CharField("门类", max_length=1, db_index=True)
-    division = models.CharField("大类", max_length=2, blank=True, db_index=True)
-    group = models.CharField("中类", max_length=3, blank=True, db_index=True)
+    section = models.CharField(_("门类"), max_length=1, db_index=True)
+    division = models.CharField(_("大类"), max_length=2, blank=True, db_index=True)
+    group = models.CharField(_("中类"), max_length=3, blank=True, db_index=True)
 
     class Meta:
-        verbose_name = "国民经济行业"
-        verbose_name_plural = "国民经济行业分类"
+        verbose_name = _("国民经济行业")
+        verbose_name_plural = _("国民经济行业分类")
         ordering = ["section", "code"]
 
     def __str__(self) -> str:

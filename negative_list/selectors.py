@@ -18,3 +18,7 @@ def industry_search(q: str) -> QuerySet[Industry]:
 
 def industry_sections() -> QuerySet[Industry]:
     return Industry.objects.filter(level=Industry.Level.SECTION).order_by("code")
+
+
+def industry_class_by_code(code: str) -> Industry | None:
+    return Industry.objects.filter(level=Industry.Level.CLASS, code=code.strip()[:4]).first()

@@ -6,4 +6,5 @@ app_name = "negative_list"
 
 urlpatterns = [
     path("", views.industry_search, name="industries"),
+    path("name/", views.industry_name, name="industry_name"),
 ]

@@ -12,3 +12,9 @@ def industry_search(request):
         "negative_list/industry_search.html",
         {"q": q, "results": results, "sections": selectors.industry_sections(), "limit": selectors.SEARCH_LIMIT},
     )
+
+
+def industry_name(request):
+    """The name of a class code as the user types it (htmx fragment under the industry field)."""
+    industry = selectors.industry_class_by_code(request.GET.get("industry", ""))
+    return render(request, "negative_list/industry_name.html", {"industry": industry})

@@ -53,3 +53,36 @@ def test_phone_menu_opens_and_logs_out(browser, live_server, seeded):
     page.wait_for_url("**/login/")
     assert not page.problems, page.problems
     context.close()
+
+
+def test_an_enterprise_registers_on_a_phone(browser, live_server, seeded):
+    from stdnum.cn import uscc
+
+    from enterprises.models import Enterprise
+
+    body = "91320583MA1E2E000"
+    code = body + uscc.calc_check_digit(body)
+    context, page = open_page(browser, "phone")
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_role("link", name="企业注册").click()
+    page.get_by_label("统一社会信用代码").fill(code)
+    page.get_by_label("企业名称").fill("昆山手机注册有限公司")
+    page.get_by_label("属地").select_option(label="周市镇")
+    page.get_by_label("所属行业代码").fill("3670")
+    # htmx fetches the class name as the code is typed (and the CSP allows it: no inline script).
+    page.wait_for_selector("#industry-name >> text=汽车零部件及配件制造")
+    page.get_by_label("生产经营地址").fill("昆山市周市镇测试路1号")
+    page.get_by_label("法定代表人").fill("周一")
+    page.locator("#id_contact_name").fill("周二")
+    page.get_by_label("联系人手机").fill("13912340001")
+    page.get_by_label("职工总数").fill("60")
+    page.get_by_label("登录用户名").fill("phone_user")
+    page.locator("#id_password1").fill("Kunshan-phone-2020")
+    page.get_by_label("确认密码").fill("Kunshan-phone-2020")
+    page.get_by_role("button", name="提交注册").click()
+    page.wait_for_selector("text=注册已提交")
+    screenshot(page, "register-done-phone")
+    enterprise = Enterprise.objects.get(credit_code=code)
+    assert (enterprise.status, enterprise.district.name) == (Enterprise.Status.PENDING, "周市镇")
+    assert not page.problems, page.problems
+    context.close()

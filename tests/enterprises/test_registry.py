@@ -81,7 +81,7 @@ def test_registration_with_a_bad_code_or_mobile_saves_nothing(client, district_a
 def test_a_registered_code_cannot_register_again(client, enterprise_a):
     response = client.post(REGISTER, _registration(district=enterprise_a.district_id,
                                                    credit_code=enterprise_a.credit_code))
-    assert services.MSG_CREDIT_CODE_TAKEN in response.content.decode()
+    assert str(services.MSG_CREDIT_CODE_TAKEN) in response.content.decode()
     assert not User.objects.filter(username="new_enterprise").exists()
 
 
@@ -125,14 +125,14 @@ def test_reject_needs_a_reason_and_allows_registering_again(client, district_a, 
 
 def test_only_the_enterprise_district_confirms(district_a, district_staff_b):
     pending = EnterpriseFactory(district=district_a, status=Enterprise.Status.PENDING)
-    with pytest.raises(Exception, match=services.MSG_NOT_YOUR_DISTRICT):
+    with pytest.raises(Exception, match=str(services.MSG_NOT_YOUR_DISTRICT)):
         services.enterprise_confirm(enterprise=pending, confirmed_by=district_staff_b)
     pending.refresh_from_db()
     assert pending.status == Enterprise.Status.PENDING
 
 
 def test_a_confirmed_enterprise_cannot_be_confirmed_twice(enterprise_a, district_staff_a):
-    with pytest.raises(ValidationError, match=services.MSG_NOT_PENDING):
+    with pytest.raises(ValidationError, match=str(services.MSG_NOT_PENDING)):
         services.enterprise_confirm(enterprise=enterprise_a, confirmed_by=district_staff_a)
 
 
@@ -238,8 +238,8 @@ def test_a_bad_row_imports_nothing_and_is_marked_in_the_workbook(client, distric
     sheet = annotated.worksheets[0]
     column_index = HEADERS.index(next(c.header for c in services.enterprise_import_columns() if c.key == column))
     cell = sheet.cell(row=row + 1, column=column_index + 1)
-    assert message in cell.comment.text
-    assert message in sheet.cell(row=row + 1, column=len(HEADERS) + 1).value
+    assert str(message) in cell.comment.text
+    assert str(message) in sheet.cell(row=row + 1, column=len(HEADERS) + 1).value
 
 
 def test_a_code_already_in_the_registry_is_a_duplicate(client, district_staff_a, enterprise_a):
@@ -259,7 +259,7 @@ def test_a_code_already_in_the_registry_is_a_duplicate(client, district_staff_a,
 def test_files_that_cannot_be_imported_say_why(client, district_staff_a, upload, message):
     client.force_login(district_staff_a)
     response = client.post(IMPORT, {"file": upload})
-    assert message in response.context["form"].errors["file"][0]
+    assert str(message) in response.context["form"].errors["file"][0]
     assert not Enterprise.objects.exclude(pk__in=[]).filter(name__startswith="导入企业").exists()
 
 

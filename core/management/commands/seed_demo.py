@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext_lazy as _
 
 from core.demo import demo_seed
 
-MSG_REFUSED = "seed_demo 只能在 DEBUG 开启时运行: 演示账号使用公开的密码, 绝不能出现在生产环境。"
+MSG_REFUSED = _("seed_demo 只能在 DEBUG 开启时运行: 演示账号使用公开的密码, 绝不能出现在生产环境。")
 
 
 class Command(BaseCommand):
