@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 import openpyxl
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -154,11 +155,12 @@ class Sheet:
 def check_xlsx_upload(
     upload: _Upload,
     *,
-    max_bytes: int = 10 * 1024 * 1024,
+    max_bytes: int | None = None,
     max_uncompressed: int = 50 * 1024 * 1024,
     max_members: int = 1000,
 ) -> None:
     """Refuse oversized, non-xlsx and zip-bomb uploads before openpyxl parses anything."""
+    max_bytes = max_bytes or settings.EXCEL_UPLOAD_MAX_BYTES
     try:
         upload.seek(0, io.SEEK_END)
         if upload.tell() > max_bytes:

@@ -103,3 +103,15 @@ def test_malformed_mobiles_are_refused(mobile):
 
 def test_valid_mobile_passes():
     validate_mobile("13912345678")
+
+
+@pytest.mark.django_db
+def test_excel_uploads_over_the_configured_size_are_refused(client, district_staff_a, settings):
+    from core import excel
+    from tests.excel_helpers import xlsx_upload
+
+    settings.EXCEL_UPLOAD_MAX_BYTES = 1024
+    client.force_login(district_staff_a)
+    upload = xlsx_upload(["统一社会信用代码"], [["x" * 50] for _ in range(200)])
+    response = client.post(reverse("enterprises:import"), {"file": upload})
+    assert response.context["form"].errors["file"] == [excel.MSG_TOO_LARGE.format(max_mb=f"{1024 / 2**20:g}")]
