@@ -168,3 +168,23 @@ class User(AbstractUser):
                 errors[field] = MSG_SCOPE_FORBIDDEN % {"role": self.get_role_display(), "scope": label}
         if errors:
             raise ValidationError(errors)
+
+
+class Notification(models.Model):
+    """A message in a user's portal inbox (decisions, reminders); e-mail goes out beside it."""
+
+    user = models.ForeignKey(User, verbose_name=_("收件人"), on_delete=models.CASCADE, related_name="notifications")
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("站内通知")
+        verbose_name_plural = _("站内通知")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+
+    def __str__(self) -> str:
+        return self.title
