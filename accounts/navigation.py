@@ -22,7 +22,11 @@ NAV_ITEMS = (
     NavItem(_("企业名录"), "enterprises:list", STAFF_ROLES),
     NavItem(_("注册待确认"), "enterprises:pending", (Role.DISTRICT_STAFF,)),
     NavItem(_("导入企业"), "enterprises:import", (Role.DISTRICT_STAFF, Role.ADMIN)),
+    NavItem(_("复工备案"), "filings:mine", (Role.ENTERPRISE,)),
+    NavItem(_("备案审核"), "filings:queue", STAFF_ROLES),
     NavItem(_("本企业信息"), "enterprises:mine", (Role.ENTERPRISE,)),
+    NavItem(_("负面清单"), "negative_list:public", tuple(Role.values)),
+    NavItem(_("清单管理"), "negative_list:manage", (Role.ADMIN,)),
 )
 
 

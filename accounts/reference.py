@@ -55,7 +55,7 @@ def reference_load() -> dict[str, int]:
                 defaults={"district": district, "name": f"{district.name}{name}", "is_demo": True},
             )
     for code, name, industry_codes in INDUSTRY_AUTHORITIES:
-        authority, _ = IndustryAuthority.objects.update_or_create(code=code, defaults={"name": name})
+        authority, _created = IndustryAuthority.objects.update_or_create(code=code, defaults={"name": name})
         authority.industries.set(Industry.objects.filter(code__in=industry_codes))
     return {
         "districts": District.objects.count(),

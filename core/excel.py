@@ -11,7 +11,6 @@ import datetime
 import decimal
 import io
 import re
-import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -28,6 +27,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+
+from core.uploads import ZIP_MAX_MEMBERS, ZIP_MAX_UNCOMPRESSED, NotAZip, ZipBomb, inspect_zip
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -57,7 +58,6 @@ TEMPLATE_REQUIRED_NO = "否"
 
 # OWASP "CSV injection": a spreadsheet treats text starting with these as a formula.
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\x00")
-_XLSX_MAGIC = b"PK\x03\x04"
 _INVALID_SHEET_TITLE_RE = re.compile(r"[\[\]:*?/\\]")
 _SHEET_TITLE_MAX = 31
 _COMMENT_AUTHOR = "系统校验"
@@ -156,8 +156,8 @@ def check_xlsx_upload(
     upload: _Upload,
     *,
     max_bytes: int | None = None,
-    max_uncompressed: int = 50 * 1024 * 1024,
-    max_members: int = 1000,
+    max_uncompressed: int = ZIP_MAX_UNCOMPRESSED,
+    max_members: int = ZIP_MAX_MEMBERS,
 ) -> None:
     """Refuse oversized, non-xlsx and zip-bomb uploads before openpyxl parses anything."""
     max_bytes = max_bytes or settings.EXCEL_UPLOAD_MAX_BYTES
@@ -165,20 +165,12 @@ def check_xlsx_upload(
         upload.seek(0, io.SEEK_END)
         if upload.tell() > max_bytes:
             raise ExcelFileError(MSG_TOO_LARGE.format(max_mb=f"{max_bytes / 2**20:g}"))
-        upload.seek(0)
-        if upload.read(len(_XLSX_MAGIC)) != _XLSX_MAGIC:
-            raise ExcelFileError(MSG_NOT_XLSX)
-        upload.seek(0)
         try:
-            # A ZipFile given a file object leaves that object open on close.
-            with zipfile.ZipFile(upload) as archive:
-                members = archive.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+            members = inspect_zip(upload, max_uncompressed=max_uncompressed, max_members=max_members)
+        except ZipBomb as exc:
+            raise ExcelFileError(MSG_ZIP_BOMB) from exc
+        except NotAZip as exc:
             raise ExcelFileError(MSG_NOT_XLSX) from exc
-        # zipfile never inflates a member past its declared size, so the declared sum bounds
-        # what openpyxl can be made to decompress.
-        if len(members) > max_members or sum(m.file_size for m in members) > max_uncompressed:
-            raise ExcelFileError(MSG_ZIP_BOMB)
         if not any(m.filename == "xl/workbook.xml" for m in members):
             raise ExcelFileError(MSG_NOT_XLSX)
     finally:
@@ -465,7 +457,7 @@ def _set_widths(sheet: WriteOnlyWorksheet, columns: Sequence[Column]) -> None:
 def _header_cell(
     sheet: WriteOnlyWorksheet, text: str, *, required: bool = False, comment: str = ""
 ) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, safe_cell(text))
+    cell = WriteOnlyCell(sheet, _export_value(text))
     cell.font = _REQUIRED_HEADER_FONT if required else _HEADER_FONT
     cell.fill = _HEADER_FILL
     cell.border = _HEADER_BORDER
@@ -512,6 +504,7 @@ def _export_value(value: Any) -> Any:
 
 
 def _comment(text: str) -> Comment:
+    text = str(text)  # help texts may be lazy translations
     # Grow the box with the text: about 20 Chinese characters fit a 240pt line.
     lines = sum(len(line) // 20 + 1 for line in text.splitlines()) or 1
     return Comment(text, _COMMENT_AUTHOR, height=min(20 * lines + 20, 300), width=240)

@@ -61,7 +61,7 @@ def enterprise_list(request):
 @login_required
 def enterprise_export(request):
     _require_role(request.user, STAFF_ROLES)
-    _, filters = _filters(request)
+    _form, filters = _filters(request)
     enterprises = selectors.enterprise_list_visible_to(request.user, filters)
     sheet = excel.Sheet(
         title="企业名录",

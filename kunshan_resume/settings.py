@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "accounts",
     "negative_list",
     "enterprises",
+    "filings",
 ]
 
 MIDDLEWARE = [
@@ -205,6 +206,8 @@ MEDIA_URL = "/media/"  # never served directly: uploads go through scope-checked
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 EXCEL_UPLOAD_MAX_BYTES = env.int("EXCEL_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# Largest uploaded material (PDF, image, Word, Excel), checked by core.uploads.validate_upload.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 
 # --- Mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str(
@@ -230,4 +233,6 @@ LOGGING = {
 }
 
 # --- Portal --------------------------------------------------------------------------------
+# A submitted filing should be reviewed within this many working days (Monday to Friday).
+FILING_REVIEW_WORKING_DAYS = env.int("FILING_REVIEW_WORKING_DAYS", default=1)
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="Kunshan@2020")

@@ -12,7 +12,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("downloads/<str:token>/", core_views.download, name="download"),
     path("admin/", admin.site.urls),
+    path("", include("negative_list.urls")),
     path("", include("accounts.urls")),
     path("enterprises/", include("enterprises.urls")),
-    path("industries/", include("negative_list.urls")),
+    path("filings/", include("filings.urls")),
 ]

@@ -5,6 +5,17 @@ from negative_list import views
 app_name = "negative_list"
 
 urlpatterns = [
-    path("", views.industry_search, name="industries"),
-    path("name/", views.industry_name, name="industry_name"),
+    path("industries/", views.industry_search, name="industries"),
+    path("industries/name/", views.industry_name, name="industry_name"),
+    path("negative-list/", views.public, name="public"),
+    path("negative-list/versions/<int:pk>/", views.version_detail, name="version"),
+    path("negative-list/versions/<int:pk>/export.xlsx", views.version_export, name="version_export"),
+    path("negative-list/manage/", views.manage_list, name="manage"),
+    path("negative-list/manage/new/", views.manage_create, name="manage_create"),
+    path("negative-list/manage/template.xlsx", views.manage_import_template, name="manage_import_template"),
+    path("negative-list/manage/<int:pk>/", views.manage_detail, name="manage_detail"),
+    path("negative-list/manage/<int:pk>/publish/", views.manage_publish, name="manage_publish"),
+    path("negative-list/manage/<int:pk>/import/", views.manage_import, name="manage_import"),
+    path("negative-list/manage/<int:pk>/export.xlsx", views.manage_export, name="manage_export"),
+    path("negative-list/manage/entries/<int:pk>/remove/", views.manage_entry_remove, name="manage_entry_remove"),
 ]

@@ -22,6 +22,12 @@ def _fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Uploaded files of a test land in its own temporary folder, never in var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _celery_eager():
     """Tests run tasks in-process; tests/core/test_celery_broker.py covers the real broker."""
     previous = celery_app.conf.task_always_eager

@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 class ScopedUrl:
     kwargs: Callable[[dict], dict]  # world -> URL kwargs for an object that belongs to side A
     methods: tuple[str, ...] = ("get", "post")
+    insider: str = "insider"  # the world's user on side A who does reach the object
 
 
 SCOPED_URLS: dict[str, ScopedUrl] = {
@@ -23,6 +24,30 @@ SCOPED_URLS: dict[str, ScopedUrl] = {
     "enterprises:confirm": ScopedUrl(lambda w: {"pk": w["pending_a"].pk}, ("post",)),
     "enterprises:reject": ScopedUrl(lambda w: {"pk": w["pending_a"].pk}, ("post",)),
     "enterprises:account_create": ScopedUrl(lambda w: {"pk": w["enterprise_a"].pk}),
+    "filings:detail": ScopedUrl(lambda w: {"pk": w["filing_a"].pk}, ("get",)),
+    "filings:receipt": ScopedUrl(lambda w: {"pk": w["filing_a"].pk}, ("get",)),
+    "filings:material": ScopedUrl(lambda w: {"pk": w["filing_a"].materials.first().pk}, ("get",)),
+    "filings:decide": ScopedUrl(lambda w: {"pk": w["filing_a"].pk}, ("post",)),
+    "filings:guidance": ScopedUrl(lambda w: {"pk": w["filing_a"].pk}, ("post",)),
+    "filings:resumption": ScopedUrl(lambda w: {"pk": w["filing_a"].pk}, ("post",), insider="filing_owner"),
+    "filings:step_scope": ScopedUrl(lambda w: {"pk": w["draft_a"].pk}, insider="draft_owner"),
+    "filings:step_measures": ScopedUrl(lambda w: {"pk": w["draft_a"].pk}, insider="draft_owner"),
+    "filings:step_materials": ScopedUrl(lambda w: {"pk": w["draft_a"].pk}, insider="draft_owner"),
+    "filings:step_check": ScopedUrl(lambda w: {"pk": w["draft_a"].pk}, insider="draft_owner"),
+}
+
+# URLs with an id whose objects belong to no enterprise or district, so no cross-scope check applies.
+# Each names why; the tests named there cover who may reach them and that a missing id is a 404.
+UNSCOPED_URLS: dict[str, str] = {
+    # Negative-list versions are city-wide data (clause 3: one published rule for everyone).
+    "negative_list:version": "published versions are public (clause 3); drafts 404 for everyone",
+    "negative_list:version_export": "published versions are public (clause 3); drafts 404 for everyone",
+    # Administrators only: tests/negative_list/test_pages.py checks 403 for every other role and 404 for missing ids.
+    "negative_list:manage_detail": "admin-only, city-wide (403 for other roles)",
+    "negative_list:manage_publish": "admin-only, city-wide (403 for other roles)",
+    "negative_list:manage_import": "admin-only, city-wide (403 for other roles)",
+    "negative_list:manage_export": "admin-only, city-wide (403 for other roles)",
+    "negative_list:manage_entry_remove": "admin-only, city-wide (403 for other roles)",
 }
 
 # Namespaces outside the portal's own scoping (Django's admin has its own staff-only gate).

@@ -4,21 +4,28 @@ from django.urls import reverse
 from accounts.models import IndustryAuthority
 from enterprises.models import Enterprise
 from tests.factories import EnterpriseFactory, UserFactory
-from tests.scoping import SCOPED_URLS, url_names_with_object_ids
+from tests.filings.helpers import complete_draft, submitted
+from tests.scoping import SCOPED_URLS, UNSCOPED_URLS, url_names_with_object_ids
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(district_a, enterprise_a, enterprise_user_b, district_staff_a, district_staff_b, checkpoint_staff):
+def world(district_a, enterprise_a, enterprise_user_a, enterprise_user_b, district_staff_a, district_staff_b,
+          checkpoint_staff):
     """Side A owns the objects; everyone in `outsiders` belongs elsewhere."""
     health_bureau = UserFactory(
         authority_staff=True, industry_authority=IndustryAuthority.objects.get(code="wjw")
     )  # guides hospitals, not enterprise_a's car parts
+    draft_owner = UserFactory(enterprise_user=True, enterprise=EnterpriseFactory(district=district_a))
     return {
         "enterprise_a": enterprise_a,
         "pending_a": EnterpriseFactory(district=district_a, status=Enterprise.Status.PENDING),
         "insider": district_staff_a,
+        "filing_a": submitted(enterprise_user_a),
+        "filing_owner": enterprise_user_a,
+        "draft_a": complete_draft(draft_owner),
+        "draft_owner": draft_owner,
         "outsiders": {
             "another enterprise": enterprise_user_b,
             "another district": district_staff_b,
@@ -29,7 +36,7 @@ def world(district_a, enterprise_a, enterprise_user_b, district_staff_a, distric
 
 
 def test_every_url_with_an_object_id_is_registered_for_the_cross_scope_check():
-    missing = url_names_with_object_ids() - set(SCOPED_URLS)
+    missing = url_names_with_object_ids() - (set(SCOPED_URLS) | set(UNSCOPED_URLS))
     assert not missing, f"add these URLs to tests/scoping.py SCOPED_URLS: {sorted(missing)}"
 
 
@@ -39,8 +46,8 @@ def test_users_outside_the_scope_get_404(client, world, url_name):
     url = reverse(url_name, kwargs=spec.kwargs(world))
     for method in spec.methods:
         # The owner's side reaches it, so the 404s below are about scope, not a broken URL.
-        client.force_login(world["insider"])
-        assert getattr(client, method)(url).status_code != 404, f"{method.upper()} {url} as insider"
+        client.force_login(world[spec.insider])
+        assert getattr(client, method)(url).status_code != 404, f"{method.upper()} {url} as {spec.insider}"
         for who, user in world["outsiders"].items():
             client.force_login(user)
             assert getattr(client, method)(url).status_code == 404, f"{method.upper()} {url} as {who}"
@@ -50,6 +57,6 @@ def test_users_outside_the_scope_get_404(client, world, url_name):
 def test_missing_objects_are_404_too(client, world, url_name):
     spec = SCOPED_URLS[url_name]
     kwargs = dict.fromkeys(spec.kwargs(world), 999999999)
-    client.force_login(world["insider"])
+    client.force_login(world[spec.insider])
     for method in spec.methods:
         assert getattr(client, method)(reverse(url_name, kwargs=kwargs)).status_code == 404

@@ -1,0 +1,335 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from core import excel, uploads
+from core.downloads import xlsx_response
+from filings import selectors, services
+from filings.forms import (
+    DecisionForm,
+    GuidanceForm,
+    MaterialUploadForm,
+    MeasuresStepForm,
+    QueueFilterForm,
+    ResumptionForm,
+    ScopeStepForm,
+)
+from filings.models import Filing, FilingMaterial
+from filings.selectors import QueueFilters
+from negative_list.selectors import negative_list_rules
+
+PAGE_SIZE = 50
+QUEUE_ROLES = (Role.DISTRICT_STAFF, Role.AUTHORITY_STAFF, Role.COMMANDER, Role.ADMIN)
+STEPS = [("scope", _("申请范围")), ("measures", _("防控措施")), ("materials", _("上传材料")), ("check", _("核对提交"))]
+
+
+def _require_role(user, roles) -> None:
+    """Checked after the scoped fetch, so an object out of scope is a 404 whatever the role."""
+    if user.role not in roles:
+        raise PermissionDenied
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(map(str, error.messages))
+
+
+# --- Enterprise: filing in steps -------------------------------------------------------------
+
+
+@login_required
+def filing_mine(request):
+    _require_role(request.user, (Role.ENTERPRISE,))
+    filings = selectors.filing_list_for_enterprise(request.user)
+    return render(request, "filings/filing_mine.html", {"filings": filings[:50]})
+
+
+@require_POST
+@login_required
+def filing_start(request):
+    _require_role(request.user, (Role.ENTERPRISE,))
+    filing = services.filing_start(enterprise=request.user.enterprise, started_by=request.user)
+    return redirect("filings:step_scope", pk=filing.pk)
+
+
+def _editable_filing(request, pk: int) -> Filing | None:
+    """The enterprise's filing if it can still be edited; None (with a message) if it cannot."""
+    filing = selectors.filing_get_for_user_or_404(request.user, pk)
+    _require_role(request.user, (Role.ENTERPRISE,))
+    if filing.is_editable:
+        return filing
+    messages.info(request, str(services.MSG_NOT_EDITABLE))
+    return None
+
+
+def _step(request, pk: int, form_class, step: str, next_step: str):
+    filing = _editable_filing(request, pk)
+    if filing is None:
+        return redirect("filings:detail", pk=pk)
+    form = form_class(request.POST or None, instance=filing)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            services.filing_update(filing=filing, data=data, updated_by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if "save_exit" in request.POST:
+                messages.success(request, _("已保存, 可以随时回来继续填写。"))
+                return redirect("filings:mine")
+            return redirect(f"filings:step_{next_step}", pk=filing.pk)
+    return render(request, f"filings/step_{step}.html", {"filing": filing, "form": form, "steps": STEPS,
+                                                         "current": step})
+
+
+@login_required
+def step_scope(request, pk: int):
+    return _step(request, pk, ScopeStepForm, "scope", "measures")
+
+
+@login_required
+def step_measures(request, pk: int):
+    return _step(request, pk, MeasuresStepForm, "measures", "materials")
+
+
+@login_required
+def step_materials(request, pk: int):
+    filing = _editable_filing(request, pk)
+    if filing is None:
+        return redirect("filings:detail", pk=pk)
+    form = MaterialUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                material = services.filing_material_upload(
+                    filing=filing, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"],
+                    uploaded_by=request.user,
+                )
+            except ValidationError as error:
+                messages.error(request, _error_text(error))
+            else:
+                messages.success(request, _("已上传“%(kind)s”。") % {"kind": material.get_kind_display()})
+        else:
+            messages.error(request, _("请选择要上传的文件。"))
+        return redirect("filings:step_materials", pk=filing.pk)
+    uploaded = {m.kind: m for m in filing.materials.all()}
+    rows = [
+        {"kind": kind, "label": label, "material": uploaded.get(kind),
+         "formats": "、".join(services.MATERIAL_FORMATS[kind]).upper()}
+        for kind, label in FilingMaterial.Kind.choices
+    ]
+    return render(request, "filings/step_materials.html", {"filing": filing, "rows": rows, "steps": STEPS,
+                                                           "current": "materials"})
+
+
+@login_required
+def step_check(request, pk: int):
+    """Check your answers, see what blocks submission (missing items, the negative list), then submit."""
+    filing = _editable_filing(request, pk)
+    if filing is None:
+        return redirect("filings:detail", pk=pk)
+    if request.method == "POST":
+        try:
+            services.filing_submit(filing=filing, submitted_by=request.user)
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            return redirect("filings:receipt", pk=filing.pk)
+    rules = negative_list_rules(on=timezone.localdate())
+    return render(request, "filings/step_check.html", {
+        "filing": filing,
+        "materials": list(filing.materials.all()),
+        "missing": services.filing_completeness_errors(filing),
+        "restrictions": services.filing_restrictions(filing, rules),
+        "negative_list": rules.version,
+        "steps": STEPS,
+        "current": "check",
+    })
+
+
+@login_required
+def receipt(request, pk: int):
+    filing = selectors.filing_get_for_user_or_404(request.user, pk)
+    if filing.status == Filing.Status.DRAFT:
+        raise Http404
+    return render(request, "filings/receipt.html", {"filing": filing})
+
+
+@require_POST
+@login_required
+def record_resumption(request, pk: int):
+    filing = selectors.filing_get_for_user_or_404(request.user, pk)
+    _require_role(request.user, (Role.ENTERPRISE,))
+    form = ResumptionForm(request.POST, filing=filing)
+    if form.is_valid():
+        try:
+            services.filing_record_resumption(filing=filing, recorded_by=request.user, dates=form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, _("已登记实际复工复产日期。"))
+    else:
+        messages.error(request, _("请输入正确的日期。"))
+    return redirect("filings:detail", pk=filing.pk)
+
+
+# --- Everyone in scope: the filing page --------------------------------------------------------
+
+
+@login_required
+def filing_detail(request, pk: int):
+    filing = selectors.filing_get_for_user_or_404(request.user, pk)
+    relations = selectors.filing_detail_relations(filing)
+    user = request.user
+    context = {"filing": filing, **relations}
+    if user.role == Role.DISTRICT_STAFF and filing.status == Filing.Status.SUBMITTED:
+        context["decision_form"] = DecisionForm(materials=relations["materials"])
+    if user.role == Role.AUTHORITY_STAFF:
+        context["guidance_form"] = GuidanceForm()
+    if user.role == Role.ENTERPRISE and filing.is_in_effect:
+        context["resumption_form"] = ResumptionForm(filing=filing)
+    return render(request, "filings/filing_detail.html", context)
+
+
+@login_required
+def material_file(request, pk: int):
+    material = selectors.material_get_for_user_or_404(request.user, pk)
+    inline = request.GET.get("download") != "1"
+    return uploads.file_response(material.file, kind=material.file_kind, download_name=material.original_name,
+                                 inline=inline)
+
+
+# --- District staff: decide --------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def decide(request, pk: int):
+    filing = selectors.filing_get_for_user_or_404(request.user, pk)
+    _require_role(request.user, (Role.DISTRICT_STAFF,))
+    form = DecisionForm(request.POST, materials=filing.materials.all())
+    if not form.is_valid():
+        messages.error(request, _("请选择审核结果。"))
+        return redirect("filings:detail", pk=filing.pk)
+    action, comment = form.cleaned_data["action"], form.cleaned_data["comment"]
+    try:
+        if action == "approve":
+            services.filing_approve(filing=filing, approved_by=request.user, comment=comment)
+        elif action == "reject":
+            services.filing_reject(filing=filing, rejected_by=request.user, reason=comment)
+        else:
+            services.filing_return(filing=filing, returned_by=request.user, comment=comment,
+                                   material_reasons=form.material_reasons())
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+        return redirect("filings:detail", pk=filing.pk)
+    messages.success(request, _("已处理备案 %(reference)s。") % {"reference": filing.reference})
+    return redirect("filings:queue")
+
+
+@require_POST
+@login_required
+def guidance(request, pk: int):
+    filing = selectors.filing_get_for_user_or_404(request.user, pk)
+    _require_role(request.user, (Role.AUTHORITY_STAFF,))
+    form = GuidanceForm(request.POST)
+    try:
+        services.filing_guidance_add(filing=filing, author=request.user,
+                                     comment=form.data.get("comment", ""))
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("指导意见已记录。"))
+    return redirect("filings:detail", pk=filing.pk)
+
+
+# --- Staff: the work queue -----------------------------------------------------------------------
+
+
+def _queue_filters(request) -> tuple[QueueFilterForm, QueueFilters]:
+    form = QueueFilterForm(request.GET or None, user=request.user)
+    if not form.is_bound:
+        return form, QueueFilters()
+    if not form.is_valid():
+        return form, QueueFilters()
+    data = form.cleaned_data
+    return form, QueueFilters(
+        status=data["status"],
+        district=data["district"].pk if data.get("district") else None,
+        section=data["section"],
+        q=data["q"].strip(),
+        above_scale=data["above_scale"],
+        key=data["key"],
+        overdue_before=timezone.now() if data["overdue"] else None,
+    )
+
+
+@login_required
+def queue(request):
+    _require_role(request.user, QUEUE_ROLES)
+    form, filters = _queue_filters(request)
+    filings = selectors.filing_queue_visible_to(request.user, filters)
+    page = Paginator(filings, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "filings/queue.html", {
+        "form": form, "page": page, "query": query.urlencode(), "now": timezone.now(),
+        "can_decide": request.user.role == Role.DISTRICT_STAFF,
+    })
+
+
+@require_POST
+@login_required
+def bulk_approve(request):
+    _require_role(request.user, (Role.DISTRICT_STAFF,))
+    ids = [int(value) for value in request.POST.getlist("filings") if value.isdigit()]
+    if not ids:
+        messages.error(request, _("请先勾选要批量通过的备案。"))
+        return redirect("filings:queue")
+    visible = list(selectors.filing_queue_visible_to(request.user).filter(pk__in=ids).values_list("pk", flat=True))
+    outcome = services.filing_bulk_approve(filing_ids=visible, approved_by=request.user)
+    if outcome.approved:
+        messages.success(request, _("已批量通过 %(count)d 份备案。") % {"count": len(outcome.approved)})
+    for filing, reason in outcome.refused:
+        messages.warning(request, f"{filing.reference}: {reason}")
+    return redirect("filings:queue")
+
+
+@login_required
+def queue_export(request):
+    _require_role(request.user, QUEUE_ROLES)
+    _form, filters = _queue_filters(request)
+    filings = selectors.filing_queue_visible_to(request.user, filters).select_related("decided_by")
+    sheet = excel.Sheet(
+        title=_("备案审核"),
+        columns=services.QUEUE_EXPORT_COLUMNS,
+        rows=services.filing_export_rows(filings),
+        heading=_("复工复产备案审核情况"),
+        subheading=_("导出时间: %(now)s") % {"now": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
+    )
+    return xlsx_response(excel.write_workbook([sheet]), _("复工复产备案.xlsx"))
+
+
+# --- Templates of the materials --------------------------------------------------------------
+
+
+@login_required
+def material_template(request, kind: str):
+    _require_role(request.user, (Role.ENTERPRISE,))
+    enterprise = request.user.enterprise
+    if kind == FilingMaterial.Kind.ROSTER:
+        content = excel.template_workbook(services.ROSTER_TEMPLATE_COLUMNS, title=_("员工花名册"))
+        return xlsx_response(content, _("员工花名册模板.xlsx"))
+    if kind == FilingMaterial.Kind.SUPPLIES_LIST:
+        content = excel.template_workbook(services.SUPPLIES_TEMPLATE_COLUMNS, title=_("防疫物资清单"))
+        return xlsx_response(content, _("防疫物资清单模板.xlsx"))
+    if kind not in FilingMaterial.Kind.values:
+        raise Http404
+    return render(request, f"filings/template_{kind}.html", {"enterprise": enterprise,
+                                                             "today": timezone.localdate()})
