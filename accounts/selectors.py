@@ -33,3 +33,7 @@ def landing_context(user) -> dict:
 
 def _own_row(rows: list[dict], district_id: int) -> dict:
     return next(row for row in rows if row["district"].pk == district_id)
+
+
+def notification_list_for(user):
+    return user.notifications.order_by("-created_at", "-pk")

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Community, District, IndustryAuthority, Role, User
@@ -27,6 +28,10 @@ def user_password_changed(*, user: User) -> None:
     if user.password_change_required:
         user.password_change_required = False
         user.save(update_fields=["password_change_required"])
+
+
+def notification_mark_all_read(*, user: User) -> int:
+    return user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
 
 
 def _by_name_or_code(model) -> dict:

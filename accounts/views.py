@@ -1,13 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts import selectors
 from accounts.forms import LoginForm
-from accounts.services import user_password_changed
+from accounts.services import notification_mark_all_read, user_password_changed
 
 
 class LoginView(auth_views.LoginView):
@@ -32,3 +33,16 @@ def home(request):
     """Each role lands on a page that says what to do today."""
     context = selectors.landing_context(request.user)
     return render(request, f"accounts/home_{request.user.role}.html", context)
+
+
+@login_required
+def notifications(request):
+    return render(request, "accounts/notifications.html",
+                  {"notifications": selectors.notification_list_for(request.user)[:100]})
+
+
+@require_POST
+@login_required
+def notifications_read(request):
+    notification_mark_all_read(user=request.user)
+    return redirect("accounts:notifications")

@@ -185,3 +185,20 @@ def test_error_workbook_download_belongs_to_its_uploader(client, admin_user):
     other = UserFactory(admin=True)
     client.force_login(other)
     assert client.get(reverse("download", args=[token])).status_code == 404
+
+
+# --- Notifications -----------------------------------------------------------------------------
+
+
+def test_notifications_are_listed_and_marked_read(client, district_staff_a, district_staff_b):
+    from accounts.models import Notification
+
+    Notification.objects.create(user=district_staff_a, title="备案待审核", url="/filings/queue/")
+    Notification.objects.create(user=district_staff_b, title="别人的通知")
+    client.force_login(district_staff_a)
+    page = client.get(reverse("accounts:notifications"))
+    assert [n.title for n in page.context["notifications"]] == ["备案待审核"]
+    assert page.context["unread_notifications"] == 1
+    client.post(reverse("accounts:notifications_read"))
+    assert client.get(reverse("accounts:notifications")).context["unread_notifications"] == 0
+    assert Notification.objects.filter(user=district_staff_b, read_at__isnull=True).exists()
