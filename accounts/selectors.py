@@ -1,17 +1,27 @@
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+
 from accounts.models import Role
 from enterprises.models import Enterprise
 from enterprises.selectors import enterprise_counts_by_district, enterprise_pending_visible_to
+from filings.models import Filing
+from filings.selectors import resumption_progress
 
 
 def landing_context(user) -> dict:
     """What each role's landing page needs; every figure is read through the scoping layer."""
     if user.role == Role.ENTERPRISE:
-        return {"enterprise": user.enterprise}
+        return {
+            "enterprise": user.enterprise,
+            "filing": Filing.objects.visible_to(user).order_by("-created_at", "-pk").first(),
+        }
     if user.role == Role.DISTRICT_STAFF:
         return {
             "district": user.district,
             "counts": _own_row(enterprise_counts_by_district(user), user.district_id),
             "pending": enterprise_pending_visible_to(user)[:10],
+            "queue": _queue_counts(user),
         }
     if user.role == Role.AUTHORITY_STAFF:
         rows = [row for row in enterprise_counts_by_district(user) if row["total"] or row["pending"]]
@@ -20,15 +30,27 @@ def landing_context(user) -> dict:
             "industries": user.industry_authority.industries.order_by("code"),
             "rows": rows,
             "total": sum(row["total"] for row in rows),
+            "queue": _queue_counts(user),
         }
     if user.role == Role.CHECKPOINT_STAFF:
         return {"community": user.community}
+    today = timezone.localdate()
     rows = enterprise_counts_by_district(user)
     return {
         "rows": rows,
         "totals": {key: sum(row[key] for row in rows) for key in ("total", "pending", "above_scale", "key")},
         "enterprise_statuses": Enterprise.Status,
+        "progress": resumption_progress(user, today),
+        "target_date": settings.RESUMPTION_TARGET_DATE,
+        "days_to_target": (settings.RESUMPTION_TARGET_DATE - today).days,
+        "queue": _queue_counts(user),
     }
+
+
+def _queue_counts(user) -> dict:
+    return Filing.objects.visible_to(user).filter(status=Filing.Status.SUBMITTED).aggregate(
+        waiting=Count("pk"), overdue=Count("pk", filter=Q(review_deadline__lt=timezone.now()))
+    )
 
 
 def _own_row(rows: list[dict], district_id: int) -> dict:

@@ -163,7 +163,15 @@ def test_enterprise_files_on_a_phone_and_the_district_approves(browser, live_ser
     staff.wait_for_url("**/filings/queue/")
     staff.wait_for_load_state("networkidle")
     assert staff.get_by_role("alert").filter(has_text=f"已处理备案 {reference}").is_visible()
+    # The work queue lists only filings awaiting review by default: the decided one has left it...
+    assert not staff.get_by_test_id("queue-table").locator("tbody tr", has_text=reference).count()
+    # ...and the status filter finds it, approved.
+    staff.get_by_label("状态").select_option(label="审核通过")
+    staff.get_by_role("button", name="筛选").click()
+    staff.wait_for_url("**/filings/queue/?*")
+    staff.wait_for_load_state("networkidle")
     row = staff.get_by_test_id("queue-table").locator("tbody tr", has_text=reference)
+    assert row.count() == 1, staff.get_by_test_id("queue-table").inner_text()
     assert "审核通过" in row.inner_text()
     screenshot(staff, "filing-queue-approved-desktop")
     assert not staff.problems, staff.problems
@@ -178,7 +186,7 @@ def test_enterprise_files_on_a_phone_and_the_district_approves(browser, live_ser
     assert steps.count() == 2, ent.get_by_test_id("timeline").inner_text()
     # Newest or oldest first, both transitions are there.
     texts = {" ".join(text.split()) for text in steps.all_inner_texts()}
-    assert any("— → 已备案, 待审核" in text and "王企业" in text for text in texts), texts
+    assert any("草稿 → 已备案, 待审核" in text and "王企业" in text for text in texts), texts
     assert any("已备案, 待审核 → 审核通过" in text and "李属地" in text for text in texts), texts
     screenshot(ent, "filing-approved-phone")
     assert not ent.problems, ent.problems
