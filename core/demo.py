@@ -4,9 +4,11 @@ Idempotent: every row is keyed (username, credit code) and only written when it 
 """
 
 from django.db import transaction
+from django.utils import timezone
 from stdnum.cn import uscc
 
 from accounts.models import Community, District, IndustryAuthority, Role, User
+from core import excel
 from enterprises.models import Enterprise
 
 DEMO_DISTRICTS = ("zhangpu", "kfq")
@@ -30,6 +32,9 @@ DEMO_USERS = [
     ("demo_authority", "张主管", Role.AUTHORITY_STAFF, "industry_authority", "gxj"),
     ("demo_checkpoint", "赵卡口", Role.CHECKPOINT_STAFF, "community", "zhangpu-demo-1"),
     ("demo_commander", "陈指挥", Role.COMMANDER, None, None),
+    # Accounts of two more demo enterprises, whose filings fill the district's review queue.
+    ("demo_enterprise2", "孙企业", Role.ENTERPRISE, "enterprise", 2),
+    ("demo_enterprise3", "周企业", Role.ENTERPRISE, "enterprise", 3),
     ("admin", "系统管理员", Role.ADMIN, None, None),
 ]
 
@@ -107,4 +112,43 @@ def demo_seed(*, password: str) -> list[User]:
             user.set_password(password)
             user.save(update_fields=["password"])
         users.append(user)
+    _demo_filings(users)
     return users
+
+
+def _demo_filings(users: list[User]) -> None:
+    """One submitted filing waiting for 张浦镇's review and one already approved, made through the services."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from filings import services
+    from filings.models import FilingMaterial
+
+    by_name = {user.username: user for user in users}
+    reviewer = by_name["demo_district"]
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    for username, approve in (("demo_enterprise2", False), ("demo_enterprise3", True)):
+        owner = by_name[username]
+        if owner.enterprise.filings.exists():
+            continue
+        filing = services.filing_start(enterprise=owner.enterprise, started_by=owner)
+        services.filing_update(filing=filing, updated_by=owner, data={
+            "scope_work": True, "scope_production": True, "planned_resume_on": timezone.localdate(),
+            "planned_headcount": owner.enterprise.headcount, "masks_in_stock": 3000, "thermometers_in_stock": 30,
+            "has_disinfection": True, "has_isolation_room": True, "canteen": "staggered",
+            "commitment_accepted": True,
+        })
+        for kind in FilingMaterial.Kind.values:
+            upload = (SimpleUploadedFile("花名册.xlsx", _demo_roster()) if kind == FilingMaterial.Kind.ROSTER
+                      else SimpleUploadedFile(f"{kind}.pdf", pdf))
+            services.filing_material_upload(filing=filing, kind=kind, upload=upload, uploaded_by=owner)
+        services.filing_submit(filing=filing, submitted_by=owner)
+        if approve:
+            services.filing_approve(filing=filing, approved_by=reviewer, comment="材料齐全, 同意复工复产。")
+
+
+def _demo_roster() -> bytes:
+    from filings.services import ROSTER_TEMPLATE_COLUMNS
+
+    return excel.template_workbook(ROSTER_TEMPLATE_COLUMNS, title="员工花名册",
+                                   example_rows=[["王一", "320583199001011234", "13900000011", "操作工", "江苏省昆山市",
+                                                  "", ""]])
