@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Community, District, IndustryAuthority, User
 from accounts.services import staff_import, staff_import_columns
 from core import excel
-from core.downloads import download_stash, xlsx_response
+from core.downloads import download_stash, import_error_context, xlsx_response
 from core.forms import ExcelUploadForm
 
 MSG_STAFF_IMPORTED = _("已导入 %(count)d 个账号, 首次登录须修改密码。")
@@ -89,13 +89,10 @@ class UserAdmin(BaseUserAdmin):
                     context["created"] = [user for user, _password in outcome.created]
                     messages.success(request, MSG_STAFF_IMPORTED % {"count": len(outcome.created)})
                 else:
-                    upload.seek(0)
-                    context["error_token"] = download_stash(
-                        user=request.user,
-                        content=excel.error_workbook(upload, outcome.columns, outcome.result),
-                        filename="工作人员导入-错误标注.xlsx",
-                    )
-                    context["errors"] = outcome.result.errors[:200]
+                    context.update(import_error_context(
+                        user=request.user, upload=upload, columns=outcome.columns, result=outcome.result,
+                        filename=_("工作人员导入-错误标注.xlsx"),
+                    ))
         return render(request, "admin/accounts/user/import.html", context)
 
 

@@ -63,7 +63,7 @@ def _parse_role(value) -> str:
 
 
 def _parse_mobile(value) -> str:
-    text = str(int(value)) if isinstance(value, float) else str(value).strip()
+    text = excel.parse_digits(value)
     validate_mobile(text)
     return text
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import django
 from django.db import connection
 
-from bench.benchmarks import Measurement
+from bench.benchmarks import TARGET_PAGES, TARGET_SCALE, BulkApprovalRun, Measurement, Target
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -27,16 +27,54 @@ def machine() -> dict[str, object]:
     }
 
 
-def table(measurements: list[Measurement], generator: list[dict[str, float]]) -> str:
+def _verdict(m: Measurement, targets: list[Target]) -> str:
+    for t in targets:
+        if t.scale == m.scale and t.what.startswith(f"{m.page} / {m.viewer} / {m.case} "):
+            return "PASS" if t.passed else "FAIL"
+    return ""
+
+
+def table(
+    measurements: list[Measurement],
+    generator: list[dict[str, float]],
+    filings_generator: list[dict[str, object]] = (),
+    bulk: list[BulkApprovalRun] = (),
+    targets: list[Target] = (),
+) -> str:
     lines = [f"generated {g['scale']:>7,} enterprises in {g['seconds']:6.2f} s ({g['rows_per_s']:,.0f} rows/s)"
              for g in generator]
-    header = f"{'scale':>7}  {'viewer':<18} {'case':<10} {'rows':>7} {'median ms':>9} {'p95 ms':>8} {'queries':>7}"
+    lines += [
+        f"generated {g['filings']:>7,} filings     in {g['seconds']:6.2f} s ({g['rows_per_s']:,.0f} rows/s;"
+        f" {g['events']:,} events, {g['materials']:,} materials, {g['enterprise_users']:,} enterprise users;"
+        f" submitted {g['by_status'].get('submitted', 0):,} of which overdue {g['overdue']:,},"
+        f" in 张浦镇 {g['zhangpu_submitted']:,}; kept as drafts by the negative list {g['restricted_drafts']:,})"
+        for g in filings_generator
+    ]
+    header = (f"{'scale':>7}  {'page':<15} {'viewer':<14} {'case':<10} {'rows':>7} {'median ms':>9} {'p95 ms':>8}"
+              f" {'queries':>7} {'target':>6}  request")
     lines += ["", header, "-" * len(header)]
     lines += [
-        f"{m.scale:>7,}  {m.viewer:<18} {m.case:<10} {m.rows:>7,} {m.median_ms:>9.1f} {m.p95_ms:>8.1f}"
-        f" {m.queries:>7}  {m.request}"
+        f"{m.scale:>7,}  {m.page:<15} {m.viewer:<14} {m.case:<10} {m.rows:>7,} {m.median_ms:>9.1f} {m.p95_ms:>8.1f}"
+        f" {m.queries:>7} {_verdict(m, targets):>6}  {m.request}"
         for m in measurements
     ]
+    if bulk:
+        header = (f"{'scale':>7}  {'filings':>7} {'approved':>8} {'refused':>7} {'seconds':>8} {'ms/filing':>9}"
+                  f" {'queries':>7} {'q/filing':>8} {'notices':>7} {'e-mails':>7}")
+        lines += ["", "bulk approve: filing_bulk_approve(500 oldest submitted of 张浦镇) called once", header,
+                  "-" * len(header)]
+        lines += [
+            f"{b.scale:>7,}  {b.filings:>7,} {b.approved:>8,} {b.refused:>7,} {b.seconds:>8.2f}"
+            f" {b.seconds * 1000 / max(1, b.filings):>9.2f} {b.queries:>7,} {b.queries_per_filing:>8.2f}"
+            f" {b.notifications:>7,} {b.emails:>7,}"
+            for b in bulk
+        ]
+    lines += ["", f"targets (issue 3, at {TARGET_SCALE:,} enterprises; pages: {', '.join(TARGET_PAGES)}):"]
+    lines += [
+        f"  {'PASS' if t.passed else 'FAIL'}  {t.what} at {t.scale:,}: {t.measured:,.1f} {t.unit}"
+        f" (target < {t.limit:g} {t.unit})"
+        for t in targets
+    ] or [f"  none judged: no scale of {TARGET_SCALE:,} or more in this run"]
     return "\n".join(lines)
 
 

@@ -23,9 +23,18 @@ _ASCII_UNSAFE_RE = re.compile(r"[^A-Za-z0-9 ._()\-]")
 
 def download_stash(*, user, content: bytes, filename: str) -> str:
     token = uuid.uuid4().hex
-    cache.set(f"download:{token}", {"user_id": user.pk, "content": content, "filename": filename},
+    cache.set(f"download:{token}", {"user_id": user.pk, "content": content, "filename": str(filename)},
               DOWNLOAD_TTL_SECONDS)
     return token
+
+
+def import_error_context(*, user, upload, columns, result, filename: str) -> dict:
+    """A refused import: its annotated workbook stashed for the uploader, and the first errors to list."""
+    from core import excel
+
+    upload.seek(0)
+    token = download_stash(user=user, content=excel.error_workbook(upload, columns, result), filename=filename)
+    return {"errors": result.errors[:200], "error_count": len(result.errors), "error_token": token}
 
 
 def download_response(*, user, token: str) -> HttpResponse:

@@ -41,6 +41,9 @@ MSG_DUPLICATE_COLUMNS = _("表头重复：{columns}。每一列只能出现一�
 MSG_TOO_MANY_ROWS = _("数据超过 {max_rows} 行，请分批导入。")
 MSG_EMPTY = _("文件中没有数据，请在表头下方填写数据后上传。")
 MSG_REQUIRED = _("此项为必填项，不能为空。")
+MSG_NOT_A_COUNT = _("请填写不小于0的整数。")
+MSG_NOT_A_FLAG = _("请填写“是”或“否”。")
+MSG_TOO_LONG = _("不能超过%(max)d个字。")
 
 ERROR_COLUMN_HEADER = "错误说明"
 ERROR_SHEET_TITLE = "数据"
@@ -147,6 +150,49 @@ class Sheet:
     rows: Iterable[Sequence[Any]]
     heading: str = ""
     subheading: str = ""
+
+
+# --- cell parsers shared by the imports (Column.parse) ----------------------------------------
+
+_FLAG_VALUES = {"是": True, "否": False, "y": True, "n": False, "1": True, "0": False, "true": True, "false": False}
+
+
+def parse_flag(value: Any) -> bool:
+    """是/否 (also Y/N, 1/0, TRUE/FALSE, and Excel's own booleans)."""
+    if isinstance(value, bool):
+        return value
+    key = str(value).strip().lower()
+    if key in ("1.0", "0.0"):
+        key = key[0]
+    if key not in _FLAG_VALUES:
+        raise ValidationError(MSG_NOT_A_FLAG)
+    return _FLAG_VALUES[key]
+
+
+def parse_count(value: Any) -> int:
+    """A whole number of at least 0; Excel hands numbers over as floats."""
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise ValidationError(MSG_NOT_A_COUNT) from None
+    if number < 0 or number != int(number):
+        raise ValidationError(MSG_NOT_A_COUNT)
+    return int(number)
+
+
+def parse_text(max_length: int) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        text = str(value).strip()
+        if len(text) > max_length:
+            raise ValidationError(MSG_TOO_LONG % {"max": max_length})
+        return text
+
+    return parse
+
+
+def parse_digits(value: Any) -> str:
+    """A code typed as a number (mobile, ID) arrives as a float: give back its digits."""
+    return str(int(value)) if isinstance(value, float) else str(value).strip()
 
 
 # --- import ---------------------------------------------------------------------------------

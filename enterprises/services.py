@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import District, Role, User
 from accounts.services import initial_password
 from core import excel
+from core.validators import validate_mobile
 from enterprises.models import Enterprise
 from enterprises.validators import normalize_credit_code, validate_credit_code
 from negative_list.models import Industry
@@ -25,9 +26,6 @@ MSG_IMPORT_DUPLICATE_IN_REGISTRY = _("该统一社会信用代码已在企业名
 MSG_IMPORT_OTHER_DISTRICT = _("只能导入本属地({district})的企业。")
 MSG_UNKNOWN_DISTRICT = _("属地不存在, 请填写属地名称或代码, 如“张浦镇”。")
 MSG_UNKNOWN_INDUSTRY = _("行业代码不存在, 请填写国民经济行业分类(GB/T 4754-2017)的4位小类代码。")
-MSG_NOT_A_NUMBER = _("请填写不小于0的整数。")
-MSG_TOO_LONG = _("不能超过%(max)d个字。")
-MSG_NOT_A_FLAG = _("请填写“是”或“否”。")
 
 
 def _require_district_power(user: User, district_id: int) -> None:
@@ -174,30 +172,6 @@ def enterprise_account_create(
 # --- Excel import ------------------------------------------------------------------------------
 
 
-def _parse_count(value) -> int:
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        raise ValidationError(MSG_NOT_A_NUMBER) from None
-    if number < 0 or number != int(number):
-        raise ValidationError(MSG_NOT_A_NUMBER)
-    return int(number)
-
-
-_FLAG_VALUES = {"是": True, "否": False, "y": True, "n": False, "1": True, "0": False, "true": True, "false": False}
-
-
-def _parse_flag(value) -> bool:
-    if isinstance(value, bool):
-        return value
-    key = str(value).strip().lower()
-    if key in ("1.0", "0.0"):
-        key = key[0]
-    if key not in _FLAG_VALUES:
-        raise ValidationError(MSG_NOT_A_FLAG)
-    return _FLAG_VALUES[key]
-
-
 def _parse_credit_code(value) -> str:
     code = normalize_credit_code(str(value))
     validate_credit_code(code)
@@ -205,26 +179,14 @@ def _parse_credit_code(value) -> str:
 
 
 def _parse_mobile(value) -> str:
-    from core.validators import validate_mobile
-
-    text = str(int(value)) if isinstance(value, float) else str(value).strip()
+    text = excel.parse_digits(value)
     validate_mobile(text)
     return text
 
 
-def _parse_text(max_length: int):
-    def parse(value) -> str:
-        text = str(value).strip()
-        if len(text) > max_length:
-            raise ValidationError(MSG_TOO_LONG % {"max": max_length})
-        return text
-
-    return parse
-
-
 def _lookup_parser(table: dict, message: str):
     def parse(value):
-        key = str(int(value)) if isinstance(value, float) else str(value).strip()
+        key = excel.parse_digits(value)
         if key not in table:
             raise ValidationError(message)
         return table[key]
@@ -242,20 +204,21 @@ def enterprise_import_columns() -> list[excel.Column]:
     return [
         excel.Column("credit_code", "统一社会信用代码", parse=_parse_credit_code, width=24,
                      help_text="18位, 按营业执照填写"),
-        excel.Column("name", "企业名称", parse=_parse_text(200), width=36),
+        excel.Column("name", "企业名称", parse=excel.parse_text(200), width=36),
         excel.Column("district", "属地", parse=_lookup_parser(districts, MSG_UNKNOWN_DISTRICT), width=14,
                      help_text="区镇名称, 如“张浦镇”"),
         excel.Column("industry", "行业代码", parse=_lookup_parser(industries, MSG_UNKNOWN_INDUSTRY), width=10,
                      help_text="GB/T 4754-2017 4位小类代码, 如 3670"),
-        excel.Column("address", "生产经营地址", parse=_parse_text(255), width=40),
-        excel.Column("legal_representative", "法定代表人", parse=_parse_text(50), width=12),
-        excel.Column("contact_name", "联系人", parse=_parse_text(50), width=12),
+        excel.Column("address", "生产经营地址", parse=excel.parse_text(255), width=40),
+        excel.Column("legal_representative", "法定代表人", parse=excel.parse_text(50), width=12),
+        excel.Column("contact_name", "联系人", parse=excel.parse_text(50), width=12),
         excel.Column("contact_mobile", "联系人手机", parse=_parse_mobile, width=14, help_text="11位手机号"),
-        excel.Column("headcount", "职工总数", parse=_parse_count, width=10),
-        excel.Column("is_above_scale", "规上企业", required=False, parse=_parse_flag, width=10,
+        excel.Column("headcount", "职工总数", parse=excel.parse_count, width=10),
+        excel.Column("is_above_scale", "规上企业", required=False, parse=excel.parse_flag, width=10,
                      help_text="是/否, 空白为否"),
-        excel.Column("is_key", "重点企业", required=False, parse=_parse_flag, width=10, help_text="是/否, 空白为否"),
-        excel.Column("is_chain_leader", "产业链龙头企业", required=False, parse=_parse_flag, width=14,
+        excel.Column("is_key", "重点企业", required=False, parse=excel.parse_flag, width=10,
+                     help_text="是/否, 空白为否"),
+        excel.Column("is_chain_leader", "产业链龙头企业", required=False, parse=excel.parse_flag, width=14,
                      help_text="是/否, 空白为否"),
     ]
 

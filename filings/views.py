@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
@@ -27,7 +28,8 @@ from negative_list.selectors import negative_list_rules
 
 PAGE_SIZE = 50
 QUEUE_ROLES = (Role.DISTRICT_STAFF, Role.AUTHORITY_STAFF, Role.COMMANDER, Role.ADMIN)
-STEPS = [("scope", _("申请范围")), ("measures", _("防控措施")), ("materials", _("上传材料")), ("check", _("核对提交"))]
+STEPS = [("scope", _lazy("申请范围")), ("measures", _lazy("防控措施")), ("materials", _lazy("上传材料")),
+         ("check", _lazy("核对提交"))]
 
 
 def _require_role(user, roles) -> None:
@@ -68,7 +70,7 @@ def _editable_filing(request, pk: int) -> Filing | None:
     return None
 
 
-def _step(request, pk: int, form_class, step: str, next_step: str):
+def _step(request, pk: int, form_class, step: str, next_step: str, legend: str):
     filing = _editable_filing(request, pk)
     if filing is None:
         return redirect("filings:detail", pk=pk)
@@ -84,18 +86,18 @@ def _step(request, pk: int, form_class, step: str, next_step: str):
                 messages.success(request, _("已保存, 可以随时回来继续填写。"))
                 return redirect("filings:mine")
             return redirect(f"filings:step_{next_step}", pk=filing.pk)
-    return render(request, f"filings/step_{step}.html", {"filing": filing, "form": form, "steps": STEPS,
-                                                         "current": step})
+    return render(request, "filings/step_form.html", {"filing": filing, "form": form, "steps": STEPS,
+                                                      "current": step, "legend": legend})
 
 
 @login_required
 def step_scope(request, pk: int):
-    return _step(request, pk, ScopeStepForm, "scope", "measures")
+    return _step(request, pk, ScopeStepForm, "scope", "measures", _("申请复工复产的范围"))
 
 
 @login_required
 def step_measures(request, pk: int):
-    return _step(request, pk, MeasuresStepForm, "measures", "materials")
+    return _step(request, pk, MeasuresStepForm, "measures", "materials", _("疫情防控措施和联系人"))
 
 
 @login_required

@@ -39,11 +39,8 @@ MSG_AMBIGUOUS_CODE = _(
     "单元格是数字格式, 代码开头的 0 已丢失, 无法判断是 {codes} 中的哪一个。请把该列设为文本格式后重新填写。"
 )
 MSG_IMPORT_DUPLICATE_IN_FILE = _("与第 {row} 行的行业代码重复。")
-MSG_NOT_A_FLAG = _("请填写“是”或“否”。")
-MSG_TOO_LONG = _("不能超过%(max)d个字。")
 
 FLAG_TEXT = {True: "是", False: "否"}
-_FLAG_VALUES = {"是": True, "否": False, "y": True, "n": False, "1": True, "0": False, "true": True, "false": False}
 
 
 def _require_admin(user: User) -> None:
@@ -199,23 +196,7 @@ def negative_list_publish(*, draft: NegativeList, published_by: User) -> Negativ
 # --- Excel import and export -----------------------------------------------------------------
 
 
-def _parse_flag(value) -> bool:
-    if isinstance(value, bool):
-        return value
-    key = str(value).strip().lower()
-    if key in ("1.0", "0.0"):
-        key = key[0]
-    if key not in _FLAG_VALUES:
-        raise ValidationError(MSG_NOT_A_FLAG)
-    return _FLAG_VALUES[key]
-
-
-def _parse_reason(value) -> str:
-    text = str(value).strip()
-    max_length = NegativeListEntry._meta.get_field("reason").max_length
-    if len(text) > max_length:
-        raise ValidationError(MSG_TOO_LONG % {"max": max_length})
-    return text
+_parse_reason = excel.parse_text(NegativeListEntry._meta.get_field("reason").max_length)
 
 
 def _industry_parser(industries: dict[str, Industry]):
@@ -250,10 +231,11 @@ def negative_list_columns(industries: dict[str, Industry] | None = None) -> list
                                "列入大类或中类即覆盖其下所有小类。以0开头的代码请设为文本格式"),
         excel.Column("industry_name", "行业名称", required=False, width=28,
                      help_text="仅供核对, 导入时以行业代码为准, 可留空"),
-        excel.Column("restricts_work", "限制复工", required=False, parse=_parse_flag, width=10, help_text=flag_help),
-        excel.Column("restricts_production", "限制复产", required=False, parse=_parse_flag, width=10,
+        excel.Column("restricts_work", "限制复工", required=False, parse=excel.parse_flag, width=10,
                      help_text=flag_help),
-        excel.Column("restricts_business", "限制复市", required=False, parse=_parse_flag, width=10,
+        excel.Column("restricts_production", "限制复产", required=False, parse=excel.parse_flag, width=10,
+                     help_text=flag_help),
+        excel.Column("restricts_business", "限制复市", required=False, parse=excel.parse_flag, width=10,
                      help_text=flag_help),
         excel.Column("reason", "理由", parse=_parse_reason, width=50, help_text="如: 人员密集场所, 暂缓开放"),
     ]

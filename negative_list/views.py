@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from core import excel
-from core.downloads import download_stash, xlsx_response
+from core.downloads import import_error_context, xlsx_response
 from core.forms import ExcelUploadForm
 from negative_list import selectors, services
 from negative_list.forms import DraftCreateForm, EntryAddForm
@@ -234,12 +234,6 @@ def manage_import(request, pk: int):
             if outcome.result.ok:
                 messages.success(request, MSG_IMPORTED % {"count": len(outcome.created)})
                 return redirect("negative_list:manage_detail", pk=pk)
-            upload.seek(0)
-            token = download_stash(
-                user=request.user,
-                content=excel.error_workbook(upload, outcome.columns, outcome.result),
-                filename="负面清单导入-错误标注.xlsx",
-            )
-            context.update({"errors": outcome.result.errors[:200], "error_count": len(outcome.result.errors),
-                            "error_token": token})
+            context.update(import_error_context(user=request.user, upload=upload, columns=outcome.columns,
+                                                result=outcome.result, filename=_("负面清单导入-错误标注.xlsx")))
     return render(request, "negative_list/manage_import.html", context)

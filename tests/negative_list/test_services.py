@@ -185,7 +185,7 @@ def test_import_is_all_or_nothing_and_annotates_the_errors(draft, admin_user):
         (4, "industry"): services.MSG_IMPORT_DUPLICATE_IN_FILE.format(row=2),
         (5, "industry"): str(services.MSG_DUPLICATE_ENTRY),
         (6, None): str(services.MSG_NOTHING_RESTRICTED),
-        (7, "restricts_work"): str(services.MSG_NOT_A_FLAG),
+        (7, "restricts_work"): str(excel.MSG_NOT_A_FLAG),
         (8, "industry"): services.MSG_AMBIGUOUS_CODE.format(codes="111、0111"),
     }
     assert list(draft.entries.values_list("industry_id", flat=True)) == ["8051"]  # nothing written
