@@ -1,9 +1,9 @@
 """The whole filing journey in a browser: an enterprise files on a phone, its district approves on a desktop."""
 
 import re
-from datetime import date
 
 import pytest
+from django.utils import timezone
 from openpyxl import Workbook
 
 from tests.e2e.conftest import open_page, screenshot
@@ -43,7 +43,9 @@ def _material_files(folder) -> dict:
             sheet = workbook.active
             sheet.title = "员工花名册"
             sheet.append(["姓名", "身份证号", "手机号", "岗位", "来昆前所在地(省市县)", "返昆日期", "在昆居住地址"])
-            sheet.append(["王一", "320583199001011234", "13900000011", "操作工", "江苏省昆山市", "2020-02-20", "张浦镇演示路1号"])
+            sheet.append(
+                ["王一", "320583199001011234", "13900000011", "操作工", "江苏省昆山市", "2020-02-20", "张浦镇演示路1号"]
+            )
             path = folder / "员工花名册.xlsx"
             workbook.save(path)
         else:
@@ -89,7 +91,7 @@ def test_enterprise_files_on_a_phone_and_the_district_approves(browser, live_ser
     _fits_the_phone(ent, "step 1 scope")
     ent.locator("#id_scope_work").check()
     ent.locator("#id_scope_production").check()
-    ent.locator("#id_planned_resume_on").fill(date.today().isoformat())
+    ent.locator("#id_planned_resume_on").fill(timezone.localdate().isoformat())
     ent.locator("#id_planned_headcount").fill("280")
     ent.get_by_role("button", name="下一步").click()
 

@@ -11,6 +11,8 @@ LANDING_TITLES = {
     "demo_authority": "工信局 · 行业工作台",
     "demo_checkpoint": "张浦镇演示社区 · 卡口",
     "demo_commander": "全市企业名录概况",
+    "demo_enterprise2": "昆山演示汽车零部件有限公司",
+    "demo_enterprise3": "昆山演示食品有限公司",
     "admin": "系统管理",
 }
 
