@@ -81,6 +81,9 @@ def main(argv: list[str] | None = None) -> None:
 
     # force_login logs a line per viewer and scale; whitenoise warns that collectstatic has not run.
     logging.getLogger("axes").setLevel(logging.WARNING)
+    # The eager e-mail task logs a line per approval; kombu warns that the memory broker has no host.
+    logging.getLogger("celery").setLevel(logging.WARNING)
+    logging.getLogger("kombu").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", message="No directory at")
     # Production runs with DEBUG off; the debug query log and template debugging would add their cost.
     setup_test_environment(debug=False)

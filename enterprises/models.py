@@ -68,6 +68,16 @@ class Enterprise(models.Model):
     is_above_scale = models.BooleanField(_("规上企业"), default=False)
     is_key = models.BooleanField(_("重点企业"), default=False)
     is_chain_leader = models.BooleanField(_("产业链龙头企业"), default=False)
+    responsible_official = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("挂钩负责人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responsible_for",
+        limit_choices_to={"role__in": ["district_staff", "authority_staff"]},
+        help_text=_("重点企业和产业链龙头企业的联系负责人, 在工作台上看到所挂钩企业的日报"),
+    )
 
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     reviewed_by = models.ForeignKey(

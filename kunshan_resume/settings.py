@@ -5,7 +5,7 @@ tasks executed eagerly in-process. DATABASE_URL and REDIS_URL switch to PostgreS
 broker. When DEBUG is off the transport-security settings default to production values.
 """
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 
 import environ
@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "negative_list",
     "enterprises",
     "filings",
+    "workforce",
 ]
 
 MIDDLEWARE = [
@@ -235,6 +236,8 @@ LOGGING = {
 # --- Portal --------------------------------------------------------------------------------
 # A submitted filing should be reviewed within this many working days (Monday to Friday).
 FILING_REVIEW_WORKING_DAYS = env.int("FILING_REVIEW_WORKING_DAYS", default=1)
+# Daily workforce reports may be saved until this local time; a report saved later is marked late.
+WORKFORCE_REPORT_CUTOFF = time.fromisoformat(env.str("WORKFORCE_REPORT_CUTOFF", default="16:00"))
 # 应复尽复: the notice asks every enterprise that should resume to have resumed by this date.
 RESUMPTION_TARGET_DATE = date.fromisoformat(env.str("RESUMPTION_TARGET_DATE", default="2020-03-20"))
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="Kunshan@2020")

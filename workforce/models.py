@@ -1,0 +1,182 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+from enterprises.models import industry_in_authority_q
+
+
+class EnterpriseOwnedQuerySet(models.QuerySet):
+    """Scoping for rows that belong to an enterprise: the same rule as the enterprise registry."""
+
+    def visible_to(self, user):
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.role == Role.ENTERPRISE:
+            return self.filter(enterprise_id=user.enterprise_id)
+        if user.role == Role.DISTRICT_STAFF:
+            return self.filter(enterprise__district_id=user.district_id)
+        if user.role == Role.AUTHORITY_STAFF:
+            return self.filter(industry_in_authority_q(user.industry_authority_id, prefix="enterprise__industry"))
+        if user.role in (Role.COMMANDER, Role.ADMIN):
+            return self.all()
+        return self.none()
+
+
+class WorkforceReport(models.Model):
+    """用工情况日报: one per enterprise per local day."""
+
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="workforce_reports"
+    )
+    day = models.DateField(_("日期"))
+    total_employees = models.PositiveIntegerField(_("职工总数"))
+    returned = models.PositiveIntegerField(_("累计返昆人数"))
+    on_duty = models.PositiveIntegerField(_("今日在岗人数"))
+    away_high = models.PositiveIntegerField(_("未返昆: 高风险地区"))
+    away_medium = models.PositiveIntegerField(_("未返昆: 中风险地区"))
+    away_low = models.PositiveIntegerField(_("未返昆: 低风险地区"))
+    in_quarantine = models.PositiveIntegerField(_("隔离观察人数"))
+    returned_today = models.PositiveIntegerField(_("今日返昆人数"))
+    returned_today_high = models.PositiveIntegerField(_("今日返昆: 来自高风险地区"))
+    returned_today_medium = models.PositiveIntegerField(_("今日返昆: 来自中风险地区"))
+    is_late = models.BooleanField(_("迟报"), default=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("填报人"), on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("填报时间"))
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = EnterpriseOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("用工情况日报")
+        verbose_name_plural = _("用工情况日报")
+        ordering = ["-day", "enterprise_id"]
+        indexes = [models.Index(fields=["day", "enterprise"], name="workforce_report_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "day"], name="workforce_report_one_per_day"),
+            models.CheckConstraint(condition=Q(on_duty__lte=F("returned")), name="workforce_on_duty_le_returned"),
+            models.CheckConstraint(condition=Q(returned__lte=F("total_employees")),
+                                   name="workforce_returned_le_total"),
+            models.CheckConstraint(
+                condition=Q(away_high=F("total_employees") - F("returned") - F("away_medium") - F("away_low")),
+                name="workforce_away_adds_up",
+            ),
+            models.CheckConstraint(condition=Q(in_quarantine__lte=F("returned")),
+                                   name="workforce_quarantine_le_returned"),
+            models.CheckConstraint(condition=Q(returned_today__lte=F("returned")),
+                                   name="workforce_today_le_returned"),
+            models.CheckConstraint(
+                condition=Q(returned_today__gte=F("returned_today_high") + F("returned_today_medium")),
+                name="workforce_today_by_risk_le_today",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.day}"
+
+
+class CapacityReport(models.Model):
+    """产能恢复情况: reported by above-scale enterprises (clause 5)."""
+
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="capacity_reports"
+    )
+    day = models.DateField(_("日期"))
+    capacity_percent = models.DecimalField(_("产能利用率(%)"), max_digits=5, decimal_places=1)
+    staff_on_site = models.PositiveIntegerField(_("在岗人数"))
+    electricity_kwh = models.DecimalField(_("当日用电量(千瓦时)"), max_digits=12, decimal_places=1)
+    electricity_kwh_last_year = models.DecimalField(
+        _("去年同日用电量(千瓦时)"), max_digits=12, decimal_places=1, null=True, blank=True
+    )
+    orders_on_hand = models.DecimalField(_("在手订单(万元)"), max_digits=12, decimal_places=1)
+    blockers = models.TextField(_("影响达产满产的问题"), blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("填报人"), on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("填报时间"))
+
+    objects = EnterpriseOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("产能恢复日报")
+        verbose_name_plural = _("产能恢复日报")
+        ordering = ["-day", "enterprise_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "day"], name="capacity_report_one_per_day"),
+            models.CheckConstraint(condition=Q(capacity_percent__gte=0, capacity_percent__lte=200),
+                                   name="capacity_percent_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.day}"
+
+
+class DailySummaryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """District staff see their district's rows; commanders and administrators all, city row included."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.role == Role.DISTRICT_STAFF:
+            return self.filter(district_id=user.district_id)
+        if user.role in (Role.COMMANDER, Role.ADMIN):
+            return self.all()
+        return self.none()
+
+
+class DailySummary(models.Model):
+    """每日汇总: one row per district and one for the city (district empty) per day, built by Celery."""
+
+    day = models.DateField(_("日期"))
+    district = models.ForeignKey(
+        "accounts.District", verbose_name=_("属地"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="daily_summaries",
+    )
+    is_final = models.BooleanField(_("终稿"), default=False)
+    built_at = models.DateTimeField(_("生成时间"))
+    expected = models.PositiveIntegerField(_("应报企业"))
+    reported = models.PositiveIntegerField(_("已报企业"))
+    late = models.PositiveIntegerField(_("迟报企业"))
+    employees = models.PositiveIntegerField(_("职工总数"))
+    returned = models.PositiveIntegerField(_("累计返昆"))
+    on_duty = models.PositiveIntegerField(_("今日在岗"))
+    away_high = models.PositiveIntegerField(_("未返昆: 高风险"))
+    away_medium = models.PositiveIntegerField(_("未返昆: 中风险"))
+    away_low = models.PositiveIntegerField(_("未返昆: 低风险"))
+    in_quarantine = models.PositiveIntegerField(_("隔离观察"))
+    returned_today = models.PositiveIntegerField(_("今日返昆"))
+    above_scale_reporting = models.PositiveIntegerField(_("报送产能的规上企业"))
+    capacity_mean = models.DecimalField(_("平均产能利用率(%)"), max_digits=5, decimal_places=1, null=True)
+    capacity_median = models.DecimalField(_("产能利用率中位数(%)"), max_digits=5, decimal_places=1, null=True)
+    electricity_kwh = models.DecimalField(_("用电量(千瓦时)"), max_digits=16, decimal_places=1)
+    electricity_kwh_last_year = models.DecimalField(_("去年同日用电量(千瓦时)"), max_digits=16, decimal_places=1)
+
+    objects = DailySummaryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("每日汇总")
+        verbose_name_plural = _("每日汇总")
+        ordering = ["-day", "district__sort_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "district"], name="daily_summary_one_per_district"),
+            # NULLs are distinct in a unique index, so the city row needs its own constraint.
+            models.UniqueConstraint(fields=["day"], condition=Q(district__isnull=True),
+                                    name="daily_summary_one_city_row"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.district or '全市'}"
+
+    @property
+    def not_reported(self) -> int:
+        return self.expected - self.reported
+
+    @property
+    def return_rate(self) -> float | None:
+        return self.returned / self.employees if self.employees else None
+
+    @property
+    def on_duty_rate(self) -> float | None:
+        return self.on_duty / self.employees if self.employees else None

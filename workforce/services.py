@@ -1,0 +1,233 @@
+"""Daily workforce and capacity reports, reminders, and the daily summaries built from them."""
+
+import statistics
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import District, Notification, Role, User
+from enterprises.models import Enterprise
+from workforce.models import CapacityReport, DailySummary, WorkforceReport
+
+MSG_NOT_YOURS = _("只能填报本企业的日报。")
+MSG_PAST_DAY = _("只能填报当天的日报; 以前的日报请联系属地工作人员更正。")
+MSG_NOT_ABOVE_SCALE = _("产能日报只由规上企业填报。")
+MSG_ON_DUTY_GT_RETURNED = _("今日在岗人数不能多于累计返昆人数。")
+MSG_RETURNED_GT_TOTAL = _("累计返昆人数不能多于职工总数。")
+MSG_AWAY_MISMATCH = _("未返昆人数(高、中、低风险地区合计 %(away)d)应等于职工总数减累计返昆人数(%(expected)d)。")
+MSG_QUARANTINE_GT_RETURNED = _("隔离观察人数不能多于累计返昆人数。")
+MSG_TODAY_GT_RETURNED = _("今日返昆人数不能多于累计返昆人数。")
+MSG_TODAY_BY_RISK = _("今日从高、中风险地区返昆的人数之和不能多于今日返昆人数。")
+MSG_NO_STAFF_IMPORT = _("只有属地工作人员可以代企业填报。")
+
+REMINDER_TITLE = _("请在 %(cutoff)s 前填报今日用工情况日报")
+SUMMARY_FINAL_TITLE = _("%(day)s 用工情况汇总已生成")
+
+# Fields a report form or import row carries, in the order the form shows them.
+REPORT_FIELDS = [
+    "total_employees", "returned", "on_duty", "away_high", "away_medium", "away_low", "in_quarantine",
+    "returned_today", "returned_today_high", "returned_today_medium",
+]
+CAPACITY_FIELDS = [
+    "capacity_percent", "staff_on_site", "electricity_kwh", "electricity_kwh_last_year", "orders_on_hand", "blockers",
+]
+
+
+def report_cutoff(day: date) -> datetime:
+    """The local moment after which a report for `day` is late."""
+    return timezone.make_aware(datetime.combine(day, settings.WORKFORCE_REPORT_CUTOFF))
+
+
+def workforce_report_errors(data: dict) -> dict[str, str]:
+    """The cross-field rules, with the field each message belongs to (the database enforces the same)."""
+    errors = {}
+    if data["on_duty"] > data["returned"]:
+        errors["on_duty"] = MSG_ON_DUTY_GT_RETURNED
+    if data["returned"] > data["total_employees"]:
+        errors["returned"] = MSG_RETURNED_GT_TOTAL
+    away = data["away_high"] + data["away_medium"] + data["away_low"]
+    expected = data["total_employees"] - data["returned"]
+    if away != expected and "returned" not in errors:
+        errors["away_low"] = MSG_AWAY_MISMATCH % {"away": away, "expected": expected}
+    if data["in_quarantine"] > data["returned"]:
+        errors["in_quarantine"] = MSG_QUARANTINE_GT_RETURNED
+    if data["returned_today"] > data["returned"]:
+        errors["returned_today"] = MSG_TODAY_GT_RETURNED
+    if data["returned_today_high"] + data["returned_today_medium"] > data["returned_today"]:
+        errors["returned_today_high"] = MSG_TODAY_BY_RISK
+    return errors
+
+
+def _may_report_for(user: User, enterprise: Enterprise) -> bool:
+    if user.role == Role.ENTERPRISE:
+        return user.enterprise_id == enterprise.pk
+    return user.role == Role.DISTRICT_STAFF and user.district_id == enterprise.district_id
+
+
+@transaction.atomic
+def workforce_report_save(*, enterprise: Enterprise, day: date, data: dict, saved_by: User) -> WorkforceReport:
+    """Create or update the day's report. Enterprises report for today only; after the cut-off it is late."""
+    if not _may_report_for(saved_by, enterprise):
+        raise PermissionDenied(MSG_NOT_YOURS)
+    now = timezone.now()
+    if saved_by.role == Role.ENTERPRISE and day != timezone.localdate(now):
+        raise ValidationError(MSG_PAST_DAY)
+    errors = workforce_report_errors(data)
+    if errors:
+        raise ValidationError(errors)
+    report = WorkforceReport.objects.select_for_update().filter(enterprise=enterprise, day=day).first()
+    report = report or WorkforceReport(enterprise=enterprise, day=day)
+    for name in REPORT_FIELDS:
+        setattr(report, name, data[name])
+    report.submitted_by = saved_by
+    report.submitted_at = now
+    # A report first saved after the cut-off stays late even if corrected later.
+    report.is_late = report.is_late or now > report_cutoff(day)
+    report.save()
+    return report
+
+
+@transaction.atomic
+def capacity_report_save(*, enterprise: Enterprise, day: date, data: dict, saved_by: User) -> CapacityReport:
+    if not _may_report_for(saved_by, enterprise):
+        raise PermissionDenied(MSG_NOT_YOURS)
+    if not enterprise.is_above_scale:
+        raise ValidationError(MSG_NOT_ABOVE_SCALE)
+    if saved_by.role == Role.ENTERPRISE and day != timezone.localdate():
+        raise ValidationError(MSG_PAST_DAY)
+    report = CapacityReport.objects.select_for_update().filter(enterprise=enterprise, day=day).first()
+    report = report or CapacityReport(enterprise=enterprise, day=day)
+    for name in CAPACITY_FIELDS:
+        setattr(report, name, data[name])
+    report.submitted_by = saved_by
+    report.submitted_at = timezone.now()
+    report.full_clean(exclude=["enterprise", "submitted_by"])
+    report.save()
+    return report
+
+
+def enterprises_expected_to_report(district_id: int | None = None):
+    """Every confirmed enterprise in the registry reports daily (clause 6)."""
+    qs = Enterprise.objects.filter(status=Enterprise.Status.ACTIVE)
+    return qs.filter(district_id=district_id) if district_id else qs
+
+
+def enterprises_not_reported(day: date, district_id: int | None = None):
+    reported = WorkforceReport.objects.filter(day=day).values("enterprise_id")
+    return enterprises_expected_to_report(district_id).exclude(pk__in=reported)
+
+
+def workforce_reminders_send(*, day: date, district_id: int | None = None) -> int:
+    """Remind only the enterprises that have not reported: a portal notice to each account, and e-mail."""
+    users = list(
+        User.objects.filter(
+            role=Role.ENTERPRISE, is_active=True, enterprise__in=enterprises_not_reported(day, district_id)
+        ).only("pk", "email")
+    )
+    title = str(REMINDER_TITLE % {"cutoff": settings.WORKFORCE_REPORT_CUTOFF.strftime("%H:%M")})
+    url = reverse("workforce:report")
+    Notification.objects.bulk_create([Notification(user=u, title=title, url=url) for u in users], batch_size=2000)
+    emails = [u.email for u in users if u.email]
+    if emails:
+        from filings.tasks import send_filing_mail
+
+        transaction.on_commit(lambda: send_filing_mail.delay(title, title, emails))
+    return len(users)
+
+
+# --- The daily summary ---------------------------------------------------------------------------
+
+_SUMS = ["total_employees", "returned", "on_duty", "away_high", "away_medium", "away_low", "in_quarantine",
+         "returned_today"]
+
+
+def _workforce_by_district(day: date) -> dict[int, dict]:
+    rows = (
+        WorkforceReport.objects.filter(day=day, enterprise__status=Enterprise.Status.ACTIVE)
+        .values("enterprise__district_id")
+        .annotate(reported=Count("pk"), late=Count("pk", filter=Q(is_late=True)),
+                  **{name: Sum(name) for name in _SUMS})
+    )
+    return {row["enterprise__district_id"]: row for row in rows}
+
+
+def _capacity_reports(day: date) -> dict[int, list[tuple]]:
+    """(percent, kWh, kWh a year ago) of each above-scale report, by district; the median needs the values."""
+    by_district: dict[int, list[tuple]] = {}
+    for district_id, percent, kwh, kwh_last in CapacityReport.objects.filter(
+        day=day, enterprise__is_above_scale=True, enterprise__status=Enterprise.Status.ACTIVE
+    ).values_list("enterprise__district_id", "capacity_percent", "electricity_kwh", "electricity_kwh_last_year"):
+        by_district.setdefault(district_id, []).append((percent, kwh, kwh_last or Decimal(0)))
+    return by_district
+
+
+def _capacity_figures(items: list[tuple]) -> dict:
+    percents = [percent for percent, _kwh, _last in items]
+    return {
+        "above_scale_reporting": len(items),
+        "capacity_mean": _one_decimal(sum(percents) / len(percents)) if percents else None,
+        "capacity_median": _one_decimal(statistics.median(percents)) if percents else None,
+        "electricity_kwh": sum((kwh for _p, kwh, _last in items), Decimal(0)),
+        "electricity_kwh_last_year": sum((last for _p, _kwh, last in items), Decimal(0)),
+    }
+
+
+def _one_decimal(value) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.1"))
+
+
+def daily_summary_build(*, day: date, final: bool = False) -> list[DailySummary]:
+    """Build one row per district and one for the city, replacing the day's rows in one transaction.
+
+    Running it again for the same day gives the same rows, so the task may be retried or scheduled twice.
+    """
+    expected = dict(
+        enterprises_expected_to_report().values("district_id").annotate(n=Count("pk")).values_list("district_id", "n")
+    )
+    workforce = _workforce_by_district(day)
+    capacity = _capacity_reports(day)
+    built_at = timezone.now()
+    rows = [
+        _summary_row(day, district, expected.get(district.pk, 0), workforce.get(district.pk, {}),
+                     _capacity_figures(capacity.get(district.pk, [])), final, built_at)
+        for district in District.objects.all()
+    ]
+    city_workforce = {key: sum(row[key] or 0 for row in workforce.values()) for key in ["reported", "late", *_SUMS]}
+    city_capacity = _capacity_figures([item for items in capacity.values() for item in items])
+    rows.append(_summary_row(day, None, sum(expected.values()), city_workforce, city_capacity, final, built_at))
+    with transaction.atomic():
+        # Lock the day so that two builds at once run one after the other, never interleaved.
+        list(DailySummary.objects.select_for_update().filter(day=day))
+        DailySummary.objects.filter(day=day).delete()
+        DailySummary.objects.bulk_create(rows)
+        if final:
+            transaction.on_commit(lambda: _notify_district_officials(day))
+    return rows
+
+
+def _summary_row(day, district, expected, workforce: dict, capacity: dict, final, built_at) -> DailySummary:
+    return DailySummary(
+        day=day, district=district, is_final=final, built_at=built_at, expected=expected,
+        reported=workforce.get("reported") or 0, late=workforce.get("late") or 0,
+        employees=workforce.get("total_employees") or 0, returned=workforce.get("returned") or 0,
+        on_duty=workforce.get("on_duty") or 0, away_high=workforce.get("away_high") or 0,
+        away_medium=workforce.get("away_medium") or 0, away_low=workforce.get("away_low") or 0,
+        in_quarantine=workforce.get("in_quarantine") or 0, returned_today=workforce.get("returned_today") or 0,
+        above_scale_reporting=capacity["above_scale_reporting"], capacity_mean=capacity["capacity_mean"],
+        capacity_median=capacity["capacity_median"], electricity_kwh=capacity["electricity_kwh"],
+        electricity_kwh_last_year=capacity["electricity_kwh_last_year"],
+    )
+
+
+def _notify_district_officials(day: date) -> None:
+    title = str(SUMMARY_FINAL_TITLE % {"day": day.strftime("%Y-%m-%d")})
+    url = reverse("workforce:summaries")
+    staff = User.objects.filter(role__in=[Role.DISTRICT_STAFF, Role.COMMANDER], is_active=True).only("pk")
+    Notification.objects.bulk_create([Notification(user=u, title=title, url=url) for u in staff], batch_size=2000)
