@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import io
+import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -73,12 +74,17 @@ _HEADER_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _TITLE_FONT = Font(bold=True, size=14)
 _SUBTITLE_FONT = Font(color="595959")
+_TABLE_HEADING_FONT = Font(bold=True, size=12)
 _EXAMPLE_FONT = Font(italic=True, color="808080")
 # Excel's own "light red fill" preset, so users recognise it.
 _ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
 _WRAP = Alignment(wrap_text=True, vertical="top")
+_WRAP_CENTER = Alignment(wrap_text=True, vertical="center")
 _ERROR_COLUMN_WIDTH = 60
 _DEFAULT_WIDTH = 18
+# Excel's page-number fields: "page 3 of 5".
+REPORT_FOOTER = "第 &P 页，共 &N 页"
+_A4 = "9"
 # Values openpyxl writes as they are; anything else is exported as its text.
 _NATIVE_TYPES = (
     str,
@@ -143,6 +149,26 @@ class ImportResult:
         self.errors.append(CellError(row=row, column=column, message=str(message)))
 
 
+@dataclass(frozen=True)
+class Cell:
+    """A value with its own number format or weight, for a column that mixes counts and rates."""
+
+    value: Any
+    number_format: str | None = None
+    bold: bool = False
+
+
+@dataclass
+class Table:
+    """A further table on a sheet, below what comes before it after a blank row."""
+
+    columns: Sequence[Column]
+    rows: Iterable[Sequence[Any]]
+    heading: str = ""
+    # A bold last row, e.g. 合计.
+    totals: Sequence[Any] | None = None
+
+
 @dataclass
 class Sheet:
     title: str
@@ -150,6 +176,12 @@ class Sheet:
     rows: Iterable[Sequence[Any]]
     heading: str = ""
     subheading: str = ""
+    # A bold last row, e.g. 合计; it stays out of the filter so sorting leaves it last.
+    totals: Sequence[Any] | None = None
+    tables: Sequence[Table] = ()
+    # A short sheet meant for paper: landscape A4 one page wide, title rows repeated on every page,
+    # page numbers in the footer, every cell bordered and no filter buttons.
+    report: bool = False
 
 
 # --- cell parsers shared by the imports (Column.parse) ----------------------------------------
@@ -446,7 +478,7 @@ def template_workbook(
     )
     with _new_workbook() as workbook:
         sheet = workbook.create_sheet(_sheet_title(title))
-        _set_widths(sheet, columns)
+        _set_widths(sheet, [c.width for c in columns])
         sheet.freeze_panes = "A2"
         sheet.append(
             [
@@ -462,31 +494,84 @@ def template_workbook(
 
 def _write_sheet(sheet: WriteOnlyWorksheet, spec: Sheet) -> None:
     # Write-only sheets emit widths, panes and row heights with the first row: set them first.
-    last_letter = get_column_letter(max(len(spec.columns), 1))
+    all_columns = [spec.columns, *(table.columns for table in spec.tables)]
+    widths = _widths(all_columns)
+    last_letter = get_column_letter(max(len(widths), 1))
     header_row = 1 + bool(spec.heading) + bool(spec.subheading)
-    _set_widths(sheet, spec.columns)
+    _set_widths(sheet, widths)
     sheet.freeze_panes = f"A{header_row + 1}"
-    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.print_title_rows = f"{1 if spec.report else header_row}:{header_row}"
+    if spec.report:
+        _set_up_report_printing(sheet)
     if spec.heading:
         sheet.row_dimensions[1].height = 24
         sheet.append([_styled_cell(sheet, spec.heading, font=_TITLE_FONT)])
     if spec.subheading:
-        sheet.append([_styled_cell(sheet, spec.subheading, font=_SUBTITLE_FONT)])
-    if len(spec.columns) > 1:
+        subheading = _styled_cell(sheet, spec.subheading, font=_SUBTITLE_FONT)
+        if spec.report:
+            # A merged cell never spills over: wrap the line and make room for it.
+            subheading.alignment = _WRAP_CENTER
+            lines = math.ceil(_text_width(str(subheading.value)) / max(sum(widths), 1))
+            sheet.row_dimensions[header_row - 1].height = 16 * min(max(lines, 1), 4) + 4
+        sheet.append([subheading])
+    if len(widths) > 1:
         for row in range(1, header_row):
             sheet.merged_cells.add(f"A{row}:{last_letter}{row}")
-    sheet.append([_header_cell(sheet, c.header) for c in spec.columns])
 
-    last_row = header_row
-    for values in spec.rows:
+    data_rows = _write_table(sheet, spec.columns, spec.rows, spec.totals, border=spec.report)
+    if not spec.report:
+        filter_letter = get_column_letter(max(len(spec.columns), 1))
+        sheet.auto_filter.ref = f"A{header_row}:{filter_letter}{header_row + data_rows}"
+    for table in spec.tables:
+        sheet.append([])
+        if table.heading:
+            sheet.append([_styled_cell(sheet, table.heading, font=_TABLE_HEADING_FONT)])
+        _write_table(sheet, table.columns, table.rows, table.totals, border=spec.report)
+
+
+def _write_table(
+    sheet: WriteOnlyWorksheet,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[Any]],
+    totals: Sequence[Any] | None,
+    *,
+    border: bool,
+) -> int:
+    """A header, the rows and a bold totals row at the sheet's next row; returns the number of data rows."""
+    sheet.append([_header_cell(sheet, c.header) for c in columns])
+    count = 0
+    for values in rows:
         sheet.append(
             [
-                _data_cell(sheet, value, c.number_format)
-                for c, value in zip(spec.columns, values, strict=True)
+                _data_cell(sheet, value, c.number_format, border=border)
+                for c, value in zip(columns, values, strict=True)
             ]
         )
-        last_row += 1
-    sheet.auto_filter.ref = f"A{header_row}:{last_letter}{last_row}"
+        count += 1
+    if totals is not None:
+        sheet.append(
+            [
+                _data_cell(sheet, value, c.number_format, bold=True, border=border)
+                for c, value in zip(columns, totals, strict=True)
+            ]
+        )
+    return count
+
+
+def _set_up_report_printing(sheet: WriteOnlyWorksheet) -> None:
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = _A4
+    # One page wide, as many pages tall as it takes.
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    sheet.oddFooter.center.text = REPORT_FOOTER
+
+
+def _text_width(text: str) -> int:
+    # In Excel's width units a Chinese character takes about two.
+    return sum(2 if ord(char) > 0x2E7F else 1 for char in text)
 
 
 def _sheet_title(title: str) -> str:
@@ -495,9 +580,21 @@ def _sheet_title(title: str) -> str:
     return cleaned or "Sheet"
 
 
-def _set_widths(sheet: WriteOnlyWorksheet, columns: Sequence[Column]) -> None:
-    for index, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
+def _widths(tables: Iterable[Sequence[Column]]) -> list[int]:
+    """Each sheet column as wide as the widest of the tables' columns standing in it."""
+    widths: list[int] = []
+    for columns in tables:
+        for index, column in enumerate(columns):
+            if index == len(widths):
+                widths.append(column.width)
+            else:
+                widths[index] = max(widths[index], column.width)
+    return widths
+
+
+def _set_widths(sheet: WriteOnlyWorksheet, widths: Iterable[int]) -> None:
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
 
 
 def _header_cell(
@@ -525,12 +622,28 @@ def _wrapped_cell(sheet: WriteOnlyWorksheet, value: Any) -> WriteOnlyCell:
     return cell
 
 
-def _data_cell(sheet: WriteOnlyWorksheet, value: Any, number_format: str | None) -> Any:
+def _data_cell(
+    sheet: WriteOnlyWorksheet,
+    value: Any,
+    number_format: str | None,
+    *,
+    bold: bool = False,
+    border: bool = False,
+) -> Any:
+    if isinstance(value, Cell):
+        number_format = value.number_format or number_format
+        bold = bold or value.bold
+        value = value.value
     value = _export_value(value)
-    if number_format is None or value is None:
+    if not (bold or border) and (number_format is None or value is None):
         return value  # a plain value streams faster than a styled cell
     cell = WriteOnlyCell(sheet, value)
-    cell.number_format = number_format
+    if number_format is not None and value is not None:
+        cell.number_format = number_format
+    if bold:
+        cell.font = _HEADER_FONT
+    if border:
+        cell.border = _HEADER_BORDER
     return cell
 
 

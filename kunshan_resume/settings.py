@@ -5,10 +5,11 @@ tasks executed eagerly in-process. DATABASE_URL and REDIS_URL switch to PostgreS
 broker. When DEBUG is off the transport-security settings default to production values.
 """
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -116,7 +117,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
-CELERY_BEAT_SCHEDULE: dict = {}
+# A page that queues a task must answer even when Redis is down: bound the connection and publish retries.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 1}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Accounts, login protection -------------------------------------------------------------
@@ -238,6 +242,25 @@ LOGGING = {
 FILING_REVIEW_WORKING_DAYS = env.int("FILING_REVIEW_WORKING_DAYS", default=1)
 # Daily workforce reports may be saved until this local time; a report saved later is marked late.
 WORKFORCE_REPORT_CUTOFF = time.fromisoformat(env.str("WORKFORCE_REPORT_CUTOFF", default="16:00"))
+# Reminders an hour before the cut-off, provisional summaries every hour of the day, the final one after it.
+_REMIND_AT = (datetime.combine(date.min, WORKFORCE_REPORT_CUTOFF) - timedelta(hours=1)).time()
+_FINAL_AT = (datetime.combine(date.min, WORKFORCE_REPORT_CUTOFF) + timedelta(minutes=10)).time()
+# Only one beat process runs (make serve starts one); a doubled run is still harmless: tasks are idempotent.
+CELERY_BEAT_SCHEDULE = {
+    "workforce-reminders": {
+        "task": "workforce.tasks.send_report_reminders",
+        "schedule": crontab(hour=_REMIND_AT.hour, minute=_REMIND_AT.minute),
+    },
+    "workforce-summary-provisional": {
+        "task": "workforce.tasks.build_daily_summary",
+        "schedule": crontab(hour=f"8-{_REMIND_AT.hour}", minute=30),
+    },
+    "workforce-summary-final": {
+        "task": "workforce.tasks.build_daily_summary",
+        "schedule": crontab(hour=_FINAL_AT.hour, minute=_FINAL_AT.minute),
+        "kwargs": {"final": True},
+    },
+}
 # 应复尽复: the notice asks every enterprise that should resume to have resumed by this date.
 RESUMPTION_TARGET_DATE = date.fromisoformat(env.str("RESUMPTION_TARGET_DATE", default="2020-03-20"))
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="Kunshan@2020")

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("enterprises/", include("enterprises.urls")),
     path("filings/", include("filings.urls")),
+    path("workforce/", include("workforce.urls")),
 ]

@@ -107,7 +107,8 @@ class CapacityReport(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "day"], name="capacity_report_one_per_day"),
             models.CheckConstraint(condition=Q(capacity_percent__gte=0, capacity_percent__lte=200),
-                                   name="capacity_percent_range"),
+                                   name="capacity_percent_range",
+                                   violation_error_message=_("产能利用率应在 0%% 到 200%% 之间。")),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,61 @@
+from datetime import date, timedelta
+
+from django.db.models import Count, Max, Q, QuerySet
+
+from accounts.models import Role
+from enterprises.models import Enterprise
+from workforce.models import CapacityReport, DailySummary, WorkforceReport
+from workforce.services import enterprises_expected_to_report
+
+
+def report_prefill(enterprise: Enterprise, day: date) -> tuple[WorkforceReport | None, WorkforceReport | None]:
+    """Today's report if there is one, else yesterday's to start from."""
+    reports = {r.day: r for r in WorkforceReport.objects.filter(enterprise=enterprise,
+                                                                 day__in=[day, day - timedelta(days=1)])}
+    return reports.get(day), reports.get(day - timedelta(days=1))
+
+
+def capacity_prefill(enterprise: Enterprise, day: date) -> CapacityReport | None:
+    return CapacityReport.objects.filter(enterprise=enterprise, day__lte=day).order_by("-day").first()
+
+
+def reporting_status(user, day: date, district_id: int | None = None) -> dict:
+    """Who has reported and who has not, for the districts in the user's scope.
+
+    "Reported zero" (a report with nobody on duty) is counted apart from "not reported".
+    """
+    expected = Enterprise.objects.visible_to(user).filter(pk__in=enterprises_expected_to_report(district_id))
+    counts = WorkforceReport.objects.visible_to(user).filter(day=day, enterprise__in=expected).aggregate(
+        reported=Count("pk"), reported_zero=Count("pk", filter=Q(on_duty=0)), late=Count("pk", filter=Q(is_late=True))
+    )
+    not_reported = (
+        expected.exclude(pk__in=WorkforceReport.objects.filter(day=day).values("enterprise_id"))
+        .select_related("district")
+        .order_by("district__sort_order", "name", "pk")
+    )
+    return {"expected": expected.count(), **counts, "not_reported": not_reported}
+
+
+def summary_days_visible_to(user) -> QuerySet:
+    """The days that have summaries, newest first, with whether the day's build is final."""
+    return (
+        DailySummary.objects.visible_to(user)
+        .values("day")
+        .annotate(is_final=Max("is_final"), built_at=Max("built_at"))
+        .order_by("-day")
+    )
+
+
+def summary_rows_for(user, day: date) -> list[DailySummary]:
+    return list(DailySummary.objects.visible_to(user).filter(day=day).select_related("district")
+                .order_by("district__sort_order"))
+
+
+def responsible_reports(user, day: date) -> list[dict]:
+    """For an official linked to key enterprises: each one's workforce and capacity report of the day."""
+    if user.role not in (Role.DISTRICT_STAFF, Role.AUTHORITY_STAFF):
+        return []
+    enterprises = list(Enterprise.objects.filter(responsible_official=user).order_by("name"))
+    workforce = {r.enterprise_id: r for r in WorkforceReport.objects.filter(enterprise__in=enterprises, day=day)}
+    capacity = {r.enterprise_id: r for r in CapacityReport.objects.filter(enterprise__in=enterprises, day=day)}
+    return [{"enterprise": e, "workforce": workforce.get(e.pk), "capacity": capacity.get(e.pk)} for e in enterprises]

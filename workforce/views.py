@@ -1,0 +1,166 @@
+import logging
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import District, Role
+from core.downloads import xlsx_response
+from workforce import selectors, services
+from workforce.forms import CapacityReportForm, WorkforceReportForm
+from workforce.services import CAPACITY_FIELDS, REPORT_FIELDS
+from workforce.tasks import build_daily_summary
+
+logger = logging.getLogger(__name__)
+
+STATUS_ROLES = (Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN)
+
+
+def _require_role(user, roles) -> None:
+    if user.role not in roles:
+        raise PermissionDenied
+
+
+def _save_form(request, form, save, fields) -> bool:
+    try:
+        save(data={name: form.cleaned_data[name] for name in fields})
+    except ValidationError as error:
+        form.add_error(None, error)
+        return False
+    return True
+
+
+@login_required
+def report(request):
+    """The enterprise's daily report for today, pre-filled from yesterday's, and its capacity report."""
+    _require_role(request.user, (Role.ENTERPRISE,))
+    enterprise, today = request.user.enterprise, timezone.localdate()
+    todays, yesterdays = selectors.report_prefill(enterprise, today)
+    initial = {name: getattr(yesterdays, name) for name in REPORT_FIELDS} if yesterdays and not todays else None
+    form = WorkforceReportForm(request.POST or None, instance=todays, initial=initial)
+    if request.method == "POST" and form.is_valid() and _save_form(
+        request, form, lambda data: services.workforce_report_save(enterprise=enterprise, day=today, data=data,
+                                                                   saved_by=request.user), REPORT_FIELDS
+    ):
+        messages.success(request, _("今日用工情况日报已保存。"))
+        return redirect("workforce:report")
+    capacity_form = None
+    if enterprise.is_above_scale:
+        previous = selectors.capacity_prefill(enterprise, today)
+        capacity_form = CapacityReportForm(
+            instance=previous if previous and previous.day == today else None,
+            initial={name: getattr(previous, name) for name in CAPACITY_FIELDS} if previous else None,
+        )
+    return render(request, "workforce/report.html", {
+        "form": form, "capacity_form": capacity_form, "report": todays, "today": today,
+        "cutoff": services.report_cutoff(today), "prefilled": initial is not None,
+    })
+
+
+@require_POST
+@login_required
+def capacity(request):
+    _require_role(request.user, (Role.ENTERPRISE,))
+    enterprise, today = request.user.enterprise, timezone.localdate()
+    previous = selectors.capacity_prefill(enterprise, today)
+    form = CapacityReportForm(request.POST, instance=previous if previous and previous.day == today else None)
+    if form.is_valid() and _save_form(
+        request, form, lambda data: services.capacity_report_save(enterprise=enterprise, day=today, data=data,
+                                                                  saved_by=request.user), CAPACITY_FIELDS
+    ):
+        messages.success(request, _("今日产能日报已保存。"))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("workforce:report")
+
+
+def _status_district(request) -> int | None:
+    """District staff see their district; commanders may pick one (or the whole city)."""
+    if request.user.district_id:
+        return request.user.district_id
+    value = request.GET.get("district", "")
+    return int(value) if value.isdigit() else None
+
+
+@login_required
+def reporting_status(request):
+    """Who has not reported today, told apart from those who reported zero."""
+    _require_role(request.user, STATUS_ROLES)
+    today = timezone.localdate()
+    district_id = _status_district(request)
+    status = selectors.reporting_status(request.user, today, district_id)
+    page = Paginator(status.pop("not_reported"), 100).get_page(request.GET.get("page"))
+    return render(request, "workforce/status.html", {
+        **status, "page": page, "today": today, "cutoff": services.report_cutoff(today),
+        "districts": District.objects.all() if not request.user.district_id else None, "district_id": district_id,
+        "query": f"district={district_id}" if district_id and not request.user.district_id else "",
+    })
+
+
+@require_POST
+@login_required
+def remind(request):
+    _require_role(request.user, (Role.DISTRICT_STAFF, Role.ADMIN))
+    sent = services.workforce_reminders_send(day=timezone.localdate(), district_id=request.user.district_id)
+    messages.success(request, _("已向 %(count)d 个未报企业账号发送提醒。") % {"count": sent})
+    return redirect("workforce:status")
+
+
+@login_required
+def summaries(request):
+    _require_role(request.user, STATUS_ROLES)
+    days = selectors.summary_days_visible_to(request.user)[:60]
+    return render(request, "workforce/summaries.html", {"days": days, "today": timezone.localdate()})
+
+
+@require_POST
+@login_required
+def rebuild(request):
+    """Queue a rebuild of today's summary; with the broker down the page still answers at once."""
+    _require_role(request.user, (Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN))
+    try:
+        build_daily_summary.delay(timezone.localdate().isoformat())
+    except Exception:  # noqa: BLE001 - any broker failure: the hourly run catches up
+        logger.exception("could not queue the daily summary")
+        messages.warning(request, _("任务队列暂时不可用, 汇总将在下一次定时生成时更新; 已填报的数据不受影响。"))
+    else:
+        messages.success(request, _("已安排重新生成今日汇总, 稍后刷新查看。"))
+    return redirect("workforce:summaries")
+
+
+@login_required
+def summary_day(request, day: str):
+    _require_role(request.user, STATUS_ROLES)
+    try:
+        day_value = date.fromisoformat(day)
+    except ValueError:
+        raise Http404 from None
+    rows = selectors.summary_rows_for(request.user, day_value)
+    if not rows:
+        raise Http404
+    return render(request, "workforce/summary_day.html", {"day": day_value, "rows": rows})
+
+
+@login_required
+def workbook(request, day: str):
+    """District officials download their own district's sheet; commanders the whole workbook."""
+    _require_role(request.user, STATUS_ROLES)
+    from workforce.workbook import daily_summary_workbook
+
+    try:
+        day_value = date.fromisoformat(day)
+    except ValueError:
+        raise Http404 from None
+    if not selectors.summary_rows_for(request.user, day_value):
+        raise Http404
+    district = request.user.district if request.user.role == Role.DISTRICT_STAFF else None
+    content = daily_summary_workbook(day=day_value, district=district)
+    name = _("用工情况汇总-%(day)s.xlsx") % {"day": day_value.isoformat()}
+    return xlsx_response(content, name)
