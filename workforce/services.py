@@ -1,6 +1,7 @@
 """Daily workforce and capacity reports, reminders, and the daily summaries built from them."""
 
 import statistics
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import District, Notification, Role, User
+from core import excel
 from enterprises.models import Enterprise
 from workforce.models import CapacityReport, DailySummary, WorkforceReport
 
@@ -231,3 +233,58 @@ def _notify_district_officials(day: date) -> None:
     url = reverse("workforce:summaries")
     staff = User.objects.filter(role__in=[Role.DISTRICT_STAFF, Role.COMMANDER], is_active=True).only("pk")
     Notification.objects.bulk_create([Notification(user=u, title=title, url=url) for u in staff], batch_size=2000)
+
+
+# --- Staff enter a day's reports for many enterprises from Excel ---------------------------------
+
+MSG_IMPORT_UNKNOWN_ENTERPRISE = _("本属地没有这个统一社会信用代码的企业。")
+MSG_IMPORT_DUPLICATE = _("与第 %(row)d 行是同一家企业。")
+
+
+def workforce_import_columns() -> list[excel.Column]:
+    fields = {f.name: f for f in WorkforceReport._meta.get_fields() if f.name in REPORT_FIELDS}
+    return [excel.Column("credit_code", _("统一社会信用代码"), width=24)] + [
+        excel.Column(name, fields[name].verbose_name, parse=excel.parse_count, width=12) for name in REPORT_FIELDS
+    ]
+
+
+@dataclass
+class WorkforceImport:
+    result: excel.ImportResult
+    columns: list[excel.Column]
+    saved: int = 0
+
+
+def workforce_import(*, upload, day: date, imported_by: User) -> WorkforceImport:
+    """All-or-nothing: every row checked (enterprise of this district, no duplicates, figures add up) first."""
+    if imported_by.role != Role.DISTRICT_STAFF:
+        raise PermissionDenied(MSG_NO_STAFF_IMPORT)
+    columns = workforce_import_columns()
+    result = excel.read_rows(upload, columns)
+    outcome = WorkforceImport(result=result, columns=columns)
+    codes = {str(row.get("credit_code", "")).upper() for row in result.rows}
+    enterprises = {e.credit_code: e for e in Enterprise.objects.filter(
+        district_id=imported_by.district_id, status=Enterprise.Status.ACTIVE, credit_code__in=codes)}
+    first_row: dict[int, int] = {}
+    valid: list[tuple[Enterprise, dict]] = []
+    for row in result.rows:
+        enterprise = enterprises.get(str(row.get("credit_code", "")).upper())
+        if enterprise is None:
+            result.add_error(row["_row"], "credit_code", MSG_IMPORT_UNKNOWN_ENTERPRISE)
+            continue
+        if enterprise.pk in first_row:
+            result.add_error(row["_row"], "credit_code", MSG_IMPORT_DUPLICATE % {"row": first_row[enterprise.pk]})
+            continue
+        first_row[enterprise.pk] = row["_row"]
+        if any(row.get(name) is None for name in REPORT_FIELDS):
+            continue  # a bad cell was already reported
+        for field, message in workforce_report_errors(row).items():
+            result.add_error(row["_row"], field, message)
+        valid.append((enterprise, row))
+    if not result.ok:
+        return outcome
+    with transaction.atomic():
+        for enterprise, row in valid:
+            workforce_report_save(enterprise=enterprise, day=day, data=row, saved_by=imported_by)
+    outcome.saved = len(valid)
+    return outcome

@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import District, Role
-from core.downloads import xlsx_response
+from core import excel
+from core.downloads import import_error_context, xlsx_response
+from core.forms import ExcelUploadForm
 from workforce import selectors, services
 from workforce.forms import CapacityReportForm, WorkforceReportForm
 from workforce.services import CAPACITY_FIELDS, REPORT_FIELDS
@@ -164,3 +166,31 @@ def workbook(request, day: str):
     content = daily_summary_workbook(day=day_value, district=district)
     name = _("用工情况汇总-%(day)s.xlsx") % {"day": day_value.isoformat()}
     return xlsx_response(content, name)
+
+
+@login_required
+def import_reports(request):
+    """District staff enter today's reports for many enterprises at once (all-or-nothing)."""
+    _require_role(request.user, (Role.DISTRICT_STAFF,))
+    form = ExcelUploadForm(request.POST or None, request.FILES or None)
+    context = {"form": form, "today": timezone.localdate()}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            outcome = services.workforce_import(upload=upload, day=timezone.localdate(), imported_by=request.user)
+        except excel.ExcelFileError as error:
+            form.add_error("file", error.message)
+        else:
+            if outcome.result.ok:
+                messages.success(request, _("已导入 %(count)d 家企业的今日日报。") % {"count": outcome.saved})
+                return redirect("workforce:status")
+            context.update(import_error_context(user=request.user, upload=upload, columns=outcome.columns,
+                                                result=outcome.result, filename=_("用工日报导入-错误标注.xlsx")))
+    return render(request, "workforce/import.html", context)
+
+
+@login_required
+def import_template(request):
+    _require_role(request.user, (Role.DISTRICT_STAFF,))
+    content = excel.template_workbook(services.workforce_import_columns(), title=_("用工情况日报导入模板"))
+    return xlsx_response(content, _("用工情况日报导入模板.xlsx"))
