@@ -7,6 +7,9 @@ from enterprises.models import Enterprise
 from enterprises.selectors import enterprise_counts_by_district, enterprise_pending_visible_to
 from filings.models import Filing
 from filings.selectors import resumption_progress
+from workforce.models import WorkforceReport
+from workforce.selectors import reporting_status, responsible_reports
+from workforce.services import report_cutoff
 
 
 def landing_context(user) -> dict:
@@ -15,6 +18,9 @@ def landing_context(user) -> dict:
         return {
             "enterprise": user.enterprise,
             "filing": Filing.objects.visible_to(user).order_by("-created_at", "-pk").first(),
+            "todays_report": WorkforceReport.objects.filter(enterprise_id=user.enterprise_id,
+                                                            day=timezone.localdate()).first(),
+            "cutoff": report_cutoff(timezone.localdate()),
         }
     if user.role == Role.DISTRICT_STAFF:
         return {
@@ -22,6 +28,8 @@ def landing_context(user) -> dict:
             "counts": _own_row(enterprise_counts_by_district(user), user.district_id),
             "pending": enterprise_pending_visible_to(user)[:10],
             "queue": _queue_counts(user),
+            "reporting": _reporting_counts(user),
+            "responsible": responsible_reports(user, timezone.localdate()),
         }
     if user.role == Role.AUTHORITY_STAFF:
         rows = [row for row in enterprise_counts_by_district(user) if row["total"] or row["pending"]]
@@ -31,6 +39,7 @@ def landing_context(user) -> dict:
             "rows": rows,
             "total": sum(row["total"] for row in rows),
             "queue": _queue_counts(user),
+            "responsible": responsible_reports(user, timezone.localdate()),
         }
     if user.role == Role.CHECKPOINT_STAFF:
         return {"community": user.community}
@@ -51,6 +60,11 @@ def _queue_counts(user) -> dict:
     return Filing.objects.visible_to(user).filter(status=Filing.Status.SUBMITTED).aggregate(
         waiting=Count("pk"), overdue=Count("pk", filter=Q(review_deadline__lt=timezone.now()))
     )
+
+
+def _reporting_counts(user) -> dict:
+    status = reporting_status(user, timezone.localdate(), user.district_id)
+    return {key: status[key] for key in ("expected", "reported", "late")}
 
 
 def _own_row(rows: list[dict], district_id: int) -> dict:

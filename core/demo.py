@@ -113,7 +113,39 @@ def demo_seed(*, password: str) -> list[User]:
             user.save(update_fields=["password"])
         users.append(user)
     _demo_filings(users)
+    _demo_workforce(users)
     return users
+
+
+def _demo_workforce(users: list[User]) -> None:
+    """Today's reports of two 张浦镇 enterprises, one capacity report, and today's provisional summary."""
+    from workforce import services
+    from workforce.models import DailySummary, WorkforceReport
+
+    reviewer = next(user for user in users if user.username == "demo_district")
+    today = timezone.localdate()
+    Enterprise.objects.filter(credit_code=demo_credit_code(2), responsible_official__isnull=True).update(
+        responsible_official=reviewer
+    )
+    for serial, on_duty in ((2, 700), (3, 80)):
+        enterprise = Enterprise.objects.get(credit_code=demo_credit_code(serial))
+        if WorkforceReport.objects.filter(enterprise=enterprise, day=today).exists():
+            continue
+        total = enterprise.headcount
+        returned = on_duty + 10
+        away = total - returned
+        services.workforce_report_save(enterprise=enterprise, day=today, saved_by=reviewer, data={
+            "total_employees": total, "returned": returned, "on_duty": on_duty, "away_high": 0,
+            "away_medium": away // 4, "away_low": away - away // 4, "in_quarantine": 6, "returned_today": 12,
+            "returned_today_high": 0, "returned_today_medium": 2,
+        })
+        if enterprise.is_above_scale:
+            services.capacity_report_save(enterprise=enterprise, day=today, saved_by=reviewer, data={
+                "capacity_percent": 78, "staff_on_site": on_duty, "electricity_kwh": 52000,
+                "electricity_kwh_last_year": 61000, "orders_on_hand": 8600, "blockers": "部分外地配件供应商尚未复工。",
+            })
+    if not DailySummary.objects.filter(day=today).exists():
+        services.daily_summary_build(day=today)
 
 
 def _demo_filings(users: list[User]) -> None:

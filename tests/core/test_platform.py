@@ -115,3 +115,17 @@ def test_excel_uploads_over_the_configured_size_are_refused(client, district_sta
     upload = xlsx_upload(["统一社会信用代码"], [["x" * 50] for _ in range(200)])
     response = client.post(reverse("enterprises:import"), {"file": upload})
     assert response.context["form"].errors["file"] == [excel.MSG_TOO_LARGE.format(max_mb=f"{1024 / 2**20:g}")]
+
+
+@pytest.mark.django_db
+def test_seed_demo_without_reference_data_says_what_to_run(settings):
+    from accounts.models import District
+    from core.management.commands.seed_demo import MSG_NO_REFERENCE
+
+    settings.DEBUG = True
+    District.objects.filter(code="zhangpu").update(code="zhangpu-old")
+    District.objects.filter(code="kfq").update(code="kfq-old")
+    with pytest.raises(CommandError) as error:
+        call_command("seed_demo")
+    assert str(error.value) == str(MSG_NO_REFERENCE)
+    assert not User.objects.exists()

@@ -1,9 +1,9 @@
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.urls import reverse
-from zoneinfo import ZoneInfo
 
 from tests.excel_helpers import open_workbook, xlsx_upload
 from tests.factories import EnterpriseFactory

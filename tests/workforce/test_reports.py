@@ -276,3 +276,18 @@ def test_publishing_to_a_dead_broker_gives_up_instead_of_hanging():
     with app.connection_for_write("redis://127.0.0.1:1/0") as dead, pytest.raises(OperationalError):
         build_daily_summary.apply_async(args=["2020-03-09"], connection=dead, retry=True,
                                         retry_policy=app.conf.task_publish_retry_policy)
+
+
+def test_a_responsible_official_sees_the_reports_of_their_key_enterprises(client, district_a, district_staff_a):
+    key = _report(district_a, above_scale=True, capacity="72")
+    key.enterprise.is_key = True
+    key.enterprise.responsible_official = district_staff_a
+    key.enterprise.save()
+    silent = EnterpriseFactory(district=district_a, is_key=True, responsible_official=district_staff_a)
+    client.force_login(district_staff_a)
+    with at(11):
+        page = client.get(reverse("accounts:home"))
+    items = {item["enterprise"].pk: item for item in page.context["responsible"]}
+    assert items[key.enterprise_id]["capacity"].capacity_percent == Decimal("72.0")
+    assert items[silent.pk]["workforce"] is None
+    assert "未报" in page.content.decode()

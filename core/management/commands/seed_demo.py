@@ -2,9 +2,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext_lazy as _
 
-from core.demo import demo_seed
+from accounts.models import District
+from core.demo import DEMO_DISTRICTS, demo_seed
 
 MSG_REFUSED = _("seed_demo 只能在 DEBUG 开启时运行: 演示账号使用公开的密码, 绝不能出现在生产环境。")
+
+
+MSG_NO_REFERENCE = _("请先运行 manage.py load_reference 载入区镇和行业分类。")
 
 
 class Command(BaseCommand):
@@ -13,6 +17,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError(MSG_REFUSED)
+        if not District.objects.filter(code__in=DEMO_DISTRICTS).exists():
+            raise CommandError(MSG_NO_REFERENCE)
         users = demo_seed(password=settings.DEMO_PASSWORD)
         self.stdout.write(f"演示账号(密码均为 DEMO_PASSWORD: {settings.DEMO_PASSWORD}):")
         for user in users:
