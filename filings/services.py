@@ -72,9 +72,10 @@ class FilingRestricted(ValidationError):
 
 
 def _locked(filing: Filing) -> Filing:
-    return Filing.objects.select_for_update().select_related("enterprise__district", "enterprise__industry").get(
-        pk=filing.pk
-    )
+    # Lock the filing row only: locking the joined enterprise, district and industry rows too would make
+    # unrelated decisions in the same district or industry wait for each other.
+    related = Filing.objects.select_related("enterprise__district", "enterprise__industry")
+    return related.select_for_update(of=("self",)).get(pk=filing.pk)
 
 
 def _transition(filing: Filing, action: str, actor: User, comment: str = "") -> None:

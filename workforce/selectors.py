@@ -41,7 +41,8 @@ def summary_days_visible_to(user) -> QuerySet:
     return (
         DailySummary.objects.visible_to(user)
         .values("day")
-        .annotate(is_final=Max("is_final"), built_at=Max("built_at"))
+        # Every row of a day is built together, so any final row means the day is final.
+        .annotate(final_rows=Count("pk", filter=Q(is_final=True)), built_at=Max("built_at"))
         .order_by("-day")
     )
 

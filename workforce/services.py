@@ -205,8 +205,9 @@ def daily_summary_build(*, day: date, final: bool = False) -> list[DailySummary]
     city_capacity = _capacity_figures([item for items in capacity.values() for item in items])
     rows.append(_summary_row(day, None, sum(expected.values()), city_workforce, city_capacity, final, built_at))
     with transaction.atomic():
-        # Lock the day so that two builds at once run one after the other, never interleaved.
-        list(DailySummary.objects.select_for_update().filter(day=day))
+        # Two builds at once (a retry beside a scheduled run) take turns on the district rows, which
+        # always exist, so each one replaces the other's rows whole instead of interleaving.
+        list(District.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
         DailySummary.objects.filter(day=day).delete()
         DailySummary.objects.bulk_create(rows)
         if final:

@@ -291,3 +291,18 @@ def test_a_responsible_official_sees_the_reports_of_their_key_enterprises(client
     assert items[key.enterprise_id]["capacity"].capacity_percent == Decimal("72.0")
     assert items[silent.pk]["workforce"] is None
     assert "未报" in page.content.decode()
+
+
+def test_the_summaries_page_lists_days_with_their_status(client, district_a, district_staff_a, commander):
+    _report(district_a)
+    services.daily_summary_build(day=DAY - dt.timedelta(days=1), final=True)
+    services.daily_summary_build(day=DAY)
+    client.force_login(district_staff_a)
+    days = list(client.get(reverse("workforce:summaries")).context["days"])
+    assert [(d["day"], bool(d["final_rows"])) for d in days] == [(DAY, False), (DAY - dt.timedelta(days=1), True)]
+    day_page = client.get(reverse("workforce:summary_day", args=["2020-03-09"]))
+    assert [row.district for row in day_page.context["rows"]] == [district_a]  # the district's own row only
+    client.force_login(commander)
+    assert len(client.get(reverse("workforce:summary_day", args=["2020-03-09"])).context["rows"]) == 13
+    assert client.get(reverse("workforce:summary_day", args=["2020-02-30"])).status_code == 404
+    assert client.get(reverse("workforce:summary_day", args=["2020-01-01"])).status_code == 404
