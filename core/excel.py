@@ -28,6 +28,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 
 from core.uploads import ZIP_MAX_MEMBERS, ZIP_MAX_UNCOMPRESSED, NotAZip, ZipBomb, inspect_zip
 
@@ -167,6 +168,8 @@ class Table:
     heading: str = ""
     # A bold last row, e.g. 合计.
     totals: Sequence[Any] | None = None
+    # Printed from the top of a new page.
+    new_page: bool = False
 
 
 @dataclass
@@ -500,7 +503,11 @@ def _write_sheet(sheet: WriteOnlyWorksheet, spec: Sheet) -> None:
     header_row = 1 + bool(spec.heading) + bool(spec.subheading)
     _set_widths(sheet, widths)
     sheet.freeze_panes = f"A{header_row + 1}"
-    sheet.print_title_rows = f"{1 if spec.report else header_row}:{header_row}"
+    # Repeated on each printed page; the first table's header would mislabel the tables below it.
+    first_title_row = 1 if spec.report else header_row
+    last_title_row = header_row - 1 if spec.tables else header_row
+    if first_title_row <= last_title_row:
+        sheet.print_title_rows = f"{first_title_row}:{last_title_row}"
     if spec.report:
         _set_up_report_printing(sheet)
     if spec.heading:
@@ -522,11 +529,17 @@ def _write_sheet(sheet: WriteOnlyWorksheet, spec: Sheet) -> None:
     if not spec.report:
         filter_letter = get_column_letter(max(len(spec.columns), 1))
         sheet.auto_filter.ref = f"A{header_row}:{filter_letter}{header_row + data_rows}"
+    last_row = header_row + data_rows + (spec.totals is not None)
     for table in spec.tables:
         sheet.append([])
+        last_row += 1
+        if table.new_page:
+            sheet.row_breaks.append(Break(id=last_row))
         if table.heading:
             sheet.append([_styled_cell(sheet, table.heading, font=_TABLE_HEADING_FONT)])
-        _write_table(sheet, table.columns, table.rows, table.totals, border=spec.report)
+            last_row += 1
+        data_rows = _write_table(sheet, table.columns, table.rows, table.totals, border=spec.report)
+        last_row += 1 + data_rows + (table.totals is not None)
 
 
 def _write_table(

@@ -147,9 +147,12 @@ def _city_sheet(city: DailySummary, previous: DailySummary | None, districts: li
                 rows=[_district_line(row.district.name, row) for row in districts],
                 heading=DISTRICTS_HEADING,
                 totals=_district_line(TOTAL, city),
+                new_page=True,
             ),
-            excel.Table(columns=RANKING_COLUMNS, rows=_ranking(districts, "returned"), heading=RETURN_RANKING_HEADING),
-            excel.Table(columns=RANKING_COLUMNS, rows=_ranking(districts, "on_duty"), heading=ON_DUTY_RANKING_HEADING),
+            excel.Table(columns=RANKING_COLUMNS, rows=_ranking(districts, "returned"), heading=RETURN_RANKING_HEADING,
+                        new_page=True),
+            excel.Table(columns=RANKING_COLUMNS, rows=_ranking(districts, "on_duty"), heading=ON_DUTY_RANKING_HEADING,
+                        new_page=True),
         ],
     )
 

@@ -63,7 +63,9 @@ def open_page(browser, viewport: str):
     page.problems = []
     page.on("console", lambda msg: msg.type == "error" and page.problems.append(f"console: {msg.text}"))
     page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
-    page.on("requestfailed", lambda request: page.problems.append(f"request failed: {request.url}"))
+    # A link that turns into a download ends its navigation with net::ERR_ABORTED: not a failure.
+    page.on("requestfailed", lambda request: request.failure != "net::ERR_ABORTED"
+            and page.problems.append(f"request failed: {request.url} ({request.failure})"))
     return context, page
 
 
