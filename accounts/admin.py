@@ -4,7 +4,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Community, District, IndustryAuthority, User
+from accounts.models import Community, District, IndustryAuthority, Notification, User
 from accounts.services import staff_import, staff_import_columns
 from core import excel
 from core.downloads import download_stash, import_error_context, xlsx_response
@@ -30,6 +30,14 @@ class CommunityAdmin(admin.ModelAdmin):
 class IndustryAuthorityAdmin(admin.ModelAdmin):
     list_display = ["name", "code"]
     filter_horizontal = ["industries"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["title", "user", "created_at", "read_at"]
+    search_fields = ["title", "user__username"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
 
 
 @admin.register(User)

@@ -9,5 +9,5 @@ class EnterpriseAdmin(admin.ModelAdmin):
     list_filter = ["status", "district", "is_above_scale", "is_key", "is_chain_leader"]
     search_fields = ["name", "credit_code"]
     list_select_related = ["district", "industry"]
-    raw_id_fields = ["industry"]
+    raw_id_fields = ["industry", "responsible_official"]
     readonly_fields = ["status", "reviewed_by", "reviewed_at", "review_comment", "created_at", "updated_at"]

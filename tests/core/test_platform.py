@@ -129,3 +129,14 @@ def test_seed_demo_without_reference_data_says_what_to_run(settings):
         call_command("seed_demo")
     assert str(error.value) == str(MSG_NO_REFERENCE)
     assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_every_admin_page_opens(client, admin_user, enterprise_user_a, district_staff_a):
+    """The change list of every registered model renders for an administrator."""
+    from django.contrib import admin as django_admin
+
+    client.force_login(admin_user)
+    for model in django_admin.site._registry:
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        assert client.get(url).status_code == 200, url
