@@ -24,6 +24,23 @@ class EnterpriseQuerySet(models.QuerySet):
         return self.none()
 
 
+class EnterpriseOwnedQuerySet(models.QuerySet):
+    """Scoping for rows that belong to an enterprise: the same rule as the registry, one role per line."""
+
+    def visible_to(self, user):
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.role == Role.ENTERPRISE:
+            return self.filter(enterprise_id=user.enterprise_id)
+        if user.role == Role.DISTRICT_STAFF:
+            return self.filter(enterprise__district_id=user.district_id)
+        if user.role == Role.AUTHORITY_STAFF:
+            return self.filter(industry_in_authority_q(user.industry_authority_id, prefix="enterprise__industry"))
+        if user.role in (Role.COMMANDER, Role.ADMIN):
+            return self.all()
+        return self.none()
+
+
 def industry_in_authority_q(authority_id: int, prefix: str = "industry") -> Q:
     """Enterprises whose industry falls under any node (section … class) the authority guides."""
     from negative_list.models import Industry

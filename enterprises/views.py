@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
+from accounts.permissions import require_role
 from core import excel
 from core.downloads import import_error_context, xlsx_response
 from core.forms import ExcelUploadForm
@@ -20,10 +21,6 @@ STAFF_ROLES = (Role.DISTRICT_STAFF, Role.AUTHORITY_STAFF, Role.COMMANDER, Role.A
 EDITOR_ROLES = (Role.DISTRICT_STAFF, Role.ADMIN)
 
 
-def _require_role(user, roles) -> None:
-    """Checked after the scoped fetch, so an object out of scope is a 404 whatever the role."""
-    if user.role not in roles:
-        raise PermissionDenied
 
 
 def _filters(request) -> tuple[EnterpriseFilterForm, EnterpriseFilters]:
@@ -44,7 +41,7 @@ def _filters(request) -> tuple[EnterpriseFilterForm, EnterpriseFilters]:
 
 @login_required
 def enterprise_list(request):
-    _require_role(request.user, STAFF_ROLES)
+    require_role(request.user, STAFF_ROLES)
     form, filters = _filters(request)
     enterprises = selectors.enterprise_list_visible_to(request.user, filters)
     # Counting 60,000 rows on every page view is the slow part; the paginator counts once.
@@ -60,7 +57,7 @@ def enterprise_list(request):
 
 @login_required
 def enterprise_export(request):
-    _require_role(request.user, STAFF_ROLES)
+    require_role(request.user, STAFF_ROLES)
     _form, filters = _filters(request)
     enterprises = selectors.enterprise_list_visible_to(request.user, filters)
     sheet = excel.Sheet(
@@ -91,13 +88,13 @@ def enterprise_detail(request, pk: int):
 
 @login_required
 def enterprise_mine(request):
-    _require_role(request.user, (Role.ENTERPRISE,))
+    require_role(request.user, (Role.ENTERPRISE,))
     return redirect("enterprises:detail", pk=request.user.enterprise_id)
 
 
 @login_required
 def enterprise_create(request):
-    _require_role(request.user, EDITOR_ROLES)
+    require_role(request.user, EDITOR_ROLES)
     form = EnterpriseForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         enterprise = _save(request, form)
@@ -110,7 +107,7 @@ def enterprise_create(request):
 @login_required
 def enterprise_edit(request, pk: int):
     enterprise = selectors.enterprise_get_for_user_or_404(request.user, pk)
-    _require_role(request.user, EDITOR_ROLES)
+    require_role(request.user, EDITOR_ROLES)
     form = EnterpriseForm(request.POST or None, instance=enterprise, user=request.user)
     if request.method == "POST" and form.is_valid() and _save(request, form):
         messages.success(request, _("企业信息已保存。"))
@@ -149,7 +146,7 @@ def register(request):
 
 @login_required
 def pending_list(request):
-    _require_role(request.user, EDITOR_ROLES)
+    require_role(request.user, EDITOR_ROLES)
     return render(
         request,
         "enterprises/pending_list.html",
@@ -161,7 +158,7 @@ def pending_list(request):
 @login_required
 def enterprise_confirm(request, pk: int):
     enterprise = selectors.enterprise_get_for_user_or_404(request.user, pk)
-    _require_role(request.user, EDITOR_ROLES)
+    require_role(request.user, EDITOR_ROLES)
     try:
         services.enterprise_confirm(enterprise=enterprise, confirmed_by=request.user)
     except ValidationError as error:
@@ -175,7 +172,7 @@ def enterprise_confirm(request, pk: int):
 @login_required
 def enterprise_reject(request, pk: int):
     enterprise = selectors.enterprise_get_for_user_or_404(request.user, pk)
-    _require_role(request.user, EDITOR_ROLES)
+    require_role(request.user, EDITOR_ROLES)
     form = RejectForm(request.POST)
     try:
         reason = form.cleaned_data["reason"] if form.is_valid() else ""
@@ -190,7 +187,7 @@ def enterprise_reject(request, pk: int):
 @login_required
 def account_create(request, pk: int):
     enterprise = selectors.enterprise_get_for_user_or_404(request.user, pk)
-    _require_role(request.user, EDITOR_ROLES)
+    require_role(request.user, EDITOR_ROLES)
     form = AccountCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -206,7 +203,7 @@ def account_create(request, pk: int):
 
 @login_required
 def import_template(request):
-    _require_role(request.user, EDITOR_ROLES)
+    require_role(request.user, EDITOR_ROLES)
     columns = services.enterprise_import_columns()
     district = request.user.district.name if request.user.district_id else "张浦镇"
     example = ["91320583MA1M00000G", "昆山示例精密机械有限公司", district, "3484", "昆山市示例路1号", "张三",
@@ -217,7 +214,7 @@ def import_template(request):
 
 @login_required
 def enterprise_import(request):
-    _require_role(request.user, EDITOR_ROLES)
+    require_role(request.user, EDITOR_ROLES)
     form = ExcelUploadForm(request.POST or None, request.FILES or None)
     context = {"form": form}
     if request.method == "POST" and form.is_valid():

@@ -6,28 +6,17 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role
 from core.uploads import upload_path
 from core.validators import validate_mobile
-from enterprises.models import industry_in_authority_q
+from enterprises.models import EnterpriseOwnedQuerySet
 from negative_list.models import ResumptionScope
 
 
-class FilingQuerySet(models.QuerySet):
+class FilingQuerySet(EnterpriseOwnedQuerySet):
     def visible_to(self, user) -> "FilingQuerySet":
-        """Enterprise users see their own filings; staff see submitted ones of their district or industries.
-
-        A draft is the enterprise's own until it is sent: no one else sees it.
-        """
-        if not (user.is_authenticated and user.is_active):
-            return self.none()
-        if user.role == Role.ENTERPRISE:
-            return self.filter(enterprise_id=user.enterprise_id)
-        sent = self.exclude(status=Filing.Status.DRAFT)
-        if user.role == Role.DISTRICT_STAFF:
-            return sent.filter(enterprise__district_id=user.district_id)
-        if user.role == Role.AUTHORITY_STAFF:
-            return sent.filter(industry_in_authority_q(user.industry_authority_id, prefix="enterprise__industry"))
-        if user.role in (Role.COMMANDER, Role.ADMIN):
-            return sent
-        return self.none()
+        """As every enterprise-owned row, except that a draft is its enterprise's own until it is sent."""
+        visible = super().visible_to(user)
+        if getattr(user, "role", None) == Role.ENTERPRISE:
+            return visible
+        return visible.exclude(status=Filing.Status.DRAFT)
 
 
 class FilingReferenceCounter(models.Model):

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
+from accounts.permissions import require_role
 from core import excel, uploads
 from core.downloads import xlsx_response
 from filings import selectors, services
@@ -32,10 +33,6 @@ STEPS = [("scope", _lazy("申请范围")), ("measures", _lazy("防控措施")), 
          ("check", _lazy("核对提交"))]
 
 
-def _require_role(user, roles) -> None:
-    """Checked after the scoped fetch, so an object out of scope is a 404 whatever the role."""
-    if user.role not in roles:
-        raise PermissionDenied
 
 
 def _error_text(error: ValidationError) -> str:
@@ -47,7 +44,7 @@ def _error_text(error: ValidationError) -> str:
 
 @login_required
 def filing_mine(request):
-    _require_role(request.user, (Role.ENTERPRISE,))
+    require_role(request.user, (Role.ENTERPRISE,))
     filings = selectors.filing_list_for_enterprise(request.user)
     return render(request, "filings/filing_mine.html", {"filings": filings[:50]})
 
@@ -55,7 +52,7 @@ def filing_mine(request):
 @require_POST
 @login_required
 def filing_start(request):
-    _require_role(request.user, (Role.ENTERPRISE,))
+    require_role(request.user, (Role.ENTERPRISE,))
     filing = services.filing_start(enterprise=request.user.enterprise, started_by=request.user)
     return redirect("filings:step_scope", pk=filing.pk)
 
@@ -63,7 +60,7 @@ def filing_start(request):
 def _editable_filing(request, pk: int) -> Filing | None:
     """The enterprise's filing if it can still be edited; None (with a message) if it cannot."""
     filing = selectors.filing_get_for_user_or_404(request.user, pk)
-    _require_role(request.user, (Role.ENTERPRISE,))
+    require_role(request.user, (Role.ENTERPRISE,))
     if filing.is_editable:
         return filing
     messages.info(request, str(services.MSG_NOT_EDITABLE))
@@ -167,7 +164,7 @@ def receipt(request, pk: int):
 @login_required
 def record_resumption(request, pk: int):
     filing = selectors.filing_get_for_user_or_404(request.user, pk)
-    _require_role(request.user, (Role.ENTERPRISE,))
+    require_role(request.user, (Role.ENTERPRISE,))
     form = ResumptionForm(request.POST, filing=filing)
     if form.is_valid():
         try:
@@ -214,7 +211,7 @@ def material_file(request, pk: int):
 @login_required
 def decide(request, pk: int):
     filing = selectors.filing_get_for_user_or_404(request.user, pk)
-    _require_role(request.user, (Role.DISTRICT_STAFF,))
+    require_role(request.user, (Role.DISTRICT_STAFF,))
     form = DecisionForm(request.POST, materials=filing.materials.all())
     if not form.is_valid():
         messages.error(request, _("请选择审核结果。"))
@@ -239,7 +236,7 @@ def decide(request, pk: int):
 @login_required
 def guidance(request, pk: int):
     filing = selectors.filing_get_for_user_or_404(request.user, pk)
-    _require_role(request.user, (Role.AUTHORITY_STAFF,))
+    require_role(request.user, (Role.AUTHORITY_STAFF,))
     form = GuidanceForm(request.POST)
     try:
         services.filing_guidance_add(filing=filing, author=request.user,
@@ -274,7 +271,7 @@ def _queue_filters(request) -> tuple[QueueFilterForm, QueueFilters]:
 
 @login_required
 def queue(request):
-    _require_role(request.user, QUEUE_ROLES)
+    require_role(request.user, QUEUE_ROLES)
     form, filters = _queue_filters(request)
     filings = selectors.filing_queue_visible_to(request.user, filters)
     page = Paginator(filings, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -289,7 +286,7 @@ def queue(request):
 @require_POST
 @login_required
 def bulk_approve(request):
-    _require_role(request.user, (Role.DISTRICT_STAFF,))
+    require_role(request.user, (Role.DISTRICT_STAFF,))
     ids = [int(value) for value in request.POST.getlist("filings") if value.isdigit()]
     if not ids:
         messages.error(request, _("请先勾选要批量通过的备案。"))
@@ -305,7 +302,7 @@ def bulk_approve(request):
 
 @login_required
 def queue_export(request):
-    _require_role(request.user, QUEUE_ROLES)
+    require_role(request.user, QUEUE_ROLES)
     _form, filters = _queue_filters(request)
     filings = selectors.filing_queue_visible_to(request.user, filters).select_related("decided_by")
     sheet = excel.Sheet(
@@ -323,7 +320,7 @@ def queue_export(request):
 
 @login_required
 def material_template(request, kind: str):
-    _require_role(request.user, (Role.ENTERPRISE,))
+    require_role(request.user, (Role.ENTERPRISE,))
     enterprise = request.user.enterprise
     if kind == FilingMaterial.Kind.ROSTER:
         content = excel.template_workbook(services.ROSTER_TEMPLATE_COLUMNS, title=_("员工花名册"))

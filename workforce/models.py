@@ -4,24 +4,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
-from enterprises.models import industry_in_authority_q
-
-
-class EnterpriseOwnedQuerySet(models.QuerySet):
-    """Scoping for rows that belong to an enterprise: the same rule as the enterprise registry."""
-
-    def visible_to(self, user):
-        if not (user.is_authenticated and user.is_active):
-            return self.none()
-        if user.role == Role.ENTERPRISE:
-            return self.filter(enterprise_id=user.enterprise_id)
-        if user.role == Role.DISTRICT_STAFF:
-            return self.filter(enterprise__district_id=user.district_id)
-        if user.role == Role.AUTHORITY_STAFF:
-            return self.filter(industry_in_authority_q(user.industry_authority_id, prefix="enterprise__industry"))
-        if user.role in (Role.COMMANDER, Role.ADMIN):
-            return self.all()
-        return self.none()
+from enterprises.models import EnterpriseOwnedQuerySet
 
 
 class WorkforceReport(models.Model):

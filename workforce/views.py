@@ -3,7 +3,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import District, Role
+from accounts.permissions import require_role
 from core import excel
 from core.downloads import import_error_context, xlsx_response
 from core.forms import ExcelUploadForm
@@ -25,9 +26,6 @@ logger = logging.getLogger(__name__)
 STATUS_ROLES = (Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN)
 
 
-def _require_role(user, roles) -> None:
-    if user.role not in roles:
-        raise PermissionDenied
 
 
 def _save_form(request, form, save, fields) -> bool:
@@ -42,7 +40,7 @@ def _save_form(request, form, save, fields) -> bool:
 @login_required
 def report(request):
     """The enterprise's daily report for today, pre-filled from yesterday's, and its capacity report."""
-    _require_role(request.user, (Role.ENTERPRISE,))
+    require_role(request.user, (Role.ENTERPRISE,))
     enterprise, today = request.user.enterprise, timezone.localdate()
     todays, yesterdays = selectors.report_prefill(enterprise, today)
     initial = {name: getattr(yesterdays, name) for name in REPORT_FIELDS} if yesterdays and not todays else None
@@ -69,7 +67,7 @@ def report(request):
 @require_POST
 @login_required
 def capacity(request):
-    _require_role(request.user, (Role.ENTERPRISE,))
+    require_role(request.user, (Role.ENTERPRISE,))
     enterprise, today = request.user.enterprise, timezone.localdate()
     previous = selectors.capacity_prefill(enterprise, today)
     form = CapacityReportForm(request.POST, instance=previous if previous and previous.day == today else None)
@@ -94,7 +92,7 @@ def _status_district(request) -> int | None:
 @login_required
 def reporting_status(request):
     """Who has not reported today, told apart from those who reported zero."""
-    _require_role(request.user, STATUS_ROLES)
+    require_role(request.user, STATUS_ROLES)
     today = timezone.localdate()
     district_id = _status_district(request)
     status = selectors.reporting_status(request.user, today, district_id)
@@ -109,7 +107,7 @@ def reporting_status(request):
 @require_POST
 @login_required
 def remind(request):
-    _require_role(request.user, (Role.DISTRICT_STAFF, Role.ADMIN))
+    require_role(request.user, (Role.DISTRICT_STAFF, Role.ADMIN))
     sent = services.workforce_reminders_send(day=timezone.localdate(), district_id=request.user.district_id)
     messages.success(request, _("已向 %(count)d 个未报企业账号发送提醒。") % {"count": sent})
     return redirect("workforce:status")
@@ -117,7 +115,7 @@ def remind(request):
 
 @login_required
 def summaries(request):
-    _require_role(request.user, STATUS_ROLES)
+    require_role(request.user, STATUS_ROLES)
     days = selectors.summary_days_visible_to(request.user)[:60]
     return render(request, "workforce/summaries.html", {"days": days, "today": timezone.localdate()})
 
@@ -126,7 +124,7 @@ def summaries(request):
 @login_required
 def rebuild(request):
     """Queue a rebuild of today's summary; with the broker down the page still answers at once."""
-    _require_role(request.user, (Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN))
+    require_role(request.user, (Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN))
     try:
         build_daily_summary.delay(timezone.localdate().isoformat())
     except Exception:  # noqa: BLE001 - any broker failure: the hourly run catches up
@@ -139,7 +137,7 @@ def rebuild(request):
 
 @login_required
 def summary_day(request, day: str):
-    _require_role(request.user, STATUS_ROLES)
+    require_role(request.user, STATUS_ROLES)
     try:
         day_value = date.fromisoformat(day)
     except ValueError:
@@ -153,7 +151,7 @@ def summary_day(request, day: str):
 @login_required
 def workbook(request, day: str):
     """District officials download their own district's sheet; commanders the whole workbook."""
-    _require_role(request.user, STATUS_ROLES)
+    require_role(request.user, STATUS_ROLES)
     from workforce.workbook import daily_summary_workbook
 
     try:
@@ -171,7 +169,7 @@ def workbook(request, day: str):
 @login_required
 def import_reports(request):
     """District staff enter today's reports for many enterprises at once (all-or-nothing)."""
-    _require_role(request.user, (Role.DISTRICT_STAFF,))
+    require_role(request.user, (Role.DISTRICT_STAFF,))
     form = ExcelUploadForm(request.POST or None, request.FILES or None)
     context = {"form": form, "today": timezone.localdate()}
     if request.method == "POST" and form.is_valid():
@@ -191,6 +189,6 @@ def import_reports(request):
 
 @login_required
 def import_template(request):
-    _require_role(request.user, (Role.DISTRICT_STAFF,))
+    require_role(request.user, (Role.DISTRICT_STAFF,))
     content = excel.template_workbook(services.workforce_import_columns(), title=_("用工情况日报导入模板"))
     return xlsx_response(content, _("用工情况日报导入模板.xlsx"))
