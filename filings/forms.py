@@ -102,7 +102,7 @@ class ResumptionForm(forms.Form):
 
 
 class QueueFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("状态"), required=False)
+    status = forms.ChoiceField(label=_("状态"), required=False, initial=Filing.Status.SUBMITTED)
     district = forms.ModelChoiceField(label=_("属地"), queryset=District.objects.all(), required=False,
                                       empty_label=_("全部"))
     section = forms.ChoiceField(label=_("行业门类"), required=False)
