@@ -30,7 +30,7 @@ S = Filing.Status
 KUNSHAN = ZoneInfo("Asia/Shanghai")
 AS_OF = datetime(2020, 3, 10, 8, 0, tzinfo=KUNSHAN)  # the bench's "now" for the filing cases
 SUBMITTED_FROM = datetime(2020, 3, 1, tzinfo=KUNSHAN)
-SUBMITTED_UNTIL = datetime(2020, 3, 10, tzinfo=KUNSHAN)  # exclusive: submitted 3 March 1 to 9
+SUBMITTED_UNTIL = datetime(2020, 3, 10, tzinfo=KUNSHAN)  # exclusive: submitted 1 to 9 March
 EARLIEST_START = datetime(2020, 2, 24, tzinfo=KUNSHAN)  # the first drafts, a week before filing opened
 
 # Percent of filings per state.

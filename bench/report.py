@@ -10,7 +10,7 @@ from pathlib import Path
 import django
 from django.db import connection
 
-from bench.benchmarks import TARGET_PAGES, TARGET_SCALE, BulkApprovalRun, Measurement, Target
+from bench.benchmarks import TARGET_PAGES, TARGET_SCALE, BulkApprovalRun, Measurement, Target, target_name
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -29,7 +29,7 @@ def machine() -> dict[str, object]:
 
 def _verdict(m: Measurement, targets: list[Target]) -> str:
     for t in targets:
-        if t.scale == m.scale and t.what.startswith(f"{m.page} / {m.viewer} / {m.case} "):
+        if t.scale == m.scale and t.what == target_name(m):
             return "PASS" if t.passed else "FAIL"
     return ""
 
@@ -43,13 +43,14 @@ def table(
 ) -> str:
     lines = [f"generated {g['scale']:>7,} enterprises in {g['seconds']:6.2f} s ({g['rows_per_s']:,.0f} rows/s)"
              for g in generator]
-    lines += [
-        f"generated {g['filings']:>7,} filings     in {g['seconds']:6.2f} s ({g['rows_per_s']:,.0f} rows/s;"
-        f" {g['events']:,} events, {g['materials']:,} materials, {g['enterprise_users']:,} enterprise users;"
-        f" submitted {g['by_status'].get('submitted', 0):,} of which overdue {g['overdue']:,},"
-        f" in 张浦镇 {g['zhangpu_submitted']:,}; kept as drafts by the negative list {g['restricted_drafts']:,})"
-        for g in filings_generator
-    ]
+    for g in filings_generator:
+        states = ", ".join(f"{status} {n:,}" for status, n in sorted(g["by_status"].items(), key=lambda i: -i[1]))
+        lines += [
+            f"generated {g['filings']:>7,} filings     in {g['seconds']:6.2f} s ({g['rows_per_s']:,.0f} filings/s,"
+            f" with {g['enterprise_users']:,} enterprise users, {g['events']:,} events, {g['materials']:,} materials)",
+            f"          {states}; overdue {g['overdue']:,} of the submitted, {g['zhangpu_submitted']:,} submitted"
+            f" in 张浦镇; {g['restricted_drafts']:,} drafts the negative list keeps from submitting",
+        ]
     header = (f"{'scale':>7}  {'page':<15} {'viewer':<14} {'case':<10} {'rows':>7} {'median ms':>9} {'p95 ms':>8}"
               f" {'queries':>7} {'target':>6}  request")
     lines += ["", header, "-" * len(header)]

@@ -109,6 +109,8 @@ class Filing(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["status", "submitted_at", "id"], name="filing_queue"),
+            # The city-wide queue without a status filter reads this in order and stops at a page.
+            models.Index(fields=["submitted_at", "id"], name="filing_submitted"),
             models.Index(fields=["enterprise", "-created_at"], name="filing_enterprise_recent"),
         ]
         constraints = [
