@@ -1,5 +1,10 @@
 from django.core.exceptions import PermissionDenied
 
+from accounts.models import Role
+
+# Everyone who reads across enterprises: district and industry staff, commanders, administrators.
+STAFF_ROLES = (Role.DISTRICT_STAFF, Role.AUTHORITY_STAFF, Role.COMMANDER, Role.ADMIN)
+
 
 def require_role(user, roles) -> None:
     """A role that may not use a feature gets 403.

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
-from accounts.permissions import require_role
+from accounts.permissions import STAFF_ROLES, require_role
 from core import excel
 from core.downloads import import_error_context, xlsx_response
 from core.forms import ExcelUploadForm
@@ -17,7 +17,6 @@ from enterprises.forms import AccountCreateForm, EnterpriseFilterForm, Enterpris
 from enterprises.selectors import EnterpriseFilters
 
 PAGE_SIZE = 50
-STAFF_ROLES = (Role.DISTRICT_STAFF, Role.AUTHORITY_STAFF, Role.COMMANDER, Role.ADMIN)
 EDITOR_ROLES = (Role.DISTRICT_STAFF, Role.ADMIN)
 
 

@@ -52,7 +52,6 @@ MSG_RESTRICTED_ON_DECISION = _("该企业申请的范围现在属于负面清单
 MSG_NOT_IN_EFFECT = _("只有已备案或审核通过的备案可以登记实际复工日期。")
 MSG_DATE_IN_FUTURE = _("实际日期不能晚于今天。")
 MSG_SCOPE_NOT_FILED = _("本备案没有申请“%(scope)s”。")
-MSG_OPEN_FILING_EXISTS = _("本企业已有一份进行中的备案。")
 
 NOTICE_SUBMITTED = _("备案 %(reference)s 已提交, 可以按备案范围复工复产")
 NOTICE_APPROVED = _("备案 %(reference)s 已审核通过")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
-from accounts.permissions import require_role
+from accounts.permissions import STAFF_ROLES, require_role
 from core import excel, uploads
 from core.downloads import xlsx_response
 from filings import selectors, services
@@ -28,7 +28,6 @@ from filings.selectors import QueueFilters
 from negative_list.selectors import negative_list_rules
 
 PAGE_SIZE = 50
-QUEUE_ROLES = (Role.DISTRICT_STAFF, Role.AUTHORITY_STAFF, Role.COMMANDER, Role.ADMIN)
 STEPS = [("scope", _lazy("申请范围")), ("measures", _lazy("防控措施")), ("materials", _lazy("上传材料")),
          ("check", _lazy("核对提交"))]
 
@@ -271,7 +270,7 @@ def _queue_filters(request) -> tuple[QueueFilterForm, QueueFilters]:
 
 @login_required
 def queue(request):
-    require_role(request.user, QUEUE_ROLES)
+    require_role(request.user, STAFF_ROLES)
     form, filters = _queue_filters(request)
     filings = selectors.filing_queue_visible_to(request.user, filters)
     page = Paginator(filings, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -302,7 +301,7 @@ def bulk_approve(request):
 
 @login_required
 def queue_export(request):
-    require_role(request.user, QUEUE_ROLES)
+    require_role(request.user, STAFF_ROLES)
     _form, filters = _queue_filters(request)
     filings = selectors.filing_queue_visible_to(request.user, filters).select_related("decided_by")
     sheet = excel.Sheet(
