@@ -52,6 +52,23 @@ def summary_rows_for(user, day: date) -> list[DailySummary]:
                 .order_by("district__sort_order"))
 
 
+CHANGE_FIGURES = ("reported", "returned", "on_duty", "in_quarantine")
+
+
+def summary_rows_with_change(user, day: date) -> list[dict]:
+    """Each row of the day with the change of its main figures since the day before (None: no earlier row)."""
+    rows = DailySummary.objects.visible_to(user).filter(day__in=[day, day - timedelta(days=1)])
+    by_key = {(r.day, r.district_id): r for r in rows.select_related("district")}
+    today = sorted((r for (d, _), r in by_key.items() if d == day),
+                   key=lambda r: (r.district is None, r.district.sort_order if r.district else 0))
+    result = []
+    for row in today:
+        previous = by_key.get((day - timedelta(days=1), row.district_id))
+        change = {name: getattr(row, name) - getattr(previous, name) if previous else None for name in CHANGE_FIGURES}
+        result.append({"row": row, "change": change})
+    return result
+
+
 def responsible_reports(user, day: date) -> list[dict]:
     """For an official linked to key enterprises: each one's workforce and capacity report of the day."""
     if user.role not in (Role.DISTRICT_STAFF, Role.AUTHORITY_STAFF):

@@ -142,7 +142,7 @@ def summary_day(request, day: str):
         day_value = date.fromisoformat(day)
     except ValueError:
         raise Http404 from None
-    rows = selectors.summary_rows_for(request.user, day_value)
+    rows = selectors.summary_rows_with_change(request.user, day_value)
     if not rows:
         raise Http404
     return render(request, "workforce/summary_day.html", {"day": day_value, "rows": rows})

@@ -301,7 +301,9 @@ def test_the_summaries_page_lists_days_with_their_status(client, district_a, dis
     days = list(client.get(reverse("workforce:summaries")).context["days"])
     assert [(d["day"], bool(d["final_rows"])) for d in days] == [(DAY, False), (DAY - dt.timedelta(days=1), True)]
     day_page = client.get(reverse("workforce:summary_day", args=["2020-03-09"]))
-    assert [row.district for row in day_page.context["rows"]] == [district_a]  # the district's own row only
+    [item] = day_page.context["rows"]  # the district's own row only
+    assert item["row"].district == district_a
+    assert item["change"]["reported"] == 1 and item["change"]["on_duty"] == 70  # from 0 reports the day before
     client.force_login(commander)
     assert len(client.get(reverse("workforce:summary_day", args=["2020-03-09"])).context["rows"]) == 13
     assert client.get(reverse("workforce:summary_day", args=["2020-02-30"])).status_code == 404
