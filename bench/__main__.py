@@ -1,8 +1,11 @@
-"""python -m bench [--scales 600,60000] [--repeat 20] [--sql "CREATE INDEX ..."]
+"""python -m bench [--scales 600,60000] [--repeat 20] [--sql "CREATE INDEX ..."] [--workforce-days 30]
 
 At each scale: the enterprise list (staff of 张浦镇, commander), then one filing per enterprise and
 the filing pages (the staff queue, the enterprise's filing page and list) on the bench's clock
-(2020-03-10 08:00 in Kunshan), then one bulk approval of 500 submitted filings of 张浦镇.
+(2020-03-10 08:00 in Kunshan), then one bulk approval of 500 submitted filings of 张浦镇. Then 30
+days of daily workforce reports (2020-02-09 … 2020-03-09), the reporting-status page of 张浦镇's staff
+on that last day's clock (10:00), and the last day's summary: daily_summary_build, one hand-written
+query computing the same figures, and the summary workbook.
 """
 
 import argparse
@@ -34,6 +37,12 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--scales", type=_scales, default=[600, 60_000], help="city-wide enterprise counts")
     parser.add_argument("--repeat", type=_positive, default=20, help="timed requests per case")
     parser.add_argument("--warmup", type=_positive, default=2, help="untimed requests per case")
+    parser.add_argument(
+        "--workforce-days", type=_positive, default=None, metavar="DAYS",
+        help="days of workforce reports up to 2020-03-09 (default: all 30; fewer only to save time, and reported)",
+    )
+    parser.add_argument("--summary-repeat", type=_positive, default=5,
+                        help="timed runs of the summary build, the hand SQL and the workbook (after one warm-up)")
     parser.add_argument(
         "--sql", action="append", default=[], metavar="STATEMENT",
         help="run in the bench database once it is migrated, before any data, as a migration would: "
@@ -82,7 +91,7 @@ def main(argv: list[str] | None = None) -> None:
     from django.test.utils import setup_test_environment
 
     from accounts.reference import reference_load
-    from bench import benchmarks, generate, generate_filings, report
+    from bench import benchmarks, benchmarks_workforce, generate, generate_filings, generate_workforce, report
     from enterprises.models import Enterprise
     from kunshan_resume.celery import app as celery_app
     from negative_list.services import industries_load, negative_list_demo_load
@@ -103,6 +112,9 @@ def main(argv: list[str] | None = None) -> None:
     generator: list[dict[str, float]] = []
     filings_generator: list[dict[str, object]] = []
     bulk: list[benchmarks.BulkApprovalRun] = []
+    workforce_generator: list[dict[str, object]] = []
+    timings: list[benchmarks_workforce.Timing] = []
+    workforce_days = min(args.workforce_days or generate_workforce.DAYS, generate_workforce.DAYS)
     with throwaway_database():
         with connection.cursor() as cursor:
             for statement in args.sql:
@@ -115,6 +127,7 @@ def main(argv: list[str] | None = None) -> None:
         authority = generate_filings.bench_authority_create()
         for scale in args.scales:
             # Each scale starts empty, so its rows are the same whichever other scales run.
+            generate_workforce.workforce_clear()
             generate_filings.filings_clear()
             Enterprise.objects.all().delete()
             start = time.perf_counter()
@@ -144,22 +157,48 @@ def main(argv: list[str] | None = None) -> None:
                 )
                 # Last: it approves what the queue pages showed.
                 bulk.append(benchmarks.bulk_approve_measure(staff, scale=scale))
+            start = time.perf_counter()
+            workforce = generate_workforce.generate_workforce(
+                submitted_by=staff, district_id=staff.district_id, days=workforce_days
+            )
+            workforce.seconds = round(time.perf_counter() - start, 3)
+            rows = workforce.reports + workforce.capacity_reports
+            enterprise_days = workforce.reports + workforce.missing
+            workforce_generator.append({
+                "scale": scale, "vendor": connection.vendor, "rows_per_s": round(rows / workforce.seconds),
+                "missing_share": round(workforce.missing / max(1, enterprise_days), 4),
+                "late_share": round(workforce.late / max(1, workforce.reports), 4), **vars(workforce),
+            })
+            _analyze(connection)
+            with time_machine.travel(generate_workforce.AS_OF, tick=True):
+                measurements.append(benchmarks_workforce.status_page_measure(
+                    staff, day=generate_workforce.LAST_DAY, scale=scale, repeat=args.repeat, warmup=args.warmup,
+                ))
+            timings += benchmarks_workforce.summary_measure(
+                day=generate_workforce.LAST_DAY, scale=scale, repeat=args.summary_repeat, warmup=1,
+            )
         machine = report.machine()
 
     targets = benchmarks.targets_check(measurements, bulk)
+    targets += benchmarks_workforce.workforce_targets(measurements, timings)
     for statement in args.sql:
         print(f"with: {statement}")
-    print(report.table(measurements, generator, filings_generator, bulk, targets))
+    print(report.table(measurements, generator, filings_generator, bulk, targets, workforce_generator, timings))
     path = report.results_write(
         {
             "started_at": started.isoformat(),
             "machine": machine,
-            "settings": {"scales": args.scales, "repeat": args.repeat, "warmup": args.warmup, "sql": args.sql},
+            "settings": {"scales": args.scales, "repeat": args.repeat, "warmup": args.warmup, "sql": args.sql,
+                         "workforce_days": workforce_days, "summary_repeat": args.summary_repeat,
+                         "summary_warmup": 1},
             "generator": generator,
             "filings_generator": filings_generator,
             "bench_clock": generate_filings.AS_OF.isoformat(),
             "measurements": measurements,
             "bulk_approve": bulk,
+            "workforce_generator": workforce_generator,
+            "workforce_clock": generate_workforce.AS_OF.isoformat(),
+            "daily_summary": timings,
             "targets": targets,
         }
     )

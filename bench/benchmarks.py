@@ -232,6 +232,8 @@ class Target:
     limit: float
     unit: str
     passed: bool
+    comparison: str = "<"  # how measured must compare with limit to pass
+    issue: int = 3  # the issue that set the target
 
 
 def target_name(m: Measurement) -> str:

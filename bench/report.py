@@ -11,6 +11,8 @@ import django
 from django.db import connection
 
 from bench.benchmarks import TARGET_PAGES, TARGET_SCALE, BulkApprovalRun, Measurement, Target, target_name
+from bench.benchmarks_workforce import BUILD, HAND_SQL, HAND_SQL_REPORTS, Timing
+from bench.generate_workforce import DAYS
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -40,6 +42,8 @@ def table(
     filings_generator: list[dict[str, object]] = (),
     bulk: list[BulkApprovalRun] = (),
     targets: list[Target] = (),
+    workforce_generator: list[dict[str, object]] = (),
+    timings: list[Timing] = (),
 ) -> str:
     lines = [f"generated {g['scale']:>7,} enterprises in {g['seconds']:6.2f} s ({g['rows_per_s']:,.0f} rows/s)"
              for g in generator]
@@ -51,6 +55,19 @@ def table(
             f"          {states}; overdue {g['overdue']:,} of the submitted, {g['zhangpu_submitted']:,} submitted"
             f" in 张浦镇; {g['restricted_drafts']:,} drafts the negative list keeps from submitting",
         ]
+    for g in workforce_generator:
+        lines += [
+            f"generated {g['reports']:>9,} workforce reports + {g['capacity_reports']:,} capacity reports"
+            f" ({g['enterprises']:,} enterprises x {g['days']} days, {g['first_day']} … {g['last_day']})"
+            f" in {g['seconds']:6.2f} s ({g['rows_per_s']:,.0f} rows/s, {g['method']})",
+            f"          {g['missing']:,} enterprise-days not reported ({g['missing_share']:.1%}),"
+            f" {g['late']:,} reports late ({g['late_share']:.1%}); on {g['last_day']}: {g['last_day_reported']:,}"
+            f" reported, {g['last_day_reported_zero']:,} of them with nobody on duty",
+        ]
+        if g["days"] < DAYS:
+            lines.append(f"          NOTE: {g['days']} days, not the full {DAYS}, on {g['vendor']}"
+                         f" ({g['reports']:,} rows instead of about {g['reports'] * DAYS // g['days']:,}):"
+                         f" see --workforce-days")
     header = (f"{'scale':>7}  {'page':<15} {'viewer':<14} {'case':<10} {'rows':>7} {'median ms':>9} {'p95 ms':>8}"
               f" {'queries':>7} {'target':>6}  request")
     lines += ["", header, "-" * len(header)]
@@ -70,13 +87,47 @@ def table(
             f" {b.notifications:>7,} {b.emails:>7,}"
             for b in bulk
         ]
-    lines += ["", f"targets (issue 3, at {TARGET_SCALE:,} enterprises; pages: {', '.join(TARGET_PAGES)}):"]
-    lines += [
-        f"  {'PASS' if t.passed else 'FAIL'}  {t.what} at {t.scale:,}: {t.measured:,.1f} {t.unit}"
-        f" (target < {t.limit:g} {t.unit})"
-        for t in targets
-    ] or [f"  none judged: no scale of {TARGET_SCALE:,} or more in this run"]
+    if timings:
+        header = (f"{'scale':>7}  {'case':<24} {'day':<10} {'median s':>9} {'min s':>8} {'max s':>8} {'queries':>7}"
+                  f"  slowest statement (time of its execute call)")
+        lines += ["", f"daily summary: median of {len(timings[0].samples_s)} timed runs after the warm-up", header,
+                  "-" * len(header)]
+        for t in timings:
+            slowest = t.statements[0] if t.statements else {"ms": 0, "sql": ""}
+            statement = " ".join(slowest["sql"].split())[:60]
+            lines.append(
+                f"{t.scale:>7,}  {t.case:<24} {t.day:<10} {t.median_s:>9.3f} {min(t.samples_s):>8.3f}"
+                f" {max(t.samples_s):>8.3f} {t.queries:>7}  {slowest['ms']:,.1f} ms {statement}"
+            )
+        for build in (t for t in timings if t.case == BUILD):
+            hand = next(t for t in timings if t.case == HAND_SQL and t.scale == build.scale)
+            narrow = next(t for t in timings if t.case == HAND_SQL_REPORTS and t.scale == build.scale)
+
+            def agrees(t: Timing) -> str:
+                return "agree" if t.detail["agrees_with_build"] else (
+                    "DISAGREE: " + "; ".join(t.detail["disagreements"][:3]))
+
+            lines += [
+                f"{build.scale:>7,}  build / hand SQL = {build.detail['ratio_to_hand_sql']:.2f}x"
+                f" ({build.detail['reports']:,} reports of the day): the hand query computes every figure of the"
+                f" summary ({'the median too' if hand.detail['computes_median'] else 'but the median: no percentile'}"
+                f" in {connection.vendor}); its figures {agrees(hand)} with the build's",
+                f"{'':>7}  build / hand SQL, reports only = {build.detail['ratio_to_hand_sql_reports_only']:.2f}x"
+                f" (informative: the day's reports only, no expected count, no capacity; figures {agrees(narrow)})",
+            ]
+    for issue, what in ((3, f"pages: {', '.join(TARGET_PAGES)}"), (4, "the daily summary and the reporting status")):
+        judged = [t for t in targets if t.issue == issue]
+        lines += ["", f"targets (issue {issue}, at {TARGET_SCALE:,} enterprises; {what}):"]
+        lines += [
+            f"  {'PASS' if t.passed else 'FAIL'}  {t.what} at {t.scale:,}: {_number(t.measured, t.unit)} {t.unit}"
+            f" (target {t.comparison} {t.limit:g} {t.unit})"
+            for t in judged
+        ] or [f"  none judged: no scale of {TARGET_SCALE:,} or more in this run"]
     return "\n".join(lines)
+
+
+def _number(value: float, unit: str) -> str:
+    return f"{value:,.3f}" if unit == "s" else f"{value:,.2f}" if unit == "×" else f"{value:,.1f}"
 
 
 def results_write(payload: dict[str, object]) -> Path:
