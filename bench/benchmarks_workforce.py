@@ -198,7 +198,11 @@ def summary_measure(*, day: date, scale: int, repeat: int, warmup: int) -> list[
 
 
 def status_page_measure(staff, *, day: date, scale: int, repeat: int, warmup: int) -> Measurement:
-    """Who has not reported today, as the district staff sees it: call on the bench's clock (AS_OF)."""
+    """Who has not reported today, as the district staff sees it: call on the bench's clock (AS_OF).
+
+    The clock says 10:00, but the day's reports are all there, the late ones too: the page reads the
+    same rows it would read at the end of the day, its heaviest moment.
+    """
     if timezone.localdate() != day:
         raise SystemExit(f"the reporting-status page would show {timezone.localdate()}, not {day}: travel to AS_OF")
     client = Client()

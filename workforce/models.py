@@ -87,6 +87,8 @@ class CapacityReport(models.Model):
         verbose_name = _("产能恢复日报")
         verbose_name_plural = _("产能恢复日报")
         ordering = ["-day", "enterprise_id"]
+        # The daily summary reads one day's capacity reports.
+        indexes = [models.Index(fields=["day", "enterprise"], name="capacity_report_day")]
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "day"], name="capacity_report_one_per_day"),
             models.CheckConstraint(condition=Q(capacity_percent__gte=0, capacity_percent__lte=200),
