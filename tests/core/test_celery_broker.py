@@ -3,19 +3,19 @@
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
-from django.db import connection
 
 from accounts.models import Role
 from enterprises import services
 from enterprises.models import Enterprise
 from kunshan_resume.celery import app as celery_app
 from tests.factories import EnterpriseFactory, UserFactory
+from tests.markers import postgres_only, wait_until
 
 # The worker runs in another thread with its own database connection: SQLite's in-memory test
 # database is private to one connection, so this test needs PostgreSQL (as CI has).
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor == "sqlite", reason="needs a database shared across threads (PostgreSQL)"),
+    postgres_only,
 ]
 
 
@@ -26,11 +26,6 @@ def test_registration_notice_is_sent_by_a_worker_through_the_broker(district_a, 
     staff = UserFactory(district_staff=True, district=district_a)
     with start_worker(celery_app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
         services.enterprise_confirm(enterprise=pending, confirmed_by=staff)  # queues on commit
-        for _ in range(100):
-            if mail.outbox:
-                break
-            import time
-
-            time.sleep(0.1)
+        assert wait_until(lambda: bool(mail.outbox))
     assert [m.subject for m in mail.outbox] == [services.MAIL_SUBJECT_CONFIRMED]
     assert mail.outbox[0].to == ["boss@example.cn"]

@@ -10,11 +10,12 @@ from filings import services
 from filings.models import Filing, FilingEvent
 from tests.factories import UserFactory
 from tests.filings.helpers import submitted
+from tests.markers import postgres_only
 
 # Real row locks need a real database server and one connection per thread (PostgreSQL in CI).
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor == "sqlite", reason="row locks need PostgreSQL"),
+    postgres_only,
 ]
 
 
