@@ -189,6 +189,8 @@ class Sheet:
 
 # --- cell parsers shared by the imports (Column.parse) ----------------------------------------
 
+# How exports write a yes/no, so that parse_flag reads it back.
+FLAG_TEXT = {True: "是", False: "否"}
 _FLAG_VALUES = {"是": True, "否": False, "y": True, "n": False, "1": True, "0": False, "true": True, "false": False}
 
 

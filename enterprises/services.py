@@ -285,7 +285,7 @@ def enterprise_import(*, upload, imported_by: User) -> EnterpriseImport:
 
 def enterprise_export_rows(enterprises):
     """Rows in the import template's column order, so an export imports back unchanged."""
-    flag = {True: "是", False: "否"}
+    flag = excel.FLAG_TEXT
     for e in enterprises.iterator(chunk_size=2000):
         yield [
             e.credit_code, e.name, e.district.name, e.industry_id, e.address, e.legal_representative,

@@ -40,7 +40,6 @@ MSG_AMBIGUOUS_CODE = _(
 )
 MSG_IMPORT_DUPLICATE_IN_FILE = _("与第 {row} 行的行业代码重复。")
 
-FLAG_TEXT = {True: "是", False: "否"}
 
 
 def _require_admin(user: User) -> None:
@@ -305,8 +304,8 @@ def negative_list_export_rows(entries) -> list[list]:
     """Rows in the import columns' order."""
     return [
         [
-            e.industry.code, e.industry.name, FLAG_TEXT[e.restricts_work], FLAG_TEXT[e.restricts_production],
-            FLAG_TEXT[e.restricts_business], e.reason,
+            e.industry.code, e.industry.name, excel.FLAG_TEXT[e.restricts_work],
+            excel.FLAG_TEXT[e.restricts_production], excel.FLAG_TEXT[e.restricts_business], e.reason,
         ]
         for e in entries
     ]
@@ -324,7 +323,7 @@ def negative_list_export(*, negative_list: NegativeList) -> bytes:
             ["依据文件", negative_list.source_document],
             ["生效日期", negative_list.effective_from],
             ["状态", negative_list.get_status_display()],
-            ["演示数据", FLAG_TEXT[negative_list.is_demo]],
+            ["演示数据", excel.FLAG_TEXT[negative_list.is_demo]],
             ["说明", negative_list.notes],
         ],
     )
