@@ -7,6 +7,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from tests.e2e.conftest import open_page, screenshot
+from tests.e2e.test_landing_pages import _open_phone_menu
 
 pytestmark = pytest.mark.e2e
 
@@ -79,7 +80,7 @@ def test_enterprise_files_on_a_phone_and_the_district_approves(browser, live_ser
     _log_in(ent, base, "demo_enterprise", seeded)
     _fits_the_phone(ent, "enterprise landing")
 
-    ent.get_by_role("button", name="展开菜单").click()
+    _open_phone_menu(ent)
     ent.locator("#nav-main").get_by_role("link", name="复工备案").click()
     ent.wait_for_url("**/filings/")
     _fits_the_phone(ent, "my filings")

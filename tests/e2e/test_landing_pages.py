@@ -44,14 +44,16 @@ def test_phone_menu_opens_and_logs_out(browser, live_server, seeded):
     page.get_by_label("用户名").fill("demo_district")
     page.get_by_label("密码").fill(seeded)
     page.get_by_role("button", name="登录").click()
-    page.get_by_role("button", name="展开菜单").click()
+    _open_phone_menu(page)
     page.locator("#nav-main").get_by_role("link", name="企业名录").click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_test_id("enterprise-table").is_visible()
     screenshot(page, "enterprise-list-phone")
-    page.get_by_role("button", name="展开菜单").click()
+    _open_phone_menu(page)
     page.get_by_test_id("user-menu").click()
-    page.get_by_role("button", name="退出登录").click()
+    logout = page.get_by_role("button", name="退出登录")
+    logout.wait_for(state="visible")
+    logout.click()
     page.wait_for_url("**/login/")
     assert not page.problems, page.problems
     context.close()
@@ -88,3 +90,9 @@ def test_an_enterprise_registers_on_a_phone(browser, live_server, seeded):
     assert (enterprise.status, enterprise.district.name) == (Enterprise.Status.PENDING, "周市镇")
     assert not page.problems, page.problems
     context.close()
+
+
+def _open_phone_menu(page) -> None:
+    """Tap the toggler and wait for Bootstrap's collapse to finish opening before tapping inside it."""
+    page.get_by_role("button", name="展开菜单").click()
+    page.locator("#nav-main.collapse.show").wait_for(state="visible")
