@@ -72,3 +72,9 @@ def open_page(browser, viewport: str):
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def open_phone_menu(page) -> None:
+    """Tap the toggler and wait for Bootstrap's collapse to finish opening before tapping inside it."""
+    page.get_by_role("button", name="展开菜单").click()
+    page.locator("#nav-main.collapse.show").wait_for(state="visible")

@@ -6,8 +6,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import Workbook
 
-from tests.e2e.conftest import open_page, screenshot
-from tests.e2e.test_landing_pages import _open_phone_menu
+from tests.e2e.conftest import open_page, open_phone_menu, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -80,7 +79,7 @@ def test_enterprise_files_on_a_phone_and_the_district_approves(browser, live_ser
     _log_in(ent, base, "demo_enterprise", seeded)
     _fits_the_phone(ent, "enterprise landing")
 
-    _open_phone_menu(ent)
+    open_phone_menu(ent)
     ent.locator("#nav-main").get_by_role("link", name="复工备案").click()
     ent.wait_for_url("**/filings/")
     _fits_the_phone(ent, "my filings")

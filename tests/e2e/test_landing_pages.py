@@ -1,7 +1,7 @@
 import pytest
 
 from core.demo import DEMO_USERS
-from tests.e2e.conftest import VIEWPORTS, open_page, screenshot
+from tests.e2e.conftest import VIEWPORTS, open_page, open_phone_menu, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -44,12 +44,12 @@ def test_phone_menu_opens_and_logs_out(browser, live_server, seeded):
     page.get_by_label("用户名").fill("demo_district")
     page.get_by_label("密码").fill(seeded)
     page.get_by_role("button", name="登录").click()
-    _open_phone_menu(page)
+    open_phone_menu(page)
     page.locator("#nav-main").get_by_role("link", name="企业名录").click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_test_id("enterprise-table").is_visible()
     screenshot(page, "enterprise-list-phone")
-    _open_phone_menu(page)
+    open_phone_menu(page)
     page.get_by_test_id("user-menu").click()
     logout = page.get_by_role("button", name="退出登录")
     logout.wait_for(state="visible")
@@ -91,8 +91,3 @@ def test_an_enterprise_registers_on_a_phone(browser, live_server, seeded):
     assert not page.problems, page.problems
     context.close()
 
-
-def _open_phone_menu(page) -> None:
-    """Tap the toggler and wait for Bootstrap's collapse to finish opening before tapping inside it."""
-    page.get_by_role("button", name="展开菜单").click()
-    page.locator("#nav-main.collapse.show").wait_for(state="visible")
