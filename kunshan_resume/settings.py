@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "enterprises",
     "filings",
     "workforce",
+    "passes",
 ]
 
 MIDDLEWARE = [
@@ -264,3 +265,43 @@ CELERY_BEAT_SCHEDULE = {
 # 应复尽复: the notice asks every enterprise that should resume to have resumed by this date.
 RESUMPTION_TARGET_DATE = date.fromisoformat(env.str("RESUMPTION_TARGET_DATE", default="2020-03-20"))
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="Kunshan@2020")
+
+# --- Worker return and passes (clauses 7 and 9) ---------------------------------------------
+# Keys live in the environment, never in the database: `manage.py generate_keys` prints a fresh set.
+# A developer (DEBUG on) without them gets keys derived from SECRET_KEY; production must set its own.
+# ID numbers: Fernet keys, the first encrypts and all decrypt (rotation); a separate HMAC key for lookups.
+ID_NUMBER_ENCRYPTION_KEYS = env.list("ID_NUMBER_ENCRYPTION_KEYS", default=[])
+ID_NUMBER_HMAC_KEY = env.str("ID_NUMBER_HMAC_KEY", default="").encode()
+# Return passes: the ECDSA P-256 private key that signs (PEM, or PEM base64 on one line) and the public
+# keys of retired signing keys that checkpoints still accept until their passes have expired.
+PASS_SIGNING_KEY = env.str("PASS_SIGNING_KEY", default="")
+PASS_VERIFYING_KEYS = env.list("PASS_VERIFYING_KEYS", default=[])
+if DEBUG:
+    import base64 as _base64
+    import hashlib as _hashlib
+
+    def _dev_key(purpose: str) -> bytes:
+        return _hashlib.sha256(f"{SECRET_KEY}:{purpose}".encode()).digest()
+
+    ID_NUMBER_ENCRYPTION_KEYS = ID_NUMBER_ENCRYPTION_KEYS or [
+        _base64.urlsafe_b64encode(_dev_key("id-number-encryption")).decode()
+    ]
+    ID_NUMBER_HMAC_KEY = ID_NUMBER_HMAC_KEY or _dev_key("id-number-digest")
+elif not (ID_NUMBER_ENCRYPTION_KEYS and ID_NUMBER_HMAC_KEY and PASS_SIGNING_KEY):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "ID_NUMBER_ENCRYPTION_KEYS, ID_NUMBER_HMAC_KEY and PASS_SIGNING_KEY must be set when DEBUG is off "
+        "(manage.py generate_keys prints a fresh set)."
+    )
+
+# A pass is issued for this many days unless the district staff choose otherwise (at most the maximum).
+PASS_VALIDITY_DAYS = env.int("PASS_VALIDITY_DAYS", default=14)
+PASS_VALIDITY_MAX_DAYS = env.int("PASS_VALIDITY_MAX_DAYS", default=30)
+# Clause 7: a temperature at or above this is a fever; a reading older than this many hours is stale.
+FEVER_THRESHOLD = env.float("FEVER_THRESHOLD", default=37.3)
+TEMPERATURE_VALID_HOURS = env.int("TEMPERATURE_VALID_HOURS", default=24)
+# A negative nucleic-acid test counts for this many days (it must also be taken after arrival).
+NUCLEIC_ACID_TEST_VALID_DAYS = env.int("NUCLEIC_ACID_TEST_VALID_DAYS", default=7)
+# Roster uploads above this many rows go to a Celery job with a progress bar.
+ROSTER_IMPORT_INLINE_MAX_ROWS = env.int("ROSTER_IMPORT_INLINE_MAX_ROWS", default=2000)

@@ -1,0 +1,132 @@
+"""Clause 7 as code: the risk level of a worker's origin, and whether the worker may work on a day.
+
+Rules are data (the risk-area list in force, settings for the thresholds); this module only reads
+them. `RiskAreaRules` is loaded once per page or job and answers from memory.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from passes.models import RiskArea, RiskAreaList, RiskLevel, Worker
+
+
+class Decision(models.TextChoices):
+    ELIGIBLE = "eligible", _("可以上岗")
+    NOT_YET = "not_yet", _("暂不能上岗")
+    NOT_FIT = "not_fit", _("不宜上岗")
+
+
+REASON_FEVER = _("体温 %(temperature)s℃, 达到或超过 %(threshold)s℃, 请到发热门诊就诊, 不宜上岗。")
+REASON_POSITIVE = _("核酸检测阳性, 不宜上岗, 请按规定报告并就医。")
+REASON_NOT_ARRIVED = _("尚未返回昆山。")
+REASON_HIGH_RISK = _("来自重点地区(高风险) %(area)s, 暂不返岗。")
+REASON_NO_TEMPERATURE = _("没有 %(hours)s 小时内的体温记录, 请先测量体温。")
+REASON_LOW_RISK_OK = _("来自低风险地区, 已在昆山, 体温正常, 可以解除隔离观察并上岗。")
+REASON_MEDIUM_NEEDS_TEST = _("来自关注地区(中风险) %(area)s, 须在抵昆后做核酸检测且结果为阴性(%(days)s 天内有效)。")
+REASON_MEDIUM_OK = _("来自关注地区(中风险) %(area)s, 抵昆后核酸检测阴性(%(tested_on)s), 体温正常, 可以上岗。")
+
+
+@dataclass(frozen=True)
+class RiskAssessment:
+    level: str
+    area: RiskArea | None  # the entry that decided, None when the origin is not listed (low risk)
+    risk_list: RiskAreaList | None
+
+    @property
+    def area_name(self) -> str:
+        return self.area.division.full_name if self.area else ""
+
+
+class RiskAreaRules:
+    """The risk-area list of one version in memory. The most specific entry wins: a county listed as
+    low inside a high-risk province is low."""
+
+    def __init__(self, risk_list: RiskAreaList | None, areas: Iterable[RiskArea] = ()) -> None:
+        self.risk_list = risk_list
+        self._by_code = {area.division_id: area for area in areas}
+
+    @classmethod
+    def for_version(cls, risk_list: RiskAreaList | None) -> "RiskAreaRules":
+        if risk_list is None:
+            return cls(None)
+        return cls(risk_list, RiskArea.objects.filter(risk_list=risk_list).select_related("division"))
+
+    def assess(self, division_code: str) -> RiskAssessment:
+        code = division_code or ""
+        for candidate in (code, code[:4] + "00", code[:2] + "0000"):
+            area = self._by_code.get(candidate)
+            if area is not None:
+                return RiskAssessment(area.level, area, self.risk_list)
+        return RiskAssessment(RiskLevel.LOW, None, self.risk_list)
+
+
+def risk_area_list_in_force(on: date) -> RiskAreaList | None:
+    return RiskAreaList.objects.in_force(on)
+
+
+def risk_area_rules(on: date) -> RiskAreaRules:
+    return RiskAreaRules.for_version(risk_area_list_in_force(on))
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    decision: str
+    reason: str
+    risk: RiskAssessment
+
+    @property
+    def eligible(self) -> bool:
+        return self.decision == Decision.ELIGIBLE
+
+    def get_decision_display(self) -> str:
+        return str(Decision(self.decision).label)
+
+
+def _end_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.max))
+
+
+def work_eligibility(worker: Worker, *, on: date, rules: RiskAreaRules | None = None) -> Eligibility:
+    """Whether the worker may work on a local day under clause 7, and why. Pass `rules` when judging many."""
+    rules = rules if rules is not None else risk_area_rules(on)
+    risk = rules.assess(worker.origin_id)
+    area = risk.area_name
+
+    def decide(decision: str, reason, **params) -> Eligibility:
+        return Eligibility(decision, str(reason) % params if params else str(reason), risk)
+
+    threshold = Decimal(str(settings.FEVER_THRESHOLD))
+    if worker.temperature is not None and worker.temperature >= threshold:
+        return decide(Decision.NOT_FIT, REASON_FEVER, temperature=worker.temperature, threshold=threshold)
+    if worker.test_result == Worker.TestResult.POSITIVE:
+        return decide(Decision.NOT_FIT, REASON_POSITIVE)
+    if worker.arrived_on is None or worker.arrived_on > on:
+        return decide(Decision.NOT_YET, REASON_NOT_ARRIVED)
+    if risk.level == RiskLevel.HIGH:
+        return decide(Decision.NOT_YET, REASON_HIGH_RISK, area=area)
+    # A reading counts if it was taken within the window before the end of the day judged, and not after it.
+    hours = settings.TEMPERATURE_VALID_HOURS
+    taken = worker.temperature_taken_at
+    if worker.temperature is None or taken is None or not (
+        _end_of(on) - timedelta(hours=hours) <= taken <= _end_of(on)
+    ):
+        return decide(Decision.NOT_YET, REASON_NO_TEMPERATURE, hours=hours)
+    if risk.level == RiskLevel.MEDIUM:
+        days = settings.NUCLEIC_ACID_TEST_VALID_DAYS
+        tested = worker.tested_on
+        if not (
+            worker.test_result == Worker.TestResult.NEGATIVE
+            and tested is not None
+            and worker.arrived_on <= tested <= on
+            and (on - tested).days < days
+        ):
+            return decide(Decision.NOT_YET, REASON_MEDIUM_NEEDS_TEST, area=area, days=days)
+        return decide(Decision.ELIGIBLE, REASON_MEDIUM_OK, area=area, tested_on=tested.isoformat())
+    return decide(Decision.ELIGIBLE, REASON_LOW_RISK_OK)

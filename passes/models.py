@@ -1,0 +1,480 @@
+"""Worker return (clauses 7 and 9): rosters, risk areas, return passes, checks and chartered trips."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+from core.validators import validate_mobile
+from enterprises.models import EnterpriseOwnedQuerySet
+
+
+class Division(models.Model):
+    """An administrative division of GB/T 2260 (province, prefecture-level city or county): a worker's origin."""
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("省级")
+        CITY = "city", _("地级")
+        COUNTY = "county", _("县级")
+
+    code = models.CharField(_("代码"), max_length=6, primary_key=True)
+    name = models.CharField(_("名称"), max_length=50)
+    full_name = models.CharField(_("全称"), max_length=100, help_text=_("如 湖北省武汉市江岸区"))
+    level = models.CharField(_("层级"), max_length=10, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    class Meta:
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划(GB/T 2260)")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.full_name}"
+
+    @property
+    def ancestor_codes(self) -> list[str]:
+        """Codes from the province down to this division, e.g. ['420000', '420100', '420102']."""
+        codes = [self.code[:2] + "0000", self.code[:4] + "00", self.code]
+        return list(dict.fromkeys(codes))
+
+
+class RiskLevel(models.TextChoices):
+    LOW = "low", _("低风险")
+    MEDIUM = "medium", _("中风险(关注地区)")
+    HIGH = "high", _("高风险(重点地区)")
+
+
+class RiskAreaListQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=RiskAreaList.Status.PUBLISHED)
+
+    def in_force(self, on):
+        """The published version in force on a local date: the latest one effective by then."""
+        return self.published().filter(effective_from__lte=on).order_by("-effective_from", "-published_at").first()
+
+
+class RiskAreaList(models.Model):
+    """One version of the risk-area list (e.g. 苏防控〔2020〕7号). Published versions are never edited."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("已发布")
+
+    title = models.CharField(_("名称"), max_length=100)
+    source_document = models.CharField(_("依据文件"), max_length=100, help_text=_("如 苏防控〔2020〕7号"))
+    effective_from = models.DateField(_("生效日期"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    is_demo = models.BooleanField(_("演示数据"), default=False, help_text=_("演示用名单, 不是官方文件的内容"))
+    notes = models.TextField(_("说明"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("发布人"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+
+    objects = RiskAreaListQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("风险地区名单版本")
+        verbose_name_plural = _("风险地区名单版本")
+        ordering = ["-effective_from", "-published_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False), name="risk_list_published_has_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title}({self.source_document}, {self.effective_from:%Y-%m-%d})"
+
+
+class RiskArea(models.Model):
+    """A division (province, city or county) and its level; everything beneath it shares the level
+    unless a more specific entry says otherwise. Divisions not listed are low risk."""
+
+    risk_list = models.ForeignKey(RiskAreaList, verbose_name=_("名单版本"), on_delete=models.CASCADE,
+                                  related_name="areas")
+    division = models.ForeignKey(Division, verbose_name=_("地区"), on_delete=models.PROTECT, related_name="+")
+    level = models.CharField(_("风险等级"), max_length=10, choices=RiskLevel.choices)
+    note = models.CharField(_("备注"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("风险地区")
+        verbose_name_plural = _("风险地区")
+        ordering = ["division_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["risk_list", "division"], name="risk_area_unique_division"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.division_id} {self.get_level_display()}"
+
+
+class Worker(models.Model):
+    """A worker on an enterprise's roster (员工花名册). The ID number is personal data: it is stored
+    encrypted, found by a keyed digest and shown masked (see passes.personal_data)."""
+
+    class Quarantine(models.TextChoices):
+        NONE = "none", _("无需隔离")
+        HOME = "home", _("居家隔离观察")
+        CENTRAL = "central", _("集中隔离观察")
+        ENDED = "ended", _("已解除隔离")
+
+    class TestResult(models.TextChoices):
+        NONE = "none", _("未检测")
+        NEGATIVE = "negative", _("阴性")
+        POSITIVE = "positive", _("阳性")
+
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="workers"
+    )
+    name = models.CharField(_("姓名"), max_length=50)
+    id_number_encrypted = models.TextField(_("身份证号(加密)"), editable=False)
+    id_number_digest = models.CharField(_("身份证号摘要"), max_length=64, editable=False, db_index=True)
+    id_number_masked = models.CharField(_("身份证号"), max_length=18, editable=False)
+    mobile = models.CharField(_("手机号"), max_length=11, validators=[validate_mobile])
+    origin = models.ForeignKey(
+        Division, verbose_name=_("来源地"), on_delete=models.PROTECT, related_name="+",
+        help_text=_("出发地的县级行政区划代码(GB/T 2260)"),
+    )
+    arrived_on = models.DateField(_("抵昆日期"), null=True, blank=True, help_text=_("尚未返昆的留空"))
+    quarantine_status = models.CharField(_("隔离状态"), max_length=10, choices=Quarantine.choices,
+                                         default=Quarantine.NONE)
+    quarantine_started_on = models.DateField(_("隔离开始日期"), null=True, blank=True)
+    temperature = models.DecimalField(_("最近体温(℃)"), max_digits=3, decimal_places=1, null=True, blank=True)
+    temperature_taken_at = models.DateTimeField(_("测温时间"), null=True, blank=True)
+    test_result = models.CharField(_("核酸检测结果"), max_length=10, choices=TestResult.choices,
+                                   default=TestResult.NONE)
+    tested_on = models.DateField(_("核酸检测日期"), null=True, blank=True)
+    residence_district = models.ForeignKey(
+        "accounts.District", verbose_name=_("居住地属地"), on_delete=models.PROTECT, related_name="+"
+    )
+    residence_community = models.ForeignKey(
+        "accounts.Community", verbose_name=_("居住社区(村)"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    residence_address = models.CharField(_("居住地址"), max_length=255)
+    housing_331_compliant = models.BooleanField(_("“331”整治达标房屋"), default=False)
+    job = models.CharField(_("岗位"), max_length=50, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = EnterpriseOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("员工")
+        verbose_name_plural = _("员工花名册")
+        ordering = ["enterprise_id", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "id_number_digest"], name="worker_unique_id_in_enterprise"),
+            models.CheckConstraint(
+                condition=Q(temperature__isnull=True) | Q(temperature_taken_at__isnull=False),
+                name="worker_temperature_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(test_result="none") | Q(tested_on__isnull=False), name="worker_test_has_date"
+            ),
+        ]
+        indexes = [models.Index(fields=["enterprise", "name", "id"], name="worker_enterprise_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.id_number_masked}"
+
+
+class IdNumberDisclosure(models.Model):
+    """Every time a full ID number left the database: an unmasked view (with its reason) or an export."""
+
+    class Kind(models.TextChoices):
+        VIEW = "view", _("查看完整号码")
+        EXPORT = "export", _("导出花名册")
+
+    kind = models.CharField(_("方式"), max_length=10, choices=Kind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT,
+                             related_name="+")
+    enterprise = models.ForeignKey("enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT,
+                                   related_name="+")
+    worker = models.ForeignKey(Worker, verbose_name=_("员工"), null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="disclosures")
+    worker_count = models.PositiveIntegerField(_("人数"), default=1)
+    reason = models.CharField(_("事由"), max_length=255)
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("身份证号查看记录")
+        verbose_name_plural = _("身份证号查看记录")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ReturnPassQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The enterprise's own passes; its district's (issuer) and the worker's home district's; a
+        community's checkpoint staff see the passes of workers living there."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.role == Role.ENTERPRISE:
+            return self.filter(enterprise_id=user.enterprise_id)
+        if user.role == Role.DISTRICT_STAFF:
+            return self.filter(Q(issuing_district_id=user.district_id) | Q(residence_district_id=user.district_id))
+        if user.role == Role.CHECKPOINT_STAFF:
+            return self.filter(residence_community_id=user.community_id)
+        if user.role in (Role.COMMANDER, Role.ADMIN):
+            return self.all()
+        return self.none()
+
+
+class ReturnPass(models.Model):
+    """A return pass (返岗员工通行证) issued by the enterprise's district for a worker living in another."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("待审核")
+        REFUSED = "refused", _("不予核发")
+        VALID = "valid", _("有效")
+        SUSPENDED = "suspended", _("暂停使用")
+        REVOKED = "revoked", _("已吊销")
+        EXPIRED = "expired", _("已过期")
+
+    OPEN_STATUSES = (Status.APPLIED, Status.VALID, Status.SUSPENDED)
+    # What a checkpoint must refuse even though the signature is good; kept in the revocation set.
+    BLOCKED_STATUSES = (Status.SUSPENDED, Status.REVOKED)
+
+    number = models.CharField(_("通行证编号"), max_length=16, unique=True)
+    batch = models.ForeignKey("PassBatch", verbose_name=_("申请批次"), on_delete=models.PROTECT,
+                              related_name="passes")
+    worker = models.ForeignKey(Worker, verbose_name=_("员工"), on_delete=models.PROTECT, related_name="passes")
+    enterprise = models.ForeignKey("enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT,
+                                   related_name="passes")
+    issuing_district = models.ForeignKey("accounts.District", verbose_name=_("发证属地"), on_delete=models.PROTECT,
+                                         related_name="+")
+    residence_district = models.ForeignKey("accounts.District", verbose_name=_("居住地属地"),
+                                           on_delete=models.PROTECT, related_name="+")
+    residence_community = models.ForeignKey("accounts.Community", verbose_name=_("居住社区(村)"), null=True,
+                                            blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.APPLIED)
+    valid_from = models.DateField(_("有效期自"), null=True, blank=True)
+    valid_until = models.DateField(_("有效期至"), null=True, blank=True)
+    token = models.TextField(_("签名令牌"), blank=True, editable=False)
+    key_id = models.CharField(_("签名密钥编号"), max_length=16, blank=True, editable=False)
+    issued_at = models.DateTimeField(_("核发时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审核人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    status_reason = models.CharField(_("原因"), max_length=255, blank=True,
+                                     help_text=_("不予核发、暂停或吊销的原因"))
+    reissue_of = models.OneToOneField("self", verbose_name=_("换发自"), null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="reissued_as")
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = ReturnPassQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("返岗员工通行证")
+        verbose_name_plural = _("返岗员工通行证")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One pass in play per worker: applied, valid or suspended.
+            models.UniqueConstraint(fields=["worker"], condition=Q(status__in=["applied", "valid", "suspended"]),
+                                    name="return_pass_one_open_per_worker"),
+            models.CheckConstraint(
+                condition=Q(status__in=["applied", "refused"])
+                | Q(valid_from__isnull=False, valid_until__isnull=False, issued_at__isnull=False),
+                name="return_pass_issued_has_validity",
+            ),
+            models.CheckConstraint(condition=Q(valid_until__gte=models.F("valid_from")) | Q(valid_from__isnull=True),
+                                   name="return_pass_validity_ordered"),
+        ]
+        indexes = [
+            models.Index(fields=["issuing_district", "status"], name="return_pass_issuer_status"),
+            models.Index(fields=["residence_district", "status"], name="return_pass_home_status"),
+            models.Index(fields=["status", "valid_until"], name="return_pass_status_until"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class PassBatch(models.Model):
+    """One application for passes, sent by an enterprise to its district and decided pass by pass."""
+
+    enterprise = models.ForeignKey("enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT,
+                                   related_name="pass_batches")
+    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT,
+                                   related_name="+")
+    note = models.CharField(_("申请说明"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+
+    objects = EnterpriseOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("通行证申请批次")
+        verbose_name_plural = _("通行证申请批次")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PassEvent(models.Model):
+    """One step of a pass's life: who moved it, when, from what to what, and why. Never edited."""
+
+    return_pass = models.ForeignKey(ReturnPass, verbose_name=_("通行证"), on_delete=models.CASCADE,
+                                    related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+", help_text=_("空表示系统自动处理"))
+    from_status = models.CharField(_("原状态"), max_length=10, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=10)
+    comment = models.CharField(_("说明"), max_length=255, blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("通行证记录")
+        verbose_name_plural = _("通行证记录")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.return_pass_id}: {self.from_status} → {self.to_status}"
+
+
+class PassCheckQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.role == Role.CHECKPOINT_STAFF:
+            return self.filter(community_id=user.community_id)
+        if user.role == Role.DISTRICT_STAFF:
+            return self.filter(community__district_id=user.district_id)
+        if user.role in (Role.COMMANDER, Role.ADMIN):
+            return self.all()
+        return self.none()
+
+
+class PassCheck(models.Model):
+    """One verification at a checkpoint. Written in batches from a queue (see passes.checklog), so
+    `check_id` makes a redelivered batch harmless."""
+
+    class Result(models.TextChoices):
+        VALID = "valid", _("有效")
+        EXPIRED = "expired", _("已过期")
+        REVOKED = "revoked", _("已吊销")
+        SUSPENDED = "suspended", _("暂停使用")
+        INVALID = "invalid", _("无效")
+
+    check_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    checked_at = models.DateTimeField(_("核验时间"))
+    pass_number = models.CharField(_("通行证编号"), max_length=16, blank=True)
+    result = models.CharField(_("结果"), max_length=10, choices=Result.choices)
+    community = models.ForeignKey("accounts.Community", verbose_name=_("卡口(社区)"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("核验人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+", help_text=_("空表示未登录的扫码"))
+
+    objects = PassCheckQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("通行证核验记录")
+        verbose_name_plural = _("通行证核验记录")
+        ordering = ["-checked_at", "-id"]
+        indexes = [
+            models.Index(fields=["checked_at"], name="pass_check_time"),
+            models.Index(fields=["community", "checked_at"], name="pass_check_community_time"),
+            models.Index(fields=["pass_number", "checked_at"], name="pass_check_number_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pass_number} {self.result} {self.checked_at:%Y-%m-%d %H:%M:%S}"
+
+
+class TransportRequest(models.Model):
+    """A chartered point-to-point trip (点对点一站式直达) that brings workers back from a low-risk origin."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("待属地确认")
+        CONFIRMED = "confirmed", _("已确认, 安排中")
+        ARRANGED = "arranged", _("已安排车辆")
+        DECLINED = "declined", _("未予安排")
+        ARRIVED = "arrived", _("已抵昆")
+        CANCELLED = "cancelled", _("企业已撤回")
+
+    enterprise = models.ForeignKey("enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT,
+                                   related_name="transport_requests")
+    origin = models.ForeignKey(Division, verbose_name=_("出发地"), on_delete=models.PROTECT, related_name="+")
+    departure_on = models.DateField(_("出发日期"))
+    headcount = models.PositiveIntegerField(_("人数"))
+    workers = models.ManyToManyField(Worker, verbose_name=_("乘车员工"), related_name="transport_requests",
+                                     blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=50)
+    contact_mobile = models.CharField(_("联系人手机"), max_length=11, validators=[validate_mobile])
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    arrangement = models.CharField(_("车辆安排"), max_length=255, blank=True,
+                                   help_text=_("车辆、车牌、集合时间地点等"))
+    decision_comment = models.CharField(_("属地意见"), max_length=255, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("处理人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    arrived_on = models.DateField(_("抵昆日期"), null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT,
+                                     related_name="+")
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = EnterpriseOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("点对点包车申请")
+        verbose_name_plural = _("点对点包车申请")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(headcount__gte=1), name="transport_headcount_positive"),
+            models.CheckConstraint(condition=~Q(status="arrived") | Q(arrived_on__isnull=False),
+                                   name="transport_arrived_has_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.origin_id} {self.departure_on} ×{self.headcount}"
+
+
+class RosterImport(models.Model):
+    """A roster upload processed by a Celery job: its progress, and the error workbook if it failed."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("处理中")
+        DONE = "done", _("已导入")
+        FAILED = "failed", _("有错误, 未导入")
+
+    enterprise = models.ForeignKey("enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT,
+                                   related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT,
+                                    related_name="+")
+    file = models.FileField(_("文件"), upload_to="roster-imports/%Y/%m/")
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(_("总行数"), default=0)
+    rows_done = models.PositiveIntegerField(_("已处理行数"), default=0)
+    created_count = models.PositiveIntegerField(_("新增"), default=0)
+    updated_count = models.PositiveIntegerField(_("更新"), default=0)
+    error_count = models.PositiveIntegerField(_("错误数"), default=0)
+    error_file = models.FileField(_("错误标注文件"), upload_to="roster-imports/%Y/%m/", blank=True)
+    message = models.CharField(_("说明"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    objects = EnterpriseOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("花名册导入")
+        verbose_name_plural = _("花名册导入")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.get_status_display()}"

@@ -1,0 +1,75 @@
+"""ID numbers at rest: encrypted (Fernet, keys from the environment), found by a keyed digest, shown masked.
+
+A plain hash of an 18-digit ID number can be brute-forced in days (the birth date and region
+narrow it to a few million candidates), so lookups use an HMAC whose key lives outside the
+database: a copy of the database alone reveals neither the numbers nor a way to test guesses.
+"""
+
+import hashlib
+import hmac
+from functools import cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError as StdnumError
+
+MSG_ID_NUMBER_INVALID = _("身份证号码无效: 应为18位, 最后一位校验码可能是数字或 X, 请核对。")
+
+
+@cache
+def _fernet() -> MultiFernet:
+    # The first key encrypts; every key decrypts, so keys can rotate (see `manage.py rotate_id_number_keys`).
+    return MultiFernet([Fernet(key) for key in settings.ID_NUMBER_ENCRYPTION_KEYS])
+
+
+def normalize_id_number(value: str) -> str:
+    """The canonical form (18 characters, upper-case X), or ValidationError with a message to show."""
+    try:
+        number = ric.validate(str(value or "").strip())
+    except StdnumError as exc:
+        raise ValidationError(MSG_ID_NUMBER_INVALID, code="id_number_invalid") from exc
+    if len(number) != 18:  # 15-digit first-generation cards are no longer valid documents
+        raise ValidationError(MSG_ID_NUMBER_INVALID, code="id_number_invalid")
+    return number
+
+
+def encrypt_id_number(number: str) -> str:
+    return _fernet().encrypt(number.encode()).decode()
+
+
+def decrypt_id_number(token: str) -> str:
+    try:
+        return _fernet().decrypt(token.encode()).decode()
+    except InvalidToken as exc:  # a key was retired too early: say so loudly, never show garbage
+        raise RuntimeError("ID number cannot be decrypted with the configured keys") from exc
+
+
+def id_number_digest(number: str) -> str:
+    return hmac.new(settings.ID_NUMBER_HMAC_KEY, number.encode(), hashlib.sha256).hexdigest()
+
+
+def mask_id_number(number: str) -> str:
+    """320583********1234: the region and the last four, as on printed forms."""
+    return f"{number[:6]}{'*' * 8}{number[-4:]}"
+
+
+def mask_name(name: str) -> str:
+    """张*三 for three characters, 张* for two; only the first and last character are shown."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return f"{name[0]}*"
+    return f"{name[0]}{'*' * (len(name) - 2)}{name[-1]}"
+
+
+def id_number_fields(number: str) -> dict[str, str]:
+    """The three stored columns for a (normalised) ID number."""
+    return {
+        "id_number_encrypted": encrypt_id_number(number),
+        "id_number_digest": id_number_digest(number),
+        "id_number_masked": mask_id_number(number),
+    }

@@ -1,0 +1,440 @@
+"""The return-pass workflow: one transition table; each move locks the passes, checks the actor,
+stamps the change and writes an event; side effects (revocation set, notices) follow the commit."""
+
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Notification, Role, User
+from enterprises.models import Enterprise
+from passes import checklog, revocations, signing
+from passes.eligibility import RiskAreaRules, risk_area_rules, work_eligibility
+from passes.models import PassBatch, PassCheck, PassEvent, ReturnPass, RiskAreaList, Worker
+from passes.personal_data import mask_name
+
+S = ReturnPass.Status
+
+# action -> (statuses it may start from, status it leads to)
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "issue": (frozenset({S.APPLIED}), S.VALID),
+    "refuse": (frozenset({S.APPLIED}), S.REFUSED),
+    "suspend": (frozenset({S.VALID}), S.SUSPENDED),
+    "reinstate": (frozenset({S.SUSPENDED}), S.VALID),
+    "revoke": (frozenset({S.VALID, S.SUSPENDED}), S.REVOKED),
+    "expire": (frozenset({S.VALID, S.SUSPENDED}), S.EXPIRED),
+}
+
+MSG_NOT_YOURS = _("只能为本企业的员工申请通行证。")
+MSG_NOT_ISSUER = _("只有企业所在区镇的工作人员可以核发、暂停或吊销通行证。")
+MSG_NO_WORKERS = _("请至少选择一名员工。")
+MSG_SAME_DISTRICT = _("%(name)s 居住在企业所在区镇, 不需要通行证。")
+MSG_NOT_ELIGIBLE = _("%(name)s 今天不符合上岗条件: %(reason)s")
+MSG_HAS_OPEN_PASS = _("%(name)s 已有待审核或有效的通行证(%(number)s)。")
+MSG_ILLEGAL = _("通行证 %(number)s 当前状态“%(status)s”, 不能执行此操作。")
+MSG_REASON_REQUIRED = _("请填写原因。")
+MSG_VALIDITY = _("有效期须从今天或以后开始, 结束不早于开始, 且不超过 %(days)s 天。")
+MSG_REISSUE_STATUS = _("只有有效、暂停、吊销或过期的通行证可以换发。")
+
+NOTICE_ISSUED = _("%(count)s 张返岗员工通行证已核发")
+NOTICE_REFUSED = _("%(count)s 张返岗员工通行证申请未获核发")
+NOTICE_SUSPENDED = _("%(count)s 张返岗员工通行证已暂停使用")
+NOTICE_REVOKED = _("返岗员工通行证 %(number)s 已吊销")
+NOTICE_REINSTATED = _("返岗员工通行证 %(number)s 已恢复使用")
+NOTICE_EXPIRED = _("%(count)s 张返岗员工通行证已过期")
+REASON_RISK_LIST = _("风险地区名单更新(%(source)s): %(reason)s")
+REASON_REISSUED = _("已换发新证 %(number)s")
+
+# Crockford's base32: no I, L, O or U, so a number read aloud or typed is hard to get wrong.
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_TYPO = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def new_pass_number() -> str:
+    return "KS" + "".join(secrets.choice(_ALPHABET) for _i in range(8))
+
+
+def normalize_pass_number(text: str) -> str:
+    """What a guard typed, as stored: upper case, no spaces or dashes, O/I/L read as 0/1/1."""
+    cleaned = "".join(ch for ch in str(text or "").upper() if ch.isalnum())
+    return ("KS" + cleaned[2:].translate(_TYPO)) if cleaned.startswith("KS") else cleaned.translate(_TYPO)
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def _log(return_pass: ReturnPass, action: str, actor: User | None, comment: str = "") -> PassEvent:
+    """Move a locked pass along the table; returns its (unsaved) event."""
+    sources, target = TRANSITIONS[action]
+    if return_pass.status not in sources:
+        raise ValidationError(
+            MSG_ILLEGAL % {"number": return_pass.number, "status": return_pass.get_status_display()}, code="illegal"
+        )
+    event = PassEvent(return_pass=return_pass, actor=actor, from_status=return_pass.status, to_status=target,
+                      comment=str(comment)[:255])
+    return_pass.status = target
+    return_pass.updated_at = timezone.now()  # bulk_update does not stamp auto_now fields
+    return event
+
+
+def _locked(ids: Iterable[int]) -> list[ReturnPass]:
+    # Lock the pass rows only (of=self), in id order so two batches over the same passes cannot deadlock.
+    return list(
+        ReturnPass.objects.filter(pk__in=list(ids))
+        .select_related("worker", "enterprise", "residence_community", "residence_district")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+
+
+def _require_issuer(user: User, passes: Iterable[ReturnPass]) -> None:
+    for return_pass in passes:
+        if not (user.role == Role.DISTRICT_STAFF and user.district_id == return_pass.issuing_district_id):
+            raise PermissionDenied(MSG_NOT_ISSUER)
+
+
+def _notify_enterprises(passes: Iterable[ReturnPass], title, **params) -> None:
+    """One notice per enterprise account for the passes of that enterprise."""
+    by_enterprise: dict[int, list[ReturnPass]] = defaultdict(list)
+    for return_pass in passes:
+        by_enterprise[return_pass.enterprise_id].append(return_pass)
+    if not by_enterprise:
+        return
+    users = User.objects.filter(enterprise_id__in=by_enterprise, role=Role.ENTERPRISE, is_active=True)
+    url = reverse("passes:list")
+    notices = []
+    for user in users:
+        group = by_enterprise[user.enterprise_id]
+        text = str(title) % {"count": len(group), "number": group[0].number, **params}
+        body = "、".join(f"{p.number} {p.worker.name}" for p in group[:20])
+        notices.append(Notification(user=user, title=text, body=body, url=url))
+    Notification.objects.bulk_create(notices, batch_size=2000)
+
+
+def _publish_on_commit(passes: Iterable[ReturnPass]) -> None:
+    changes = {p.number: (p.status if p.status in ReturnPass.BLOCKED_STATUSES else None) for p in passes}
+    transaction.on_commit(lambda: revocations.publish(changes))
+
+
+def pass_claims(return_pass: ReturnPass) -> dict:
+    """What the checkpoint screen shows, and nothing more: it travels inside the QR code."""
+    where = return_pass.residence_community.name if return_pass.residence_community else ""
+    return {
+        "n": return_pass.number,
+        "nm": mask_name(return_pass.worker.name),
+        "e": return_pass.enterprise.name,
+        "c": where or return_pass.residence_district.name,
+        "vf": return_pass.valid_from.isoformat(),
+        "vu": return_pass.valid_until.isoformat(),
+        "iat": int(timezone.now().timestamp()),
+    }
+
+
+def default_validity(today: date | None = None) -> tuple[date, date]:
+    start = today or timezone.localdate()
+    return start, start + timedelta(days=settings.PASS_VALIDITY_DAYS - 1)
+
+
+def _check_validity(valid_from: date, valid_until: date) -> None:
+    today = timezone.localdate()
+    too_long = (valid_until - valid_from).days >= settings.PASS_VALIDITY_MAX_DAYS
+    if valid_from < today or valid_until < valid_from or too_long:
+        raise ValidationError(MSG_VALIDITY % {"days": settings.PASS_VALIDITY_MAX_DAYS}, code="validity")
+
+
+# --- enterprise side -------------------------------------------------------------------------------
+
+
+def pass_application_errors(*, enterprise: Enterprise, workers: list[Worker], on: date,
+                            rules: RiskAreaRules | None = None) -> list[str]:
+    """Why these workers cannot be put in an application today (empty when they all can)."""
+    rules = rules or risk_area_rules(on)
+    open_passes = dict(
+        ReturnPass.objects.filter(worker__in=workers, status__in=ReturnPass.OPEN_STATUSES).values_list(
+            "worker_id", "number"
+        )
+    )
+    errors = []
+    for worker in workers:
+        if worker.enterprise_id != enterprise.pk:
+            raise PermissionDenied(MSG_NOT_YOURS)
+        if worker.residence_district_id == enterprise.district_id:
+            errors.append(str(MSG_SAME_DISTRICT % {"name": worker.name}))
+        elif worker.pk in open_passes:
+            errors.append(str(MSG_HAS_OPEN_PASS % {"name": worker.name, "number": open_passes[worker.pk]}))
+        else:
+            eligibility = work_eligibility(worker, on=on, rules=rules)
+            if not eligibility.eligible:
+                errors.append(str(MSG_NOT_ELIGIBLE % {"name": worker.name, "reason": eligibility.reason}))
+    return errors
+
+
+@transaction.atomic
+def return_pass_apply(*, enterprise: Enterprise, workers: Iterable[Worker], applied_by: User,
+                      note: str = "") -> PassBatch:
+    """Apply for passes for the chosen workers, all or none: each must be eligible today, live in
+    another district than the enterprise's, and hold no pass in play."""
+    if not (applied_by.role == Role.ENTERPRISE and applied_by.enterprise_id == enterprise.pk):
+        raise PermissionDenied(MSG_NOT_YOURS)
+    # Lock the workers so that two applications for the same people cannot both pass the checks.
+    ids = [w.pk for w in workers]
+    locked = list(Worker.objects.filter(pk__in=ids).select_for_update(of=("self",)).order_by("pk"))
+    if not locked:
+        raise ValidationError(MSG_NO_WORKERS, code="no_workers")
+    errors = pass_application_errors(enterprise=enterprise, workers=locked, on=timezone.localdate())
+    if errors:
+        raise ValidationError(errors, code="not_applicable")
+    batch = PassBatch.objects.create(enterprise=enterprise, applied_by=applied_by, note=note[:255])
+    passes = [
+        ReturnPass(
+            number=new_pass_number(), batch=batch, worker=w, enterprise=enterprise,
+            issuing_district_id=enterprise.district_id, residence_district_id=w.residence_district_id,
+            residence_community_id=w.residence_community_id,
+        )
+        for w in locked
+    ]
+    ReturnPass.objects.bulk_create(passes, batch_size=1000)
+    created = ReturnPass.objects.filter(batch=batch)
+    PassEvent.objects.bulk_create(
+        [PassEvent(return_pass=p, actor=applied_by, from_status="", to_status=S.APPLIED) for p in created],
+        batch_size=1000,
+    )
+    return batch
+
+
+# --- district side ---------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchResult:
+    done: list[ReturnPass] = field(default_factory=list)
+    skipped: list[tuple[ReturnPass, str]] = field(default_factory=list)  # (pass, why), e.g. already decided
+
+
+@transaction.atomic
+def return_pass_issue(*, pass_ids: Iterable[int], issued_by: User, valid_from: date | None = None,
+                      valid_until: date | None = None) -> BatchResult:
+    """Issue the applied passes among these, signed. Passes decided meanwhile (a colleague's double
+    approval) or whose worker is no longer eligible are skipped with the reason, never issued twice."""
+    default_from, default_until = default_validity()
+    valid_from, valid_until = valid_from or default_from, valid_until or default_until
+    _check_validity(valid_from, valid_until)
+    passes = _locked(pass_ids)
+    _require_issuer(issued_by, passes)
+    today = timezone.localdate()
+    rules = risk_area_rules(today)
+    now = timezone.now()
+    result, events = BatchResult(), []
+    for return_pass in passes:
+        if return_pass.status != S.APPLIED:
+            result.skipped.append((return_pass, str(MSG_ILLEGAL % {"number": return_pass.number,
+                                                               "status": return_pass.get_status_display()})))
+            continue
+        eligibility = work_eligibility(return_pass.worker, on=today, rules=rules)
+        if not eligibility.eligible:
+            result.skipped.append((return_pass, eligibility.reason))
+            continue
+        events.append(_log(return_pass, "issue", issued_by))
+        return_pass.valid_from, return_pass.valid_until, return_pass.issued_at = valid_from, valid_until, now
+        return_pass.decided_by = issued_by
+        return_pass.token, return_pass.key_id = signing.sign(pass_claims(return_pass))
+        result.done.append(return_pass)
+    ReturnPass.objects.bulk_update(
+        result.done, ["status", "valid_from", "valid_until", "issued_at", "decided_by", "token", "key_id",
+                      "updated_at"], batch_size=1000,
+    )
+    PassEvent.objects.bulk_create(events, batch_size=1000)
+    _notify_enterprises(result.done, NOTICE_ISSUED)
+    return result
+
+
+@transaction.atomic
+def return_pass_refuse(*, pass_ids: Iterable[int], refused_by: User, reason: str) -> BatchResult:
+    if not reason.strip():
+        raise ValidationError(MSG_REASON_REQUIRED, code="reason_required")
+    passes = _locked(pass_ids)
+    _require_issuer(refused_by, passes)
+    result, events = BatchResult(), []
+    for return_pass in passes:
+        if return_pass.status != S.APPLIED:
+            result.skipped.append((return_pass, str(MSG_ILLEGAL % {"number": return_pass.number,
+                                                               "status": return_pass.get_status_display()})))
+            continue
+        events.append(_log(return_pass, "refuse", refused_by, reason))
+        return_pass.status_reason, return_pass.decided_by = reason.strip()[:255], refused_by
+        result.done.append(return_pass)
+    ReturnPass.objects.bulk_update(result.done, ["status", "status_reason", "decided_by", "updated_at"])
+    PassEvent.objects.bulk_create(events)
+    _notify_enterprises(result.done, NOTICE_REFUSED)
+    return result
+
+
+def _single(return_pass: ReturnPass, action: str, actor: User, reason: str, notice) -> ReturnPass:
+    if action in ("suspend", "revoke") and not reason.strip():
+        raise ValidationError(MSG_REASON_REQUIRED, code="reason_required")
+    (locked,) = _locked([return_pass.pk])
+    _require_issuer(actor, [locked])
+    event = _log(locked, action, actor, reason)
+    locked.status_reason = reason.strip()[:255]
+    locked.save(update_fields=["status", "status_reason", "updated_at"])
+    event.save()
+    _publish_on_commit([locked])
+    _notify_enterprises([locked], notice)
+    return locked
+
+
+@transaction.atomic
+def return_pass_revoke(*, return_pass: ReturnPass, revoked_by: User, reason: str) -> ReturnPass:
+    return _single(return_pass, "revoke", revoked_by, reason, NOTICE_REVOKED)
+
+
+@transaction.atomic
+def return_pass_suspend(*, return_pass: ReturnPass, suspended_by: User, reason: str) -> ReturnPass:
+    return _single(return_pass, "suspend", suspended_by, reason, NOTICE_SUSPENDED)
+
+
+@transaction.atomic
+def return_pass_reinstate(*, return_pass: ReturnPass, reinstated_by: User, reason: str = "") -> ReturnPass:
+    return _single(return_pass, "reinstate", reinstated_by, reason, NOTICE_REINSTATED)
+
+
+@transaction.atomic
+def return_pass_reissue(*, return_pass: ReturnPass, reissued_by: User, valid_from: date | None = None,
+                        valid_until: date | None = None) -> ReturnPass:
+    """A new pass (new number, new signature) for the same worker; a pass still in play is revoked."""
+    (old,) = _locked([return_pass.pk])
+    _require_issuer(reissued_by, [old])
+    if old.status not in (S.VALID, S.SUSPENDED, S.REVOKED, S.EXPIRED) or hasattr(old, "reissued_as"):
+        raise ValidationError(MSG_REISSUE_STATUS, code="reissue_status")
+    new = ReturnPass(
+        number=new_pass_number(), batch=old.batch, worker=old.worker, enterprise=old.enterprise,
+        issuing_district_id=old.issuing_district_id, residence_district_id=old.worker.residence_district_id,
+        residence_community_id=old.worker.residence_community_id, reissue_of=old,
+    )
+    if old.status in (S.VALID, S.SUSPENDED):
+        event = _log(old, "revoke", reissued_by, str(REASON_REISSUED % {"number": new.number}))
+        old.status_reason = event.comment
+        old.save(update_fields=["status", "status_reason", "updated_at"])
+        event.save()
+        _publish_on_commit([old])
+    new.save()
+    PassEvent.objects.create(return_pass=new, actor=reissued_by, from_status="", to_status=S.APPLIED,
+                             comment=str(REASON_REISSUED % {"number": new.number}))
+    result = return_pass_issue(pass_ids=[new.pk], issued_by=reissued_by, valid_from=valid_from,
+                               valid_until=valid_until)
+    if result.skipped:
+        raise ValidationError(result.skipped[0][1], code="not_eligible")
+    return result.done[0]
+
+
+# --- jobs ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def return_passes_expire(*, today: date | None = None) -> int:
+    """Passes whose last valid day is over become expired; the enterprises are told. Idempotent."""
+    today = today or timezone.localdate()
+    due = ReturnPass.objects.filter(status__in=(S.VALID, S.SUSPENDED), valid_until__lt=today)
+    ids = due.values_list("pk", flat=True)
+    passes = _locked(ids)
+    events = [_log(p, "expire", None) for p in passes]
+    ReturnPass.objects.bulk_update(passes, ["status", "updated_at"], batch_size=1000)
+    PassEvent.objects.bulk_create(events, batch_size=1000)
+    _notify_enterprises(passes, NOTICE_EXPIRED)
+    _publish_on_commit(passes)
+    return len(passes)
+
+
+@transaction.atomic
+def return_passes_suspend_ineligible(*, risk_list: RiskAreaList, today: date | None = None) -> int:
+    """After a risk list is published: suspend the valid passes of workers who may no longer work."""
+    today = today or timezone.localdate()
+    rules = RiskAreaRules.for_version(risk_list)
+    candidates = ReturnPass.objects.filter(status=S.VALID).values_list("pk", flat=True)
+    passes = _locked(candidates)
+    suspended, events = [], []
+    for return_pass in passes:
+        eligibility = work_eligibility(return_pass.worker, on=today, rules=rules)
+        if eligibility.eligible:
+            continue
+        reason = str(REASON_RISK_LIST % {"source": risk_list.source_document, "reason": eligibility.reason})
+        events.append(_log(return_pass, "suspend", None, reason))
+        return_pass.status_reason = reason[:255]
+        suspended.append(return_pass)
+    ReturnPass.objects.bulk_update(suspended, ["status", "status_reason", "updated_at"], batch_size=1000)
+    PassEvent.objects.bulk_create(events, batch_size=1000)
+    _notify_enterprises(suspended, NOTICE_SUSPENDED)
+    _publish_on_commit(suspended)
+    return len(suspended)
+
+
+# --- verification ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verification:
+    status: str  # a PassCheck.Result value
+    number: str = ""
+    masked_name: str = ""
+    enterprise: str = ""
+    community: str = ""
+    valid_until: str = ""
+
+    def public(self) -> dict:
+        """What someone not logged in may learn: valid or not, nothing about the person."""
+        return {"status": "valid" if self.status == PassCheck.Result.VALID else "invalid"}
+
+    def for_checkpoint(self) -> dict:
+        return {"status": self.status, "number": self.number, "name": self.masked_name,
+                "enterprise": self.enterprise, "community": self.community, "valid_until": self.valid_until}
+
+
+def return_pass_verify(*, token: str, checked_by: User | None = None, today: date | None = None) -> Verification:
+    """Check a token: signature and key, revocation set, validity dates; then log the check.
+    Reads no database row beyond the revocation check (when Redis holds the set)."""
+    today = today or timezone.localdate()
+    try:
+        claims = signing.verify(token)
+        number = str(claims["n"])
+        valid_from, valid_until = date.fromisoformat(claims["vf"]), date.fromisoformat(claims["vu"])
+        verification = Verification(PassCheck.Result.VALID, number, str(claims["nm"]), str(claims["e"]),
+                                    str(claims["c"]), claims["vu"])
+    except (signing.InvalidPassToken, KeyError, TypeError, ValueError):
+        verification, number = Verification(PassCheck.Result.INVALID), ""
+    else:
+        blocked = revocations.blocked_status(number)
+        if blocked:
+            verification = Verification(blocked, *_details(verification))
+        elif today > valid_until:
+            verification = Verification(PassCheck.Result.EXPIRED, *_details(verification))
+        elif today < valid_from:
+            verification = Verification(PassCheck.Result.INVALID, *_details(verification))
+    user = checked_by if checked_by is not None and checked_by.is_authenticated else None
+    checklog.record(result=verification.status, pass_number=number,
+                    community_id=getattr(user, "community_id", None), checked_by_id=getattr(user, "pk", None))
+    return verification
+
+
+def _details(v: Verification) -> tuple[str, str, str, str, str]:
+    return v.number, v.masked_name, v.enterprise, v.community, v.valid_until
+
+
+def return_pass_verify_number(*, number: str, checked_by: User) -> Verification:
+    """A typed pass number: the stored token of that pass, verified as if scanned."""
+    normalized = normalize_pass_number(number)
+    token = (
+        ReturnPass.objects.filter(number=normalized).exclude(token="").values_list("token", flat=True).first()
+    )
+    if token is None:
+        checklog.record(result=PassCheck.Result.INVALID, pass_number=normalized,
+                        community_id=getattr(checked_by, "community_id", None), checked_by_id=checked_by.pk)
+        return Verification(PassCheck.Result.INVALID)
+    return return_pass_verify(token=token, checked_by=checked_by)
