@@ -17,4 +17,5 @@ urlpatterns = [
     path("enterprises/", include("enterprises.urls")),
     path("filings/", include("filings.urls")),
     path("workforce/", include("workforce.urls")),
+    path("passes/", include("passes.urls")),
 ]
