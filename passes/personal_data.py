@@ -13,7 +13,9 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from stdnum import numdb
 from stdnum.cn import ric
+from stdnum.exceptions import InvalidComponent
 from stdnum.exceptions import ValidationError as StdnumError
 
 MSG_ID_NUMBER_INVALID = _("身份证号码无效: 应为18位, 最后一位校验码可能是数字或 X, 请核对。")
@@ -29,6 +31,18 @@ def normalize_id_number(value: str) -> str:
     """The canonical form (18 characters, upper-case X), or ValidationError with a message to show."""
     try:
         number = ric.validate(str(value or "").strip())
+    except (InvalidComponent, KeyError) as exc:  # KeyError: stdnum 2.2 on a region it does not know
+        # python-stdnum also requires the region code to have existed in the birth year. A code is given at
+        # registration, often years after birth (昆山市 is 320583 since 1989, and people born earlier carry it):
+        # accept any region code stdnum knows at any time, once the birth date itself is valid.
+        number = ric.compact(str(value or ""))
+        try:
+            ric.get_birth_date(number)
+        except StdnumError:
+            raise ValidationError(MSG_ID_NUMBER_INVALID, code="id_number_invalid") from exc
+        places = {key for _part, props in numdb.get("cn/loc").info(number[:6]) for key in props}
+        if "county" not in places:
+            raise ValidationError(MSG_ID_NUMBER_INVALID, code="id_number_invalid") from exc
     except StdnumError as exc:
         raise ValidationError(MSG_ID_NUMBER_INVALID, code="id_number_invalid") from exc
     if len(number) != 18:  # 15-digit first-generation cards are no longer valid documents

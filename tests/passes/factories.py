@@ -7,17 +7,17 @@ from django.utils import timezone
 from stdnum.cn import ric
 
 from accounts.models import District
-from passes.services import return_passes as services
 from passes.models import Division, RiskArea, RiskAreaList, RiskLevel, Worker
 from passes.personal_data import id_number_fields
+from passes.services import return_passes as services
 from tests.factories import EnterpriseFactory
 
 
 def id_number(serial: int, region: str = "320583") -> str:
     """A valid 18-character ID number (GB 11643 check digit), unique per serial."""
-    birth = date(1970, 1, 1) + timedelta(days=serial // 1000)
+    birth = date(1990, 1, 1) + timedelta(days=serial // 1000)
     body = f"{region}{birth:%Y%m%d}{serial % 1000:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")  # it reads the first 17 of 18 characters
 
 
 def division(code: str, name: str = "") -> Division:
