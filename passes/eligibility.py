@@ -93,11 +93,35 @@ def _end_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.max))
 
 
+def _negative_test_counts(worker: Worker, on: date) -> bool:
+    days = settings.NUCLEIC_ACID_TEST_VALID_DAYS
+    tested = worker.tested_on
+    return (
+        worker.test_result == Worker.TestResult.NEGATIVE
+        and tested is not None
+        and worker.arrived_on is not None
+        and worker.arrived_on <= tested <= on
+        and (on - tested).days < days
+    )
+
+
+def origin_clearance(worker: Worker, *, on: date, rules: RiskAreaRules) -> Eligibility | None:
+    """The part of clause 7 that depends on the risk list: NOT_YET with the reason when the worker's
+    origin keeps them from work (high risk; medium risk without a counting negative test), else None.
+    A newly published list suspends passes on this alone: a stale temperature is not the list's doing."""
+    risk = rules.assess(worker.origin_id)
+    if risk.level == RiskLevel.HIGH:
+        return Eligibility(Decision.NOT_YET, str(REASON_HIGH_RISK) % {"area": risk.area_name}, risk)
+    if risk.level == RiskLevel.MEDIUM and not _negative_test_counts(worker, on):
+        reason = str(REASON_MEDIUM_NEEDS_TEST) % {"area": risk.area_name, "days": settings.NUCLEIC_ACID_TEST_VALID_DAYS}
+        return Eligibility(Decision.NOT_YET, reason, risk)
+    return None
+
+
 def work_eligibility(worker: Worker, *, on: date, rules: RiskAreaRules | None = None) -> Eligibility:
     """Whether the worker may work on a local day under clause 7, and why. Pass `rules` when judging many."""
     rules = rules if rules is not None else risk_area_rules(on)
     risk = rules.assess(worker.origin_id)
-    area = risk.area_name
 
     def decide(decision: str, reason, **params) -> Eligibility:
         return Eligibility(decision, str(reason) % params if params else str(reason), risk)
@@ -110,7 +134,7 @@ def work_eligibility(worker: Worker, *, on: date, rules: RiskAreaRules | None = 
     if worker.arrived_on is None or worker.arrived_on > on:
         return decide(Decision.NOT_YET, REASON_NOT_ARRIVED)
     if risk.level == RiskLevel.HIGH:
-        return decide(Decision.NOT_YET, REASON_HIGH_RISK, area=area)
+        return origin_clearance(worker, on=on, rules=rules)
     # A reading counts if it was taken within the window before the end of the day judged, and not after it.
     hours = settings.TEMPERATURE_VALID_HOURS
     taken = worker.temperature_taken_at
@@ -118,15 +142,9 @@ def work_eligibility(worker: Worker, *, on: date, rules: RiskAreaRules | None = 
         _end_of(on) - timedelta(hours=hours) <= taken <= _end_of(on)
     ):
         return decide(Decision.NOT_YET, REASON_NO_TEMPERATURE, hours=hours)
+    blocked = origin_clearance(worker, on=on, rules=rules)
+    if blocked is not None:
+        return blocked
     if risk.level == RiskLevel.MEDIUM:
-        days = settings.NUCLEIC_ACID_TEST_VALID_DAYS
-        tested = worker.tested_on
-        if not (
-            worker.test_result == Worker.TestResult.NEGATIVE
-            and tested is not None
-            and worker.arrived_on <= tested <= on
-            and (on - tested).days < days
-        ):
-            return decide(Decision.NOT_YET, REASON_MEDIUM_NEEDS_TEST, area=area, days=days)
-        return decide(Decision.ELIGIBLE, REASON_MEDIUM_OK, area=area, tested_on=tested.isoformat())
+        return decide(Decision.ELIGIBLE, REASON_MEDIUM_OK, area=risk.area_name, tested_on=worker.tested_on.isoformat())
     return decide(Decision.ELIGIBLE, REASON_LOW_RISK_OK)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Notification, Role, User
 from enterprises.models import Enterprise
 from passes import checklog, revocations, signing
-from passes.eligibility import RiskAreaRules, risk_area_rules, work_eligibility
+from passes.eligibility import RiskAreaRules, origin_clearance, risk_area_rules, work_eligibility
 from passes.models import PassBatch, PassCheck, PassEvent, ReturnPass, RiskAreaList, Worker
 from passes.personal_data import mask_name
 
@@ -353,19 +353,31 @@ def return_passes_expire(*, today: date | None = None) -> int:
     return len(passes)
 
 
-@transaction.atomic
 def return_passes_suspend_ineligible(*, risk_list: RiskAreaList, today: date | None = None) -> int:
-    """After a risk list is published: suspend the valid passes of workers who may no longer work."""
+    """After a risk list comes into force: suspend the valid passes of workers whose origin it now keeps
+    from work (see eligibility.origin_clearance). Judged without locks over all valid passes, then only
+    the passes to suspend are locked and re-checked, so the city's passes are not held for the scan."""
     today = today or timezone.localdate()
     rules = RiskAreaRules.for_version(risk_list)
-    candidates = ReturnPass.objects.filter(status=S.VALID).values_list("pk", flat=True)
-    passes = _locked(candidates)
+    valid = ReturnPass.objects.filter(status=S.VALID).select_related("worker").only(
+        "pk", "worker__origin", "worker__arrived_on", "worker__test_result", "worker__tested_on"
+    )
+    to_suspend = [p.pk for p in valid.iterator(chunk_size=5000)
+                  if origin_clearance(p.worker, on=today, rules=rules) is not None]
+    suspended = 0
+    for start in range(0, len(to_suspend), 1000):
+        suspended += _suspend_for_risk_list(to_suspend[start:start + 1000], risk_list, rules, today)
+    return suspended
+
+
+@transaction.atomic
+def _suspend_for_risk_list(ids: list[int], risk_list: RiskAreaList, rules: RiskAreaRules, today: date) -> int:
     suspended, events = [], []
-    for return_pass in passes:
-        eligibility = work_eligibility(return_pass.worker, on=today, rules=rules)
-        if eligibility.eligible:
-            continue
-        reason = str(REASON_RISK_LIST % {"source": risk_list.source_document, "reason": eligibility.reason})
+    for return_pass in _locked(ids):
+        blocked = origin_clearance(return_pass.worker, on=today, rules=rules) if return_pass.status == S.VALID else None
+        if blocked is None:
+            continue  # changed since the scan: reinstated, revoked, or the worker's test arrived
+        reason = str(REASON_RISK_LIST % {"source": risk_list.source_document, "reason": blocked.reason})
         events.append(_log(return_pass, "suspend", None, reason))
         return_pass.status_reason = reason[:255]
         suspended.append(return_pass)
