@@ -26,9 +26,18 @@ NAV_ITEMS = (
     NavItem(_("用工日报"), "workforce:report", (Role.ENTERPRISE,)),
     NavItem(_("日报报送"), "workforce:status", (Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN)),
     NavItem(_("每日汇总"), "workforce:summaries", (Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN)),
+    NavItem(_("返岗通行证"), "passes:list",
+            (Role.ENTERPRISE, Role.DISTRICT_STAFF, Role.CHECKPOINT_STAFF, Role.COMMANDER, Role.ADMIN)),
+    NavItem(_("通行证审核"), "passes:queue", (Role.DISTRICT_STAFF,)),
+    NavItem(_("通行证核验"), "passes:check", (Role.CHECKPOINT_STAFF, Role.DISTRICT_STAFF)),
+    NavItem(_("核验记录"), "passes:checks", (Role.CHECKPOINT_STAFF, Role.DISTRICT_STAFF)),
+    NavItem(_("点对点包车"), "passes:transport_list", (Role.ENTERPRISE,)),
+    NavItem(_("点对点包车"), "passes:transport_queue", (Role.DISTRICT_STAFF,)),
     NavItem(_("本企业信息"), "enterprises:mine", (Role.ENTERPRISE,)),
     NavItem(_("负面清单"), "negative_list:public", tuple(Role.values)),
     NavItem(_("清单管理"), "negative_list:manage", (Role.ADMIN,)),
+    NavItem(_("风险地区"), "passes:risk_areas", tuple(Role.values)),
+    NavItem(_("风险地区管理"), "passes:risk_area_manage", (Role.ADMIN,)),
 )
 
 

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
+from core.uploads import UploadKind, upload_path
 from core.validators import validate_mobile
 from enterprises.models import EnterpriseOwnedQuerySet
 
@@ -407,6 +408,8 @@ class TransportRequest(models.Model):
         ARRIVED = "arrived", _("已抵昆")
         CANCELLED = "cancelled", _("企业已撤回")
 
+    OPEN_STATUSES = (Status.REQUESTED, Status.CONFIRMED, Status.ARRANGED)
+
     enterprise = models.ForeignKey("enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT,
                                    related_name="transport_requests")
     origin = models.ForeignKey(Division, verbose_name=_("出发地"), on_delete=models.PROTECT, related_name="+")
@@ -423,6 +426,9 @@ class TransportRequest(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("处理人"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     arrived_on = models.DateField(_("抵昆日期"), null=True, blank=True)
+    risk_list = models.ForeignKey(RiskAreaList, verbose_name=_("出发地风险评估依据"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+",
+                                  help_text=_("最近一次核对出发地风险等级时在出发日期生效的名单; 空表示当时没有名单"))
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT,
                                      related_name="+")
     created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
@@ -438,10 +444,35 @@ class TransportRequest(models.Model):
             models.CheckConstraint(condition=Q(headcount__gte=1), name="transport_headcount_positive"),
             models.CheckConstraint(condition=~Q(status="arrived") | Q(arrived_on__isnull=False),
                                    name="transport_arrived_has_date"),
+            models.CheckConstraint(condition=Q(arrived_on__isnull=True) | Q(arrived_on__gte=models.F("departure_on")),
+                                   name="transport_arrival_after_departure"),
+            models.CheckConstraint(condition=~Q(status__in=["arranged", "arrived"]) | ~Q(arrangement=""),
+                                   name="transport_arranged_has_arrangement"),
         ]
 
     def __str__(self) -> str:
         return f"{self.origin_id} {self.departure_on} ×{self.headcount}"
+
+
+class TransportEvent(models.Model):
+    """One step of a chartered trip: who moved it, when, from what to what, and why. Never edited."""
+
+    transport_request = models.ForeignKey(TransportRequest, verbose_name=_("包车申请"), on_delete=models.CASCADE,
+                                          related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT,
+                              related_name="+")
+    from_status = models.CharField(_("原状态"), max_length=10, choices=TransportRequest.Status.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=10, choices=TransportRequest.Status.choices)
+    comment = models.CharField(_("说明"), max_length=255, blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("包车申请记录")
+        verbose_name_plural = _("包车申请记录")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.transport_request_id}: {self.from_status} → {self.to_status}"
 
 
 class RosterImport(models.Model):
@@ -457,14 +488,16 @@ class RosterImport(models.Model):
                                    related_name="+")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT,
                                     related_name="+")
-    file = models.FileField(_("文件"), upload_to="roster-imports/%Y/%m/")
+    # Both files are workbooks, stored under random names (core.uploads.upload_path reads file_kind).
+    file_kind = UploadKind.XLSX
+    file = models.FileField(_("文件"), upload_to=upload_path, max_length=200)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     rows_total = models.PositiveIntegerField(_("总行数"), default=0)
     rows_done = models.PositiveIntegerField(_("已处理行数"), default=0)
     created_count = models.PositiveIntegerField(_("新增"), default=0)
     updated_count = models.PositiveIntegerField(_("更新"), default=0)
     error_count = models.PositiveIntegerField(_("错误数"), default=0)
-    error_file = models.FileField(_("错误标注文件"), upload_to="roster-imports/%Y/%m/", blank=True)
+    error_file = models.FileField(_("错误标注文件"), upload_to=upload_path, max_length=200, blank=True)
     message = models.CharField(_("说明"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)

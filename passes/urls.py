@@ -1,6 +1,6 @@
 from django.urls import path
 
-from passes.views import return_passes  # noqa: F401  (each area adds its module to this import)
+from passes.views import checkpoint, return_passes, risk_areas, transport  # noqa: F401  (each area adds its module to this import)
 
 app_name = "passes"
 
@@ -9,7 +9,41 @@ urlpatterns = [
     # --- roster (passes/views/roster.py) ---
     # --- return passes (passes/views/return_passes.py) ---
     path("", return_passes.pass_list, name="list"),
+    path("apply/", return_passes.pass_apply, name="apply"),
+    path("batches/", return_passes.batch_list, name="batch_list"),
+    path("queue/", return_passes.batch_queue, name="queue"),
+    path("batches/<int:pk>/", return_passes.batch_detail, name="batch_detail"),
+    path("batches/<int:pk>/decide/", return_passes.batch_decide, name="batch_decide"),
+    path("<int:pk>/", return_passes.pass_detail, name="detail"),
+    path("<int:pk>/card/", return_passes.pass_card, name="card"),
+    path("<int:pk>/phone/", return_passes.pass_phone, name="phone"),
+    path("<int:pk>/revoke/", return_passes.pass_revoke, name="revoke"),
+    path("<int:pk>/suspend/", return_passes.pass_suspend, name="suspend"),
+    path("<int:pk>/reinstate/", return_passes.pass_reinstate, name="reinstate"),
+    path("<int:pk>/reissue/", return_passes.pass_reissue, name="reissue"),
     # --- checkpoint verification and public keys (passes/views/checkpoint.py) ---
+    path("verify/<str:token>", checkpoint.verify, name="verify"),
+    path("check/", checkpoint.check, name="check"),
+    path("check/number/", checkpoint.check_number, name="check_number"),
+    path("checks/", checkpoint.check_log, name="checks"),
+    path("keys.json", checkpoint.keys, name="keys"),
     # --- risk areas (passes/views/risk_areas.py) ---
+    path("risk-areas/", risk_areas.public, name="risk_areas"),
+    path("risk-areas/<int:pk>/", risk_areas.version_detail, name="risk_area_version"),
+    path("risk-areas/<int:pk>/export.xlsx", risk_areas.version_export, name="risk_area_version_export"),
+    path("risk-areas/manage/", risk_areas.manage_list, name="risk_area_manage"),
+    path("risk-areas/manage/new/", risk_areas.manage_create, name="risk_area_manage_create"),
+    path("risk-areas/manage/template.xlsx", risk_areas.manage_import_template, name="risk_area_manage_template"),
+    path("risk-areas/manage/<int:pk>/", risk_areas.manage_detail, name="risk_area_manage_detail"),
+    path("risk-areas/manage/<int:pk>/publish/", risk_areas.manage_publish, name="risk_area_manage_publish"),
+    path("risk-areas/manage/<int:pk>/import/", risk_areas.manage_import, name="risk_area_manage_import"),
+    path("risk-areas/manage/<int:pk>/export.xlsx", risk_areas.manage_export, name="risk_area_manage_export"),
+    path("risk-areas/manage/areas/<int:pk>/remove/", risk_areas.manage_area_remove, name="risk_area_manage_remove"),
     # --- point-to-point transport (passes/views/transport.py) ---
+    path("transport/", transport.transport_list, name="transport_list"),
+    path("transport/new/", transport.transport_new, name="transport_new"),
+    path("transport/origins/", transport.transport_origins, name="transport_origins"),
+    path("transport/queue/", transport.transport_queue, name="transport_queue"),
+    path("transport/<int:pk>/", transport.transport_detail, name="transport_detail"),
+    path("transport/<int:pk>/<slug:action>/", transport.transport_act, name="transport_act"),
 ]

@@ -34,6 +34,17 @@ SCOPED_URLS: dict[str, ScopedUrl] = {
     "filings:step_measures": ScopedUrl(lambda w: {"pk": w["draft_a"].pk}, insider="draft_owner"),
     "filings:step_materials": ScopedUrl(lambda w: {"pk": w["draft_a"].pk}, insider="draft_owner"),
     "filings:step_check": ScopedUrl(lambda w: {"pk": w["draft_a"].pk}, insider="draft_owner"),
+    "passes:transport_detail": ScopedUrl(lambda w: {"pk": w["transport_a"].pk}, ("get",)),
+    "passes:transport_act": ScopedUrl(lambda w: {"pk": w["transport_a"].pk, "action": "confirm"}, ("post",)),
+    "passes:detail": ScopedUrl(lambda w: {"pk": w["pass_a"].pk}, ("get",)),
+    "passes:card": ScopedUrl(lambda w: {"pk": w["pass_a"].pk}, ("get",)),
+    "passes:phone": ScopedUrl(lambda w: {"pk": w["pass_a"].pk}, ("get",)),
+    "passes:revoke": ScopedUrl(lambda w: {"pk": w["pass_a"].pk}, ("post",)),
+    "passes:suspend": ScopedUrl(lambda w: {"pk": w["pass_a"].pk}, ("post",)),
+    "passes:reinstate": ScopedUrl(lambda w: {"pk": w["pass_a"].pk}, ("post",)),
+    "passes:reissue": ScopedUrl(lambda w: {"pk": w["pass_a"].pk}, ("post",)),
+    "passes:batch_detail": ScopedUrl(lambda w: {"pk": w["pass_a"].batch_id}, ("get",)),
+    "passes:batch_decide": ScopedUrl(lambda w: {"pk": w["pass_a"].batch_id}, ("post",)),
 }
 
 # URLs with an id whose objects belong to no enterprise or district, so no cross-scope check applies.
@@ -48,6 +59,16 @@ UNSCOPED_URLS: dict[str, str] = {
     "negative_list:manage_import": "admin-only, city-wide (403 for other roles)",
     "negative_list:manage_export": "admin-only, city-wide (403 for other roles)",
     "negative_list:manage_entry_remove": "admin-only, city-wide (403 for other roles)",
+    # Risk-area list versions are city-wide data too (clause 3); tests/passes/test_risk_areas_pages.py checks
+    # that drafts 404 for everyone on the public URLs, 403 for every non-administrator on the manage URLs,
+    # and 404 for missing ids.
+    "passes:risk_area_version": "published versions are public (clause 3); drafts 404 for everyone",
+    "passes:risk_area_version_export": "published versions are public (clause 3); drafts 404 for everyone",
+    "passes:risk_area_manage_detail": "admin-only, city-wide (403 for other roles)",
+    "passes:risk_area_manage_publish": "admin-only, city-wide (403 for other roles)",
+    "passes:risk_area_manage_import": "admin-only, city-wide (403 for other roles)",
+    "passes:risk_area_manage_export": "admin-only, city-wide (403 for other roles)",
+    "passes:risk_area_manage_remove": "admin-only, city-wide (403 for other roles)",
 }
 
 # Namespaces outside the portal's own scoping (Django's admin has its own staff-only gate).

@@ -18,6 +18,11 @@ def world(district_a, enterprise_a, enterprise_user_a, enterprise_user_b, distri
         authority_staff=True, industry_authority=IndustryAuthority.objects.get(code="wjw")
     )  # guides hospitals, not enterprise_a's car parts
     draft_owner = UserFactory(enterprise_user=True, enterprise=EnterpriseFactory(district=district_a))
+    from django.utils import timezone
+
+    from passes.services.transport import transport_request_create
+    from tests.passes.factories import LOW_RISK_ORIGIN, division
+
     return {
         "enterprise_a": enterprise_a,
         "pending_a": EnterpriseFactory(district=district_a, status=Enterprise.Status.PENDING),
@@ -26,6 +31,13 @@ def world(district_a, enterprise_a, enterprise_user_a, enterprise_user_b, distri
         "filing_owner": enterprise_user_a,
         "draft_a": complete_draft(draft_owner),
         "draft_owner": draft_owner,
+        "transport_a": transport_request_create(
+            enterprise=enterprise_a, requested_by=enterprise_user_a, origin=division(LOW_RISK_ORIGIN),
+            departure_on=timezone.localdate(), headcount=5, contact_name="王五", contact_mobile="13912345678",
+        ),
+        # An issued pass of enterprise_a for a worker living in 高新区: neither 开发区 (district_staff_b) nor the
+        # checkpoint's community is its home, so both are outsiders.
+        "pass_a": _issued_pass_living_in_gxq(enterprise_user_a, district_staff_a),
         "outsiders": {
             "another enterprise": enterprise_user_b,
             "another district": district_staff_b,
@@ -33,6 +45,13 @@ def world(district_a, enterprise_a, enterprise_user_a, enterprise_user_b, distri
             "a checkpoint": checkpoint_staff,
         },
     }
+
+
+def _issued_pass_living_in_gxq(enterprise_user, issuer):
+    from accounts.models import District
+    from tests.passes.factories import issued_pass
+
+    return issued_pass(enterprise_user, issuer, residence_district=District.objects.get(code="gxq"))
 
 
 def test_every_url_with_an_object_id_is_registered_for_the_cross_scope_check():
