@@ -135,12 +135,12 @@ def work_eligibility(worker: Worker, *, on: date, rules: RiskAreaRules | None = 
         return decide(Decision.NOT_YET, REASON_NOT_ARRIVED)
     if risk.level == RiskLevel.HIGH:
         return origin_clearance(worker, on=on, rules=rules)
-    # A reading counts if it was taken within the window before the end of the day judged, and not after it.
+    # A reading counts if it was taken within the window before the moment judged: now when judging today
+    # (yesterday morning's reading still counts at 7 a.m.), the end of the day when judging a past day.
     hours = settings.TEMPERATURE_VALID_HOURS
     taken = worker.temperature_taken_at
-    if worker.temperature is None or taken is None or not (
-        _end_of(on) - timedelta(hours=hours) <= taken <= _end_of(on)
-    ):
+    moment = min(timezone.now(), _end_of(on))
+    if worker.temperature is None or taken is None or not (moment - timedelta(hours=hours) <= taken <= _end_of(on)):
         return decide(Decision.NOT_YET, REASON_NO_TEMPERATURE, hours=hours)
     blocked = origin_clearance(worker, on=on, rules=rules)
     if blocked is not None:

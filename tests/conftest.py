@@ -6,6 +6,7 @@ from accounts.models import District
 from accounts.reference import reference_load
 from kunshan_resume.celery import app as celery_app
 from negative_list.services import industries_load
+from passes.services.risk_areas import divisions_load
 from tests.factories import EnterpriseFactory, UserFactory
 
 
@@ -13,6 +14,7 @@ from tests.factories import EnterpriseFactory, UserFactory
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         industries_load()
+        divisions_load()
         reference_load()
 
 
@@ -23,6 +25,7 @@ def _reference_data_after_flush(request):
     if marker and marker.kwargs.get("transaction"):
         request.getfixturevalue("transactional_db")
         industries_load()
+        divisions_load()
         reference_load()
 
 

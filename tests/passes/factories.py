@@ -1,6 +1,7 @@
 """Factories for the worker-return tests: divisions, risk lists, workers and passes."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import factory
 from django.utils import timezone
@@ -76,7 +77,7 @@ class WorkerFactory(factory.django.DjangoModelFactory):
     arrived_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=3))
     quarantine_status = Worker.Quarantine.HOME
     quarantine_started_on = factory.LazyAttribute(lambda o: o.arrived_on)
-    temperature = "36.5"
+    temperature = Decimal("36.5")  # a str would not compare with the fever threshold on a built worker
     temperature_taken_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
     residence_district = factory.LazyFunction(lambda: District.objects.get(code="kfq"))
     residence_community = factory.LazyAttribute(lambda o: o.residence_district.communities.first())
