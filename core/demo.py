@@ -3,6 +3,8 @@
 Idempotent: every row is keyed (username, credit code) and only written when it differs.
 """
 
+from datetime import date, timedelta
+
 from django.db import transaction
 from django.utils import timezone
 from stdnum.cn import uscc
@@ -29,6 +31,8 @@ DEMO_USERS = [
     # username, full name, role, scope field, scope lookup
     ("demo_enterprise", "王企业", Role.ENTERPRISE, "enterprise", 1),
     ("demo_district", "李属地", Role.DISTRICT_STAFF, "district", "zhangpu"),
+    # Staff of 开发区, where most demo workers live and whose demo enterprise issues passes to 张浦 residents.
+    ("demo_district2", "吴属地", Role.DISTRICT_STAFF, "district", "kfq"),
     ("demo_authority", "张主管", Role.AUTHORITY_STAFF, "industry_authority", "gxj"),
     ("demo_checkpoint", "赵卡口", Role.CHECKPOINT_STAFF, "community", "zhangpu-demo-1"),
     ("demo_commander", "陈指挥", Role.COMMANDER, None, None),
@@ -114,7 +118,94 @@ def demo_seed(*, password: str) -> list[User]:
         users.append(user)
     _demo_filings(users)
     _demo_workforce(users)
+    _demo_passes(users)
     return users
+
+
+# (serial, name, origin, days since arrival (None: not yet back), temperature, test (days ago) or None,
+#  residence community) — one worker for each decision the eligibility rule can reach.
+DEMO_WORKERS = [
+    (1, "刘建国", "511602", 5, "36.4", None, "kfq-demo-1"),  # low risk, in Kunshan, normal: may work
+    (2, "陈晓梅", "330302", 4, "36.6", 1, "kfq-demo-1"),  # medium risk, negative test after arrival
+    (3, "黄志强", "330302", 2, "36.5", None, "kfq-demo-2"),  # medium risk, no test yet
+    (4, "周丽", "420102", 6, "36.3", None, "kfq-demo-2"),  # high risk: not yet
+    (5, "吴海", "511602", 3, "37.8", None, "kfq-demo-1"),  # fever: not fit
+    (6, "郑芳", "511602", None, None, None, "kfq-demo-1"),  # not back in Kunshan yet
+    (7, "王强", "511602", 7, "36.5", None, "zhangpu-demo-1"),  # lives in the enterprise's own district
+    (8, "孙悦", "511602", 6, "36.7", None, "kfq-demo-2"),  # low risk: applied, waiting for 张浦镇
+    (9, "马超", "511602", 9, "36.4", None, "kfq-demo-1"),  # low risk: pass revoked
+]
+# Workers of the 开发区 demo enterprise who live in 张浦镇's demo community (the demo checkpoint's).
+DEMO_KFQ_WORKERS = [
+    (21, "何静", "511602", 8, "36.5", None, "zhangpu-demo-1"),
+    (22, "罗斌", "511602", 8, "36.6", None, "zhangpu-demo-1"),
+]
+
+
+def _demo_workers(enterprise: Enterprise, rows) -> list:
+    from passes.models import Division, Worker
+    from passes.personal_data import id_number_digest, id_number_fields
+
+    now = timezone.now()
+    today = timezone.localdate()
+    workers = []
+    for serial, name, origin, days_back, temperature, tested_days_ago, community_code in rows:
+        birth = date(1990, 1, 1) + timedelta(days=serial * 37)
+        body = f"511602{birth:%Y%m%d}{serial:03d}"  # synthetic, with a valid check character
+        number = body + _ric_check(body)
+        community = Community.objects.get(code=community_code)
+        values = {
+            "name": name, "mobile": f"1380000{serial:04d}", "origin": Division.objects.get(code=origin),
+            "arrived_on": today - timedelta(days=days_back) if days_back is not None else None,
+            "quarantine_status": "home" if days_back is not None else "none",
+            "quarantine_started_on": today - timedelta(days=days_back) if days_back is not None else None,
+            "temperature": temperature, "temperature_taken_at": now if temperature else None,
+            "test_result": "negative" if tested_days_ago is not None else "none",
+            "tested_on": today - timedelta(days=tested_days_ago) if tested_days_ago is not None else None,
+            "residence_district": community.district, "residence_community": community,
+            "residence_address": f"{community.district.name}演示小区{serial}栋", "housing_331_compliant": True,
+            "job": "操作工",
+        }
+        worker = Worker.objects.filter(enterprise=enterprise, id_number_digest=id_number_digest(number)).first()
+        if worker is None:
+            worker = Worker.objects.create(enterprise=enterprise, **id_number_fields(number), **values)
+        workers.append(worker)
+    return workers
+
+
+def _ric_check(body: str) -> str:
+    from stdnum.cn import ric
+
+    return ric.calc_check_digit(body + "0")  # it reads the first 17 of 18 characters
+
+
+def _demo_passes(users: list[User]) -> None:
+    """Demo rosters and passes made through the services: issued, applied and revoked passes, and the
+    开发区 enterprise's passes for workers who live at the demo checkpoint's community."""
+    from passes.models import ReturnPass
+    from passes.services import return_passes as services
+
+    by_name = {user.username: user for user in users}
+    owner, zhangpu_staff = by_name["demo_enterprise"], by_name["demo_district"]
+    workers = _demo_workers(owner.enterprise, DEMO_WORKERS)
+    if not ReturnPass.objects.filter(enterprise=owner.enterprise).exists():
+        first, second, applied, revoked = workers[0], workers[1], workers[7], workers[8]
+        batch = services.return_pass_apply(enterprise=owner.enterprise, workers=[first, second, revoked],
+                                           applied_by=owner, note="首批返岗员工")
+        services.return_pass_issue(pass_ids=batch.passes.values_list("pk", flat=True), issued_by=zhangpu_staff)
+        services.return_pass_revoke(return_pass=ReturnPass.objects.get(worker=revoked), revoked_by=zhangpu_staff,
+                                    reason="员工已离职")
+        services.return_pass_apply(enterprise=owner.enterprise, workers=[applied], applied_by=owner,
+                                   note="第二批")
+    kfq_enterprise = Enterprise.objects.get(credit_code=demo_credit_code(5))
+    kfq_workers = _demo_workers(kfq_enterprise, DEMO_KFQ_WORKERS)
+    if not ReturnPass.objects.filter(enterprise=kfq_enterprise).exists():
+        kfq_owner = _upsert(User, {"username": "demo_enterprise_kfq"}, {
+            "full_name": "冯企业", "role": Role.ENTERPRISE, "enterprise": kfq_enterprise, "is_active": False,
+        })  # applies on the enterprise's behalf; inactive, so nobody logs in with it
+        batch = services.return_pass_apply(enterprise=kfq_enterprise, workers=kfq_workers, applied_by=kfq_owner)
+        services.return_pass_issue(pass_ids=batch.passes.values_list("pk", flat=True),
+                                   issued_by=by_name["demo_district2"])
 
 
 def _demo_workforce(users: list[User]) -> None:

@@ -47,9 +47,12 @@ def seeded(transactional_db, settings):
     from accounts.reference import reference_load
     from core.demo import demo_seed
     from negative_list.services import industries_load
+    from passes.services.risk_areas import divisions_load, risk_area_list_demo_load
 
     industries_load()
+    divisions_load()
     reference_load()
+    risk_area_list_demo_load()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     demo_seed(password=settings.DEMO_PASSWORD)
     return settings.DEMO_PASSWORD
