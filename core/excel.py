@@ -12,6 +12,7 @@ import decimal
 import io
 import math
 import re
+import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -141,6 +142,8 @@ class CellError:
 class ImportResult:
     rows: list[dict[str, Any]] = field(default_factory=list)
     errors: list[CellError] = field(default_factory=list)
+    # Keys of the columns the header has (optional ones may be missing from it).
+    found_columns: frozenset[str] = frozenset()
 
     @property
     def ok(self) -> bool:
@@ -256,6 +259,10 @@ def check_xlsx_upload(
             raise ExcelFileError(MSG_NOT_XLSX) from exc
         if not any(m.filename == "xl/workbook.xml" for m in members):
             raise ExcelFileError(MSG_NOT_XLSX)
+        # Only worksheets stream; every other part (shared strings, styles) is read whole, so each
+        # stays within the default bound even when a caller allows a larger sheet.
+        if any(m.file_size > ZIP_MAX_UNCOMPRESSED for m in members if not m.filename.startswith("xl/worksheets/")):
+            raise ExcelFileError(MSG_ZIP_BOMB)
     finally:
         upload.seek(0)
 
@@ -265,26 +272,87 @@ def read_rows(
 ) -> ImportResult:
     """Parse the first sheet into one dict per non-empty data row, collecting cell errors."""
     result = ImportResult()
-    with _first_sheet_rows(upload) as rows:
+    result.rows.extend(iter_rows(upload, columns, result, max_rows=max_rows))
+    return result
+
+
+def iter_rows(
+    upload: _Upload,
+    columns: Sequence[Column],
+    result: ImportResult,
+    *,
+    max_rows: int = 100_000,
+    max_bytes: int | None = None,
+    max_uncompressed: int = ZIP_MAX_UNCOMPRESSED,
+) -> Iterator[dict[str, Any]]:
+    """`read_rows` one row at a time, for imports too large to hold: each non-empty data row is
+    yielded parsed (a cell that failed is missing from it) and its cell errors go to `result`.
+    `result.rows` stays empty. Raises ExcelFileError as `read_rows` does, the empty-file error at the end."""
+    count = 0
+    with _first_sheet_rows(upload, max_bytes=max_bytes, max_uncompressed=max_uncompressed) as rows:
         header = next(rows, None)
         if header is None:
             raise ExcelFileError(MSG_EMPTY)
         positions = _match_headers(header, columns)
+        result.found_columns = frozenset(positions)
         for row_number, values in enumerate(rows, start=2):
             cells = {c.key: _clean(_at(values, positions.get(c.key))) for c in columns}
             if all(v is None for v in cells.values()):
                 continue
-            if len(result.rows) == max_rows:
+            if count == max_rows:
                 raise ExcelFileError(MSG_TOO_MANY_ROWS.format(max_rows=max_rows))
-            result.rows.append(_parse_row(row_number, columns, cells, result))
-    if not result.rows:
+            count += 1
+            yield _parse_row(row_number, columns, cells, result)
+    if not count:
         raise ExcelFileError(MSG_EMPTY)
-    return result
+
+
+def data_row_count(
+    upload: _Upload, *, max_bytes: int | None = None, max_uncompressed: int = ZIP_MAX_UNCOMPRESSED
+) -> int:
+    """About how many rows a workbook has below its header, without parsing it: the `<row>` elements
+    of its largest worksheet, counted in the raw XML (blank rows included). For choosing how to
+    process a file, now or in a background job; the import itself counts exactly. Opening a sheet
+    with openpyxl costs a full parse when the sheet declares no size, as write-only exports do."""
+    check_xlsx_upload(upload, max_bytes=max_bytes, max_uncompressed=max_uncompressed)
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            counts = [
+                _count_rows(archive, member.filename)
+                for member in archive.infolist()
+                if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml")
+            ]
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise ExcelFileError(MSG_NOT_XLSX) from exc
+    finally:
+        upload.seek(0)
+    if not counts:
+        raise ExcelFileError(MSG_NOT_XLSX)
+    return max(max(counts) - 1, 0)
+
+
+# A row element, with or without a namespace prefix (<row r="2">, <x:row>, <row/>).
+_ROW_TAG_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+_ROW_TAG_MAX = 64
+
+
+def _count_rows(archive: zipfile.ZipFile, name: str) -> int:
+    count = 0
+    tail = b""
+    with archive.open(name) as stream:
+        while chunk := stream.read(1 << 20):
+            window = tail + chunk
+            # A tag that straddles two chunks is counted once: in the window where it is complete.
+            count += sum(1 for match in _ROW_TAG_RE.finditer(window) if match.end() > len(tail))
+            tail = window[-_ROW_TAG_MAX:]
+    return count
 
 
 @contextmanager
-def _first_sheet_rows(upload: _Upload) -> Iterator[Iterator[tuple[Any, ...]]]:
-    check_xlsx_upload(upload)
+def _first_sheet_rows(
+    upload: _Upload, *, max_bytes: int | None = None, max_uncompressed: int = ZIP_MAX_UNCOMPRESSED
+) -> Iterator[Iterator[tuple[Any, ...]]]:
+    check_xlsx_upload(upload, max_bytes=max_bytes, max_uncompressed=max_uncompressed)
     try:
         workbook = openpyxl.load_workbook(upload, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises KeyError, ValueError, XML errors... on a bad file
@@ -372,7 +440,14 @@ def _parse_row(
     return parsed
 
 
-def error_workbook(upload: _Upload, columns: Sequence[Column], result: ImportResult) -> bytes:
+def error_workbook(
+    upload: _Upload,
+    columns: Sequence[Column],
+    result: ImportResult,
+    *,
+    max_bytes: int | None = None,
+    max_uncompressed: int = ZIP_MAX_UNCOMPRESSED,
+) -> bytes:
     """The uploaded sheet again, bad cells marked, plus a last column listing each row's errors."""
     errors_by_row: dict[int, list[CellError]] = defaultdict(list)
     for error in result.errors:
@@ -380,7 +455,9 @@ def error_workbook(upload: _Upload, columns: Sequence[Column], result: ImportRes
     by_header = {c.header: c for c in columns}
     header_of = {c.key: c.header for c in columns}
 
-    with _new_workbook() as workbook, _first_sheet_rows(upload) as rows:
+    with _new_workbook() as workbook, _first_sheet_rows(
+        upload, max_bytes=max_bytes, max_uncompressed=max_uncompressed
+    ) as rows:
         sheet = workbook.create_sheet(ERROR_SHEET_TITLE)
         header = [_header_text(value) for value in next(rows, ())]
         while header and not header[-1]:

@@ -300,6 +300,8 @@ class ReturnPass(models.Model):
             models.Index(fields=["issuing_district", "status"], name="return_pass_issuer_status"),
             models.Index(fields=["residence_district", "status"], name="return_pass_home_status"),
             models.Index(fields=["status", "valid_until"], name="return_pass_status_until"),
+            # The dashboards count the passes issued today, per issuing district, from this index alone.
+            models.Index(fields=["issued_at", "issuing_district"], name="return_pass_issued_at"),
         ]
 
     def __str__(self) -> str:
