@@ -26,6 +26,8 @@ NAV_ITEMS = (
     NavItem(_("用工日报"), "workforce:report", (Role.ENTERPRISE,)),
     NavItem(_("日报报送"), "workforce:status", (Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN)),
     NavItem(_("每日汇总"), "workforce:summaries", (Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN)),
+    NavItem(_("数据看板"), "dashboard:home", STAFF_ROLES),
+    NavItem(_("员工花名册"), "passes:roster", (Role.ENTERPRISE, Role.DISTRICT_STAFF)),
     NavItem(_("返岗通行证"), "passes:list",
             (Role.ENTERPRISE, Role.DISTRICT_STAFF, Role.CHECKPOINT_STAFF, Role.COMMANDER, Role.ADMIN)),
     NavItem(_("通行证审核"), "passes:queue", (Role.DISTRICT_STAFF,)),

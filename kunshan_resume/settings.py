@@ -54,12 +54,14 @@ INSTALLED_APPS = [
     "filings",
     "workforce",
     "passes",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "core.middleware.SessionIdleRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -105,7 +107,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": REDIS_URL}}
+    # Sessions are read from Redis (one GET) and written through to the database, which stays the record.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -151,7 +155,11 @@ AXES_VERBOSE = False
 
 # Idle timeout: the session ends after SESSION_IDLE_MINUTES without a request.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Not a write per request: core.middleware.SessionIdleRefreshMiddleware pushes the expiry forward at most
+# once a minute (a session ends 29 to 30 idle minutes after its last request); a checkpoint scanning at
+# peak would otherwise commit a session UPDATE with every pass it checks.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -261,6 +269,38 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=_FINAL_AT.hour, minute=_FINAL_AT.minute),
         "kwargs": {"final": True},
     },
+    # Checkpoint checks wait in a Redis list until this moves them into PassCheck; expires so that a
+    # stopped worker does not come back to a pile of identical flushes.
+    "passes-flush-checks": {
+        "task": "passes.tasks.flush_pass_checks",
+        "schedule": timedelta(seconds=5),
+        "options": {"expires": 5},
+    },
+    # The revocation set's Redis copy is rebuilt on its own when Redis lost it; this also repairs an
+    # update that failed while Redis was unreachable.
+    "passes-rebuild-revocations": {
+        "task": "passes.tasks.rebuild_revocations",
+        "schedule": timedelta(minutes=10),
+        "options": {"expires": 600},
+    },
+    # Passes whose last valid day was yesterday become expired, and their enterprises are told.
+    "passes-expire-return-passes": {
+        "task": "passes.tasks.expire_return_passes",
+        "schedule": crontab(hour=0, minute=5),
+    },
+    # A risk list whose effective day is today is applied to the passes (again, if its own scheduled
+    # run at midnight went through: that is harmless).
+    # The city's dashboard figures, recomputed into the cache every minute (dashboard.selectors.REFRESH_SECONDS)
+    # so that no request has to compute them; expires so that a stopped worker does not queue a backlog.
+    "dashboard-refresh-city-figures": {
+        "task": "dashboard.tasks.refresh_city_figures",
+        "schedule": timedelta(seconds=60),
+        "options": {"expires": 60},
+    },
+    "passes-apply-due-risk-lists": {
+        "task": "passes.tasks.apply_due_risk_lists",
+        "schedule": crontab(hour=0, minute=10),
+    },
 }
 # 应复尽复: the notice asks every enterprise that should resume to have resumed by this date.
 RESUMPTION_TARGET_DATE = date.fromisoformat(env.str("RESUMPTION_TARGET_DATE", default="2020-03-20"))
@@ -292,7 +332,7 @@ elif not (ID_NUMBER_ENCRYPTION_KEYS and ID_NUMBER_HMAC_KEY and PASS_SIGNING_KEY)
 
     raise ImproperlyConfigured(
         "ID_NUMBER_ENCRYPTION_KEYS, ID_NUMBER_HMAC_KEY and PASS_SIGNING_KEY must be set when DEBUG is off "
-        "(manage.py generate_keys prints a fresh set)."
+        "(`DEBUG=1 manage.py generate_keys` prints a fresh set)."
     )
 
 # A pass is issued for this many days unless the district staff choose otherwise (at most the maximum).
@@ -305,3 +345,9 @@ TEMPERATURE_VALID_HOURS = env.int("TEMPERATURE_VALID_HOURS", default=24)
 NUCLEIC_ACID_TEST_VALID_DAYS = env.int("NUCLEIC_ACID_TEST_VALID_DAYS", default=7)
 # Roster uploads above this many rows go to a Celery job with a progress bar.
 ROSTER_IMPORT_INLINE_MAX_ROWS = env.int("ROSTER_IMPORT_INLINE_MAX_ROWS", default=2000)
+# The largest roster upload: rows, file size, and what its sheet may unpack to. A sheet is streamed, never
+# held whole; the roster the portal exports takes about 0.12 KB a row packed and 1 KB unpacked, so that
+# 100,000 exported rows (~12 MB, ~100 MB unpacked) import back.
+ROSTER_IMPORT_MAX_ROWS = env.int("ROSTER_IMPORT_MAX_ROWS", default=100_000)
+ROSTER_IMPORT_MAX_BYTES = env.int("ROSTER_IMPORT_MAX_BYTES", default=30 * 1024 * 1024)
+ROSTER_IMPORT_MAX_UNCOMPRESSED = env.int("ROSTER_IMPORT_MAX_UNCOMPRESSED", default=200 * 1024 * 1024)

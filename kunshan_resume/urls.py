@@ -18,4 +18,5 @@ urlpatterns = [
     path("filings/", include("filings.urls")),
     path("workforce/", include("workforce.urls")),
     path("passes/", include("passes.urls")),
+    path("dashboard/", include("dashboard.urls")),
 ]

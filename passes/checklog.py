@@ -3,28 +3,38 @@ and a Celery beat job moves the queue into PassCheck rows in batches; without Re
 default) the row is written at once. Each record carries its own id, so a batch written twice
 (a worker died after the insert, before trimming the queue) is stored once."""
 
+import contextlib
 import json
+import logging
 import uuid
 from datetime import UTC, datetime
 
+import redis
 from django.utils import timezone
 
 from passes.models import PassCheck
 from passes.revocations import client
 
 QUEUE_KEY = "passes:checks"
+FLUSH_LOCK_KEY = "passes:checks:flushing"
+
+logger = logging.getLogger(__name__)
 
 
 def record(*, result: str, pass_number: str, community_id: int | None, checked_by_id: int | None,
            at: datetime | None = None) -> None:
     at = at or timezone.now()
     r = client()
-    if r is None:
-        PassCheck.objects.create(result=result, pass_number=pass_number[:16], community_id=community_id,
-                                 checked_by_id=checked_by_id, checked_at=at)
-        return
-    r.rpush(QUEUE_KEY, json.dumps([uuid.uuid4().hex, at.timestamp(), result, pass_number[:16], community_id,
-                                   checked_by_id]))
+    if r is not None:
+        try:
+            r.rpush(QUEUE_KEY, json.dumps([uuid.uuid4().hex, at.timestamp(), result, pass_number[:16],
+                                           community_id, checked_by_id]))
+            return
+        except redis.RedisError:
+            # The guard still gets the answer, and the check is still logged: straight to the database.
+            logger.warning("check log queue unavailable; writing the check directly", exc_info=True)
+    PassCheck.objects.create(result=result, pass_number=pass_number[:16], community_id=community_id,
+                             checked_by_id=checked_by_id, checked_at=at)
 
 
 def flush(*, batch_size: int = 5000) -> int:
@@ -32,6 +42,20 @@ def flush(*, batch_size: int = 5000) -> int:
     r = client()
     if r is None:
         return 0
+    # Two flushes at once would both read the head of the queue and both trim it, dropping a batch
+    # neither wrote; so one at a time (a beat job that overruns its interval just skips a turn).
+    lock = r.lock(FLUSH_LOCK_KEY, timeout=300, blocking=False)
+    if not lock.acquire(blocking=False):
+        return 0
+    try:
+        return _flush(r, batch_size)
+    finally:
+        # Held past its timeout and taken over: nothing of ours to release.
+        with contextlib.suppress(redis.exceptions.LockError):
+            lock.release()
+
+
+def _flush(r, batch_size: int) -> int:
     moved = 0
     while True:
         raw = r.lrange(QUEUE_KEY, 0, batch_size - 1)

@@ -6,6 +6,8 @@ Redis restarted and lost it, the first check rebuilds the copy from the database
 Without Redis (the embedded default) the check reads the database directly.
 """
 
+import contextlib
+import logging
 from datetime import timedelta
 from functools import cache
 
@@ -18,6 +20,11 @@ from passes.models import ReturnPass
 BLOCKED_KEY = "passes:blocked"
 READY_KEY = "passes:blocked:ready"
 REBUILD_LOCK_KEY = "passes:blocked:rebuilding"
+# A transition that was in flight while a rebuild read the database may publish its change to the old
+# copy just before the rebuilt one replaces it; the rebuild re-applies every change this recent.
+REBUILD_OVERLAP = timedelta(minutes=2)
+
+logger = logging.getLogger(__name__)
 
 
 @cache
@@ -40,21 +47,28 @@ def blocked_status(number: str) -> str | None:
     r = client()
     if r is None:
         return _blocked_in_database(number)
-    status, ready = r.pipeline(transaction=False).hget(BLOCKED_KEY, number).exists(READY_KEY).execute()
+    try:
+        status, ready = r.pipeline(transaction=False).hget(BLOCKED_KEY, number).exists(READY_KEY).execute()
+    except redis.RedisError:
+        # A checkpoint must get an answer while Redis is away: the database holds the record.
+        logger.warning("revocation set unavailable; reading the database", exc_info=True)
+        return _blocked_in_database(number)
     if not ready:
         rebuild()
         return _blocked_in_database(number)
     return status.decode() if status else None
 
 
-def rebuild() -> int:
-    """Copy the blocked passes that can still be presented (not long expired) into Redis, atomically."""
+def rebuild() -> int | None:
+    """Copy the blocked passes that can still be presented (not long expired) into Redis, atomically.
+    Returns how many, or None when another process is rebuilding (callers read the database meanwhile)."""
     r = client()
     if r is None:
         return 0
     if not r.set(REBUILD_LOCK_KEY, "1", nx=True, ex=60):
-        return 0  # another process is rebuilding; callers fall back to the database meanwhile
+        return None
     try:
+        started = timezone.now()
         cutoff = timezone.localdate() - timedelta(days=1)
         rows = ReturnPass.objects.filter(status__in=ReturnPass.BLOCKED_STATUSES, valid_until__gte=cutoff)
         mapping = dict(rows.values_list("number", "status").iterator(chunk_size=10_000))
@@ -70,6 +84,9 @@ def rebuild() -> int:
             pipe.delete(BLOCKED_KEY)
         pipe.set(READY_KEY, "1")
         pipe.execute()
+        recent = ReturnPass.objects.filter(updated_at__gte=started - REBUILD_OVERLAP)
+        publish({number: (status if status in ReturnPass.BLOCKED_STATUSES else None)
+                 for number, status in recent.values_list("number", "status")})
         return len(mapping)
     finally:
         r.delete(REBUILD_LOCK_KEY)
@@ -87,4 +104,11 @@ def publish(changes: dict[str, str | None]) -> None:
         pipe.hset(BLOCKED_KEY, mapping=blocked)
     if unblocked:
         pipe.hdel(BLOCKED_KEY, *unblocked)
-    pipe.execute()
+    try:
+        pipe.execute()
+    except redis.RedisError:
+        # The change is committed; the copy is now stale. Drop the ready marker if Redis still answers,
+        # so the next check rebuilds; otherwise the scheduled rebuild (passes.tasks) repairs it.
+        logger.error("revocation set not updated for %s", sorted(changes), exc_info=True)
+        with contextlib.suppress(redis.RedisError):
+            r.delete(READY_KEY)

@@ -57,7 +57,7 @@ def load_public_key(text: str) -> ec.EllipticCurvePublicKey:
 
 
 def new_private_key_text() -> str:
-    """A fresh key as one base64 line, for PASS_SIGNING_KEY (see `manage.py pass_signing_key`)."""
+    """A fresh key as one base64 line, for PASS_SIGNING_KEY (see `manage.py generate_keys`)."""
     pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )

@@ -1,12 +1,23 @@
 from django.urls import path
 
-from passes.views import checkpoint, return_passes, risk_areas, transport  # noqa: F401  (each area adds its module to this import)
+from passes.views import checkpoint, return_passes, risk_areas, roster, transport  # noqa: F401  (each area adds its module to this import)
 
 app_name = "passes"
 
 # Each area keeps its routes in its own section, so that the sections can grow independently.
 urlpatterns = [
     # --- roster (passes/views/roster.py) ---
+    path("roster/", roster.roster_list, name="roster"),
+    path("roster/new/", roster.worker_create, name="roster_create"),
+    path("roster/origins/", roster.roster_origins, name="roster_origins"),
+    path("roster/<int:pk>/", roster.worker_detail, name="roster_detail"),
+    path("roster/<int:pk>/edit/", roster.worker_edit, name="roster_edit"),
+    path("roster/<int:pk>/id-number/", roster.worker_id_number, name="roster_id_number"),
+    path("roster/import/", roster.roster_import, name="roster_import"),
+    path("roster/import/<int:pk>/", roster.roster_import_status, name="roster_import_status"),
+    path("roster/import/<int:pk>/errors.xlsx", roster.roster_import_errors, name="roster_import_errors"),
+    path("roster/export/", roster.roster_export, name="roster_export"),
+    path("roster/template.xlsx", roster.roster_template, name="roster_template"),
     # --- return passes (passes/views/return_passes.py) ---
     path("", return_passes.pass_list, name="list"),
     path("apply/", return_passes.pass_apply, name="apply"),

@@ -34,6 +34,14 @@ SCOPED_URLS: dict[str, ScopedUrl] = {
     "filings:step_measures": ScopedUrl(lambda w: {"pk": w["draft_a"].pk}, insider="draft_owner"),
     "filings:step_materials": ScopedUrl(lambda w: {"pk": w["draft_a"].pk}, insider="draft_owner"),
     "filings:step_check": ScopedUrl(lambda w: {"pk": w["draft_a"].pk}, insider="draft_owner"),
+    "dashboard:district": ScopedUrl(lambda w: {"pk": w["district_a"].pk}, ("get",)),
+    "dashboard:district_screen": ScopedUrl(lambda w: {"pk": w["district_a"].pk}, ("get",)),
+    "dashboard:district_data": ScopedUrl(lambda w: {"pk": w["district_a"].pk, "chart": "resumption"}, ("get",)),
+    "dashboard:industry": ScopedUrl(lambda w: {"pk": w["authority_a"].pk}, ("get",), insider="authority_staff_a"),
+    "dashboard:industry_screen": ScopedUrl(lambda w: {"pk": w["authority_a"].pk}, ("get",),
+                                           insider="authority_staff_a"),
+    "dashboard:industry_data": ScopedUrl(lambda w: {"pk": w["authority_a"].pk, "chart": "capacity"}, ("get",),
+                                         insider="authority_staff_a"),
     "passes:transport_detail": ScopedUrl(lambda w: {"pk": w["transport_a"].pk}, ("get",)),
     "passes:transport_act": ScopedUrl(lambda w: {"pk": w["transport_a"].pk, "action": "confirm"}, ("post",)),
     "passes:detail": ScopedUrl(lambda w: {"pk": w["pass_a"].pk}, ("get",)),
@@ -45,6 +53,13 @@ SCOPED_URLS: dict[str, ScopedUrl] = {
     "passes:reissue": ScopedUrl(lambda w: {"pk": w["pass_a"].pk}, ("post",)),
     "passes:batch_detail": ScopedUrl(lambda w: {"pk": w["pass_a"].batch_id}, ("get",)),
     "passes:batch_decide": ScopedUrl(lambda w: {"pk": w["pass_a"].batch_id}, ("post",)),
+    "passes:roster_detail": ScopedUrl(lambda w: {"pk": w["worker_a"].pk}, ("get",)),
+    "passes:roster_edit": ScopedUrl(lambda w: {"pk": w["worker_a"].pk}, insider="filing_owner"),
+    "passes:roster_id_number": ScopedUrl(lambda w: {"pk": w["worker_a"].pk}),
+    "passes:roster_import_status": ScopedUrl(lambda w: {"pk": w["roster_import_a"].pk}, ("get",),
+                                             insider="filing_owner"),
+    "passes:roster_import_errors": ScopedUrl(lambda w: {"pk": w["roster_import_a"].pk}, ("get",),
+                                             insider="filing_owner"),
 }
 
 # URLs with an id whose objects belong to no enterprise or district, so no cross-scope check applies.

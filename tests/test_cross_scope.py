@@ -25,6 +25,11 @@ def world(district_a, enterprise_a, enterprise_user_a, enterprise_user_b, distri
 
     return {
         "enterprise_a": enterprise_a,
+        "district_a": district_a,
+        # 工信局 guides manufacturing, enterprise_a's car parts among it; the health bureau is its outsider.
+        "authority_a": IndustryAuthority.objects.get(code="gxj"),
+        "authority_staff_a": UserFactory(authority_staff=True, industry_authority=IndustryAuthority.objects.get(
+            code="gxj")),
         "pending_a": EnterpriseFactory(district=district_a, status=Enterprise.Status.PENDING),
         "insider": district_staff_a,
         "filing_a": submitted(enterprise_user_a),
@@ -38,6 +43,8 @@ def world(district_a, enterprise_a, enterprise_user_a, enterprise_user_b, distri
         # An issued pass of enterprise_a for a worker living in 高新区: neither 开发区 (district_staff_b) nor the
         # checkpoint's community is its home, so both are outsiders.
         "pass_a": _issued_pass_living_in_gxq(enterprise_user_a, district_staff_a),
+        "worker_a": _worker_of(enterprise_a),
+        "roster_import_a": _failed_roster_import(enterprise_user_a),
         "outsiders": {
             "another enterprise": enterprise_user_b,
             "another district": district_staff_b,
@@ -52,6 +59,26 @@ def _issued_pass_living_in_gxq(enterprise_user, issuer):
     from tests.passes.factories import issued_pass
 
     return issued_pass(enterprise_user, issuer, residence_district=District.objects.get(code="gxq"))
+
+
+def _worker_of(enterprise):
+    from tests.passes.factories import WorkerFactory
+
+    return WorkerFactory(enterprise=enterprise)
+
+
+def _failed_roster_import(enterprise_user):
+    """A background roster import that found errors, with its annotated workbook to download."""
+    from django.core.files.base import ContentFile
+
+    from passes.models import RosterImport
+
+    job = RosterImport(enterprise=enterprise_user.enterprise, uploaded_by=enterprise_user,
+                       status=RosterImport.Status.FAILED, rows_total=3000, rows_done=3000, error_count=1)
+    job.file.save("roster.xlsx", ContentFile(b"PK"), save=False)
+    job.error_file.save("errors.xlsx", ContentFile(b"PK"), save=False)
+    job.save()
+    return job
 
 
 def test_every_url_with_an_object_id_is_registered_for_the_cross_scope_check():

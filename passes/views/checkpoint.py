@@ -1,1 +1,145 @@
-"""(being written)"""
+"""Checkpoint verification: the QR link, the guard's phone page, the check log, and the public keys.
+
+The QR link is public: anyone who scans it learns valid or not valid, nothing about the person.
+Checkpoint and district staff who are signed in see what the token carries (masked name, enterprise,
+community, valid until, number). Every check is logged by the service, whoever asks.
+"""
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from accounts.models import Role
+from accounts.permissions import require_role
+from passes import signing
+from passes.models import PassCheck
+from passes.selectors.checks import pass_check_counts, pass_checks_visible_to
+from passes.services.return_passes import Verification, return_pass_verify, return_pass_verify_number
+
+# Who sees the details of a pass and uses the checkpoint pages.
+CHECKPOINT_ROLES = (Role.CHECKPOINT_STAFF, Role.DISTRICT_STAFF)
+PAGE_SIZE = 50
+KEYS_MAX_AGE = 3600  # a verifier refetches within the hour, so a retired key drops out quickly
+# The scan page needs the camera and nothing else; said explicitly, so a stricter default elsewhere
+# (a proxy's header) cannot silently break scanning, and no other device feature is open to the page.
+CHECK_PAGE_PERMISSIONS = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
+
+MSG_NUMBER_REQUIRED = _("请输入通行证编号。")
+LABEL_PUBLIC_VALID = _("有效")
+LABEL_PUBLIC_INVALID = _("无效")
+
+# The colour a guard reads at a glance: green go, orange look closer, red stop.
+TONES = {
+    PassCheck.Result.VALID: "valid",
+    PassCheck.Result.EXPIRED: "caution",
+    PassCheck.Result.SUSPENDED: "caution",
+    PassCheck.Result.REVOKED: "refused",
+    PassCheck.Result.INVALID: "refused",
+}
+
+
+class PassNumberForm(forms.Form):
+    number = forms.CharField(label=_("通行证编号"), max_length=32, error_messages={"required": MSG_NUMBER_REQUIRED})
+
+    def clean_number(self):
+        number = self.cleaned_data["number"].strip()
+        if not number:
+            raise forms.ValidationError(MSG_NUMBER_REQUIRED, code="required")
+        return number
+
+
+def _sees_details(user) -> bool:
+    return user.is_authenticated and user.role in CHECKPOINT_ROLES
+
+
+def _verdict(verification: Verification, *, detailed: bool) -> dict:
+    """What the result screen shows: the label and colour, and the token's details for staff only."""
+    if detailed:
+        data = verification.for_checkpoint()
+        label = PassCheck.Result(verification.status).label
+    else:
+        data = verification.public()
+        label = LABEL_PUBLIC_VALID if data["status"] == PassCheck.Result.VALID else LABEL_PUBLIC_INVALID
+    return {"data": data, "label": label, "tone": TONES[data["status"]], "detailed": detailed,
+            "checked_at": timezone.localtime()}
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@require_GET
+@never_cache
+@vary_on_headers("Accept", "HX-Request")
+def verify(request, token: str):
+    """The URL inside the QR code. HTML by default; JSON when the client prefers application/json."""
+    detailed = _sees_details(request.user)
+    verification = return_pass_verify(token=token, checked_by=request.user)
+    verdict = _verdict(verification, detailed=detailed)
+    if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
+        return JsonResponse(verdict["data"], json_dumps_params={"ensure_ascii": False})
+    template = "passes/verify_result.html" if _is_htmx(request) else "passes/verify.html"
+    return render(request, template, {"verdict": verdict})
+
+
+@require_GET
+@login_required
+def check(request):
+    """The guard's phone page: scan with the camera or type a number; the answer appears below."""
+    require_role(request.user, CHECKPOINT_ROLES)
+    return _check_page(request, {"form": PassNumberForm()})
+
+
+def _check_page(request, context: dict):
+    response = render(request, "passes/check.html", context)
+    response["Permissions-Policy"] = CHECK_PAGE_PERMISSIONS
+    return response
+
+
+@require_POST
+@login_required
+def check_number(request):
+    require_role(request.user, CHECKPOINT_ROLES)
+    form = PassNumberForm(request.POST)
+    verdict = None
+    if form.is_valid():
+        verification = return_pass_verify_number(number=form.cleaned_data["number"], checked_by=request.user)
+        verdict = _verdict(verification, detailed=True)
+    if _is_htmx(request):
+        return render(request, "passes/verify_result.html", {"verdict": verdict, "form": form})
+    # Without JavaScript: the same page again, the answer above an empty form.
+    return _check_page(request, {"verdict": verdict, "form": form if verdict is None else PassNumberForm()})
+
+
+@require_GET
+@login_required
+def check_log(request):
+    """Today's checks at the user's checkpoints: counts by result and by hour, and the list."""
+    require_role(request.user, CHECKPOINT_ROLES)
+    today = timezone.localdate()
+    result = request.GET.get("result", "")
+    if result not in PassCheck.Result.values:
+        result = ""
+    checks = pass_checks_visible_to(request.user, day=today, result=result)
+    page = Paginator(checks, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = pass_check_counts(request.user, day=today)
+    return render(request, "passes/checks.html", {
+        "day": today, "page": page, "counts": counts, "result": result,
+        "busy_hours": [(hour, n) for hour, n in counts.by_hour if n],
+        "peak": max((n for _hour, n in counts.by_hour), default=0),
+        "query": f"result={result}" if result else "",
+    })
+
+
+@require_GET
+@cache_control(public=True, max_age=KEYS_MAX_AGE)
+def keys(request):
+    """The public keys (JWK set) a verifier accepts today, for offline verification."""
+    return JsonResponse(signing.public_jwks())

@@ -91,7 +91,8 @@ def test_session_expires_after_idle_time(client, district_staff_a, settings):
     client.force_login(district_staff_a)
     client.get(reverse("accounts:home"))
     assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE
-    assert settings.SESSION_SAVE_EVERY_REQUEST
+    # Refreshed by core.middleware.SessionIdleRefreshMiddleware: see tests/core/test_session_idle.py.
+    assert "core.middleware.SessionIdleRefreshMiddleware" in settings.MIDDLEWARE
 
 
 def test_anonymous_users_are_sent_to_login(client):

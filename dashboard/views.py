@@ -1,0 +1,127 @@
+"""The dashboards: the city's (commanders), a district's (its staff), an industry authority's.
+
+Each page has a big-screen mode and JSON endpoints for its charts, all scoped like the page: a
+district or authority outside the user's scope is 404, a role without a dashboard 403.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.permissions import STAFF_ROLES, require_role
+from core import excel
+from core.downloads import xlsx_response
+from dashboard import selectors
+from dashboard.charts import chart_data
+from dashboard.drilldown import DRILLS, drilldown_rows, drilldown_visible_to
+from dashboard.forms import DrillDownForm
+from enterprises import services as enterprise_services
+
+PAGE_SIZE = 50
+
+
+def _page(request, scope: selectors.Scope, template: str):
+    context = selectors.dashboard_context(scope, timezone.localdate())
+    return render(request, template, context)
+
+
+def _data(scope: selectors.Scope, chart: str) -> JsonResponse:
+    data = chart_data(scope, chart, timezone.localdate())
+    if data is None:
+        raise Http404
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+
+
+@login_required
+def home(request):
+    return redirect(selectors.dashboard_url_for(request.user))
+
+
+@login_required
+def city(request):
+    return _page(request, selectors.city_scope_for(request.user), "dashboard/city.html")
+
+
+@login_required
+def city_screen(request):
+    return _page(request, selectors.city_scope_for(request.user), "dashboard/screen.html")
+
+
+@login_required
+def city_data(request, chart: str):
+    return _data(selectors.city_scope_for(request.user), chart)
+
+
+@login_required
+def district(request, pk: int):
+    return _page(request, selectors.district_scope_get_or_404(request.user, pk), "dashboard/district.html")
+
+
+@login_required
+def district_screen(request, pk: int):
+    return _page(request, selectors.district_scope_get_or_404(request.user, pk), "dashboard/screen.html")
+
+
+@login_required
+def district_data(request, pk: int, chart: str):
+    return _data(selectors.district_scope_get_or_404(request.user, pk), chart)
+
+
+@login_required
+def industry(request, pk: int):
+    return _page(request, selectors.industry_scope_get_or_404(request.user, pk), "dashboard/industry.html")
+
+
+@login_required
+def industry_screen(request, pk: int):
+    return _page(request, selectors.industry_scope_get_or_404(request.user, pk), "dashboard/screen.html")
+
+
+@login_required
+def industry_data(request, pk: int, chart: str):
+    return _data(selectors.industry_scope_get_or_404(request.user, pk), chart)
+
+
+@login_required
+def enterprise_list(request):
+    """The enterprises behind a figure: scoped, filterable, exportable."""
+    require_role(request.user, STAFF_ROLES)
+    form = DrillDownForm(request.GET or None, user=request.user)
+    today = timezone.localdate()
+    valid = not form.is_bound or form.is_valid()
+    page = None
+    if valid:
+        enterprises = drilldown_rows(drilldown_visible_to(request.user, form.filters(), today), today)
+        page = Paginator(enterprises, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    figure = form.cleaned_data.get("figure") if valid and form.is_bound else ""
+    return render(request, "dashboard/enterprise_list.html", {
+        "form": form, "page": page, "query": query.urlencode(), "today": today,
+        "figure_label": DRILLS.get(figure, ""),
+    })
+
+
+@login_required
+def enterprise_export(request):
+    require_role(request.user, STAFF_ROLES)
+    form = DrillDownForm(request.GET or None, user=request.user)
+    if form.is_bound and not form.is_valid():
+        messages.error(request, _("筛选条件有误, 请修改后再导出。"))
+        return redirect(f"{reverse('dashboard:enterprises')}?{request.GET.urlencode()}")
+    filters = form.filters()
+    enterprises = drilldown_visible_to(request.user, filters, timezone.localdate())
+    title = str(DRILLS.get(filters.figure, _("企业清单")))
+    sheet = excel.Sheet(
+        title=_("企业清单"),
+        columns=enterprise_services.enterprise_import_columns(),
+        rows=enterprise_services.enterprise_export_rows(enterprises),
+        heading=title,
+        subheading=_("导出时间: %(now)s") % {"now": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
+    )
+    return xlsx_response(excel.write_workbook([sheet]), _("企业清单-%(title)s.xlsx") % {"title": title})

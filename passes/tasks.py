@@ -1,0 +1,44 @@
+"""Celery tasks of the passes app: thin, idempotent, each calls one service."""
+
+from celery import shared_task
+
+from passes import checklog, revocations
+from passes.services import return_passes, risk_areas, roster
+
+
+@shared_task(ignore_result=True)
+def flush_pass_checks() -> int:
+    """Move the queued checkpoint checks into PassCheck; a doubled or overlapping run stores each once."""
+    return checklog.flush()
+
+
+@shared_task(ignore_result=True)
+def rebuild_revocations() -> int | None:
+    """Rebuild the Redis copy of the revocation set from the database (repairs a missed update)."""
+    return revocations.rebuild()
+
+
+@shared_task(ignore_result=True)
+def expire_return_passes() -> int:
+    """Daily after midnight: passes whose last valid day is over become expired (a second run finds none)."""
+    return return_passes.return_passes_expire()
+
+
+@shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def apply_risk_list(risk_list_id: int) -> int | None:
+    """Queued when a risk list is published (for its effective day when that is later): suspend the
+    passes it makes ineligible. Does nothing before the list is in force, or once a later one is."""
+    return risk_areas.risk_area_list_apply(risk_list_id=risk_list_id)
+
+
+@shared_task(ignore_result=True)
+def apply_due_risk_lists() -> int | None:
+    """Daily after midnight: apply the risk list that comes into force today, in case its scheduled run
+    was lost (a second run that day suspends nothing more)."""
+    return risk_areas.risk_area_lists_apply_due()
+
+
+@shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def run_roster_import(roster_import_id: int) -> str:
+    """Import a stored roster upload; an import already DONE or FAILED is not run again."""
+    return roster.roster_import_run(roster_import_id=roster_import_id).status
