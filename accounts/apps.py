@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("账户与属地")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from accounts.backends import forget_cached_user
+        from accounts.models import User
+
+        # Infrastructure, not business logic: a saved user must never be served from the cache.
+        post_save.connect(forget_cached_user, sender=User, dispatch_uid="accounts.forget_cached_user_save")
+        post_delete.connect(forget_cached_user, sender=User, dispatch_uid="accounts.forget_cached_user_delete")

@@ -8,12 +8,13 @@ import json
 import logging
 import uuid
 from datetime import UTC, datetime
+from functools import cache
 
 import redis
 from django.utils import timezone
 
 from passes.models import PassCheck
-from passes.revocations import client
+from passes.revocations import BLOCKED_KEY, READY_KEY, client
 
 QUEUE_KEY = "passes:checks"
 FLUSH_LOCK_KEY = "passes:checks:flushing"
@@ -35,6 +36,42 @@ def record(*, result: str, pass_number: str, community_id: int | None, checked_b
             logger.warning("check log queue unavailable; writing the check directly", exc_info=True)
     PassCheck.objects.create(result=result, pass_number=pass_number[:16], community_id=community_id,
                              checked_by_id=checked_by_id, checked_at=at)
+
+
+# One round trip for a scan: the revocation set decides the result unless the pass is blocked, and the
+# check is queued with that result. Nothing is queued (nil) when the set's copy is not ready.
+_CHECK_AND_RECORD = """
+if redis.call('EXISTS', KEYS[2]) == 0 then return false end
+local result = redis.call('HGET', KEYS[1], ARGV[1]) or ARGV[2]
+redis.call('RPUSH', KEYS[3], ARGV[3] .. cjson.encode(result) .. ARGV[4])
+return result
+"""
+
+
+@cache
+def _check_and_record_script(r):
+    return r.register_script(_CHECK_AND_RECORD)
+
+
+def record_unless_blocked(*, result: str, pass_number: str, community_id: int | None,
+                          checked_by_id: int | None) -> str | None:
+    """Log a check of a pass whose signature and dates gave `result`, unless the revocation set blocks the
+    pass (then its status is logged). Returns the result logged, or None when Redis cannot answer: the
+    caller then reads the revocation status from the database and calls `record`."""
+    r = client()
+    if r is None:
+        return None
+    at = timezone.now()
+    # The record is the same JSON list as `record` writes, with the result filled in by the script.
+    head = json.dumps([uuid.uuid4().hex, at.timestamp()])[:-1] + ","
+    tail = "," + json.dumps([pass_number[:16], community_id, checked_by_id])[1:]
+    try:
+        logged = _check_and_record_script(r)(keys=[BLOCKED_KEY, READY_KEY, QUEUE_KEY],
+                                             args=[pass_number, result, head, tail])
+    except redis.RedisError:
+        logger.warning("revocation set or check queue unavailable; using the database", exc_info=True)
+        return None
+    return logged.decode() if logged else None
 
 
 def flush(*, batch_size: int = 5000) -> int:

@@ -1,28 +1,30 @@
-"""Return-pass tokens: JWS compact serialisation signed with ECDSA P-256 (ES256), as the EU Digital
-COVID Certificate signs with. The header names the key id, so keys can rotate; a verifier accepts
+"""Return-pass tokens: JWS compact serialisation (RFC 7515) signed with ECDSA P-256 (ES256), as the EU
+Digital COVID Certificate signs with. The header names the key id, so keys can rotate; a verifier accepts
 only ES256 and only the keys it knows. Public keys are published as a JWK set at /passes/keys.json,
 so a checkpoint can also verify offline (WebCrypto verifies ES256).
+
+The few lines of JWS framing are written here over `cryptography` rather than through a JWT library:
+a pass token has one fixed shape (no claims processing, no algorithm choice), and checking a scan at a
+gate must be cheap (a JWT library parsed each token twice and its per-character checks cost more than
+the signature itself).
 """
 
 import base64
+import binascii
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 
-import jwt
-from cryptography.hazmat.primitives import serialization
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from django.conf import settings
 
 ALGORITHM = "ES256"
-
-
-class _Utf8Encoder(json.JSONEncoder):
-    # Chinese names travel as UTF-8 rather than \uXXXX escapes: a third shorter, so a smaller QR code.
-    def __init__(self, **kwargs):
-        kwargs["ensure_ascii"] = False
-        super().__init__(**kwargs)
+_SEGMENT = re.compile(rb"[A-Za-z0-9_-]+")  # base64url without padding, as JWS requires
 
 
 class InvalidPassToken(Exception):
@@ -90,12 +92,25 @@ def keyring() -> Keyring:
     return Keyring(signing_key, kid, verifying)
 
 
+def _json_segment(value: dict) -> bytes:
+    # Chinese names travel as UTF-8 rather than \uXXXX escapes: a third shorter, so a smaller QR code.
+    return _b64(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()).encode()
+
+
 def sign(claims: dict) -> tuple[str, str]:
     """The compact token for these claims and the key id that signed it."""
     ring = keyring()
-    token = jwt.encode(claims, ring.signing_key, algorithm=ALGORITHM, headers={"kid": ring.signing_kid},
-                       json_encoder=_Utf8Encoder)
-    return token, ring.signing_kid
+    signing_input = _json_segment({"alg": ALGORITHM, "kid": ring.signing_kid}) + b"." + _json_segment(claims)
+    r, s = decode_dss_signature(ring.signing_key.sign(signing_input, ec.ECDSA(hashes.SHA256())))
+    # JWS carries R || S, 32 bytes each, not the DER that OpenSSL produces.
+    signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    return f"{signing_input.decode()}.{_b64(signature)}", ring.signing_kid
+
+
+def _decode_segment(segment: bytes) -> bytes:
+    if not _SEGMENT.fullmatch(segment):
+        raise InvalidPassToken("not base64url")
+    return base64.urlsafe_b64decode(segment + b"=" * (-len(segment) % 4))
 
 
 def verify(token: str) -> dict:
@@ -104,14 +119,26 @@ def verify(token: str) -> dict:
     if not token or len(token) > 2000:
         raise InvalidPassToken("empty or oversized")
     try:
-        header = jwt.get_unverified_header(token)
+        header_segment, claims_segment, signature_segment = token.encode("ascii").split(b".")
+        header = json.loads(_decode_segment(header_segment))
+        if not isinstance(header, dict) or header.get("alg") != ALGORITHM:
+            raise InvalidPassToken("not ES256")
         key = keyring().verifying.get(header.get("kid"))
-        if key is None or header.get("alg") != ALGORITHM:
-            raise InvalidPassToken("unknown key or algorithm")
-        return jwt.decode(token, key, algorithms=[ALGORITHM], options={"verify_exp": False, "verify_iat": False,
-                                                                      "verify_nbf": False, "verify_aud": False})
-    except (jwt.PyJWTError, ValueError, TypeError, UnicodeError, json.JSONDecodeError) as exc:
+        if key is None:
+            raise InvalidPassToken("unknown key")
+        signature = _decode_segment(signature_segment)
+        if len(signature) != 64:
+            raise InvalidPassToken("not an ES256 signature")
+        der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+        key.verify(der, header_segment + b"." + claims_segment, ec.ECDSA(hashes.SHA256()))
+        claims = json.loads(_decode_segment(claims_segment))
+    except InvalidSignature as exc:
+        raise InvalidPassToken("bad signature") from exc
+    except (ValueError, TypeError, UnicodeError, binascii.Error) as exc:  # JSONDecodeError is a ValueError
         raise InvalidPassToken(str(exc)) from exc
+    if not isinstance(claims, dict):
+        raise InvalidPassToken("claims are not an object")
+    return claims
 
 
 def public_jwks() -> dict:

@@ -49,6 +49,19 @@ def _celery_eager():
     celery_app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def _without_redis(settings):
+    """Pass checks and the revocation set read the database unless a test asks for the real Redis
+    (tests/passes/test_verify_checklog.py's redis_store): a test's transaction never commits, so the
+    revocation set in Redis would never hear of its changes."""
+    from passes import revocations
+
+    settings.REDIS_URL = ""
+    revocations.client.cache_clear()
+    yield
+    revocations.client.cache_clear()
+
+
 @pytest.fixture
 def district_a(db):
     return District.objects.get(code="zhangpu")

@@ -438,18 +438,23 @@ def return_pass_verify(*, token: str, checked_by: User | None = None, today: dat
                                     str(claims["c"]), claims["vu"])
     except (signing.InvalidPassToken, KeyError, TypeError, ValueError):
         verification, number = Verification(PassCheck.Result.INVALID), ""
-    else:
-        blocked = revocations.blocked_status(number)
-        if blocked:
-            verification = Verification(blocked, *_details(verification))
-        elif today > valid_until:
-            verification = Verification(PassCheck.Result.EXPIRED, *_details(verification))
-        elif today < valid_from:
-            verification = Verification(PassCheck.Result.INVALID, *_details(verification))
     user = checked_by if checked_by is not None and checked_by.is_authenticated else None
-    checklog.record(result=verification.status, pass_number=number,
-                    community_id=getattr(user, "community_id", None), checked_by_id=getattr(user, "pk", None))
-    return verification
+    who = {"community_id": getattr(user, "community_id", None), "checked_by_id": getattr(user, "pk", None)}
+    if not number:
+        checklog.record(result=verification.status, pass_number="", **who)
+        return verification
+    if today > valid_until:
+        dated = PassCheck.Result.EXPIRED
+    elif today < valid_from:
+        dated = PassCheck.Result.INVALID
+    else:
+        dated = PassCheck.Result.VALID
+    # A blocked pass reads as revoked or suspended whatever its dates.
+    result = checklog.record_unless_blocked(result=dated, pass_number=number, **who)
+    if result is None:
+        result = revocations.blocked_status(number) or dated
+        checklog.record(result=result, pass_number=number, **who)
+    return Verification(result, *_details(verification))
 
 
 def _details(v: Verification) -> tuple[str, str, str, str, str]:

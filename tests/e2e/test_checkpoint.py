@@ -8,20 +8,10 @@ import pytest
 import segno
 from django.urls import reverse
 
-from passes import revocations
 from passes.models import PassCheck, ReturnPass
 from tests.e2e.conftest import BROWSER_EXECUTABLE, CHROMIUM_ARGS, open_page, screenshot
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(autouse=True)
-def _checks_written_at_once(settings):
-    """The live server logs each check straight into PassCheck, so the tests can count them."""
-    settings.REDIS_URL = ""
-    revocations.client.cache_clear()
-    yield
-    revocations.client.cache_clear()
 
 
 def _log_in(page, base: str, username: str, password: str) -> None:

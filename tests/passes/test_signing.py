@@ -57,7 +57,7 @@ def test_a_signed_token_verifies_to_the_same_claims(fresh_keyring):
     token, kid = signing.sign(CLAIMS)
     assert signing.verify(token) == CLAIMS
     assert kid == signing.keyring().signing_kid
-    assert jwt.get_unverified_header(token) == {"alg": "ES256", "kid": kid, "typ": "JWT"}
+    assert jwt.get_unverified_header(token) == {"alg": "ES256", "kid": kid}
 
 
 def test_chinese_claims_travel_as_utf8_not_escapes(fresh_keyring):
@@ -246,3 +246,10 @@ def test_generate_keys_rotate_keeps_the_current_key_verifying(fresh_keyring):
     assert signing.keyring().signing_kid != old_kid
     assert signing.verify(old_token) == CLAIMS
     assert set(signing.keyring().verifying) == {old_kid, signing.keyring().signing_kid}
+
+
+def test_a_token_from_a_standard_jws_library_verifies():
+    """The framing is RFC 7515's: a token that PyJWT signs with the portal's key reads the same."""
+    ring = signing.keyring()
+    token = jwt.encode(CLAIMS, ring.signing_key, algorithm="ES256", headers={"kid": ring.signing_kid})
+    assert signing.verify(token) == CLAIMS

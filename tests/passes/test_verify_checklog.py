@@ -30,14 +30,6 @@ def _at(hour: int, minute: int = 0, day_offset: int = 0) -> datetime:
     return timezone.make_aware(NOON.replace(hour=hour, minute=minute) + timedelta(days=day_offset))
 
 
-@pytest.fixture(autouse=True)
-def _without_redis(settings):
-    settings.REDIS_URL = ""
-    revocations.client.cache_clear()
-    yield
-    revocations.client.cache_clear()
-
-
 def _clear_passes_keys(r) -> None:
     keys = list(r.scan_iter("passes:*"))
     if keys:

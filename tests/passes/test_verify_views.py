@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.urls import reverse
 from django.utils import timezone
 
-from passes import revocations, signing
+from passes import signing
 from passes.models import PassCheck
 from passes.services import return_passes as services
 from passes.views.checkpoint import LABEL_PUBLIC_INVALID, LABEL_PUBLIC_VALID, MSG_NUMBER_REQUIRED
@@ -23,15 +23,6 @@ pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json"}
 BROWSER = {"HTTP_ACCEPT": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture(autouse=True)
-def _without_redis(settings):
-    """These tests read the revocation set and write the check log through the database."""
-    settings.REDIS_URL = ""
-    revocations.client.cache_clear()
-    yield
-    revocations.client.cache_clear()
 
 
 @pytest.fixture
