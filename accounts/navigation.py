@@ -1,5 +1,6 @@
 """Role-aware navigation: each entry names the roles that may use it."""
 
+from collections import Counter
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -14,39 +15,66 @@ class NavItem:
     label: str
     url_name: str
     roles: tuple[str, ...]
+    group: str = ""  # items of a group share a drop-down when a role has more than one of them
 
+
+ENTERPRISES = _("企业")
+WORKFORCE = _("用工")
+WORKER_RETURN = _("返岗复工")
+RULES = _("政策规则")
 
 NAV_ITEMS = (
     NavItem(_("工作台"), "accounts:home", tuple(Role.values)),
-    NavItem(_("企业名录"), "enterprises:list", STAFF_ROLES),
-    NavItem(_("注册待确认"), "enterprises:pending", (Role.DISTRICT_STAFF,)),
-    NavItem(_("导入企业"), "enterprises:import", (Role.DISTRICT_STAFF, Role.ADMIN)),
+    NavItem(_("数据看板"), "dashboard:home", STAFF_ROLES),
+    NavItem(_("企业名录"), "enterprises:list", STAFF_ROLES, ENTERPRISES),
+    NavItem(_("注册待确认"), "enterprises:pending", (Role.DISTRICT_STAFF,), ENTERPRISES),
+    NavItem(_("导入企业"), "enterprises:import", (Role.DISTRICT_STAFF, Role.ADMIN), ENTERPRISES),
+    NavItem(_("本企业信息"), "enterprises:mine", (Role.ENTERPRISE,), ENTERPRISES),
     NavItem(_("复工备案"), "filings:mine", (Role.ENTERPRISE,)),
     NavItem(_("备案审核"), "filings:queue", STAFF_ROLES),
-    NavItem(_("用工日报"), "workforce:report", (Role.ENTERPRISE,)),
-    NavItem(_("日报报送"), "workforce:status", (Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN)),
-    NavItem(_("每日汇总"), "workforce:summaries", (Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN)),
-    NavItem(_("数据看板"), "dashboard:home", STAFF_ROLES),
-    NavItem(_("员工花名册"), "passes:roster", (Role.ENTERPRISE, Role.DISTRICT_STAFF)),
+    NavItem(_("用工日报"), "workforce:report", (Role.ENTERPRISE,), WORKFORCE),
+    NavItem(_("日报报送"), "workforce:status", (Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN), WORKFORCE),
+    NavItem(_("每日汇总"), "workforce:summaries", (Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN), WORKFORCE),
+    NavItem(_("通行证核验"), "passes:check", (Role.CHECKPOINT_STAFF, Role.DISTRICT_STAFF), WORKER_RETURN),
+    NavItem(_("员工花名册"), "passes:roster", (Role.ENTERPRISE, Role.DISTRICT_STAFF), WORKER_RETURN),
     NavItem(_("返岗通行证"), "passes:list",
-            (Role.ENTERPRISE, Role.DISTRICT_STAFF, Role.CHECKPOINT_STAFF, Role.COMMANDER, Role.ADMIN)),
-    NavItem(_("通行证审核"), "passes:queue", (Role.DISTRICT_STAFF,)),
-    NavItem(_("通行证核验"), "passes:check", (Role.CHECKPOINT_STAFF, Role.DISTRICT_STAFF)),
-    NavItem(_("核验记录"), "passes:checks", (Role.CHECKPOINT_STAFF, Role.DISTRICT_STAFF)),
-    NavItem(_("点对点包车"), "passes:transport_list", (Role.ENTERPRISE,)),
-    NavItem(_("点对点包车"), "passes:transport_queue", (Role.DISTRICT_STAFF,)),
-    NavItem(_("本企业信息"), "enterprises:mine", (Role.ENTERPRISE,)),
-    NavItem(_("负面清单"), "negative_list:public", tuple(Role.values)),
-    NavItem(_("清单管理"), "negative_list:manage", (Role.ADMIN,)),
-    NavItem(_("风险地区"), "passes:risk_areas", tuple(Role.values)),
-    NavItem(_("风险地区管理"), "passes:risk_area_manage", (Role.ADMIN,)),
+            (Role.ENTERPRISE, Role.DISTRICT_STAFF, Role.CHECKPOINT_STAFF, Role.COMMANDER, Role.ADMIN), WORKER_RETURN),
+    NavItem(_("通行证审核"), "passes:queue", (Role.DISTRICT_STAFF,), WORKER_RETURN),
+    NavItem(_("核验记录"), "passes:checks", (Role.CHECKPOINT_STAFF, Role.DISTRICT_STAFF), WORKER_RETURN),
+    NavItem(_("点对点包车"), "passes:transport_list", (Role.ENTERPRISE,), WORKER_RETURN),
+    NavItem(_("点对点包车"), "passes:transport_queue", (Role.DISTRICT_STAFF,), WORKER_RETURN),
+    NavItem(_("负面清单"), "negative_list:public", tuple(Role.values), RULES),
+    NavItem(_("清单管理"), "negative_list:manage", (Role.ADMIN,), RULES),
+    NavItem(_("风险地区"), "passes:risk_areas", tuple(Role.values), RULES),
+    NavItem(_("风险地区管理"), "passes:risk_area_manage", (Role.ADMIN,), RULES),
 )
 
 
-def menu_for(user, resolver_match=None) -> list[dict]:
+def menu_links(user, resolver_match=None) -> list[dict]:
+    """Every menu entry the user's role may use, in order: {label, url, active, group}."""
     current = resolver_match.view_name if resolver_match else ""
     return [
-        {"label": item.label, "url": reverse(item.url_name), "active": item.url_name == current}
+        {"label": item.label, "url": reverse(item.url_name), "active": item.url_name == current,
+         "group": item.group}
         for item in NAV_ITEMS
         if user.role in item.roles
     ]
+
+
+def menu_for(user, resolver_match=None) -> list[dict]:
+    """The menu bar: single links, and a drop-down ({label, children, active}) for a group the role has
+    more than one entry of, placed where the group's first entry would be."""
+    links = menu_links(user, resolver_match)
+    sizes = Counter(link["group"] for link in links if link["group"])
+    menu, groups = [], {}
+    for link in links:
+        group = link["group"]
+        if not group or sizes[group] == 1:
+            menu.append(link)
+        elif group in groups:
+            groups[group]["children"].append(link)
+            groups[group]["active"] |= link["active"]
+        else:
+            groups[group] = {"label": group, "children": [link], "active": link["active"]}
+            menu.append(groups[group])
+    return menu

@@ -21,6 +21,7 @@ def landing_context(user) -> dict:
             "todays_report": WorkforceReport.objects.filter(enterprise_id=user.enterprise_id,
                                                             day=timezone.localdate()).first(),
             "cutoff": report_cutoff(timezone.localdate()),
+            "passes": _pass_counts(user),
         }
     if user.role == Role.DISTRICT_STAFF:
         return {
@@ -30,6 +31,7 @@ def landing_context(user) -> dict:
             "queue": _queue_counts(user),
             "reporting": _reporting_counts(user),
             "responsible": responsible_reports(user, timezone.localdate()),
+            "passes": _pass_counts(user),
         }
     if user.role == Role.AUTHORITY_STAFF:
         rows = [row for row in enterprise_counts_by_district(user) if row["total"] or row["pending"]]
@@ -42,7 +44,9 @@ def landing_context(user) -> dict:
             "responsible": responsible_reports(user, timezone.localdate()),
         }
     if user.role == Role.CHECKPOINT_STAFF:
-        return {"community": user.community}
+        from passes.selectors.checks import pass_check_counts
+
+        return {"community": user.community, "checks": pass_check_counts(user, day=timezone.localdate())}
     today = timezone.localdate()
     rows = enterprise_counts_by_district(user)
     return {
@@ -54,6 +58,23 @@ def landing_context(user) -> dict:
         "days_to_target": (settings.RESUMPTION_TARGET_DATE - today).days,
         "queue": _queue_counts(user),
     }
+
+
+def _pass_counts(user) -> dict:
+    """Passes in the user's scope waiting for the issuing district, and valid ones; trips to arrange."""
+    from passes.models import ReturnPass, TransportRequest, Worker
+
+    counts = ReturnPass.objects.visible_to(user).aggregate(
+        applied=Count("pk", filter=Q(status=ReturnPass.Status.APPLIED, issuing_district_id=user.district_id)
+                      if user.role == Role.DISTRICT_STAFF else Q(status=ReturnPass.Status.APPLIED)),
+        valid=Count("pk", filter=Q(status=ReturnPass.Status.VALID)),
+    )
+    counts["trips"] = TransportRequest.objects.visible_to(user).filter(
+        status__in=(TransportRequest.Status.REQUESTED, TransportRequest.Status.CONFIRMED)
+    ).count()
+    if user.role == Role.ENTERPRISE:
+        counts["workers"] = Worker.objects.visible_to(user).count()
+    return counts
 
 
 def _queue_counts(user) -> dict:

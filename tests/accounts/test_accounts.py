@@ -203,3 +203,28 @@ def test_notifications_are_listed_and_marked_read(client, district_staff_a, dist
     client.post(reverse("accounts:notifications_read"))
     assert client.get(reverse("accounts:notifications")).context["unread_notifications"] == 0
     assert Notification.objects.filter(user=district_staff_b, read_at__isnull=True).exists()
+
+
+def test_the_menu_groups_what_a_role_has_several_of_and_keeps_single_entries_as_links(district_staff_a,
+                                                                                      enterprise_user_a):
+    from accounts.navigation import menu_for
+
+    staff_menu = {item["label"]: item for item in menu_for(district_staff_a)}
+    assert [c["label"] for c in staff_menu["企业"]["children"]] == ["企业名录", "注册待确认", "导入企业"]
+    assert "url" in staff_menu["备案审核"] and "children" not in staff_menu["备案审核"]
+    enterprise_menu = {item["label"]: item for item in menu_for(enterprise_user_a)}
+    assert "本企业信息" in enterprise_menu and "企业" not in enterprise_menu  # a group of one is a plain link
+
+
+def test_landing_pages_count_the_passes_waiting_for_the_issuing_district(client, enterprise_user_a,
+                                                                         district_staff_a, district_staff_b):
+    from tests.passes.factories import applied_passes
+
+    applied_passes(enterprise_user_a, count=2)  # workers living in 开发区 (district b), issued by 张浦镇 (a)
+    client.force_login(district_staff_a)
+    assert "审核 <strong>2</strong> 张返岗员工通行证申请" in client.get(reverse("accounts:home")).content.decode()
+    client.force_login(district_staff_b)  # the home district sees them but does not issue them
+    assert "审核 <strong>0</strong> 张返岗员工通行证申请" in client.get(reverse("accounts:home")).content.decode()
+    client.force_login(enterprise_user_a)
+    html = client.get(reverse("accounts:home")).content.decode()
+    assert "员工花名册 <strong>2</strong> 人" in html and "待属地审核 <strong>2</strong> 张" in html

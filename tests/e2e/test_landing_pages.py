@@ -8,6 +8,7 @@ pytestmark = pytest.mark.e2e
 LANDING_TITLES = {
     "demo_enterprise": "昆山演示精密机械有限公司",
     "demo_district": "张浦镇 · 属地工作台",
+    "demo_district2": "昆山开发区 · 属地工作台",
     "demo_authority": "工信局 · 行业工作台",
     "demo_checkpoint": "张浦镇演示社区 · 卡口",
     "demo_commander": "全市企业名录概况",
@@ -45,6 +46,7 @@ def test_phone_menu_opens_and_logs_out(browser, live_server, seeded):
     page.get_by_label("密码").fill(seeded)
     page.get_by_role("button", name="登录").click()
     open_phone_menu(page)
+    page.locator("#nav-main").get_by_role("button", name="企业", exact=True).click()
     page.locator("#nav-main").get_by_role("link", name="企业名录").click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_test_id("enterprise-table").is_visible()

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from accounts.navigation import menu_for
+from accounts.navigation import menu_links
 from passes.forms_transport import MSG_ORIGIN_UNKNOWN
 from passes.models import TransportRequest, Worker
 from passes.services import transport as services
@@ -259,7 +259,7 @@ def test_checkpoint_staff_have_no_transport_pages(client, checkpoint_staff):
 def test_the_menu_offers_transport_to_enterprises_and_district_staff(enterprise_user_a, district_staff_a,
                                                                      checkpoint_staff):
     def urls(user):
-        return {item["url"] for item in menu_for(user) if item["label"] == "点对点包车"}
+        return {item["url"] for item in menu_links(user) if item["label"] == "点对点包车"}
 
     assert urls(enterprise_user_a) == {LIST}
     assert urls(district_staff_a) == {QUEUE}
