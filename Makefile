@@ -50,9 +50,15 @@ serve: $(VENV)/.installed .env
 	$(VENV)/bin/gunicorn kunshan_resume.wsgi --bind 0.0.0.0:$(PORT) --workers 3 --access-logfile - ; \
 	kill %1 %2 2>/dev/null || true
 
+# Each benchmark builds its own throwaway database; run them one after another, never side by side.
 bench: $(VENV)/.installed-dev .env
 	mkdir -p var bench/results
 	$(PY) -m bench
+	$(PY) -m bench.roster
+	$(PY) -m bench.passes_issue
+	$(PY) -m bench.dashboard
+	@if [ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ]; then $(PY) -m bench.verify; \
+	else echo "bench.verify (checkpoint checks through gunicorn and wrk) needs DATABASE_URL (PostgreSQL) and REDIS_URL: skipped"; fi
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
