@@ -1,6 +1,7 @@
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from core.models import RuleList
 
 
 class Industry(models.Model):
@@ -49,54 +50,18 @@ class ResumptionScope(models.TextChoices):
     BUSINESS = "business", _("复市")
 
 
-class NegativeListQuerySet(models.QuerySet):
-    def published(self) -> "NegativeListQuerySet":
-        return self.filter(status=NegativeList.Status.PUBLISHED)
-
-    def in_force(self, on):
-        """The published version in force on a local date: the latest one effective by then."""
-        return self.published().filter(effective_from__lte=on).order_by("-effective_from", "-published_at").first()
-
-
-class NegativeList(models.Model):
+class NegativeList(RuleList):
     """One version of the negative list (负面清单). Published versions are never edited, only replaced."""
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("草稿")
-        PUBLISHED = "published", _("已发布")
-
-    title = models.CharField(_("名称"), max_length=100)
-    source_document = models.CharField(_("依据文件"), max_length=100, help_text=_("如 昆防指〔2020〕19号"))
-    effective_from = models.DateField(_("生效日期"))
-    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
-    is_demo = models.BooleanField(_("演示数据"), default=False, help_text=_("演示用清单, 不是官方文件的内容"))
-    notes = models.TextField(_("说明"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("发布人"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
-
-    objects = NegativeListQuerySet.as_manager()
-
-    class Meta:
+    class Meta(RuleList.Meta):
         verbose_name = _("负面清单版本")
         verbose_name_plural = _("负面清单版本")
-        ordering = ["-effective_from", "-published_at", "-pk"]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status="draft") | models.Q(published_at__isnull=False),
                 name="negative_list_published_has_time",
             ),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.title}({self.source_document}, {self.effective_from:%Y-%m-%d})"
 
 
 class NegativeListEntry(models.Model):

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
+from core.models import RuleList
 from core.uploads import UploadKind, upload_path
 from core.validators import validate_mobile
 from enterprises.models import EnterpriseOwnedQuerySet
@@ -50,53 +51,17 @@ class RiskLevel(models.TextChoices):
     HIGH = "high", _("高风险(重点地区)")
 
 
-class RiskAreaListQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(status=RiskAreaList.Status.PUBLISHED)
-
-    def in_force(self, on):
-        """The published version in force on a local date: the latest one effective by then."""
-        return self.published().filter(effective_from__lte=on).order_by("-effective_from", "-published_at").first()
-
-
-class RiskAreaList(models.Model):
+class RiskAreaList(RuleList):
     """One version of the risk-area list (e.g. 苏防控〔2020〕7号). Published versions are never edited."""
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("草稿")
-        PUBLISHED = "published", _("已发布")
-
-    title = models.CharField(_("名称"), max_length=100)
-    source_document = models.CharField(_("依据文件"), max_length=100, help_text=_("如 苏防控〔2020〕7号"))
-    effective_from = models.DateField(_("生效日期"))
-    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
-    is_demo = models.BooleanField(_("演示数据"), default=False, help_text=_("演示用名单, 不是官方文件的内容"))
-    notes = models.TextField(_("说明"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("发布人"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
-
-    objects = RiskAreaListQuerySet.as_manager()
-
-    class Meta:
+    class Meta(RuleList.Meta):
         verbose_name = _("风险地区名单版本")
         verbose_name_plural = _("风险地区名单版本")
-        ordering = ["-effective_from", "-published_at", "-pk"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(published_at__isnull=False), name="risk_list_published_has_time"
             ),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.title}({self.source_document}, {self.effective_from:%Y-%m-%d})"
 
 
 class RiskArea(models.Model):

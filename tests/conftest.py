@@ -50,6 +50,13 @@ def _celery_eager():
 
 
 @pytest.fixture(autouse=True)
+def _user_read_each_request(settings):
+    """Query counts compare one request with another: each reads the signed-in user, as without the cache
+    (tests/accounts/test_user_cache.py turns the cache on)."""
+    settings.USER_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _without_redis(settings):
     """Pass checks and the revocation set read the database unless a test asks for the real Redis
     (tests/passes/test_verify_checklog.py's redis_store): a test's transaction never commits, so the

@@ -11,6 +11,11 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _user_cache_on(settings):
+    settings.USER_CACHE_SECONDS = 60
+
+
 def test_the_second_request_does_not_read_the_user_from_the_database(client, commander):
     client.force_login(commander)
     client.get(reverse("passes:keys"))  # the first request loads and caches the user

@@ -1,0 +1,49 @@
+"""What several apps' models share: a version of a rule list that is published for everyone."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RuleListQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=RuleList.Status.PUBLISHED)
+
+    def in_force(self, on):
+        """The published version in force on a local date: the latest one effective by then."""
+        return self.published().filter(effective_from__lte=on).order_by("-effective_from", "-published_at").first()
+
+
+class RuleList(models.Model):
+    """One version of a rule list that everyone must read alike (clause 3), such as the negative list or the
+    risk-area list: drafted, then published with an effective date, and never edited after publishing."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("已发布")
+
+    title = models.CharField(_("名称"), max_length=100)
+    source_document = models.CharField(_("依据文件"), max_length=100, help_text=_("发文字号, 如 昆防指〔2020〕19号"))
+    effective_from = models.DateField(_("生效日期"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    is_demo = models.BooleanField(_("演示数据"), default=False, help_text=_("演示用版本, 不是官方文件的内容"))
+    notes = models.TextField(_("说明"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("发布人"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+
+    objects = RuleListQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["-effective_from", "-published_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.title}({self.source_document}, {self.effective_from:%Y-%m-%d})"
