@@ -41,12 +41,12 @@ def _roster_file(tmp_path):
 
 def _check_number(page, number: str) -> str:
     page.locator("#id_number").fill(number)
-    page.get_by_role("button", name="核验", exact=True).click()
+    # Wait for this check's answer: the previous one, for the same number, is still on the page until then.
+    with page.expect_response(lambda response: "/passes/check/number/" in response.url):
+        page.get_by_role("button", name="核验", exact=True).click()
     verdict = page.get_by_test_id("verdict")
     verdict.wait_for()
-    page.wait_for_function(
-        "n => document.querySelector('[data-testid=verdict] .code')?.textContent.includes(n)", arg=number
-    )
+    assert number in verdict.locator(".code").inner_text()
     return verdict.get_attribute("data-status")
 
 

@@ -49,16 +49,20 @@ def _request(user, workers=()):
     )
 
 
-def test_two_staff_handling_one_request_at_once_one_wins(enterprise_user_a, district_a):
+def test_a_decline_and_a_withdrawal_at_once_one_wins(enterprise_user_a, district_a):
+    """Neither move can follow the other (a declined trip cannot be withdrawn, nor a withdrawn one declined),
+    so whichever order the row lock gives them, exactly one succeeds."""
     trip = _request(enterprise_user_a)
-    confirmer, decliner = (UserFactory(district_staff=True, district=district_a) for _ in range(2))
+    decliner = UserFactory(district_staff=True, district=district_a)
     results = _race({
-        "confirm": lambda: services.transport_request_confirm(transport_request=trip, confirmed_by=confirmer),
         "decline": lambda: services.transport_request_decline(transport_request=trip, declined_by=decliner,
                                                               reason="无车"),
+        "cancel": lambda: services.transport_request_cancel(transport_request=trip, cancelled_by=enterprise_user_a),
     })
     trip.refresh_from_db()
-    loser = "decline" if results["confirm"] == "ok" else "confirm"
+    winner = "decline" if trip.status == S.DECLINED else "cancel"
+    loser = "cancel" if winner == "decline" else "decline"
+    assert results[winner] == "ok"
     assert results[loser] == str(services.MSG_ILLEGAL % {"status": trip.get_status_display(),
                                                          "action": services.ACTION_LABELS[loser]})
     assert TransportEvent.objects.filter(transport_request=trip, from_status=S.REQUESTED).count() == 1
