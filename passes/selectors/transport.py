@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from enterprises.models import Enterprise
@@ -92,17 +92,3 @@ def division_from_text(text: str) -> Division | None:
         return found
     named = list(Division.objects.filter(name=text)[:2])
     return named[0] if len(named) == 1 else None
-
-
-def division_suggestions(text: str, limit: int = 15) -> list[Division]:
-    """Divisions whose code starts with, or whose name contains, what was typed; counties first."""
-    text = (text or "").strip()
-    if len(text) < 2:
-        return []
-    if text.isdigit():
-        qs = Division.objects.filter(code__startswith=text[:6])
-    else:
-        qs = Division.objects.filter(Q(full_name__contains=text) | Q(name__contains=text))
-    level_order = {Division.Level.COUNTY: 0, Division.Level.CITY: 1, Division.Level.PROVINCE: 2}
-    found = list(qs.order_by("code")[: limit * 3])
-    return sorted(found, key=lambda d: (level_order.get(d.level, 3), d.code))[:limit]

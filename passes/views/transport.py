@@ -16,6 +16,7 @@ from accounts.models import Role
 from accounts.permissions import STAFF_ROLES, require_role
 from passes.forms_transport import ACTION_FORMS, QueueFilterForm, TransportRequestForm
 from passes.selectors import transport as selectors
+from passes.selectors.risk_areas import division_search
 from passes.services import transport as services
 
 PAGE_SIZE = 50
@@ -90,7 +91,7 @@ def transport_new(request):
 @login_required
 def transport_origins(request):
     """Suggestions for the origin field, as <option>s of its datalist (htmx)."""
-    divisions = selectors.division_suggestions(request.GET.get("origin", ""))
+    divisions = division_search(request.GET.get("origin", ""))
     return render(request, "passes/transport_origin_options.html", {"divisions": divisions})
 
 
