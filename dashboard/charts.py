@@ -6,7 +6,6 @@ fixed number of queries and cached like the figures.
 """
 
 from datetime import date, timedelta
-from itertools import accumulate
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
@@ -17,8 +16,6 @@ from dashboard.selectors import (
     CAPACITY_BUCKETS,
     CITY,
     DISTRICT,
-    HISTORY_DAYS,
-    IN_EFFECT,
     INDUSTRY,
     MSG_CITY,
     Scope,
@@ -26,9 +23,8 @@ from dashboard.selectors import (
     day_bounds,
     figures_for,
     figures_json,
+    window,
 )
-from enterprises.models import Enterprise
-from filings.models import Filing
 from passes.models import PassCheck
 from workforce.models import DailySummary
 
@@ -73,10 +69,6 @@ def chart_data(scope: Scope, chart: str, day: date) -> dict | None:
     return data | {"title": str(CHART_TITLES[chart])}
 
 
-def window(day: date) -> list[date]:
-    return [day - timedelta(days=n) for n in range(HISTORY_DAYS - 1, -1, -1)]
-
-
 def _label(day: date) -> str:
     return f"{day.month}/{day.day}"
 
@@ -88,43 +80,23 @@ def _percent(value) -> float | None:
 def _resumption(scope: Scope, day: date) -> dict:
     """Share of the enterprises that should resume (today's negative list) that had resumed by each day.
 
-    One query: the filings in effect with a resumption date up to today, of the enterprises that should
-    resume; an enterprise counts from its earliest such date (it may have more than one filing in effect).
+    From the figures: each resumed enterprise counts from its earliest resumption date.
     """
     data = figures_for(scope, day)
     days = window(day)
-    filings = Filing.objects.filter(
-        status__in=IN_EFFECT, enterprise__status=Enterprise.Status.ACTIVE, resumed_work_on__lte=day,
-    ).exclude(enterprise__industry_id__in=data["restricted"])
-    if data["scoped_classes"] is not None:
-        filings = filings.filter(enterprise__industry_id__in=data["scoped_classes"])
-    if scope.kind == DISTRICT:
-        filings = filings.filter(enterprise__district_id=scope.district.pk)
-    first: dict[int, tuple[int, date]] = {}
-    for enterprise_id, district_id, resumed_on in filings.values_list(
-            "enterprise_id", "enterprise__district_id", "resumed_work_on").order_by():
-        if enterprise_id not in first or resumed_on < first[enterprise_id][1]:
-            first[enterprise_id] = (district_id, resumed_on)
-    by_day: dict[int, list[int]] = {}  # district -> enterprises resumed on each day of the window (index 0: by then)
-    for district_id, resumed_on in first.values():
-        index = max(0, (resumed_on - days[0]).days)
-        by_day.setdefault(district_id, [0] * len(days))[index] += 1
-    resumed = {district_id: list(accumulate(counts)) for district_id, counts in by_day.items()}
-    areas = data["areas"]
-
-    def line(name: str, counts: list[int], should: int, total: bool = False) -> dict:
-        return {"name": name, "data": [_percent(F.rate(n, should)) for n in counts], "total": total}
-
+    resumed, areas = data["resumed_history"], data["areas"]
     empty = [0] * len(days)
+
+    def line(name: str, area: int | None, total: bool = False) -> dict:
+        should = areas[area]["now"]["should"]
+        return {"name": name, "data": [_percent(F.rate(n, should)) for n in resumed.get(area, empty)],
+                "total": total}
+
     if scope.kind == DISTRICT:
-        series = [line(scope.district.name, resumed.get(scope.district.pk, empty), areas[scope.district.pk]["now"]
-                       ["should"], total=True)]
+        series = [line(scope.district.name, scope.district.pk, total=True)]
     else:
-        city = [sum(counts[i] for counts in resumed.values()) for i in range(len(days))]
-        series = [line(str(MSG_CITY if scope.kind == CITY else MSG_TOTAL), city, areas[None]["now"]["should"],
-                       total=True)]
-        series += [line(name, resumed.get(pk, empty), areas[pk]["now"]["should"])
-                   for pk, name in data["districts"] if areas[pk]["now"]["should"]]
+        series = [line(str(MSG_CITY if scope.kind == CITY else MSG_TOTAL), None, total=True)]
+        series += [line(name, pk) for pk, name in data["districts"] if areas[pk]["now"]["should"]]
     return {"kind": "line", "unit": "%", "x": [_label(d) for d in days], "series": series, "highlight": []}
 
 

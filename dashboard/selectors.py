@@ -1,22 +1,25 @@
 """Reads for the dashboards: who may open which dashboard, and the figures each one shows.
 
-Today's figures are computed live in a fixed number of queries whatever the size of the data, then
-cached for CACHE_SECONDS per scope and day; history comes from the daily summaries (DailySummary)
-and, for the resumption rate, from the filings' recorded resumption dates. The workforce figures
-are computed as the daily summary computes them (workforce.services.daily_summary_build), so the
-dashboard and the summary workbook show the same numbers for the same day.
+Today's figures are computed live in a fixed number of queries whatever the size of the data and
+cached for CACHE_SECONDS per scope and day; the city's (which the district dashboards read too) are
+recomputed every minute by a Celery beat task, so that no request has to wait for them. History comes
+from the daily summaries (DailySummary) and, for the resumption rate, from the resumption dates the
+enterprises recorded on their filings. The workforce figures are computed as the daily summary
+computes them (workforce.services.daily_summary_build), so the dashboard and the summary workbook
+show the same numbers for the same day (tests/dashboard/test_workbook_agreement.py).
 """
 
 import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from itertools import accumulate
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, Sum
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -228,7 +231,8 @@ def _figures_compute(day: date, authority_id: int | None = None) -> dict:
     scoped = authority_classes(authority_id, industries) if authority_id else None
     districts = list(District.objects.all())
 
-    groups = _by_district(_resumption_groups(day, scoped).values(), lambda g: g["district"])
+    group_rows, resumed = _resumption_groups(day, scoped)
+    groups = _by_district(group_rows.values(), lambda g: g["district"])
     reports = _report_groups(day, scoped)
     percents = {day: {}, yesterday: {}}
     capacity = _capacity_rows(day, scoped)
@@ -277,6 +281,7 @@ def _figures_compute(day: date, authority_id: int | None = None) -> dict:
         "districts": [(d.pk, d.name) for d in districts],
         "areas": areas,
         "divisions": _division_rows(groups, capacity, day, industries, restricted),
+        "resumed_history": _resumed_history(resumed, day, restricted),
         "restricted": restricted,
         "scoped_classes": scoped,
     }
@@ -289,11 +294,13 @@ def _by_district(items, district_of) -> dict[int | None, list]:
     return found
 
 
-def _resumption_groups(day: date, scoped: frozenset[str] | None) -> dict[tuple, dict]:
-    """Per (district, industry class): active enterprises, and those filed and resumed (today, yesterday).
+def _resumption_groups(day: date, scoped: frozenset[str] | None) -> tuple[dict[tuple, dict], list[tuple]]:
+    """Per (district, industry class): active enterprises, and those filed and resumed (today, yesterday);
+    and each resumed enterprise's (district, industry, first resumption date) for the history.
 
-    Two grouped queries whatever the size: the registry, and the filings in effect counted by distinct
-    enterprise (an enterprise may have more than one filing in effect).
+    Two queries whatever the size: the registry grouped, and the filings in effect, one row each, folded
+    into one entry per enterprise here (an enterprise may have more than one filing in effect): it is
+    filed, filed before today if any of them was sent before today, and resumed from its earliest date.
     """
     start, _end = day_bounds(day)
     yesterday = day - timedelta(days=1)
@@ -305,28 +312,55 @@ def _resumption_groups(day: date, scoped: frozenset[str] | None) -> dict[tuple, 
     groups = {}
     for row in enterprises.values("district_id", "industry_id").annotate(
         total=Count("pk"), above=Count("pk", filter=Q(is_above_scale=True))
-    ):
+    ).order_by():
         groups[row["district_id"], row["industry_id"]] = {
             "district": row["district_id"], "industry": row["industry_id"], "total": row["total"],
             "above": row["above"], "filed": 0, "filed_before": 0, "resumed": 0, "resumed_before": 0,
             "above_resumed": 0, "above_resumed_before": 0,
         }
-    enterprise = "enterprise_id"
-    above = Q(enterprise__is_above_scale=True)
-    for row in filings.values("enterprise__district_id", "enterprise__industry_id").annotate(
-        filed=Count(enterprise, distinct=True),
-        filed_before=Count(enterprise, distinct=True, filter=Q(submitted_at__lt=start)),
-        resumed=Count(enterprise, distinct=True, filter=Q(resumed_work_on__lte=day)),
-        resumed_before=Count(enterprise, distinct=True, filter=Q(resumed_work_on__lte=yesterday)),
-        above_resumed=Count(enterprise, distinct=True, filter=above & Q(resumed_work_on__lte=day)),
-        above_resumed_before=Count(enterprise, distinct=True, filter=above & Q(resumed_work_on__lte=yesterday)),
-    ):
-        group = groups.get((row["enterprise__district_id"], row["enterprise__industry_id"]))
-        if group is not None:
-            for name in ("filed", "filed_before", "resumed", "resumed_before", "above_resumed",
-                         "above_resumed_before"):
-                group[name] = row[name]
-    return groups
+    by_enterprise: dict[int, list] = {}  # id -> [district, industry, above-scale, sent before today, first resumed]
+    for enterprise_id, district_id, industry_id, above, sent_before, resumed_on in filings.annotate(
+        sent_before=ExpressionWrapper(Q(submitted_at__lt=start), output_field=BooleanField())
+    ).values_list("enterprise_id", "enterprise__district_id", "enterprise__industry_id",
+                  "enterprise__is_above_scale", "sent_before", "resumed_work_on").order_by():
+        entry = by_enterprise.get(enterprise_id)
+        if entry is None:
+            entry = by_enterprise[enterprise_id] = [district_id, industry_id, above, False, None]
+        entry[3] = entry[3] or sent_before
+        if resumed_on is not None and resumed_on <= day and (entry[4] is None or resumed_on < entry[4]):
+            entry[4] = resumed_on
+    resumed = []
+    for district_id, industry_id, above, sent_before, first in by_enterprise.values():
+        group = groups.get((district_id, industry_id))
+        if group is None:  # confirmed or moved between the two reads: it counts from the next refresh
+            continue
+        group["filed"] += 1
+        group["filed_before"] += sent_before
+        if first is not None:
+            resumed.append((district_id, industry_id, first))
+            group["resumed"] += 1
+            group["resumed_before"] += first <= yesterday
+            group["above_resumed"] += above
+            group["above_resumed_before"] += above and first <= yesterday
+    return groups, resumed
+
+
+def window(day: date) -> list[date]:
+    """The days the history charts show, the last being `day`."""
+    return [day - timedelta(days=n) for n in range(HISTORY_DAYS - 1, -1, -1)]
+
+
+def _resumed_history(resumed: list[tuple], day: date, restricted: frozenset[str]) -> dict[int | None, list[int]]:
+    """Per district (and the total, key None): enterprises that should resume and had resumed by each day."""
+    days = window(day)
+    per_day: dict[int | None, list[int]] = {}
+    for district_id, industry_id, first in resumed:
+        if industry_id in restricted:
+            continue
+        index = max(0, (first - days[0]).days)  # 0: by the window's first day
+        for area in (district_id, None):
+            per_day.setdefault(area, [0] * len(days))[index] += 1
+    return {area: list(accumulate(counts)) for area, counts in per_day.items()}
 
 
 def _resumption_figures(rows, restricted, restricted_before) -> tuple[dict, dict]:

@@ -11,7 +11,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import STAFF_ROLES, require_role
 from core import excel
@@ -23,6 +23,11 @@ from dashboard.forms import DrillDownForm
 from enterprises import services as enterprise_services
 
 PAGE_SIZE = 50
+
+MSG_EXPORT_BAD_FILTER = _("筛选条件有误, 请修改后再导出。")
+LIST_TITLE = _("企业清单")
+EXPORTED_AT = _("导出时间: %(now)s")
+EXPORT_FILENAME = _("企业清单-%(title)s.xlsx")
 
 
 def _page(request, scope: selectors.Scope, template: str):
@@ -112,16 +117,16 @@ def enterprise_export(request):
     require_role(request.user, STAFF_ROLES)
     form = DrillDownForm(request.GET or None, user=request.user)
     if form.is_bound and not form.is_valid():
-        messages.error(request, _("筛选条件有误, 请修改后再导出。"))
+        messages.error(request, MSG_EXPORT_BAD_FILTER)
         return redirect(f"{reverse('dashboard:enterprises')}?{request.GET.urlencode()}")
     filters = form.filters()
     enterprises = drilldown_visible_to(request.user, filters, timezone.localdate())
-    title = str(DRILLS.get(filters.figure, _("企业清单")))
+    title = str(DRILLS.get(filters.figure, LIST_TITLE))
     sheet = excel.Sheet(
-        title=_("企业清单"),
+        title=str(LIST_TITLE),
         columns=enterprise_services.enterprise_import_columns(),
         rows=enterprise_services.enterprise_export_rows(enterprises),
         heading=title,
-        subheading=_("导出时间: %(now)s") % {"now": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
+        subheading=str(EXPORTED_AT % {"now": timezone.localtime().strftime("%Y-%m-%d %H:%M")}),
     )
-    return xlsx_response(excel.write_workbook([sheet]), _("企业清单-%(title)s.xlsx") % {"title": title})
+    return xlsx_response(excel.write_workbook([sheet]), str(EXPORT_FILENAME % {"title": title}))

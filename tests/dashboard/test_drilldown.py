@@ -8,6 +8,7 @@ from django.urls import reverse
 from dashboard import selectors
 from dashboard.drilldown import DRILLS
 from dashboard.forms import MSG_UNKNOWN_INDUSTRY_CODE
+from dashboard.views import MSG_EXPORT_BAD_FILTER
 from tests.dashboard.conftest import DAY, capacity, enterprise, report
 from tests.excel_helpers import open_workbook
 
@@ -83,7 +84,7 @@ def test_a_bad_filter_is_not_exported(client, known, commander):
     client.force_login(commander)
     response = client.get(f"{reverse('dashboard:enterprises_export')}?industry=9999", follow=True)
     assert response.redirect_chain[0][1] == 302
-    assert "筛选条件有误, 请修改后再导出。" in [str(m) for m in response.context["messages"]]
+    assert str(MSG_EXPORT_BAD_FILTER) in [str(m) for m in response.context["messages"]]
 
 
 def test_the_export_holds_the_figures_enterprises_in_the_registry_layout(client, known, commander):
