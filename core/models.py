@@ -1,6 +1,7 @@
 """What several apps' models share: a version of a rule list that is published for everyone."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +13,22 @@ class RuleListQuerySet(models.QuerySet):
     def in_force(self, on):
         """The published version in force on a local date: the latest one effective by then."""
         return self.published().filter(effective_from__lte=on).order_by("-effective_from", "-published_at").first()
+
+    def draft_create(self, *, created_by, title: str, source_document: str, effective_from, notes: str = ""):
+        """A new, empty, validated draft version."""
+        draft = self.model(title=title.strip(), source_document=source_document.strip(),
+                           effective_from=effective_from, notes=notes.strip(), status=RuleList.Status.DRAFT,
+                           created_by=created_by)
+        draft.full_clean()
+        draft.save()
+        return draft
+
+    def lock_draft(self, pk: int, *, published_message):
+        """The draft row, locked for the rest of the transaction, or a refusal if it is published."""
+        draft = self.select_for_update().get(pk=pk)
+        if draft.status != RuleList.Status.DRAFT:
+            raise ValidationError(published_message)
+        return draft
 
 
 class RuleList(models.Model):

@@ -48,11 +48,7 @@ def _require_admin(user: User) -> None:
 
 
 def _lock_draft(draft: NegativeList) -> NegativeList:
-    """The draft row, locked for the rest of the transaction, or a refusal if it is published."""
-    draft = NegativeList.objects.select_for_update().get(pk=draft.pk)
-    if draft.status != NegativeList.Status.DRAFT:
-        raise ValidationError(MSG_PUBLISHED_READ_ONLY)
-    return draft
+    return NegativeList.objects.lock_draft(draft.pk, published_message=MSG_PUBLISHED_READ_ONLY)
 
 
 # --- the classification ----------------------------------------------------------------------
@@ -105,16 +101,9 @@ def negative_list_draft_create(
 ) -> NegativeList:
     """A new draft version, empty or holding a copy of another version's entries."""
     _require_admin(created_by)
-    draft = NegativeList(
-        title=title.strip(),
-        source_document=source_document.strip(),
-        effective_from=effective_from,
-        notes=notes.strip(),
-        status=NegativeList.Status.DRAFT,
-        created_by=created_by,
+    draft = NegativeList.objects.draft_create(
+        created_by=created_by, title=title, source_document=source_document, effective_from=effective_from, notes=notes
     )
-    draft.full_clean()
-    draft.save()
     if copy_from is not None:
         NegativeListEntry.objects.bulk_create(
             NegativeListEntry(

@@ -64,11 +64,7 @@ def _require_admin(user: User) -> None:
 
 
 def _lock_draft(draft: RiskAreaList) -> RiskAreaList:
-    """The draft row, locked for the rest of the transaction, or a refusal if it is published."""
-    draft = RiskAreaList.objects.select_for_update().get(pk=draft.pk)
-    if draft.status != RiskAreaList.Status.DRAFT:
-        raise ValidationError(MSG_PUBLISHED_READ_ONLY)
-    return draft
+    return RiskAreaList.objects.lock_draft(draft.pk, published_message=MSG_PUBLISHED_READ_ONLY)
 
 
 def _listed_parent_codes(division: Division) -> list[str]:
@@ -122,16 +118,9 @@ def risk_area_list_draft_create(
 ) -> RiskAreaList:
     """A new draft version, empty or holding a copy of another version's areas."""
     _require_admin(created_by)
-    draft = RiskAreaList(
-        title=title.strip(),
-        source_document=source_document.strip(),
-        effective_from=effective_from,
-        notes=notes.strip(),
-        status=RiskAreaList.Status.DRAFT,
-        created_by=created_by,
+    draft = RiskAreaList.objects.draft_create(
+        created_by=created_by, title=title, source_document=source_document, effective_from=effective_from, notes=notes
     )
-    draft.full_clean()
-    draft.save()
     if copy_from is not None:
         RiskArea.objects.bulk_create(
             RiskArea(risk_list=draft, division_id=area.division_id, level=area.level, note=area.note)
