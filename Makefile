@@ -47,7 +47,7 @@ serve: $(VENV)/.installed .env
 	$(PY) manage.py collectstatic --noinput
 	$(VENV)/bin/celery -A kunshan_resume worker --loglevel=INFO --concurrency=2 & \
 	$(VENV)/bin/celery -A kunshan_resume beat --loglevel=INFO --schedule=var/celerybeat-schedule & \
-	$(VENV)/bin/gunicorn kunshan_resume.wsgi --bind 0.0.0.0:$(PORT) --workers 3 --access-logfile - ; \
+	$(VENV)/bin/gunicorn --bind 0.0.0.0:$(PORT) --access-logfile - ; \
 	kill %1 %2 2>/dev/null || true
 
 # Each benchmark builds its own throwaway database; run them one after another, never side by side.

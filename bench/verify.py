@@ -16,11 +16,10 @@ with the guard's session cookie and Accept: application/json (bench/verify.lua),
 then to /passes/verify/<token>. While wrk runs, the check queue is flushed every 5 s as the Celery beat job
 does; at the end every request wrk completed must be a PassCheck row. Results go to bench/results/.
 
-Gunicorn runs gthread workers (3 processes × 2 threads by default): a checkpoint phone keeps its
-connection open between scans, and gthread keeps connections alive where sync workers close each one
-after its response (a TCP handshake per check, on the same two cores); the second thread of a process
-overlaps one request's Redis and PostgreSQL round trips with another's Python. Three processes keep
-both cores busy while wrk, PostgreSQL and Redis take their share. `--worker-class sync` is there to compare.
+Gunicorn runs as production does, with the project's gunicorn.conf.py (sync workers, two per core):
+wrk keeps its connections alive and a sync worker closes each after its answer, as the reverse proxy's
+connections to gunicorn are. `--worker-class gthread` (with `--threads`) is there to compare: its workers
+keep their connections, and wrk's 16 land unevenly on them (14 of 16 on one of three workers was seen).
 """
 
 import argparse
@@ -30,6 +29,7 @@ import os
 import random
 import re
 import resource
+import runpy
 import secrets
 import shutil
 import socket
@@ -48,6 +48,8 @@ import django
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
 LUA_SCRIPT = BENCH_DIR / "verify.lua"
+GUNICORN_CONF_PATH = BENCH_DIR.parent / "gunicorn.conf.py"
+GUNICORN_CONF = runpy.run_path(str(GUNICORN_CONF_PATH))
 WRK = "/usr/bin/wrk"
 
 # Issue 5's targets.
@@ -93,9 +95,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=5, help="seconds of untimed load before measuring")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (phones asking at once)")
     parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (gthread)")
-    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
+    parser.add_argument("--workers", type=int, default=GUNICORN_CONF["workers"], help="gunicorn worker processes")
+    parser.add_argument("--worker-class", default=GUNICORN_CONF["worker_class"], choices=["sync", "gthread"])
+    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (gthread only)")
     return parser.parse_args(argv)
 
 
@@ -211,9 +213,9 @@ def _gunicorn(args: argparse.Namespace, port: int, database_name: str) -> subpro
     url = os.environ["DATABASE_URL"]
     env["DATABASE_URL"] = url[: url.rfind("/") + 1] + database_name
     command = [
-        str(Path(sys.executable).with_name("gunicorn")), "kunshan_resume.wsgi:application",
+        str(Path(sys.executable).with_name("gunicorn")), "--config", str(GUNICORN_CONF_PATH),
         "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "--worker-class", args.worker_class,
-        "--log-level", "warning", "--backlog", "2048",
+        "--log-level", "warning",
     ]
     if args.worker_class == "gthread":
         command += ["--threads", str(args.threads)]
