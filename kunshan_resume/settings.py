@@ -154,6 +154,15 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Behind the reverse proxy every request arrives from the proxy's address, and a lockout would then be keyed
+# on the username alone (anyone could lock anyone out). TRUSTED_PROXY_COUNT is how many proxies stand in front
+# of gunicorn, each appending to X-Forwarded-For; the client's address is read from that header counting from
+# the right, so an address the client wrote into the header itself is never the one taken.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1  # ipware counts the proxies the header lists: not the last
+    IPWARE_STRICT = False  # a header longer than the proxies make is read from the right, not refused
 
 # Idle timeout: the session ends after SESSION_IDLE_MINUTES without a request.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60

@@ -13,8 +13,15 @@ pytestmark = pytest.mark.django_db
 LOGIN = reverse("accounts:login")
 
 
-def _login(client, username, password, ip="10.0.0.1"):
-    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=ip)
+def _login(client, username, password, ip="10.0.0.1", **headers):
+    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=ip, headers=headers)
+
+
+def _behind_proxies(settings, count):
+    """The settings TRUSTED_PROXY_COUNT=count produces (kunshan_resume/settings.py)."""
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    settings.AXES_IPWARE_PROXY_COUNT = count - 1
+    settings.IPWARE_STRICT = False
 
 
 # --- Roles and scopes ---------------------------------------------------------------------------
@@ -85,6 +92,33 @@ def test_lockout_is_keyed_on_username_and_address_together(client, district_staf
     client.post(reverse("accounts:logout"))
     # The same user from another address is not locked either.
     assert _login(client, district_staff_a.username, PASSWORD, ip="10.0.0.2").status_code == 302
+
+
+def test_without_a_trusted_proxy_a_forwarded_address_is_ignored(client, district_staff_a, settings):
+    # Otherwise a guesser would write a new X-Forwarded-For for each try and never be locked out.
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        _login(client, district_staff_a.username, "wrong-password", ip="10.0.0.1", x_forwarded_for=f"203.0.113.{n}")
+    locked = _login(client, district_staff_a.username, PASSWORD, ip="10.0.0.1", x_forwarded_for="203.0.113.99")
+    assert locked.status_code == 429
+
+
+@pytest.mark.parametrize("proxies, forwarded", [
+    (1, "{client}"),
+    (1, "6.6.6.6, {client}"),  # the client wrote its own header; the proxy appended the real address
+    (2, "{client}, 198.51.100.9"),
+    (2, "6.6.6.6, {client}, 198.51.100.9"),
+])
+def test_behind_proxies_the_lockout_is_keyed_on_the_clients_address(client, district_staff_a, settings,
+                                                                     proxies, forwarded):
+    _behind_proxies(settings, proxies)
+    attacker, colleague = forwarded.format(client="203.0.113.7"), forwarded.format(client="203.0.113.8")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _login(client, district_staff_a.username, "wrong-password", ip="127.0.0.1", x_forwarded_for=attacker)
+    assert _login(client, district_staff_a.username, PASSWORD, ip="127.0.0.1",
+                  x_forwarded_for=attacker).status_code == 429
+    # The same user from another address, through the same proxy, still signs in.
+    assert _login(client, district_staff_a.username, PASSWORD, ip="127.0.0.1",
+                  x_forwarded_for=colleague).status_code == 302
 
 
 def test_session_expires_after_idle_time(client, district_staff_a, settings):
