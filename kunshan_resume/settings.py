@@ -299,8 +299,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "passes.tasks.expire_return_passes",
         "schedule": crontab(hour=0, minute=5),
     },
-    # A risk list whose effective day is today is applied to the passes (again, if its own scheduled
-    # run at midnight went through: that is harmless).
     # The city's dashboard figures, recomputed into the cache every minute (dashboard.selectors.REFRESH_SECONDS)
     # so that no request has to compute them; expires so that a stopped worker does not queue a backlog.
     "dashboard-refresh-city-figures": {
@@ -308,9 +306,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=60),
         "options": {"expires": 60},
     },
+    # A risk list whose effective day is today is applied to the passes (again, if its own scheduled
+    # run at midnight went through: that is harmless).
     "passes-apply-due-risk-lists": {
         "task": "passes.tasks.apply_due_risk_lists",
         "schedule": crontab(hour=0, minute=10),
+    },
+    # Checks older than PASS_CHECK_RETENTION_DAYS are deleted at night, when the checkpoints are quiet.
+    "passes-purge-checks": {
+        "task": "passes.tasks.purge_pass_checks",
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 # 应复尽复: the notice asks every enterprise that should resume to have resumed by this date.
@@ -354,6 +359,9 @@ FEVER_THRESHOLD = env.float("FEVER_THRESHOLD", default=37.3)
 TEMPERATURE_VALID_HOURS = env.int("TEMPERATURE_VALID_HOURS", default=24)
 # A negative nucleic-acid test counts for this many days (it must also be taken after arrival).
 NUCLEIC_ACID_TEST_VALID_DAYS = env.int("NUCLEIC_ACID_TEST_VALID_DAYS", default=7)
+# A checkpoint check says where and when someone's pass was seen: kept this many days after the day of the
+# check (long enough to trace contacts), then deleted every night.
+PASS_CHECK_RETENTION_DAYS = env.int("PASS_CHECK_RETENTION_DAYS", default=30)
 # Roster uploads above this many rows go to a Celery job with a progress bar.
 ROSTER_IMPORT_INLINE_MAX_ROWS = env.int("ROSTER_IMPORT_INLINE_MAX_ROWS", default=2000)
 # The largest roster upload: rows, file size, and what its sheet may unpack to. A sheet is streamed, never

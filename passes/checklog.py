@@ -7,10 +7,11 @@ import contextlib
 import json
 import logging
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from functools import cache
 
 import redis
+from django.conf import settings
 from django.utils import timezone
 
 from passes.models import PassCheck
@@ -109,6 +110,18 @@ def _flush(r, batch_size: int) -> int:
         moved += len(raw)
         if len(raw) < batch_size:
             return moved
+
+
+def purge(*, batch_size: int = 10_000) -> int:
+    """Delete the checks older than PASS_CHECK_RETENTION_DAYS full days (the day of the check not counted);
+    returns how many. In batches, so that no long transaction holds the table the checkpoints write to."""
+    cutoff_day = timezone.localdate() - timedelta(days=settings.PASS_CHECK_RETENTION_DAYS)
+    cutoff = timezone.make_aware(datetime.combine(cutoff_day, time.min))
+    old = PassCheck.objects.filter(checked_at__lt=cutoff).order_by()
+    deleted = 0
+    while ids := list(old.values_list("pk", flat=True)[:batch_size]):
+        deleted += PassCheck.objects.filter(pk__in=ids).delete()[0]
+    return deleted
 
 
 def pending() -> int:

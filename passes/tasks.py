@@ -13,6 +13,12 @@ def flush_pass_checks() -> int:
 
 
 @shared_task(ignore_result=True)
+def purge_pass_checks() -> int:
+    """Nightly: delete the checks kept past their retention (a second run finds none)."""
+    return checklog.purge()
+
+
+@shared_task(ignore_result=True)
 def rebuild_revocations() -> int | None:
     """Rebuild the Redis copy of the revocation set from the database (repairs a missed update)."""
     return revocations.rebuild()

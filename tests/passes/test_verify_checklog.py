@@ -16,7 +16,7 @@ from accounts.models import Community
 from passes import checklog, revocations
 from passes.models import PassCheck
 from passes.services import return_passes as services
-from passes.tasks import flush_pass_checks, rebuild_revocations
+from passes.tasks import flush_pass_checks, purge_pass_checks, rebuild_revocations
 from tests.factories import UserFactory
 from tests.markers import redis_only
 from tests.passes.factories import issued_pass
@@ -316,3 +316,44 @@ def test_the_beat_schedule_flushes_checks_every_few_seconds_and_rebuilds_the_set
     assert flush["task"] == flush_pass_checks.name and rebuild["task"] == rebuild_revocations.name
     assert timedelta(seconds=5) <= flush["schedule"] <= timedelta(seconds=10)
     assert {flush["task"], rebuild["task"]} <= set(app.tasks)
+
+
+# --- retention ----------------------------------------------------------------------------------------
+
+
+def _local(*args) -> datetime:
+    return timezone.make_aware(datetime(*args))
+
+
+@time_machine.travel(_local(2020, 4, 20, 10, 0), tick=False)
+def test_checks_are_deleted_after_the_retention_days_and_only_those(settings):
+    settings.PASS_CHECK_RETENTION_DAYS = 30
+    expired = [_check(at=_local(2020, 3, 1, 8, 0)), _check(at=_local(2020, 3, 20, 23, 59, 59))]
+    kept = [_check(at=_local(2020, 3, 21, 0, 0)), _check(at=_local(2020, 4, 20, 9, 0))]
+    assert checklog.purge() == 2
+    assert set(PassCheck.objects.values_list("pk", flat=True)) == {check.pk for check in kept}
+    assert not PassCheck.objects.filter(pk__in=[check.pk for check in expired]).exists()
+    assert checklog.purge() == 0  # the nightly task run twice deletes nothing more
+
+
+@time_machine.travel(_local(2020, 4, 20, 10, 0), tick=False)
+def test_a_long_backlog_is_deleted_in_batches(settings):
+    settings.PASS_CHECK_RETENTION_DAYS = 7
+    for day in range(1, 8):
+        _check(at=_local(2020, 4, day, 12, 0))
+    recent = _check(at=_local(2020, 4, 13, 0, 0))
+    assert checklog.purge(batch_size=3) == 7
+    assert list(PassCheck.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+@time_machine.travel(_local(2020, 4, 20, 10, 0), tick=False)
+def test_the_nightly_task_purges_and_is_on_the_beat_schedule(settings):
+    from kunshan_resume.celery import app
+
+    settings.PASS_CHECK_RETENTION_DAYS = 30
+    _check(at=_local(2020, 3, 1, 8, 0))
+    purge_pass_checks.delay()
+    assert not PassCheck.objects.exists()
+    entry = settings.CELERY_BEAT_SCHEDULE["passes-purge-checks"]
+    assert entry["task"] == purge_pass_checks.name
+    assert purge_pass_checks.name in app.tasks
