@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Community
+from core.dates import day_bounds
 from dashboard import figures as F
 from dashboard.selectors import (
     CAPACITY_BUCKETS,
@@ -20,7 +21,6 @@ from dashboard.selectors import (
     MSG_CITY,
     Scope,
     cached,
-    day_bounds,
     figures_for,
     figures_json,
     window,

@@ -11,7 +11,7 @@ show the same numbers for the same day (tests/dashboard/test_workbook_agreement.
 
 import statistics
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from itertools import accumulate
 from urllib.parse import urlencode
@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Community, District, IndustryAuthority, Role
+from core.dates import day_bounds
 from dashboard import figures as F
 from enterprises.models import Enterprise
 from filings.models import Filing
@@ -141,12 +142,6 @@ def dashboard_url_for(user) -> str:
 
 
 # --- Shared pieces ---------------------------------------------------------------------------------
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """The aware start of the local day and of the next one."""
-    start = timezone.make_aware(datetime.combine(day, time.min))
-    return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
 def cached(key: str, compute):

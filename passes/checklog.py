@@ -7,13 +7,14 @@ import contextlib
 import json
 import logging
 import uuid
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 import redis
 from django.conf import settings
 from django.utils import timezone
 
+from core.dates import day_start
 from passes.models import PassCheck
 from passes.revocations import BLOCKED_KEY, READY_KEY, client
 
@@ -115,8 +116,7 @@ def _flush(r, batch_size: int) -> int:
 def purge(*, batch_size: int = 10_000) -> int:
     """Delete the checks older than PASS_CHECK_RETENTION_DAYS full days (the day of the check not counted);
     returns how many. In batches, so that no long transaction holds the table the checkpoints write to."""
-    cutoff_day = timezone.localdate() - timedelta(days=settings.PASS_CHECK_RETENTION_DAYS)
-    cutoff = timezone.make_aware(datetime.combine(cutoff_day, time.min))
+    cutoff = day_start(timezone.localdate() - timedelta(days=settings.PASS_CHECK_RETENTION_DAYS))
     old = PassCheck.objects.filter(checked_at__lt=cutoff).order_by()
     deleted = 0
     while ids := list(old.values_list("pk", flat=True)[:batch_size]):

@@ -1,12 +1,13 @@
 """The check log: verifications at the checkpoints a user may see (their community, their district's)."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from django.db.models import Count, QuerySet
 from django.db.models.functions import ExtractHour
 from django.utils import timezone
 
+from core.dates import day_bounds
 from passes.models import PassCheck
 
 
@@ -17,15 +18,9 @@ class CheckCounts:
     by_hour: list[tuple[int, int]]  # (local hour, count) for every hour 0-23
 
 
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    # A range on checked_at rather than __date, so the (community, checked_at) index serves the query.
-    start = timezone.make_aware(datetime.combine(day, time.min))
-    return start, timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
-
-
 def pass_checks_visible_to(user, *, day: date, result: str = "") -> QuerySet[PassCheck]:
     """The user's checks of one local day, newest first, optionally of one result."""
-    start, end = _day_bounds(day)
+    start, end = day_bounds(day)
     checks = PassCheck.objects.visible_to(user).filter(checked_at__gte=start, checked_at__lt=end)
     if result:
         checks = checks.filter(result=result)
@@ -34,7 +29,7 @@ def pass_checks_visible_to(user, *, day: date, result: str = "") -> QuerySet[Pas
 
 def pass_check_counts(user, *, day: date) -> CheckCounts:
     """Counts of the day's checks by result and by local hour: two grouped queries, whatever the volume."""
-    start, end = _day_bounds(day)
+    start, end = day_bounds(day)
     checks = PassCheck.objects.visible_to(user).filter(checked_at__gte=start, checked_at__lt=end).order_by()
     per_result = dict(checks.values_list("result").annotate(n=Count("pk")))
     per_hour = dict(
