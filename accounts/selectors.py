@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Community, Role
 from enterprises.models import Enterprise
 from enterprises.selectors import enterprise_counts_by_district, enterprise_pending_visible_to
 from filings.models import Filing
@@ -50,6 +50,7 @@ def landing_context(user) -> dict:
     today = timezone.localdate()
     rows = enterprise_counts_by_district(user)
     return {
+        **(_go_live_checks(today) if user.role == Role.ADMIN else {}),
         "rows": rows,
         "totals": {key: sum(row[key] for row in rows) for key in ("total", "pending", "above_scale", "key")},
         "enterprise_statuses": Enterprise.Status,
@@ -57,6 +58,19 @@ def landing_context(user) -> dict:
         "target_date": settings.RESUMPTION_TARGET_DATE,
         "days_to_target": (settings.RESUMPTION_TARGET_DATE - today).days,
         "queue": _queue_counts(user),
+    }
+
+
+def _go_live_checks(today) -> dict:
+    """What still stands in the way of real use: rule lists in force that are demo content or missing (they
+    decide which enterprises may resume and which workers may come back), and demo communities."""
+    from negative_list.selectors import negative_list_in_force
+    from passes.eligibility import risk_area_list_in_force
+
+    return {
+        "negative_list": negative_list_in_force(today),
+        "risk_list": risk_area_list_in_force(today),
+        "demo_communities": Community.objects.filter(is_demo=True).count(),
     }
 
 
