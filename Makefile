@@ -51,14 +51,16 @@ serve: $(VENV)/.installed .env
 	kill %1 %2 2>/dev/null || true
 
 # Each benchmark builds its own throwaway database; run them one after another, never side by side.
+# A benchmark that misses a target does not stop the others; `make bench` fails at the end, naming them.
+BENCHES := bench bench.roster bench.passes_issue bench.dashboard
 bench: $(VENV)/.installed-dev .env
 	mkdir -p var bench/results
-	$(PY) -m bench
-	$(PY) -m bench.roster
-	$(PY) -m bench.passes_issue
-	$(PY) -m bench.dashboard
-	@if [ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ]; then $(PY) -m bench.verify; \
-	else echo "bench.verify (checkpoint checks through gunicorn and wrk) needs DATABASE_URL (PostgreSQL) and REDIS_URL: skipped"; fi
+	@failed=""; \
+	for b in $(BENCHES); do echo "==> $$b"; $(PY) -m $$b || failed="$$failed $$b"; done; \
+	if [ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ]; then echo "==> bench.verify"; \
+		$(PY) -m bench.verify || failed="$$failed bench.verify"; \
+	else echo "bench.verify (checkpoint checks through gunicorn and wrk) needs DATABASE_URL (PostgreSQL) and REDIS_URL: skipped"; fi; \
+	if [ -n "$$failed" ]; then echo "targets missed in:$$failed"; exit 1; fi
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

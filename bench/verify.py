@@ -354,7 +354,7 @@ def _print(runs: list[WrkRun], targets: list[Target], extra: dict) -> None:
         print(f"{'PASS' if t.passed else 'FAIL'}  {t.what}: {t.measured} (target {t.target})")
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
     _production_environment()
     django.setup()
@@ -444,6 +444,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\nresults: {path.relative_to(BENCH_DIR.parent)}")
     failed = [t for t in targets if not t.passed]
     print(f"targets: {len(failed)} of {len(targets)} FAIL" if failed else f"targets: all {len(targets)} PASS")
+    return 1 if failed else 0
 
 
 def _number(token: str) -> str:
@@ -462,4 +463,4 @@ def _write(payload: dict) -> Path:
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
