@@ -1,3 +1,4 @@
+from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -10,3 +11,40 @@ class ExcelUploadForm(forms.Form):
             attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
         ),
     )
+
+
+class NoFormTag:
+    """Crispy renders the fields only: the template writes the <form> (action, buttons)."""
+
+    def _no_form_tag(self) -> None:
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class RuleListDraftForm(NoFormTag, forms.ModelForm):
+    """A new draft of a rule list (core.models.RuleList), copying by default the version in force; subclasses
+    name the model in Meta and what is copied (entries, areas) in the field's wording."""
+
+    copy_label = _("复制内容自")
+    copy_help = _("默认复制现行版本的全部内容, 在其基础上增删。")
+    copy_from = forms.ModelChoiceField(queryset=None, required=False, empty_label=_("不复制, 新建空白草稿"))
+
+    class Meta:
+        fields = ["title", "source_document", "effective_from", "notes"]
+        widgets = {
+            "effective_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, versions, in_force=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["copy_from"].queryset = versions
+        self.fields["copy_from"].label = self.copy_label
+        self.fields["copy_from"].help_text = self.copy_help
+        self.fields["copy_from"].label_from_instance = self._version_label
+        self.fields["copy_from"].initial = in_force.pk if in_force else None
+        self._no_form_tag()
+
+    @staticmethod
+    def _version_label(version) -> str:
+        return f"[{version.get_status_display()}] {version}"

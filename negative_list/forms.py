@@ -1,49 +1,21 @@
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import NoFormTag, RuleListDraftForm
 from negative_list import selectors
 from negative_list.models import Industry, NegativeList
 from negative_list.services import MSG_UNKNOWN_INDUSTRY
 
 
-class _NoFormTag:
-    def _no_form_tag(self) -> None:
-        self.helper = FormHelper()
-        self.helper.form_tag = False
+class DraftCreateForm(RuleListDraftForm):
+    copy_label = _("复制条目自")
+    copy_help = _("默认复制现行版本的全部条目, 在其基础上增删。")
 
-
-class DraftCreateForm(_NoFormTag, forms.ModelForm):
-    copy_from = forms.ModelChoiceField(
-        label=_("复制条目自"),
-        queryset=NegativeList.objects.none(),
-        required=False,
-        empty_label=_("不复制, 新建空白草稿"),
-        help_text=_("默认复制现行版本的全部条目, 在其基础上增删。"),
-    )
-
-    class Meta:
+    class Meta(RuleListDraftForm.Meta):
         model = NegativeList
-        fields = ["title", "source_document", "effective_from", "notes"]
-        widgets = {
-            "effective_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "notes": forms.Textarea(attrs={"rows": 3}),
-        }
-
-    def __init__(self, *args, in_force: NegativeList | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["copy_from"].queryset = selectors.negative_list_versions_all()
-        self.fields["copy_from"].label_from_instance = self._version_label
-        self.fields["copy_from"].initial = in_force.pk if in_force else None
-        self._no_form_tag()
 
 
-    @staticmethod
-    def _version_label(version: NegativeList) -> str:
-        return f"[{version.get_status_display()}] {version}"
-
-
-class EntryAddForm(_NoFormTag, forms.Form):
+class EntryAddForm(NoFormTag, forms.Form):
     industry = forms.CharField(
         label=_("行业代码"),
         max_length=4,

@@ -1,21 +1,14 @@
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
 
-from accounts.models import Role
-from core import excel
-from core.downloads import import_error_context, xlsx_response
-from core.forms import ExcelUploadForm
+from core.downloads import xlsx_response
+from core.rule_list_admin import RuleListAdmin, RuleListUrls
 from negative_list import selectors, services
 from negative_list.forms import DraftCreateForm, EntryAddForm
 from negative_list.models import NegativeList
 from negative_list.selectors import NegativeListRules
 
-MSG_DRAFT_CREATED = _("已新建草稿“%(title)s”。")
 MSG_ENTRY_ADDED = _("已加入“%(code)s %(name)s”。")
 MSG_ENTRY_REMOVED = _("已移除“%(code)s %(name)s”。")
 MSG_PUBLISHED = _("已发布“%(title)s”, %(date)s起施行。")
@@ -95,145 +88,48 @@ def _export(version: NegativeList):
 # --- management (administrators) -------------------------------------------------------------
 
 
-def _require_admin(user) -> None:
-    """Versions are city-wide, not scoped: anyone but an administrator is refused, missing or not."""
-    if user.role != Role.ADMIN:
-        raise PermissionDenied
-
-
-@login_required
-def manage_list(request):
-    _require_admin(request.user)
-    return render(
-        request,
-        "negative_list/manage_list.html",
-        {
-            "versions": selectors.negative_list_versions_all(),
-            "in_force": selectors.negative_list_in_force(timezone.localdate()),
-            "today": timezone.localdate(),
-        },
+class NegativeListAdmin(RuleListAdmin):
+    model = NegativeList
+    urls = RuleListUrls(
+        manage="negative_list:manage", create="negative_list:manage_create", detail="negative_list:manage_detail",
+        publish="negative_list:manage_publish", import_items="negative_list:manage_import",
+        export="negative_list:manage_export", import_template="negative_list:manage_import_template",
+        remove="negative_list:manage_entry_remove",
     )
+    templates = "negative_list/manage_"
+    draft_form = DraftCreateForm
+    item_form = EntryAddForm
+    items_name = "entries"
+    template_filename = "负面清单导入模板.xlsx"
+    import_errors_filename = _("负面清单导入-错误标注.xlsx")
+    msg_read_only = services.MSG_PUBLISHED_READ_ONLY
+    msg_published = MSG_PUBLISHED
+    msg_imported = MSG_IMPORTED
+
+    in_force = staticmethod(selectors.negative_list_in_force)
+    versions = staticmethod(selectors.negative_list_versions_all)
+    version_or_404 = staticmethod(selectors.negative_list_get_or_404)
+    items = staticmethod(selectors.negative_list_entries)
+    item_or_404 = staticmethod(selectors.negative_list_entry_get_or_404)
+    draft_create = staticmethod(services.negative_list_draft_create)
+    publish = staticmethod(services.negative_list_publish)
+    import_items = staticmethod(services.negative_list_import)
+    import_template = staticmethod(services.negative_list_template)
+    export = staticmethod(_export)
+
+    @staticmethod
+    def item_version_id(entry) -> int:
+        return entry.negative_list_id
+
+    @staticmethod
+    def item_add(*, draft, added_by, **data) -> str:
+        entry = services.negative_list_entry_add(draft=draft, added_by=added_by, **data)
+        return MSG_ENTRY_ADDED % {"code": entry.industry.code, "name": entry.industry.name}
+
+    @staticmethod
+    def item_remove(entry, *, removed_by) -> str:
+        services.negative_list_entry_remove(entry=entry, removed_by=removed_by)
+        return MSG_ENTRY_REMOVED % {"code": entry.industry.code, "name": entry.industry.name}
 
 
-@login_required
-def manage_create(request):
-    _require_admin(request.user)
-    in_force = selectors.negative_list_in_force(timezone.localdate())
-    form = DraftCreateForm(request.POST or None, in_force=in_force)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            draft = services.negative_list_draft_create(
-                created_by=request.user,
-                title=data["title"],
-                source_document=data["source_document"],
-                effective_from=data["effective_from"],
-                notes=data["notes"],
-                copy_from=data["copy_from"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, MSG_DRAFT_CREATED % {"title": draft.title})
-            return redirect("negative_list:manage_detail", pk=draft.pk)
-    return render(request, "negative_list/manage_form.html", {"form": form})
-
-
-@login_required
-def manage_detail(request, pk: int):
-    """A version's entries; on a draft also the forms that change it (adding an entry posts here)."""
-    _require_admin(request.user)
-    version = selectors.negative_list_get_or_404(pk)
-    is_draft = version.status == NegativeList.Status.DRAFT
-    form = EntryAddForm(request.POST or None) if is_draft else None
-    if request.method == "POST":
-        if form is None:
-            messages.error(request, str(services.MSG_PUBLISHED_READ_ONLY))
-            return redirect("negative_list:manage_detail", pk=pk)
-        if form.is_valid():
-            try:
-                entry = services.negative_list_entry_add(draft=version, added_by=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                form.add_error(None, error)  # a dict error lands on its own field
-            else:
-                messages.success(request, MSG_ENTRY_ADDED % {"code": entry.industry.code, "name": entry.industry.name})
-                return redirect("negative_list:manage_detail", pk=pk)
-    return render(
-        request,
-        "negative_list/manage_detail.html",
-        {
-            "version": version,
-            "is_draft": is_draft,
-            "entries": selectors.negative_list_entries(version),
-            "form": form,
-            "in_force": selectors.negative_list_in_force(timezone.localdate()),
-            "today": timezone.localdate(),
-        },
-    )
-
-
-@require_POST
-@login_required
-def manage_entry_remove(request, pk: int):
-    _require_admin(request.user)
-    entry = selectors.negative_list_entry_get_or_404(pk)
-    try:
-        services.negative_list_entry_remove(entry=entry, removed_by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, MSG_ENTRY_REMOVED % {"code": entry.industry.code, "name": entry.industry.name})
-    return redirect("negative_list:manage_detail", pk=entry.negative_list_id)
-
-
-@require_POST
-@login_required
-def manage_publish(request, pk: int):
-    _require_admin(request.user)
-    draft = selectors.negative_list_get_or_404(pk)
-    try:
-        version = services.negative_list_publish(draft=draft, published_by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, MSG_PUBLISHED % {"title": version.title,
-                                                   "date": f"{version.effective_from:%Y-%m-%d}"})
-    return redirect("negative_list:manage_detail", pk=pk)
-
-
-@login_required
-def manage_export(request, pk: int):
-    _require_admin(request.user)
-    return _export(selectors.negative_list_get_or_404(pk))
-
-
-@login_required
-def manage_import_template(request):
-    _require_admin(request.user)
-    return xlsx_response(services.negative_list_template(), "负面清单导入模板.xlsx")
-
-
-@login_required
-def manage_import(request, pk: int):
-    _require_admin(request.user)
-    draft = selectors.negative_list_get_or_404(pk)
-    if draft.status != NegativeList.Status.DRAFT:
-        messages.error(request, str(services.MSG_PUBLISHED_READ_ONLY))
-        return redirect("negative_list:manage_detail", pk=pk)
-    form = ExcelUploadForm(request.POST or None, request.FILES or None)
-    context = {"form": form, "version": draft}
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            outcome = services.negative_list_import(draft=draft, upload=upload, imported_by=request.user)
-        except excel.ExcelFileError as error:
-            form.add_error("file", error.message)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            if outcome.result.ok:
-                messages.success(request, MSG_IMPORTED % {"count": len(outcome.created)})
-                return redirect("negative_list:manage_detail", pk=pk)
-            context.update(import_error_context(user=request.user, upload=upload, columns=outcome.columns,
-                                                result=outcome.result, filename=_("负面清单导入-错误标注.xlsx")))
-    return render(request, "negative_list/manage_import.html", context)
+manage = NegativeListAdmin()

@@ -1,50 +1,23 @@
 """Forms of the risk-area list's management pages (administrators)."""
 
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import NoFormTag, RuleListDraftForm
 from passes.models import Division, RiskAreaList, RiskLevel
 from passes.selectors import risk_areas as selectors
 from passes.services.risk_areas import MSG_UNKNOWN_DIVISION
 
 
-class _NoFormTag:
-    def _no_form_tag(self) -> None:
-        self.helper = FormHelper()
-        self.helper.form_tag = False
+class RiskListDraftForm(RuleListDraftForm):
+    copy_label = _("复制地区自")
+    copy_help = _("默认复制现行版本的全部地区, 在其基础上增删。")
 
-
-class RiskListDraftForm(_NoFormTag, forms.ModelForm):
-    copy_from = forms.ModelChoiceField(
-        label=_("复制地区自"),
-        queryset=RiskAreaList.objects.none(),
-        required=False,
-        empty_label=_("不复制, 新建空白草稿"),
-        help_text=_("默认复制现行版本的全部地区, 在其基础上增删。"),
-    )
-
-    class Meta:
+    class Meta(RuleListDraftForm.Meta):
         model = RiskAreaList
-        fields = ["title", "source_document", "effective_from", "notes"]
-        widgets = {
-            "effective_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "notes": forms.Textarea(attrs={"rows": 3}),
-        }
-
-    def __init__(self, *args, in_force: RiskAreaList | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["copy_from"].queryset = selectors.risk_area_lists_all()
-        self.fields["copy_from"].label_from_instance = self._version_label
-        self.fields["copy_from"].initial = in_force.pk if in_force else None
-        self._no_form_tag()
-
-    @staticmethod
-    def _version_label(version: RiskAreaList) -> str:
-        return f"[{version.get_status_display()}] {version}"
 
 
-class RiskAreaAddForm(_NoFormTag, forms.Form):
+class RiskAreaAddForm(NoFormTag, forms.Form):
     division = forms.CharField(
         label=_("地区代码"),
         max_length=6,
