@@ -55,7 +55,8 @@ admin_only = method_decorator(login_required)
 
 
 class RuleListAdmin:
-    model: type[RuleList]
+    """The pages, as methods to route to (`path("manage/", admin.manage_list)`); a subclass supplies the rest."""
+
     urls: RuleListUrls
     templates: str  # the folder and prefix of the list's templates, e.g. "negative_list/manage_"
     draft_form: type[forms.ModelForm]

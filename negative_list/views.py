@@ -89,7 +89,6 @@ def _export(version: NegativeList):
 
 
 class NegativeListAdmin(RuleListAdmin):
-    model = NegativeList
     urls = RuleListUrls(
         manage="negative_list:manage", create="negative_list:manage_create", detail="negative_list:manage_detail",
         publish="negative_list:manage_publish", import_items="negative_list:manage_import",

@@ -73,7 +73,6 @@ def _export(version: RiskAreaList):
 
 
 class RiskAreaListAdmin(RuleListAdmin):
-    model = RiskAreaList
     urls = RuleListUrls(
         manage="passes:risk_area_manage", create="passes:risk_area_manage_create",
         detail="passes:risk_area_manage_detail", publish="passes:risk_area_manage_publish",
