@@ -153,6 +153,18 @@ class ImportResult:
         self.errors.append(CellError(row=row, column=column, message=str(message)))
 
 
+class FirstRows:
+    """Which row of a file first had each key (an ID number, a code): a later row with it is a duplicate."""
+
+    def __init__(self):
+        self._first: dict[Any, int] = {}
+
+    def earlier(self, key, row: int) -> int | None:
+        """The earlier row that had `key`, or None when `row` is the first (and is remembered as such)."""
+        first = self._first.setdefault(key, row)
+        return None if first == row else first
+
+
 @dataclass(frozen=True)
 class Cell:
     """A value with its own number format or weight, for a column that mixes counts and rates."""

@@ -259,18 +259,15 @@ def negative_list_import(*, draft: NegativeList, upload, imported_by: User) -> N
         outcome = NegativeListImport(result=result, columns=columns)
 
         in_draft = set(draft.entries.values_list("industry_id", flat=True))
-        first_row_of_code: dict[str, int] = {}
+        first_rows = excel.FirstRows()
         for row in result.rows:
             if not (row.get("restricts_work") or row.get("restricts_production") or row.get("restricts_business")):
                 result.add_error(row["_row"], None, MSG_NOTHING_RESTRICTED)
             industry = row.get("industry")
             if industry is None:
                 continue
-            if industry.code in first_row_of_code:
-                result.add_error(row["_row"], "industry",
-                                 MSG_IMPORT_DUPLICATE_IN_FILE.format(row=first_row_of_code[industry.code]))
-            else:
-                first_row_of_code[industry.code] = row["_row"]
+            if (earlier := first_rows.earlier(industry.code, row["_row"])) is not None:
+                result.add_error(row["_row"], "industry", MSG_IMPORT_DUPLICATE_IN_FILE.format(row=earlier))
             if industry.code in in_draft:
                 result.add_error(row["_row"], "industry", MSG_DUPLICATE_ENTRY)
         if not result.ok:

@@ -266,17 +266,16 @@ def workforce_import(*, upload, day: date, imported_by: User) -> WorkforceImport
     codes = {str(row.get("credit_code", "")).upper() for row in result.rows}
     enterprises = {e.credit_code: e for e in Enterprise.objects.filter(
         district_id=imported_by.district_id, status=Enterprise.Status.ACTIVE, credit_code__in=codes)}
-    first_row: dict[int, int] = {}
+    first_rows = excel.FirstRows()
     valid: list[tuple[Enterprise, dict]] = []
     for row in result.rows:
         enterprise = enterprises.get(str(row.get("credit_code", "")).upper())
         if enterprise is None:
             result.add_error(row["_row"], "credit_code", MSG_IMPORT_UNKNOWN_ENTERPRISE)
             continue
-        if enterprise.pk in first_row:
-            result.add_error(row["_row"], "credit_code", MSG_IMPORT_DUPLICATE % {"row": first_row[enterprise.pk]})
+        if (earlier := first_rows.earlier(enterprise.pk, row["_row"])) is not None:
+            result.add_error(row["_row"], "credit_code", MSG_IMPORT_DUPLICATE % {"row": earlier})
             continue
-        first_row[enterprise.pk] = row["_row"]
         if any(row.get(name) is None for name in REPORT_FIELDS):
             continue  # a bad cell was already reported
         for field, message in workforce_report_errors(row).items():

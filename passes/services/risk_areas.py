@@ -304,16 +304,13 @@ def risk_area_import(*, draft: RiskAreaList, upload, imported_by: User) -> RiskA
 
         in_draft = dict(draft.areas.values_list("division_id", "level"))
         in_file = {row["division"].code: row.get("level") for row in result.rows if row.get("division")}
-        first_row_of_code: dict[str, int] = {}
+        first_rows = excel.FirstRows()
         for row in result.rows:
             division = row.get("division")
             if division is None:
                 continue
-            if division.code in first_row_of_code:
-                result.add_error(row["_row"], "division",
-                                 MSG_IMPORT_DUPLICATE_IN_FILE.format(row=first_row_of_code[division.code]))
-            else:
-                first_row_of_code[division.code] = row["_row"]
+            if (earlier := first_rows.earlier(division.code, row["_row"])) is not None:
+                result.add_error(row["_row"], "division", MSG_IMPORT_DUPLICATE_IN_FILE.format(row=earlier))
             if division.code in in_draft:
                 result.add_error(row["_row"], "division", MSG_DUPLICATE_AREA)
             if row.get("level") == RiskLevel.LOW:

@@ -433,7 +433,7 @@ class _RosterImporter:
         districts = list(District.objects.all())
         self.districts = {d.name: d for d in districts} | {d.code: d for d in districts}
         self.communities = {(c.district_id, c.name): c for c in Community.objects.all()}
-        self.first_row_of: dict[str, int] = {}  # ID digest -> the row that had it first
+        self.first_rows = excel.FirstRows()  # by ID digest
         self.batch: list[tuple[int, str | None, str | None, dict[str, Any] | None]] = []
 
     def run(self, upload) -> None:
@@ -465,8 +465,7 @@ class _RosterImporter:
         digest = None
         if row.get("id_number") is not None:
             digest = id_number_digest(row["id_number"])
-            first = self.first_row_of.setdefault(digest, number)
-            if first != number:
+            if (first := self.first_rows.earlier(digest, number)) is not None:
                 self._error(number, "id_number", MSG_DUPLICATE_IN_FILE % {"row": first})
                 self._error(first, "id_number", MSG_DUPLICATE_IN_FILE % {"row": number})
         if row.get("origin") is not None and row["origin"] not in self.division_codes:

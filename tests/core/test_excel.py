@@ -31,6 +31,7 @@ from core.excel import (
     CellError,
     Column,
     ExcelFileError,
+    FirstRows,
     Sheet,
     check_xlsx_upload,
     error_workbook,
@@ -565,3 +566,11 @@ def test_template_marks_required_headers_in_red_with_help_comments_and_grey_exam
         ("职工人数", TEMPLATE_REQUIRED_YES, None),
         ("备注", TEMPLATE_REQUIRED_NO, None),
     ]
+
+
+def test_first_rows_name_the_earlier_row_of_a_repeated_key():
+    first_rows = FirstRows()
+    assert first_rows.earlier("3670", 2) is None
+    assert first_rows.earlier("8760", 3) is None
+    assert first_rows.earlier("3670", 4) == 2
+    assert first_rows.earlier("3670", 5) == 2  # always the first, not the latest repeat
