@@ -13,7 +13,7 @@ from datetime import date
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
+from accounts.permissions import require_role
 from core import excel
 from core.downloads import import_error_context, xlsx_response
 from core.forms import ExcelUploadForm
@@ -46,9 +47,8 @@ class RuleListUrls:
 
 
 def _require_admin(user) -> None:
-    """Versions are city-wide, not scoped: anyone but an administrator is refused, missing or not."""
-    if user.role != Role.ADMIN:
-        raise PermissionDenied
+    # Versions are city-wide, not scoped: anyone but an administrator is refused, missing or not.
+    require_role(user, (Role.ADMIN,))
 
 
 admin_only = method_decorator(login_required)
