@@ -4,32 +4,13 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Community, District, IndustryAuthority, Notification, User
+from accounts.models import Notification, User
 from accounts.services import staff_import, staff_import_columns
 from core import excel
 from core.downloads import download_stash, import_error_context, xlsx_response
 from core.forms import ExcelUploadForm
 
 MSG_STAFF_IMPORTED = _("已导入 %(count)d 个账号, 首次登录须修改密码。")
-
-
-@admin.register(District)
-class DistrictAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "kind", "sort_order"]
-    list_editable = ["sort_order"]
-
-
-@admin.register(Community)
-class CommunityAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "district", "is_demo"]
-    list_filter = ["district", "is_demo"]
-    search_fields = ["name", "code"]
-
-
-@admin.register(IndustryAuthority)
-class IndustryAuthorityAdmin(admin.ModelAdmin):
-    list_display = ["name", "code"]
-    filter_horizontal = ["industries"]
 
 
 @admin.register(Notification)

@@ -4,69 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.validators import validate_mobile
-
-
-class District(models.Model):
-    """A 属地 (区镇): the area that owns enterprises and issues their workers' passes."""
-
-    class Kind(models.TextChoices):
-        ZONE = "zone", _("开发区/功能区")
-        TOWN = "town", _("镇")
-
-    code = models.SlugField(_("代码"), max_length=20, unique=True, help_text=_("稳定代码, 不随名称变化"))
-    name = models.CharField(_("名称"), max_length=50, unique=True)
-    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
-    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
-
-    class Meta:
-        verbose_name = _("属地(区镇)")
-        verbose_name_plural = _("属地(区镇)")
-        ordering = ["sort_order", "code"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Community(models.Model):
-    """A residential community (社区) or village (村) inside a district; checkpoints stand here."""
-
-    district = models.ForeignKey(District, verbose_name=_("属地"), on_delete=models.PROTECT, related_name="communities")
-    code = models.SlugField(_("代码"), max_length=30, unique=True)
-    name = models.CharField(_("名称"), max_length=50)
-    is_demo = models.BooleanField(_("演示数据"), default=False, help_text=_("演示用社区, 上线前替换为真实社区(村)"))
-
-    class Meta:
-        verbose_name = _("社区(村)")
-        verbose_name_plural = _("社区(村)")
-        ordering = ["district__sort_order", "code"]
-        constraints = [
-            models.UniqueConstraint(fields=["district", "name"], name="community_unique_name_in_district"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.district.name} · {self.name}"
-
-
-class IndustryAuthority(models.Model):
-    """A city bureau (行业主管部门) that guides the enterprises of some industries."""
-
-    code = models.SlugField(_("代码"), max_length=20, unique=True)
-    name = models.CharField(_("名称"), max_length=50, unique=True)
-    industries = models.ManyToManyField(
-        "negative_list.Industry",
-        verbose_name=_("主管行业"),
-        related_name="authorities",
-        blank=True,
-        help_text=_("可选门类、大类、中类或小类; 选中某一层级即包含其下所有行业"),
-    )
-
-    class Meta:
-        verbose_name = _("行业主管部门")
-        verbose_name_plural = _("行业主管部门")
-        ordering = ["code"]
-
-    def __str__(self) -> str:
-        return self.name
+from reference.models import Community, District, IndustryAuthority
 
 
 class Role(models.TextChoices):

@@ -14,3 +14,7 @@ def require_role(user, roles) -> None:
     """
     if user.role not in roles:
         raise PermissionDenied
+
+
+def require_admin(user) -> None:
+    require_role(user, (Role.ADMIN,))

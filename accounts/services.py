@@ -9,9 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Community, District, IndustryAuthority, Role, User
+from accounts.models import Role, User
 from core import excel
 from core.validators import validate_mobile
+from reference.models import Community, District, IndustryAuthority
 
 MSG_UNKNOWN_ROLE = _("角色不存在, 请填写: {roles}。")
 MSG_UNKNOWN_SCOPE = _("找不到该{label}, 请填写名称或代码。")

@@ -19,20 +19,13 @@ class LoginView(auth_views.LoginView):
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
-    success_url = reverse_lazy("accounts:home")
+    success_url = reverse_lazy("portal:home")
 
     def form_valid(self, form):
         response = super().form_valid(form)
         user_password_changed(user=self.request.user)
         messages.success(self.request, _("密码已修改。"))
         return response
-
-
-@login_required
-def home(request):
-    """Each role lands on a page that says what to do today."""
-    context = selectors.landing_context(request.user)
-    return render(request, f"accounts/home_{request.user.role}.html", context)
 
 
 @login_required

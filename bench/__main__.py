@@ -90,11 +90,11 @@ def main(argv: list[str] | None = None) -> None:
     from django.db import connection
     from django.test.utils import setup_test_environment
 
-    from accounts.reference import reference_load
     from bench import benchmarks, benchmarks_workforce, generate, generate_filings, generate_workforce, report
     from enterprises.models import Enterprise
     from kunshan_resume.celery import app as celery_app
-    from negative_list.services import industries_load, negative_list_demo_load
+    from negative_list.services import negative_list_demo_load
+    from reference.services import industries_load, reference_load
 
     # force_login logs a line per viewer and scale; whitenoise warns that collectstatic has not run.
     logging.getLogger("axes").setLevel(logging.WARNING)

@@ -293,11 +293,12 @@ def main(argv=None) -> int:
     from django.db import connection
     from django.test.utils import setup_test_environment
 
-    from accounts.models import IndustryAuthority, Role, User
-    from accounts.reference import reference_load
+    from accounts.models import Role, User
     from bench import generate, generate_filings, generate_workforce, report
     from bench.__main__ import throwaway_database
-    from negative_list.services import industries_load, negative_list_demo_load
+    from negative_list.services import negative_list_demo_load
+    from reference.models import IndustryAuthority
+    from reference.services import industries_load, reference_load
 
     logging.getLogger("axes").setLevel(logging.WARNING)
     logging.getLogger("celery").setLevel(logging.WARNING)

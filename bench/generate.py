@@ -10,9 +10,9 @@ from itertools import accumulate
 from django.db import transaction
 from stdnum.cn import uscc
 
-from accounts.models import District, Role, User
+from accounts.models import Role, User
 from enterprises.models import Enterprise
-from negative_list.models import Industry
+from reference.models import District, Industry
 
 SEED = 2020
 BATCH_SIZE = 2000

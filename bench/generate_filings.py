@@ -18,13 +18,14 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
-from accounts.models import District, IndustryAuthority, Notification, Role, User
+from accounts.models import Notification, Role, User
 from bench.generate import BATCH_SIZE, SEED
 from enterprises.models import Enterprise
 from filings.models import Filing, FilingEvent, FilingMaterial, FilingReferenceCounter
 from filings.services import review_deadline
 from negative_list.models import ResumptionScope
 from negative_list.selectors import negative_list_rules
+from reference.models import District, IndustryAuthority
 
 S = Filing.Status
 KUNSHAN = ZoneInfo("Asia/Shanghai")

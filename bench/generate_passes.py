@@ -17,14 +17,15 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 from stdnum.cn import ric
 
-from accounts.models import Community, District, User
+from accounts.models import User
 from bench.generate import SEED
 from bench.generate_filings import KUNSHAN, _timestamps_as_given
 from bench.generate_workforce import AS_OF, LAST_DAY
 from enterprises.models import Enterprise
-from passes.models import Division, PassBatch, PassCheck, ReturnPass, Worker
+from passes.models import PassBatch, PassCheck, ReturnPass, Worker
 from passes.personal_data import id_number_fields, mask_name
 from passes.signing import sign
+from reference.models import Community, District, Division
 
 BATCH_SIZE = 5000
 PASSES = 400_000  # at full scale (60,000 enterprises)

@@ -63,10 +63,10 @@ def _round(index: int, size: int, *, staff, origin, kfq) -> IssueRound:
 
     from accounts.models import Notification, Role, User
     from enterprises.models import Enterprise
-    from negative_list.models import Industry
     from passes.models import PassEvent, ReturnPass, Worker
     from passes.personal_data import id_number_fields
     from passes.services.return_passes import return_pass_apply, return_pass_issue
+    from reference.models import Industry
 
     enterprise = Enterprise.objects.create(
         credit_code=_credit_code(index), name=f"昆山基准{index}号精密机械有限公司", district=staff.district,
@@ -132,12 +132,11 @@ def main(argv=None) -> int:
     from django.db import connection
     from django.test.utils import setup_test_environment
 
-    from accounts.models import District, Role, User
-    from accounts.reference import reference_load
+    from accounts.models import Role, User
     from bench.__main__ import throwaway_database
     from bench.report import RESULTS_DIR, machine
-    from negative_list.services import industries_load
-    from passes.models import Division
+    from reference.models import District, Division
+    from reference.services import industries_load, reference_load
 
     logging.getLogger("axes").setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", message="No directory at")

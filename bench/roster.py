@@ -78,9 +78,9 @@ def _id_number(serial: int) -> str:
 
 def roster_rows(n: int, *, seed: int = SEED):
     """n roster rows in the import's column order, shaped like a factory's returnees."""
-    from accounts.models import Community
     from bench.generate import ROADS, SURNAMES, _mobile, _person
-    from passes.models import Division, Worker
+    from passes.models import Worker
+    from reference.models import Community, Division
 
     rng = random.Random(seed)
     origins = list(Division.objects.filter(level=Division.Level.COUNTY).values_list("code", "full_name"))
@@ -128,10 +128,10 @@ def roster_file(directory: Path, n: int) -> Path:
 
 
 def _owner():
-    from accounts.models import District, Role, User
+    from accounts.models import Role, User
     from bench.generate import credit_code
     from enterprises.models import Enterprise
-    from negative_list.models import Industry
+    from reference.models import District, Industry
 
     enterprise = Enterprise.objects.create(
         credit_code=credit_code(1), name="昆山花名册基准测试有限公司", district=District.objects.get(code="zhangpu"),
@@ -266,12 +266,10 @@ def main(argv: list[str] | None = None) -> None:
     _setup()
     from django.db import connection
 
-    from accounts.reference import reference_load
     from bench import report
     from bench.__main__ import throwaway_database
     from bench.benchmarks import Target
-    from negative_list.services import industries_load
-    from passes.services.risk_areas import divisions_load
+    from reference.services import divisions_load, industries_load, reference_load
 
     started = datetime.now(UTC)
     results: dict[str, object] = {"started_at": started.isoformat(), "settings": vars(args)}

@@ -135,13 +135,13 @@ def _generate(*, passes: int, revoked: int, seed: int = 2020) -> tuple[list[str]
     from django.utils import timezone
     from stdnum.cn import ric
 
-    from accounts.models import Community, District, Role, User
+    from accounts.models import Role, User
     from bench.generate import credit_code
     from enterprises.models import Enterprise
-    from negative_list.models import Industry
-    from passes.models import Division, ReturnPass, Worker
+    from passes.models import ReturnPass, Worker
     from passes.personal_data import id_number_fields
     from passes.services.return_passes import return_pass_apply, return_pass_issue, return_pass_revoke
+    from reference.models import Community, District, Division, Industry
 
     zhangpu, kfq = District.objects.get(code="zhangpu"), District.objects.get(code="kfq")
     enterprise = Enterprise.objects.create(
@@ -362,12 +362,11 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection
     from django.db.models import Count
 
-    from accounts.reference import reference_load
     from bench.__main__ import throwaway_database
     from bench.report import machine
-    from negative_list.services import industries_load
     from passes import checklog, revocations
     from passes.models import PassCheck
+    from reference.services import industries_load, reference_load
 
     started = datetime.now(UTC)
     runs: list[WrkRun] = []

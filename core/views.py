@@ -1,10 +1,10 @@
+from celery import current_app as celery_app
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
 from core.downloads import download_response
-from kunshan_resume.celery import app as celery_app
 
 
 @never_cache

@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Community
 from core.dates import day_bounds
 from dashboard import figures as F
 from dashboard.selectors import (
@@ -26,6 +25,7 @@ from dashboard.selectors import (
     window,
 )
 from passes.models import PassCheck
+from reference.models import Community
 from workforce.models import DailySummary
 
 CHART_TITLES = {

@@ -14,9 +14,9 @@ from dashboard.selectors import IN_EFFECT, ISSUED, LOW_CAPACITY_PERCENT, PASS, r
 from enterprises.models import Enterprise, industry_in_authority_q
 from enterprises.selectors import EnterpriseFilters, enterprise_list_visible_to
 from filings.models import Filing
-from negative_list.models import Industry
 from negative_list.selectors import negative_list_rules
 from passes.models import ReturnPass
+from reference.models import Industry
 from workforce.models import CapacityReport, WorkforceReport
 
 DRILLS = {

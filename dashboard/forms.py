@@ -1,11 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import IndustryAuthority
 from dashboard.drilldown import DRILLS, DrillFilters
 from enterprises.forms import EnterpriseFilterForm
 from enterprises.selectors import EnterpriseFilters
 from negative_list.selectors import industry_by_code
+from reference.models import IndustryAuthority
 
 MSG_UNKNOWN_INDUSTRY_CODE = _("没有这个行业代码: 请填门类字母或 2 至 4 位国民经济行业分类代码。")
 

@@ -25,14 +25,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Community, District, IndustryAuthority, Role
+from accounts.models import Role
 from core.dates import day_bounds
 from dashboard import figures as F
 from enterprises.models import Enterprise
 from filings.models import Filing
-from negative_list.models import Industry, ResumptionScope
+from negative_list.models import ResumptionScope
 from negative_list.selectors import NegativeListRules, negative_list_rules
 from passes.models import PassCheck, ReturnPass
+from reference.models import Community, District, Industry, IndustryAuthority
 from workforce.models import CapacityReport, DailySummary, WorkforceReport
 
 CACHE_SECONDS = 60

@@ -6,11 +6,11 @@ from django.urls import reverse_lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import District, User
+from accounts.models import User
 from enterprises.models import Enterprise
 from enterprises.services import MSG_UNKNOWN_INDUSTRY
 from enterprises.validators import normalize_credit_code
-from negative_list.models import Industry
+from reference.models import District, Industry
 
 MSG_PASSWORDS_DIFFER = _("两次输入的密码不一致。")
 MSG_USERNAME_TAKEN = _("该用户名已被使用。")

@@ -43,7 +43,7 @@ class EnterpriseOwnedQuerySet(models.QuerySet):
 
 def industry_in_authority_q(authority_id: int, prefix: str = "industry") -> Q:
     """Enterprises whose industry falls under any node (section … class) the authority guides."""
-    from negative_list.models import Industry
+    from reference.models import Industry
 
     codes = Industry.objects.filter(authorities=authority_id).values("code")
     return (
@@ -67,10 +67,10 @@ class Enterprise(models.Model):
     )
     name = models.CharField(_("企业名称"), max_length=200)
     district = models.ForeignKey(
-        "accounts.District", verbose_name=_("属地"), on_delete=models.PROTECT, related_name="enterprises"
+        "reference.District", verbose_name=_("属地"), on_delete=models.PROTECT, related_name="enterprises"
     )
     industry = models.ForeignKey(
-        "negative_list.Industry",
+        "reference.Industry",
         verbose_name=_("所属行业"),
         on_delete=models.PROTECT,
         related_name="enterprises",

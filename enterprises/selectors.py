@@ -3,8 +3,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from accounts.models import District
 from enterprises.models import Enterprise
+from reference.models import District
 
 
 @dataclass(frozen=True)

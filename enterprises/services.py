@@ -8,13 +8,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import District, Role, User
+from accounts.models import Role, User
 from accounts.services import initial_password
 from core import excel
 from core.validators import validate_mobile
 from enterprises.models import Enterprise
 from enterprises.validators import normalize_credit_code, validate_credit_code
-from negative_list.models import Industry
+from reference.models import District, Industry
 
 MSG_CREDIT_CODE_TAKEN = _("该统一社会信用代码已登记。如需开通账号, 请联系属地工作人员。")
 MSG_CREDIT_CODE_PENDING = _("该统一社会信用代码已有待确认的注册申请, 请等待属地工作人员确认。")

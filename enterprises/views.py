@@ -126,7 +126,7 @@ def _save(request, form):
 def register(request):
     """Public self-registration; the account works once the district confirms it."""
     if request.user.is_authenticated:
-        return redirect("accounts:home")
+        return redirect("portal:home")
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

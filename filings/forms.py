@@ -2,9 +2,9 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import District
 from filings.models import Filing, FilingMaterial
-from negative_list.models import Industry, ResumptionScope
+from negative_list.models import ResumptionScope
+from reference.models import District, Industry
 
 MSG_NO_SCOPE = _("请至少选择一项。")
 

@@ -3,12 +3,13 @@ from datetime import date, datetime
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from accounts.models import District
 from enterprises.models import Enterprise
 from filings.models import Filing, FilingMaterial
-from negative_list.models import Industry, ResumptionScope
+from negative_list.models import ResumptionScope
 from negative_list.selectors import NegativeListRules, negative_list_rules
+from reference.models import District, Industry
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,18 @@ class QueueFilters:
     above_scale: bool = False
     key: bool = False
     overdue_before: datetime | None = None  # only submitted filings whose review deadline is earlier
+
+
+def filing_latest_visible_to(user) -> Filing | None:
+    """The enterprise's most recent filing, for its landing page."""
+    return Filing.objects.visible_to(user).order_by("-created_at", "-pk").first()
+
+
+def filing_queue_counts(user) -> dict:
+    """Submitted filings in the user's scope waiting for review, and how many of them are past their deadline."""
+    return Filing.objects.visible_to(user).filter(status=Filing.Status.SUBMITTED).aggregate(
+        waiting=Count("pk"), overdue=Count("pk", filter=Q(review_deadline__lt=timezone.now()))
+    )
 
 
 def filing_get_for_user_or_404(user, pk: int) -> Filing:

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "core",
+    "reference",
     "accounts",
     "negative_list",
     "enterprises",
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "workforce",
     "passes",
     "dashboard",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -88,7 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.navigation",
+                "portal.context_processors.navigation",
             ],
         },
     },
@@ -131,7 +133,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # --- Accounts, login protection -------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "accounts:home"
+LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 AUTHENTICATION_BACKENDS = [

@@ -13,6 +13,7 @@ urlpatterns = [
     path("downloads/<str:token>/", core_views.download, name="download"),
     path("admin/", admin.site.urls),
     path("", include("negative_list.urls")),
+    path("", include("portal.urls")),
     path("", include("accounts.urls")),
     path("enterprises/", include("enterprises.urls")),
     path("filings/", include("filings.urls")),

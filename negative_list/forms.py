@@ -3,8 +3,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import NoFormTag, RuleListDraftForm
 from negative_list import selectors
-from negative_list.models import Industry, NegativeList
+from negative_list.models import NegativeList
 from negative_list.services import MSG_UNKNOWN_INDUSTRY
+from reference.models import Industry
 
 
 class DraftCreateForm(RuleListDraftForm):

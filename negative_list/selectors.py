@@ -12,7 +12,8 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
-from negative_list.models import Industry, NegativeList, NegativeListEntry, ResumptionScope
+from negative_list.models import NegativeList, NegativeListEntry, ResumptionScope
+from reference.models import Industry
 
 SEARCH_LIMIT = 100
 NEGATIVE_LIST_SEARCH_LIMIT = 50

@@ -5,10 +5,8 @@ by a later one (clause 3: one published rule, with an effective date, for everyo
 administrators (Role.ADMIN, the city headquarters) write.
 """
 
-import csv
 import datetime
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -17,9 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from core import excel
-from negative_list.models import Industry, NegativeList, NegativeListEntry
-
-GBT4754_CSV = Path(__file__).resolve().parent / "data" / "gbt4754_2017.csv"
+from negative_list.models import NegativeList, NegativeListEntry
+from reference.models import Industry
 
 MSG_ADMIN_ONLY = _("只有系统管理员可以维护负面清单。")
 MSG_PUBLISHED_READ_ONLY = _("已发布的负面清单版本不能修改。如需调整, 请新建草稿(可复制现行版本)并发布为新版本。")
@@ -49,41 +46,6 @@ def _require_admin(user: User) -> None:
 
 def _lock_draft(draft: NegativeList) -> NegativeList:
     return NegativeList.objects.lock_draft(draft.pk, published_message=MSG_PUBLISHED_READ_ONLY)
-
-
-# --- the classification ----------------------------------------------------------------------
-
-
-@transaction.atomic
-def industries_load(*, path: Path = GBT4754_CSV) -> int:
-    """Upsert the classification from its CSV (parents precede children); returns the row count."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    section_of: dict[str, str] = {}
-    industries = []
-    for row in rows:
-        code, level = row["code"], row["level"]
-        section = code if level == Industry.Level.SECTION else section_of[row["parent"]]
-        section_of[code] = section
-        industries.append(
-            Industry(
-                code=code,
-                name=row["name"],
-                level=level,
-                parent_id=row["parent"] or None,
-                section=section,
-                division=code[:2] if level != Industry.Level.SECTION else "",
-                group=code[:3] if level in (Industry.Level.GROUP, Industry.Level.CLASS) else "",
-            )
-        )
-    Industry.objects.bulk_create(
-        industries,
-        update_conflicts=True,
-        unique_fields=["code"],
-        update_fields=["name", "level", "parent", "section", "division", "group"],
-        batch_size=500,
-    )
-    return len(industries)
 
 
 # --- drafts, entries, publication ------------------------------------------------------------

@@ -2,6 +2,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.permissions import require_admin
 from core.downloads import xlsx_response
 from core.rule_list_admin import RuleListAdmin, RuleListUrls
 from negative_list import selectors, services
@@ -105,6 +106,7 @@ class NegativeListAdmin(RuleListAdmin):
     msg_published = MSG_PUBLISHED
     msg_imported = MSG_IMPORTED
 
+    check_manager = staticmethod(require_admin)
     in_force = staticmethod(selectors.negative_list_in_force)
     versions = staticmethod(selectors.negative_list_versions_all)
     version_or_404 = staticmethod(selectors.negative_list_get_or_404)

@@ -4,9 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import NoFormTag, RuleListDraftForm
-from passes.models import Division, RiskAreaList, RiskLevel
+from passes.models import RiskAreaList, RiskLevel
 from passes.selectors import risk_areas as selectors
 from passes.services.risk_areas import MSG_UNKNOWN_DIVISION
+from reference.models import Division
 
 
 class RiskListDraftForm(RuleListDraftForm):

@@ -6,12 +6,12 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Community
 from passes.eligibility import Decision
-from passes.models import Division, Worker
+from passes.models import Worker
 from passes.personal_data import normalize_id_number
 from passes.selectors.roster import RosterFilters
 from passes.services.roster import MSG_REASON_REQUIRED, TEMPERATURE_MAX, TEMPERATURE_MIN, worker_data_errors
+from reference.models import Community, Division
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -12,37 +12,7 @@ from core.models import RuleList
 from core.uploads import UploadKind, upload_path
 from core.validators import validate_mobile
 from enterprises.models import EnterpriseOwnedQuerySet
-
-
-class Division(models.Model):
-    """An administrative division of GB/T 2260 (province, prefecture-level city or county): a worker's origin."""
-
-    class Level(models.TextChoices):
-        PROVINCE = "province", _("省级")
-        CITY = "city", _("地级")
-        COUNTY = "county", _("县级")
-
-    code = models.CharField(_("代码"), max_length=6, primary_key=True)
-    name = models.CharField(_("名称"), max_length=50)
-    full_name = models.CharField(_("全称"), max_length=100, help_text=_("如 湖北省武汉市江岸区"))
-    level = models.CharField(_("层级"), max_length=10, choices=Level.choices)
-    parent = models.ForeignKey(
-        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
-    )
-
-    class Meta:
-        verbose_name = _("行政区划")
-        verbose_name_plural = _("行政区划(GB/T 2260)")
-        ordering = ["code"]
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.full_name}"
-
-    @property
-    def ancestor_codes(self) -> list[str]:
-        """Codes from the province down to this division, e.g. ['420000', '420100', '420102']."""
-        codes = [self.code[:2] + "0000", self.code[:4] + "00", self.code]
-        return list(dict.fromkeys(codes))
+from reference.models import Division
 
 
 class RiskLevel(models.TextChoices):
@@ -123,10 +93,10 @@ class Worker(models.Model):
                                    default=TestResult.NONE)
     tested_on = models.DateField(_("核酸检测日期"), null=True, blank=True)
     residence_district = models.ForeignKey(
-        "accounts.District", verbose_name=_("居住地属地"), on_delete=models.PROTECT, related_name="+"
+        "reference.District", verbose_name=_("居住地属地"), on_delete=models.PROTECT, related_name="+"
     )
     residence_community = models.ForeignKey(
-        "accounts.Community", verbose_name=_("居住社区(村)"), null=True, blank=True, on_delete=models.PROTECT,
+        "reference.Community", verbose_name=_("居住社区(村)"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
     )
     residence_address = models.CharField(_("居住地址"), max_length=255)
@@ -222,11 +192,11 @@ class ReturnPass(models.Model):
     worker = models.ForeignKey(Worker, verbose_name=_("员工"), on_delete=models.PROTECT, related_name="passes")
     enterprise = models.ForeignKey("enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT,
                                    related_name="passes")
-    issuing_district = models.ForeignKey("accounts.District", verbose_name=_("发证属地"), on_delete=models.PROTECT,
+    issuing_district = models.ForeignKey("reference.District", verbose_name=_("发证属地"), on_delete=models.PROTECT,
                                          related_name="+")
-    residence_district = models.ForeignKey("accounts.District", verbose_name=_("居住地属地"),
+    residence_district = models.ForeignKey("reference.District", verbose_name=_("居住地属地"),
                                            on_delete=models.PROTECT, related_name="+")
-    residence_community = models.ForeignKey("accounts.Community", verbose_name=_("居住社区(村)"), null=True,
+    residence_community = models.ForeignKey("reference.Community", verbose_name=_("居住社区(村)"), null=True,
                                             blank=True, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.APPLIED)
     valid_from = models.DateField(_("有效期自"), null=True, blank=True)
@@ -343,7 +313,7 @@ class PassCheck(models.Model):
     checked_at = models.DateTimeField(_("核验时间"))
     pass_number = models.CharField(_("通行证编号"), max_length=16, blank=True)
     result = models.CharField(_("结果"), max_length=10, choices=Result.choices)
-    community = models.ForeignKey("accounts.Community", verbose_name=_("卡口(社区)"), null=True, blank=True,
+    community = models.ForeignKey("reference.Community", verbose_name=_("卡口(社区)"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
     checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("核验人"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+", help_text=_("空表示未登录的扫码"))

@@ -2,11 +2,9 @@
 
 import pytest
 
-from accounts.models import District
-from accounts.reference import reference_load
 from kunshan_resume.celery import app as celery_app
-from negative_list.services import industries_load
-from passes.services.risk_areas import divisions_load
+from reference.models import District
+from reference.services import divisions_load, industries_load, reference_load
 from tests.factories import EnterpriseFactory, UserFactory
 
 

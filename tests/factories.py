@@ -1,9 +1,9 @@
 import factory
 from stdnum.cn import uscc
 
-from accounts.models import Community, District, IndustryAuthority, Role, User
+from accounts.models import Role, User
 from enterprises.models import Enterprise
-from negative_list.models import Industry
+from reference.models import Community, District, Industry, IndustryAuthority
 
 
 def credit_code(serial: int) -> str:

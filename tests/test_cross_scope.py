@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import IndustryAuthority
 from enterprises.models import Enterprise
+from reference.models import IndustryAuthority
 from tests.factories import EnterpriseFactory, UserFactory
 from tests.filings.helpers import complete_draft, submitted
 from tests.scoping import SCOPED_URLS, UNSCOPED_URLS, url_names_with_object_ids
@@ -55,7 +55,7 @@ def world(district_a, enterprise_a, enterprise_user_a, enterprise_user_b, distri
 
 
 def _issued_pass_living_in_gxq(enterprise_user, issuer):
-    from accounts.models import District
+    from reference.models import District
     from tests.passes.factories import issued_pass
 
     return issued_pass(enterprise_user, issuer, residence_district=District.objects.get(code="gxq"))

@@ -117,7 +117,7 @@ class DailySummary(models.Model):
 
     day = models.DateField(_("日期"))
     district = models.ForeignKey(
-        "accounts.District", verbose_name=_("属地"), null=True, blank=True, on_delete=models.PROTECT,
+        "reference.District", verbose_name=_("属地"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="daily_summaries",
     )
     is_final = models.BooleanField(_("终稿"), default=False)

@@ -8,6 +8,10 @@ from workforce.models import CapacityReport, DailySummary, WorkforceReport
 from workforce.services import enterprises_expected_to_report
 
 
+def report_of_day(enterprise_id: int, day: date) -> WorkforceReport | None:
+    return WorkforceReport.objects.filter(enterprise_id=enterprise_id, day=day).first()
+
+
 def report_prefill(enterprise: Enterprise, day: date) -> tuple[WorkforceReport | None, WorkforceReport | None]:
     """Today's report if there is one, else yesterday's to start from."""
     reports = {r.day: r for r in WorkforceReport.objects.filter(enterprise=enterprise,

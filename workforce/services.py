@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import District, Notification, Role, User
+from accounts.models import Notification, Role, User
 from core import excel
 from enterprises.models import Enterprise
+from reference.models import District
 from workforce.models import CapacityReport, DailySummary, WorkforceReport
 
 MSG_NOT_YOURS = _("只能填报本企业的日报。")

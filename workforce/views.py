@@ -11,11 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import District, Role
+from accounts.models import Role
 from accounts.permissions import require_role
 from core import excel
 from core.downloads import import_error_context, xlsx_response
 from core.forms import ExcelUploadForm
+from reference.models import District
 from workforce import selectors, services
 from workforce.forms import CapacityReportForm, WorkforceReportForm
 from workforce.services import CAPACITY_FIELDS, REPORT_FIELDS

@@ -9,8 +9,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import District
 from core import excel
+from reference.models import District
 from workforce.models import DailySummary
 
 TITLE = _("昆山市企业用工情况日报汇总 · %(area)s")

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import Role
 from passes.eligibility import Eligibility, RiskAreaRules, risk_area_rules, work_eligibility
-from passes.models import PassBatch, PassEvent, ReturnPass, Worker
+from passes.models import PassBatch, PassEvent, ReturnPass, TransportRequest, Worker
 from passes.personal_data import mask_name
 from passes.services.return_passes import normalize_pass_number
 
@@ -153,3 +153,20 @@ def applicable_workers(enterprise, on: date) -> tuple[list[Worker], list[tuple[W
 
 def display_name(user, worker: Worker) -> str:
     return worker.name if shows_full_names(user) else mask_name(worker.name)
+
+
+def pass_landing_counts(user) -> dict:
+    """Passes in the user's scope waiting for the issuing district, and valid ones; trips to arrange; for an
+    enterprise, its roster's size."""
+    counts = ReturnPass.objects.visible_to(user).aggregate(
+        applied=Count("pk", filter=Q(status=S.APPLIED, issuing_district_id=user.district_id)
+                      if user.role == Role.DISTRICT_STAFF else Q(status=S.APPLIED)),
+        valid=Count("pk", filter=Q(status=S.VALID)),
+    )
+    counts["trips"] = TransportRequest.objects.visible_to(user).filter(
+        status__in=(TransportRequest.Status.REQUESTED, TransportRequest.Status.CONFIRMED)
+    ).count()
+    if user.role == Role.ENTERPRISE:
+        counts["workers"] = Worker.objects.visible_to(user).count()
+    return counts
+

@@ -11,7 +11,8 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 
 from passes.eligibility import RiskAreaRules, RiskAssessment
-from passes.models import Division, RiskArea, RiskAreaList, RiskLevel
+from passes.models import RiskArea, RiskAreaList, RiskLevel
+from reference.models import Division
 
 DIVISION_SEARCH_LIMIT = 50
 

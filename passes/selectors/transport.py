@@ -8,7 +8,8 @@ from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from enterprises.models import Enterprise
-from passes.models import Division, TransportRequest, Worker
+from passes.models import TransportRequest, Worker
+from reference.models import Division
 
 # The queue's status filter: the open requests by default, or one status, or everything.
 OPEN = "open"

@@ -8,10 +8,8 @@ Publishing queues `passes.tasks.apply_risk_list`: once the version is in force, 
 workers who may no longer work under it are suspended and their enterprises told.
 """
 
-import csv
 import datetime
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -20,10 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from core import excel
-from passes.models import Division, RiskArea, RiskAreaList, RiskLevel
+from passes.models import RiskArea, RiskAreaList, RiskLevel
 from passes.services.return_passes import return_passes_suspend_ineligible
-
-GBT2260_CSV = Path(__file__).resolve().parent.parent / "data" / "gbt2260.csv"
+from reference.models import Division
 
 MSG_ADMIN_ONLY = _("只有系统管理员可以维护风险地区名单。")
 MSG_PUBLISHED_READ_ONLY = _(
@@ -70,37 +67,6 @@ def _lock_draft(draft: RiskAreaList) -> RiskAreaList:
 def _listed_parent_codes(division: Division) -> list[str]:
     """The codes above a division (its province and prefecture), nearest first."""
     return [code for code in reversed(division.ancestor_codes) if code != division.code]
-
-
-# --- the divisions -------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def divisions_load(*, path: Path = GBT2260_CSV) -> int:
-    """Bring the divisions in line with the CSV: insert new codes, update changed names; returns the
-    row count. Codes missing from the file are kept (workers and lists refer to them). Reads the table
-    once and writes only the differences, so a second run costs one query."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        wanted = {
-            row["code"]: (row["name"], row["full_name"], row["level"], row["parent"] or None)
-            for row in csv.DictReader(handle)
-        }
-    existing = {
-        code: (name, full_name, level, parent)
-        for code, name, full_name, level, parent in Division.objects.values_list(
-            "code", "name", "full_name", "level", "parent_id"
-        )
-    }
-
-    def division(code: str) -> Division:
-        name, full_name, level, parent = wanted[code]
-        return Division(code=code, name=name, full_name=full_name, level=level, parent_id=parent)
-
-    # The file lists parents first (by code), so each batch only points at rows already written.
-    Division.objects.bulk_create([division(code) for code in wanted if code not in existing], batch_size=500)
-    changed = [division(code) for code, values in wanted.items() if code in existing and existing[code] != values]
-    Division.objects.bulk_update(changed, ["name", "full_name", "level", "parent"], batch_size=500)
-    return len(wanted)
 
 
 # --- drafts, entries, publication ---------------------------------------------------------------

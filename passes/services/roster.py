@@ -23,13 +23,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Community, District, Role, User
+from accounts.models import Role, User
 from core import excel
 from core.uploads import ZIP_MAX_UNCOMPRESSED, ZipRejected, inspect_zip
 from core.validators import validate_mobile
 from enterprises.models import Enterprise
-from passes.models import Division, IdNumberDisclosure, RosterImport, Worker
+from passes.models import IdNumberDisclosure, RosterImport, Worker
 from passes.personal_data import decrypt_id_number, id_number_digest, id_number_fields, normalize_id_number
+from reference.models import Community, District, Division
 
 logger = logging.getLogger("passes.personal_data")
 

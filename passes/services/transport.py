@@ -18,7 +18,8 @@ from accounts.models import Notification, Role, User
 from core.validators import validate_mobile
 from enterprises.models import Enterprise
 from passes.eligibility import risk_area_rules
-from passes.models import Division, RiskAreaList, RiskLevel, TransportEvent, TransportRequest, Worker
+from passes.models import RiskAreaList, RiskLevel, TransportEvent, TransportRequest, Worker
+from reference.models import Division
 
 S = TransportRequest.Status
 

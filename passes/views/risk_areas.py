@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.permissions import require_admin
 from core.downloads import xlsx_response
 from core.rule_list_admin import RuleListAdmin, RuleListUrls
 from passes.eligibility import risk_area_list_in_force
@@ -89,6 +90,7 @@ class RiskAreaListAdmin(RuleListAdmin):
     msg_published = MSG_PUBLISHED
     msg_imported = MSG_IMPORTED
 
+    check_manager = staticmethod(require_admin)
     in_force = staticmethod(risk_area_list_in_force)
     versions = staticmethod(selectors.risk_area_lists_all)
     version_or_404 = staticmethod(selectors.risk_area_list_get_or_404)

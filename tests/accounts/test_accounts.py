@@ -70,7 +70,7 @@ def test_each_role_lands_on_its_own_page(client, enterprise_user_a, district_sta
     for user, title in expected.items():
         response = _login(client, user.username, PASSWORD)
         assert response.status_code == 302
-        page = client.get(reverse("accounts:home"))
+        page = client.get(reverse("portal:home"))
         assert title in page.content.decode(), user.role
         client.post(reverse("accounts:logout"))
 
@@ -123,14 +123,14 @@ def test_behind_proxies_the_lockout_is_keyed_on_the_clients_address(client, dist
 
 def test_session_expires_after_idle_time(client, district_staff_a, settings):
     client.force_login(district_staff_a)
-    client.get(reverse("accounts:home"))
+    client.get(reverse("portal:home"))
     assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE
     # Refreshed by core.middleware.SessionIdleRefreshMiddleware: see tests/core/test_session_idle.py.
     assert "core.middleware.SessionIdleRefreshMiddleware" in settings.MIDDLEWARE
 
 
 def test_anonymous_users_are_sent_to_login(client):
-    response = client.get(reverse("accounts:home"))
+    response = client.get(reverse("portal:home"))
     assert response.status_code == 302 and response["Location"].startswith(LOGIN)
 
 
@@ -241,7 +241,7 @@ def test_notifications_are_listed_and_marked_read(client, district_staff_a, dist
 
 def test_the_menu_groups_what_a_role_has_several_of_and_keeps_single_entries_as_links(district_staff_a,
                                                                                       enterprise_user_a):
-    from accounts.navigation import menu_for
+    from portal.navigation import menu_for
 
     staff_menu = {item["label"]: item for item in menu_for(district_staff_a)}
     assert [c["label"] for c in staff_menu["企业"]["children"]] == ["企业名录", "注册待确认", "导入企业"]
@@ -256,9 +256,9 @@ def test_landing_pages_count_the_passes_waiting_for_the_issuing_district(client,
 
     applied_passes(enterprise_user_a, count=2)  # workers living in 开发区 (district b), issued by 张浦镇 (a)
     client.force_login(district_staff_a)
-    assert "审核 <strong>2</strong> 张返岗员工通行证申请" in client.get(reverse("accounts:home")).content.decode()
+    assert "审核 <strong>2</strong> 张返岗员工通行证申请" in client.get(reverse("portal:home")).content.decode()
     client.force_login(district_staff_b)  # the home district sees them but does not issue them
-    assert "审核 <strong>0</strong> 张返岗员工通行证申请" in client.get(reverse("accounts:home")).content.decode()
+    assert "审核 <strong>0</strong> 张返岗员工通行证申请" in client.get(reverse("portal:home")).content.decode()
     client.force_login(enterprise_user_a)
-    html = client.get(reverse("accounts:home")).content.decode()
+    html = client.get(reverse("portal:home")).content.decode()
     assert "员工花名册 <strong>2</strong> 人" in html and "待属地审核 <strong>2</strong> 张" in html

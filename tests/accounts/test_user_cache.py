@@ -26,10 +26,10 @@ def test_the_second_request_does_not_read_the_user_from_the_database(client, com
 
 def test_a_deactivated_user_is_signed_out_on_the_next_request(client, commander):
     client.force_login(commander)
-    assert client.get(reverse("accounts:home")).status_code == 200
+    assert client.get(reverse("portal:home")).status_code == 200
     commander.is_active = False
     commander.save()
-    assert client.get(reverse("accounts:home")).status_code == 302
+    assert client.get(reverse("portal:home")).status_code == 302
 
 
 def test_a_changed_role_takes_effect_on_the_next_request(client, district_staff_a):
@@ -43,7 +43,7 @@ def test_a_changed_role_takes_effect_on_the_next_request(client, district_staff_
 def test_a_changed_password_signs_out_the_other_sessions(client):
     user = UserFactory()
     client.force_login(user)
-    assert client.get(reverse("accounts:home")).status_code == 200
+    assert client.get(reverse("portal:home")).status_code == 200
     user.set_password("Another-pass-2020")
     user.save()
-    assert client.get(reverse("accounts:home")).status_code == 302
+    assert client.get(reverse("portal:home")).status_code == 302

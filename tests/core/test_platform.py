@@ -6,10 +6,10 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from accounts.models import Role, User
-from core.demo import DEMO_USERS, demo_seed
-from core.management.commands.seed_demo import MSG_REFUSED
 from core.validators import MSG_MOBILE_INVALID, validate_mobile
 from enterprises.models import Enterprise
+from portal.demo import DEMO_USERS, demo_seed
+from portal.management.commands.seed_demo import MSG_REFUSED
 
 
 @pytest.mark.django_db
@@ -55,7 +55,7 @@ def test_signed_in_pages_are_never_stored(client, district_staff_a):
 @pytest.mark.django_db
 def test_templates_contain_no_inline_script_or_style(client, district_staff_a, enterprise_a):
     client.force_login(district_staff_a)
-    for url in [reverse("accounts:home"), reverse("enterprises:list"),
+    for url in [reverse("portal:home"), reverse("enterprises:list"),
                 reverse("enterprises:detail", args=[enterprise_a.pk])]:
         html = client.get(url).content.decode()
         assert "<script>" not in html and " style=" not in html, url
@@ -79,8 +79,8 @@ def test_demo_users_log_in_with_the_demo_password(client, settings):
     demo_seed(password=settings.DEMO_PASSWORD)
     for username, *_ in DEMO_USERS:
         response = client.post(reverse("accounts:login"), {"username": username, "password": settings.DEMO_PASSWORD})
-        assert response.status_code == 302 and response["Location"] == reverse("accounts:home"), username
-        assert client.get(reverse("accounts:home")).status_code == 200
+        assert response.status_code == 302 and response["Location"] == reverse("portal:home"), username
+        assert client.get(reverse("portal:home")).status_code == 200
         client.post(reverse("accounts:logout"))
 
 
@@ -119,8 +119,8 @@ def test_excel_uploads_over_the_configured_size_are_refused(client, district_sta
 
 @pytest.mark.django_db
 def test_seed_demo_without_reference_data_says_what_to_run(settings):
-    from accounts.models import District
-    from core.management.commands.seed_demo import MSG_NO_REFERENCE
+    from portal.management.commands.seed_demo import MSG_NO_REFERENCE
+    from reference.models import District
 
     settings.DEBUG = True
     District.objects.filter(code="zhangpu").update(code="zhangpu-old")

@@ -29,11 +29,10 @@ import time_machine
 from django.core.cache import cache
 from django.utils import timezone
 
-from accounts.models import Community, District, IndustryAuthority
 from enterprises.models import Enterprise
 from filings.models import Filing
-from negative_list.models import Industry
 from passes.models import PassBatch, PassCheck, ReturnPass
+from reference.models import Community, District, Industry, IndustryAuthority
 from tests.factories import EnterpriseFactory, UserFactory
 from tests.filings.helpers import publish_negative_list
 from tests.passes.factories import WorkerFactory

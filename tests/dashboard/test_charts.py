@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from accounts.models import District
+from reference.models import District
 from tests.dashboard.conftest import enterprise
 
 pytestmark = pytest.mark.django_db

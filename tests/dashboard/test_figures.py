@@ -148,7 +148,7 @@ def test_the_figures_are_cached_per_day_until_they_expire(known, django_assert_n
 def test_a_district_added_within_the_cached_minute_gets_its_figures(known, commander, client):
     from django.urls import reverse
 
-    from accounts.models import District
+    from reference.models import District
 
     selectors.city_figures(DAY)
     new = District.objects.create(code="new-town", name="新设镇", kind=District.Kind.TOWN, sort_order=99)
@@ -165,7 +165,7 @@ def test_the_minute_refresh_keeps_the_city_figures_ready_and_current(known, clie
 
     refresh_city_figures.delay()
     client.force_login(commander)
-    client.get(reverse("accounts:home"))  # the first request after logging in also saves the session
+    client.get(reverse("portal:home"))  # the first request after logging in also saves the session
     with django_assert_max_num_queries(3):  # session, user, notifications: no figure computed
         assert client.get(reverse("dashboard:city")).status_code == 200
     report(known.a3, known.staff, DAY, 20, 10, 5)

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import IndustryAuthority
+from reference.models import IndustryAuthority
 from tests.dashboard.conftest import DAY, YESTERDAY, capacity, enterprise, filing, make_pass, report
 
 pytestmark = pytest.mark.django_db
@@ -156,11 +156,11 @@ def test_no_inline_script_or_style_on_any_dashboard_page(client, known, commande
 
 
 def test_the_landing_pages_link_to_the_dashboards(client, known, commander, district_staff_a, authority_staff):
-    assert reverse("dashboard:city") in _get(client, commander, reverse("accounts:home")).content.decode()
+    assert reverse("dashboard:city") in _get(client, commander, reverse("portal:home")).content.decode()
     assert reverse("dashboard:district", kwargs={"pk": known.a.pk}) in _get(
-        client, district_staff_a, reverse("accounts:home")).content.decode()
+        client, district_staff_a, reverse("portal:home")).content.decode()
     assert reverse("dashboard:industry", kwargs={"pk": known.gxj.pk}) in _get(
-        client, authority_staff, reverse("accounts:home")).content.decode()
+        client, authority_staff, reverse("portal:home")).content.decode()
 
 
 # --- JSON ---------------------------------------------------------------------------------------

@@ -44,10 +44,9 @@ def browser():
 @pytest.fixture
 def seeded(transactional_db, settings):
     """The live server's database is emptied after each browser test, so each one seeds its own."""
-    from accounts.reference import reference_load
-    from core.demo import demo_seed
-    from negative_list.services import industries_load
-    from passes.services.risk_areas import divisions_load, risk_area_list_demo_load
+    from passes.services.risk_areas import risk_area_list_demo_load
+    from portal.demo import demo_seed
+    from reference.services import divisions_load, industries_load, reference_load
 
     industries_load()
     divisions_load()

@@ -1,6 +1,6 @@
 import pytest
 
-from core.demo import DEMO_USERS
+from portal.demo import DEMO_USERS
 from tests.e2e.conftest import VIEWPORTS, open_page, open_phone_menu, screenshot
 
 pytestmark = pytest.mark.e2e

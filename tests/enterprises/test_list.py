@@ -16,7 +16,7 @@ def _queries(client, url):
     return len(ctx.captured_queries)
 
 
-@pytest.mark.parametrize("url", [LIST, LIST + "?q=测试&above_scale=on&page=2", reverse("accounts:home")])
+@pytest.mark.parametrize("url", [LIST, LIST + "?q=测试&above_scale=on&page=2", reverse("portal:home")])
 def test_pages_do_not_grow_with_the_data(client, district_staff_a, district_a, url):
     EnterpriseFactory.create_batch(3, district=district_a, is_above_scale=True)
     client.force_login(district_staff_a)
@@ -38,7 +38,7 @@ def test_commander_home_query_budget(client, commander, district_a, django_asser
     client.force_login(commander)
     # registry counts by district, resumption progress (industries, rules, counts), the review queue
     with django_assert_max_num_queries(14):
-        client.get(reverse("accounts:home"))
+        client.get(reverse("portal:home"))
 
 
 def test_district_staff_see_only_their_district(client, district_staff_a, enterprise_a, enterprise_b):

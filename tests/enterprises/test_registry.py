@@ -300,7 +300,7 @@ def test_an_admin_imports_for_any_district(client, admin_user):
 
 
 def test_authority_staff_see_the_list_of_their_industries(client, district_a):
-    from negative_list.models import Industry
+    from reference.models import Industry
 
     EnterpriseFactory(district=district_a, industry=Industry.objects.get(code="8760"), name="影院")
     EnterpriseFactory(district=district_a, name="零部件厂")

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from filings import services
 from filings.models import Filing, FilingMaterial
-from negative_list.models import Industry, NegativeList, NegativeListEntry
+from negative_list.models import NegativeList, NegativeListEntry
+from reference.models import Industry
 from tests.excel_helpers import xlsx_upload
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from filings import services
 from filings.selectors import resumption_progress
-from negative_list.models import Industry
+from reference.models import Industry
 from tests.factories import EnterpriseFactory, UserFactory
 from tests.filings.helpers import complete_draft, publish_negative_list, submitted
 
@@ -60,7 +60,7 @@ def test_commander_landing_shows_progress_with_a_fixed_query_count(client, comma
 
     def count():
         with CaptureQueriesContext(connection) as ctx:
-            response = client.get(reverse("accounts:home"))
+            response = client.get(reverse("portal:home"))
         assert "应复尽复进度" in response.content.decode()
         return len(ctx.captured_queries)
 

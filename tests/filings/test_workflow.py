@@ -230,7 +230,7 @@ def test_authorities_add_guidance_but_cannot_decide(enterprise_user_a, authority
 
 
 def test_an_authority_of_other_industries_cannot_comment(enterprise_user_a):
-    from accounts.models import IndustryAuthority
+    from reference.models import IndustryAuthority
 
     health = UserFactory(authority_staff=True, industry_authority=IndustryAuthority.objects.get(code="wjw"))
     with pytest.raises(PermissionDenied):

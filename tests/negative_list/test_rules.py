@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from negative_list.models import Industry, ResumptionScope
+from negative_list.models import ResumptionScope
 from negative_list.selectors import (
     MSG_RESTRICTED,
     NegativeListRules,
@@ -15,6 +15,7 @@ from negative_list.selectors import (
     negative_list_in_force,
     negative_list_rules,
 )
+from reference.models import Industry
 from tests.negative_list.factories import NegativeListFactory, version_with
 
 pytestmark = pytest.mark.django_db

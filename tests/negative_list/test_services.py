@@ -8,8 +8,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from core import excel
 from negative_list import services
-from negative_list.models import Industry, NegativeList, NegativeListEntry
+from negative_list.models import NegativeList, NegativeListEntry
 from negative_list.selectors import negative_list_in_force
+from reference.models import Industry
 from tests.excel_helpers import open_workbook, xlsx_upload
 from tests.negative_list.factories import NegativeListEntryFactory, NegativeListFactory, version_with
 

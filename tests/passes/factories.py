@@ -7,10 +7,10 @@ import factory
 from django.utils import timezone
 from stdnum.cn import ric
 
-from accounts.models import District
-from passes.models import Division, RiskArea, RiskAreaList, RiskLevel, Worker
+from passes.models import RiskArea, RiskAreaList, RiskLevel, Worker
 from passes.personal_data import id_number_fields
 from passes.services import return_passes as services
+from reference.models import District, Division
 from tests.factories import EnterpriseFactory
 
 

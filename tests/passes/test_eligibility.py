@@ -31,7 +31,8 @@ from passes.eligibility import (
     origin_clearance,
     work_eligibility,
 )
-from passes.models import Division, RiskArea, RiskAreaList, RiskLevel, Worker
+from passes.models import RiskArea, RiskAreaList, RiskLevel, Worker
+from reference.models import Division
 from tests.passes.factories import WorkerFactory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -440,7 +440,7 @@ def test_navigation_shows_the_pass_pages_to_their_roles(client, enterprise_user_
     for user, expected in ((enterprise_user_a, {"passes:list"}), (district_staff_a, {"passes:list", "passes:queue"}),
                            (checkpoint_staff, {"passes:list"}), (authority_staff, set())):
         client.force_login(user)
-        html = client.get(reverse("accounts:home")).content.decode()
+        html = client.get(reverse("portal:home")).content.decode()
         shown = {name for name in ("passes:list", "passes:queue") if f'href="{reverse(name)}"' in html}
         assert shown == expected, user.role
 

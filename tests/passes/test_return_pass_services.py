@@ -13,8 +13,9 @@ from django.utils import timezone
 from accounts.models import Notification
 from passes import revocations, signing
 from passes.eligibility import REASON_FEVER, REASON_HIGH_RISK
-from passes.models import Division, PassBatch, PassEvent, ReturnPass, RiskLevel
+from passes.models import PassBatch, PassEvent, ReturnPass, RiskLevel
 from passes.services import return_passes as services
+from reference.models import Division
 from tests.factories import UserFactory
 from tests.passes.factories import (
     HIGH_RISK_ORIGIN,

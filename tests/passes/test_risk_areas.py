@@ -15,9 +15,10 @@ from accounts.models import Notification
 from core import excel
 from passes import tasks
 from passes.eligibility import REASON_HIGH_RISK, risk_area_list_in_force, risk_area_rules
-from passes.models import Division, PassEvent, ReturnPass, RiskArea, RiskAreaList, RiskLevel
+from passes.models import PassEvent, ReturnPass, RiskArea, RiskAreaList, RiskLevel
 from passes.services import risk_areas as services
 from passes.services.return_passes import NOTICE_SUSPENDED, REASON_RISK_LIST
+from reference.models import Division
 from tests.excel_helpers import open_workbook, xlsx_upload
 from tests.passes.factories import published_risk_list
 

@@ -7,9 +7,10 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from kunshan_resume.celery import app as celery_app
-from passes.models import Division, ReturnPass, RiskLevel
+from passes.models import ReturnPass, RiskLevel
 from passes.services import risk_areas as services
 from passes.services.return_passes import NOTICE_SUSPENDED
+from reference.models import Division
 from tests.markers import postgres_only, wait_until
 from tests.passes.factories import issued_pass
 

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import excel
-from passes.models import Division, RiskArea, RiskAreaList, RiskLevel
+from passes.models import RiskArea, RiskAreaList, RiskLevel
 from passes.services import risk_areas as services
+from reference.models import Division
 from tests.excel_helpers import open_workbook, xlsx_upload
 from tests.factories import UserFactory
 from tests.passes.factories import published_risk_list

@@ -10,12 +10,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import Community, District
 from core.validators import MSG_MOBILE_INVALID
 from passes.eligibility import Decision
 from passes.models import IdNumberDisclosure, Worker
 from passes.personal_data import MSG_ID_NUMBER_INVALID, decrypt_id_number, id_number_digest
 from passes.services import roster as services
+from reference.models import Community, District
 from tests.factories import EnterpriseFactory, UserFactory
 from tests.passes.factories import HIGH_RISK_ORIGIN, LOW_RISK_ORIGIN, WorkerFactory, division, id_number
 

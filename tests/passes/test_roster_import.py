@@ -13,12 +13,12 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from accounts.models import District
 from core import excel
 from core.validators import MSG_MOBILE_INVALID
-from passes.models import Division, IdNumberDisclosure, RosterImport, Worker
+from passes.models import IdNumberDisclosure, RosterImport, Worker
 from passes.personal_data import MSG_ID_NUMBER_INVALID, decrypt_id_number
 from passes.services import roster as services
+from reference.models import District, Division
 from tests.excel_helpers import XLSX, open_workbook, xlsx_upload
 from tests.passes.factories import LOW_RISK_ORIGIN, WorkerFactory, division, id_number
 

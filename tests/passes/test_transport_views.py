@@ -7,11 +7,11 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from accounts.navigation import menu_links
 from passes.forms_transport import MSG_ORIGIN_UNKNOWN
 from passes.models import TransportRequest, Worker
 from passes.services import transport as services
 from passes.views import transport as views
+from portal.navigation import menu_links
 from tests.factories import EnterpriseFactory, UserFactory
 from tests.passes.factories import LOW_RISK_ORIGIN, MEDIUM_RISK_ORIGIN, WorkerFactory, division, published_risk_list
 

@@ -12,11 +12,11 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Community
 from passes import checklog, revocations
 from passes.models import PassCheck
 from passes.services import return_passes as services
 from passes.tasks import flush_pass_checks, purge_pass_checks, rebuild_revocations
+from reference.models import Community
 from tests.factories import UserFactory
 from tests.markers import redis_only
 from tests.passes.factories import issued_pass

@@ -313,7 +313,7 @@ def test_checkpoint_navigation_shows_verification_and_the_log(client, checkpoint
     html = client.get(reverse("passes:check")).content.decode()
     assert "通行证核验" in html and reverse("passes:checks") in html
     client.force_login(enterprise_user_a)
-    assert reverse("passes:check") not in client.get(reverse("accounts:home")).content.decode()
+    assert reverse("passes:check") not in client.get(reverse("portal:home")).content.decode()
 
 
 # --- public keys -----------------------------------------------------------------------------------

@@ -286,7 +286,7 @@ def test_a_responsible_official_sees_the_reports_of_their_key_enterprises(client
     silent = EnterpriseFactory(district=district_a, is_key=True, responsible_official=district_staff_a)
     client.force_login(district_staff_a)
     with at(11):
-        page = client.get(reverse("accounts:home"))
+        page = client.get(reverse("portal:home"))
     items = {item["enterprise"].pk: item for item in page.context["responsible"]}
     assert items[key.enterprise_id]["capacity"].capacity_percent == Decimal("72.0")
     assert items[silent.pk]["workforce"] is None

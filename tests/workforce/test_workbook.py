@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from accounts.models import District
+from reference.models import District
 from tests.excel_helpers import open_workbook
 from workforce.models import DailySummary
 from workforce.workbook import FIGURES, daily_summary_workbook

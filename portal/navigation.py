@@ -24,7 +24,7 @@ WORKER_RETURN = _("返岗复工")
 RULES = _("政策规则")
 
 NAV_ITEMS = (
-    NavItem(_("工作台"), "accounts:home", tuple(Role.values)),
+    NavItem(_("工作台"), "portal:home", tuple(Role.values)),
     NavItem(_("数据看板"), "dashboard:home", STAFF_ROLES),
     NavItem(_("企业名录"), "enterprises:list", STAFF_ROLES, ENTERPRISES),
     NavItem(_("注册待确认"), "enterprises:pending", (Role.DISTRICT_STAFF,), ENTERPRISES),

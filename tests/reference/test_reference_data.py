@@ -1,10 +1,8 @@
 import pytest
 
-from accounts.models import Community, District, IndustryAuthority
-from accounts.reference import DISTRICTS, reference_load
 from enterprises.models import Enterprise
-from negative_list.models import Industry
-from negative_list.services import industries_load
+from reference.models import Community, District, Industry, IndustryAuthority
+from reference.services import DISTRICTS, industries_load, reference_load
 
 pytestmark = pytest.mark.django_db
 

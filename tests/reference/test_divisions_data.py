@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from passes.models import Division
-from passes.services.risk_areas import GBT2260_CSV, divisions_load
+from reference.models import Division
+from reference.services import GBT2260_CSV, divisions_load
 
 pytestmark = pytest.mark.django_db
 

@@ -2,8 +2,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import District
-from core.demo import DEMO_DISTRICTS, demo_seed
+from portal.demo import DEMO_DISTRICTS, demo_seed
+from reference.models import District
 
 MSG_REFUSED = _("seed_demo 只能在 DEBUG 开启时运行: 演示账号使用公开的密码, 绝不能出现在生产环境。")
 

@@ -5,10 +5,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Community
 from negative_list.models import NegativeList
 from negative_list.services import negative_list_demo_load
 from passes.services.risk_areas import risk_area_list_demo_load
+from reference.models import Community
 from tests.passes.factories import published_risk_list
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +18,7 @@ ITEMS = ("go-live-negative-list", "go-live-risk-list", "go-live-communities")
 
 def _admin_home(client, admin_user) -> str:
     client.force_login(admin_user)
-    response = client.get(reverse("accounts:home"))
+    response = client.get(reverse("portal:home"))
     assert response.status_code == 200
     return response.content.decode()
 
@@ -61,5 +61,5 @@ def test_official_lists_and_real_communities_leave_nothing_to_do(client, admin_u
 def test_commanders_do_not_get_the_admins_list(client, commander):
     negative_list_demo_load()
     client.force_login(commander)
-    html = client.get(reverse("accounts:home")).content.decode()
+    html = client.get(reverse("portal:home")).content.decode()
     assert "go-live-" not in html

@@ -9,9 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from stdnum.cn import uscc
 
-from accounts.models import Community, District, IndustryAuthority, Role, User
+from accounts.models import Role, User
 from core import excel
 from enterprises.models import Enterprise
+from reference.models import Community, District, IndustryAuthority
 
 DEMO_DISTRICTS = ("zhangpu", "kfq")
 
@@ -143,8 +144,9 @@ DEMO_KFQ_WORKERS = [
 
 
 def _demo_workers(enterprise: Enterprise, rows) -> list:
-    from passes.models import Division, Worker
+    from passes.models import Worker
     from passes.personal_data import id_number_digest, id_number_fields
+    from reference.models import Division
 
     now = timezone.now()
     today = timezone.localdate()

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 
-from accounts.reference import reference_load
-from negative_list.services import industries_load, negative_list_demo_load
-from passes.services.risk_areas import divisions_load, risk_area_list_demo_load
+from negative_list.services import negative_list_demo_load
+from passes.services.risk_areas import risk_area_list_demo_load
+from reference.services import divisions_load, industries_load, reference_load
 
 
 class Command(BaseCommand):
