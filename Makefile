@@ -64,3 +64,4 @@ bench: $(VENV)/.installed-dev .env
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache

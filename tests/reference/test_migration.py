@@ -47,9 +47,8 @@ def test_moving_the_reference_models_keeps_every_row_and_link():
             username="move_check", role="district_staff", district=zhangpu,
         )
         counts = {name: old.get_model(*key).objects.count() for key, name in MOVED.items()}
-        authority_industries = sorted(
-            old.get_model("accounts", "IndustryAuthority").objects.get(code="gxj").industries.values_list("code", flat=True)
-        )
+        gxj = old.get_model("accounts", "IndustryAuthority").objects.get(code="gxj")
+        authority_industries = sorted(gxj.industries.values_list("code", flat=True))
         assert all(counts.values()), counts
 
         new = _migrate(latest)
@@ -61,9 +60,8 @@ def test_moving_the_reference_models_keeps_every_row_and_link():
     assert new.get_model("reference", "District").objects.get(code="zhangpu").name == "张浦镇"
     assert new.get_model("reference", "Division").objects.get(code="420102").full_name == "湖北省武汉市江岸区"
     assert new.get_model("reference", "Community").objects.get(code="zhangpu-demo-1").district.code == "zhangpu"
-    assert sorted(
-        new.get_model("reference", "IndustryAuthority").objects.get(code="gxj").industries.values_list("code", flat=True)
-    ) == authority_industries
+    gxj = new.get_model("reference", "IndustryAuthority").objects.get(code="gxj")
+    assert sorted(gxj.industries.values_list("code", flat=True)) == authority_industries
     moved_enterprise = new.get_model("enterprises", "Enterprise").objects.get(pk=enterprise.pk)
     assert (moved_enterprise.district.code, moved_enterprise.industry.code) == ("zhangpu", "3411")
     assert new.get_model("accounts", "User").objects.get(username="move_check").district.code == "zhangpu"
