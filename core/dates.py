@@ -1,10 +1,16 @@
-"""Local days as ranges of aware datetimes (TIME_ZONE is Asia/Shanghai; a report day is a local date).
+"""Local days as ranges of aware datetimes (TIME_ZONE is Asia/Shanghai; a report day is a local date), and working
+days on the official Chinese calendar.
 
 A range on a datetime column rather than `__date`, so that an index on the column serves the query."""
 
 from datetime import date, datetime, time, timedelta
 
+import chinese_calendar
+from django.core.cache import cache
 from django.utils import timezone
+
+OVERRIDES_CACHE_KEY = "core:working-day-overrides"
+OVERRIDES_CACHE_SECONDS = 300
 
 
 def day_start(day: date) -> datetime:
@@ -15,3 +21,42 @@ def day_start(day: date) -> datetime:
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     """The aware start of the local day and of the next one."""
     return day_start(day), day_start(day + timedelta(days=1))
+
+
+def working_day_overrides() -> dict[date, bool]:
+    """The administrators' overrides (节假日调整), read once per few minutes rather than once per day counted."""
+    from core.models import WorkingDayOverride
+
+    overrides = cache.get(OVERRIDES_CACHE_KEY)
+    if overrides is None:
+        overrides = dict(WorkingDayOverride.objects.values_list("day", "is_working_day"))
+        cache.set(OVERRIDES_CACHE_KEY, overrides, OVERRIDES_CACHE_SECONDS)
+    return overrides
+
+
+def working_day_overrides_changed() -> None:
+    cache.delete(OVERRIDES_CACHE_KEY)
+
+
+def is_working_day(day: date, overrides: dict[date, bool] | None = None) -> bool:
+    """Official holidays (法定节假日, with their extensions such as the 2020 Spring Festival's) are not working days;
+    make-up working days (调休上班) on a weekend are. An administrator's override wins; a year the calendar library
+    does not know yet counts Monday to Friday until its overrides are entered."""
+    overrides = working_day_overrides() if overrides is None else overrides
+    if day in overrides:
+        return overrides[day]
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return day.weekday() < 5
+
+
+def add_working_days(moment: datetime, days: int) -> datetime:
+    """The same local time `days` working days later (a deadline: "within N working days")."""
+    overrides = working_day_overrides()
+    deadline = timezone.localtime(moment)
+    while days > 0:
+        deadline += timedelta(days=1)
+        if is_working_day(deadline.date(), overrides):
+            days -= 1
+    return deadline

@@ -64,3 +64,21 @@ class RuleList(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title}({self.source_document}, {self.effective_from:%Y-%m-%d})"
+
+
+class WorkingDayOverride(models.Model):
+    """A day the official calendar treats otherwise than the library of Chinese holidays does, or a day of a year
+    the library does not know yet (the State Council publishes each year's holidays in the November before)."""
+
+    day = models.DateField(_("日期"), unique=True)
+    is_working_day = models.BooleanField(_("是否工作日"), help_text=_("勾选: 调休上班; 不勾选: 放假"))
+    name = models.CharField(_("名称"), max_length=50, help_text=_("如 元旦、春节调休"))
+    source_document = models.CharField(_("依据文件"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("节假日调整")
+        verbose_name_plural = _("节假日调整")
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.name} ({'上班' if self.is_working_day else '放假'})"

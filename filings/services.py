@@ -1,7 +1,7 @@
 """The filing workflow: one transition table, each transition locked, checked, stamped and logged."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Notification, Role, User
 from core import excel, uploads
+from core.dates import add_working_days
 from filings.models import Filing, FilingEvent, FilingMaterial, FilingReferenceCounter
 from negative_list.models import ResumptionScope
 from negative_list.selectors import NegativeListRules, Restriction, negative_list_rules
@@ -102,14 +103,8 @@ def _require_district_reviewer(user: User, filing: Filing) -> None:
 
 
 def review_deadline(submitted_at: datetime, working_days: int | None = None) -> datetime:
-    """The same local time `working_days` Monday-to-Friday days later."""
-    days = settings.FILING_REVIEW_WORKING_DAYS if working_days is None else working_days
-    deadline = timezone.localtime(submitted_at)
-    while days > 0:
-        deadline += timedelta(days=1)
-        if deadline.weekday() < 5:
-            days -= 1
-    return deadline
+    """The same local time `working_days` official working days later (holidays and make-up days counted)."""
+    return add_working_days(submitted_at, settings.FILING_REVIEW_WORKING_DAYS if working_days is None else working_days)
 
 
 def _next_reference(day: date) -> str:

@@ -2,6 +2,7 @@
 
 import pytest
 
+from core.dates import working_day_overrides_changed
 from kunshan_resume.celery import app as celery_app
 from reference.models import District
 from reference.services import divisions_load, industries_load, reference_load
@@ -25,6 +26,14 @@ def _reference_data_after_flush(request):
         industries_load()
         divisions_load()
         reference_load()
+
+
+@pytest.fixture(autouse=True)
+def _working_day_overrides_read_afresh():
+    """The overrides are cached between requests; a test's rows roll back, the cache would not."""
+    working_day_overrides_changed()
+    yield
+    working_day_overrides_changed()
 
 
 @pytest.fixture(autouse=True)
