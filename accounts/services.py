@@ -1,7 +1,8 @@
-"""Writes to accounts: staff import from Excel and the first-login password change."""
+"""Writes to accounts: notices, staff import from Excel and the first-login password change."""
 
 import secrets
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -9,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, User
+from accounts.models import Notification, Role, User
 from core import excel
 from core.validators import validate_mobile
 from reference.models import Community, District, IndustryAuthority
@@ -29,6 +30,22 @@ def user_password_changed(*, user: User) -> None:
     if user.password_change_required:
         user.password_change_required = False
         user.save(update_fields=["password_change_required"])
+
+
+def notify(*, users: Iterable[User], title: str, body: str = "", url: str = "", email: bool = False) -> int:
+    """A portal notice (站内通知) to each user, and, when asked, e-mail to those with an address once the
+    transaction commits. Returns the number of notices written."""
+    users = list(users)
+    Notification.objects.bulk_create(
+        [Notification(user=user, title=str(title), body=str(body), url=url) for user in users], batch_size=2000
+    )
+    emails = [user.email for user in users if user.email] if email else []
+    if emails:
+        from accounts.tasks import send_notification_mail
+
+        subject, text = str(title), str(body or title)
+        transaction.on_commit(lambda: send_notification_mail.delay(subject, text, emails))
+    return len(users)
 
 
 def notification_mark_all_read(*, user: User) -> int:

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Notification, Role, User
+from accounts.models import Role, User
+from accounts.services import notify
 from core import excel, uploads
 from core.dates import add_working_days
 from filings.models import Filing, FilingEvent, FilingMaterial, FilingReferenceCounter
@@ -117,15 +118,8 @@ def _next_reference(day: date) -> str:
 def _notify_enterprise(filing: Filing, title: str, body: str = "") -> None:
     """A portal notice to each of the enterprise's accounts, and e-mail once the transaction commits."""
     url = reverse("filings:detail", args=[filing.pk])
-    recipients = list(filing.enterprise.users.filter(is_active=True, role=Role.ENTERPRISE))
-    Notification.objects.bulk_create(
-        [Notification(user=user, title=str(title), body=str(body), url=url) for user in recipients]
-    )
-    emails = [user.email for user in recipients if user.email]
-    if emails:
-        from filings.tasks import send_filing_mail
-
-        transaction.on_commit(lambda: send_filing_mail.delay(str(title), str(body), emails))
+    notify(users=filing.enterprise.users.filter(is_active=True, role=Role.ENTERPRISE), title=title, body=body,
+           url=url, email=True)
 
 
 # --- Enterprise side -----------------------------------------------------------------------------

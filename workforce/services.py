@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Notification, Role, User
+from accounts.services import notify
 from core import excel
 from enterprises.models import Enterprise
 from reference.models import District
@@ -136,13 +137,7 @@ def workforce_reminders_send(*, day: date, district_id: int | None = None) -> in
     )
     title = str(REMINDER_TITLE % {"cutoff": settings.WORKFORCE_REPORT_CUTOFF.strftime("%H:%M")})
     url = reverse("workforce:report")
-    Notification.objects.bulk_create([Notification(user=u, title=title, url=url) for u in users], batch_size=2000)
-    emails = [u.email for u in users if u.email]
-    if emails:
-        from filings.tasks import send_filing_mail
-
-        transaction.on_commit(lambda: send_filing_mail.delay(title, title, emails))
-    return len(users)
+    return notify(users=users, title=title, url=url, email=True)
 
 
 # --- The daily summary ---------------------------------------------------------------------------

@@ -5,6 +5,6 @@ from django.core.mail import send_mail
 
 
 @shared_task(autoretry_for=(SMTPException, ConnectionError), retry_backoff=True, max_retries=5)
-def send_filing_mail(subject: str, body: str, recipients: list[str]) -> int:
-    """E-mail a filing decision; the portal notice was already written in the same transaction."""
+def send_notification_mail(subject: str, body: str, recipients: list[str]) -> int:
+    """E-mail beside a portal notice (accounts.services.notify), which was written in the same transaction."""
     return send_mail(subject, body, None, recipients)
