@@ -3,6 +3,7 @@ days on the official Chinese calendar.
 
 A range on a datetime column rather than `__date`, so that an index on the column serves the query."""
 
+from contextlib import suppress
 from datetime import date, datetime, time, timedelta
 
 import chinese_calendar
@@ -27,15 +28,20 @@ def working_day_overrides() -> dict[date, bool]:
     """The administrators' overrides (节假日调整), read once per few minutes rather than once per day counted."""
     from core.models import WorkingDayOverride
 
-    overrides = cache.get(OVERRIDES_CACHE_KEY)
+    try:
+        overrides = cache.get(OVERRIDES_CACHE_KEY)
+    except Exception:  # noqa: BLE001 - without Redis the deadline still counts, from the table
+        overrides = None
     if overrides is None:
         overrides = dict(WorkingDayOverride.objects.values_list("day", "is_working_day"))
-        cache.set(OVERRIDES_CACHE_KEY, overrides, OVERRIDES_CACHE_SECONDS)
+        with suppress(Exception):
+            cache.set(OVERRIDES_CACHE_KEY, overrides, OVERRIDES_CACHE_SECONDS)
     return overrides
 
 
 def working_day_overrides_changed() -> None:
-    cache.delete(OVERRIDES_CACHE_KEY)
+    with suppress(Exception):  # an unreachable cache holds nothing to forget
+        cache.delete(OVERRIDES_CACHE_KEY)
 
 
 def is_working_day(day: date, overrides: dict[date, bool] | None = None) -> bool:

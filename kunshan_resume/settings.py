@@ -189,7 +189,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # /healthz must answer a plain-HTTP probe from the load balancer.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$"]
 
 # No inline script or style anywhere: every script and stylesheet is a vendored static file.
 CONTENT_SECURITY_POLICY = {
@@ -315,11 +315,19 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=0, minute=10),
     },
     # Checks older than PASS_CHECK_RETENTION_DAYS are deleted at night, when the checkpoints are quiet.
+    # Readiness (/healthz/ready, manage.py health) reports the age of this stamp: a stopped beat is seen.
+    "core-beat-heartbeat": {
+        "task": "core.tasks.beat_heartbeat",
+        "schedule": timedelta(seconds=60),
+        "options": {"expires": 60},
+    },
     "passes-purge-checks": {
         "task": "passes.tasks.purge_pass_checks",
         "schedule": crontab(hour=2, minute=30),
     },
 }
+# Readiness calls beat "stale" when its heartbeat (every 60 s) is older than this.
+BEAT_HEARTBEAT_MAX_AGE = env.int("BEAT_HEARTBEAT_MAX_AGE", default=180)
 # 应复尽复: the notice asks every enterprise that should resume to have resumed by this date.
 RESUMPTION_TARGET_DATE = date.fromisoformat(env.str("RESUMPTION_TARGET_DATE", default="2020-03-20"))
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="Kunshan@2020")

@@ -3,13 +3,17 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from core import views as core_views
+from portal import views as portal_views
 
 admin.site.site_header = _("昆山市企业复工复产服务平台 · 管理")
 admin.site.site_title = _("复工复产平台管理")
 admin.site.index_title = _("数据管理")
 
 urlpatterns = [
-    path("healthz", core_views.healthz, name="healthz"),
+    # The load balancer's probe; /healthz is the readiness probe under its older name.
+    path("healthz", portal_views.ready, name="healthz"),
+    path("healthz/live", portal_views.live, name="healthz_live"),
+    path("healthz/ready", portal_views.ready, name="healthz_ready"),
     path("downloads/<str:token>/", core_views.download, name="download"),
     path("admin/", admin.site.urls),
     path("", include("negative_list.urls")),

@@ -8,6 +8,11 @@ from workforce.models import CapacityReport, DailySummary, WorkforceReport
 from workforce.services import enterprises_expected_to_report
 
 
+def daily_summary_last_built_at():
+    """When the daily summary job last wrote a row (None before the first run): readiness reports its age."""
+    return DailySummary.objects.aggregate(last=Max("built_at"))["last"]
+
+
 def report_of_day(enterprise_id: int, day: date) -> WorkforceReport | None:
     return WorkforceReport.objects.filter(enterprise_id=enterprise_id, day=day).first()
 

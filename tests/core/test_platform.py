@@ -1,4 +1,4 @@
-"""Cross-cutting behaviour: health check, security headers, demo data."""
+"""Cross-cutting behaviour: security headers, demo data (health checks: tests/portal/test_health.py)."""
 import io
 
 import pytest
@@ -10,30 +10,6 @@ from core.validators import MSG_MOBILE_INVALID, validate_mobile
 from enterprises.models import Enterprise
 from portal.demo import DEMO_USERS, demo_seed
 from portal.management.commands.seed_demo import MSG_REFUSED
-
-
-@pytest.mark.django_db
-def test_healthz_reports_database_and_broker(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    body = response.json()
-    assert body["status"] == "ok"
-    assert body["database"] == "ok"
-    assert body["broker"] in ("ok", "eager")
-
-
-@pytest.mark.django_db
-def test_healthz_reports_an_unreachable_broker(client):
-    from kunshan_resume.celery import app
-
-    saved = app.conf.task_always_eager, app.conf.broker_url
-    app.conf.task_always_eager, app.conf.broker_url = False, "redis://127.0.0.1:1/0"
-    try:
-        response = client.get("/healthz")
-    finally:
-        app.conf.task_always_eager, app.conf.broker_url = saved
-    assert response.status_code == 503
-    assert response.json()["broker"].startswith("error")
 
 
 @pytest.mark.django_db
