@@ -61,6 +61,16 @@ def decrypt_id_number(token: str) -> str:
         raise RuntimeError("ID number cannot be decrypted with the configured keys") from exc
 
 
+def id_number_rotate(token: str) -> str | None:
+    """The token re-encrypted under the newest key, or None when it already is (so a rotation can resume)."""
+    newest = Fernet(settings.ID_NUMBER_ENCRYPTION_KEYS[0])
+    try:
+        newest.decrypt(token.encode())
+    except InvalidToken:
+        return _fernet().rotate(token.encode()).decode()
+    return None
+
+
 def id_number_digest(number: str) -> str:
     return hmac.new(settings.ID_NUMBER_HMAC_KEY, number.encode(), hashlib.sha256).hexdigest()
 

@@ -97,6 +97,11 @@ def _json_segment(value: dict) -> bytes:
     return _b64(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()).encode()
 
 
+def token_prefix(kid: str) -> str:
+    """The start of every token the key `kid` signs (its header segment and the dot): finds its passes."""
+    return _json_segment({"alg": ALGORITHM, "kid": kid}).decode() + "."
+
+
 def sign(claims: dict) -> tuple[str, str]:
     """The compact token for these claims and the key id that signed it."""
     ring = keyring()

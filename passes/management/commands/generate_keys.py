@@ -5,7 +5,7 @@ import secrets
 
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import serialization
-from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from passes import signing
@@ -32,21 +32,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, rotate: bool = False, **options):
-        if rotate:
-            self._rotation()
+        if rotate:  # the first step of rotate_pass_signing_key, under its older name
+            call_command("rotate_pass_signing_key", stdout=self.stdout)
             return
         self.stdout.write("# 新环境的密钥: 妥善保管, 不要提交到代码仓库。")
         self.stdout.write("# ID_NUMBER_HMAC_KEY 一经使用不能更换(身份证号查重依赖它); 加密密钥可轮换(新密钥放在最前)。")
         self.stdout.write(f"ID_NUMBER_ENCRYPTION_KEYS={Fernet.generate_key().decode()}")
         self.stdout.write(f"ID_NUMBER_HMAC_KEY={secrets.token_urlsafe(32)}")
         self.stdout.write(f"PASS_SIGNING_KEY={signing.new_private_key_text()}")
-
-    def _rotation(self) -> None:
-        ring = signing.keyring()
-        retired = [*settings.PASS_VERIFYING_KEYS, public_key_text(ring.signing_key.public_key())]
-        self.stdout.write(f"# 更换通行证签名密钥: 用下面两行替换环境变量后重启。"
-                          f"当前密钥 {ring.signing_kid} 转为只核验;")
-        self.stdout.write(f"# 待它签发的通行证全部过期(最长 {settings.PASS_VALIDITY_MAX_DAYS} 天)后, "
-                          "再从 PASS_VERIFYING_KEYS 中删除。")
-        self.stdout.write(f"PASS_SIGNING_KEY={signing.new_private_key_text()}")
-        self.stdout.write(f"PASS_VERIFYING_KEYS={','.join(retired)}")
