@@ -281,6 +281,8 @@ class PassBatch(models.Model):
     applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT,
                                    related_name="+")
     note = models.CharField(_("申请说明"), max_length=255, blank=True)
+    # The form's one-time key (core.forms.SubmissionKeyField): a double submit finds this row instead of making another.
+    submission_key = models.UUIDField(_("提交标识"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
 
     objects = EnterpriseOwnedQuerySet.as_manager()
@@ -289,6 +291,9 @@ class PassBatch(models.Model):
         verbose_name = _("通行证申请批次")
         verbose_name_plural = _("通行证申请批次")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "submission_key"], name="pass_batch_submitted_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.enterprise_id} {self.created_at:%Y-%m-%d %H:%M}"
@@ -398,6 +403,8 @@ class TransportRequest(models.Model):
                                   help_text=_("最近一次核对出发地风险等级时在出发日期生效的名单; 空表示当时没有名单"))
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT,
                                      related_name="+")
+    # The form's one-time key (core.forms.SubmissionKeyField): a double submit finds this row instead of making another.
+    submission_key = models.UUIDField(_("提交标识"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -408,6 +415,7 @@ class TransportRequest(models.Model):
         verbose_name_plural = _("点对点包车申请")
         ordering = ["-created_at", "-id"]
         constraints = [
+            models.UniqueConstraint(fields=["enterprise", "submission_key"], name="transport_submitted_once"),
             models.CheckConstraint(condition=Q(headcount__gte=1), name="transport_headcount_positive"),
             models.CheckConstraint(condition=~Q(status="arrived") | Q(arrived_on__isnull=False),
                                    name="transport_arrived_has_date"),
