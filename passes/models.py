@@ -332,6 +332,12 @@ class PassCheckQuerySet(models.QuerySet):
             return self.all()
         return self.none()
 
+    def at_checkpoints(self):
+        """The checks made at a checkpoint: by signed-in checkpoint staff, the only users with a community.
+        What the city and district figures count; a passer-by opening the QR link (no one signed in, no
+        checkpoint) is logged too, but apart, so that anyone with a browser cannot inflate the figures."""
+        return self.filter(community__isnull=False)
+
 
 class PassCheck(models.Model):
     """One verification at a checkpoint. Written in batches from a queue (see passes.checklog), so
