@@ -33,13 +33,13 @@ def limit_per_address(*, method: str, rate: Callable[..., str | None] = public_r
 
         @wraps(view)
         def limited_view(request, *args, **kwargs):
+            limit, usage = rate(request), None
             try:
-                usage = get_usage(request, group=group, key="ip", rate=lambda _group, req: rate(req),
-                                  method=method, increment=True)
+                if limit is not None:
+                    usage = get_usage(request, group=group, key="ip", rate=limit, method=method, increment=True)
             except (redis.RedisError, OSError):
                 # The page stays up when the cache is down; the counting resumes with it.
                 logger.warning("rate limit not counted: cache unavailable", exc_info=True)
-                usage = None
             if usage is not None and usage["should_limit"]:
                 response = render(request, "429.html", {"message": MSG_TOO_MANY_REQUESTS}, status=429)
                 response["Retry-After"] = str(max(usage["time_left"], 1))
