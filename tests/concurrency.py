@@ -14,8 +14,11 @@ from django.test import Client
 PARALLEL = 10
 
 
-def post_at_once(url: str, data: dict, *, user=None, count: int = PARALLEL) -> list:
-    """POST `data` to `url` from `count` clients at once (signed in as `user`, or anonymous)."""
+def post_at_once(url: str, data: dict | list[dict], *, user=None, count: int = PARALLEL) -> list:
+    """POST `data` to `url` from `count` clients at once (signed in as `user`, or anonymous); a list of
+    payloads sends one from each of as many clients."""
+    payloads = data if isinstance(data, list) else [data] * count
+    count = len(payloads)
     clients = [Client(raise_request_exception=False) for _ in range(count)]
     if user is not None:
         for client in clients:
@@ -26,7 +29,7 @@ def post_at_once(url: str, data: dict, *, user=None, count: int = PARALLEL) -> l
     def post(index: int) -> None:
         try:
             start.wait()
-            responses[index] = clients[index].post(url, data)
+            responses[index] = clients[index].post(url, payloads[index])
         finally:
             connection.close()
 

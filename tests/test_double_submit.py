@@ -6,12 +6,10 @@ constraint with a 500. Each test fires PARALLEL identical POSTs (tests/concurren
 """
 
 import re
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -79,27 +77,13 @@ def test_a_registration_sent_twice_at_once_registers_once_and_tells_the_others(d
 
 def test_two_registrations_taking_the_same_username_at_once_one_is_told(district_a):
     """Different enterprises, one username: the constraint on the account decides, and the loser is told."""
-    start = threading.Barrier(2)
-    pages = {}
-
-    def register(serial: int) -> None:
-        try:
-            start.wait()
-            response = Client(raise_request_exception=False).post(
-                reverse("enterprises:register"),
-                _registration(district=district_a.pk, credit_code=credit_code(900100 + serial), name=f"企业{serial}"))
-            pages[serial] = (response.status_code, response.content.decode())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=register, args=(serial,)) for serial in (1, 2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert sorted(status for status, _page in pages.values()) == [200, 200]
-    told = [page for _status, page in pages.values() if str(enterprise_services.MSG_USERNAME_TAKEN) in page]
-    assert len(told) == 1
+    responses = post_at_once(reverse("enterprises:register"), [
+        _registration(district=district_a.pk, credit_code=credit_code(900100 + serial), name=f"企业{serial}")
+        for serial in (1, 2)
+    ])
+    assert statuses(responses) == [200, 200]
+    pages = [r.content.decode() for r in responses]
+    assert sum(str(enterprise_services.MSG_USERNAME_TAKEN) in page for page in pages) == 1
     assert User.objects.filter(username="new_enterprise").count() == 1
     assert Enterprise.objects.filter(name__in=["企业1", "企业2"]).count() == 1
 
