@@ -1,3 +1,5 @@
+import uuid
+
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +13,15 @@ class ExcelUploadForm(forms.Form):
             attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
         ),
     )
+
+
+class SubmissionKeyField(forms.UUIDField):
+    """A one-time key that the form page hands out and the create service stores beside the row (unique per
+    enterprise): the same form sent twice, at once or after a back button, finds the row the first one made.
+    Optional, so that a post without it still works (it is just not recognised when repeated)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, widget=forms.HiddenInput, initial=uuid.uuid4, **kwargs)
 
 
 class NoFormTag:

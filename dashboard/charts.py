@@ -35,6 +35,9 @@ CHART_TITLES = {
     "checks": _("今日卡口核验(每小时)"),
     "ranking": _("各属地应复尽复率排名"),
 }
+# 口径 of the check figures (the chart, and "今日卡口核验" among the headlines): PassCheckQuerySet.at_checkpoints.
+CHECKS_BASIS = _("口径: 只计卡口核验人员登录后在卡口的核验; 未登录扫码打开核验页面的访问另行记录, 不计入。")
+CHART_NOTES = {"checks": CHECKS_BASIS}
 SCOPE_CHARTS = {
     CITY: ("resumption", "workforce", "capacity", "checks", "ranking"),
     DISTRICT: ("resumption", "workforce", "capacity", "checks"),
@@ -136,9 +139,9 @@ def _capacity(scope: Scope, day: date) -> dict:
 
 
 def _checks(scope: Scope, day: date) -> dict:
-    """Today's checks per hour, counted from the checked_at index alone (one count per hour)."""
+    """Today's checkpoint checks per hour (one count per hour)."""
     start, end = day_bounds(day)
-    checks = PassCheck.objects.filter(checked_at__gte=start, checked_at__lt=end)
+    checks = PassCheck.objects.at_checkpoints().filter(checked_at__gte=start, checked_at__lt=end)
     if scope.kind == DISTRICT:
         checks = checks.filter(community_id__in=Community.objects.filter(district_id=scope.district.pk).values("pk"))
     counts = checks.aggregate(**{

@@ -243,7 +243,7 @@ def _figures_compute(day: date, authority_id: int | None = None) -> dict:
         before_rows, passes, checks = {}, None, None
 
     def pick(by_district: dict, district_id: int | None) -> list:
-        """The district's items, or everyone's for the city (key None: checks without a checkpoint too)."""
+        """The district's items, or everyone's for the city."""
         if district_id is not None:
             return by_district.get(district_id, [])
         return [item for items in by_district.values() for item in items]
@@ -494,11 +494,11 @@ def _checks_by_district(day: date) -> dict[int | None, list[tuple[int, int]]]:
     """Checkpoint checks of today and of yesterday, by the district of the checkpoint's community.
 
     Counted per community from the (community, checked_at) index alone; a community's district is
-    looked up afterwards. Scans without a checkpoint count for the city only (key None).
+    looked up afterwards. A scan without a checkpoint (the QR link opened by anyone) counts nowhere.
     """
     start, end = day_bounds(day)
     rows = (
-        PassCheck.objects.filter(checked_at__gte=start - timedelta(days=1), checked_at__lt=end)
+        PassCheck.objects.at_checkpoints().filter(checked_at__gte=start - timedelta(days=1), checked_at__lt=end)
         .values("community_id")
         .annotate(today=Count("checked_at", filter=Q(checked_at__gte=start)),
                   yesterday=Count("checked_at", filter=Q(checked_at__lt=start)))
@@ -665,7 +665,7 @@ def countdown(day: date) -> dict:
 
 def dashboard_context(scope: Scope, day: date) -> dict:
     """Everything a dashboard page renders; the charts come from their JSON endpoints."""
-    from dashboard.charts import charts_for
+    from dashboard.charts import CHART_NOTES, charts_for
 
     data = figures_for(scope, day)
     context = {
@@ -675,8 +675,8 @@ def dashboard_context(scope: Scope, day: date) -> dict:
         "groups": headlines(scope, data),
         "now": data["areas"][scope.area_key]["now"],
         "divisions": division_rows(scope, data),
-        "charts": [{"slug": slug, "title": str(title), "url": scope.url("_data", chart=slug)}
-                   for slug, title in charts_for(scope)],
+        "charts": [{"slug": slug, "title": str(title), "url": scope.url("_data", chart=slug),
+                    "note": CHART_NOTES.get(slug, "")} for slug, title in charts_for(scope)],
         "figures_url": scope.url("_data", chart="figures"),
         "page_url": scope.url(""),
         "screen_url": scope.url("_screen"),

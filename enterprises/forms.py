@@ -8,12 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from enterprises.models import Enterprise
-from enterprises.services import MSG_UNKNOWN_INDUSTRY
+from enterprises.services import MSG_UNKNOWN_INDUSTRY, MSG_USERNAME_TAKEN
 from enterprises.validators import normalize_credit_code
 from reference.models import District, Industry
 
 MSG_PASSWORDS_DIFFER = _("两次输入的密码不一致。")
-MSG_USERNAME_TAKEN = _("该用户名已被使用。")
 
 ENTERPRISE_FIELDS = [
     "credit_code",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, User
 from accounts.services import initial_password
 from core import excel
+from core.db import insert_or_lock
 from core.validators import validate_mobile
 from enterprises.models import Enterprise
 from enterprises.validators import normalize_credit_code, validate_credit_code
@@ -18,6 +19,7 @@ from reference.models import District, Industry
 
 MSG_CREDIT_CODE_TAKEN = _("该统一社会信用代码已登记。如需开通账号, 请联系属地工作人员。")
 MSG_CREDIT_CODE_PENDING = _("该统一社会信用代码已有待确认的注册申请, 请等待属地工作人员确认。")
+MSG_USERNAME_TAKEN = _("该用户名已被使用。")
 MSG_NOT_PENDING = _("只有待确认的企业注册才能确认或退回。")
 MSG_REASON_REQUIRED = _("请填写退回原因。")
 MSG_NOT_YOUR_DISTRICT = _("只能处理本属地的企业。")
@@ -57,7 +59,11 @@ def enterprise_register(*, data: dict, username: str, password: str, email: str 
     enterprise.reviewed_at = None
     enterprise.review_comment = ""
     enterprise.full_clean()
-    enterprise.save()
+    if existing:
+        enterprise.save()
+    elif not insert_or_lock(enterprise, credit_code=code)[1]:
+        # The same registration sent twice at once: the first one is waiting for the district.
+        raise ValidationError({"credit_code": MSG_CREDIT_CODE_PENDING})
     user = User(
         username=username,
         email=email,
@@ -69,7 +75,8 @@ def enterprise_register(*, data: dict, username: str, password: str, email: str 
     )
     user.set_password(password)
     user.full_clean()
-    user.save()
+    if not insert_or_lock(user, username=username)[1]:
+        raise ValidationError({"username": MSG_USERNAME_TAKEN})
     return enterprise
 
 

@@ -12,6 +12,7 @@ from accounts.permissions import STAFF_ROLES, require_role
 from core import excel
 from core.downloads import import_error_context, xlsx_response
 from core.forms import ExcelUploadForm
+from core.ratelimit import limit_per_address
 from enterprises import selectors, services
 from enterprises.forms import AccountCreateForm, EnterpriseFilterForm, EnterpriseForm, RegistrationForm, RejectForm
 from enterprises.selectors import EnterpriseFilters
@@ -123,6 +124,7 @@ def _save(request, form):
         return None
 
 
+@limit_per_address(method="POST")
 def register(request):
     """Public self-registration; the account works once the district confirms it."""
     if request.user.is_authenticated:

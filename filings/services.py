@@ -14,6 +14,7 @@ from accounts.models import Role, User
 from accounts.services import notify
 from core import excel, uploads
 from core.dates import add_working_days
+from core.db import insert_or_lock
 from filings.models import Filing, FilingEvent, FilingMaterial, FilingReferenceCounter
 from negative_list.models import ResumptionScope
 from negative_list.selectors import NegativeListRules, Restriction, negative_list_rules
@@ -130,16 +131,15 @@ def filing_start(*, enterprise, started_by: User) -> Filing:
     """The enterprise's open filing, or a new draft pre-filled from the registry."""
     if started_by.role != Role.ENTERPRISE or started_by.enterprise_id != enterprise.pk:
         raise PermissionDenied(MSG_NOT_YOURS)
-    existing = enterprise.filings.filter(status__in=Filing.OPEN_STATUSES).first()
-    if existing:
-        return existing
-    return Filing.objects.create(
+    draft = Filing(
         enterprise=enterprise,
         created_by=started_by,
         planned_headcount=enterprise.headcount,
         contact_name=enterprise.contact_name,
         contact_mobile=enterprise.contact_mobile,
     )
+    # "Start" sent twice at once opens one filing (the constraint allows one open filing per enterprise).
+    return insert_or_lock(draft, enterprise=enterprise, status__in=Filing.OPEN_STATUSES)[0]
 
 
 @transaction.atomic

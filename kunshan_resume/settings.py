@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "csp",
+    "django_ratelimit",
     "core",
     "reference",
     "accounts",
@@ -165,6 +166,14 @@ if TRUSTED_PROXY_COUNT:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
     AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1  # ipware counts the proxies the header lists: not the last
     IPWARE_STRICT = False  # a header longer than the proxies make is read from the right, not refused
+
+# Pages used without signing in (the QR link a passer-by opens, self-registration) are limited per client
+# address (core.ratelimit), counted in the cache and keyed by the address the lockout above reads.
+PUBLIC_RATE_LIMIT = env.str("PUBLIC_RATE_LIMIT", default="30/m")
+RATELIMIT_IP_META_KEY = "axes.helpers.get_client_ip_address"
+# core.cache.RedisCache is Django's Redis cache (atomic INCR), which the library's check does not know by name;
+# without Redis the embedded default is one process, whose local-memory cache is then shared enough.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + ([] if REDIS_URL else ["django_ratelimit.E003"])
 
 # Idle timeout: the session ends after SESSION_IDLE_MINUTES without a request.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60

@@ -4,6 +4,7 @@ validity limits) are the services' and come back as their ValidationError messag
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import SubmissionKeyField
 from passes.models import ReturnPass, Worker
 from passes.services import return_passes as services
 
@@ -24,6 +25,7 @@ class PassApplyForm(forms.Form):
     )
     note = forms.CharField(label=_("申请说明(可选)"), max_length=255, required=False,
                            widget=forms.TextInput(attrs={"class": "form-control"}))
+    submission_key = SubmissionKeyField()
 
     def __init__(self, *args, enterprise, **kwargs):
         super().__init__(*args, **kwargs)

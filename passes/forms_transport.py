@@ -6,6 +6,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import SubmissionKeyField
 from core.validators import validate_mobile
 from enterprises.models import Enterprise
 from passes.models import TransportRequest, Worker
@@ -37,6 +38,7 @@ class TransportRequestForm(forms.Form):
     contact_name = forms.CharField(label=_("联系人"), max_length=50)
     contact_mobile = forms.CharField(label=_("联系人手机"), max_length=11, validators=[validate_mobile],
                                      widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}))
+    submission_key = SubmissionKeyField()
 
     def __init__(self, *args, enterprise: Enterprise, **kwargs):
         super().__init__(*args, **kwargs)

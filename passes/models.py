@@ -251,6 +251,8 @@ class PassBatch(models.Model):
     applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT,
                                    related_name="+")
     note = models.CharField(_("申请说明"), max_length=255, blank=True)
+    # The form's one-time key (core.forms.SubmissionKeyField): a double submit finds this row instead of making another.
+    submission_key = models.UUIDField(_("提交标识"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
 
     objects = EnterpriseOwnedQuerySet.as_manager()
@@ -259,6 +261,9 @@ class PassBatch(models.Model):
         verbose_name = _("通行证申请批次")
         verbose_name_plural = _("通行证申请批次")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "submission_key"], name="pass_batch_submitted_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.enterprise_id} {self.created_at:%Y-%m-%d %H:%M}"
@@ -296,6 +301,12 @@ class PassCheckQuerySet(models.QuerySet):
         if user.role in (Role.COMMANDER, Role.ADMIN):
             return self.all()
         return self.none()
+
+    def at_checkpoints(self):
+        """The checks made at a checkpoint: by signed-in checkpoint staff, the only users with a community.
+        What the city and district figures count; a passer-by opening the QR link (no one signed in, no
+        checkpoint) is logged too, but apart, so that anyone with a browser cannot inflate the figures."""
+        return self.filter(community__isnull=False)
 
 
 class PassCheck(models.Model):
@@ -368,6 +379,8 @@ class TransportRequest(models.Model):
                                   help_text=_("最近一次核对出发地风险等级时在出发日期生效的名单; 空表示当时没有名单"))
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT,
                                      related_name="+")
+    # The form's one-time key (core.forms.SubmissionKeyField): a double submit finds this row instead of making another.
+    submission_key = models.UUIDField(_("提交标识"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -378,6 +391,7 @@ class TransportRequest(models.Model):
         verbose_name_plural = _("点对点包车申请")
         ordering = ["-created_at", "-id"]
         constraints = [
+            models.UniqueConstraint(fields=["enterprise", "submission_key"], name="transport_submitted_once"),
             models.CheckConstraint(condition=Q(headcount__gte=1), name="transport_headcount_positive"),
             models.CheckConstraint(condition=~Q(status="arrived") | Q(arrived_on__isnull=False),
                                    name="transport_arrived_has_date"),

@@ -64,6 +64,13 @@ def _user_read_each_request(settings):
 
 
 @pytest.fixture(autouse=True)
+def _without_rate_limits(settings):
+    """Every test client comes from 127.0.0.1, so the per-address limits (core.ratelimit) would add up the
+    requests of every test; tests/core/test_rate_limits.py turns them on, each test from its own address."""
+    settings.RATELIMIT_ENABLE = False
+
+
+@pytest.fixture(autouse=True)
 def _without_redis(settings):
     """Pass checks and the revocation set read the database unless a test asks for the real Redis
     (tests/passes/test_verify_checklog.py's redis_store): a test's transaction never commits, so the

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Notification, Role, User
 from accounts.services import notify
 from core import excel
+from core.db import insert_or_lock
 from enterprises.models import Enterprise
 from reference.models import District
 from workforce.models import CapacityReport, DailySummary, WorkforceReport
@@ -86,15 +87,21 @@ def workforce_report_save(*, enterprise: Enterprise, day: date, data: dict, save
     errors = workforce_report_errors(data)
     if errors:
         raise ValidationError(errors)
-    report = WorkforceReport.objects.select_for_update().filter(enterprise=enterprise, day=day).first()
-    report = report or WorkforceReport(enterprise=enterprise, day=day)
-    for name in REPORT_FIELDS:
-        setattr(report, name, data[name])
-    report.submitted_by = saved_by
-    report.submitted_at = now
-    # A report first saved after the cut-off stays late even if corrected later.
-    report.is_late = report.is_late or now > report_cutoff(day)
-    report.save()
+
+    def fill(report: WorkforceReport) -> WorkforceReport:
+        for name in REPORT_FIELDS:
+            setattr(report, name, data[name])
+        report.submitted_by = saved_by
+        report.submitted_at = now
+        # A report first saved after the cut-off stays late even if corrected later.
+        report.is_late = report.is_late or now > report_cutoff(day)
+        return report
+
+    # A first report sent twice at once: the second save updates the row the first inserted.
+    report, created = insert_or_lock(fill(WorkforceReport(enterprise=enterprise, day=day)),
+                                     enterprise=enterprise, day=day)
+    if not created:
+        fill(report).save()
     return report
 
 
@@ -106,14 +113,19 @@ def capacity_report_save(*, enterprise: Enterprise, day: date, data: dict, saved
         raise ValidationError(MSG_NOT_ABOVE_SCALE)
     if saved_by.role == Role.ENTERPRISE and day != timezone.localdate():
         raise ValidationError(MSG_PAST_DAY)
-    report = CapacityReport.objects.select_for_update().filter(enterprise=enterprise, day=day).first()
-    report = report or CapacityReport(enterprise=enterprise, day=day)
-    for name in CAPACITY_FIELDS:
-        setattr(report, name, data[name])
-    report.submitted_by = saved_by
-    report.submitted_at = timezone.now()
-    report.full_clean(exclude=["enterprise", "submitted_by"])
-    report.save()
+
+    def fill(report: CapacityReport) -> CapacityReport:
+        for name in CAPACITY_FIELDS:
+            setattr(report, name, data[name])
+        report.submitted_by = saved_by
+        report.submitted_at = timezone.now()
+        report.full_clean(exclude=["enterprise", "submitted_by"])
+        return report
+
+    report, created = insert_or_lock(fill(CapacityReport(enterprise=enterprise, day=day)),
+                                     enterprise=enterprise, day=day)
+    if not created:
+        fill(report).save()
     return report
 
 

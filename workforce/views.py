@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
@@ -25,6 +26,9 @@ from workforce.tasks import build_daily_summary
 logger = logging.getLogger(__name__)
 
 STATUS_ROLES = (Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN)
+# Also what a second, simultaneous submit of the same report is told: it updated the one report.
+MSG_REPORT_SAVED = gettext_lazy("今日用工情况日报已保存。")
+MSG_CAPACITY_SAVED = gettext_lazy("今日产能日报已保存。")
 
 
 
@@ -50,7 +54,7 @@ def report(request):
         request, form, lambda data: services.workforce_report_save(enterprise=enterprise, day=today, data=data,
                                                                    saved_by=request.user), REPORT_FIELDS
     ):
-        messages.success(request, _("今日用工情况日报已保存。"))
+        messages.success(request, MSG_REPORT_SAVED)
         return redirect("workforce:report")
     capacity_form = None
     if enterprise.is_above_scale:
@@ -76,7 +80,7 @@ def capacity(request):
         request, form, lambda data: services.capacity_report_save(enterprise=enterprise, day=today, data=data,
                                                                   saved_by=request.user), CAPACITY_FIELDS
     ):
-        messages.success(request, _("今日产能日报已保存。"))
+        messages.success(request, MSG_CAPACITY_SAVED)
     else:
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     return redirect("workforce:report")

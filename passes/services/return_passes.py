@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from uuid import UUID, uuid4
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Notification, Role, User
+from core.db import insert_or_lock
 from enterprises.models import Enterprise
 from passes import checklog, revocations, signing
 from passes.eligibility import RiskAreaRules, origin_clearance, risk_area_rules, work_eligibility
@@ -184,9 +186,10 @@ def pass_application_errors(*, enterprise: Enterprise, workers: list[Worker], on
 
 @transaction.atomic
 def return_pass_apply(*, enterprise: Enterprise, workers: Iterable[Worker], applied_by: User,
-                      note: str = "") -> PassBatch:
+                      note: str = "", submission_key: UUID | None = None) -> PassBatch:
     """Apply for passes for the chosen workers, all or none: each must be eligible today, live in
-    another district than the enterprise's, and hold no pass in play."""
+    another district than the enterprise's, and hold no pass in play. The same form sent again (its
+    `submission_key`) answers with the batch the first one made."""
     if not (applied_by.role == Role.ENTERPRISE and applied_by.enterprise_id == enterprise.pk):
         raise PermissionDenied(MSG_NOT_YOURS)
     # Lock the workers so that two applications for the same people cannot both pass the checks.
@@ -194,10 +197,19 @@ def return_pass_apply(*, enterprise: Enterprise, workers: Iterable[Worker], appl
     locked = list(Worker.objects.filter(pk__in=ids).select_for_update(of=("self",)).order_by("pk"))
     if not locked:
         raise ValidationError(MSG_NO_WORKERS, code="no_workers")
+    # Behind the workers' locks a repeated form finds its batch (its workers would now hold passes).
+    submission_key = submission_key or uuid4()
+    repeated = enterprise.pass_batches.filter(submission_key=submission_key).first()
+    if repeated:
+        return repeated
     errors = pass_application_errors(enterprise=enterprise, workers=locked, on=timezone.localdate())
     if errors:
         raise ValidationError(errors, code="not_applicable")
-    batch = PassBatch.objects.create(enterprise=enterprise, applied_by=applied_by, note=note[:255])
+    batch, created = insert_or_lock(PassBatch(enterprise=enterprise, applied_by=applied_by, note=note[:255],
+                                              submission_key=submission_key),
+                                    enterprise=enterprise, submission_key=submission_key)
+    if not created:
+        return batch
     passes = [
         ReturnPass(
             number=new_pass_number(), batch=batch, worker=w, enterprise=enterprise,

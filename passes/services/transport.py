@@ -6,6 +6,7 @@ actor, writes an event and tells the other side once the transaction commits."""
 from collections.abc import Iterable
 from datetime import date
 from typing import NamedTuple
+from uuid import UUID, uuid4
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Notification, Role, User
+from core.db import insert_or_lock
 from core.validators import validate_mobile
 from enterprises.models import Enterprise
 from passes.eligibility import risk_area_rules
@@ -212,9 +214,10 @@ def _worker_errors(workers: list[Worker], *, enterprise: Enterprise, departure_o
 @transaction.atomic
 def transport_request_create(*, enterprise: Enterprise, requested_by: User, origin: Division, departure_on: date,
                              headcount: int, contact_name: str, contact_mobile: str,
-                             workers: Iterable[Worker] = ()) -> TransportRequest:
+                             workers: Iterable[Worker] = (), submission_key: UUID | None = None) -> TransportRequest:
     """Ask the district for a chartered trip, all or nothing: the origin low risk on the departure day,
-    the workers (if named) from the roster, not yet back and on no other open trip."""
+    the workers (if named) from the roster, not yet back and on no other open trip. The same form sent
+    again (its `submission_key`) answers with the trip the first one asked for."""
     _require_enterprise_user(requested_by, enterprise.pk)
     if departure_on < timezone.localdate():
         raise ValidationError({"departure_on": MSG_DEPARTURE_PAST})
@@ -230,17 +233,24 @@ def transport_request_create(*, enterprise: Enterprise, requested_by: User, orig
                   .order_by("pk"))
     if len(locked) < len(ids):
         raise ValidationError(MSG_WORKER_NOT_YOURS, code="worker_not_yours")
+    # Behind the workers' locks a repeated form finds its trip (its workers would now read as on a trip).
+    submission_key = submission_key or uuid4()
+    repeated = enterprise.transport_requests.filter(submission_key=submission_key).first()
+    if repeated:
+        return repeated
     if headcount < len(locked):
         raise ValidationError({"headcount": MSG_HEADCOUNT_BELOW_WORKERS % {"headcount": headcount,
                                                                            "workers": len(locked)}})
     errors = _worker_errors(locked, enterprise=enterprise, departure_on=departure_on)
     if errors:
         raise ValidationError(errors, code="workers")
-    transport_request = TransportRequest.objects.create(
+    transport_request, created = insert_or_lock(TransportRequest(
         enterprise=enterprise, origin=origin, departure_on=departure_on, headcount=headcount,
         contact_name=contact_name.strip(), contact_mobile=contact_mobile, requested_by=requested_by,
-        risk_list=risk_list,
-    )
+        risk_list=risk_list, submission_key=submission_key,
+    ), enterprise=enterprise, submission_key=submission_key)
+    if not created:
+        return transport_request
     transport_request.workers.set(locked)
     TransportEvent.objects.create(transport_request=transport_request, actor=requested_by, from_status="",
                                   to_status=S.REQUESTED)

@@ -1,11 +1,14 @@
 """Checkpoint verification: the QR link, the guard's phone page, the check log, and the public keys.
 
-The QR link is public: anyone who scans it learns valid or not valid, nothing about the person.
+The QR link is public: anyone who scans it learns valid or not valid, nothing about the person, and
+is rate limited per address (core.ratelimit); a check made without signing in is logged but counts in
+no checkpoint figure (PassCheckQuerySet.at_checkpoints).
 Checkpoint and district staff who are signed in see what the token carries (masked name, enterprise,
 community, valid until, number). Every check is logged by the service, whoever asks.
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import JsonResponse
@@ -18,6 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.models import Role
 from accounts.permissions import require_role
+from core.ratelimit import limit_per_address
 from passes import signing
 from passes.models import PassCheck
 from passes.selectors.checks import pass_check_counts, pass_checks_visible_to
@@ -75,9 +79,15 @@ def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def _public_rate(request) -> str | None:
+    """Passers-by are limited per address; the staff scanning at a checkpoint are not, and pay nothing for it."""
+    return None if _sees_details(request.user) else settings.PUBLIC_RATE_LIMIT
+
+
 @require_GET
 @never_cache
 @vary_on_headers("Accept", "HX-Request")
+@limit_per_address(method="GET", rate=_public_rate)
 def verify(request, token: str):
     """The URL inside the QR code. HTML by default; JSON when the client prefers application/json."""
     detailed = _sees_details(request.user)

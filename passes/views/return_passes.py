@@ -112,7 +112,7 @@ def pass_apply(request):
         try:
             batch = services.return_pass_apply(
                 enterprise=enterprise, workers=list(form.cleaned_data["workers"]), applied_by=request.user,
-                note=form.cleaned_data["note"],
+                note=form.cleaned_data["note"], submission_key=form.cleaned_data["submission_key"],
             )
         except ValidationError as error:
             form.add_error(None, error)

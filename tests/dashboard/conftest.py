@@ -16,7 +16,7 @@ Yesterday's reports: a1 100/70/50, b1 200/140/100 (employees/returned/on duty); 
 yesterday is built. Passes (issuing district): A issued p1 today, p2 yesterday, p3 yesterday and
 revoked today, p4 applied; B issued p5 three days ago, valid until yesterday (not yet expired by
 the nightly job). Checks today: 3 at 08:10 in A (one refused), 1 at 09:30 in A, 1 at 08:45 in B,
-1 at 09:50 with no checkpoint; yesterday 2 in A.
+1 at 09:50 with no checkpoint (a passer-by's scan: counted nowhere); yesterday 2 in A.
 """
 
 import datetime as dt
