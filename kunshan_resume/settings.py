@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.logging.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -259,14 +260,50 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Logging: one line per event on stdout, with the personal-data audit trail kept apart ----
+# JSON lines in production (one object per record: time, level, logger, message, request_id, user_id, role),
+# plain text for a developer. Personal-data access has a logger and a file of its own (kept apart, under its own
+# retention), and never reaches the general log.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+PERSONAL_DATA_LOG_FILE = Path(env.str("PERSONAL_DATA_LOG_FILE", default="")
+                              or BASE_DIR / "var" / "log" / "personal_data.log")
+PERSONAL_DATA_LOG_FILE.parent.mkdir(parents=True, exist_ok=True)
+_JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(user_id)s %(role)s"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request_context": {"()": "core.logging.RequestContextFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter", "format": _JSON_FIELDS,
+                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_context"]},
+        "personal_data_file": {"class": "logging.handlers.WatchedFileHandler", "filename": str(PERSONAL_DATA_LOG_FILE),
+                               "formatter": "json", "filters": ["request_context"], "delay": True},
+        "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR",
+                        "filters": ["require_debug_false"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "django.request": {"handlers": ["console", "mail_admins"], "level": "ERROR", "propagate": False},
+        "personal_data": {"handlers": ["personal_data_file"], "level": "INFO", "propagate": False},
+    },
 }
+# Error reports by e-mail to ADMINS ("姓名 <address>" or a bare address, comma separated); SERVER_EMAIL sends them.
+ADMINS = [(a.split("<")[0].strip() or a, a.split("<")[-1].strip(" >")) for a in env.list("ADMINS", default=[])]
+SERVER_EMAIL = env.str("SERVER_EMAIL", default="fugong-portal@localhost")
+# And to a self-hosted Sentry when SENTRY_DSN is set, personal data scrubbed first (core/sentry.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from core.sentry import sentry_init
+
+    sentry_init(SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default="production"))
 
 # --- Portal --------------------------------------------------------------------------------
 # A submitted filing should be reviewed within this many working days (Monday to Friday).

@@ -1,8 +1,12 @@
 """Shared fixtures. The reference data (industries, districts, authorities) is loaded once per run."""
 
+import logging
+from types import SimpleNamespace
+
 import pytest
 
 from core.dates import working_day_overrides_changed
+from core.logging import RequestContextFilter
 from kunshan_resume.celery import app as celery_app
 from reference.models import District
 from reference.services import divisions_load, industries_load, reference_load
@@ -141,3 +145,27 @@ def commander(db):
 @pytest.fixture
 def admin_user(db):
     return UserFactory(admin=True)
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.DEBUG)
+        self.records = []
+        self.addFilter(RequestContextFilter())
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+@pytest.fixture
+def log_records():
+    """What a test logs, as the two destinations see it: `.personal_data` (the personal-data trail, its own file
+    in production) and `.general` (everything that reaches the root logger)."""
+    trail, general = _Records(), _Records()
+    logging.getLogger("personal_data").addHandler(trail)
+    logging.getLogger().addHandler(general)
+    try:
+        yield SimpleNamespace(personal_data=trail.records, general=general.records)
+    finally:
+        logging.getLogger("personal_data").removeHandler(trail)
+        logging.getLogger().removeHandler(general)

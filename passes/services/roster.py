@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from core import excel
+from core.logging import personal_data_log
 from core.uploads import ZIP_MAX_UNCOMPRESSED, ZipRejected, inspect_zip
 from core.validators import validate_mobile
 from enterprises.models import Enterprise
@@ -32,7 +33,7 @@ from passes.models import IdNumberDisclosure, RosterImport, Worker
 from passes.personal_data import decrypt_id_number, id_number_digest, id_number_fields, normalize_id_number
 from reference.models import Community, District, Division
 
-logger = logging.getLogger("passes.personal_data")
+logger = logging.getLogger(__name__)
 
 MSG_NOT_YOUR_ROSTER = _("只能维护本企业的员工花名册。")
 MSG_NOT_YOUR_DISTRICT = _("只有企业所在属地的工作人员可以查看完整身份证号。")
@@ -193,7 +194,7 @@ def worker_id_number_disclose(*, worker: Worker, user: User, reason: str) -> str
             reason=reason,
         )
     # Who, whose and why: never the number itself.
-    logger.info("id_number disclosed kind=view disclosure=%s user=%s enterprise=%s worker=%s reason=%r",
+    personal_data_log.info("id_number disclosed kind=view disclosure=%s user=%s enterprise=%s worker=%s reason=%r",
                 disclosure.pk, user.pk, worker.enterprise_id, worker.pk, reason)
     return number
 
@@ -217,7 +218,7 @@ def roster_export(*, enterprise: Enterprise, exported_by: User, reason: str) -> 
             kind=IdNumberDisclosure.Kind.EXPORT, user=exported_by, enterprise=enterprise, worker_count=count,
             reason=reason,
         )
-    logger.info("id_number disclosed kind=export disclosure=%s user=%s enterprise=%s workers=%s reason=%r",
+    personal_data_log.info("id_number disclosed kind=export disclosure=%s user=%s enterprise=%s workers=%s reason=%r",
                 disclosure.pk, exported_by.pk, enterprise.pk, count, reason)
     sheet = excel.Sheet(title=ROSTER_SHEET_TITLE, columns=roster_columns(),
                         rows=(worker_export_row(w) for w in workers.iterator(chunk_size=IMPORT_BATCH_SIZE)))

@@ -1,0 +1,44 @@
+"""Log records that say which request and which user they belong to, without personal data.
+
+`RequestContextMiddleware` gives each request an id (the proxy's X-Request-ID when it sends one, else a new one)
+and echoes it in the response; `RequestContextFilter` adds request_id, user_id and role to every record logged
+while the request runs. The user is read only if the request has already loaded it, so logging never costs a
+query. Personal-data access (unmasked ID numbers, roster exports) goes to the `personal_data` logger, which
+settings send to a file of its own and never to the general log.
+"""
+
+import contextvars
+import logging
+import re
+import uuid
+
+_current_request = contextvars.ContextVar("current_request", default=None)
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+personal_data_log = logging.getLogger("personal_data")
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        offered = request.META.get("HTTP_X_REQUEST_ID", "")
+        request.request_id = offered if _REQUEST_ID.match(offered) else uuid.uuid4().hex
+        token = _current_request.set(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            _current_request.reset(token)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+
+class RequestContextFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = _current_request.get()
+        user = getattr(request, "_cached_user", None)  # set by Django's auth once the request read its user
+        record.request_id = getattr(request, "request_id", None)
+        record.user_id = getattr(user, "pk", None)
+        record.role = getattr(user, "role", None)
+        return True
