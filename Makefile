@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 
 .DEFAULT_GOAL := run
-.PHONY: run test serve bench lint migrate reference demo
+.PHONY: run test serve bench lint migrate reference demo lock wheelhouse install-offline
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,3 +65,23 @@ bench: $(VENV)/.installed-dev .env
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
+
+# A closed network (a government intranet) has no package index. requirements.lock pins every runtime package,
+# transitive ones included, with their hashes: `make lock` renews it after requirements.txt changes;
+# `make wheelhouse`, on a machine with the index, downloads every wheel into wheelhouse/ (for another target,
+# e.g. WHEEL_TARGET="--platform manylinux2014_x86_64 --python-version 3.11 --implementation cp");
+# `make install-offline`, on the closed network, installs from that folder alone, checking every hash.
+WHEELHOUSE ?= wheelhouse
+WHEEL_TARGET ?=
+lock: $(VENV)/.installed-dev
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+		--no-emit-find-links --output-file=requirements.lock requirements.txt
+
+wheelhouse:
+	$(PYTHON) -m pip download --quiet --require-hashes --only-binary=:all: $(WHEEL_TARGET) \
+		-r requirements.lock -d $(WHEELHOUSE)
+
+install-offline:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --no-index --find-links $(WHEELHOUSE) --require-hashes -r requirements.lock
+	touch $(VENV)/.installed
