@@ -6,8 +6,8 @@ from accounts.models import Community, Role
 from enterprises.models import Enterprise
 from enterprises.selectors import enterprise_counts_by_district, enterprise_pending_visible_to
 from filings.models import Filing
-from filings.selectors import resumption_progress
 from workforce.models import WorkforceReport
+from workforce.resumption import resumption_progress
 from workforce.selectors import reporting_status, responsible_reports
 from workforce.services import report_cutoff
 

@@ -34,6 +34,7 @@ from negative_list.models import Industry, ResumptionScope
 from negative_list.selectors import NegativeListRules, negative_list_rules
 from passes.models import PassCheck, ReturnPass
 from workforce.models import CapacityReport, DailySummary, WorkforceReport
+from workforce.resumption import filings_in_effect, resumption_date
 
 CACHE_SECONDS = 60
 REFRESH_SECONDS = 60  # how often Celery beat recomputes the city's figures (settings.CELERY_BEAT_SCHEDULE)
@@ -46,7 +47,6 @@ CAPACITY_BUCKETS = 11
 
 CITY, DISTRICT, INDUSTRY = "city", "district", "industry"
 CITY_ROLES = (Role.COMMANDER, Role.ADMIN)
-IN_EFFECT = (Filing.Status.SUBMITTED, Filing.Status.APPROVED)  # 备案即复工: a submitted filing counts
 PASS = ReturnPass.Status
 ISSUED = (PASS.VALID, PASS.SUSPENDED, PASS.REVOKED, PASS.EXPIRED)
 
@@ -300,7 +300,7 @@ def _resumption_groups(day: date, scoped: frozenset[str] | None) -> tuple[dict[t
     start, _end = day_bounds(day)
     yesterday = day - timedelta(days=1)
     enterprises = Enterprise.objects.filter(status=Enterprise.Status.ACTIVE)
-    filings = Filing.objects.filter(status__in=IN_EFFECT, enterprise__status=Enterprise.Status.ACTIVE)
+    filings = filings_in_effect().filter(enterprise__status=Enterprise.Status.ACTIVE)
     if scoped is not None:
         enterprises = enterprises.filter(industry_id__in=scoped)
         filings = filings.filter(enterprise__industry_id__in=scoped)
@@ -315,9 +315,10 @@ def _resumption_groups(day: date, scoped: frozenset[str] | None) -> tuple[dict[t
         }
     by_enterprise: dict[int, list] = {}  # id -> [district, industry, above-scale, sent before today, first resumed]
     for enterprise_id, district_id, industry_id, above, sent_before, resumed_on in filings.annotate(
-        sent_before=ExpressionWrapper(Q(submitted_at__lt=start), output_field=BooleanField())
+        sent_before=ExpressionWrapper(Q(submitted_at__lt=start), output_field=BooleanField()),
+        resumed_on=resumption_date(),
     ).values_list("enterprise_id", "enterprise__district_id", "enterprise__industry_id",
-                  "enterprise__is_above_scale", "sent_before", "resumed_work_on").order_by():
+                  "enterprise__is_above_scale", "sent_before", "resumed_on").order_by():
         entry = by_enterprise.get(enterprise_id)
         if entry is None:
             entry = by_enterprise[enterprise_id] = [district_id, industry_id, above, False, None]
@@ -630,7 +631,7 @@ def district_extras(district: District, day: date, restricted: frozenset[str]) -
 
 def _district_extras_compute(district: District, day: date, restricted: frozenset[str]) -> dict:
     active = Enterprise.objects.filter(district=district, status=Enterprise.Status.ACTIVE)
-    in_effect = Filing.objects.filter(enterprise=OuterRef("pk"), status__in=IN_EFFECT)
+    in_effect = filings_in_effect().filter(enterprise=OuterRef("pk"))
     reported = WorkforceReport.objects.filter(enterprise=OuterRef("pk"), day=day)
     biggest = ("-headcount", "name", "pk")
     fields = ("pk", "name", "headcount")

@@ -17,6 +17,7 @@ from accounts.models import District, Notification, Role, User
 from core import excel
 from enterprises.models import Enterprise
 from workforce.models import CapacityReport, DailySummary, WorkforceReport
+from workforce.resumption import filing_resume_from_report
 
 MSG_NOT_YOURS = _("只能填报本企业的日报。")
 MSG_PAST_DAY = _("只能填报当天的日报; 以前的日报请联系属地工作人员更正。")
@@ -93,6 +94,7 @@ def workforce_report_save(*, enterprise: Enterprise, day: date, data: dict, save
     # A report first saved after the cut-off stays late even if corrected later.
     report.is_late = report.is_late or now > report_cutoff(day)
     report.save()
+    filing_resume_from_report(report=report)
     return report
 
 

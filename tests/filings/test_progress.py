@@ -6,10 +6,10 @@ import time_machine
 from django.urls import reverse
 
 from filings import services
-from filings.selectors import resumption_progress
 from negative_list.models import Industry
 from tests.factories import EnterpriseFactory, UserFactory
 from tests.filings.helpers import complete_draft, publish_negative_list, submitted
+from workforce.resumption import resumption_progress
 
 pytestmark = pytest.mark.django_db
 
