@@ -588,7 +588,7 @@ def ranking_rows(scope: Scope, data: dict) -> list[dict]:
             value = row["now"][key]
             rank = ranks[key].get(row["pk"])
             cells.append({"key": key, "label": str(F.FIGURES[key].label), "value": F.plain(value),
-                          "shown": F.shown(key, value), "rank": rank,
+                          "shown": F.shown(key, value), "rank": rank, "tied": F.is_tied(ranks[key], rank),
                           "last": rank is not None and rank == lasts[key] and rank > 1})
         result.append({"pk": row["pk"], "name": row["name"], "cells": cells,
                        "url": _ranking_link(scope, row["pk"])})
@@ -602,13 +602,18 @@ def _ranking_link(scope: Scope, district_id: int) -> str:
 
 
 def district_ranks(district_id: int, data: dict) -> list[dict]:
-    """The district's place among the districts on each rate (only its own values are shown)."""
+    """The district's place among the districts on each rate (only its own values are shown).
+
+    Out of the same number on every rate: the districts of the ranking table (those with enterprises);
+    a district without a value on a rate is unranked on it. A place shared with others reads 并列.
+    """
     rows = [data["areas"][pk] for pk, _name in data["districts"] if data["areas"][pk]["now"]["total"]]
     found = []
     for key in F.RANKED:
         ranks = F.ranks(((row["pk"], row["now"][key]) for row in rows), key)
-        found.append({"key": key, "label": str(F.FIGURES[key].label), "rank": ranks.get(district_id),
-                      "of": len(ranks), "shown": F.shown(key, data["areas"][district_id]["now"][key])})
+        rank = ranks.get(district_id)
+        found.append({"key": key, "label": str(F.FIGURES[key].label), "rank": rank, "tied": F.is_tied(ranks, rank),
+                      "of": len(rows), "shown": F.shown(key, data["areas"][district_id]["now"][key])})
     return found
 
 

@@ -98,10 +98,11 @@ def resumption_progress(user, on: date) -> dict:
 
 
 def _progress_row(district, total: int, should: int, filed: int, resumed: int) -> dict:
+    percent = round(100 * resumed / should, 1) if should else None
     return {
         "district": district, "total": total, "should": should, "filed": filed, "resumed": resumed,
-        "rate": resumed / should if should else None,
-        "rate_percent": round(100 * resumed / should, 1) if should else None,
+        "rate": resumed / should if should else None, "rate_percent": percent,
+        "rate_shown": "—" if percent is None else f"{percent}%",
     }
 
 
