@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from accounts.models import Role, User
+from accounts.models import District, Role, User
 from core.demo import DEMO_USERS, demo_seed
 from core.management.commands.seed_demo import MSG_REFUSED
 from core.validators import MSG_MOBILE_INVALID, validate_mobile
@@ -71,7 +71,8 @@ def test_seed_demo_creates_one_user_per_role_and_is_idempotent(settings):
     assert list(User.objects.order_by("username").values()) == snapshot
     assert list(Enterprise.objects.order_by("credit_code").values()) == enterprises
     assert {u.role for u in User.objects.filter(username__in=[u[0] for u in DEMO_USERS])} == set(Role.values)
-    assert Enterprise.objects.values("district").distinct().count() == 2
+    # The demo city: every district has enterprises (issue 12: not two of twelve).
+    assert Enterprise.objects.values("district").distinct().count() == District.objects.count()
 
 
 @pytest.mark.django_db
