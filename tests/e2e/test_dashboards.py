@@ -147,8 +147,17 @@ _WALL_CHECK = """() => {
 }"""
 
 
+@pytest.fixture
+def seeded_city(seeded):
+    """The demo accounts and the demo city: a month of data in every district, figures in the thousands."""
+    from core.demo_city import demo_city_seed
+
+    demo_city_seed()
+    return seeded
+
+
 @pytest.mark.parametrize("size", [(1920, 1080), (3840, 2160)], ids=["1080p", "4k"])
-def test_the_big_screen_fills_one_wall_screen_exactly_and_no_figure_wraps(browser, live_server, seeded, size):
+def test_the_big_screen_fills_one_wall_screen_exactly_and_no_figure_wraps(browser, live_server, seeded_city, size):
     """No scrolling, every element inside the screen and its box, each figure on one line; Beijing time
     although the browser is in New York."""
     width, height = size
@@ -157,11 +166,12 @@ def test_the_big_screen_fills_one_wall_screen_exactly_and_no_figure_wraps(browse
     page = context.new_page()
     page.problems = []
     page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
-    _log_in(page, live_server, "demo_commander", seeded)
+    _log_in(page, live_server, "demo_commander", seeded_city)
     page.goto(f"{live_server.url}/dashboard/city/screen/")
     _charts_drawn(page, DASHBOARDS["demo_commander"][2])
     page.wait_for_function("document.body.getAttribute('data-day') !== ''")
     page.wait_for_function("/\\d\\d:\\d\\d:\\d\\d/.test(document.querySelector('[data-clock]').textContent)")
+    assert len(page.locator('[data-figure="on_duty"] [data-figure-value]').inner_text()) >= 5  # e.g. "55,371"
     problems = page.evaluate(_WALL_CHECK)
     screenshot(page, f"dashboard-screen-{width}x{height}")
     assert not problems, problems
