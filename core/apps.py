@@ -12,3 +12,10 @@ class CoreConfig(AppConfig):
         from core.middleware import stamp_session_on_login
 
         user_logged_in.connect(stamp_session_on_login, dispatch_uid="core.stamp_session_on_login")
+
+        from django.conf import settings
+
+        if settings.DEBUG and settings.DEMO_TODAY:
+            from core.clock import demo_clock_install
+
+            demo_clock_install(settings.DEMO_TODAY)

@@ -10,14 +10,14 @@ from datetime import date
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from dashboard.selectors import IN_EFFECT, ISSUED, LOW_CAPACITY_PERCENT, PASS, restricted_classes
+from dashboard.selectors import ISSUED, LOW_CAPACITY_PERCENT, PASS, restricted_classes
 from enterprises.models import Enterprise, industry_in_authority_q
 from enterprises.selectors import EnterpriseFilters, enterprise_list_visible_to
-from filings.models import Filing
 from negative_list.selectors import negative_list_rules
 from passes.models import ReturnPass
 from reference.models import Industry
 from workforce.models import CapacityReport, WorkforceReport
+from workforce.resumption import filings_in_effect, resumed_by
 
 DRILLS = {
     "active": _("应报日报的企业(名录内已确认)"),
@@ -61,7 +61,7 @@ def _industry_q(industry: Industry) -> Q:
 def figure_q(figure: str, day: date) -> Q:
     """The enterprises a figure counts on `day`, as a condition on Enterprise."""
     active = Q(status=Enterprise.Status.ACTIVE)
-    in_effect = Filing.objects.filter(enterprise=OuterRef("pk"), status__in=IN_EFFECT)
+    in_effect = filings_in_effect().filter(enterprise=OuterRef("pk"))
     report = WorkforceReport.objects.filter(enterprise=OuterRef("pk"), day=day)
     capacity = CapacityReport.objects.filter(enterprise=OuterRef("pk"), day=day)
     above_scale = active & Q(is_above_scale=True)
@@ -69,9 +69,9 @@ def figure_q(figure: str, day: date) -> Q:
         "active": active,
         "filed": Exists(in_effect),
         "not_filed": ~Exists(in_effect),
-        "resumed": Exists(in_effect.filter(resumed_work_on__lte=day)),
-        "not_resumed": ~Exists(in_effect.filter(resumed_work_on__lte=day)),
-        "above_scale_resumed": Q(is_above_scale=True) & Exists(in_effect.filter(resumed_work_on__lte=day)),
+        "resumed": resumed_by(day),
+        "not_resumed": ~resumed_by(day),
+        "above_scale_resumed": Q(is_above_scale=True) & resumed_by(day),
         "reported": active & Exists(report),
         "not_reported": active & ~Exists(report),
         "late": active & Exists(report.filter(is_late=True)),
@@ -103,10 +103,9 @@ def drilldown_visible_to(user, filters: DrillFilters, day: date) -> QuerySet[Ent
 
 def drilldown_rows(page_queryset: QuerySet[Enterprise], day: date) -> QuerySet[Enterprise]:
     """The page's rows with what the dashboard counts about each: filing, today's report and capacity."""
-    in_effect = Filing.objects.filter(enterprise=OuterRef("pk"), status__in=IN_EFFECT)
     return page_queryset.annotate(
-        has_filing=Exists(in_effect),
-        has_resumed=Exists(in_effect.filter(resumed_work_on__lte=day)),
+        has_filing=Exists(filings_in_effect().filter(enterprise=OuterRef("pk"))),
+        has_resumed=resumed_by(day),
         has_report=Exists(WorkforceReport.objects.filter(enterprise=OuterRef("pk"), day=day)),
         capacity_today=Subquery(CapacityReport.objects.filter(enterprise=OuterRef("pk"), day=day)
                                 .values("capacity_percent")[:1]),

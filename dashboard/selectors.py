@@ -35,6 +35,7 @@ from negative_list.selectors import NegativeListRules, negative_list_rules
 from passes.models import PassCheck, ReturnPass
 from reference.models import Community, District, Industry, IndustryAuthority
 from workforce.models import CapacityReport, DailySummary, WorkforceReport
+from workforce.resumption import filings_in_effect, resumption_date
 
 CACHE_SECONDS = 60
 REFRESH_SECONDS = 60  # how often Celery beat recomputes the city's figures (settings.CELERY_BEAT_SCHEDULE)
@@ -47,7 +48,6 @@ CAPACITY_BUCKETS = 11
 
 CITY, DISTRICT, INDUSTRY = "city", "district", "industry"
 CITY_ROLES = (Role.COMMANDER, Role.ADMIN)
-IN_EFFECT = (Filing.Status.SUBMITTED, Filing.Status.APPROVED)  # 备案即复工: a submitted filing counts
 PASS = ReturnPass.Status
 ISSUED = (PASS.VALID, PASS.SUSPENDED, PASS.REVOKED, PASS.EXPIRED)
 
@@ -301,7 +301,7 @@ def _resumption_groups(day: date, scoped: frozenset[str] | None) -> tuple[dict[t
     start, _end = day_bounds(day)
     yesterday = day - timedelta(days=1)
     enterprises = Enterprise.objects.filter(status=Enterprise.Status.ACTIVE)
-    filings = Filing.objects.filter(status__in=IN_EFFECT, enterprise__status=Enterprise.Status.ACTIVE)
+    filings = filings_in_effect().filter(enterprise__status=Enterprise.Status.ACTIVE)
     if scoped is not None:
         enterprises = enterprises.filter(industry_id__in=scoped)
         filings = filings.filter(enterprise__industry_id__in=scoped)
@@ -316,9 +316,10 @@ def _resumption_groups(day: date, scoped: frozenset[str] | None) -> tuple[dict[t
         }
     by_enterprise: dict[int, list] = {}  # id -> [district, industry, above-scale, sent before today, first resumed]
     for enterprise_id, district_id, industry_id, above, sent_before, resumed_on in filings.annotate(
-        sent_before=ExpressionWrapper(Q(submitted_at__lt=start), output_field=BooleanField())
+        sent_before=ExpressionWrapper(Q(submitted_at__lt=start), output_field=BooleanField()),
+        resumed_on=resumption_date(),
     ).values_list("enterprise_id", "enterprise__district_id", "enterprise__industry_id",
-                  "enterprise__is_above_scale", "sent_before", "resumed_work_on").order_by():
+                  "enterprise__is_above_scale", "sent_before", "resumed_on").order_by():
         entry = by_enterprise.get(enterprise_id)
         if entry is None:
             entry = by_enterprise[enterprise_id] = [district_id, industry_id, above, False, None]
@@ -588,7 +589,7 @@ def ranking_rows(scope: Scope, data: dict) -> list[dict]:
             value = row["now"][key]
             rank = ranks[key].get(row["pk"])
             cells.append({"key": key, "label": str(F.FIGURES[key].label), "value": F.plain(value),
-                          "shown": F.shown(key, value), "rank": rank,
+                          "shown": F.shown(key, value), "rank": rank, "tied": F.is_tied(ranks[key], rank),
                           "last": rank is not None and rank == lasts[key] and rank > 1})
         result.append({"pk": row["pk"], "name": row["name"], "cells": cells,
                        "url": _ranking_link(scope, row["pk"])})
@@ -602,13 +603,18 @@ def _ranking_link(scope: Scope, district_id: int) -> str:
 
 
 def district_ranks(district_id: int, data: dict) -> list[dict]:
-    """The district's place among the districts on each rate (only its own values are shown)."""
+    """The district's place among the districts on each rate (only its own values are shown).
+
+    Out of the same number on every rate: the districts of the ranking table (those with enterprises);
+    a district without a value on a rate is unranked on it. A place shared with others reads 并列.
+    """
     rows = [data["areas"][pk] for pk, _name in data["districts"] if data["areas"][pk]["now"]["total"]]
     found = []
     for key in F.RANKED:
         ranks = F.ranks(((row["pk"], row["now"][key]) for row in rows), key)
-        found.append({"key": key, "label": str(F.FIGURES[key].label), "rank": ranks.get(district_id),
-                      "of": len(ranks), "shown": F.shown(key, data["areas"][district_id]["now"][key])})
+        rank = ranks.get(district_id)
+        found.append({"key": key, "label": str(F.FIGURES[key].label), "rank": rank, "tied": F.is_tied(ranks, rank),
+                      "of": len(rows), "shown": F.shown(key, data["areas"][district_id]["now"][key])})
     return found
 
 
@@ -631,7 +637,7 @@ def district_extras(district: District, day: date, restricted: frozenset[str]) -
 
 def _district_extras_compute(district: District, day: date, restricted: frozenset[str]) -> dict:
     active = Enterprise.objects.filter(district=district, status=Enterprise.Status.ACTIVE)
-    in_effect = Filing.objects.filter(enterprise=OuterRef("pk"), status__in=IN_EFFECT)
+    in_effect = filings_in_effect().filter(enterprise=OuterRef("pk"))
     reported = WorkforceReport.objects.filter(enterprise=OuterRef("pk"), day=day)
     biggest = ("-headcount", "name", "pk")
     fields = ("pk", "name", "headcount")

@@ -377,6 +377,8 @@ BEAT_HEARTBEAT_MAX_AGE = env.int("BEAT_HEARTBEAT_MAX_AGE", default=180)
 # 应复尽复: the notice asks every enterprise that should resume to have resumed by this date.
 RESUMPTION_TARGET_DATE = date.fromisoformat(env.str("RESUMPTION_TARGET_DATE", default="2020-03-20"))
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="Kunshan@2020")
+# The demo clock (core/clock.py): with DEBUG on, the portal lives on this day. `make run` sets it.
+DEMO_TODAY = date.fromisoformat(env.str("DEMO_TODAY")) if env.str("DEMO_TODAY", default="") else None
 
 # --- Worker return and passes (clauses 7 and 9) ---------------------------------------------
 # Keys live in the environment, never in the database: `manage.py generate_keys` prints a fresh set.

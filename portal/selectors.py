@@ -4,12 +4,13 @@ from django.utils import timezone
 from accounts.models import Role
 from enterprises.models import Enterprise
 from enterprises.selectors import enterprise_counts_by_district, enterprise_pending_visible_to
-from filings.selectors import filing_latest_visible_to, filing_queue_counts, resumption_progress
+from filings.selectors import filing_latest_visible_to, filing_queue_counts
 from negative_list.selectors import negative_list_in_force
 from passes.eligibility import risk_area_list_in_force
 from passes.selectors.checks import pass_check_counts
 from passes.selectors.return_passes import pass_landing_counts
 from reference.selectors import demo_community_count
+from workforce.resumption import resumption_progress
 from workforce.selectors import report_of_day, reporting_status, responsible_reports
 from workforce.services import report_cutoff
 

@@ -20,6 +20,7 @@ from core.db import insert_or_lock
 from enterprises.models import Enterprise
 from reference.models import District
 from workforce.models import CapacityReport, DailySummary, WorkforceReport
+from workforce.resumption import filing_resume_from_report
 
 MSG_NOT_YOURS = _("只能填报本企业的日报。")
 MSG_PAST_DAY = _("只能填报当天的日报; 以前的日报请联系属地工作人员更正。")
@@ -102,6 +103,7 @@ def workforce_report_save(*, enterprise: Enterprise, day: date, data: dict, save
                                      enterprise=enterprise, day=day)
     if not created:
         fill(report).save()
+    filing_resume_from_report(report=report)
     return report
 
 

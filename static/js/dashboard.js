@@ -180,12 +180,18 @@
       .catch(function () { /* the next refresh tries again */ });
   }
 
+  // The wall shows the portal's time (Beijing time, as the data is stamped), whatever zone the browser is in.
+  var clockFormat = null;
   function tick() {
     var clock = document.querySelector("[data-clock]");
     if (!clock) return;
-    var now = new Date();
-    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
-    clock.textContent = pad(now.getHours()) + ":" + pad(now.getMinutes()) + ":" + pad(now.getSeconds());
+    if (!clockFormat) {
+      clockFormat = new Intl.DateTimeFormat("en-GB", {
+        timeZone: clock.getAttribute("data-time-zone") || "Asia/Shanghai",
+        hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23"
+      });
+    }
+    clock.textContent = clockFormat.format(new Date());
   }
 
   var refresh = parseInt(document.body.getAttribute("data-refresh"), 10);

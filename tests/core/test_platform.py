@@ -10,6 +10,7 @@ from core.validators import MSG_MOBILE_INVALID, validate_mobile
 from enterprises.models import Enterprise
 from portal.demo import DEMO_USERS, demo_seed
 from portal.management.commands.seed_demo import MSG_REFUSED
+from reference.models import District
 
 
 @pytest.mark.django_db
@@ -47,7 +48,8 @@ def test_seed_demo_creates_one_user_per_role_and_is_idempotent(settings):
     assert list(User.objects.order_by("username").values()) == snapshot
     assert list(Enterprise.objects.order_by("credit_code").values()) == enterprises
     assert {u.role for u in User.objects.filter(username__in=[u[0] for u in DEMO_USERS])} == set(Role.values)
-    assert Enterprise.objects.values("district").distinct().count() == 2
+    # The demo city: every district has enterprises (issue 12: not two of twelve).
+    assert Enterprise.objects.values("district").distinct().count() == District.objects.count()
 
 
 @pytest.mark.django_db

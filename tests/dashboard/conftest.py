@@ -3,8 +3,8 @@
 张浦镇 (A) and 开发区 (B); cinemas (8760) are on the negative list, so a cinema should not resume.
 
     enterprise  district industry above  filing                                 report today  capacity today (yesterday)
-    a1          A        3670     yes    approved, resumed 8 March              100/80/60     45.0 (40.0)
-    a2          A        3670     no     submitted 8 March                      50/30/20 late —
+    a1          A        3670     yes    approved, resumed 8 March              100/80/80     45.0 (40.0)
+    a2          A        3670     no     submitted 8 March                      50/30/0 late  —
     a3          A        3484     yes    submitted today, resumed today         —             80.0
     a4          A        8760     no     —  (cinema: should not resume)         10/10/0       —
     a5          A        1431     no     draft                                  —             —
@@ -139,8 +139,8 @@ def known(db, clock):
     capacity(e.b1, staff, YESTERDAY, "85.0")
     daily_summary_build(day=YESTERDAY)
 
-    report(e.a1, staff, DAY, 100, 80, 60, quarantine=4, today=3)
-    report(e.a2, staff, DAY, 50, 30, 20, late=True)
+    report(e.a1, staff, DAY, 100, 80, 80, quarantine=4, today=3)
+    report(e.a2, staff, DAY, 50, 30, 0, late=True)  # nobody on duty yet: filed, not resumed
     report(e.a4, staff, DAY, 10, 10, 0)
     report(e.b1, staff, DAY, 200, 150, 120, quarantine=10, today=5)
     capacity(e.a1, staff, DAY, "45.0")

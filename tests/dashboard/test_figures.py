@@ -6,8 +6,8 @@ import pytest
 
 from dashboard import selectors
 from dashboard.figures import ranks
-from filings.selectors import resumption_progress
 from tests.dashboard.conftest import DAY
+from workforce.resumption import resumption_progress
 
 pytestmark = pytest.mark.django_db
 

@@ -111,7 +111,7 @@ def test_the_city_ranking_marks_the_last_place_on_the_default_rate_only_when_the
 def test_the_district_page_shows_its_ranks_blockers_and_queues(client, known, district_staff_a):
     html = _get(client, district_staff_a, reverse("dashboard:district", kwargs={"pk": known.a.pk})).content.decode()
     ranks = html.split('data-testid="district-ranks"')[1].split("</section>")[0]
-    assert "第 1 / 2 名" in ranks and "第 2 / 2 名" in ranks
+    assert "并列第 1 名" in ranks and "第 2 名" in ranks and ranks.count("共 2 个属地") == 5
     blocking = html.split('data-testid="blocking"')[1]
     assert "张浦食品" in blocking.split('data-testid="blocking-not_filed"')[1].split("</ol>")[0]
     not_reported = blocking.split('data-testid="blocking-not_reported"')[1].split("</ol>")[0]
@@ -243,3 +243,24 @@ def test_each_chart_runs_the_same_queries_for_more_data(client, known, commander
     cache.clear()
     _more_data(known)
     assert _queries(client, url) == small
+
+
+def _between(html: str, start: str, end: str) -> str:
+    return html.split(start)[1].split(end)[0]
+
+
+def test_tied_districts_read_tied_and_every_rank_is_out_of_the_same_districts(client, known, district_staff_a,
+                                                                              commander):
+    """A and B both resume 50 %: 并列第 1; A's reporting rate is first, its on-duty rate second; all of 2."""
+    html = _get(client, district_staff_a, reverse("dashboard:district", kwargs={"pk": known.a.pk})).content.decode()
+    ranks = _between(html, 'data-testid="district-ranks"', "</section>")
+
+    def rank(key):
+        return _between(ranks, f'data-testid="rank-value-{key}">', "</div>")
+
+    assert (rank("resumption_rate"), rank("report_rate"), rank("on_duty_rate")) == ("并列第 1 名", "第 1 名", "第 2 名")
+    assert " / " not in ranks and ranks.count("共 2 个属地") == 5
+    table = _between(_get(client, commander, reverse("dashboard:city")).content.decode(),
+                     'data-testid="ranking-table"', "</tbody>")
+    rows = table.split('data-testid="ranking-row"')[1:]
+    assert all("并列第1</small>" in row.split("</td>")[0] for row in rows)  # the first rate: resumption

@@ -111,3 +111,74 @@ def test_a_figure_leads_to_its_enterprises_on_a_phone(browser, live_server, seed
     screenshot(page, "dashboard-drilldown-phone")
     assert not page.problems, page.problems
     context.close()
+
+
+# Every element of the wall inside the screen and inside its own box; each figure's text on one line.
+_WALL_CHECK = """() => {
+  const width = window.innerWidth, height = window.innerHeight, problems = [];
+  const name = el => (el.getAttribute("data-testid") || el.getAttribute("data-figure") || el.className || el.tagName)
+    + " '" + (el.textContent || "").trim().slice(0, 30) + "'";
+  const root = document.documentElement, body = document.body;
+  if (root.scrollWidth !== width || root.scrollHeight !== height || body.scrollHeight > height)
+    problems.push(`page ${root.scrollWidth}x${root.scrollHeight}, screen ${width}x${height}`);
+  for (const el of body.querySelectorAll("*")) {
+    if (el.closest("[hidden]") || el.closest("[_echarts_instance_]") && !el.matches("[_echarts_instance_]")) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 && box.height === 0) continue;
+    if (box.left < -0.5 || box.top < -0.5 || box.right > width + 0.5 || box.bottom > height + 0.5)
+      problems.push(`outside the screen: ${name(el)} ${JSON.stringify(box)}`);
+    const style = getComputedStyle(el);
+    const [sw, sh, cw, ch] = [el.scrollWidth, el.scrollHeight, el.clientWidth, el.clientHeight];
+    if (style.display !== "inline" && (sw > cw + 1 || sh > ch + 1))
+      problems.push(`overflows its box: ${name(el)} ${sw}x${sh} in ${cw}x${ch}`);
+  }
+  for (const el of body.querySelectorAll(".dash-figure > *, .dash-screen-header h1, .dash-screen-meta > *")) {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    // A new line starts below the previous one (pieces in other fonts on one line overlap vertically).
+    let lines = 0, bottom = -Infinity;
+    for (const r of [...range.getClientRects()].sort((a, b) => a.top - b.top)) {
+      if (r.top >= bottom - 1) lines += 1;
+      bottom = Math.max(bottom, r.bottom);
+    }
+    if (lines > 1) problems.push(`wraps over ${lines} lines: ${name(el)}`);
+  }
+  return problems;
+}"""
+
+
+@pytest.fixture
+def seeded_city(seeded):
+    """The demo accounts and the demo city: a month of data in every district, figures in the thousands."""
+    from portal.demo_city import demo_city_seed
+
+    demo_city_seed()
+    return seeded
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (3840, 2160)], ids=["1080p", "4k"])
+def test_the_big_screen_fills_one_wall_screen_exactly_and_no_figure_wraps(browser, live_server, seeded_city, size):
+    """No scrolling, every element inside the screen and its box, each figure on one line; Beijing time
+    although the browser is in New York."""
+    width, height = size
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
+                                  timezone_id="America/New_York")
+    page = context.new_page()
+    page.problems = []
+    page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
+    _log_in(page, live_server, "demo_commander", seeded_city)
+    page.goto(f"{live_server.url}/dashboard/city/screen/")
+    _charts_drawn(page, DASHBOARDS["demo_commander"][2])
+    page.wait_for_function("document.body.getAttribute('data-day') !== ''")
+    page.wait_for_function("/\\d\\d:\\d\\d:\\d\\d/.test(document.querySelector('[data-clock]').textContent)")
+    assert len(page.locator('[data-figure="on_duty"] [data-figure-value]').inner_text()) >= 5  # e.g. "55,371"
+    problems = page.evaluate(_WALL_CHECK)
+    screenshot(page, f"dashboard-screen-{width}x{height}")
+    assert not problems, problems
+    clock = page.locator("[data-clock]").inner_text()
+    beijing = page.evaluate("""() => new Intl.DateTimeFormat("en-GB", {timeZone: "Asia/Shanghai", hour: "2-digit",
+        minute: "2-digit", second: "2-digit", hourCycle: "h23"}).format(new Date())""")
+    new_york = page.evaluate("() => new Date().getHours()")
+    assert clock[:2] == beijing[:2] != f"{new_york:02d}", (clock, beijing, new_york)
+    assert not page.problems, page.problems
+    context.close()

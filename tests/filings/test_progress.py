@@ -6,10 +6,16 @@ import time_machine
 from django.urls import reverse
 
 from filings import services
-from filings.selectors import resumption_progress
 from reference.models import Industry
 from tests.factories import EnterpriseFactory, UserFactory
 from tests.filings.helpers import complete_draft, publish_negative_list, submitted
+from workforce.resumption import (
+    NOTE_FILED,
+    NOTE_RESUMED,
+    NOTE_RESUMPTION_RATE,
+    NOTE_SHOULD,
+    resumption_progress,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +74,23 @@ def test_commander_landing_shows_progress_with_a_fixed_query_count(client, comma
     for _ in range(5):
         submitted(_owner(district_a))
     assert count() == few
+
+
+@pytest.mark.parametrize("role", ["commander", "admin_user"])
+def test_the_landing_page_reads_the_rate_with_one_percent_sign_and_states_each_definition(
+        request, client, district_a, role):
+    """Not "应复尽复率(%%)": the rate carries its own per cent sign, and each figure says what it counts."""
+    publish_negative_list(("8760",))
+    resumed = submitted(_owner(district_a))
+    services.filing_record_resumption(filing=resumed, recorded_by=resumed.enterprise.users.get(),
+                                      dates={"work": TODAY})
+    submitted(_owner(district_a))
+    client.force_login(request.getfixturevalue(role))
+    html = client.get(reverse("accounts:home")).content.decode()
+    assert "%%" not in html
+    rate = html[html.index('data-testid="figure-rate"'):]
+    assert rate[rate.index(">") + 1:rate.index("</div>")] == "50.0%"
+    assert "应复尽复率</div>" in rate
+    for key, note in (("should", NOTE_SHOULD), ("filed", NOTE_FILED), ("resumed", NOTE_RESUMED),
+                      ("rate", NOTE_RESUMPTION_RATE)):
+        assert f'data-testid="note-{key}">{note}</div>' in html
