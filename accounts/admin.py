@@ -4,7 +4,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Notification, User
+from accounts.models import Notification, SmsMessage, User
 from accounts.services import staff_import, staff_import_columns
 from core import excel
 from core.downloads import download_stash, import_error_context, xlsx_response
@@ -92,3 +92,25 @@ def _passwords_workbook(created) -> bytes:
     sheet = excel.Sheet(title="初始密码", columns=columns, rows=rows, heading="工作人员初始密码",
                         subheading="请逐一发给本人; 首次登录后必须修改密码。本文件请妥善保管, 用后删除。")
     return excel.write_workbook([sheet])
+
+
+@admin.register(SmsMessage)
+class SmsMessageAdmin(admin.ModelAdmin):
+    """Staff look a message up by the full number (search) and see it masked; nothing here is editable."""
+
+    list_display = ["created_at", "masked_mobile", "template", "status", "attempts", "sent_at", "error"]
+    list_filter = ["status", "template"]
+    search_fields = ["=mobile", "=gateway_id"]
+    fields = ["created_at", "masked_mobile", "user", "template", "text", "status", "attempts", "error", "gateway_id",
+              "sent_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("手机号"))
+    def masked_mobile(self, obj):
+        return obj.masked_mobile
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -126,3 +126,39 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SmsMessage(models.Model):
+    """One text message to a mobile (accounts/sms.py): what, to whom, and how its sending went."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("待发送")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+        CAPPED = "capped", _("超出当日上限未发")
+
+    mobile = models.CharField(_("手机号"), max_length=11, validators=[validate_mobile])
+    template = models.CharField(_("模板"), max_length=40)
+    params = models.JSONField(_("模板参数"), default=dict)
+    text = models.CharField(_("内容"), max_length=500)
+    user = models.ForeignKey(User, verbose_name=_("收信账号"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("发送次数"), default=0)
+    error = models.CharField(_("错误"), max_length=255, blank=True)
+    gateway_id = models.CharField(_("网关流水号"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("短信")
+        verbose_name_plural = _("短信")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["mobile", "created_at"], name="sms_mobile_created")]
+
+    def __str__(self) -> str:
+        return f"{self.masked_mobile} {self.template} ({self.get_status_display()})"
+
+    @property
+    def masked_mobile(self) -> str:
+        return f"{self.mobile[:3]}****{self.mobile[-4:]}" if len(self.mobile) == 11 else self.mobile

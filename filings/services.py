@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from accounts.services import notify
+from accounts.sms import sms_send
 from core import excel, uploads
 from core.dates import add_working_days
 from core.db import insert_or_lock
@@ -60,6 +61,8 @@ NOTICE_SUBMITTED = _("备案 %(reference)s 已提交, 可以按备案范围复�
 NOTICE_APPROVED = _("备案 %(reference)s 已审核通过")
 NOTICE_RETURNED = _("备案 %(reference)s 被退回修改")
 NOTICE_REJECTED = _("备案 %(reference)s 不予通过")
+# What the text message says of each decision ("…的复工备案 KSFG-… 已审核通过, 请登录平台查看").
+SMS_APPROVED, SMS_RETURNED, SMS_REJECTED = _("已审核通过"), _("被退回修改"), _("未获通过")
 
 
 class FilingRestricted(ValidationError):
@@ -116,11 +119,15 @@ def _next_reference(day: date) -> str:
     return f"KSFG-{day:%Y%m%d}-{counter.last:05d}"
 
 
-def _notify_enterprise(filing: Filing, title: str, body: str = "") -> None:
-    """A portal notice to each of the enterprise's accounts, and e-mail once the transaction commits."""
+def _notify_enterprise(filing: Filing, title: str, body: str = "", *, decision: str = "") -> None:
+    """A portal notice to each of the enterprise's accounts, and e-mail once the transaction commits; a decision
+    also goes to the enterprise's contact by text message."""
     url = reverse("filings:detail", args=[filing.pk])
     notify(users=filing.enterprise.users.filter(is_active=True, role=Role.ENTERPRISE), title=title, body=body,
            url=url, email=True)
+    if decision and filing.enterprise.contact_mobile:
+        sms_send(mobile=filing.enterprise.contact_mobile, template="filing_decision", params={
+            "enterprise": filing.enterprise.name, "reference": filing.reference, "decision": decision})
 
 
 # --- Enterprise side -----------------------------------------------------------------------------
@@ -276,7 +283,7 @@ def filing_approve(*, filing: Filing, approved_by: User, comment: str = "",
     filing = _locked(filing)
     rules = rules or negative_list_rules(on=timezone.localdate())
     filing = _decide(filing, "approve", approved_by, comment.strip(), rules)
-    _notify_enterprise(filing, NOTICE_APPROVED % {"reference": filing.reference}, comment)
+    _notify_enterprise(filing, NOTICE_APPROVED % {"reference": filing.reference}, comment, decision=SMS_APPROVED)
     return filing
 
 
@@ -286,7 +293,7 @@ def filing_reject(*, filing: Filing, rejected_by: User, reason: str) -> Filing:
         raise ValidationError(MSG_REASON_REQUIRED)
     filing = _locked(filing)
     filing = _decide(filing, "reject", rejected_by, reason.strip(), negative_list_rules(on=timezone.localdate()))
-    _notify_enterprise(filing, NOTICE_REJECTED % {"reference": filing.reference}, reason)
+    _notify_enterprise(filing, NOTICE_REJECTED % {"reference": filing.reference}, reason, decision=SMS_REJECTED)
     return filing
 
 
@@ -303,7 +310,8 @@ def filing_return(*, filing: Filing, returned_by: User, comment: str, material_r
     for material in filing.materials.filter(kind__in=list(material_reasons)):
         material.return_reason = material_reasons[material.kind][:255]
         material.save(update_fields=["return_reason"])
-    _notify_enterprise(filing, NOTICE_RETURNED % {"reference": filing.reference}, filing.decision_comment)
+    _notify_enterprise(filing, NOTICE_RETURNED % {"reference": filing.reference}, filing.decision_comment,
+                       decision=SMS_RETURNED)
     return filing
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Notification, Role, User
 from accounts.services import notify
+from accounts.sms import sms_send
 from core import excel
 from core.db import insert_or_lock
 from enterprises.models import Enterprise
@@ -143,14 +144,20 @@ def enterprises_not_reported(day: date, district_id: int | None = None):
 
 
 def workforce_reminders_send(*, day: date, district_id: int | None = None) -> int:
-    """Remind only the enterprises that have not reported: a portal notice to each account, and e-mail."""
+    """Remind only the enterprises that have not reported: a portal notice to each account, e-mail, and a text
+    message to each enterprise's contact."""
     users = list(
         User.objects.filter(
             role=Role.ENTERPRISE, is_active=True, enterprise__in=enterprises_not_reported(day, district_id)
         ).only("pk", "email")
     )
-    title = str(REMINDER_TITLE % {"cutoff": settings.WORKFORCE_REPORT_CUTOFF.strftime("%H:%M")})
+    cutoff = settings.WORKFORCE_REPORT_CUTOFF.strftime("%H:%M")
+    title = str(REMINDER_TITLE % {"cutoff": cutoff})
     url = reverse("workforce:report")
+    late = enterprises_not_reported(day, district_id).exclude(contact_mobile="").only("name", "contact_mobile")
+    for enterprise in late:
+        sms_send(mobile=enterprise.contact_mobile, template="report_reminder",
+                 params={"enterprise": enterprise.name, "cutoff": cutoff})
     return notify(users=users, title=title, url=url, email=True)
 
 

@@ -86,7 +86,7 @@ def test_the_landing_page_reads_the_rate_with_one_percent_sign_and_states_each_d
                                       dates={"work": TODAY})
     submitted(_owner(district_a))
     client.force_login(request.getfixturevalue(role))
-    html = client.get(reverse("accounts:home")).content.decode()
+    html = client.get(reverse("portal:home")).content.decode()
     assert "%%" not in html
     rate = html[html.index('data-testid="figure-rate"'):]
     assert rate[rate.index(">") + 1:rate.index("</div>")] == "50.0%"
