@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 
 .DEFAULT_GOAL := run
-.PHONY: run test serve bench lint migrate reference demo lock wheelhouse install-offline
+.PHONY: run test serve bench lint migrate reference demo lock wheelhouse install-offline backup restore
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -89,3 +89,10 @@ install-offline:
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --no-index --find-links $(WHEELHOUSE) --require-hashes -r requirements.lock
 	touch $(VENV)/.installed
+
+# The database (pg_dump) and the uploaded files, with a checksum manifest; restore checks it first (deploy/).
+backup:
+	deploy/backup.sh
+
+restore:
+	deploy/restore.sh
