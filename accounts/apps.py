@@ -15,3 +15,11 @@ class AccountsConfig(AppConfig):
         # Infrastructure, not business logic: a saved user must never be served from the cache.
         post_save.connect(forget_cached_user, sender=User, dispatch_uid="accounts.forget_cached_user_save")
         post_delete.connect(forget_cached_user, sender=User, dispatch_uid="accounts.forget_cached_user_delete")
+
+        # A sign-in stamps last_login without saving the user, so that it is not a change in the user's history.
+        from django.contrib.auth.signals import user_logged_in
+
+        from accounts.backends import stamp_last_login
+
+        user_logged_in.disconnect(dispatch_uid="update_last_login")
+        user_logged_in.connect(stamp_last_login, dispatch_uid="accounts.stamp_last_login")

@@ -29,3 +29,11 @@ class CachedModelBackend(ModelBackend):
 
 def forget_cached_user(sender, instance, **kwargs) -> None:
     cache.delete(user_cache_key(instance.pk))
+
+
+def stamp_last_login(sender, user, **kwargs) -> None:
+    """Django's update_last_login without user.save(): no history record and no cache eviction for a sign-in."""
+    from django.utils import timezone
+
+    user.last_login = timezone.now()
+    type(user).objects.filter(pk=user.pk).update(last_login=user.last_login)

@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from core.validators import validate_mobile
 from reference.models import Community, District, IndustryAuthority
@@ -73,6 +74,8 @@ class User(AbstractUser):
     )
 
     objects = UserManager()
+    # Who changed what and when (django-simple-history): the audit page reads it.
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta:
         verbose_name = _("用户")

@@ -7,6 +7,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history
 
 from accounts.models import Role, User
 from accounts.services import initial_password
@@ -286,7 +287,7 @@ def enterprise_import(*, upload, imported_by: User) -> EnterpriseImport:
     if not result.ok:
         return outcome
     with transaction.atomic():
-        outcome.created = Enterprise.objects.bulk_create(enterprises, batch_size=1000)
+        outcome.created = bulk_create_with_history(enterprises, Enterprise, batch_size=1000)
     return outcome
 
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from accounts.models import Role
 from core.uploads import upload_path
@@ -102,6 +103,8 @@ class Filing(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = FilingQuerySet.as_manager()
+    # Who changed what and when (django-simple-history): the audit page reads it.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("复工复产备案")

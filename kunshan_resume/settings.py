@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    "simple_history",
     "axes",
     "csp",
     "django_ratelimit",
@@ -75,6 +76,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "core.middleware.NoStoreForAuthenticatedMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     # Axes must come last so that it sees the result of authentication.
     "axes.middleware.AxesMiddleware",
 ]

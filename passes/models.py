@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from accounts.models import Role
 from core.models import RuleList
@@ -106,6 +107,8 @@ class Worker(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = EnterpriseOwnedQuerySet.as_manager()
+    # Who changed what and when (django-simple-history): the audit page reads it.
+    history = HistoricalRecords(excluded_fields=["id_number_encrypted", "id_number_digest", "updated_at"])
 
     class Meta:
         verbose_name = _("员工")

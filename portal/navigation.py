@@ -26,6 +26,7 @@ RULES = _("政策规则")
 NAV_ITEMS = (
     NavItem(_("工作台"), "portal:home", tuple(Role.values)),
     NavItem(_("数据看板"), "dashboard:home", STAFF_ROLES),
+    NavItem(_("审计记录"), "portal:audit", (Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN), RULES),
     NavItem(_("企业名录"), "enterprises:list", STAFF_ROLES, ENTERPRISES),
     NavItem(_("注册待确认"), "enterprises:pending", (Role.DISTRICT_STAFF,), ENTERPRISES),
     NavItem(_("导入企业"), "enterprises:import", (Role.DISTRICT_STAFF, Role.ADMIN), ENTERPRISES),

@@ -1,9 +1,14 @@
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from portal import selectors
+from accounts.permissions import require_role
+from core import excel
+from core.downloads import xlsx_response
+from portal import audit, selectors
+from portal.forms import AuditFilterForm
 from portal.health import DOWN, readiness
 
 
@@ -25,3 +30,25 @@ def ready(request):
     """Readiness: 503 only when the database is unreachable; Redis or beat trouble is "degraded" (200)."""
     status = readiness()
     return JsonResponse(status, status=503 if status["status"] == DOWN else 200)
+
+
+@login_required
+def audit_log(request):
+    """Who changed what and when, and who saw full ID numbers and why; district staff their district's."""
+    require_role(request.user, audit.AUDITOR_ROLES)
+    form = AuditFilterForm(request.GET or None)
+    filters = form.filters()
+    kind_label = dict(form.fields["kind"].choices)[filters.kind]
+    if request.GET.get("export") == "xlsx":
+        header, rows = audit.export_rows(request.user, filters)
+        columns = [excel.Column(f"c{i}", label) for i, label in enumerate(header)]
+        sheet = excel.Sheet(title="审计记录", columns=columns, rows=rows, heading=f"审计记录 · {kind_label}")
+        return xlsx_response(excel.write_workbook([sheet]), f"审计记录-{filters.kind}.xlsx")
+    page = Paginator(audit.audit_rows(request.user, filters), audit.PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "portal/audit.html", {
+        "form": form, "filters": filters, "page": page, "rows": audit.with_changes(filters.kind, list(page)),
+        "change_types": audit.CHANGE_TYPES, "query": query.urlencode(),
+        "kind_label": kind_label,
+    })

@@ -22,6 +22,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts.models import Role, User
 from core import excel
@@ -164,6 +165,7 @@ def worker_update(*, worker: Worker, data: Mapping[str, Any], id_number: str | N
         _lock_roster(worker.enterprise)
         for name, value in data.items():
             setattr(worker, name, value)
+        worker._history_user = updated_by  # the change history's "who", also outside a web request
         worker.temperature_taken_at = _minute(worker.temperature_taken_at)
         if id_number and id_number_digest(id_number) != worker.id_number_digest:
             for name, value in id_number_fields(id_number).items():
@@ -540,10 +542,10 @@ class _RosterImporter:
         for data in creates:
             number = data.pop("id_number")
             workers.append(Worker(enterprise=self.enterprise, **data, **id_number_fields(number)))
-        Worker.objects.bulk_create(workers, batch_size=IMPORT_BATCH_SIZE)
+        bulk_create_with_history(workers, Worker, batch_size=IMPORT_BATCH_SIZE)
         for worker in updates:
             worker.updated_at = self.now
-        Worker.objects.bulk_update(updates, [*UPDATABLE_FIELDS, "updated_at"], batch_size=500)
+        bulk_update_with_history(updates, Worker, [*UPDATABLE_FIELDS, "updated_at"], batch_size=500)
         self.outcome.created += len(workers)
         self.outcome.updated += len(updates)
 
