@@ -46,7 +46,10 @@ def scrub_event(event: dict, hint: dict) -> dict:
     return scrub(event)
 
 
-def scrub_breadcrumb(crumb: dict, hint: dict) -> dict:
+def scrub_breadcrumb(crumb: dict, hint: dict) -> dict | None:
+    # Cache and Redis commands name session keys (a session id is a password) and cached personal data: dropped.
+    if crumb.get("category") in ("redis", "cache") or crumb.get("type") == "redis":
+        return None
     return scrub(crumb)
 
 

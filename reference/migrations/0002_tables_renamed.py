@@ -24,9 +24,15 @@ def content_types_back(apps, schema_editor):
 
 class Migration(migrations.Migration):
 
+    # After every app's migrations that still name the old tables (the moves' own ones come last in each app).
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
         ("reference", "0001_initial"),
+        ("accounts", "0004_reference_models_moved"),
+        ("enterprises", "0003_reference_models_moved"),
+        ("negative_list", "0004_reference_models_moved"),
+        ("passes", "0002_reference_models_moved"),
+        ("workforce", "0003_reference_models_moved"),
     ]
 
     operations = [
