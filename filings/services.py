@@ -52,6 +52,7 @@ MSG_RESTRICTED_ON_DECISION = _("该企业申请的范围现在属于负面清单
 MSG_NOT_IN_EFFECT = _("只有已备案或审核通过的备案可以登记实际复工日期。")
 MSG_DATE_IN_FUTURE = _("实际日期不能晚于今天。")
 MSG_SCOPE_NOT_FILED = _("本备案没有申请“%(scope)s”。")
+MSG_ROSTER_MATERIAL = _("员工花名册未上传: %(reason)s 请下载本页的花名册模板填写后上传。")
 
 NOTICE_SUBMITTED = _("备案 %(reference)s 已提交, 可以按备案范围复工复产")
 NOTICE_APPROVED = _("备案 %(reference)s 已审核通过")
@@ -174,6 +175,8 @@ def filing_material_upload(*, filing: Filing, kind: str, upload, uploaded_by: Us
     if not filing.is_editable:
         raise ValidationError(MSG_NOT_EDITABLE)
     file_kind = uploads.validate_upload(upload, allowed=MATERIAL_FORMATS[kind])
+    if kind == FilingMaterial.Kind.ROSTER:
+        _check_roster_material(upload)
     previous = filing.materials.filter(kind=kind).first()
     if previous:
         # The old file goes only once the replacement is committed; a rollback keeps it.
@@ -187,6 +190,17 @@ def filing_material_upload(*, filing: Filing, kind: str, upload, uploaded_by: Us
     material.file.save(upload.name, upload, save=False)  # stored under a random name, see core.uploads
     material.save()
     return material
+
+
+def _check_roster_material(upload) -> None:
+    """District staff open the roster in Excel: it is read first as an import would read it (the same
+    limits and checks), and must carry the template's columns and at least one worker."""
+    try:
+        excel.check_sheet(upload, ROSTER_TEMPLATE_COLUMNS)
+    except excel.ExcelFileError as error:
+        raise ValidationError(MSG_ROSTER_MATERIAL % {"reason": error.message}, code="roster_material") from error
+    finally:
+        upload.seek(0)
 
 
 def filing_completeness_errors(filing: Filing) -> list[str]:
