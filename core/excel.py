@@ -55,6 +55,8 @@ MSG_TOO_MANY_STRINGS = _("文件中的文字条目超过 {max} 条，已拒绝�
 MSG_TOO_MANY_CELLS = _("文件中的单元格超过 {max} 个，已拒绝处理：请删除多余的行、列和工作表，或分批导入。")
 MSG_TOO_MANY_COLUMNS = _("表格超过 {max} 列，请使用导入模板，删除多余的列后重新上传。")
 MSG_UNREADABLE_CELL = _("第 {row} 行 {column} 列的单元格“{value}”无法读取，请改为普通的数字、日期或文字后重新上传。")
+MSG_FORMULAS = _("文件中含有公式，请把公式转换为数值（复制后“选择性粘贴”为“值”）后重新上传。")
+MSG_CELLS_INVALID = _("文件中有 {count} 处错误，例如：{examples}")
 MSG_MISSING_COLUMNS = _("缺少必填列：{columns}。请使用导入模板，不要修改表头。")
 MSG_DUPLICATE_COLUMNS = _("表头重复：{columns}。每一列只能出现一次。")
 MSG_TOO_MANY_ROWS = _("数据超过 {max_rows} 行，请分批导入。")
@@ -69,6 +71,7 @@ MSG_TOO_LONG = _("不能超过%(max)d个字。")
 MSG_DATE_INVALID = _("日期格式应为 2020-02-20。")
 MSG_DATE_OUT_OF_RANGE = _("日期应在 %(min)s 至 %(max)s 之间。")
 MSG_DATETIME_INVALID = _("时间格式应为 2020-02-20 08:30。")
+MSG_ID_NUMBER_AS_NUMBER = _("身份证号被 Excel 当成了数字, 后几位已经丢失: 请把本列设为“文本”格式后重新填写。")
 # How a cell's error reads on the import page (the annotated workbook marks the cell itself).
 CELL_ERROR_TEXT = "第 {row} 行“{header}”列：{message}"
 CELL_ERROR_WITH_VALUE_TEXT = "第 {row} 行“{header}”列填写的“{value}”：{message}"
@@ -316,6 +319,7 @@ class WorkbookShape:
     rows: int  # of its largest sheet, header and blank rows included
     cells: int
     shared_strings: int
+    formulas: int = 0
 
     @property
     def data_rows(self) -> int:
@@ -386,21 +390,22 @@ def _part_limit(name: str, limits: Limits) -> int:
     return limits.max_part_bytes
 
 
-# A row, cell or shared-string element, with or without a namespace prefix (<row r="2">, <x:c>, <si/>).
-_ELEMENT_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,15}:)?(row|c|si)[\s/>]")
+# A row, cell, shared-string or formula element, with or without a namespace prefix (<row r="2">, <x:c>,
+# <si/>, <f>).
+_ELEMENT_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,15}:)?(row|c|si|f)[\s/>]")
 _ELEMENT_MAX = 64
 
 
 def _count_elements(upload: _Upload, members: list[zipfile.ZipInfo]) -> WorkbookShape:
     """Rows, cells and shared strings in every part: openpyxl finds a sheet or the string table by the
     relationships, under any name, so no part is trusted to be what its name says."""
-    largest_rows = cells = strings = 0
+    largest_rows = cells = strings = formulas = 0
     try:
         with zipfile.ZipFile(upload) as archive:
             for member in members:
                 if member.is_dir() or not member.file_size:
                     continue
-                counts = {b"row": 0, b"c": 0, b"si": 0}
+                counts = {b"row": 0, b"c": 0, b"si": 0, b"f": 0}
                 tail = b""
                 with archive.open(member) as stream:
                     while chunk := stream.read(1 << 20):
@@ -415,9 +420,10 @@ def _count_elements(upload: _Upload, members: list[zipfile.ZipInfo]) -> Workbook
                 largest_rows = max(largest_rows, counts[b"row"])
                 cells += counts[b"c"]
                 strings += counts[b"si"]
+                formulas += counts[b"f"]
     except (zipfile.BadZipFile, NotImplementedError, OSError, ValueError, EOFError) as exc:
         raise ExcelFileError(MSG_NOT_XLSX) from exc
-    return WorkbookShape(rows=largest_rows, cells=cells, shared_strings=strings)
+    return WorkbookShape(rows=largest_rows, cells=cells, shared_strings=strings, formulas=formulas)
 
 
 # --- cell parsers shared by the imports (Column.parse) ----------------------------------------
@@ -626,10 +632,17 @@ def iter_rows(
 
 def check_sheet(upload: _Upload, columns: Sequence[Column], *, limits: Limits | None = None) -> int:
     """Read the first sheet as an import would, under the same limits and checks, keeping nothing: the
-    number of data rows. For a file kept as it is (a filing's roster): raises ExcelFileError when it
-    could not be imported (unreadable, too costly, a column missing or repeated, no data); what the
-    cells hold is not judged."""
-    return sum(1 for _row in iter_rows(upload, columns, ImportResult(), limits=limits))
+    number of data rows. For a file kept as it is and opened by others in Excel (a filing's roster):
+    raises ExcelFileError when it could not be imported (unreadable, too costly, a column missing or
+    repeated, no data, a cell its column's parser refuses) or when it holds formulas."""
+    if inspect_workbook(upload, limits).formulas:
+        raise ExcelFileError(MSG_FORMULAS)
+    result = ImportResult()
+    rows = sum(1 for _row in iter_rows(upload, columns, result, limits=limits))
+    if not result.ok:
+        examples = "；".join(error.text for error in result.errors[:3])
+        raise ExcelFileError(MSG_CELLS_INVALID.format(count=len(result.errors), examples=examples))
+    return rows
 
 
 @contextmanager

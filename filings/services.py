@@ -1,5 +1,6 @@
 """The filing workflow: one transition table, each transition locked, checked, stamped and logged."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -394,14 +395,29 @@ def filing_export_rows(filings):
         ]
 
 
+MSG_ROSTER_ID_INVALID = _("身份证号应为18位, 最后一位可以是 X。")
+_ROSTER_ID_RE = re.compile(r"[0-9]{17}[0-9X]")
+
+
+def _parse_roster_id(value) -> str:
+    """The shape of an ID number only: the roster material is read by people, the pass roster checks more."""
+    if isinstance(value, int | float):
+        raise ValidationError(excel.MSG_ID_NUMBER_AS_NUMBER)
+    text = excel.plain_text(value).upper()
+    if not _ROSTER_ID_RE.fullmatch(text):
+        raise ValidationError(MSG_ROSTER_ID_INVALID)
+    return text
+
+
 ROSTER_TEMPLATE_COLUMNS = [
-    excel.Column("name", _("姓名"), width=12),
-    excel.Column("id_number", _("身份证号"), width=22),
-    excel.Column("mobile", _("手机号"), width=14),
-    excel.Column("job", _("岗位"), width=14),
-    excel.Column("origin", _("来昆前所在地(省市县)"), width=24),
-    excel.Column("arrived_on", _("返昆日期"), required=False, width=12, help_text=_("尚未返昆的留空")),
-    excel.Column("address", _("在昆居住地址"), required=False, width=30),
+    excel.Column("name", _("姓名"), parse=excel.parse_text(50), width=12),
+    excel.Column("id_number", _("身份证号"), parse=_parse_roster_id, width=22),
+    excel.Column("mobile", _("手机号"), parse=excel.parse_mobile, width=14),
+    excel.Column("job", _("岗位"), parse=excel.parse_text(50), width=14),
+    excel.Column("origin", _("来昆前所在地(省市县)"), parse=excel.parse_text(100), width=24),
+    excel.Column("arrived_on", _("返昆日期"), required=False, parse=excel.parse_date, width=12,
+                 help_text=_("尚未返昆的留空")),
+    excel.Column("address", _("在昆居住地址"), required=False, parse=excel.parse_text(255), width=30),
 ]
 
 SUPPLIES_TEMPLATE_COLUMNS = [
