@@ -12,6 +12,7 @@ flat, and every exported value passes through `safe_cell`.
 
 from __future__ import annotations
 
+import copy
 import datetime
 import decimal
 import io
@@ -198,6 +199,7 @@ class ImportResult:
     # file again (`error_workbook`).
     source: list[tuple[Any, ...] | None] | None = None
     _texts: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    _lazy: dict[int, tuple[Any, str]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -207,12 +209,20 @@ class ImportResult:
         """Record an error; the value typed in the cell is looked up in the kept sheet unless given."""
         if value is _UNKNOWN:
             value = self._typed_at(row, column)
-        text = str(message)
-        # Most messages repeat across rows: one copy each keeps a file full of errors small in memory.
-        text = self._texts.setdefault(text, text)
+        text = self._text(message)
         header = self.headers.get(column, "") if column else ""
         self.errors.append(CellError(row=row, column=column, message=text, header=header,
                                      value=None if value is None else typed_text(value)))
+
+    def _text(self, message: Any) -> str:
+        # Most messages are the same translated constant row after row: it is translated once, and one copy
+        # of each text is kept, so that a file full of errors stays small in memory.
+        if not isinstance(message, str):
+            known = self._lazy.get(id(message))
+            if known is None:
+                known = self._lazy[id(message)] = (message, str(message))  # holding the object keeps its id
+            message = known[1]
+        return self._texts.setdefault(message, message)
 
     def _typed_at(self, row: int, column: str | None) -> Any:
         if self.source is None or column not in self.positions or not 0 < row <= len(self.source):
@@ -806,6 +816,7 @@ def _annotated(rows: Iterator[tuple[Any, ...] | None], columns: Sequence[Column]
     by_header = {str(c.header): c for c in columns}
     header_of = {c.key: str(c.header) for c in columns}
     comments = 0
+    styled: list[WriteOnlyCell] = []
 
     with _new_workbook() as workbook:
         sheet = workbook.create_sheet(ERROR_SHEET_TITLE)
@@ -844,7 +855,8 @@ def _annotated(rows: Iterator[tuple[Any, ...] | None], columns: Sequence[Column]
                 if key in key_index:
                     with_comment = comments < ERROR_WORKBOOK_MAX_COMMENTS
                     comments += with_comment
-                    cells[key_index[key]] = _error_cell(sheet, cells[key_index[key]], messages, with_comment)
+                    cells[key_index[key]] = _error_cell(sheet, cells[key_index[key]], messages,
+                                                        with_comment=with_comment, styled=styled)
             summary = "；".join(
                 f"{header_of.get(e.column, e.column)}：{e.message}" if e.column else e.message
                 for e in row_errors
@@ -866,9 +878,17 @@ def _messages_by_column(errors: Iterable[CellError]) -> dict[str | None, list[st
     return grouped
 
 
-def _error_cell(sheet: WriteOnlyWorksheet, value: Any, messages: list[str], with_comment: bool) -> WriteOnlyCell:
+def _error_cell(
+    sheet: WriteOnlyWorksheet, value: Any, messages: list[str], *, with_comment: bool, styled: list
+) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value)
-    cell.fill = _ERROR_FILL
+    # Assigning the fill looks it up in the workbook's style tables, hashing it, each time: on a file full of
+    # errors that was most of the cost. The first error cell's style ids are copied to the next ones.
+    if styled:
+        cell._style = copy.copy(styled[0]._style)
+    else:
+        cell.fill = _ERROR_FILL
+        styled.append(cell)
     if with_comment:
         cell.comment = _comment("\n".join(messages))
     return cell

@@ -236,16 +236,18 @@ EXCEL_UPLOAD_MAX_BYTES = env.int("EXCEL_UPLOAD_MAX_BYTES", default=10 * 1024 * 1
 # 100 MB of memory (bench/hostile_upload.py measures the worst files). Sizes are unpacked bytes: of all
 # parts together, of a part read whole (styles, workbook), of a worksheet (streamed), of the shared strings
 # (held in memory); the ratio applies to parts of 1 MB and more. Rows count blank ones; cells count every
-# sheet's. 20,000 rows of a dozen columns, what an import page is for, fit within them.
+# sheet's, empty ones too: 5,000 rows of a dozen columns fit, a file every cell of which is wrong (the
+# costliest: each error is written into the annotated copy) is answered within the target. Larger files
+# are imported in parts (the roster, with its own limits below, in a background job).
 EXCEL_MAX_UNCOMPRESSED = env.int("EXCEL_MAX_UNCOMPRESSED", default=50 * 1024 * 1024)
 EXCEL_MAX_PART_BYTES = env.int("EXCEL_MAX_PART_BYTES", default=2 * 1024 * 1024)
 EXCEL_MAX_SHEET_BYTES = env.int("EXCEL_MAX_SHEET_BYTES", default=24 * 1024 * 1024)
 EXCEL_MAX_STRINGS_BYTES = env.int("EXCEL_MAX_STRINGS_BYTES", default=8 * 1024 * 1024)
 EXCEL_MAX_COMPRESSION_RATIO = env.int("EXCEL_MAX_COMPRESSION_RATIO", default=100)
 EXCEL_MAX_SHARED_STRINGS = env.int("EXCEL_MAX_SHARED_STRINGS", default=150_000)
-EXCEL_MAX_ROWS = env.int("EXCEL_MAX_ROWS", default=20_000)
+EXCEL_MAX_ROWS = env.int("EXCEL_MAX_ROWS", default=10_000)
 EXCEL_MAX_COLUMNS = env.int("EXCEL_MAX_COLUMNS", default=64)
-EXCEL_MAX_CELLS = env.int("EXCEL_MAX_CELLS", default=300_000)
+EXCEL_MAX_CELLS = env.int("EXCEL_MAX_CELLS", default=60_000)
 # Largest uploaded material (PDF, image, Word, Excel), checked by core.uploads.validate_upload.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 
