@@ -188,21 +188,10 @@ def main(argv=None) -> None:
           f" target ≤ {TARGET_CPU_S:g} s")
     print(f"worst extra memory: {worst_memory['extra_mb']:.1f} MB ({worst_memory['file']} to"
           f" {worst_memory['endpoint']}); target ≤ {TARGET_EXTRA_MB:g} MB")
-    path = _write(results)
+    path = report.write_results("hostile-upload", results)
     print(f"results: {path.relative_to(path.parents[2])}")
     if not all(p["passed"] for p in posts):
         raise SystemExit(1)
-
-
-def _write(results: dict) -> Path:
-    from bench.report import RESULTS_DIR
-
-    RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / f"hostile-upload-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
-    text = json.dumps(results, ensure_ascii=False, indent=2, default=str)
-    path.write_text(text, encoding="utf-8")
-    (RESULTS_DIR / "hostile-upload-latest.json").write_text(text, encoding="utf-8")
-    return path
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from openpyxl import Workbook
+from tests.excel_helpers import xlsx_upload
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _CONTENT_TYPES = (
@@ -138,14 +138,7 @@ def text_row_file(headers: Sequence[str], text: str) -> bytes:
 
 
 def openpyxl_file(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(list(headers))
-    for values in rows:
-        sheet.append(list(values))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_upload(headers, rows).read()
 
 
 # --- the classes ----------------------------------------------------------------------------------
