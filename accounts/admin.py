@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Notification, SmsMessage, User
 from accounts.services import staff_import, staff_import_columns
 from core import excel
-from core.downloads import download_stash, import_error_context, xlsx_response
+from core.downloads import download_stash, xlsx_response
 from core.forms import ExcelUploadForm
 
 MSG_STAFF_IMPORTED = _("已导入 %(count)d 个账号, 首次登录须修改密码。")
@@ -78,7 +78,7 @@ class UserAdmin(BaseUserAdmin):
                     context["created"] = [user for user, _password in outcome.created]
                     messages.success(request, MSG_STAFF_IMPORTED % {"count": len(outcome.created)})
                 else:
-                    context.update(import_error_context(
+                    context.update(excel.import_error_context(
                         user=request.user, upload=upload, columns=outcome.columns, result=outcome.result,
                         filename=_("工作人员导入-错误标注.xlsx"),
                     ))

@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Notification, Role, User
 from core import excel
-from core.validators import validate_mobile
 from reference.models import Community, District, IndustryAuthority
 
 MSG_UNKNOWN_ROLE = _("角色不存在, 请填写: {roles}。")
@@ -80,12 +79,6 @@ def _parse_role(value) -> str:
     raise ValidationError(MSG_UNKNOWN_ROLE.format(roles="、".join(by_label)))
 
 
-def _parse_mobile(value) -> str:
-    text = excel.parse_digits(value)
-    validate_mobile(text)
-    return text
-
-
 def staff_import_columns() -> list[excel.Column]:
     communities = {}
     for c in Community.objects.select_related("district"):
@@ -96,7 +89,7 @@ def staff_import_columns() -> list[excel.Column]:
         excel.Column("full_name", "姓名", width=12),
         excel.Column("role", "角色", parse=_parse_role, width=16,
                      help_text="属地工作人员/行业主管部门人员/卡口核验人员/指挥部/系统管理员"),
-        excel.Column("mobile", "手机号", parse=_parse_mobile, width=14),
+        excel.Column("mobile", "手机号", parse=excel.parse_mobile, width=14),
         excel.Column("email", "电子邮箱", required=False, width=24),
         excel.Column("district", "属地", required=False,
                      parse=_lookup(_by_name_or_code(District), MSG_UNKNOWN_SCOPE.format(label="属地")), width=14,

@@ -17,6 +17,16 @@ from bench.generate_workforce import DAYS
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
+def write_results(name: str, results: dict) -> Path:
+    """bench/results/<name>-<UTC time>.json, and a copy as <name>-latest.json; returns the first."""
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"{name}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    text = json.dumps(results, ensure_ascii=False, indent=2, default=str)
+    path.write_text(text, encoding="utf-8")
+    (RESULTS_DIR / f"{name}-latest.json").write_text(text, encoding="utf-8")
+    return path
+
+
 def machine() -> dict[str, object]:
     """Call while the benchmark database is still open: it asks the server for its version."""
     return {

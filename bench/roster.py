@@ -373,14 +373,9 @@ def _table(results: dict, targets, vendor: str) -> str:
 
 
 def _write(results: dict) -> Path:
-    from bench.report import RESULTS_DIR
+    from bench.report import write_results
 
-    RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / f"roster-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
-    text = json.dumps(results, ensure_ascii=False, indent=2, default=str)
-    path.write_text(text, encoding="utf-8")
-    (RESULTS_DIR / "roster-latest.json").write_text(text, encoding="utf-8")
-    return path
+    return write_results("roster", results)
 
 
 if __name__ == "__main__":

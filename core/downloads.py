@@ -28,15 +28,6 @@ def download_stash(*, user, content: bytes, filename: str) -> str:
     return token
 
 
-def import_error_context(*, user, upload, columns, result, filename: str) -> dict:
-    """A refused import: its annotated workbook stashed for the uploader, and the first errors to list."""
-    from core import excel
-
-    upload.seek(0)
-    token = download_stash(user=user, content=excel.error_workbook(upload, columns, result), filename=filename)
-    return {"errors": result.errors[:200], "error_count": len(result.errors), "error_token": token}
-
-
 def download_response(*, user, token: str) -> HttpResponse:
     entry = cache.get(f"download:{token}")
     if entry is None or entry["user_id"] != user.pk:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from core import excel
-from core.downloads import import_error_context, xlsx_response
+from core.downloads import xlsx_response
 from core.forms import ExcelUploadForm
 from core.models import RuleList
 
@@ -190,6 +190,6 @@ class RuleListAdmin:
                 if outcome.result.ok:
                     messages.success(request, self.msg_imported % {"count": len(outcome.created)})
                     return redirect(self.urls.detail, pk=pk)
-                context.update(import_error_context(user=request.user, upload=upload, columns=outcome.columns,
+                context.update(excel.import_error_context(user=request.user, upload=upload, columns=outcome.columns,
                                                     result=outcome.result, filename=self.import_errors_filename))
         return self._render(request, "import", context)

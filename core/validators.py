@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 MSG_MOBILE_INVALID = _("请输入11位中国大陆手机号码, 如 13912345678。")
 
 # Mainland mobile numbers: 11 digits starting 13-19 (MIIT numbering plan).
-_MOBILE_RE = re.compile(r"1[3-9]\d{9}")
+_MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")  # ASCII digits only: not full-width or other scripts
 
 
 def validate_mobile(value: str) -> None:

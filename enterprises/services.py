@@ -13,7 +13,6 @@ from accounts.models import Role, User
 from accounts.services import initial_password
 from core import excel
 from core.db import insert_or_lock
-from core.validators import validate_mobile
 from enterprises.models import Enterprise
 from enterprises.validators import normalize_credit_code, validate_credit_code
 from reference.models import District, Industry
@@ -181,15 +180,9 @@ def enterprise_account_create(
 
 
 def _parse_credit_code(value) -> str:
-    code = normalize_credit_code(str(value))
+    code = normalize_credit_code(excel.plain_text(value))
     validate_credit_code(code)
     return code
-
-
-def _parse_mobile(value) -> str:
-    text = excel.parse_digits(value)
-    validate_mobile(text)
-    return text
 
 
 def _lookup_parser(table: dict, message: str):
@@ -220,7 +213,7 @@ def enterprise_import_columns() -> list[excel.Column]:
         excel.Column("address", "生产经营地址", parse=excel.parse_text(255), width=40),
         excel.Column("legal_representative", "法定代表人", parse=excel.parse_text(50), width=12),
         excel.Column("contact_name", "联系人", parse=excel.parse_text(50), width=12),
-        excel.Column("contact_mobile", "联系人手机", parse=_parse_mobile, width=14, help_text="11位手机号"),
+        excel.Column("contact_mobile", "联系人手机", parse=excel.parse_mobile, width=14, help_text="11位手机号"),
         excel.Column("headcount", "职工总数", parse=excel.parse_count, width=10),
         excel.Column("is_above_scale", "规上企业", required=False, parse=excel.parse_flag, width=10,
                      help_text="是/否, 空白为否"),

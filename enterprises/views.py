@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from accounts.permissions import STAFF_ROLES, require_role
 from core import excel
-from core.downloads import import_error_context, xlsx_response
+from core.downloads import xlsx_response
 from core.forms import ExcelUploadForm
 from core.ratelimit import limit_per_address
 from enterprises import selectors, services
@@ -228,6 +228,6 @@ def enterprise_import(request):
             if outcome.result.ok:
                 messages.success(request, _("已导入 %(count)d 家企业。") % {"count": len(outcome.created)})
                 return redirect(reverse("enterprises:list"))
-            context.update(import_error_context(user=request.user, upload=upload, columns=outcome.columns,
+            context.update(excel.import_error_context(user=request.user, upload=upload, columns=outcome.columns,
                                                 result=outcome.result, filename=_("企业名录导入-错误标注.xlsx")))
     return render(request, "enterprises/enterprise_import.html", context)

@@ -57,7 +57,8 @@ class MeasuresStepForm(_CrispyMixin, forms.ModelForm):
 
 class MaterialUploadForm(forms.Form):
     kind = forms.ChoiceField(label=_("材料类型"), choices=FilingMaterial.Kind.choices, widget=forms.HiddenInput)
-    file = forms.FileField(label=_("选择文件"))
+    # An empty file gets the upload check's own message (core.uploads.MSG_EMPTY), not "choose a file".
+    file = forms.FileField(label=_("选择文件"), allow_empty_file=True)
 
 
 class DecisionForm(forms.Form):

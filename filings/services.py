@@ -1,5 +1,6 @@
 """The filing workflow: one transition table, each transition locked, checked, stamped and logged."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -56,6 +57,7 @@ MSG_RESTRICTED_ON_DECISION = _("该企业申请的范围现在属于负面清单
 MSG_NOT_IN_EFFECT = _("只有已备案或审核通过的备案可以登记实际复工日期。")
 MSG_DATE_IN_FUTURE = _("实际日期不能晚于今天。")
 MSG_SCOPE_NOT_FILED = _("本备案没有申请“%(scope)s”。")
+MSG_ROSTER_MATERIAL = _("员工花名册未上传: %(reason)s 请下载本页的花名册模板填写后上传。")
 
 NOTICE_SUBMITTED = _("备案 %(reference)s 已提交, 可以按备案范围复工复产")
 NOTICE_APPROVED = _("备案 %(reference)s 已审核通过")
@@ -170,6 +172,8 @@ def filing_material_upload(*, filing: Filing, kind: str, upload, uploaded_by: Us
     if not filing.is_editable:
         raise ValidationError(MSG_NOT_EDITABLE)
     file_kind = uploads.validate_upload(upload, allowed=MATERIAL_FORMATS[kind])
+    if kind == FilingMaterial.Kind.ROSTER:
+        _check_roster_material(upload)
     previous = filing.materials.filter(kind=kind).first()
     if previous:
         # The old file goes only once the replacement is committed; a rollback keeps it.
@@ -183,6 +187,17 @@ def filing_material_upload(*, filing: Filing, kind: str, upload, uploaded_by: Us
     material.file.save(upload.name, upload, save=False)  # stored under a random name, see core.uploads
     material.save()
     return material
+
+
+def _check_roster_material(upload) -> None:
+    """District staff open the roster in Excel: it is read first as an import would read it (the same
+    limits and checks), and must carry the template's columns and at least one worker."""
+    try:
+        excel.check_sheet(upload, ROSTER_TEMPLATE_COLUMNS)
+    except excel.ExcelFileError as error:
+        raise ValidationError(MSG_ROSTER_MATERIAL % {"reason": error.message}, code="roster_material") from error
+    finally:
+        upload.seek(0)
 
 
 def filing_completeness_errors(filing: Filing) -> list[str]:
@@ -377,14 +392,29 @@ def filing_export_rows(filings):
         ]
 
 
+MSG_ROSTER_ID_INVALID = _("身份证号应为18位, 最后一位可以是 X。")
+_ROSTER_ID_RE = re.compile(r"[0-9]{17}[0-9X]")
+
+
+def _parse_roster_id(value) -> str:
+    """The shape of an ID number only: the roster material is read by people, the pass roster checks more."""
+    if isinstance(value, int | float):
+        raise ValidationError(excel.MSG_ID_NUMBER_AS_NUMBER)
+    text = excel.plain_text(value).upper()
+    if not _ROSTER_ID_RE.fullmatch(text):
+        raise ValidationError(MSG_ROSTER_ID_INVALID)
+    return text
+
+
 ROSTER_TEMPLATE_COLUMNS = [
-    excel.Column("name", _("姓名"), width=12),
-    excel.Column("id_number", _("身份证号"), width=22),
-    excel.Column("mobile", _("手机号"), width=14),
-    excel.Column("job", _("岗位"), width=14),
-    excel.Column("origin", _("来昆前所在地(省市县)"), width=24),
-    excel.Column("arrived_on", _("返昆日期"), required=False, width=12, help_text=_("尚未返昆的留空")),
-    excel.Column("address", _("在昆居住地址"), required=False, width=30),
+    excel.Column("name", _("姓名"), parse=excel.parse_text(50), width=12),
+    excel.Column("id_number", _("身份证号"), parse=_parse_roster_id, width=22),
+    excel.Column("mobile", _("手机号"), parse=excel.parse_mobile, width=14),
+    excel.Column("job", _("岗位"), parse=excel.parse_text(50), width=14),
+    excel.Column("origin", _("来昆前所在地(省市县)"), parse=excel.parse_text(100), width=24),
+    excel.Column("arrived_on", _("返昆日期"), required=False, parse=excel.parse_date, width=12,
+                 help_text=_("尚未返昆的留空")),
+    excel.Column("address", _("在昆居住地址"), required=False, parse=excel.parse_text(255), width=30),
 ]
 
 SUPPLIES_TEMPLATE_COLUMNS = [

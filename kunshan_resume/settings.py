@@ -245,6 +245,23 @@ MEDIA_URL = "/media/"  # never served directly: uploads go through scope-checked
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 EXCEL_UPLOAD_MAX_BYTES = env.int("EXCEL_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# What reading one uploaded workbook may cost (core.excel.Limits), checked before openpyxl opens it and while
+# it reads, so that any upload up to EXCEL_UPLOAD_MAX_BYTES is processed or refused within 5 s of CPU and
+# 100 MB of memory (bench/hostile_upload.py measures the worst files). Sizes are unpacked bytes: of all
+# parts together, of a part read whole (styles, workbook), of a worksheet (streamed), of the shared strings
+# (held in memory); the ratio applies to parts of 1 MB and more. Rows count blank ones; cells count every
+# sheet's, empty ones too: 5,000 rows of a dozen columns fit, a file every cell of which is wrong (the
+# costliest: each error is written into the annotated copy) is answered within the target. Larger files
+# are imported in parts (the roster, with its own limits below, in a background job).
+EXCEL_MAX_UNCOMPRESSED = env.int("EXCEL_MAX_UNCOMPRESSED", default=50 * 1024 * 1024)
+EXCEL_MAX_PART_BYTES = env.int("EXCEL_MAX_PART_BYTES", default=2 * 1024 * 1024)
+EXCEL_MAX_SHEET_BYTES = env.int("EXCEL_MAX_SHEET_BYTES", default=24 * 1024 * 1024)
+EXCEL_MAX_STRINGS_BYTES = env.int("EXCEL_MAX_STRINGS_BYTES", default=8 * 1024 * 1024)
+EXCEL_MAX_COMPRESSION_RATIO = env.int("EXCEL_MAX_COMPRESSION_RATIO", default=100)
+EXCEL_MAX_SHARED_STRINGS = env.int("EXCEL_MAX_SHARED_STRINGS", default=150_000)
+EXCEL_MAX_ROWS = env.int("EXCEL_MAX_ROWS", default=10_000)
+EXCEL_MAX_COLUMNS = env.int("EXCEL_MAX_COLUMNS", default=64)
+EXCEL_MAX_CELLS = env.int("EXCEL_MAX_CELLS", default=60_000)
 # Largest uploaded material (PDF, image, Word, Excel), checked by core.uploads.validate_upload.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 
@@ -385,6 +402,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "passes.tasks.purge_pass_checks",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Roster uploads (full ID numbers) older than ROSTER_UPLOAD_RETENTION_HOURS, whatever their job's fate.
+    "passes-purge-roster-uploads": {
+        "task": "passes.tasks.purge_roster_uploads",
+        "schedule": crontab(hour=2, minute=45),
+    },
 }
 # Readiness calls beat "stale" when its heartbeat (every 60 s) is older than this.
 BEAT_HEARTBEAT_MAX_AGE = env.int("BEAT_HEARTBEAT_MAX_AGE", default=180)
@@ -442,3 +464,11 @@ ROSTER_IMPORT_INLINE_MAX_ROWS = env.int("ROSTER_IMPORT_INLINE_MAX_ROWS", default
 ROSTER_IMPORT_MAX_ROWS = env.int("ROSTER_IMPORT_MAX_ROWS", default=100_000)
 ROSTER_IMPORT_MAX_BYTES = env.int("ROSTER_IMPORT_MAX_BYTES", default=30 * 1024 * 1024)
 ROSTER_IMPORT_MAX_UNCOMPRESSED = env.int("ROSTER_IMPORT_MAX_UNCOMPRESSED", default=200 * 1024 * 1024)
+# Its cells (17 columns, 18 in a corrected error workbook) and shared strings: an Excel-saved roster holds
+# about four distinct texts a row (name, ID number, mobile, address), ~30 bytes each.
+ROSTER_IMPORT_MAX_CELLS = env.int("ROSTER_IMPORT_MAX_CELLS", default=2_000_000)
+ROSTER_IMPORT_MAX_SHARED_STRINGS = env.int("ROSTER_IMPORT_MAX_SHARED_STRINGS", default=600_000)
+ROSTER_IMPORT_MAX_STRINGS_BYTES = env.int("ROSTER_IMPORT_MAX_STRINGS_BYTES", default=48 * 1024 * 1024)
+# An uploaded roster holds full ID numbers: its job deletes it when it ends, and every night a task deletes
+# uploads (and annotated copies) older than this, whatever became of their job.
+ROSTER_UPLOAD_RETENTION_HOURS = env.int("ROSTER_UPLOAD_RETENTION_HOURS", default=24)

@@ -152,17 +152,18 @@ _parse_reason = excel.parse_text(NegativeListEntry._meta.get_field("reason").max
 def _industry_parser(industries: dict[str, Industry]):
     def parse(value) -> Industry:
         if isinstance(value, int | float) and not isinstance(value, bool):
-            if value != int(value) or value < 0:
+            number = excel.whole_number(value)
+            if number is None or number < 0:
                 raise ValidationError(MSG_UNKNOWN_INDUSTRY)
             # A number cell lost any leading zero (section A: 01-05): 111 may be group 111 or class 0111.
-            digits = str(int(value))
+            digits = str(number)
             candidates = [c for c in dict.fromkeys(digits.zfill(n) for n in range(len(digits), 5)) if c in industries]
             if len(candidates) > 1:
                 raise ValidationError(MSG_AMBIGUOUS_CODE.format(codes="、".join(candidates)))
             if not candidates:
                 raise ValidationError(MSG_UNKNOWN_INDUSTRY)
             return industries[candidates[0]]
-        code = str(value).strip().upper()
+        code = excel.plain_text(value).upper()
         if code not in industries:
             raise ValidationError(MSG_UNKNOWN_INDUSTRY)
         return industries[code]

@@ -44,6 +44,12 @@ def apply_due_risk_lists() -> int | None:
     return risk_areas.risk_area_lists_apply_due()
 
 
+@shared_task(ignore_result=True)
+def purge_roster_uploads() -> int:
+    """Nightly: delete roster uploads (full ID numbers) and annotated copies kept past their retention."""
+    return roster.roster_uploads_purge()
+
+
 @shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)
 def run_roster_import(roster_import_id: int) -> str:
     """Import a stored roster upload; an import already DONE or FAILED is not run again."""

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from accounts.permissions import require_role
 from core import excel
-from core.downloads import import_error_context, xlsx_response
+from core.downloads import xlsx_response
 from core.forms import ExcelUploadForm
 from reference.models import District
 from workforce import selectors, services
@@ -187,7 +187,7 @@ def import_reports(request):
             if outcome.result.ok:
                 messages.success(request, _("已导入 %(count)d 家企业的今日日报。") % {"count": outcome.saved})
                 return redirect("workforce:status")
-            context.update(import_error_context(user=request.user, upload=upload, columns=outcome.columns,
+            context.update(excel.import_error_context(user=request.user, upload=upload, columns=outcome.columns,
                                                 result=outcome.result, filename=_("用工日报导入-错误标注.xlsx")))
     return render(request, "workforce/import.html", context)
 

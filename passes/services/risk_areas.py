@@ -213,9 +213,10 @@ def _division_parser(divisions: dict[str, Division]):
     def parse(value) -> Division:
         if isinstance(value, int | float) and not isinstance(value, bool):
             # No code starts with 0 (provinces are 11..82), so a number cell loses nothing.
-            code = str(int(value)) if value == int(value) else ""
+            number = excel.whole_number(value)
+            code = "" if number is None else str(number)
         else:
-            code = str(value).strip()
+            code = excel.plain_text(value)
         if code not in divisions:
             raise ValidationError(MSG_UNKNOWN_DIVISION)
         return divisions[code]

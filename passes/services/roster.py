@@ -8,10 +8,9 @@ inside one transaction, so a failure at row 90,000 leaves nothing of rows 1 to 8
 """
 
 import logging
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -27,8 +26,6 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from accounts.models import Role, User
 from core import excel
 from core.logging import personal_data_log
-from core.uploads import ZIP_MAX_UNCOMPRESSED, ZipRejected, inspect_zip
-from core.validators import validate_mobile
 from enterprises.models import Enterprise
 from passes.models import IdNumberDisclosure, RosterImport, Worker
 from passes.personal_data import decrypt_id_number, id_number_digest, id_number_fields, normalize_id_number
@@ -48,11 +45,11 @@ MSG_TEST_NEEDS_DATE = _("有核酸检测结果的, 请填写检测日期。")
 MSG_QUARANTINE_NEEDS_START = _("正在隔离观察的, 请填写隔离开始日期。")
 MSG_DATE_IN_FUTURE = _("日期不能晚于今天。")
 MSG_TIME_IN_FUTURE = _("时间不能晚于现在。")
-MSG_DATE_INVALID = _("日期格式应为 2020-02-20。")
-MSG_DATETIME_INVALID = _("时间格式应为 2020-02-20 08:30。")
+MSG_DATE_INVALID = excel.MSG_DATE_INVALID
+MSG_DATETIME_INVALID = excel.MSG_DATETIME_INVALID
 MSG_CHOICE_INVALID = _("请填写以下之一: %(choices)s。")
 MSG_COMMUNITY_NOT_IN_DISTRICT = _("该社区(村)不在所填的居住地属地内。")
-MSG_ID_NUMBER_AS_NUMBER = _("身份证号被 Excel 当成了数字, 后几位已经丢失: 请把本列设为“文本”格式后重新填写。")
+MSG_ID_NUMBER_AS_NUMBER = excel.MSG_ID_NUMBER_AS_NUMBER
 MSG_ORIGIN_CODE_INVALID = _("来源地代码应为6位数字的行政区划代码(GB/T 2260), 如 511602。")
 MSG_UNKNOWN_ORIGIN = _("没有这个行政区划代码, 请核对(登记员工页面可按地名查到代码)。")
 MSG_UNKNOWN_DISTRICT = _("昆山没有这个区镇, 请填写属地名称, 如 张浦镇、昆山开发区。")
@@ -63,6 +60,8 @@ MSG_ON_ROSTER_UNDER_ANOTHER_NAME = _(
 )
 MSG_MISSING_COLUMNS = _("缺少列: %(columns)s。请使用导入模板或本平台导出的花名册, 不要删除列。")
 MSG_IMPORT_CRASHED = _("导入时发生系统错误, 没有导入任何数据, 请稍后重新上传; 如仍失败请联系管理员。")
+MSG_UPLOAD_EXPIRED = _("上传的文件含有身份证号, 超过保留期限已删除, 没有导入任何数据; 请重新上传。")
+MSG_ERROR_FILE_EXPIRED = _("错误标注文件含有身份证号, 超过保留期限已删除; 如需查看请重新上传。")
 
 TEMPERATURE_MIN = Decimal("34.0")
 TEMPERATURE_MAX = Decimal("43.0")
@@ -260,62 +259,29 @@ def roster_template() -> bytes:
 def _parse_id_number(value: Any) -> str:
     if isinstance(value, int | float):
         raise ValidationError(MSG_ID_NUMBER_AS_NUMBER)
-    return normalize_id_number(value)
-
-
-def _parse_mobile(value: Any) -> str:
-    mobile = excel.parse_digits(value)
-    validate_mobile(mobile)
-    return mobile
+    return normalize_id_number(excel.plain_text(value))
 
 
 def _parse_origin(value: Any) -> str:
     code = excel.parse_digits(value)
-    if not (len(code) == 6 and code.isdigit()):
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
         raise ValidationError(MSG_ORIGIN_CODE_INVALID)
     return code
 
 
-_DATE_SEPARATORS = re.compile(r"[/.年月]")
-
-
-def _parse_date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = _DATE_SEPARATORS.sub("-", str(value).strip()).removesuffix("日")
-    try:
-        year, month, day = (int(part) for part in text.split("-"))
-        return date(year, month, day)
-    except ValueError:
-        raise ValidationError(MSG_DATE_INVALID) from None
-
-
-def _parse_datetime(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        text = _DATE_SEPARATORS.sub("-", str(value).strip()).replace("日", " ")
-        day_text, _sep, time_text = " ".join(text.replace("T", " ").split()).partition(" ")
-        try:
-            day = _parse_date(day_text)
-            hour, minute, *_seconds = (int(float(part)) for part in time_text.split(":"))
-            moment = datetime(day.year, day.month, day.day, hour, minute)  # noqa: DTZ001 - made aware below
-        except (ValidationError, ValueError):
-            raise ValidationError(MSG_DATETIME_INVALID) from None
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)  # Excel has no time zones: a time in a sheet is Kunshan time
-    return _minute(moment)
-
-
 def _parse_temperature(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise ValidationError(MSG_TEMPERATURE_INVALID)
     try:
-        number = Decimal(str(value).strip().removesuffix("℃").strip())
+        # Folding full-width characters turns ℃ into °C.
+        number = Decimal(excel.plain_text(value).removesuffix("°C").strip())
     except InvalidOperation:
         raise ValidationError(MSG_TEMPERATURE_INVALID) from None
     if not number.is_finite():
         raise ValidationError(MSG_TEMPERATURE_INVALID)
+    # Far outside the range worker_data_errors names; rounding 1e100 to a tenth would overflow.
+    if not -1000 < number < 1000:
+        raise ValidationError(MSG_TEMPERATURE_RANGE % {"min": TEMPERATURE_MIN, "max": TEMPERATURE_MAX})
     return number.quantize(_TENTH, rounding=ROUND_HALF_UP)
 
 
@@ -324,7 +290,7 @@ def _parse_choice(choices) -> Callable[[Any], str]:
     allowed = "、".join(str(label) for label in choices.labels)
 
     def parse(value: Any) -> str:
-        text = str(value).strip()
+        text = excel.plain_text(value)
         if text not in by_text:
             raise ValidationError(MSG_CHOICE_INVALID % {"choices": allowed})
         return by_text[text]
@@ -338,24 +304,24 @@ def roster_columns() -> list[excel.Column]:
         excel.Column("name", _("姓名"), parse=excel.parse_text(50), width=12),
         excel.Column("id_number", _("身份证号"), parse=_parse_id_number, width=22,
                      help_text=_("18位居民身份证号码; 请把本列设为“文本”格式, 否则 Excel 会把号码改成科学计数法")),
-        excel.Column("mobile", _("手机号"), parse=_parse_mobile, width=14),
+        excel.Column("mobile", _("手机号"), parse=excel.parse_mobile, width=14),
         excel.Column("origin", _("来源地代码"), parse=_parse_origin, width=12,
                      help_text=_("出发地县(市、区)的6位行政区划代码(GB/T 2260), 如 511602")),
         excel.Column("origin_name", _("来源地名称"), required=False, width=26,
                      help_text=_("仅供核对, 导入时以来源地代码为准")),
-        excel.Column("arrived_on", _("抵昆日期"), required=False, parse=_parse_date, width=12,
+        excel.Column("arrived_on", _("抵昆日期"), required=False, parse=excel.parse_date, width=12,
                      number_format=DATE_FORMAT, help_text=_("如 2020-02-20; 尚未返昆的留空")),
         excel.Column("quarantine_status", _("隔离状态"), required=False, parse=_parse_choice(Worker.Quarantine),
                      width=14, help_text=_("无需隔离、居家隔离观察、集中隔离观察或已解除隔离; 留空为无需隔离")),
-        excel.Column("quarantine_started_on", _("隔离开始日期"), required=False, parse=_parse_date, width=12,
+        excel.Column("quarantine_started_on", _("隔离开始日期"), required=False, parse=excel.parse_date, width=12,
                      number_format=DATE_FORMAT, help_text=_("正在隔离观察的必填")),
         excel.Column("temperature", _("体温(℃)"), required=False, parse=_parse_temperature, width=9,
                      number_format="0.0", help_text=_("最近一次体温, 如 36.5; 须同时填写测温时间")),
-        excel.Column("temperature_taken_at", _("测温时间"), required=False, parse=_parse_datetime, width=17,
+        excel.Column("temperature_taken_at", _("测温时间"), required=False, parse=excel.parse_datetime, width=17,
                      number_format=TIME_FORMAT, help_text=_("如 2020-02-20 08:30")),
         excel.Column("test_result", _("核酸检测结果"), required=False, parse=_parse_choice(Worker.TestResult),
                      width=12, help_text=_("未检测、阴性或阳性; 留空为未检测")),
-        excel.Column("tested_on", _("核酸检测日期"), required=False, parse=_parse_date, width=12,
+        excel.Column("tested_on", _("核酸检测日期"), required=False, parse=excel.parse_date, width=12,
                      number_format=DATE_FORMAT, help_text=_("有检测结果的必填")),
         excel.Column("residence_district", _("居住地属地"), parse=excel.parse_text(50), width=14,
                      help_text=_("在昆居住地所在区镇, 如 张浦镇、昆山开发区")),
@@ -400,27 +366,24 @@ class _Refused(Exception):
     """Raised inside the import's transaction to roll back every row written."""
 
 
-def roster_file_limits() -> dict[str, int]:
+def roster_file_limits() -> dict[str, excel.Limits]:
     """Larger than other imports allow: the roster the portal exports must import back, up to
-    ROSTER_IMPORT_MAX_ROWS rows. The sheet streams; every other part keeps the default bound."""
-    return {"max_bytes": settings.ROSTER_IMPORT_MAX_BYTES, "max_uncompressed": settings.ROSTER_IMPORT_MAX_UNCOMPRESSED}
+    ROSTER_IMPORT_MAX_ROWS rows, in a background job. Parts read whole keep the default bound."""
+    sheet = settings.ROSTER_IMPORT_MAX_UNCOMPRESSED
+    return {"limits": excel.Limits.default(
+        max_bytes=settings.ROSTER_IMPORT_MAX_BYTES, max_uncompressed=sheet, max_sheet_bytes=sheet,
+        max_strings_bytes=settings.ROSTER_IMPORT_MAX_STRINGS_BYTES, max_rows=settings.ROSTER_IMPORT_MAX_ROWS,
+        max_shared_strings=settings.ROSTER_IMPORT_MAX_SHARED_STRINGS, max_cells=settings.ROSTER_IMPORT_MAX_CELLS,
+    )}
 
 
 def roster_upload_inspect(upload) -> tuple[int, bool]:
     """How many rows the upload has, and whether it may be imported while the user waits: small files
-    are; larger ones (rows above ROSTER_IMPORT_INLINE_MAX_ROWS, or a sheet that unpacks beyond what a
-    request should parse) go to a Celery job. Raises ExcelFileError for a file that cannot be imported."""
-    limits = roster_file_limits()
-    rows = excel.data_row_count(upload, **limits)
-    if rows > settings.ROSTER_IMPORT_MAX_ROWS:
-        raise excel.ExcelFileError(excel.MSG_TOO_MANY_ROWS.format(max_rows=settings.ROSTER_IMPORT_MAX_ROWS))
-    try:
-        members = inspect_zip(upload, max_uncompressed=limits["max_uncompressed"], max_members=excel.ZIP_MAX_MEMBERS)
-    except ZipRejected as exc:  # data_row_count has passed the same check: only a file changed since fails it
-        raise excel.ExcelFileError(excel.MSG_ZIP_BOMB) from exc
-    # The annotated copy of a refused inline import is built under the default limits (import_error_context).
-    small = upload.size <= settings.EXCEL_UPLOAD_MAX_BYTES and sum(m.file_size for m in members) <= ZIP_MAX_UNCOMPRESSED
-    return rows, rows <= settings.ROSTER_IMPORT_INLINE_MAX_ROWS and small
+    are; larger ones (rows above ROSTER_IMPORT_INLINE_MAX_ROWS, or beyond what any import may parse in a
+    request: excel.Limits.default()) go to a Celery job. Raises ExcelFileError for a file the job would
+    refuse before reading it, so that nothing is stored for it."""
+    rows = excel.inspect_workbook(upload, **roster_file_limits()).data_rows
+    return rows, rows <= settings.ROSTER_IMPORT_INLINE_MAX_ROWS and excel.upload_fits(upload, excel.Limits.default())
 
 
 class _RosterImporter:
@@ -440,9 +403,8 @@ class _RosterImporter:
         self.first_rows = excel.FirstRows()  # by ID digest
         self.batch: list[tuple[int, str | None, str | None, dict[str, Any] | None]] = []
 
-    def run(self, upload) -> None:
-        rows = excel.iter_rows(upload, self.columns, self.result, max_rows=settings.ROSTER_IMPORT_MAX_ROWS,
-                               **roster_file_limits())
+    def run(self, upload, *, keep_source: bool) -> None:
+        rows = excel.iter_rows(upload, self.columns, self.result, keep_source=keep_source, **roster_file_limits())
         for row in rows:
             if self.outcome.rows == 0:
                 self._require_all_columns()
@@ -565,21 +527,23 @@ def _apply_changes(worker: Worker, data: Mapping[str, Any]) -> bool:
 
 
 def roster_import(*, enterprise: Enterprise, upload, imported_by: User,
-                  progress: Callable[[int], None] | None = None) -> RosterImportOutcome:
+                  progress: Callable[[int], None] | None = None, keep_source: bool = False) -> RosterImportOutcome:
     """Import a roster sheet all-or-nothing: new ID numbers are added, ID numbers already on the roster
     under the same name are updated from the row, and any error leaves the roster as it was. Raises
-    ExcelFileError for a file that cannot be read at all. `progress(rows_read)` is called per batch."""
+    ExcelFileError for a file that cannot be read at all. `progress(rows_read)` is called per batch.
+    `keep_source` keeps the sheet in the result, for an annotated copy made without reading it again
+    (a small file imported while the user waits)."""
     _require_roster_owner(imported_by, enterprise)
     with transaction.atomic():
         _lock_roster(enterprise)
-        return _import_all_or_nothing(enterprise, upload, progress)
+        return _import_all_or_nothing(enterprise, upload, progress, keep_source=keep_source)
 
 
-def _import_all_or_nothing(enterprise, upload, progress) -> RosterImportOutcome:
+def _import_all_or_nothing(enterprise, upload, progress, *, keep_source: bool = False) -> RosterImportOutcome:
     importer = _RosterImporter(enterprise, now=timezone.now(), progress=progress)
     try:
         with transaction.atomic():  # a savepoint when the caller holds a transaction
-            importer.run(upload)
+            importer.run(upload, keep_source=keep_source)
             if not importer.result.ok:
                 raise _Refused
     except _Refused:
@@ -612,23 +576,58 @@ def roster_import_queue(*, enterprise: Enterprise, upload, rows_total: int, uplo
 
 def roster_import_run(*, roster_import_id: int) -> RosterImport:
     """The job: idempotent, so a redelivered task finds the import DONE or FAILED and does nothing.
+    However it ends (imported, refused, crashed), the uploaded file is deleted: it holds full ID numbers.
 
     Progress goes to the cache, which the progress page reads: the job's own transaction holds its
     writes until the end, and on SQLite a second connection could not write beside it."""
-    with transaction.atomic():
-        job = RosterImport.objects.select_for_update().get(pk=roster_import_id)
-        if job.status in (RosterImport.Status.DONE, RosterImport.Status.FAILED):
-            return job
-        job.status = RosterImport.Status.RUNNING
-        job.save(update_fields=["status"])
     try:
-        return _roster_import_job(roster_import_id)
-    except Exception:
-        logger.exception("roster import %s crashed", roster_import_id)
-        RosterImport.objects.filter(pk=roster_import_id).exclude(
-            status__in=[RosterImport.Status.DONE, RosterImport.Status.FAILED]
-        ).update(status=RosterImport.Status.FAILED, message=str(MSG_IMPORT_CRASHED), finished_at=timezone.now())
-        raise
+        with transaction.atomic():
+            job = RosterImport.objects.select_for_update().get(pk=roster_import_id)
+            if job.status in (RosterImport.Status.DONE, RosterImport.Status.FAILED):
+                return job
+            job.status = RosterImport.Status.RUNNING
+            job.save(update_fields=["status"])
+        try:
+            return _roster_import_job(roster_import_id)
+        except Exception:
+            logger.exception("roster import %s crashed", roster_import_id)
+            RosterImport.objects.filter(pk=roster_import_id).exclude(
+                status__in=[RosterImport.Status.DONE, RosterImport.Status.FAILED]
+            ).update(status=RosterImport.Status.FAILED, message=str(MSG_IMPORT_CRASHED), finished_at=timezone.now())
+            raise
+    finally:
+        _delete_files(RosterImport.objects.filter(pk=roster_import_id), "file")
+
+
+def _delete_files(jobs, name: str) -> int:
+    """Delete the stored files named in field `name` of these imports, then forget the names; a file that
+    could not be deleted keeps its name, for the nightly purge to try again. Returns the files deleted."""
+    storage = RosterImport._meta.get_field(name).storage
+    deleted = 0
+    for pk, stored in jobs.exclude(**{name: ""}).values_list("pk", name):
+        try:
+            storage.delete(stored)
+        except OSError:
+            logger.exception("roster import %s: could not delete %s", pk, name)
+            continue
+        RosterImport.objects.filter(pk=pk).update(**{name: ""})
+        deleted += 1
+    return deleted
+
+
+def roster_uploads_purge(*, now: datetime | None = None) -> int:
+    """Nightly: delete roster uploads and their annotated copies older than ROSTER_UPLOAD_RETENTION_HOURS,
+    whatever became of their job (a lost worker, a broker that never ran it); an import still waiting for
+    its file fails, saying why. A second run finds nothing. Returns the number of files deleted."""
+    now = now or timezone.now()
+    old = RosterImport.objects.filter(created_at__lt=now - timedelta(hours=settings.ROSTER_UPLOAD_RETENTION_HOURS))
+    waiting = list(old.filter(status__in=[RosterImport.Status.QUEUED, RosterImport.Status.RUNNING])
+                   .values_list("pk", flat=True))
+    deleted = _delete_files(old, "file") + _delete_files(old, "error_file")
+    RosterImport.objects.filter(pk__in=waiting, file="").update(
+        status=RosterImport.Status.FAILED, message=str(MSG_UPLOAD_EXPIRED), finished_at=now)
+    old.filter(error_file="", error_count__gt=0, message="").update(message=str(MSG_ERROR_FILE_EXPIRED))
+    return deleted
 
 
 def _roster_import_job(roster_import_id: int) -> RosterImport:

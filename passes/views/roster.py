@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from accounts.models import Role
 from accounts.permissions import require_role
 from core import excel, uploads
-from core.downloads import import_error_context, xlsx_response
+from core.downloads import xlsx_response
 from core.forms import ExcelUploadForm
 from passes.eligibility import work_eligibility
 from passes.forms_roster import ReasonForm, RosterFilterForm, WorkerForm
@@ -139,7 +139,8 @@ def roster_import(request):
                 job = services.roster_import_queue(enterprise=enterprise, upload=upload, rows_total=rows,
                                                    uploaded_by=request.user)
                 return redirect("passes:roster_import_status", pk=job.pk)
-            outcome = services.roster_import(enterprise=enterprise, upload=upload, imported_by=request.user)
+            outcome = services.roster_import(enterprise=enterprise, upload=upload, imported_by=request.user,
+                                              keep_source=True)
         except excel.ExcelFileError as error:
             form.add_error("file", error.message)
         else:
@@ -149,8 +150,9 @@ def roster_import(request):
                     "rows": outcome.rows, "created": outcome.created, "updated": outcome.updated,
                     "unchanged": outcome.unchanged})
                 return redirect("passes:roster")
-            context.update(import_error_context(user=request.user, upload=upload, columns=services.roster_columns(),
-                                                result=outcome.result, filename=_("花名册导入-错误标注.xlsx")))
+            context.update(excel.import_error_context(
+                user=request.user, upload=upload, columns=services.roster_columns(), result=outcome.result,
+                filename=_("花名册导入-错误标注.xlsx")))
     return render(request, "passes/roster_import.html", context)
 
 

@@ -11,6 +11,9 @@ from negative_list.models import NegativeList, NegativeListEntry
 from reference.models import Industry
 from tests.excel_helpers import xlsx_upload
 
+# The filing's roster template (filings.services.ROSTER_TEMPLATE_COLUMNS) and one worker.
+ROSTER_HEADERS = ["姓名", "身份证号", "手机号", "岗位", "来昆前所在地(省市县)", "返昆日期", "在昆居住地址"]
+ROSTER_ROW = ["张三", "320583199001011234", "13900000011", "操作工", "江苏省昆山市", "2020-02-20", "张浦镇前进路1号"]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -20,7 +23,7 @@ def pdf_upload(name="方案.pdf") -> SimpleUploadedFile:
 
 def material_upload(kind: str):
     if kind == FilingMaterial.Kind.ROSTER:
-        return xlsx_upload(["姓名", "身份证号"], [["张三", "320583199001011234"]], name="花名册.xlsx")
+        return xlsx_upload(ROSTER_HEADERS, [ROSTER_ROW], name="花名册.xlsx")
     return pdf_upload(f"{kind}.pdf")
 
 

@@ -12,7 +12,7 @@ from filings import services
 from filings.models import Filing, FilingMaterial
 from tests.excel_helpers import open_workbook
 from tests.factories import EnterpriseFactory, UserFactory
-from tests.filings.helpers import PDF, STEP_DATA, complete_draft, publish_negative_list, submitted
+from tests.filings.helpers import PDF, STEP_DATA, complete_draft, material_upload, publish_negative_list, submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -49,8 +49,7 @@ def test_an_enterprise_files_step_by_step_and_gets_a_receipt(client, enterprise_
     for kind in FilingMaterial.Kind.values:
         upload = SimpleUploadedFile(f"{kind}.pdf", PDF)
         if kind == "roster":
-            from tests.excel_helpers import xlsx_upload
-            upload = xlsx_upload(["姓名"], [["张三"]])
+            upload = material_upload(kind)
         client.post(reverse("filings:step_materials", args=[filing.pk]), {"kind": kind, "file": upload})
     check = client.get(reverse("filings:step_check", args=[filing.pk]))
     assert check.context["missing"] == [] and check.context["restrictions"] == []
