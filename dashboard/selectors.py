@@ -155,6 +155,16 @@ def cached(key: str, compute):
     return value
 
 
+def request_figures_cached(district_id: int | None) -> dict:
+    """企业诉求 (件件有答复) for the city (per district) or a district (per tier), cached like the other figures."""
+    from service_requests.models import ServiceRequest
+    from service_requests.selectors import request_figures
+
+    dimensions = ("district",) if district_id is None else ("tier",)
+    return cached(f"requests-{district_id or 'city'}", lambda: request_figures(
+        ServiceRequest.objects.all(), district_id=district_id, dimensions=dimensions))
+
+
 def restricted_classes(rules: NegativeListRules, classes) -> frozenset[str]:
     """Industry classes whose work the rules restrict: their enterprises should not resume yet.
 

@@ -180,12 +180,15 @@ def _rates(row: dict) -> dict:
     }
 
 
-def service_request_figures(user, *, until: datetime | None = None, district_id: int | None = None) -> dict:
+def service_request_figures(user, *, until: datetime | None = None, district_id: int | None = None,
+                            dimensions=tuple(DIMENSIONS)) -> dict:
     """The figures of the requests in the user's scope (see request_figures)."""
-    return request_figures(ServiceRequest.objects.visible_to(user), until=until, district_id=district_id)
+    return request_figures(ServiceRequest.objects.visible_to(user), until=until, district_id=district_id,
+                           dimensions=dimensions)
 
 
-def request_figures(requests: QuerySet, *, until: datetime | None = None, district_id: int | None = None) -> dict:
+def request_figures(requests: QuerySet, *, until: datetime | None = None, district_id: int | None = None,
+                    dimensions=tuple(DIMENSIONS)) -> dict:
     """Per district, tier, category and department, and in total: received, answered, answered on time,
     escalated, closed, the ratings, the median time to the first answer and open past deadline, counting what
     had happened by `until` (now by default). A fixed number of queries at any scale."""
@@ -198,13 +201,14 @@ def request_figures(requests: QuerySet, *, until: datetime | None = None, distri
     if on_postgres:
         aggregates["median_minutes"] = Median("minutes_to_answer", filter=Q(first_answered_at__lt=until))
     totals = qs.aggregate(**aggregates)
+    fields = {name: DIMENSIONS[name] for name in dimensions}
     groups = {name: {row[field]: row for row in qs.values(field).annotate(**aggregates).order_by(field)}
-              for name, field in DIMENSIONS.items()}
+              for name, field in fields.items()}
     if not on_postgres:
         _medians_in_python(qs.filter(first_answered_at__lt=until), totals, groups)
     labels = _labels(groups)
     result = {"until": until, "totals": _rates(totals)}
-    for name, field in DIMENSIONS.items():
+    for name, field in fields.items():
         rows = []
         for key, row in groups[name].items():
             if key is None:
@@ -216,10 +220,10 @@ def request_figures(requests: QuerySet, *, until: datetime | None = None, distri
 
 
 def _medians_in_python(answered: QuerySet, totals: dict, groups: dict) -> None:
-    values = list(answered.values_list(*DIMENSIONS.values(), "minutes_to_answer"))
+    values = list(answered.values_list(*(DIMENSIONS[name] for name in groups), "minutes_to_answer"))
     minutes = [row[-1] for row in values if row[-1] is not None]
     totals["median_minutes"] = median(minutes) if minutes else None
-    for index, name in enumerate(DIMENSIONS):
+    for index, name in enumerate(groups):
         by_key: dict = {}
         for row in values:
             if row[-1] is not None:
@@ -229,13 +233,14 @@ def _medians_in_python(answered: QuerySet, totals: dict, groups: dict) -> None:
 
 
 def _labels(groups: dict) -> dict:
-    return {
-        "district": dict(District.objects.filter(pk__in=list(groups["district"])).values_list("pk", "name")),
-        "tier": {t.level: f"第{t.level}级 {t.name}" for t in LinkageTier.objects.all()},
-        "category": dict(Category.choices),
-        "department": dict(IndustryAuthority.objects.filter(pk__in=[k for k in groups["department"] if k])
-                            .values_list("pk", "name")),
+    """Names for the keys of the groups asked for, one query per dimension that needs one."""
+    loaders = {
+        "district": lambda keys: dict(District.objects.filter(pk__in=keys).values_list("pk", "name")),
+        "tier": lambda keys: {t.level: f"第{t.level}级 {t.name}" for t in LinkageTier.objects.all()},
+        "category": lambda keys: dict(Category.choices),
+        "department": lambda keys: dict(IndustryAuthority.objects.filter(pk__in=keys).values_list("pk", "name")),
     }
+    return {name: loaders[name]([key for key in keys if key is not None]) for name, keys in groups.items()}
 
 
 # --- Landing pages --------------------------------------------------------------------------------
