@@ -43,10 +43,12 @@ def demo_requests_seed(users: list[User], enterprises: list[Enterprise]) -> None
            urgency="urgent")
     # 已办结, 视为满意: answered and left unconfirmed past its deadline (first, while no other answer waits).
     deemed = raise_(third, "other", "厂区门口公交站点恢复", "员工通勤不便, 希望恢复厂区门口公交站点。")
-    deemed = services.service_request_answer(request=deemed, answered_by=district_staff, answer="公交公司已于本周恢复该站点。")
+    deemed = services.service_request_answer(request=deemed, answered_by=district_staff,
+                                             answer="公交公司已于本周恢复该站点。")
     services.service_requests_close_unconfirmed(now=deemed.confirm_due_at + timedelta(minutes=1))
     # 办理中
-    accepted = raise_(first, "logistics", "外省原料运输车辆进昆受阻", "浙江供应商的运输车辆在高速卡口等待时间过长。")
+    accepted = raise_(first, "logistics", "外省原料运输车辆进昆受阻",
+                      "浙江供应商的运输车辆在高速卡口等待时间过长。")
     services.service_request_accept(request=accepted, accepted_by=district_staff)
     # 待企业补充
     info = raise_(second, "finance", "申请流动资金贷款贴息", "受疫情影响资金周转困难, 希望了解贷款贴息政策并申请。")
@@ -58,7 +60,8 @@ def demo_requests_seed(users: list[User], enterprises: list[Enterprise]) -> None
                                     answer="贵公司属于中小微企业, 2 月至 6 月免征三项社会保险单位缴费部分, 无需申请。")
     # 重新办理
     reopened = raise_(second, "prevention", "口罩采购渠道", "员工返岗后口罩消耗量大, 现有渠道供应不足。")
-    services.service_request_answer(request=reopened, answered_by=district_staff, answer="已提供两家定点供应企业联系方式。")
+    services.service_request_answer(request=reopened, answered_by=district_staff,
+                                    answer="已提供两家定点供应企业联系方式。")
     services.service_request_reopen(request=reopened, reopened_by=owners[second.pk],
                                     reason="两家供应企业均已无货, 问题没有解决。")
     # 已办结: 满意, 不满意, 视为满意
@@ -68,12 +71,14 @@ def demo_requests_seed(users: list[User], enterprises: list[Enterprise]) -> None
         services.service_request_answer(request=done, answered_by=district_staff, answer="已协调相关部门办理。")
         services.service_request_confirm(request=done, confirmed_by=owners[enterprise.pk], rating=rating)
     # 层层加码: straight to the industry authority (工信局), and on the commanders' page.
-    raise_(first, "overreach", "村口要求返岗员工再隔离 14 天", "所在村要求来自低风险地区的员工再居家隔离 14 天, 超出全市规定。")
+    raise_(first, "overreach", "村口要求返岗员工再隔离 14 天",
+           "所在村要求来自低风险地区的员工再居家隔离 14 天, 超出全市规定。")
     # 逾期升级: a request whose deadline passed moves up to the district's task force.
     lapsed = raise_(second, "supply", "芯片进口清关慢", "进口芯片清关时间比平时长一周, 影响交货。")
     ServiceRequest.objects.filter(pk=lapsed.pk).update(due_at=F("created_at") - timedelta(hours=1))
     services.service_requests_escalate_overdue()
     handed = raise_(first, "supply", "钢材供应商复工", "主要钢材供应商在外省尚未复工。")
     services.service_request_hand_over(request=handed, handed_over_by=district_staff,
-                                       to_authority=authority.industry_authority, comment="涉及外省企业, 请工信局协调。")
+                                       to_authority=authority.industry_authority,
+                                       comment="涉及外省企业, 请工信局协调。")
     lookback.look_back_draw(week=timezone.localdate(), seed=2020, share=0.5)
