@@ -265,7 +265,7 @@ def linkage_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         columns = {c.key: c for c in linkage.linkage_import_columns()}
         targets = {}
-        for name, value in form.cleaned_data.items():
+        for name, value in list(form.cleaned_data.items()):
             try:
                 targets[int(name.removeprefix("level_"))] = columns[name].parse(value) if value.strip() else None
             except ValidationError as error:
