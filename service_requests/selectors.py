@@ -207,7 +207,7 @@ def request_figures(requests: QuerySet, *, until: datetime | None = None, distri
     if not on_postgres:
         _medians_in_python(qs.filter(first_answered_at__lt=until), totals, groups)
     labels = _labels(groups)
-    result = {"until": until, "totals": _rates(totals)}
+    result = {"until": until, "totals": {"key": "", "label": "", **_rates(totals)}}
     for name, field in fields.items():
         rows = []
         for key, row in groups[name].items():
