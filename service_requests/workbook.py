@@ -55,7 +55,7 @@ def request_figures_sheet(day: date, district: District | None) -> excel.Sheet:
         for name, heading in TABLES[1:]
     ]
     area = district.name if district else str(CITY)
-    first = figures["district"] if district is None else [{"label": area, **figures["totals"]}]
+    first = figures["district"] if district is None else [{**figures["totals"], "label": area}]
     return excel.Sheet(
         title=str(SHEET_TITLE),
         columns=columns(str(TABLES[0][1])),
