@@ -38,7 +38,7 @@ def recount(rows, key_of, now):
     """The figures, counted row by row in Python."""
     groups = {}
     for r in rows:
-        g = groups.setdefault(key_of(r), {k: 0 for k in COUNTED} | {"minutes": []})
+        g = groups.setdefault(key_of(r), dict.fromkeys(COUNTED, 0) | {"minutes": []})
         g["received"] += 1
         g["answered"] += r.first_answered_at is not None
         g["on_time"] += r.first_answered_at is not None and r.answered_on_time
