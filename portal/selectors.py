@@ -14,7 +14,6 @@ from service_requests.selectors import (
     enterprises_without_tier_one,
     look_backs_pending,
     overreach_requests,
-    service_request_figures,
     service_request_landing_counts,
 )
 from workforce.selectors import report_of_day, reporting_status, responsible_reports
@@ -74,8 +73,8 @@ def landing_context(user) -> dict:
 
 
 def _request_overview(user) -> dict:
-    return {"requests": service_request_landing_counts(user), "request_figures": service_request_figures(user),
-            "overreach": overreach_requests(user)}
+    # The figures themselves are on the city dashboard; the landing page lists what commanders watch: 层层加码.
+    return {"overreach": overreach_requests(user)}
 
 
 def _go_live_checks(today) -> dict:

@@ -121,7 +121,7 @@ def test_each_role_sees_requests_on_its_landing_page(client, enterprise_user_a, 
     assert 'data-testid="requests-todo"' in client.get(reverse("portal:home")).content.decode()
     client.force_login(commander)
     page = client.get(reverse("portal:home")).content.decode()
-    assert 'data-testid="request-figures"' in page and "村口再隔离" in page
+    assert 'data-testid="overreach"' in page and "村口再隔离" in page
 
 
 def test_the_queue_and_lists_run_the_same_queries_for_more_rows(client, enterprise_user_a, official_a,
