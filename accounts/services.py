@@ -47,6 +47,14 @@ def notify(*, users: Iterable[User], title: str, body: str = "", url: str = "", 
     return len(users)
 
 
+def notify_each(notices: Iterable[tuple[User, str, str, str]]) -> int:
+    """Portal notices that differ per recipient, as (user, title, body, url), written in one go: the batch form
+    of `notify` for sweeps that tell thousands of people different things (no e-mail)."""
+    rows = [Notification(user=user, title=str(title), body=str(body), url=url) for user, title, body, url in notices]
+    Notification.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
 def notification_mark_all_read(*, user: User) -> int:
     return user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
 

@@ -66,3 +66,30 @@ def add_working_days(moment: datetime, days: int) -> datetime:
         if is_working_day(deadline.date(), overrides):
             days -= 1
     return deadline
+
+
+def working_time_between(start: datetime, end: datetime) -> timedelta:
+    """The time from `start` to `end` that falls on working days (a stopped clock keeps what was left of it)."""
+    overrides = working_day_overrides()
+    start, end = timezone.localtime(start), timezone.localtime(end)
+    total = timedelta()
+    while start < end:
+        next_midnight = day_start(start.date() + timedelta(days=1))
+        stop = min(end, next_midnight)
+        if is_working_day(start.date(), overrides):
+            total += stop - start
+        start = stop
+    return total
+
+
+def add_working_time(moment: datetime, duration: timedelta) -> datetime:
+    """The moment `duration` of working-day time after `moment`: the clock resumes where it stopped."""
+    overrides = working_day_overrides()
+    moment = timezone.localtime(moment)
+    while True:
+        next_midnight = day_start(moment.date() + timedelta(days=1))
+        if is_working_day(moment.date(), overrides):
+            if moment + duration <= next_midnight:
+                return timezone.localtime(moment + duration)
+            duration -= next_midnight - moment
+        moment = next_midnight

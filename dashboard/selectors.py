@@ -155,6 +155,21 @@ def cached(key: str, compute):
     return value
 
 
+def request_figures_cached(district_id: int | None, *, refresh: bool = False) -> dict:
+    """企业诉求 (件件有答复) for the city (per district) or a district (per tier), cached like the other figures and
+    refreshed with the city's by the minute task."""
+    from service_requests.models import ServiceRequest
+    from service_requests.selectors import request_figures
+
+    dimensions = ("district",) if district_id is None else ("tier",)
+    key = f"{CACHE_PREFIX}:requests-{district_id or 'city'}"
+    value = None if refresh else cache.get(key)
+    if value is None:
+        value = request_figures(ServiceRequest.objects.all(), district_id=district_id, dimensions=dimensions)
+        cache.set(key, value, CACHE_SECONDS)
+    return value
+
+
 def restricted_classes(rules: NegativeListRules, classes) -> frozenset[str]:
     """Industry classes whose work the rules restrict: their enterprises should not resume yet.
 
@@ -199,6 +214,7 @@ def city_figures_refresh(day: date) -> dict:
     """
     data = _figures_compute(day)
     cache.set(f"{CACHE_PREFIX}:{CITY}:{day.isoformat()}", data, REFRESH_SECONDS + CACHE_SECONDS)
+    request_figures_cached(None, refresh=True)
     return data
 
 

@@ -30,9 +30,9 @@ EXPORTED_AT = _("导出时间: %(now)s")
 EXPORT_FILENAME = _("企业清单-%(title)s.xlsx")
 
 
-def _page(request, scope: selectors.Scope, template: str):
+def _page(request, scope: selectors.Scope, template: str, extra: dict | None = None):
     context = selectors.dashboard_context(scope, timezone.localdate())
-    return render(request, template, context)
+    return render(request, template, context | (extra or {}))
 
 
 def _data(scope: selectors.Scope, chart: str) -> JsonResponse:
@@ -49,7 +49,8 @@ def home(request):
 
 @login_required
 def city(request):
-    return _page(request, selectors.city_scope_for(request.user), "dashboard/city.html")
+    return _page(request, selectors.city_scope_for(request.user), "dashboard/city.html",
+                 {"request_figures": selectors.request_figures_cached(None)})
 
 
 @login_required
@@ -64,7 +65,9 @@ def city_data(request, chart: str):
 
 @login_required
 def district(request, pk: int):
-    return _page(request, selectors.district_scope_get_or_404(request.user, pk), "dashboard/district.html")
+    scope = selectors.district_scope_get_or_404(request.user, pk)
+    return _page(request, scope, "dashboard/district.html",
+                 {"request_figures": selectors.request_figures_cached(scope.district.pk)})
 
 
 @login_required

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "filings",
     "workforce",
     "passes",
+    "service_requests",
     "dashboard",
     "portal",
 ]
@@ -407,9 +408,35 @@ CELERY_BEAT_SCHEDULE = {
         "task": "passes.tasks.purge_roster_uploads",
         "schedule": crontab(hour=2, minute=45),
     },
+    # Requests past their deadline move up one tier; a doubled run moves none twice (compare-and-set).
+    "service-requests-escalate": {
+        "task": "service_requests.tasks.escalate_overdue_requests",
+        "schedule": timedelta(minutes=5),
+        "options": {"expires": 300},
+    },
+    # Answers the enterprise has not confirmed within SERVICE_REQUEST_CONFIRM_DAYS close as 视为满意.
+    "service-requests-deem-satisfied": {
+        "task": "service_requests.tasks.close_unconfirmed_requests",
+        "schedule": crontab(minute=15),
+    },
+    # 回头看: each Monday morning last week's closed requests are drawn for follow-up calls.
+    "service-requests-look-back": {
+        "task": "service_requests.tasks.draw_look_backs",
+        "schedule": crontab(day_of_week=1, hour=7, minute=30),
+    },
 }
 # Readiness calls beat "stale" when its heartbeat (every 60 s) is older than this.
 BEAT_HEARTBEAT_MAX_AGE = env.int("BEAT_HEARTBEAT_MAX_AGE", default=180)
+# Enterprise requests (企业诉求): working days to answer, by category, for a normal and an urgent request, e.g.
+# SERVICE_REQUEST_WORKING_DAYS='{"finance": [5, 2]}' (a category left out keeps its default); the same time again
+# at each tier it is escalated to. Unconfirmed answers close as 视为满意 after SERVICE_REQUEST_CONFIRM_DAYS working
+# days; 回头看 calls back all unsatisfied requests closed last week and this share of the others.
+SERVICE_REQUEST_WORKING_DAYS = {
+    "labour": (3, 1), "supply": (3, 1), "logistics": (2, 1), "finance": (5, 2), "prevention": (2, 1),
+    "policy": (3, 1), "access": (2, 1), "overreach": (2, 1), "other": (5, 2),
+} | {key: tuple(value) for key, value in env.json("SERVICE_REQUEST_WORKING_DAYS", default={}).items()}
+SERVICE_REQUEST_CONFIRM_DAYS = env.int("SERVICE_REQUEST_CONFIRM_DAYS", default=3)
+SERVICE_REQUEST_LOOK_BACK_SHARE = env.float("SERVICE_REQUEST_LOOK_BACK_SHARE", default=0.1)
 # 应复尽复: the notice asks every enterprise that should resume to have resumed by this date.
 RESUMPTION_TARGET_DATE = date.fromisoformat(env.str("RESUMPTION_TARGET_DATE", default="2020-03-20"))
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="Kunshan@2020")

@@ -23,5 +23,6 @@ urlpatterns = [
     path("filings/", include("filings.urls")),
     path("workforce/", include("workforce.urls")),
     path("passes/", include("passes.urls")),
+    path("requests/", include("service_requests.urls")),
     path("dashboard/", include("dashboard.urls")),
 ]

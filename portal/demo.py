@@ -13,6 +13,7 @@ from accounts.models import Role, User
 from core import excel
 from enterprises.models import Enterprise
 from reference.models import Community, District, IndustryAuthority
+from service_requests.demo import demo_requests_seed
 
 DEMO_DISTRICTS = ("zhangpu", "kfq")
 
@@ -120,6 +121,7 @@ def demo_seed(*, password: str) -> list[User]:
     _demo_filings(users)
     _demo_workforce(users)
     _demo_passes(users)
+    demo_requests_seed(users, [Enterprise.objects.get(credit_code=demo_credit_code(n)) for n in (1, 2, 3)])
     return users
 
 

@@ -22,6 +22,7 @@ ENTERPRISES = _("企业")
 WORKFORCE = _("用工")
 WORKER_RETURN = _("返岗复工")
 RULES = _("政策规则")
+REQUESTS = _("企业诉求")
 
 NAV_ITEMS = (
     NavItem(_("工作台"), "portal:home", tuple(Role.values)),
@@ -44,6 +45,13 @@ NAV_ITEMS = (
     NavItem(_("核验记录"), "passes:checks", (Role.CHECKPOINT_STAFF, Role.DISTRICT_STAFF), WORKER_RETURN),
     NavItem(_("点对点包车"), "passes:transport_list", (Role.ENTERPRISE,), WORKER_RETURN),
     NavItem(_("点对点包车"), "passes:transport_queue", (Role.DISTRICT_STAFF,), WORKER_RETURN),
+    NavItem(_("我的诉求"), "service_requests:list", (Role.ENTERPRISE,), REQUESTS),
+    NavItem(_("提出诉求"), "service_requests:raise", (Role.ENTERPRISE,), REQUESTS),
+    NavItem(_("诉求办理"), "service_requests:queue", (Role.DISTRICT_STAFF, Role.AUTHORITY_STAFF), REQUESTS),
+    NavItem(_("全部诉求"), "service_requests:list", STAFF_ROLES, REQUESTS),
+    NavItem(_("办理统计"), "service_requests:figures", STAFF_ROLES, REQUESTS),
+    NavItem(_("挂钩服务"), "service_requests:linkage", (Role.DISTRICT_STAFF,), REQUESTS),
+    NavItem(_("回头看"), "service_requests:lookbacks", (Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN), REQUESTS),
     NavItem(_("负面清单"), "negative_list:public", tuple(Role.values), RULES),
     NavItem(_("清单管理"), "negative_list:manage", (Role.ADMIN,), RULES),
     NavItem(_("风险地区"), "passes:risk_areas", tuple(Role.values), RULES),

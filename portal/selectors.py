@@ -10,6 +10,12 @@ from passes.eligibility import risk_area_list_in_force
 from passes.selectors.checks import pass_check_counts
 from passes.selectors.return_passes import pass_landing_counts
 from reference.selectors import demo_community_count
+from service_requests.selectors import (
+    enterprises_without_tier_one,
+    look_backs_pending,
+    overreach_requests,
+    service_request_landing_counts,
+)
 from workforce.resumption import resumption_progress
 from workforce.selectors import report_of_day, reporting_status, responsible_reports
 from workforce.services import report_cutoff
@@ -24,6 +30,7 @@ def landing_context(user) -> dict:
             "todays_report": report_of_day(user.enterprise_id, timezone.localdate()),
             "cutoff": report_cutoff(timezone.localdate()),
             "passes": pass_landing_counts(user),
+            "requests": service_request_landing_counts(user),
         }
     if user.role == Role.DISTRICT_STAFF:
         return {
@@ -34,6 +41,9 @@ def landing_context(user) -> dict:
             "reporting": _reporting_counts(user),
             "responsible": responsible_reports(user, timezone.localdate()),
             "passes": pass_landing_counts(user),
+            "requests": service_request_landing_counts(user),
+            "without_tier_one": enterprises_without_tier_one(user).count(),
+            "look_backs": look_backs_pending(user).count(),
         }
     if user.role == Role.AUTHORITY_STAFF:
         rows = [row for row in enterprise_counts_by_district(user) if row["total"] or row["pending"]]
@@ -44,6 +54,7 @@ def landing_context(user) -> dict:
             "total": sum(row["total"] for row in rows),
             "queue": filing_queue_counts(user),
             "responsible": responsible_reports(user, timezone.localdate()),
+            "requests": service_request_landing_counts(user),
         }
     if user.role == Role.CHECKPOINT_STAFF:
         return {"community": user.community, "checks": pass_check_counts(user, day=timezone.localdate())}
@@ -58,7 +69,13 @@ def landing_context(user) -> dict:
         "target_date": settings.RESUMPTION_TARGET_DATE,
         "days_to_target": (settings.RESUMPTION_TARGET_DATE - today).days,
         "queue": filing_queue_counts(user),
+        **(_request_overview(user) if user.role == Role.COMMANDER else {}),
     }
+
+
+def _request_overview(user) -> dict:
+    # The figures themselves are on the city dashboard; the landing page lists what commanders watch: 层层加码.
+    return {"overreach": overreach_requests(user)}
 
 
 def _go_live_checks(today) -> dict:

@@ -60,6 +60,12 @@ SCOPED_URLS: dict[str, ScopedUrl] = {
                                              insider="filing_owner"),
     "passes:roster_import_errors": ScopedUrl(lambda w: {"pk": w["roster_import_a"].pk}, ("get",),
                                              insider="filing_owner"),
+    "service_requests:detail": ScopedUrl(lambda w: {"pk": w["service_request_a"].pk}, ("get",)),
+    "service_requests:act": ScopedUrl(lambda w: {"pk": w["service_request_a"].pk, "action": "accept"}, ("post",)),
+    "service_requests:attachment": ScopedUrl(lambda w: {"pk": w["service_request_a"].attachments.first().pk},
+                                             ("get",)),
+    "service_requests:linkage_edit": ScopedUrl(lambda w: {"pk": w["enterprise_a"].pk}),
+    "service_requests:lookback_record": ScopedUrl(lambda w: {"pk": w["look_back_a"].pk}, ("post",)),
 }
 
 # URLs with an id whose objects belong to no enterprise or district, so no cross-scope check applies.

@@ -45,6 +45,7 @@ def world(district_a, enterprise_a, enterprise_user_a, enterprise_user_b, distri
         "pass_a": _issued_pass_living_in_gxq(enterprise_user_a, district_staff_a),
         "worker_a": _worker_of(enterprise_a),
         "roster_import_a": _failed_roster_import(enterprise_user_a),
+        **_service_request_world(enterprise_user_a, district_staff_a),
         "outsiders": {
             "another enterprise": enterprise_user_b,
             "another district": district_staff_b,
@@ -79,6 +80,30 @@ def _failed_roster_import(enterprise_user):
     job.error_file.save("errors.xlsx", ContentFile(b"PK"), save=False)
     job.save()
     return job
+
+
+def _service_request_world(enterprise_user, district_staff):
+    """A request of enterprise_a with an attachment, handled by district_staff_a (its tier-1 official), closed
+    unsatisfied once and drawn for a look-back call."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from service_requests import lookback, services
+    from service_requests.linkage import linkage_tiers_default_load
+
+    linkage_tiers_default_load()
+    enterprise = enterprise_user.enterprise
+    enterprise.responsible_official = district_staff
+    enterprise.save(update_fields=["responsible_official"])
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    open_request = services.service_request_raise(
+        enterprise=enterprise, raised_by=enterprise_user, category="labour", title="缺工", text="缺少焊工。",
+        attachments=[SimpleUploadedFile("a.pdf", pdf)])
+    done = services.service_request_raise(enterprise=enterprise, raised_by=enterprise_user, category="other",
+                                          title="已办结", text="x")
+    services.service_request_answer(request=done, answered_by=district_staff, answer="已办")
+    done = services.service_request_confirm(request=done, confirmed_by=enterprise_user, rating="unsatisfied")
+    draw = lookback.look_back_draw(week=done.closed_at.date(), seed=1)
+    return {"service_request_a": open_request, "look_back_a": draw.lookbacks.get()}
 
 
 def test_every_url_with_an_object_id_is_registered_for_the_cross_scope_check():

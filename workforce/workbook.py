@@ -106,6 +106,16 @@ RANKING_COLUMNS = [
 ]
 
 
+# Further sheets other apps add to the workbook (day, district or None for the city) -> a sheet. Registered from
+# their AppConfig.ready, so this module imports none of them (the layering contract).
+_EXTRA_SHEETS: list[Callable[[date, District | None], excel.Sheet]] = []
+
+
+def register_extra_sheet(builder: Callable[[date, District | None], excel.Sheet]) -> None:
+    if builder not in _EXTRA_SHEETS:
+        _EXTRA_SHEETS.append(builder)
+
+
 def daily_summary_workbook(*, day: date, district: District | None = None) -> bytes:
     """全市 then each district in order (commanders), or the one district's sheet (its staff).
 
@@ -123,13 +133,15 @@ def daily_summary_workbook(*, day: date, district: District | None = None) -> by
     if key not in today:
         raise DailySummary.DoesNotExist(f"No daily summary for {day} ({district or CITY}).")
     districts = [row for district_id, row in today.items() if district_id is not None]
+    extra = [builder(day, district) for builder in _EXTRA_SHEETS]
     if district is not None:
-        return excel.write_workbook([_district_sheet(today[key], yesterday.get(key))])
+        return excel.write_workbook([_district_sheet(today[key], yesterday.get(key)), *extra])
     city = today[None]
     return excel.write_workbook(
         [
             _city_sheet(city, yesterday.get(None), districts),
             *(_district_sheet(row, yesterday.get(row.district_id)) for row in districts),
+            *extra,
         ]
     )
 

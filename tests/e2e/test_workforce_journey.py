@@ -51,7 +51,7 @@ def test_enterprise_reports_and_staff_download_the_summary(browser, live_server,
     with staff.expect_download() as download_info:
         staff.get_by_role("link", name="下载 Excel").click()
     workbook = load_workbook(io.BytesIO(download_info.value.path().read_bytes()))
-    assert workbook.sheetnames == ["张浦镇"]  # district staff get their own district's sheet only
+    assert workbook.sheetnames == ["张浦镇", "企业诉求"]  # their own district's sheet, and its requests
     values = [cell for row in workbook.active.iter_rows(values_only=True) for cell in row if cell is not None]
     assert 3 in values  # reported enterprises
     assert not staff.problems, staff.problems

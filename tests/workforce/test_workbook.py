@@ -86,7 +86,8 @@ def table_below(sheet, heading: str) -> list[list]:
 def test_commanders_get_the_city_sheet_first_then_each_district_in_sort_order(summaries):
     book = open_workbook(daily_summary_workbook(day=DAY))
 
-    assert book.sheetnames == ["全市", "昆山开发区", "昆山高新区", "张浦镇", "周市镇"]
+    # The last sheet holds the request figures (issue 14, service_requests/workbook.py).
+    assert book.sheetnames == ["全市", "昆山开发区", "昆山高新区", "张浦镇", "周市镇", "企业诉求"]
 
 
 def test_each_sheet_has_a_title_and_a_subtitle_with_date_status_build_time_and_units(summaries):
@@ -256,7 +257,7 @@ def test_the_city_sheet_prints_each_table_on_its_own_page_under_the_title_rows(s
 def test_district_staff_get_only_their_districts_sheet(summaries):
     book = open_workbook(daily_summary_workbook(day=DAY, district=District.objects.get(code="kfq")))
 
-    assert book.sheetnames == ["昆山开发区"]
+    assert book.sheetnames == ["昆山开发区", "企业诉求"]
     sheet = book.worksheets[0]
     assert sheet["A1"].value == "昆山市企业用工情况日报汇总 · 昆山开发区"
     assert figures(sheet)["累计返昆"][0].value == 800
@@ -264,12 +265,18 @@ def test_district_staff_get_only_their_districts_sheet(summaries):
 
 
 def test_the_workbook_is_read_in_one_query_however_many_districts(summaries, django_assert_num_queries):
-    zhangpu = District.objects.get(code="zhangpu")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
-    with django_assert_num_queries(1):
-        daily_summary_workbook(day=DAY)
-    with django_assert_num_queries(1):
-        daily_summary_workbook(day=DAY, district=zhangpu)
+    from service_requests.workbook import request_figures_sheet
+
+    zhangpu = District.objects.get(code="zhangpu")
+    # The sheet of request figures (issue 14) reads its own fixed number of queries; the summaries read one.
+    for district in (None, zhangpu):
+        with CaptureQueriesContext(connection) as requests_sheet:
+            request_figures_sheet(DAY, district)
+        with django_assert_num_queries(1 + len(requests_sheet.captured_queries)):
+            daily_summary_workbook(day=DAY, district=district)
 
 
 def test_a_day_without_a_summary_is_refused(summaries):
@@ -285,4 +292,4 @@ def test_the_workbook_for_all_twelve_districts_has_a_sheet_each():
         summary(day, None, **CITY_TODAY)
         for district in District.objects.all():
             summary(day, district.code, **KFQ_TODAY)
-    assert len(open_workbook(daily_summary_workbook(day=DAY)).sheetnames) == 13
+    assert len(open_workbook(daily_summary_workbook(day=DAY)).sheetnames) == 14  # with 企业诉求
