@@ -206,8 +206,8 @@ def act(request, pk: int, action: str):
     try:
         if action == "attach":
             form = AttachForm(request.POST, request.FILES)
-            if not form.is_valid():
-                raise ValidationError(_("请选择要上传的文件。"))
+            if not form.is_valid():  # no file, or an empty one: the form says which
+                raise ValidationError(form.errors["file"])
             services.service_request_attach(request=item, upload=form.cleaned_data["file"], uploaded_by=request.user)
             outcome = (item, _("附件已上传。"))
         else:

@@ -27,6 +27,15 @@ class UploadEndpoint:
     kwargs: Callable[[dict], dict] = lambda world: {}
     data: dict[str, str] = field(default_factory=dict)  # the form's other fields
     field_name: str = "file"
+    # An attachment (a document kept as it is, never read as a table) must refuse only the files that are no
+    # valid document of an allowed kind; the others it may keep. None: an import, which refuses every class.
+    must_refuse: frozenset[str] | None = None
+    # Where a refusal sends the user back to, when that is not the page posted to (an action's object page).
+    back_to: Callable[[dict], str] | None = None
+
+
+# What the upload checks (core.uploads) refuse whatever the endpoint: no valid document of an allowed kind.
+NOT_A_DOCUMENT = frozenset({"zip bomb", "truncated", "empty", "ELF renamed", "PE with a workbook appended"})
 
 
 def _headers(columns: Callable[[], list]) -> Callable[[], list[str]]:
@@ -69,6 +78,12 @@ def _staff_columns():
     return staff_import_columns()
 
 
+def _linkage_columns():
+    from service_requests.linkage import linkage_import_columns
+
+    return linkage_import_columns()
+
+
 def _filing_roster_columns():
     from filings.services import ROSTER_TEMPLATE_COLUMNS
 
@@ -88,6 +103,15 @@ UPLOAD_ENDPOINTS: dict[str, UploadEndpoint] = {
     "filings:step_materials": UploadEndpoint(
         "enterprise_user", _headers(_filing_roster_columns), kwargs=lambda w: {"pk": w["filing_draft"].pk},
         data={"kind": "roster"}),
+    "service_requests:linkage_import": UploadEndpoint("district_staff", _headers(_linkage_columns)),
+    # Enterprise requests: attachments to a new request, and added to one later.
+    "service_requests:raise": UploadEndpoint(
+        "enterprise_user", lambda: ["附件"], data={"category": "other", "urgency": "normal", "title": "附件测试",
+                                            "text": "附件测试"},
+        field_name="attachments", must_refuse=NOT_A_DOCUMENT),
+    "service_requests:act": UploadEndpoint(
+        "enterprise_user", lambda: ["附件"], kwargs=lambda w: {"pk": w["service_request"].pk, "action": "attach"},
+        must_refuse=NOT_A_DOCUMENT, back_to=lambda w: f"/requests/{w['service_request'].pk}/"),
 }
 
 
@@ -98,9 +122,11 @@ def watched_models() -> list[type[models.Model]]:
     from filings.models import FilingMaterial
     from negative_list.models import NegativeListEntry
     from passes.models import RiskArea, RosterImport, Worker
+    from service_requests.models import LinkedOfficial, ServiceRequest, ServiceRequestAttachment
     from workforce.models import WorkforceReport
 
-    return [Enterprise, WorkforceReport, Worker, RosterImport, NegativeListEntry, RiskArea, User, FilingMaterial]
+    return [Enterprise, WorkforceReport, Worker, RosterImport, NegativeListEntry, RiskArea, User, FilingMaterial,
+            LinkedOfficial, ServiceRequest, ServiceRequestAttachment]
 
 
 def build_world() -> dict:
@@ -109,6 +135,7 @@ def build_world() -> dict:
     from negative_list.services import negative_list_draft_create
     from passes.services.risk_areas import risk_area_list_draft_create
     from reference.models import District
+    from service_requests.services import service_request_raise
     from tests.factories import EnterpriseFactory, UserFactory
 
     district = District.objects.get(code="zhangpu")
@@ -124,6 +151,9 @@ def build_world() -> dict:
         "risk_list_draft": risk_area_list_draft_create(
             created_by=admin_user, title="草稿", source_document="苏防指", effective_from=day),
         "filing_draft": filing_start(enterprise=enterprise_user.enterprise, started_by=enterprise_user),
+        "service_request": service_request_raise(
+            enterprise=enterprise_user.enterprise, raised_by=enterprise_user, category="other", urgency="normal",
+            title="已有诉求", text="已有诉求"),
     }
 
 
