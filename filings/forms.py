@@ -1,21 +1,15 @@
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import District
+from core.forms import NoFormTag, fields_only_helper
 from filings.models import Filing, FilingMaterial
 from negative_list.models import Industry, ResumptionScope
 
 MSG_NO_SCOPE = _("请至少选择一项。")
 
 
-class _CrispyMixin:
-    def _crispy(self) -> None:
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-
-
-class ScopeStepForm(_CrispyMixin, forms.ModelForm):
+class ScopeStepForm(NoFormTag, forms.ModelForm):
     """Step 1: what the enterprise asks to resume, when, and with how many people."""
 
     class Meta:
@@ -25,7 +19,7 @@ class ScopeStepForm(_CrispyMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._crispy()
+        self._no_form_tag()
         self.fields["planned_resume_on"].required = True
         self.fields["planned_headcount"].required = True
 
@@ -36,7 +30,7 @@ class ScopeStepForm(_CrispyMixin, forms.ModelForm):
         return cleaned
 
 
-class MeasuresStepForm(_CrispyMixin, forms.ModelForm):
+class MeasuresStepForm(NoFormTag, forms.ModelForm):
     """Step 2: prevention measures, contact person and the commitment."""
 
     class Meta:
@@ -49,7 +43,7 @@ class MeasuresStepForm(_CrispyMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._crispy()
+        self._no_form_tag()
         for name in ("masks_in_stock", "thermometers_in_stock", "canteen", "contact_name", "contact_mobile"):
             self.fields[name].required = True
         self.fields["contact_mobile"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "tel"})
@@ -97,8 +91,7 @@ class ResumptionForm(forms.Form):
                 del self.fields[scope]
             else:
                 self.fields[scope].initial = getattr(filing, f"resumed_{scope}_on")
-        self.helper = FormHelper()
-        self.helper.form_tag = False
+        self.helper = fields_only_helper()
 
 
 class QueueFilterForm(forms.Form):
