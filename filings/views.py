@@ -132,9 +132,10 @@ def step_check(request, pk: int):
     filing = _editable_filing(request, pk)
     if filing is None:
         return redirect("filings:detail", pk=pk)
+    answer = request.POST.get("answer", "")
     if request.method == "POST":
         try:
-            services.filing_submit(filing=filing, submitted_by=request.user)
+            services.filing_submit(filing=filing, submitted_by=request.user, answer=answer)
         except ValidationError as error:
             messages.error(request, _error_text(error))
         else:
@@ -142,6 +143,7 @@ def step_check(request, pk: int):
     rules = negative_list_rules(on=timezone.localdate())
     return render(request, "filings/step_check.html", {
         "filing": filing,
+        "answer": answer,
         "materials": list(filing.materials.all()),
         "missing": services.filing_completeness_errors(filing),
         "restrictions": services.filing_restrictions(filing, rules),

@@ -219,6 +219,36 @@ def test_staff_decide_through_the_page(client, enterprise_user_a, district_staff
     assert filing.status == S.RETURNED
 
 
+def test_the_enterprise_sees_why_each_material_was_returned_and_must_correct_it(client, enterprise_user_a,
+                                                                                district_staff_a):
+    filing = submitted(enterprise_user_a)
+    client.force_login(district_staff_a)
+    client.post(reverse("filings:decide", args=[filing.pk]),
+                {"action": "return", "comment": "联系人手机号有误", "reason_commitment_letter": "未盖公章"})
+    client.force_login(enterprise_user_a)
+    check = reverse("filings:step_check", args=[filing.pk])
+    html = client.get(check).content.decode()
+    assert "联系人手机号有误" in html and 'name="answer"' not in html  # no submit form: the letter blocks it
+    assert "退回原因: 未盖公章 · 须重新上传" in html
+    assert "退回原因: 未盖公章 · 须重新上传" in client.get(reverse("filings:detail", args=[filing.pk])).content.decode()
+    response = client.post(check, follow=True)
+    assert str(services.MSG_RETURNED_MATERIAL % {"kind": "复工复产承诺书(签字盖章)", "reason": "未盖公章"}) in (
+        response.content.decode())
+    client.post(reverse("filings:step_materials", args=[filing.pk]),
+                {"kind": "commitment_letter", "file": SimpleUploadedFile("盖章承诺书.pdf", PDF)})
+    html = client.get(check).content.decode()
+    assert "退回原因: 未盖公章 · 已重新上传" in html and 'name="answer"' in html
+    response = client.post(check, {"answer": " "})
+    assert str(services.MSG_RETURN_ANSWER_REQUIRED) in response.content.decode()
+    filing.refresh_from_db()
+    assert filing.status == S.RETURNED
+    response = client.post(check, {"answer": "手机号已更正为 13912345679"})
+    assert response["Location"] == reverse("filings:receipt", args=[filing.pk])
+    client.force_login(district_staff_a)
+    assert "企业答复: 手机号已更正为 13912345679" in client.get(
+        reverse("filings:detail", args=[filing.pk])).content.decode()
+
+
 def test_reject_without_a_reason_shows_the_message(client, enterprise_user_a, district_staff_a):
     filing = submitted(enterprise_user_a)
     client.force_login(district_staff_a)
