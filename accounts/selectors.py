@@ -7,6 +7,7 @@ from enterprises.models import Enterprise
 from enterprises.selectors import enterprise_counts_by_district, enterprise_pending_visible_to
 from filings.models import Filing
 from filings.selectors import resumption_progress
+from negative_list.selectors import industry_restrictions
 from workforce.models import WorkforceReport
 from workforce.selectors import reporting_status, responsible_reports
 from workforce.services import report_cutoff
@@ -22,6 +23,7 @@ def landing_context(user) -> dict:
                                                             day=timezone.localdate()).first(),
             "cutoff": report_cutoff(timezone.localdate()),
             "passes": _pass_counts(user),
+            "industry_restrictions": industry_restrictions(user.enterprise.industry, timezone.localdate()),
         }
     if user.role == Role.DISTRICT_STAFF:
         return {

@@ -5,6 +5,7 @@ from accounts.models import District
 from core.forms import NoFormTag, fields_only_helper
 from filings.models import Filing, FilingMaterial
 from negative_list.models import Industry, ResumptionScope
+from negative_list.selectors import IndustryRestrictions
 
 MSG_NO_SCOPE = _("请至少选择一项。")
 
@@ -17,14 +18,24 @@ class ScopeStepForm(NoFormTag, forms.ModelForm):
         fields = ["scope_work", "scope_production", "scope_business", "planned_resume_on", "planned_headcount"]
         widgets = {"planned_resume_on": forms.DateInput(attrs={"type": "date"})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, restrictions: IndustryRestrictions | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self._no_form_tag()
         self.fields["planned_resume_on"].required = True
         self.fields["planned_headcount"].required = True
+        # A scope the negative list in force restricts cannot be picked; the entry is cited beside it.
+        self.restricted = restrictions.by_scope if restrictions else {}
+        for scope, restriction in self.restricted.items():
+            field = self.fields[f"scope_{scope}"]
+            field.widget.attrs["disabled"] = True
+            field.help_text = restriction.message
+            self.initial[f"scope_{scope}"] = False
 
     def clean(self):
         cleaned = super().clean()
+        for scope, restriction in self.restricted.items():
+            if cleaned.get(f"scope_{scope}"):
+                self.add_error(f"scope_{scope}", restriction.message)
         if not any(cleaned.get(f"scope_{scope}") for scope in ResumptionScope.values):
             raise forms.ValidationError(MSG_NO_SCOPE)
         return cleaned

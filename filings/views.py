@@ -25,7 +25,7 @@ from filings.forms import (
 )
 from filings.models import Filing, FilingMaterial
 from filings.selectors import QueueFilters
-from negative_list.selectors import negative_list_rules
+from negative_list.selectors import industry_restrictions, negative_list_rules
 
 PAGE_SIZE = 50
 STEPS = [("scope", _lazy("申请范围")), ("measures", _lazy("防控措施")), ("materials", _lazy("上传材料")),
@@ -66,11 +66,11 @@ def _editable_filing(request, pk: int) -> Filing | None:
     return None
 
 
-def _step(request, pk: int, form_class, step: str, next_step: str, legend: str):
+def _step(request, pk: int, form_class, step: str, next_step: str, legend: str, form_kwargs=None):
     filing = _editable_filing(request, pk)
     if filing is None:
         return redirect("filings:detail", pk=pk)
-    form = form_class(request.POST or None, instance=filing)
+    form = form_class(request.POST or None, instance=filing, **(form_kwargs(filing) if form_kwargs else {}))
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in form.Meta.fields}
         try:
@@ -86,9 +86,15 @@ def _step(request, pk: int, form_class, step: str, next_step: str, legend: str):
                                                       "current": step, "legend": legend})
 
 
+def _scope_restrictions(filing: Filing) -> dict:
+    """Step 1 cites the negative-list entry beside each scope the list in force restricts."""
+    return {"restrictions": industry_restrictions(filing.enterprise.industry, timezone.localdate())}
+
+
 @login_required
 def step_scope(request, pk: int):
-    return _step(request, pk, ScopeStepForm, "scope", "measures", _("申请复工复产的范围"))
+    return _step(request, pk, ScopeStepForm, "scope", "measures", _("申请复工复产的范围"),
+                 form_kwargs=_scope_restrictions)
 
 
 @login_required

@@ -118,6 +118,41 @@ def test_the_check_page_shows_the_restricting_entry(client, enterprise_user_a):
     assert draft.status == S.DRAFT
 
 
+def test_step_one_cites_the_entry_beside_a_restricted_scope_and_files_the_others(client, enterprise_user_a):
+    publish_negative_list(("367", ("business",)))  # the enterprise's group (3670), business only
+    client.force_login(enterprise_user_a)
+    client.post(reverse("filings:start"))
+    filing = Filing.objects.get()
+    url = reverse("filings:step_scope", args=[filing.pk])
+    form = client.get(url).context["form"]
+    assert form["scope_business"].field.widget.attrs.get("disabled")
+    assert "昆防指〔2020〕19号" in form["scope_business"].help_text and "暂不能复市" in form["scope_business"].help_text
+    assert not form["scope_work"].field.widget.attrs.get("disabled")
+    step1 = {"planned_resume_on": "2020-03-12", "planned_headcount": "5"}
+    response = client.post(url, {**step1, "scope_work": "on", "scope_business": "on"})
+    assert response.status_code == 200 and "昆防指〔2020〕19号" in response.context["form"].errors["scope_business"][0]
+    filing.refresh_from_db()
+    assert not filing.scope_work and not filing.scope_business
+    assert client.post(url, {**step1, "scope_work": "on"})["Location"] == reverse("filings:step_measures",
+                                                                               args=[filing.pk])
+    filing.refresh_from_db()
+    assert filing.scopes == ["work"]
+
+
+def test_the_enterprise_landing_page_cites_the_entry_restricting_its_industry(client, enterprise_user_a,
+                                                                               enterprise_user_b):
+    publish_negative_list(("367", ("business",)))
+    enterprise_user_b.enterprise.industry_id = "1431"
+    enterprise_user_b.enterprise.save()
+    client.force_login(enterprise_user_a)
+    restricted = client.get(reverse("accounts:home"))
+    assert [r.scope for r in restricted.context["industry_restrictions"].restrictions] == ["business"]
+    html = restricted.content.decode()
+    assert "昆防指〔2020〕19号" in html and "暂不能复市" in html and "仍可备案申请复工、复产" in html
+    client.force_login(enterprise_user_b)
+    assert 'data-testid="industry-restrictions"' not in client.get(reverse("accounts:home")).content.decode()
+
+
 def test_a_submitted_filing_cannot_be_edited(client, enterprise_user_a):
     filing = submitted(enterprise_user_a)
     client.force_login(enterprise_user_a)
