@@ -137,6 +137,7 @@ def pass_claims(return_pass: ReturnPass) -> dict:
         "nm": mask_name(return_pass.worker.name),
         "e": return_pass.enterprise.name,
         "c": where or return_pass.residence_district.name,
+        "ci": return_pass.residence_community_id,  # so a checkpoint tells its own residents from others
         "vf": return_pass.valid_from.isoformat(),
         "vu": return_pass.valid_until.isoformat(),
         "iat": int(timezone.now().timestamp()),
@@ -416,6 +417,7 @@ class Verification:
     enterprise: str = ""
     community: str = ""
     valid_until: str = ""
+    community_id: int | None = None
 
     def public(self) -> dict:
         """What someone not logged in may learn: valid or not, nothing about the person."""
@@ -424,6 +426,17 @@ class Verification:
     def for_checkpoint(self) -> dict:
         return {"status": self.status, "number": self.number, "name": self.masked_name,
                 "enterprise": self.enterprise, "community": self.community, "valid_until": self.valid_until}
+
+    def lives_elsewhere(self, checker: User | None) -> bool:
+        """Whether the holder lives outside the community of the checkpoint staff who checked. The pass is no
+        less valid for it (clause 9: no refusal), but the guard should know. A token signed before the
+        community's id travelled in it is compared by the community's name."""
+        community_id = getattr(checker, "community_id", None)
+        if community_id is None or not self.number:
+            return False
+        if self.community_id is not None:
+            return self.community_id != community_id
+        return self.community != checker.community.name
 
 
 def return_pass_verify(*, token: str, checked_by: User | None = None, today: date | None = None) -> Verification:
@@ -434,8 +447,10 @@ def return_pass_verify(*, token: str, checked_by: User | None = None, today: dat
         claims = signing.verify(token)
         number = str(claims["n"])
         valid_from, valid_until = date.fromisoformat(claims["vf"]), date.fromisoformat(claims["vu"])
+        community_id = claims.get("ci")
         verification = Verification(PassCheck.Result.VALID, number, str(claims["nm"]), str(claims["e"]),
-                                    str(claims["c"]), claims["vu"])
+                                    str(claims["c"]), claims["vu"],
+                                    community_id if isinstance(community_id, int) else None)
     except (signing.InvalidPassToken, KeyError, TypeError, ValueError):
         verification, number = Verification(PassCheck.Result.INVALID), ""
     user = checked_by if checked_by is not None and checked_by.is_authenticated else None
@@ -457,8 +472,8 @@ def return_pass_verify(*, token: str, checked_by: User | None = None, today: dat
     return Verification(result, *_details(verification))
 
 
-def _details(v: Verification) -> tuple[str, str, str, str, str]:
-    return v.number, v.masked_name, v.enterprise, v.community, v.valid_until
+def _details(v: Verification) -> tuple[str, str, str, str, str, int | None]:
+    return v.number, v.masked_name, v.enterprise, v.community, v.valid_until, v.community_id
 
 
 def return_pass_verify_number(*, number: str, checked_by: User) -> Verification:

@@ -123,3 +123,34 @@ def test_checkpoint_staff_scan_a_pass_with_the_camera(browser, live_server, seed
         context.close()
     finally:
         chromium.close()
+
+
+def test_a_pass_of_another_community_reads_valid_with_a_plain_word(browser, live_server, seeded):
+    """Issue 12, item 6: the holder's community is shown, and said plainly not to be this checkpoint's; the pass
+    stays green (no refusal)."""
+    own, _revoked = _checkpoint_passes()
+    other = ReturnPass.objects.filter(status=ReturnPass.Status.VALID).exclude(
+        residence_community__code="zhangpu-demo-1").select_related("residence_community").first()
+    context, page = open_page(browser, "phone")
+    _log_in(page, live_server.url, "demo_checkpoint", seeded)
+    page.goto(f"{live_server.url}{reverse('passes:check')}")
+    number = page.get_by_label("或输入通行证编号")
+
+    number.fill(other.number)
+    number.press("Enter")
+    page.locator(f'[data-testid="verdict"]:has-text("{other.number}")').wait_for()
+    verdict = page.get_by_test_id("verdict")
+    assert verdict.get_attribute("data-status") == "valid" and "verdict-valid" in verdict.get_attribute("class")
+    assert other.residence_community.name in verdict.inner_text()
+    note = page.get_by_test_id("other-community")
+    assert note.is_visible() and "不是本卡口所在社区" in note.inner_text() and "不得因此拒绝通行" in note.inner_text()
+    _no_sideways_scroll(page)
+    screenshot(page, "checkpoint-other-community-phone")
+
+    number.fill(own.number)
+    number.press("Enter")
+    page.locator(f'[data-testid="verdict"]:has-text("{own.number}")').wait_for()
+    assert page.get_by_test_id("verdict").get_attribute("data-status") == "valid"
+    assert not page.get_by_test_id("other-community").count()
+    assert not page.problems, page.problems
+    context.close()
