@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.admin import ReadOnlyModelAdmin
+from core.read_only_admin import ReadOnlyModelAdmin
 from filings.models import Filing, FilingEvent, FilingMaterial
 
 
