@@ -5,13 +5,14 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Notification, Role, User
-from core import excel, uploads
+from core import excel, rosters, uploads
 from filings.models import Filing, FilingEvent, FilingMaterial, FilingReferenceCounter
 from negative_list.models import ResumptionScope
 from negative_list.selectors import NegativeListRules, Restriction, negative_list_rules
@@ -53,7 +54,10 @@ MSG_NOT_IN_EFFECT = _("只有已备案或审核通过的备案可以登记实际
 MSG_DATE_IN_FUTURE = _("实际日期不能晚于今天。")
 MSG_SCOPE_NOT_FILED = _("本备案没有申请“%(scope)s”。")
 MSG_RETURNED_MATERIAL = _("“%(kind)s”被退回修改(%(reason)s), 请重新上传后再提交。")
+MSG_ROSTER_EMPTY = _("平台的员工花名册中还没有员工: 请先登记或导入员工, 或上传花名册文件。")
 MSG_RETURN_ANSWER_REQUIRED = _("请答复退回修改的总体意见, 说明已如何修改, 再重新提交。")
+
+ROSTER_FROM_PORTAL_NAME = _("员工花名册(平台生成 %(day)s).xlsx")
 
 NOTICE_SUBMITTED = _("备案 %(reference)s 已提交, 可以按备案范围复工复产")
 NOTICE_APPROVED = _("备案 %(reference)s 已审核通过")
@@ -177,6 +181,31 @@ def filing_material_upload(*, filing: Filing, kind: str, upload, uploaded_by: Us
         raise ValidationError(MSG_NOT_EDITABLE)
     file_kind = uploads.validate_upload(upload, allowed=MATERIAL_FORMATS[kind])
     return _material_replace(filing, kind, upload, file_kind, uploaded_by)
+
+
+@transaction.atomic
+def filing_roster_attach(*, filing: Filing, attached_by: User) -> tuple[FilingMaterial, int]:
+    """The roster material in one click: the workbook of the roster template's columns written from the roster
+    the portal keeps (core.rosters), instead of an uploaded file. Returns the material and the number of workers."""
+    filing = _locked(filing)
+    _require_enterprise_user(attached_by, filing)
+    if not filing.is_editable:
+        raise ValidationError(MSG_NOT_EDITABLE)
+    count = 0
+
+    def rows():
+        nonlocal count
+        for row in rosters.roster_rows(filing.enterprise):
+            count += 1
+            yield [row[column.key] for column in ROSTER_TEMPLATE_COLUMNS]
+
+    sheet = excel.Sheet(title=str(FilingMaterial.Kind.ROSTER.label), columns=ROSTER_TEMPLATE_COLUMNS, rows=rows())
+    content = excel.write_workbook([sheet])
+    if not count:
+        raise ValidationError(MSG_ROSTER_EMPTY, code="roster_empty")
+    name = str(ROSTER_FROM_PORTAL_NAME % {"day": timezone.localdate().isoformat()})
+    return _material_replace(filing, FilingMaterial.Kind.ROSTER, ContentFile(content, name=name), "xlsx",
+                             attached_by), count
 
 
 def _material_replace(filing: Filing, kind: str, content, file_kind: str, uploaded_by: User) -> FilingMaterial:

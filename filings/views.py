@@ -28,6 +28,7 @@ from filings.selectors import QueueFilters
 from negative_list.selectors import industry_restrictions, negative_list_rules
 
 PAGE_SIZE = 50
+MSG_ROSTER_ATTACHED = _lazy("已按平台员工花名册(%(count)d 人)生成并附上“员工花名册”, 身份证号已脱敏。")
 STEPS = [("scope", _lazy("申请范围")), ("measures", _lazy("防控措施")), ("materials", _lazy("上传材料")),
          ("check", _lazy("核对提交"))]
 
@@ -130,6 +131,22 @@ def step_materials(request, pk: int):
     ]
     return render(request, "filings/step_materials.html", {"filing": filing, "rows": rows, "steps": STEPS,
                                                            "current": "materials"})
+
+
+@require_POST
+@login_required
+def attach_roster(request, pk: int):
+    """The roster material generated from the portal's roster, in one click (upload stays the alternative)."""
+    filing = _editable_filing(request, pk)
+    if filing is None:
+        return redirect("filings:detail", pk=pk)
+    try:
+        _material, count = services.filing_roster_attach(filing=filing, attached_by=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, MSG_ROSTER_ATTACHED % {"count": count})
+    return redirect("filings:step_materials", pk=filing.pk)
 
 
 @login_required
