@@ -28,6 +28,11 @@ from filings.selectors import QueueFilters
 from negative_list.selectors import industry_restrictions, negative_list_rules
 
 PAGE_SIZE = 50
+MSG_DECIDED = {
+    "approve": _lazy("备案 %(reference)s 已审核通过。"),
+    "return": _lazy("备案 %(reference)s 已退回企业修改。"),
+    "reject": _lazy("备案 %(reference)s 不予通过。"),
+}
 MSG_ROSTER_ATTACHED = _lazy("已按平台员工花名册(%(count)d 人)生成并附上“员工花名册”, 身份证号已脱敏。")
 STEPS = [("scope", _lazy("申请范围")), ("measures", _lazy("防控措施")), ("materials", _lazy("上传材料")),
          ("check", _lazy("核对提交"))]
@@ -252,7 +257,7 @@ def decide(request, pk: int):
     except ValidationError as error:
         messages.error(request, _error_text(error))
         return redirect("filings:detail", pk=filing.pk)
-    messages.success(request, _("已处理备案 %(reference)s。") % {"reference": filing.reference})
+    messages.success(request, MSG_DECIDED[action] % {"reference": filing.reference})
     return redirect("filings:queue")
 
 

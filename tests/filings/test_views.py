@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from filings import services
+from filings import services, views
 from filings.models import Filing, FilingMaterial
 from tests.excel_helpers import open_workbook
 from tests.factories import EnterpriseFactory, UserFactory
@@ -282,6 +282,22 @@ def test_the_enterprise_sees_why_each_material_was_returned_and_must_correct_it(
     client.force_login(district_staff_a)
     assert "企业答复: 手机号已更正为 13912345679" in client.get(
         reverse("filings:detail", args=[filing.pk])).content.decode()
+
+
+@pytest.mark.parametrize("action, data, status", [
+    ("approve", {}, S.APPROVED),
+    ("return", {"reason_roster": "缺少岗位"}, S.RETURNED),
+    ("reject", {"comment": "属于负面清单行业"}, S.REJECTED),
+])
+def test_the_decision_message_says_what_was_decided(client, enterprise_user_a, district_staff_a, action, data,
+                                                      status):
+    filing = submitted(enterprise_user_a)
+    client.force_login(district_staff_a)
+    response = client.post(reverse("filings:decide", args=[filing.pk]), {"action": action, **data}, follow=True)
+    filing.refresh_from_db()
+    assert filing.status == status
+    assert [str(m) for m in response.context["messages"]] == [
+        str(views.MSG_DECIDED[action] % {"reference": filing.reference})]
 
 
 def test_reject_without_a_reason_shows_the_message(client, enterprise_user_a, district_staff_a):
