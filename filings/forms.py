@@ -1,3 +1,4 @@
+from crispy_forms.layout import HTML, Layout
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -58,6 +59,10 @@ class MeasuresStepForm(NoFormTag, forms.ModelForm):
         for name in ("masks_in_stock", "thermometers_in_stock", "canteen", "contact_name", "contact_mobile"):
             self.fields[name].required = True
         self.fields["contact_mobile"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "tel"})
+        # The checkbox says "已阅读并承诺…": the text to read stands right above it.
+        fields = [name for name in self.Meta.fields if name != "commitment_accepted"]
+        self.helper.layout = Layout(*fields, HTML('{% include "filings/_commitment.html" %}'), "commitment_accepted")
+        self.fields["commitment_accepted"].widget.attrs["aria-describedby"] = "commitment-points"
 
 
 class MaterialUploadForm(forms.Form):

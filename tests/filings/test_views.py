@@ -153,6 +153,20 @@ def test_the_enterprise_landing_page_cites_the_entry_restricting_its_industry(cl
     assert 'data-testid="industry-restrictions"' not in client.get(reverse("accounts:home")).content.decode()
 
 
+def test_the_commitment_checkbox_has_its_text_to_read(client, enterprise_user_a):
+    client.force_login(enterprise_user_a)
+    client.post(reverse("filings:start"))
+    html = client.get(reverse("filings:step_measures", args=[Filing.objects.get().pk])).content.decode()
+    text = html.index('id="commitment-points"')
+    assert "对返岗员工逐一登记, 坚持每日两次测温" in html[text:]
+    checkbox = html.index('id="id_commitment_accepted"')
+    tag = html[html.rindex("<input", 0, checkbox):checkbox]
+    assert text < checkbox and 'aria-describedby="commitment-points"' in tag
+    # The same points as the printed commitment letter.
+    letter = client.get(reverse("filings:material_template", args=["commitment_letter"])).content.decode()
+    assert "对返岗员工逐一登记, 坚持每日两次测温" in letter
+
+
 def test_a_submitted_filing_cannot_be_edited(client, enterprise_user_a):
     filing = submitted(enterprise_user_a)
     client.force_login(enterprise_user_a)
