@@ -9,6 +9,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from accounts.models import Community
 from passes.eligibility import Eligibility, RiskAreaRules, risk_area_rules, work_eligibility
 from passes.models import RosterImport, Worker
 
@@ -101,3 +102,9 @@ def roster_rows_for_filing(enterprise) -> Iterator[dict]:
             "address": " ".join(part for part in (worker.residence_district.name, community,
                                                   worker.residence_address) if part),
         }
+
+
+def residence_communities(district_id: int | str | None) -> QuerySet[Community]:
+    """The communities a worker of that district may live in: the worker form's list (all while none is chosen)."""
+    communities = Community.objects.select_related("district")
+    return communities.filter(district_id=district_id) if district_id else communities
