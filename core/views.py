@@ -1,6 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 from core.downloads import download_response
@@ -37,3 +39,8 @@ def _broker_ok() -> str | None:
 @login_required
 def download(request, token: str):
     return download_response(user=request.user, token=token)
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages without an icon link (the admin's): send them to the portal's."""
+    return redirect(static("favicon.svg"), permanent=True)

@@ -10,6 +10,7 @@ admin.site.index_title = _("数据管理")
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("downloads/<str:token>/", core_views.download, name="download"),
     path("admin/", admin.site.urls),
     path("", include("negative_list.urls")),
