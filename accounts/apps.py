@@ -1,3 +1,4 @@
+import axes.apps
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -15,3 +16,10 @@ class AccountsConfig(AppConfig):
         # Infrastructure, not business logic: a saved user must never be served from the cache.
         post_save.connect(forget_cached_user, sender=User, dispatch_uid="accounts.forget_cached_user_save")
         post_delete.connect(forget_cached_user, sender=User, dispatch_uid="accounts.forget_cached_user_delete")
+
+
+class AxesConfig(axes.apps.AppConfig):
+    """django-axes (login lockout) under a Chinese name in the admin; its model names are translated in locale/."""
+
+    default = False  # "accounts" in INSTALLED_APPS still means AccountsConfig
+    verbose_name = _("登录保护")

@@ -45,7 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
-    "axes",
+    "accounts.apps.AxesConfig",
     "csp",
     "core",
     "accounts",
