@@ -7,20 +7,12 @@ import re
 import pytest
 from django.utils import timezone
 
-from tests.e2e.conftest import open_page, screenshot
+from tests.e2e.conftest import log_in, open_page, screenshot
 from tests.filings.helpers import publish_negative_list
 
 pytestmark = pytest.mark.e2e
 
 SOURCE = "昆防指〔2020〕19号"
-
-
-def _log_in(page, base: str, username: str, password: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state("networkidle")
 
 
 def _csrf_inputs_per_post_form(page) -> list[int]:
@@ -33,7 +25,7 @@ def test_a_restricted_enterprise_is_told_at_once_and_files_what_is_allowed(brows
     # The demo enterprise makes machine parts (3484): its group is listed for business (复市) only.
     publish_negative_list(("348", ("business",)), effective_from=timezone.localdate(), source=SOURCE)
     context, page = open_page(browser, viewport)
-    _log_in(page, live_server.url, "demo_enterprise", seeded)
+    log_in(page, live_server.url, "demo_enterprise", seeded)
 
     notice = page.get_by_test_id("industry-restrictions")
     assert notice.is_visible()

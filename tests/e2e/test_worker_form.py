@@ -4,18 +4,14 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import District
-from tests.e2e.conftest import open_page
+from tests.e2e.conftest import log_in, open_page
 
 pytestmark = pytest.mark.e2e
 
 
 def test_choosing_a_district_refills_the_community_list(browser, live_server, seeded):
     context, page = open_page(browser, "phone")
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("用户名").fill("demo_enterprise")
-    page.get_by_label("密码").fill(seeded)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state("networkidle")
+    log_in(page, live_server.url, "demo_enterprise", seeded)
     page.goto(f"{live_server.url}{reverse('passes:roster_create')}")
     kfq = District.objects.get(code="kfq")
     expected = [f"{kfq.name} · {c.name}" for c in kfq.communities.order_by("code")]
