@@ -15,8 +15,8 @@ from passes.models import RosterImport, Worker
 
 PAGE_SIZE = 50
 # What work_eligibility reads of a worker: enough to judge the whole roster for the decision filter.
-_ELIGIBILITY_FIELDS = ("pk", "origin_id", "arrived_on", "temperature", "temperature_taken_at", "test_result",
-                       "tested_on")
+_ELIGIBILITY_FIELDS = ("pk", "origin_id", "arrived_on", "quarantine_status", "temperature", "temperature_taken_at",
+                       "test_result", "tested_on")
 
 
 @dataclass(frozen=True)
