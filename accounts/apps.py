@@ -1,3 +1,4 @@
+import axes.apps
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -23,3 +24,10 @@ class AccountsConfig(AppConfig):
 
         user_logged_in.disconnect(dispatch_uid="update_last_login")
         user_logged_in.connect(stamp_last_login, dispatch_uid="accounts.stamp_last_login")
+
+
+class AxesConfig(axes.apps.AppConfig):
+    """django-axes (login lockout) under a Chinese name in the admin; its model names are translated in locale/."""
+
+    default = False  # "accounts" in INSTALLED_APPS still means AccountsConfig
+    verbose_name = _("登录保护")

@@ -1,6 +1,7 @@
-from crispy_forms.helper import FormHelper
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+
+from core.forms import fields_only_helper
 
 
 class LoginForm(AuthenticationForm):
@@ -14,6 +15,5 @@ class LoginForm(AuthenticationForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
+        self.helper = fields_only_helper()
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "autocapitalize": "none"})

@@ -24,12 +24,21 @@ class SubmissionKeyField(forms.UUIDField):
         super().__init__(required=False, widget=forms.HiddenInput, initial=uuid.uuid4, **kwargs)
 
 
+def fields_only_helper() -> FormHelper:
+    """Crispy renders the fields only: the template writes the <form> (action, buttons) and its one
+    {% csrf_token %}. Crispy adds a CSRF input of its own to every POST helper unless told not to, and a
+    second one between <legend> and the first field detaches that field from its label."""
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    return helper
+
+
 class NoFormTag:
-    """Crispy renders the fields only: the template writes the <form> (action, buttons)."""
+    """See fields_only_helper."""
 
     def _no_form_tag(self) -> None:
-        self.helper = FormHelper()
-        self.helper.form_tag = False
+        self.helper = fields_only_helper()
 
 
 class RuleListDraftForm(NoFormTag, forms.ModelForm):

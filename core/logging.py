@@ -12,6 +12,8 @@ import logging
 import re
 import uuid
 
+from django.core.exceptions import PermissionDenied
+
 _current_request = contextvars.ContextVar("current_request", default=None)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -41,4 +43,15 @@ class RequestContextFilter(logging.Filter):
         record.request_id = getattr(request, "request_id", None)
         record.user_id = getattr(user, "pk", None)
         record.role = getattr(user, "role", None)
+        return True
+
+
+class RefusalWithoutTraceback(logging.Filter):
+    """A 403 is a role meeting a page it may not use, not a fault: Django logs it with the exception, and the
+    traceback buries real errors in the log. Keep the one line (status, path), drop the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[0] is not None and issubclass(record.exc_info[0], PermissionDenied):
+            record.exc_info = None
+            record.exc_text = None
         return True

@@ -1,4 +1,3 @@
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import UsernameField
@@ -7,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.forms import fields_only_helper
 from enterprises.models import Enterprise
 from enterprises.services import MSG_UNKNOWN_INDUSTRY, MSG_USERNAME_TAKEN
 from enterprises.validators import normalize_credit_code
@@ -49,8 +49,7 @@ class _EnterpriseFieldsMixin:
         self.fields["district"].queryset = District.objects.all()
         self.fields["credit_code"].widget.attrs.update({"autocapitalize": "characters", "spellcheck": "false"})
         self.fields["contact_mobile"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "tel"})
-        self.helper = FormHelper()
-        self.helper.form_tag = False
+        self.helper = fields_only_helper()
 
     def _industry_label(self) -> str:
         industry = getattr(self.instance, "industry", None) if self.instance.industry_id else None

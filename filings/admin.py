@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from core.read_only_admin import ReadOnlyModelAdmin
 from filings.models import Filing, FilingEvent, FilingMaterial
 
 
@@ -20,7 +21,7 @@ class FilingEventInline(admin.TabularInline):
 
 
 @admin.register(Filing)
-class FilingAdmin(admin.ModelAdmin):
+class FilingAdmin(ReadOnlyModelAdmin):
     """Read-only here: every change of state goes through the workflow services and leaves an event."""
 
     list_display = ["reference", "enterprise", "status", "submitted_at", "review_deadline", "decided_at"]
@@ -28,12 +29,3 @@ class FilingAdmin(admin.ModelAdmin):
     search_fields = ["reference", "enterprise__name", "enterprise__credit_code"]
     list_select_related = ["enterprise"]
     inlines = [FilingMaterialInline, FilingEventInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

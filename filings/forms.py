@@ -1,21 +1,17 @@
-from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Layout
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import NoFormTag, fields_only_helper
 from filings.models import Filing, FilingMaterial
 from negative_list.models import ResumptionScope
+from negative_list.selectors import IndustryRestrictions
 from reference.models import District, Industry
 
 MSG_NO_SCOPE = _("请至少选择一项。")
 
 
-class _CrispyMixin:
-    def _crispy(self) -> None:
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-
-
-class ScopeStepForm(_CrispyMixin, forms.ModelForm):
+class ScopeStepForm(NoFormTag, forms.ModelForm):
     """Step 1: what the enterprise asks to resume, when, and with how many people."""
 
     class Meta:
@@ -23,20 +19,30 @@ class ScopeStepForm(_CrispyMixin, forms.ModelForm):
         fields = ["scope_work", "scope_production", "scope_business", "planned_resume_on", "planned_headcount"]
         widgets = {"planned_resume_on": forms.DateInput(attrs={"type": "date"})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, restrictions: IndustryRestrictions | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self._crispy()
+        self._no_form_tag()
         self.fields["planned_resume_on"].required = True
         self.fields["planned_headcount"].required = True
+        # A scope the negative list in force restricts cannot be picked; the entry is cited beside it.
+        self.restricted = restrictions.by_scope if restrictions else {}
+        for scope, restriction in self.restricted.items():
+            field = self.fields[f"scope_{scope}"]
+            field.widget.attrs["disabled"] = True
+            field.help_text = restriction.message
+            self.initial[f"scope_{scope}"] = False
 
     def clean(self):
         cleaned = super().clean()
+        for scope, restriction in self.restricted.items():
+            if cleaned.get(f"scope_{scope}"):
+                self.add_error(f"scope_{scope}", restriction.message)
         if not any(cleaned.get(f"scope_{scope}") for scope in ResumptionScope.values):
             raise forms.ValidationError(MSG_NO_SCOPE)
         return cleaned
 
 
-class MeasuresStepForm(_CrispyMixin, forms.ModelForm):
+class MeasuresStepForm(NoFormTag, forms.ModelForm):
     """Step 2: prevention measures, contact person and the commitment."""
 
     class Meta:
@@ -49,10 +55,14 @@ class MeasuresStepForm(_CrispyMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._crispy()
+        self._no_form_tag()
         for name in ("masks_in_stock", "thermometers_in_stock", "canteen", "contact_name", "contact_mobile"):
             self.fields[name].required = True
         self.fields["contact_mobile"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "tel"})
+        # The checkbox says "已阅读并承诺…": the text to read stands right above it.
+        fields = [name for name in self.Meta.fields if name != "commitment_accepted"]
+        self.helper.layout = Layout(*fields, HTML('{% include "filings/_commitment.html" %}'), "commitment_accepted")
+        self.fields["commitment_accepted"].widget.attrs["aria-describedby"] = "commitment-points"
 
 
 class MaterialUploadForm(forms.Form):
@@ -98,8 +108,7 @@ class ResumptionForm(forms.Form):
                 del self.fields[scope]
             else:
                 self.fields[scope].initial = getattr(filing, f"resumed_{scope}_on")
-        self.helper = FormHelper()
-        self.helper.form_tag = False
+        self.helper = fields_only_helper()
 
 
 class QueueFilterForm(forms.Form):

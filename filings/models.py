@@ -86,6 +86,9 @@ class Filing(models.Model):
         related_name="+",
     )
     decision_comment = models.TextField(_("审核意见"), blank=True)
+    # The general comment of the last return (beside the reasons on each material): the enterprise answers it
+    # when it resubmits. Cleared on resubmission.
+    return_comment = models.TextField(_("退回修改的总体意见"), blank=True)
     decided_under = models.ForeignKey(
         "negative_list.NegativeList", verbose_name=_("审核时适用的负面清单"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
@@ -174,6 +177,9 @@ class FilingMaterial(models.Model):
     )
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     return_reason = models.CharField(_("退回原因"), max_length=255, blank=True)
+    # Uploaded again after the filing was returned with a reason on this material; the reason stays beside it
+    # until the filing is resubmitted, so the enterprise still sees what it answered.
+    replaced_after_return = models.BooleanField(_("退回后已重新上传"), default=False)
 
     class Meta:
         verbose_name = _("备案材料")
@@ -185,6 +191,11 @@ class FilingMaterial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_name}"
+
+    @property
+    def awaits_replacement(self) -> bool:
+        """Returned with a reason and not uploaded again since."""
+        return bool(self.return_reason) and not self.replaced_after_return
 
 
 class FilingEvent(models.Model):

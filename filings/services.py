@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, User
 from accounts.services import notify
 from accounts.sms import sms_send
-from core import excel, uploads
+from core import excel, rosters, uploads
 from core.dates import add_working_days
 from core.db import insert_or_lock
 from filings.models import Filing, FilingEvent, FilingMaterial, FilingReferenceCounter
@@ -58,6 +59,11 @@ MSG_NOT_IN_EFFECT = _("只有已备案或审核通过的备案可以登记实际
 MSG_DATE_IN_FUTURE = _("实际日期不能晚于今天。")
 MSG_SCOPE_NOT_FILED = _("本备案没有申请“%(scope)s”。")
 MSG_ROSTER_MATERIAL = _("员工花名册未上传: %(reason)s 请下载本页的花名册模板填写后上传。")
+MSG_RETURNED_MATERIAL = _("“%(kind)s”被退回修改(%(reason)s), 请重新上传后再提交。")
+MSG_ROSTER_EMPTY = _("平台的员工花名册中还没有员工: 请先登记或导入员工, 或上传花名册文件。")
+MSG_RETURN_ANSWER_REQUIRED = _("请答复退回修改的总体意见, 说明已如何修改, 再重新提交。")
+
+ROSTER_FROM_PORTAL_NAME = _("员工花名册(平台生成 %(day)s).xlsx")
 
 NOTICE_SUBMITTED = _("备案 %(reference)s 已提交, 可以按备案范围复工复产")
 NOTICE_APPROVED = _("备案 %(reference)s 已审核通过")
@@ -174,17 +180,50 @@ def filing_material_upload(*, filing: Filing, kind: str, upload, uploaded_by: Us
     file_kind = uploads.validate_upload(upload, allowed=MATERIAL_FORMATS[kind])
     if kind == FilingMaterial.Kind.ROSTER:
         _check_roster_material(upload)
+    return _material_replace(filing, kind, upload, file_kind, uploaded_by)
+
+
+@transaction.atomic
+def filing_roster_attach(*, filing: Filing, attached_by: User) -> tuple[FilingMaterial, int]:
+    """The roster material in one click: the workbook of the roster template's columns written from the roster
+    the portal keeps (core.rosters), instead of an uploaded file. Returns the material and the number of workers."""
+    filing = _locked(filing)
+    _require_enterprise_user(attached_by, filing)
+    if not filing.is_editable:
+        raise ValidationError(MSG_NOT_EDITABLE)
+    count = 0
+
+    def rows():
+        nonlocal count
+        for row in rosters.roster_rows(filing.enterprise):
+            count += 1
+            yield [row[column.key] for column in ROSTER_TEMPLATE_COLUMNS]
+
+    sheet = excel.Sheet(title=str(FilingMaterial.Kind.ROSTER.label), columns=ROSTER_TEMPLATE_COLUMNS, rows=rows())
+    content = excel.write_workbook([sheet])
+    if not count:
+        raise ValidationError(MSG_ROSTER_EMPTY, code="roster_empty")
+    name = str(ROSTER_FROM_PORTAL_NAME % {"day": timezone.localdate().isoformat()})
+    return _material_replace(filing, FilingMaterial.Kind.ROSTER, ContentFile(content, name=name), "xlsx",
+                             attached_by), count
+
+
+def _material_replace(filing: Filing, kind: str, content, file_kind: str, uploaded_by: User) -> FilingMaterial:
+    """Store the checked file as the filing's material of its kind (under a random name, see core.uploads),
+    replacing the previous one. A material returned for correction keeps its reason, marked replaced."""
     previous = filing.materials.filter(kind=kind).first()
+    material = FilingMaterial(
+        filing=filing, kind=kind, file_kind=file_kind, original_name=content.name[:255], size=content.size,
+        uploaded_by=uploaded_by,
+    )
     if previous:
+        if filing.status == S.RETURNED and previous.return_reason:
+            material.return_reason, material.replaced_after_return = previous.return_reason, True
         # The old file goes only once the replacement is committed; a rollback keeps it.
         storage, old_name = previous.file.storage, previous.file.name
         transaction.on_commit(lambda: storage.delete(old_name))
         previous.delete()
-    material = FilingMaterial(
-        filing=filing, kind=kind, file_kind=file_kind, original_name=upload.name[:255], size=upload.size,
-        uploaded_by=uploaded_by,
-    )
-    material.file.save(upload.name, upload, save=False)  # stored under a random name, see core.uploads
+    material.file.save(content.name, content, save=False)
     material.save()
     return material
 
@@ -211,10 +250,15 @@ def filing_completeness_errors(filing: Filing) -> list[str]:
             errors.append(str(MSG_FIELD_REQUIRED % {"field": Filing._meta.get_field(name).verbose_name}))
     if not filing.commitment_accepted:
         errors.append(str(MSG_COMMITMENT_REQUIRED))
-    uploaded = {m.kind for m in filing.materials.all()}
+    uploaded = {m.kind: m for m in filing.materials.all()}
     for kind in MATERIAL_FORMATS:
         if kind not in uploaded:
             errors.append(str(MSG_MATERIAL_MISSING % {"kind": FilingMaterial.Kind(kind).label}))
+    if filing.status == S.RETURNED:
+        errors.extend(
+            str(MSG_RETURNED_MATERIAL % {"kind": m.get_kind_display(), "reason": m.return_reason})
+            for m in uploaded.values() if m.awaits_replacement
+        )
     return errors
 
 
@@ -223,13 +267,19 @@ def filing_restrictions(filing: Filing, rules: NegativeListRules) -> list[Restri
 
 
 @transaction.atomic
-def filing_submit(*, filing: Filing, submitted_by: User) -> Filing:
-    """Submit (or resubmit) the filing. A filing outside the negative list takes effect at once."""
+def filing_submit(*, filing: Filing, submitted_by: User, answer: str = "") -> Filing:
+    """Submit (or resubmit) the filing. A filing outside the negative list takes effect at once.
+
+    A returned filing goes back only corrected: every material returned with a reason uploaded again, and
+    the general comment of the return, if any, answered (`answer`, kept in the timeline)."""
     filing = _locked(filing)
     _require_enterprise_user(submitted_by, filing)
     if filing.status == S.SUBMITTED:
         return filing  # a double-clicked submit: the first one did the work
     errors = filing_completeness_errors(filing)
+    answer = answer.strip()
+    if filing.status == S.RETURNED and filing.return_comment and not answer:
+        errors.append(str(MSG_RETURN_ANSWER_REQUIRED))
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
@@ -237,15 +287,16 @@ def filing_submit(*, filing: Filing, submitted_by: User) -> Filing:
     restrictions = filing_restrictions(filing, rules)
     if restrictions:
         raise FilingRestricted(restrictions)
-    _transition(filing, "submit", submitted_by)
+    _transition(filing, "submit", submitted_by, answer)
     if not filing.reference:
         filing.reference = _next_reference(timezone.localdate(now))
     filing.submitted_at = now
     filing.review_deadline = review_deadline(now)
     filing.submitted_under = rules.version
+    filing.return_comment = ""
     filing.save(update_fields=["status", "reference", "submitted_at", "review_deadline", "submitted_under",
-                               "updated_at"])
-    filing.materials.update(return_reason="")
+                               "return_comment", "updated_at"])
+    filing.materials.update(return_reason="", replaced_after_return=False)
     _notify_enterprise(filing, NOTICE_SUBMITTED % {"reference": filing.reference})
     return filing
 
@@ -322,6 +373,8 @@ def filing_return(*, filing: Filing, returned_by: User, comment: str, material_r
     lines = [comment.strip()] + [f"{FilingMaterial.Kind(k).label}: {r}" for k, r in material_reasons.items()]
     filing = _decide(filing, "return", returned_by, "\n".join(line for line in lines if line),
                      negative_list_rules(on=timezone.localdate()))
+    filing.return_comment = comment.strip()
+    filing.save(update_fields=["return_comment"])
     for material in filing.materials.filter(kind__in=list(material_reasons)):
         material.return_reason = material_reasons[material.kind][:255]
         material.save(update_fields=["return_reason"])

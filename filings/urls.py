@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/scope/", views.step_scope, name="step_scope"),
     path("<int:pk>/measures/", views.step_measures, name="step_measures"),
     path("<int:pk>/materials/", views.step_materials, name="step_materials"),
+    path("<int:pk>/materials/roster-from-portal/", views.attach_roster, name="attach_roster"),
     path("<int:pk>/check/", views.step_check, name="step_check"),
     path("<int:pk>/receipt/", views.receipt, name="receipt"),
     path("<int:pk>/resumption/", views.record_resumption, name="resumption"),

@@ -25,9 +25,15 @@ from filings.forms import (
 )
 from filings.models import Filing, FilingMaterial
 from filings.selectors import QueueFilters
-from negative_list.selectors import negative_list_rules
+from negative_list.selectors import industry_restrictions, negative_list_rules
 
 PAGE_SIZE = 50
+MSG_DECIDED = {
+    "approve": _lazy("备案 %(reference)s 已审核通过。"),
+    "return": _lazy("备案 %(reference)s 已退回企业修改。"),
+    "reject": _lazy("备案 %(reference)s 不予通过。"),
+}
+MSG_ROSTER_ATTACHED = _lazy("已按平台员工花名册(%(count)d 人)生成并附上“员工花名册”, 身份证号已脱敏。")
 STEPS = [("scope", _lazy("申请范围")), ("measures", _lazy("防控措施")), ("materials", _lazy("上传材料")),
          ("check", _lazy("核对提交"))]
 
@@ -66,11 +72,11 @@ def _editable_filing(request, pk: int) -> Filing | None:
     return None
 
 
-def _step(request, pk: int, form_class, step: str, next_step: str, legend: str):
+def _step(request, pk: int, form_class, step: str, next_step: str, legend: str, form_kwargs=None):
     filing = _editable_filing(request, pk)
     if filing is None:
         return redirect("filings:detail", pk=pk)
-    form = form_class(request.POST or None, instance=filing)
+    form = form_class(request.POST or None, instance=filing, **(form_kwargs(filing) if form_kwargs else {}))
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in form.Meta.fields}
         try:
@@ -86,9 +92,15 @@ def _step(request, pk: int, form_class, step: str, next_step: str, legend: str):
                                                       "current": step, "legend": legend})
 
 
+def _scope_restrictions(filing: Filing) -> dict:
+    """Step 1 cites the negative-list entry beside each scope the list in force restricts."""
+    return {"restrictions": industry_restrictions(filing.enterprise.industry, timezone.localdate())}
+
+
 @login_required
 def step_scope(request, pk: int):
-    return _step(request, pk, ScopeStepForm, "scope", "measures", _("申请复工复产的范围"))
+    return _step(request, pk, ScopeStepForm, "scope", "measures", _("申请复工复产的范围"),
+                 form_kwargs=_scope_restrictions)
 
 
 @login_required
@@ -126,15 +138,32 @@ def step_materials(request, pk: int):
                                                            "current": "materials"})
 
 
+@require_POST
+@login_required
+def attach_roster(request, pk: int):
+    """The roster material generated from the portal's roster, in one click (upload stays the alternative)."""
+    filing = _editable_filing(request, pk)
+    if filing is None:
+        return redirect("filings:detail", pk=pk)
+    try:
+        _material, count = services.filing_roster_attach(filing=filing, attached_by=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, MSG_ROSTER_ATTACHED % {"count": count})
+    return redirect("filings:step_materials", pk=filing.pk)
+
+
 @login_required
 def step_check(request, pk: int):
     """Check your answers, see what blocks submission (missing items, the negative list), then submit."""
     filing = _editable_filing(request, pk)
     if filing is None:
         return redirect("filings:detail", pk=pk)
+    answer = request.POST.get("answer", "")
     if request.method == "POST":
         try:
-            services.filing_submit(filing=filing, submitted_by=request.user)
+            services.filing_submit(filing=filing, submitted_by=request.user, answer=answer)
         except ValidationError as error:
             messages.error(request, _error_text(error))
         else:
@@ -142,6 +171,7 @@ def step_check(request, pk: int):
     rules = negative_list_rules(on=timezone.localdate())
     return render(request, "filings/step_check.html", {
         "filing": filing,
+        "answer": answer,
         "materials": list(filing.materials.all()),
         "missing": services.filing_completeness_errors(filing),
         "restrictions": services.filing_restrictions(filing, rules),
@@ -227,7 +257,7 @@ def decide(request, pk: int):
     except ValidationError as error:
         messages.error(request, _error_text(error))
         return redirect("filings:detail", pk=filing.pk)
-    messages.success(request, _("已处理备案 %(reference)s。") % {"reference": filing.reference})
+    messages.success(request, MSG_DECIDED[action] % {"reference": filing.reference})
     return redirect("filings:queue")
 
 

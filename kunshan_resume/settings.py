@@ -46,7 +46,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
-    "axes",
+    "accounts.apps.AxesConfig",
     "csp",
     "django_ratelimit",
     "core",
@@ -306,6 +306,7 @@ LOGGING = {
     "filters": {
         "request_context": {"()": "core.logging.RequestContextFilter"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        "refusal_without_traceback": {"()": "core.logging.RefusalWithoutTraceback"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
@@ -323,7 +324,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
-        "django.request": {"handlers": ["console", "mail_admins"], "level": "ERROR", "propagate": False},
+        # A 403 logs its one line without the traceback; server errors also go to ADMINS by mail.
+        "django.request": {"handlers": ["mail_admins"], "filters": ["refusal_without_traceback"]},
         "personal_data": {"handlers": ["personal_data_file"], "level": "INFO", "propagate": False},
     },
 }

@@ -14,6 +14,7 @@ urlpatterns = [
     path("healthz", portal_views.ready, name="healthz"),
     path("healthz/live", portal_views.live, name="healthz_live"),
     path("healthz/ready", portal_views.ready, name="healthz_ready"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("downloads/<str:token>/", core_views.download, name="download"),
     path("admin/", admin.site.urls),
     path("", include("negative_list.urls")),

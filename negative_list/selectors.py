@@ -151,15 +151,45 @@ def negative_list_rules(on: date) -> NegativeListRules:
     return NegativeListRules.for_version(negative_list_in_force(on))
 
 
+def _rules_for(industry: Industry, on: date) -> NegativeListRules:
+    """The rules in force on a local date, holding only the entries that can cover this industry (two queries)."""
+    version = negative_list_in_force(on)
+    if version is None:
+        return NegativeListRules(None)
+    return NegativeListRules(
+        version, version.entries.select_related("industry").filter(industry_id__in=industry.ancestor_codes)
+    )
+
+
 def is_restricted(industry_code: str, scope: str, on: date) -> Restriction | None:
     """One check by code (three queries). Raises Industry.DoesNotExist for an unknown code."""
     _check_scope(scope)
     industry = Industry.objects.get(code=industry_code)
-    version = negative_list_in_force(on)
-    if version is None:
-        return None
-    entries = version.entries.select_related("industry").filter(industry_id__in=industry.ancestor_codes)
-    return NegativeListRules(version, entries).restriction(industry, scope)
+    return _rules_for(industry, on).restriction(industry, scope)
+
+
+@dataclass(frozen=True)
+class IndustryRestrictions:
+    """What the list in force says about one industry, scope by scope: what an enterprise is told before it
+    files. `by_scope` is keyed by `ResumptionScope` value, each restriction citing its entry."""
+
+    by_scope: dict[str, Restriction]
+
+    def __bool__(self) -> bool:
+        return bool(self.by_scope)
+
+    @property
+    def restrictions(self) -> list[Restriction]:
+        return list(self.by_scope.values())
+
+    @property
+    def allowed_labels(self) -> list[str]:
+        return [str(label) for scope, label in ResumptionScope.choices if scope not in self.by_scope]
+
+
+def industry_restrictions(industry: Industry, on: date) -> IndustryRestrictions:
+    """The scopes the list in force on a local date restricts for an industry (two queries)."""
+    return IndustryRestrictions(_rules_for(industry, on).restrictions(industry))
 
 
 # --- pages -----------------------------------------------------------------------------------

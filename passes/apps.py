@@ -7,4 +7,8 @@ class PassesConfig(AppConfig):
     verbose_name = _("返岗人员与通行证")
 
     def ready(self) -> None:
+        from core.rosters import register_roster_reader
         from passes import checks  # noqa: F401  (registers the key checks)
+        from passes.selectors.roster import roster_rows_for_filing
+
+        register_roster_reader(roster_rows_for_filing)  # a filing attaches the roster kept here

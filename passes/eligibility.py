@@ -29,6 +29,8 @@ REASON_NOT_ARRIVED = _("尚未返回昆山。")
 REASON_HIGH_RISK = _("来自重点地区(高风险) %(area)s, 暂不返岗。")
 REASON_NO_TEMPERATURE = _("没有 %(hours)s 小时内的体温记录, 请先测量体温。")
 REASON_LOW_RISK_OK = _("来自低风险地区, 已在昆山, 体温正常, 可以解除隔离观察并上岗。")
+# The same decision for a worker who is not under quarantine observation: nothing to end.
+REASON_LOW_RISK_OK_NOT_QUARANTINED = _("来自低风险地区, 已在昆山, 体温正常, 可以上岗。")
 REASON_MEDIUM_NEEDS_TEST = _("来自关注地区(中风险) %(area)s, 须在抵昆后做核酸检测且结果为阴性(%(days)s 天内有效)。")
 REASON_MEDIUM_OK = _("来自关注地区(中风险) %(area)s, 抵昆后核酸检测阴性(%(tested_on)s), 体温正常, 可以上岗。")
 
@@ -147,4 +149,6 @@ def work_eligibility(worker: Worker, *, on: date, rules: RiskAreaRules | None = 
         return blocked
     if risk.level == RiskLevel.MEDIUM:
         return decide(Decision.ELIGIBLE, REASON_MEDIUM_OK, area=risk.area_name, tested_on=worker.tested_on.isoformat())
-    return decide(Decision.ELIGIBLE, REASON_LOW_RISK_OK)
+    if worker.quarantine_status in (Worker.Quarantine.HOME, Worker.Quarantine.CENTRAL):
+        return decide(Decision.ELIGIBLE, REASON_LOW_RISK_OK)
+    return decide(Decision.ELIGIBLE, REASON_LOW_RISK_OK_NOT_QUARANTINED)

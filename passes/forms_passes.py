@@ -76,6 +76,18 @@ class ReasonForm(forms.Form):
                              error_messages={"required": services.MSG_REASON_REQUIRED})
 
 
+class RevokeForm(ReasonForm):
+    """The reason of a revocation; 员工已离职 is offered, and it keeps the enterprise from applying again."""
+
+    left_reason = services.REVOKE_REASON_LEFT
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].widget.attrs["list"] = "revoke-reasons"
+        self.fields["reason"].help_text = _("员工已离职的请选“%(left)s”: 企业不能再为其申请通行证。") % {
+            "left": services.REVOKE_REASON_LEFT}
+
+
 class OptionalReasonForm(forms.Form):
     reason = forms.CharField(label=_("说明(可选)"), max_length=255, required=False,
                              widget=forms.TextInput(attrs={"class": "form-control"}))

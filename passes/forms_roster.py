@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from passes.eligibility import Decision
 from passes.models import Worker
 from passes.personal_data import normalize_id_number
-from passes.selectors.roster import RosterFilters
+from passes.selectors.roster import RosterFilters, residence_communities
 from passes.services.roster import MSG_REASON_REQUIRED, TEMPERATURE_MAX, TEMPERATURE_MIN, worker_data_errors
-from reference.models import Community, Division
+from reference.models import Division
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -76,8 +76,17 @@ class WorkerForm(forms.ModelForm):
         today = timezone.localdate().isoformat()
         for name in ("arrived_on", "quarantine_started_on", "tested_on"):
             self.fields[name].widget.attrs["max"] = today
-        self.fields["residence_community"].queryset = Community.objects.select_related("district")
-        self.fields["residence_community"].label_from_instance = lambda c: f"{c.district.name} · {c.name}"
+        # The list offers the communities of the chosen district (htmx refills it when the district changes), all
+        # of them while none is chosen; any community validates, so one of another district gets the rule's message.
+        community = self.fields["residence_community"]
+        community.queryset = residence_communities(None)
+        community.widget.choices = [("", community.empty_label)] + [
+            (c.pk, f"{c.district.name} · {c.name}") for c in residence_communities(self._district_id())
+        ]
+        self.fields["residence_district"].widget.attrs.update({
+            "hx-get": reverse_lazy("passes:roster_communities"), "hx-trigger": "change",
+            "hx-target": f"#{self.auto_id % self.add_prefix('residence_community')}", "hx-swap": "innerHTML",
+        })
         # Thousands of divisions: the list holds the chosen one only, the search box fills it (htmx).
         origin = self.fields["origin"]
         chosen = Division.objects.filter(pk=self._origin_code()).first() if self._origin_code() else None
@@ -87,6 +96,13 @@ class WorkerForm(forms.ModelForm):
             "hx-target": f"#{origin.widget.attrs.get('id') or self.auto_id % self.add_prefix('origin')}",
             "hx-swap": "innerHTML",
         })
+
+    def _district_id(self) -> str | None:
+        if self.is_bound:
+            value = str(self.data.get(self.add_prefix("residence_district"), "")).strip()
+            return value if value.isdigit() else None
+        district = self.initial.get("residence_district")
+        return str(getattr(district, "pk", district)) if district else None
 
     def _origin_code(self) -> str:
         if self.is_bound:

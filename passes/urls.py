@@ -10,6 +10,7 @@ urlpatterns = [
     path("roster/", roster.roster_list, name="roster"),
     path("roster/new/", roster.worker_create, name="roster_create"),
     path("roster/origins/", roster.roster_origins, name="roster_origins"),
+    path("roster/communities/", roster.roster_communities, name="roster_communities"),
     path("roster/<int:pk>/", roster.worker_detail, name="roster_detail"),
     path("roster/<int:pk>/edit/", roster.worker_edit, name="roster_edit"),
     path("roster/<int:pk>/id-number/", roster.worker_id_number, name="roster_id_number"),

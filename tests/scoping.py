@@ -33,6 +33,7 @@ SCOPED_URLS: dict[str, ScopedUrl] = {
     "filings:step_scope": ScopedUrl(lambda w: {"pk": w["draft_a"].pk}, insider="draft_owner"),
     "filings:step_measures": ScopedUrl(lambda w: {"pk": w["draft_a"].pk}, insider="draft_owner"),
     "filings:step_materials": ScopedUrl(lambda w: {"pk": w["draft_a"].pk}, insider="draft_owner"),
+    "filings:attach_roster": ScopedUrl(lambda w: {"pk": w["draft_a"].pk}, ("post",), insider="draft_owner"),
     "filings:step_check": ScopedUrl(lambda w: {"pk": w["draft_a"].pk}, insider="draft_owner"),
     "dashboard:district": ScopedUrl(lambda w: {"pk": w["district_a"].pk}, ("get",)),
     "dashboard:district_screen": ScopedUrl(lambda w: {"pk": w["district_a"].pk}, ("get",)),

@@ -1,6 +1,6 @@
-from crispy_forms.helper import FormHelper
 from django import forms
 
+from core.forms import fields_only_helper
 from workforce.models import CapacityReport, WorkforceReport
 from workforce.services import CAPACITY_FIELDS, REPORT_FIELDS, workforce_report_errors
 
@@ -12,8 +12,7 @@ class WorkforceReportForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
+        self.helper = fields_only_helper()
         for field in self.fields.values():
             field.widget.attrs.update({"inputmode": "numeric", "min": 0})
 
@@ -33,5 +32,4 @@ class CapacityReportForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
+        self.helper = fields_only_helper()

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
@@ -27,8 +27,14 @@ logger = logging.getLogger(__name__)
 
 STATUS_ROLES = (Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN)
 # Also what a second, simultaneous submit of the same report is told: it updated the one report.
-MSG_REPORT_SAVED = gettext_lazy("今日用工情况日报已保存。")
-MSG_CAPACITY_SAVED = gettext_lazy("今日产能日报已保存。")
+MSG_REPORT_SAVED = _lazy("今日用工情况日报已保存。")
+MSG_CAPACITY_SAVED = _lazy("今日产能日报已保存。")
+
+MSG_REMIND_NOBODY = _lazy("今日应报企业都已填报, 无需提醒。")
+MSG_REMINDED = _lazy("今日未报企业 %(enterprises)d 家: 已向其中 %(reached)d 家的 %(accounts)d 个企业账号发送站内提醒, "
+                     "其中 %(emails)d 个账号同时发送了邮件。")
+MSG_REMIND_NO_ACCOUNT = _lazy("%(count)d 家未报企业没有可登录的账号(尚未注册, 或账号未启用), 收不到提醒, 请电话联系。")
+MSG_REMIND_NO_EMAIL = _lazy("%(count)d 个企业账号没有填写邮箱, 只收到站内提醒。")
 
 
 
@@ -113,9 +119,25 @@ def reporting_status(request):
 @login_required
 def remind(request):
     require_role(request.user, (Role.DISTRICT_STAFF, Role.ADMIN))
-    sent = services.workforce_reminders_send(day=timezone.localdate(), district_id=request.user.district_id)
-    messages.success(request, _("已向 %(count)d 个未报企业账号发送提醒。") % {"count": sent})
+    today, district_id = timezone.localdate(), request.user.district_id
+    reach = selectors.reminder_reach(today, district_id)
+    services.workforce_reminders_send(day=today, district_id=district_id)
+    for level, message in reminder_messages(reach):
+        messages.add_message(request, level, message)
     return redirect("workforce:status")
+
+
+def reminder_messages(reach: selectors.ReminderReach) -> list[tuple[int, str]]:
+    """Whom the reminder reached, and plainly why the others were not (no account, no e-mail)."""
+    if not reach.enterprises:
+        return [(messages.INFO, str(MSG_REMIND_NOBODY))]
+    said = [(messages.SUCCESS, str(MSG_REMINDED % {"enterprises": reach.enterprises, "reached": reach.reached,
+                                                   "accounts": reach.accounts, "emails": reach.with_email}))]
+    if reach.without_account:
+        said.append((messages.WARNING, str(MSG_REMIND_NO_ACCOUNT % {"count": reach.without_account})))
+    if reach.accounts > reach.with_email:
+        said.append((messages.INFO, str(MSG_REMIND_NO_EMAIL % {"count": reach.accounts - reach.with_email})))
+    return said
 
 
 @login_required

@@ -11,7 +11,7 @@ from accounts.models import Role
 from passes.eligibility import Eligibility, RiskAreaRules, risk_area_rules, work_eligibility
 from passes.models import PassBatch, PassEvent, ReturnPass, TransportRequest, Worker
 from passes.personal_data import mask_name
-from passes.services.return_passes import normalize_pass_number
+from passes.services.return_passes import departed_message, departed_workers, normalize_pass_number
 
 S = ReturnPass.Status
 
@@ -134,8 +134,8 @@ def eligibility_today(workers: list[Worker], on: date, rules: RiskAreaRules | No
 
 def applicable_workers(enterprise, on: date) -> tuple[list[Worker], list[tuple[Worker, str]]]:
     """The enterprise's workers it may apply for today: living in another district than the
-    enterprise's, with no pass in play, and eligible to work (clause 7). Also those living elsewhere
-    without a pass who are left out because they may not work today, each with the reason."""
+    enterprise's, with no pass in play, not revoked as 员工已离职, and eligible to work (clause 7). Also those
+    living elsewhere without a pass who are left out (departed, or may not work today), each with the reason."""
     open_pass = ReturnPass.objects.filter(worker=OuterRef("pk"), status__in=ReturnPass.OPEN_STATUSES)
     candidates = list(
         Worker.objects.filter(enterprise=enterprise)
@@ -145,9 +145,13 @@ def applicable_workers(enterprise, on: date) -> tuple[list[Worker], list[tuple[W
         .select_related("residence_district", "residence_community")
         .order_by("name", "pk")
     )
+    departed = departed_workers(candidates)
+    left_out = [(worker, departed_message(departed[worker.pk], enterprise))
+                for worker in candidates if worker.pk in departed]
+    candidates = [worker for worker in candidates if worker.pk not in departed]
     decisions = eligibility_today(candidates, on)
     eligible = [worker for worker in candidates if decisions[worker.pk].eligible]
-    left_out = [(worker, decisions[worker.pk].reason) for worker in candidates if not decisions[worker.pk].eligible]
+    left_out += [(worker, decisions[worker.pk].reason) for worker in candidates if not decisions[worker.pk].eligible]
     return eligible, left_out
 
 

@@ -1,6 +1,7 @@
 """Reads of the roster: every worker comes through Worker.objects.visible_to, and each row carries
 today's work eligibility, judged with one set of risk-area rules per page."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -10,11 +11,12 @@ from django.shortcuts import get_object_or_404
 
 from passes.eligibility import Eligibility, RiskAreaRules, risk_area_rules, work_eligibility
 from passes.models import RosterImport, Worker
+from reference.models import Community
 
 PAGE_SIZE = 50
 # What work_eligibility reads of a worker: enough to judge the whole roster for the decision filter.
-_ELIGIBILITY_FIELDS = ("pk", "origin_id", "arrived_on", "temperature", "temperature_taken_at", "test_result",
-                       "tested_on")
+_ELIGIBILITY_FIELDS = ("pk", "origin_id", "arrived_on", "quarantine_status", "temperature", "temperature_taken_at",
+                       "test_result", "tested_on")
 
 
 @dataclass(frozen=True)
@@ -84,3 +86,25 @@ def roster_import_get_for_user_or_404(user, pk: int) -> RosterImport:
 
 def roster_imports_recent(user, limit: int = 5) -> list[RosterImport]:
     return list(RosterImport.objects.visible_to(user).order_by("-created_at", "-pk")[:limit])
+
+
+def roster_rows_for_filing(enterprise) -> Iterator[dict]:
+    """The roster as a filing's roster material lists it (core.rosters), ID numbers masked: a filing's materials
+    are read by reviewers, industry authorities and commanders, none of whom needs the full number; the roster
+    itself shows it to district staff, with a logged reason."""
+    workers = (Worker.objects.filter(enterprise=enterprise)
+               .select_related("origin", "residence_district", "residence_community").order_by("name", "pk"))
+    for worker in workers.iterator(chunk_size=2000):
+        community = worker.residence_community.name if worker.residence_community else ""
+        yield {
+            "name": worker.name, "id_number": worker.id_number_masked, "mobile": worker.mobile, "job": worker.job,
+            "origin": worker.origin.full_name, "arrived_on": worker.arrived_on,
+            "address": " ".join(part for part in (worker.residence_district.name, community,
+                                                  worker.residence_address) if part),
+        }
+
+
+def residence_communities(district_id: int | str | None) -> QuerySet[Community]:
+    """The communities a worker of that district may live in: the worker form's list (all while none is chosen)."""
+    communities = Community.objects.select_related("district")
+    return communities.filter(district_id=district_id) if district_id else communities

@@ -42,6 +42,12 @@ MSG_SAME_DISTRICT = _("%(name)s 居住在企业所在区镇, 不需要通行证�
 MSG_NOT_ELIGIBLE = _("%(name)s 今天不符合上岗条件: %(reason)s")
 MSG_HAS_OPEN_PASS = _("%(name)s 已有待审核或有效的通行证(%(number)s)。")
 MSG_ILLEGAL = _("通行证 %(number)s 当前状态“%(status)s”, 不能执行此操作。")
+# The reason a district gives when it revokes the pass of a worker who left (offered in the revoke form): the
+# enterprise is not offered that worker again (a pass revoked for another reason, e.g. wrong details, is).
+REVOKE_REASON_LEFT = _("员工已离职")
+MSG_WORKER_LEFT = _("通行证 %(number)s 已因“员工已离职”吊销, 不再为其申请; 如该员工回到本企业, 请联系%(district)s换发。"
+                    )
+MSG_CANNOT_APPLY = _("%(name)s 暂不能申请: %(reason)s")
 MSG_REASON_REQUIRED = _("请填写原因。")
 MSG_VALIDITY = _("有效期须从今天或以后开始, 结束不早于开始, 且不超过 %(days)s 天。")
 MSG_REISSUE_STATUS = _("只有有效、暂停、吊销或过期的通行证可以换发。")
@@ -139,6 +145,7 @@ def pass_claims(return_pass: ReturnPass) -> dict:
         "nm": mask_name(return_pass.worker.name),
         "e": return_pass.enterprise.name,
         "c": where or return_pass.residence_district.name,
+        "ci": return_pass.residence_community_id,  # so a checkpoint tells its own residents from others
         "vf": return_pass.valid_from.isoformat(),
         "vu": return_pass.valid_until.isoformat(),
         "iat": int(timezone.now().timestamp()),
@@ -160,6 +167,22 @@ def _check_validity(valid_from: date, valid_until: date) -> None:
 # --- enterprise side -------------------------------------------------------------------------------
 
 
+def departed_workers(workers: Iterable[Worker]) -> dict[int, ReturnPass]:
+    """The workers whose latest pass the district revoked as 员工已离职, with that pass: they are not applied
+    for again; the district reissues (换发) if one does come back."""
+    latest: dict[int, ReturnPass] = {}
+    for return_pass in ReturnPass.objects.filter(worker__in=workers).order_by("created_at", "pk").only(
+            "worker_id", "number", "status", "status_reason", "created_at"):
+        latest[return_pass.worker_id] = return_pass
+    left = str(REVOKE_REASON_LEFT)
+    return {worker_id: p for worker_id, p in latest.items()
+            if p.status == S.REVOKED and p.status_reason.strip() == left}
+
+
+def departed_message(revoked: ReturnPass, enterprise: Enterprise) -> str:
+    return str(MSG_WORKER_LEFT % {"number": revoked.number, "district": enterprise.district.name})
+
+
 def pass_application_errors(*, enterprise: Enterprise, workers: list[Worker], on: date,
                             rules: RiskAreaRules | None = None) -> list[str]:
     """Why these workers cannot be put in an application today (empty when they all can)."""
@@ -169,6 +192,7 @@ def pass_application_errors(*, enterprise: Enterprise, workers: list[Worker], on
             "worker_id", "number"
         )
     )
+    departed = departed_workers(workers)
     errors = []
     for worker in workers:
         if worker.enterprise_id != enterprise.pk:
@@ -177,6 +201,9 @@ def pass_application_errors(*, enterprise: Enterprise, workers: list[Worker], on
             errors.append(str(MSG_SAME_DISTRICT % {"name": worker.name}))
         elif worker.pk in open_passes:
             errors.append(str(MSG_HAS_OPEN_PASS % {"name": worker.name, "number": open_passes[worker.pk]}))
+        elif worker.pk in departed:
+            reason = departed_message(departed[worker.pk], enterprise)
+            errors.append(str(MSG_CANNOT_APPLY % {"name": worker.name, "reason": reason}))
         else:
             eligibility = work_eligibility(worker, on=on, rules=rules)
             if not eligibility.eligible:
@@ -428,6 +455,7 @@ class Verification:
     enterprise: str = ""
     community: str = ""
     valid_until: str = ""
+    community_id: int | None = None
 
     def public(self) -> dict:
         """What someone not logged in may learn: valid or not, nothing about the person."""
@@ -436,6 +464,17 @@ class Verification:
     def for_checkpoint(self) -> dict:
         return {"status": self.status, "number": self.number, "name": self.masked_name,
                 "enterprise": self.enterprise, "community": self.community, "valid_until": self.valid_until}
+
+    def lives_elsewhere(self, checker: User | None) -> bool:
+        """Whether the holder lives outside the community of the checkpoint staff who checked. The pass is no
+        less valid for it (clause 9: no refusal), but the guard should know. A token signed before the
+        community's id travelled in it is compared by the community's name."""
+        community_id = getattr(checker, "community_id", None)
+        if community_id is None or not self.number:
+            return False
+        if self.community_id is not None:
+            return self.community_id != community_id
+        return self.community != checker.community.name
 
 
 def return_pass_verify(*, token: str, checked_by: User | None = None, today: date | None = None) -> Verification:
@@ -446,8 +485,10 @@ def return_pass_verify(*, token: str, checked_by: User | None = None, today: dat
         claims = signing.verify(token)
         number = str(claims["n"])
         valid_from, valid_until = date.fromisoformat(claims["vf"]), date.fromisoformat(claims["vu"])
+        community_id = claims.get("ci")
         verification = Verification(PassCheck.Result.VALID, number, str(claims["nm"]), str(claims["e"]),
-                                    str(claims["c"]), claims["vu"])
+                                    str(claims["c"]), claims["vu"],
+                                    community_id if isinstance(community_id, int) else None)
     except (signing.InvalidPassToken, KeyError, TypeError, ValueError):
         verification, number = Verification(PassCheck.Result.INVALID), ""
     user = checked_by if checked_by is not None and checked_by.is_authenticated else None
@@ -469,8 +510,8 @@ def return_pass_verify(*, token: str, checked_by: User | None = None, today: dat
     return Verification(result, *_details(verification))
 
 
-def _details(v: Verification) -> tuple[str, str, str, str, str]:
-    return v.number, v.masked_name, v.enterprise, v.community, v.valid_until
+def _details(v: Verification) -> tuple[str, str, str, str, str, int | None]:
+    return v.number, v.masked_name, v.enterprise, v.community, v.valid_until, v.community_id
 
 
 def return_pass_verify_number(*, number: str, checked_by: User) -> Verification:

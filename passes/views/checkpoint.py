@@ -63,16 +63,19 @@ def _sees_details(user) -> bool:
     return user.is_authenticated and user.role in CHECKPOINT_ROLES
 
 
-def _verdict(verification: Verification, *, detailed: bool) -> dict:
-    """What the result screen shows: the label and colour, and the token's details for staff only."""
+def _verdict(verification: Verification, *, detailed: bool, checker=None) -> dict:
+    """What the result screen shows: the label and colour, and the token's details for staff only, with a
+    word when the holder lives outside the checker's community."""
+    elsewhere = False
     if detailed:
         data = verification.for_checkpoint()
         label = PassCheck.Result(verification.status).label
+        elsewhere = verification.lives_elsewhere(checker)
     else:
         data = verification.public()
         label = LABEL_PUBLIC_VALID if data["status"] == PassCheck.Result.VALID else LABEL_PUBLIC_INVALID
     return {"data": data, "label": label, "tone": TONES[data["status"]], "detailed": detailed,
-            "checked_at": timezone.localtime()}
+            "elsewhere": elsewhere, "checked_at": timezone.localtime()}
 
 
 def _is_htmx(request) -> bool:
@@ -92,7 +95,7 @@ def verify(request, token: str):
     """The URL inside the QR code. HTML by default; JSON when the client prefers application/json."""
     detailed = _sees_details(request.user)
     verification = return_pass_verify(token=token, checked_by=request.user)
-    verdict = _verdict(verification, detailed=detailed)
+    verdict = _verdict(verification, detailed=detailed, checker=request.user)
     if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
         return JsonResponse(verdict["data"], json_dumps_params={"ensure_ascii": False})
     template = "passes/verify_result.html" if _is_htmx(request) else "passes/verify.html"
@@ -121,7 +124,7 @@ def check_number(request):
     verdict = None
     if form.is_valid():
         verification = return_pass_verify_number(number=form.cleaned_data["number"], checked_by=request.user)
-        verdict = _verdict(verification, detailed=True)
+        verdict = _verdict(verification, detailed=True, checker=request.user)
     if _is_htmx(request):
         return render(request, "passes/verify_result.html", {"verdict": verdict, "form": form})
     # Without JavaScript: the same page again, the answer above an empty form.

@@ -26,6 +26,7 @@ from passes.forms_passes import (
     PassFilterForm,
     ReasonForm,
     ReissueForm,
+    RevokeForm,
 )
 from passes.models import ReturnPass
 from passes.personal_data import mask_name
@@ -225,7 +226,7 @@ def pass_detail(request, pk: int):
         if status == S.SUSPENDED:
             context["reinstate_form"] = OptionalReasonForm(prefix="reinstate")
         if status in (S.VALID, S.SUSPENDED):
-            context["revoke_form"] = ReasonForm(prefix="revoke")
+            context["revoke_form"] = RevokeForm(prefix="revoke")
         if status in (S.VALID, S.SUSPENDED, S.REVOKED, S.EXPIRED) and relations["reissued_as"] is None:
             context["reissue_form"] = ReissueForm(prefix="reissue")
     return render(request, "passes/pass_detail.html", context)
@@ -254,7 +255,7 @@ def _pass_action(request, pk: int, form_class, prefix: str, call, done_message):
 @require_POST
 @login_required
 def pass_revoke(request, pk: int):
-    return _pass_action(request, pk, ReasonForm, "revoke", lambda p, data: services.return_pass_revoke(
+    return _pass_action(request, pk, RevokeForm, "revoke", lambda p, data: services.return_pass_revoke(
         return_pass=p, revoked_by=request.user, reason=data["reason"]), MSG_REVOKED)
 
 

@@ -115,6 +115,16 @@ def roster_origins(request):
     return render(request, "passes/roster_origin_options.html", {"divisions": divisions})
 
 
+@require_GET
+@login_required
+def roster_communities(request):
+    """The community list of the worker form, refilled when the district changes (htmx)."""
+    require_role(request.user, READER_ROLES)
+    district = request.GET.get("residence_district", "").strip()
+    communities = selectors.residence_communities(district) if district.isdigit() else []
+    return render(request, "passes/roster_community_options.html", {"communities": communities})
+
+
 # --- Excel -----------------------------------------------------------------------------------------
 
 

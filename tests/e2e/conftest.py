@@ -80,3 +80,12 @@ def open_phone_menu(page) -> None:
     """Tap the toggler and wait for Bootstrap's collapse to finish opening before tapping inside it."""
     page.get_by_role("button", name="展开菜单").click()
     page.locator("#nav-main.collapse.show").wait_for(state="visible")
+
+
+def log_in(page, base: str, username: str, password: str) -> None:
+    """Sign in through the login page, as a user would, and wait for the landing page."""
+    page.goto(f"{base}/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state("networkidle")

@@ -9,17 +9,9 @@ import segno
 from django.urls import reverse
 
 from passes.models import PassCheck, ReturnPass
-from tests.e2e.conftest import BROWSER_EXECUTABLE, CHROMIUM_ARGS, open_page, screenshot
+from tests.e2e.conftest import BROWSER_EXECUTABLE, CHROMIUM_ARGS, log_in, open_page, screenshot
 
 pytestmark = pytest.mark.e2e
-
-
-def _log_in(page, base: str, username: str, password: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state("networkidle")
 
 
 def _no_sideways_scroll(page) -> None:
@@ -35,7 +27,7 @@ def _checkpoint_passes() -> tuple[ReturnPass, ReturnPass]:
 def test_checkpoint_staff_type_numbers_on_a_phone(browser, live_server, seeded):
     valid, revoked = _checkpoint_passes()
     context, page = open_page(browser, "phone")
-    _log_in(page, live_server.url, "demo_checkpoint", seeded)
+    log_in(page, live_server.url, "demo_checkpoint", seeded)
     page.goto(f"{live_server.url}{reverse('passes:check')}")
     number = page.get_by_label("或输入通行证编号")
 
@@ -106,7 +98,7 @@ def test_checkpoint_staff_scan_a_pass_with_the_camera(browser, live_server, seed
     try:
         context, page = open_page(chromium, "phone")
         context.grant_permissions(["camera"], origin=live_server.url)
-        _log_in(page, live_server.url, "demo_checkpoint", seeded)
+        log_in(page, live_server.url, "demo_checkpoint", seeded)
         page.goto(f"{live_server.url}{reverse('passes:check')}")
         page.get_by_role("button", name="打开摄像头扫码").click()
         verdict = page.locator('[data-testid="verdict"][data-status="valid"]')
@@ -123,3 +115,34 @@ def test_checkpoint_staff_scan_a_pass_with_the_camera(browser, live_server, seed
         context.close()
     finally:
         chromium.close()
+
+
+def test_a_pass_of_another_community_reads_valid_with_a_plain_word(browser, live_server, seeded):
+    """Issue 12, item 6: the holder's community is shown, and said plainly not to be this checkpoint's; the pass
+    stays green (no refusal)."""
+    own, _revoked = _checkpoint_passes()
+    other = ReturnPass.objects.filter(status=ReturnPass.Status.VALID).exclude(
+        residence_community__code="zhangpu-demo-1").select_related("residence_community").first()
+    context, page = open_page(browser, "phone")
+    log_in(page, live_server.url, "demo_checkpoint", seeded)
+    page.goto(f"{live_server.url}{reverse('passes:check')}")
+    number = page.get_by_label("或输入通行证编号")
+
+    number.fill(other.number)
+    number.press("Enter")
+    page.locator(f'[data-testid="verdict"]:has-text("{other.number}")').wait_for()
+    verdict = page.get_by_test_id("verdict")
+    assert verdict.get_attribute("data-status") == "valid" and "verdict-valid" in verdict.get_attribute("class")
+    assert other.residence_community.name in verdict.inner_text()
+    note = page.get_by_test_id("other-community")
+    assert note.is_visible() and "不是本卡口所在社区" in note.inner_text() and "不得因此拒绝通行" in note.inner_text()
+    _no_sideways_scroll(page)
+    screenshot(page, "checkpoint-other-community-phone")
+
+    number.fill(own.number)
+    number.press("Enter")
+    page.locator(f'[data-testid="verdict"]:has-text("{own.number}")').wait_for()
+    assert page.get_by_test_id("verdict").get_attribute("data-status") == "valid"
+    assert not page.get_by_test_id("other-community").count()
+    assert not page.problems, page.problems
+    context.close()

@@ -164,7 +164,8 @@ def test_enterprise_files_on_a_phone_and_the_district_approves(browser, live_ser
 
     staff.wait_for_url("**/filings/queue/")
     staff.wait_for_load_state("networkidle")
-    assert staff.get_by_role("alert").filter(has_text=f"已处理备案 {reference}").is_visible()
+    # Issue 12: the message says what was decided (it read "已处理备案 …").
+    assert staff.get_by_role("alert").filter(has_text=f"备案 {reference} 已审核通过").is_visible()
     # The work queue lists only filings awaiting review by default: the decided one has left it...
     assert not staff.get_by_test_id("queue-table").locator("tbody tr", has_text=reference).count()
     # ...and the status filter finds it, approved.

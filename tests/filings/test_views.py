@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from filings import services
+from filings import services, views
 from filings.models import Filing, FilingMaterial
 from tests.excel_helpers import open_workbook
 from tests.factories import EnterpriseFactory, UserFactory
@@ -117,6 +117,55 @@ def test_the_check_page_shows_the_restricting_entry(client, enterprise_user_a):
     assert draft.status == S.DRAFT
 
 
+def test_step_one_cites_the_entry_beside_a_restricted_scope_and_files_the_others(client, enterprise_user_a):
+    publish_negative_list(("367", ("business",)))  # the enterprise's group (3670), business only
+    client.force_login(enterprise_user_a)
+    client.post(reverse("filings:start"))
+    filing = Filing.objects.get()
+    url = reverse("filings:step_scope", args=[filing.pk])
+    form = client.get(url).context["form"]
+    assert form["scope_business"].field.widget.attrs.get("disabled")
+    assert "昆防指〔2020〕19号" in form["scope_business"].help_text and "暂不能复市" in form["scope_business"].help_text
+    assert not form["scope_work"].field.widget.attrs.get("disabled")
+    step1 = {"planned_resume_on": "2020-03-12", "planned_headcount": "5"}
+    response = client.post(url, {**step1, "scope_work": "on", "scope_business": "on"})
+    assert response.status_code == 200 and "昆防指〔2020〕19号" in response.context["form"].errors["scope_business"][0]
+    filing.refresh_from_db()
+    assert not filing.scope_work and not filing.scope_business
+    assert client.post(url, {**step1, "scope_work": "on"})["Location"] == reverse("filings:step_measures",
+                                                                               args=[filing.pk])
+    filing.refresh_from_db()
+    assert filing.scopes == ["work"]
+
+
+def test_the_enterprise_landing_page_cites_the_entry_restricting_its_industry(client, enterprise_user_a,
+                                                                               enterprise_user_b):
+    publish_negative_list(("367", ("business",)))
+    enterprise_user_b.enterprise.industry_id = "1431"
+    enterprise_user_b.enterprise.save()
+    client.force_login(enterprise_user_a)
+    restricted = client.get(reverse("portal:home"))
+    assert [r.scope for r in restricted.context["industry_restrictions"].restrictions] == ["business"]
+    html = restricted.content.decode()
+    assert "昆防指〔2020〕19号" in html and "暂不能复市" in html and "仍可备案申请复工、复产" in html
+    client.force_login(enterprise_user_b)
+    assert 'data-testid="industry-restrictions"' not in client.get(reverse("portal:home")).content.decode()
+
+
+def test_the_commitment_checkbox_has_its_text_to_read(client, enterprise_user_a):
+    client.force_login(enterprise_user_a)
+    client.post(reverse("filings:start"))
+    html = client.get(reverse("filings:step_measures", args=[Filing.objects.get().pk])).content.decode()
+    text = html.index('id="commitment-points"')
+    assert "对返岗员工逐一登记, 坚持每日两次测温" in html[text:]
+    checkbox = html.index('id="id_commitment_accepted"')
+    tag = html[html.rindex("<input", 0, checkbox):checkbox]
+    assert text < checkbox and 'aria-describedby="commitment-points"' in tag
+    # The same points as the printed commitment letter.
+    letter = client.get(reverse("filings:material_template", args=["commitment_letter"])).content.decode()
+    assert "对返岗员工逐一登记, 坚持每日两次测温" in letter
+
+
 def test_a_submitted_filing_cannot_be_edited(client, enterprise_user_a):
     filing = submitted(enterprise_user_a)
     client.force_login(enterprise_user_a)
@@ -216,6 +265,52 @@ def test_staff_decide_through_the_page(client, enterprise_user_a, district_staff
     assert response["Location"] == reverse("filings:queue")
     filing.refresh_from_db()
     assert filing.status == S.RETURNED
+
+
+def test_the_enterprise_sees_why_each_material_was_returned_and_must_correct_it(client, enterprise_user_a,
+                                                                                district_staff_a):
+    filing = submitted(enterprise_user_a)
+    client.force_login(district_staff_a)
+    client.post(reverse("filings:decide", args=[filing.pk]),
+                {"action": "return", "comment": "联系人手机号有误", "reason_commitment_letter": "未盖公章"})
+    client.force_login(enterprise_user_a)
+    check = reverse("filings:step_check", args=[filing.pk])
+    html = client.get(check).content.decode()
+    assert "联系人手机号有误" in html and 'name="answer"' not in html  # no submit form: the letter blocks it
+    assert "退回原因: 未盖公章 · 须重新上传" in html
+    assert "退回原因: 未盖公章 · 须重新上传" in client.get(reverse("filings:detail", args=[filing.pk])).content.decode()
+    response = client.post(check, follow=True)
+    assert str(services.MSG_RETURNED_MATERIAL % {"kind": "复工复产承诺书(签字盖章)", "reason": "未盖公章"}) in (
+        response.content.decode())
+    client.post(reverse("filings:step_materials", args=[filing.pk]),
+                {"kind": "commitment_letter", "file": SimpleUploadedFile("盖章承诺书.pdf", PDF)})
+    html = client.get(check).content.decode()
+    assert "退回原因: 未盖公章 · 已重新上传" in html and 'name="answer"' in html
+    response = client.post(check, {"answer": " "})
+    assert str(services.MSG_RETURN_ANSWER_REQUIRED) in response.content.decode()
+    filing.refresh_from_db()
+    assert filing.status == S.RETURNED
+    response = client.post(check, {"answer": "手机号已更正为 13912345679"})
+    assert response["Location"] == reverse("filings:receipt", args=[filing.pk])
+    client.force_login(district_staff_a)
+    assert "企业答复: 手机号已更正为 13912345679" in client.get(
+        reverse("filings:detail", args=[filing.pk])).content.decode()
+
+
+@pytest.mark.parametrize("action, data, status", [
+    ("approve", {}, S.APPROVED),
+    ("return", {"reason_roster": "缺少岗位"}, S.RETURNED),
+    ("reject", {"comment": "属于负面清单行业"}, S.REJECTED),
+])
+def test_the_decision_message_says_what_was_decided(client, enterprise_user_a, district_staff_a, action, data,
+                                                      status):
+    filing = submitted(enterprise_user_a)
+    client.force_login(district_staff_a)
+    response = client.post(reverse("filings:decide", args=[filing.pk]), {"action": action, **data}, follow=True)
+    filing.refresh_from_db()
+    assert filing.status == status
+    assert [str(m) for m in response.context["messages"]] == [
+        str(views.MSG_DECIDED[action] % {"reference": filing.reference})]
 
 
 def test_reject_without_a_reason_shows_the_message(client, enterprise_user_a, district_staff_a):

@@ -11,7 +11,7 @@ from accounts.models import Notification
 from filings import services
 from filings.models import Filing, FilingEvent
 from tests.factories import EnterpriseFactory, UserFactory
-from tests.filings.helpers import complete_draft, publish_negative_list, submitted
+from tests.filings.helpers import complete_draft, material_upload, publish_negative_list, submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -120,9 +120,79 @@ def test_return_for_correction_with_reasons_per_material_then_resubmit(enterpris
     filing.refresh_from_db()
     assert filing.status == S.RETURNED and filing.is_editable
     assert filing.materials.get(kind="commitment_letter").return_reason == "未盖公章"
+    _upload_again(filing, "commitment_letter", enterprise_user_a)  # issue 12: no resubmission unchanged
     resubmitted = services.filing_submit(filing=filing, submitted_by=enterprise_user_a)
     assert resubmitted.status == S.SUBMITTED and resubmitted.reference == filing.reference
     assert not resubmitted.materials.exclude(return_reason="").exists()
+
+
+def _upload_again(filing, kind, user):
+    return services.filing_material_upload(filing=filing, kind=kind, upload=material_upload(kind), uploaded_by=user)
+
+
+def _returned(enterprise_user, reviewer, comment="", **material_reasons) -> Filing:
+    filing = submitted(enterprise_user)
+    services.filing_return(filing=filing, returned_by=reviewer, comment=comment, material_reasons=material_reasons)
+    filing.refresh_from_db()
+    return filing
+
+
+def test_a_returned_filing_cannot_be_resubmitted_until_each_returned_material_is_uploaded_again(
+        enterprise_user_a, district_staff_a):
+    filing = _returned(enterprise_user_a, district_staff_a, commitment_letter="未盖公章", roster="缺少岗位")
+    with pytest.raises(ValidationError) as error:
+        services.filing_submit(filing=filing, submitted_by=enterprise_user_a)
+    assert error.value.messages == [
+        str(services.MSG_RETURNED_MATERIAL % {"kind": "复工复产承诺书(签字盖章)", "reason": "未盖公章"}),
+        str(services.MSG_RETURNED_MATERIAL % {"kind": "员工花名册", "reason": "缺少岗位"}),
+    ]
+    replaced = _upload_again(filing, "commitment_letter", enterprise_user_a)
+    # The reason stays beside the new file, marked answered, until the filing goes back.
+    assert (replaced.return_reason, replaced.replaced_after_return) == ("未盖公章", True)
+    assert services.filing_completeness_errors(filing) == [
+        str(services.MSG_RETURNED_MATERIAL % {"kind": "员工花名册", "reason": "缺少岗位"})]
+    _upload_again(filing, "roster", enterprise_user_a)
+    assert services.filing_submit(filing=filing, submitted_by=enterprise_user_a).status == S.SUBMITTED
+    assert not filing.materials.filter(replaced_after_return=True).exists()
+
+
+def test_a_general_comment_must_be_answered_before_resubmission(enterprise_user_a, district_staff_a):
+    filing = _returned(enterprise_user_a, district_staff_a, comment="计划到岗人数与职工总数不符")
+    assert filing.return_comment == "计划到岗人数与职工总数不符"
+    for answer in ("", "   "):
+        with pytest.raises(ValidationError) as error:
+            services.filing_submit(filing=filing, submitted_by=enterprise_user_a, answer=answer)
+        assert error.value.messages == [str(services.MSG_RETURN_ANSWER_REQUIRED)]
+    filing.refresh_from_db()
+    assert filing.status == S.RETURNED
+    services.filing_submit(filing=filing, submitted_by=enterprise_user_a, answer="已改为 80 人, 其余员工暂不返岗")
+    filing.refresh_from_db()
+    assert (filing.status, filing.return_comment) == (S.SUBMITTED, "")
+    event = filing.events.last()
+    assert (event.from_status, event.to_status, event.comment) == (S.RETURNED, S.SUBMITTED,
+                                                                    "已改为 80 人, 其余员工暂不返岗")
+
+
+def test_a_return_with_both_needs_the_material_and_the_answer(enterprise_user_a, district_staff_a):
+    filing = _returned(enterprise_user_a, district_staff_a, comment="请补充", emergency_plan="缺少联系人")
+    _upload_again(filing, "emergency_plan", enterprise_user_a)
+    with pytest.raises(ValidationError) as error:
+        services.filing_submit(filing=filing, submitted_by=enterprise_user_a)
+    assert error.value.messages == [str(services.MSG_RETURN_ANSWER_REQUIRED)]
+    assert services.filing_submit(filing=filing, submitted_by=enterprise_user_a, answer="已补充").status == S.SUBMITTED
+
+
+def test_a_second_return_asks_again(enterprise_user_a, district_staff_a):
+    filing = _returned(enterprise_user_a, district_staff_a, roster="缺少岗位")
+    _upload_again(filing, "roster", enterprise_user_a)
+    services.filing_submit(filing=filing, submitted_by=enterprise_user_a)
+    services.filing_return(filing=filing, returned_by=district_staff_a, comment="",
+                           material_reasons={"roster": "仍缺少岗位"})
+    filing.refresh_from_db()
+    with pytest.raises(ValidationError) as error:
+        services.filing_submit(filing=filing, submitted_by=enterprise_user_a)
+    assert error.value.messages == [
+        str(services.MSG_RETURNED_MATERIAL % {"kind": "员工花名册", "reason": "仍缺少岗位"})]
 
 
 @pytest.mark.parametrize("call", [

@@ -21,6 +21,7 @@ from passes.eligibility import (
     REASON_FEVER,
     REASON_HIGH_RISK,
     REASON_LOW_RISK_OK,
+    REASON_LOW_RISK_OK_NOT_QUARANTINED,
     REASON_MEDIUM_NEEDS_TEST,
     REASON_MEDIUM_OK,
     REASON_NO_TEMPERATURE,
@@ -326,6 +327,14 @@ def back(origin=GUANGAN, **kwargs) -> Worker:
 
 def test_low_risk_worker_back_with_a_normal_temperature_may_work():
     assert decide(back()) == (Decision.ELIGIBLE, str(REASON_LOW_RISK_OK))
+
+
+@pytest.mark.parametrize("status", [Worker.Quarantine.NONE, Worker.Quarantine.ENDED])
+def test_a_worker_not_under_observation_is_not_told_to_end_it(status):
+    """Issue 12: "可以解除隔离观察并上岗" only for workers under quarantine observation."""
+    assert decide(back(quarantine_status=status)) == (Decision.ELIGIBLE, str(REASON_LOW_RISK_OK_NOT_QUARANTINED))
+    assert "解除隔离" not in str(REASON_LOW_RISK_OK_NOT_QUARANTINED)
+    assert decide(back(quarantine_status=Worker.Quarantine.CENTRAL)) == (Decision.ELIGIBLE, str(REASON_LOW_RISK_OK))
 
 
 def test_no_list_in_force_means_everywhere_is_low_risk():

@@ -92,6 +92,33 @@ def test_applying_shows_each_worker_s_problem_and_creates_nothing(client, enterp
     assert not PassBatch.objects.exists() and not ReturnPass.objects.exists()
 
 
+def test_a_worker_whose_pass_was_revoked_is_not_offered_again(client, enterprise_user_a, district_staff_a):
+    """Issue 12: revoked as 员工已离职, the worker was offered for a new pass the next minute."""
+    revoked = issued_pass(enterprise_user_a, district_staff_a, name="马超")
+    services.return_pass_revoke(return_pass=revoked, revoked_by=district_staff_a, reason="员工已离职")
+    other = WorkerFactory(enterprise=enterprise_user_a.enterprise, name="何静")
+    client.force_login(enterprise_user_a)
+    response = client.get(reverse("passes:apply"))
+    assert [w.name for w in response.context["page"]] == ["何静"]
+    reason = str(services.MSG_WORKER_LEFT % {"number": revoked.number,
+                                              "district": enterprise_user_a.enterprise.district.name})
+    assert [(w.name, r) for w, r in response.context["left_out"]] == [("马超", reason)]
+    response = client.post(reverse("passes:apply"), {"workers": [revoked.worker_id, other.pk]})
+    assert response.context["form"].non_field_errors() == [
+        str(services.MSG_CANNOT_APPLY % {"name": "马超", "reason": reason})]
+    assert not ReturnPass.objects.filter(status=S.APPLIED).exists()
+    # The district reissues if the worker does come back: then the worker holds a pass again.
+    services.return_pass_reissue(return_pass=revoked, reissued_by=district_staff_a)
+    assert "马超" not in [w.name for w, _reason in client.get(reverse("passes:apply")).context["left_out"]]
+
+
+def test_a_pass_revoked_for_another_reason_may_be_applied_for_again(client, enterprise_user_a, district_staff_a):
+    revoked = issued_pass(enterprise_user_a, district_staff_a, name="孙七")
+    services.return_pass_revoke(return_pass=revoked, revoked_by=district_staff_a, reason="居住社区填写有误")
+    client.force_login(enterprise_user_a)
+    assert [w.name for w in client.get(reverse("passes:apply")).context["page"]] == ["孙七"]
+
+
 def test_applying_without_choosing_anyone_says_so(client, enterprise_user_a):
     client.force_login(enterprise_user_a)
     response = client.post(reverse("passes:apply"), {"note": "空"})

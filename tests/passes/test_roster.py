@@ -52,6 +52,33 @@ def _form(**overrides) -> dict:
 # --- adding and editing a worker ---------------------------------------------------------------------
 
 
+def _options(form, name: str) -> list[str]:
+    return [str(label) for value, label in form.fields[name].widget.choices if value != ""]
+
+
+def test_the_community_list_follows_the_chosen_district(client, enterprise_user_a, district_b):
+    """Issue 12: the list offered every community of the city whatever the district."""
+    in_kfq = [f"{district_b.name} · {c.name}" for c in district_b.communities.order_by("code")]
+    client.force_login(enterprise_user_a)
+    form = client.get(reverse("passes:roster_create")).context["form"]
+    assert len(_options(form, "residence_community")) == Community.objects.count()  # none chosen yet: all
+    district = form["residence_district"].field.widget.attrs
+    assert (district["hx-get"], district["hx-trigger"], district["hx-target"]) == (
+        reverse("passes:roster_communities"), "change", "#id_residence_community")
+    response = client.get(reverse("passes:roster_communities"), {"residence_district": district_b.pk})
+    html = response.content.decode()
+    assert response.status_code == 200 and all(label in html for label in in_kfq)
+    assert html.count("<option") == len(in_kfq) + 1 and "张浦镇" not in html
+    worker = WorkerFactory(enterprise=enterprise_user_a.enterprise, residence_district=district_b)
+    edit = client.get(reverse("passes:roster_edit", args=[worker.pk])).context["form"]
+    assert _options(edit, "residence_community") == in_kfq
+
+
+def test_only_roster_keepers_read_the_community_list(client, commander, district_b):
+    client.force_login(commander)
+    assert client.get(reverse("passes:roster_communities"), {"residence_district": district_b.pk}).status_code == 403
+
+
 def test_an_enterprise_adds_a_worker_whose_id_number_is_stored_encrypted_and_masked(client, enterprise_user_a):
     client.force_login(enterprise_user_a)
     response = client.post(reverse("passes:roster_create"), _form(id_number=id_number(1).lower()))

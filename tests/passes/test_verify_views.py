@@ -16,6 +16,7 @@ from passes import signing
 from passes.models import PassCheck
 from passes.services import return_passes as services
 from passes.views.checkpoint import LABEL_PUBLIC_INVALID, LABEL_PUBLIC_VALID, MSG_NUMBER_REQUIRED
+from reference.models import Community
 from tests.passes.factories import issued_pass
 
 pytestmark = pytest.mark.django_db
@@ -336,3 +337,43 @@ def test_signed_in_pages_other_than_the_keys_are_still_never_stored(client, chec
     client.force_login(checkpoint_staff)
     assert "no-store" in client.get(reverse("passes:check"))["Cache-Control"]
 
+
+
+# --- the holder's community against the checkpoint's (issue 12, item 6) ----------------------------
+
+
+def _pass_living_at_the_checkpoint(enterprise_user_b, district_staff_b, district_a):
+    community = Community.objects.get(code="zhangpu-demo-1")
+    return issued_pass(enterprise_user_b, district_staff_b, residence_district=district_a,
+                       residence_community=community)
+
+
+def test_a_pass_of_another_community_is_valid_and_the_guard_is_told(client, valid_pass, checkpoint_staff):
+    client.force_login(checkpoint_staff)
+    assert valid_pass.residence_community != checkpoint_staff.community
+    for response in (client.get(_verify_url(valid_pass.token), **BROWSER),
+                     client.post(reverse("passes:check_number"), {"number": valid_pass.number}, **HTMX)):
+        html = response.content.decode()
+        assert 'class="verdict verdict-valid"' in html and valid_pass.residence_community.name in html
+        assert 'data-testid="other-community"' in html
+        assert "不是本卡口所在社区。通行证有效, 不得因此拒绝通行。" in html
+    assert PassCheck.objects.filter(result=PassCheck.Result.VALID).count() == 2
+
+
+def test_a_pass_of_the_checkpoint_community_says_nothing_more(client, enterprise_user_b, district_staff_b,
+                                                                district_a, checkpoint_staff, district_staff_a):
+    own = _pass_living_at_the_checkpoint(enterprise_user_b, district_staff_b, district_a)
+    for user in (checkpoint_staff, district_staff_a):  # district staff stand at no one community
+        client.force_login(user)
+        html = client.get(_verify_url(own.token), **BROWSER).content.decode()
+        assert 'data-status="valid"' in html and 'data-testid="other-community"' not in html
+
+
+def test_a_token_signed_without_the_community_id_is_compared_by_name(valid_pass, checkpoint_staff):
+    claims = signing.verify(valid_pass.token)
+    del claims["ci"]
+    for community, elsewhere in ((checkpoint_staff.community.name, False), ("别的社区", True)):
+        token, _kid = signing.sign({**claims, "c": community})
+        verification = services.return_pass_verify(token=token, checked_by=checkpoint_staff)
+        assert verification.status == PassCheck.Result.VALID
+        assert verification.lives_elsewhere(checkpoint_staff) is elsewhere

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.models import Notification
 from tests.factories import EnterpriseFactory, UserFactory
-from workforce import services
+from workforce import services, views
 from workforce.models import DailySummary, WorkforceReport
 
 pytestmark = pytest.mark.django_db
@@ -155,6 +155,37 @@ def test_staff_send_reminders_from_the_page(client, district_a, district_staff_a
     with at(14):
         client.post(reverse("workforce:remind"))
     assert Notification.objects.count() == 1
+
+
+def _remind(client, user) -> list[tuple[str, str]]:
+    client.force_login(user)
+    with at(14):
+        response = client.post(reverse("workforce:remind"), follow=True)
+    return [(m.level_tag, str(m)) for m in response.context["messages"]]
+
+
+def test_the_reminder_message_says_whom_it_reached_and_why_not_the_others(client, district_a, district_staff_a):
+    """Issue 12: "已向 0 个未报企业账号发送提醒" did not say why."""
+    UserFactory(enterprise_user=True, enterprise=EnterpriseFactory(district=district_a), email="boss@example.cn")
+    UserFactory(enterprise_user=True, enterprise=EnterpriseFactory(district=district_a), email="")
+    EnterpriseFactory(district=district_a)  # entered by the district: nobody has an account
+    UserFactory(enterprise_user=True, enterprise=EnterpriseFactory(district=district_a), is_active=False)
+    reported = UserFactory(enterprise_user=True, enterprise=EnterpriseFactory(district=district_a))
+    with at(10):
+        services.workforce_report_save(enterprise=reported.enterprise, day=DAY, data=figures(), saved_by=reported)
+    assert _remind(client, district_staff_a) == [
+        ("success", str(views.MSG_REMINDED % {"enterprises": 4, "reached": 2, "accounts": 2, "emails": 1})),
+        ("warning", str(views.MSG_REMIND_NO_ACCOUNT % {"count": 2})),
+        ("info", str(views.MSG_REMIND_NO_EMAIL % {"count": 1})),
+    ]
+    assert Notification.objects.count() == 2
+
+
+def test_the_reminder_says_when_everyone_has_reported(client, district_a, district_staff_a):
+    reported = UserFactory(enterprise_user=True, enterprise=EnterpriseFactory(district=district_a))
+    with at(10):
+        services.workforce_report_save(enterprise=reported.enterprise, day=DAY, data=figures(), saved_by=reported)
+    assert _remind(client, district_staff_a) == [("info", str(views.MSG_REMIND_NOBODY))]
 
 
 def test_status_page_query_count_is_fixed(client, district_a, district_staff_a):
