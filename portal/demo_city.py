@@ -1,5 +1,6 @@
 """The demo city for `make run`: every district with enterprises in several industries and 30 days of
-filings, daily workforce and capacity reports and daily summaries, rising toward the 应复尽复 target.
+filings, daily workforce and capacity reports and daily summaries, rising toward the 应复尽复 target, and
+return passes (issued through the services) with a week of checkpoint scans.
 
 Rows are written with bulk_create (the services would take minutes), as the services would write them:
 each filing has its reference, review deadline, negative-list version, five materials and its events
@@ -82,11 +83,66 @@ def _build(rng: random.Random, staff_by_district: dict[int, User]) -> None:
     plans = _enterprises(rng, districts)
     _filings(rng, plans, reviewers, first_day, today, now)
     _reports(rng, plans, first_day, today, now)
+    _passes(rng, plans, reviewers, today, now)
     from workforce.services import daily_summary_build
 
     for offset in range(DAYS):
         day = first_day + timedelta(days=offset)
         daily_summary_build(day=day, final=day < today)
+
+
+PASS_ENTERPRISES_PER_DISTRICT = 3
+WORKERS_PER_PASS_ENTERPRISE = 6
+LOW_RISK_ORIGIN = "511602"  # 四川省广安市广安区: low risk on the demo risk-area list
+
+
+def _passes(rng: random.Random, plans: list[_Plan], reviewers: dict[int, User], today: date, now) -> None:
+    """Workers living in another district, with return passes applied for and issued through the services, for a
+    few enterprises of each district; and the checkpoints' scans of those passes over the last week, most at
+    the morning and evening peaks (the dashboards' checks and hourly chart)."""
+    from passes.models import PassCheck, Worker
+    from passes.personal_data import id_number_fields
+    from passes.services import return_passes as services
+    from portal.demo import _ric_check
+    from reference.models import Community, Division
+
+    origin = Division.objects.get(code=LOW_RISK_ORIGIN)
+    communities = list(Community.objects.select_related("district").order_by("code"))
+    issued, serial, taken = [], 0, {}
+    for plan in plans:
+        district_id = plan.enterprise.district_id
+        if taken.get(district_id, 0) >= PASS_ENTERPRISES_PER_DISTRICT or plan.sent_day is None:
+            continue
+        taken[district_id] = taken.get(district_id, 0) + 1
+        homes = [c for c in communities if c.district_id != district_id]
+        workers = []
+        for _ in range(WORKERS_PER_PASS_ENTERPRISE):
+            serial += 1
+            body = f"510104{date(1985, 1, 1) + timedelta(days=serial * 53):%Y%m%d}{serial:03d}"
+            home, arrived = rng.choice(homes), today - timedelta(days=rng.randint(15, 28))
+            name = rng.choice("王李张刘陈杨黄赵吴周") + rng.choice(TRADE) + rng.choice(TRADE)
+            workers.append(Worker(
+                enterprise=plan.enterprise, name=name,
+                mobile=f"1370000{serial:04d}", origin=origin, arrived_on=arrived, quarantine_status="home",
+                quarantine_started_on=arrived, temperature=Decimal("36.5"), temperature_taken_at=now,
+                residence_district=home.district, residence_community=home,
+                residence_address=f"{home.district.name}演示公寓{serial}室", housing_331_compliant=True, job="操作工",
+                **id_number_fields(body + _ric_check(body)),
+            ))
+        workers = Worker.objects.bulk_create(workers)
+        batch = services.return_pass_apply(enterprise=plan.enterprise, workers=workers, applied_by=plan.user,
+                                           note="演示城市")
+        issued += services.return_pass_issue(pass_ids=batch.passes.values_list("pk", flat=True),
+                                             issued_by=reviewers[district_id]).done
+    checks = []
+    for return_pass in issued:
+        for back in range(7):
+            for hour in (rng.choice((7, 8)), rng.choice((17, 18))):
+                checked_at = _at(today - timedelta(days=back), hour, rng.randint(0, 59))
+                if checked_at <= now:
+                    checks.append(PassCheck(checked_at=checked_at, pass_number=return_pass.number,
+                                            result=PassCheck.Result.VALID, community=return_pass.residence_community))
+    PassCheck.objects.bulk_create(checks, batch_size=1000)
 
 
 def _reviewer(district: District) -> User:

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import models
 from django.db.models import Count, Min
 
 from core.clock import demo_clock_install
@@ -34,8 +35,11 @@ def city(settings):
 
 
 def _snapshot() -> dict:
+    from passes.models import PassCheck, ReturnPass, Worker
+
     return {model.__name__: list(model.objects.order_by("pk").values()) for model in (
-        Enterprise, Filing, FilingEvent, FilingMaterial, WorkforceReport, CapacityReport, DailySummary)}
+        Enterprise, Filing, FilingEvent, FilingMaterial, WorkforceReport, CapacityReport, DailySummary,
+        Worker, ReturnPass, PassCheck)}
 
 
 def test_running_seed_demo_again_changes_nothing(city):
@@ -98,3 +102,17 @@ def test_the_demo_clock_moves_the_portals_day_and_keeps_the_time_of_day():
             assert timezone.localdate() == DEMO_DAY
     finally:
         timezone.now = real
+
+
+def test_every_district_issues_passes_and_checkpoints_scan_them_through_the_week(city):
+    from django.utils import timezone
+
+    from passes.models import PassCheck, ReturnPass
+
+    valid = ReturnPass.objects.filter(status=ReturnPass.Status.VALID)
+    assert set(valid.values_list("issuing_district__code", flat=True)) == set(District.objects.values_list("code",
+                                                                                                          flat=True))
+    assert not valid.filter(residence_district=models.F("issuing_district")).exists()  # home in another district
+    checks = PassCheck.objects.filter(community__isnull=False)
+    days = {timezone.localtime(at).date() for at in checks.values_list("checked_at", flat=True)}
+    assert len(days) == 7 and checks.count() > valid.count() * 7
