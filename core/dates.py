@@ -10,6 +10,8 @@ import chinese_calendar
 from django.core.cache import cache
 from django.utils import timezone
 
+from core.models import WorkingDayOverride
+
 OVERRIDES_CACHE_KEY = "core:working-day-overrides"
 OVERRIDES_CACHE_SECONDS = 300
 
@@ -26,8 +28,6 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 
 def working_day_overrides() -> dict[date, bool]:
     """The administrators' overrides (节假日调整), read once per few minutes rather than once per day counted."""
-    from core.models import WorkingDayOverride
-
     try:
         overrides = cache.get(OVERRIDES_CACHE_KEY)
     except Exception:  # noqa: BLE001 - without Redis the deadline still counts, from the table

@@ -5,7 +5,7 @@ from accounts.models import Role
 from enterprises.models import Enterprise
 from enterprises.selectors import enterprise_counts_by_district, enterprise_pending_visible_to
 from filings.selectors import filing_latest_visible_to, filing_queue_counts
-from negative_list.selectors import negative_list_in_force
+from negative_list.selectors import industry_restrictions, negative_list_in_force
 from passes.eligibility import risk_area_list_in_force
 from passes.selectors.checks import pass_check_counts
 from passes.selectors.return_passes import pass_landing_counts
@@ -31,6 +31,7 @@ def landing_context(user) -> dict:
             "cutoff": report_cutoff(timezone.localdate()),
             "passes": pass_landing_counts(user),
             "requests": service_request_landing_counts(user),
+            "industry_restrictions": industry_restrictions(user.enterprise.industry, timezone.localdate()),
         }
     if user.role == Role.DISTRICT_STAFF:
         return {
