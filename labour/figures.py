@@ -1,0 +1,137 @@
+"""Labour figures for the dashboards, the figures page and the daily workbook: open positions and hires by
+district and industry, pairings and what they delivered, drives by region, disputes and complaints.
+
+Each figure is one grouped query through the scoping layer, so a page costs the same number of queries at any
+size. `labour_day_rows` gives a day's figures as they stood at the end of that day (the daily workbook)."""
+
+from datetime import date
+
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+
+from core.dates import day_bounds
+from labour.models import LabourDispute, LabourHire, LabourNeed, MarketComplaint, Pairing, RecruitmentDrive
+from reference.models import District, Industry
+
+DRIVE_REGIONS_SHOWN = 20
+
+
+def _int(value) -> int:
+    return int(value or 0)
+
+
+def _need_rows(qs, key: str) -> dict:
+    rows = qs.values(key).annotate(
+        open_needs=Count("id", filter=Q(status=LabourNeed.Status.OPEN)),
+        open_positions=Sum(F("positions") - F("hired"), filter=Q(status=LabourNeed.Status.OPEN)),
+        hired=Sum("hired"),
+    )
+    return {row[key]: {name: _int(row[name]) for name in ("open_needs", "open_positions", "hired")} for row in rows}
+
+
+def labour_figures(user) -> dict:
+    """Everything the labour section of a dashboard shows, within the user's scope."""
+    needs = LabourNeed.objects.visible_to(user)
+    districts = list(District.objects.order_by("sort_order", "code"))
+    by_district = _need_rows(needs, "enterprise__district_id")
+    pairings = {
+        row["enterprise__district_id"]: row
+        for row in Pairing.objects.visible_to(user).values("enterprise__district_id").annotate(
+            active=Count("id", filter=Q(status=Pairing.Status.ACTIVE)), covered=Sum("positions_covered"),
+            delivered=Sum("hires_delivered"))
+    }
+    disputes = {
+        row["enterprise__district_id"]: row
+        for row in LabourDispute.objects.visible_to(user).values("enterprise__district_id").annotate(
+            open=Count("id", filter=Q(status__in=LabourDispute.OPEN_STATUSES)),
+            settled=Count("id", filter=Q(status=LabourDispute.Status.SETTLED)),
+            referred=Count("id", filter=Q(status=LabourDispute.Status.REFERRED)),
+            escalated=Count("id", filter=Q(status__in=LabourDispute.OPEN_STATUSES, escalated_at__isnull=False)),
+            workers=Sum("workers_involved"),
+            open_workers=Sum("workers_involved", filter=Q(status__in=LabourDispute.OPEN_STATUSES)),
+        )
+    }
+    district_rows = []
+    for district in districts:
+        need, pair, dispute = by_district.get(district.pk), pairings.get(district.pk), disputes.get(district.pk)
+        if not (need or pair or dispute):
+            continue
+        need = need or {"open_needs": 0, "open_positions": 0, "hired": 0}
+        district_rows.append({
+            "district": district, **need,
+            "pairings": _int(pair and pair["active"]), "covered": _int(pair and pair["covered"]),
+            "delivered": _int(pair and pair["delivered"]),
+            **{f"disputes_{k}": _int(dispute and dispute[k]) for k in ("open", "settled", "referred", "escalated",
+                                                                        "workers", "open_workers")},
+        })
+    sections = {i.code: i.name for i in Industry.objects.filter(level=Industry.Level.SECTION)}
+    industry_rows = [
+        {"section": code, "name": sections.get(code, code), **row}
+        for code, row in sorted(_need_rows(needs, "enterprise__industry__section").items())
+    ]
+    regions = list(
+        RecruitmentDrive.objects.visible_to(user).exclude(status=RecruitmentDrive.Status.CANCELLED)
+        .values("region_id", "region__full_name")
+        .annotate(drives=Count("id", distinct=True), offered=Sum("participants__positions_offered"),
+                  signed=Sum("participants__signed"), arrived=Sum("participants__arrived"),
+                  flagged=Count("id", distinct=True, filter=Q(risk_flagged_at__isnull=False,
+                                                              status=RecruitmentDrive.Status.SCHEDULED)))
+        .order_by("-drives", "region_id")[:DRIVE_REGIONS_SHOWN]
+    )
+    totals = {key: sum(row[key] for row in district_rows) for key in (
+        "open_needs", "open_positions", "hired", "pairings", "covered", "delivered", "disputes_open",
+        "disputes_settled", "disputes_referred", "disputes_escalated", "disputes_workers", "disputes_open_workers")}
+    return {
+        "districts": district_rows,
+        "industries": industry_rows,
+        "regions": [{**row, **{k: _int(row[k]) for k in ("offered", "signed", "arrived")}} for row in regions],
+        "totals": totals,
+        "complaints": _complaint_figures(user),
+    }
+
+
+def _complaint_figures(user) -> dict:
+    row = MarketComplaint.objects.visible_to(user).aggregate(
+        total=Count("id"),
+        open=Count("id", filter=~Q(status=MarketComplaint.Status.CLOSED)),
+        overdue=Count("id", filter=~Q(status=MarketComplaint.Status.CLOSED) & Q(deadline__lt=timezone.now())),
+    )
+    return {key: _int(value) for key, value in row.items()}
+
+
+def _open_at(end, prefix: str = "", opened: str = "created_at", closed: str = "closed_at") -> Q:
+    return Q(**{f"{prefix}{opened}__lt": end}) & (Q(**{f"{prefix}{closed}__isnull": True})
+                                                  | Q(**{f"{prefix}{closed}__gte": end}))
+
+
+def labour_day_rows(day: date) -> dict[int | None, dict]:
+    """Each district's figures as they stood at the end of a local day, and the city's (key None):
+    open positions, hires that day and so far, active pairings, open disputes and their workers."""
+    _start, end = day_bounds(day)
+    keys = ("open_positions", "hired_today", "hired_total", "pairings", "disputes_open", "disputes_workers")
+    rows: dict[int | None, dict] = {}
+
+    def add(district_id, name, value):
+        for key in (district_id, None):
+            rows.setdefault(key, dict.fromkeys(keys, 0))[name] += _int(value)
+
+    open_needs = _open_at(end)
+    for row in LabourNeed.objects.filter(open_needs).values("enterprise__district_id").annotate(
+            positions=Sum("positions")):
+        add(row["enterprise__district_id"], "open_positions", row["positions"])
+    for row in LabourHire.objects.filter(hired_on__lte=day).values("need__enterprise__district_id").annotate(
+            today=Sum("count", filter=Q(hired_on=day)), total=Sum("count"),
+            on_open=Sum("count", filter=_open_at(end, "need__"))):
+        district_id = row["need__enterprise__district_id"]
+        add(district_id, "hired_today", row["today"])
+        add(district_id, "hired_total", row["total"])
+        add(district_id, "open_positions", -_int(row["on_open"]))
+    for row in Pairing.objects.filter(_open_at(end, closed="ended_at")).values("enterprise__district_id").annotate(
+            n=Count("id")):
+        add(row["enterprise__district_id"], "pairings", row["n"])
+    for row in LabourDispute.objects.filter(open_needs).values("enterprise__district_id").annotate(
+            n=Count("id"), workers=Sum("workers_involved")):
+        add(row["enterprise__district_id"], "disputes_open", row["n"])
+        add(row["enterprise__district_id"], "disputes_workers", row["workers"])
+    rows.setdefault(None, dict.fromkeys(keys, 0))
+    return rows
