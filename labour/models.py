@@ -39,6 +39,11 @@ class LabourOwnedQuerySet(EnterpriseOwnedQuerySet):
         return super().visible_to(user)
 
 
+# Messages of the constraints a form may meet before the service does (labour.services.supply reuses them).
+MSG_WAGE_RANGE = _("月薪下限不能高于上限。")
+MSG_HIRED_ABOVE_POSITIONS = _("招聘人数不能少于已到岗人数。")
+
+
 # --- Shortages (用工缺口) -----------------------------------------------------------------------------
 
 
@@ -81,8 +86,10 @@ class LabourNeed(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(positions__gte=1), name="labour_need_positions_positive"),
             models.CheckConstraint(condition=Q(hired__lte=models.F("positions")),
-                                   name="labour_need_hired_le_positions"),
-            models.CheckConstraint(condition=Q(wage_min__lte=models.F("wage_max")), name="labour_need_wage_range"),
+                                   name="labour_need_hired_le_positions",
+                                   violation_error_message=MSG_HIRED_ABOVE_POSITIONS),
+            models.CheckConstraint(condition=Q(wage_min__lte=models.F("wage_max")), name="labour_need_wage_range",
+                                   violation_error_message=MSG_WAGE_RANGE),
             models.CheckConstraint(condition=Q(status="open") | Q(closed_at__isnull=False),
                                    name="labour_need_closed_has_time"),
         ]

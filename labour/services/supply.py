@@ -11,7 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
-from labour.models import HRAgency, LabourEvent, LabourHire, LabourNeed, Pairing, RecruitmentDrive, is_hr_bureau
+from labour.models import (
+    MSG_WAGE_RANGE,
+    HRAgency,
+    LabourEvent,
+    LabourHire,
+    LabourNeed,
+    Pairing,
+    RecruitmentDrive,
+    is_hr_bureau,
+)
 from labour.services._common import enterprise_users, move, tell
 
 N = LabourNeed.Status
@@ -27,7 +36,6 @@ AGENCY_FIELDS = ("name", "credit_code", "licence_number", "contact_name", "conta
 MSG_NOT_YOUR_ENTERPRISE = _("只能登记或修改本企业的招聘岗位。")
 MSG_NOT_OPEN = _("岗位已关闭, 不能修改或登记到岗。")
 MSG_POSITIONS_BELOW_HIRED = _("招聘人数不能少于已到岗的 %(hired)s 人。")
-MSG_WAGE_RANGE = _("月薪下限不能高于上限。")
 MSG_HIRE_TOO_MANY = _("到岗人数不能超过尚缺的 %(open)s 人。")
 MSG_HIRE_COUNT = _("到岗人数至少为 1 人。")
 MSG_HIRE_FUTURE = _("到岗日期不能晚于今天。")

@@ -33,6 +33,6 @@ def list_page(request, template: str, qs, form: FilterForm, **context):
 
 
 def export(*, title, columns, rows, heading, filename):
-    sheet = excel.Sheet(title=title, columns=columns, rows=rows, heading=heading,
-                        subheading=EXPORTED_AT % {"now": timezone.localtime().strftime("%Y-%m-%d %H:%M")})
+    sheet = excel.Sheet(title=str(title), columns=columns, rows=rows, heading=str(heading),
+                        subheading=str(EXPORTED_AT) % {"now": timezone.localtime().strftime("%Y-%m-%d %H:%M")})
     return xlsx_response(excel.write_workbook([sheet]), filename)
