@@ -29,20 +29,25 @@ def _need_rows(qs, key: str) -> dict:
     return {row[key]: {name: _int(row[name]) for name in ("open_needs", "open_positions", "hired")} for row in rows}
 
 
-def labour_figures(user) -> dict:
-    """Everything the labour section of a dashboard shows, within the user's scope."""
-    needs = LabourNeed.objects.visible_to(user)
+def labour_figures(user, district_id: int | None = None) -> dict:
+    """Everything the labour section of a dashboard shows, within the user's scope (and one district's)."""
+
+    def scoped(model, field="enterprise__district_id"):
+        qs = model.objects.visible_to(user)
+        return qs.filter(**{field: district_id}) if district_id else qs
+
+    needs = scoped(LabourNeed)
     districts = list(District.objects.order_by("sort_order", "code"))
     by_district = _need_rows(needs, "enterprise__district_id")
     pairings = {
         row["enterprise__district_id"]: row
-        for row in Pairing.objects.visible_to(user).values("enterprise__district_id").annotate(
+        for row in scoped(Pairing).values("enterprise__district_id").annotate(
             active=Count("id", filter=Q(status=Pairing.Status.ACTIVE)), covered=Sum("positions_covered"),
             delivered=Sum("hires_delivered"))
     }
     disputes = {
         row["enterprise__district_id"]: row
-        for row in LabourDispute.objects.visible_to(user).values("enterprise__district_id").annotate(
+        for row in scoped(LabourDispute).values("enterprise__district_id").annotate(
             open=Count("id", filter=Q(status__in=LabourDispute.OPEN_STATUSES)),
             settled=Count("id", filter=Q(status=LabourDispute.Status.SETTLED)),
             referred=Count("id", filter=Q(status=LabourDispute.Status.REFERRED)),
@@ -70,7 +75,7 @@ def labour_figures(user) -> dict:
         for code, row in sorted(_need_rows(needs, "enterprise__industry__section").items())
     ]
     regions = list(
-        RecruitmentDrive.objects.visible_to(user).exclude(status=RecruitmentDrive.Status.CANCELLED)
+        scoped(RecruitmentDrive, "district_id").exclude(status=RecruitmentDrive.Status.CANCELLED)
         .values("region_id", "region__full_name")
         .annotate(drives=Count("id", distinct=True), offered=Sum("participants__positions_offered"),
                   signed=Sum("participants__signed"), arrived=Sum("participants__arrived"),

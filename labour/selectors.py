@@ -224,3 +224,15 @@ def dispute_get_for_user_or_404(user, pk: int) -> LabourDispute:
 
 def is_overdue(obj, now=None) -> bool:
     return obj.closed_at is None and obj.deadline < (now or timezone.now())
+
+
+def labour_landing(user) -> dict:
+    """The few labour figures a landing page shows, within the user's scope: open positions, open and
+    escalated disputes, and (for those who see complaints) the complaints still open."""
+    needs = LabourNeed.objects.visible_to(user).filter(status=LabourNeed.Status.OPEN).aggregate(
+        positions=Sum("positions"), hired=Sum("hired"))
+    disputes = LabourDispute.objects.visible_to(user).filter(status__in=LabourDispute.OPEN_STATUSES).aggregate(
+        open=Count("id"), escalated=Count("id", filter=Q(escalated_at__isnull=False)))
+    complaints = MarketComplaint.objects.visible_to(user).exclude(status=MarketComplaint.Status.CLOSED).count()
+    return {"open_positions": (needs["positions"] or 0) - (needs["hired"] or 0), **disputes,
+            "complaints_open": complaints}

@@ -52,5 +52,6 @@ urlpatterns = [
     path("disputes/<int:pk>/<slug:action>/", disputes.dispute_act, name="dispute_act"),
     # --- figures (labour/views/figures.py) ---
     path("figures/", figures.figures, name="figures"),
+    path("figures/dashboard/", figures.dashboard_section, name="dashboard_section"),
     path("figures/export.xlsx", figures.figures_export, name="figures_export"),
 ]

@@ -23,3 +23,13 @@ def figures_export(request):
     require_role(request.user, STAFF_ROLES)
     sheet = exports.figures_sheet(labour_figures(request.user))
     return xlsx_response(excel.write_workbook([sheet]), _("用工保障情况.xlsx"))
+
+
+@login_required
+def dashboard_section(request):
+    """The labour section of the city and district dashboards, loaded by htmx after the page (whose own figures
+    come from the minute cache): this user's scope, narrowed to one district when asked."""
+    require_role(request.user, STAFF_ROLES)
+    district = request.GET.get("district", "")
+    figures = labour_figures(request.user, district_id=int(district) if district.isdigit() else None)
+    return render(request, "labour/_dashboard_section.html", {"figures": figures})

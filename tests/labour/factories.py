@@ -29,8 +29,9 @@ _serial = iter(range(900000, 999999))
 
 def agency_by(user, **overrides):
     serial = next(_serial)
-    data = {"name": f"昆山测试人力资源{serial}有限公司", "credit_code": credit_code(serial), "licence_number": f"HR{serial}",
-            "contact_name": "钱经理", "contact_mobile": "13800001111", "is_active": True, **overrides}
+    data = {"name": f"昆山测试人力资源{serial}有限公司", "credit_code": credit_code(serial),
+            "licence_number": f"HR{serial}", "contact_name": "钱经理", "contact_mobile": "13800001111",
+            "is_active": True, **overrides}
     return supply.hr_agency_create(data=data, regions=[division(LOW_RISK_ORIGIN)], created_by=user)
 
 
@@ -41,15 +42,15 @@ def pairing_of(need, district_staff, agency=None):
 
 def drive_by(user, *, region=LOW_RISK_ORIGIN, days=2, **overrides):
     start = timezone.localdate() + timedelta(days=days)
-    values = {"title": "赴广安招聘", "region": division(region), "starts_on": start, "ends_on": start + timedelta(days=2),
-              **overrides}
+    values = {"title": "赴广安招聘", "region": division(region), "starts_on": start,
+              "ends_on": start + timedelta(days=2), **overrides}
     return drives.drive_schedule(scheduled_by=user, **values)
 
 
 def complaint_by(user=None, **overrides):
     data = {"kind": "gouging", "agency": None, "enterprise": None, "target_name": "某劳务中介",
-            "description": "每介绍一人收取 3000 元中介费。", "complainant_name": "赵六", "complainant_mobile": "13912340000",
-            **overrides}
+            "description": "每介绍一人收取 3000 元中介费。", "complainant_name": "赵六",
+            "complainant_mobile": "13912340000", **overrides}
     return complaints.complaint_submit(data=data, reported_by=user)
 
 

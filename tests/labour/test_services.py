@@ -1,4 +1,4 @@
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -352,6 +352,6 @@ def test_tasks_run_without_arguments():
 def test_hire_on_a_future_day_is_refused(enterprise_user_a):
     need = need_of(enterprise_user_a)
     with pytest.raises(ValidationError) as error:
-        supply.labour_hire_record(need=need, count=1, hired_on=date.today() + timedelta(days=2),
+        supply.labour_hire_record(need=need, count=1, hired_on=timezone.localdate() + timedelta(days=2),
                                   recorded_by=enterprise_user_a)
     assert error.value.messages == [str(supply.MSG_HIRE_FUTURE)]

@@ -267,3 +267,19 @@ def test_dispute_form_for_an_enterprise_user(client, enterprise_user_a):
     assert response.status_code == 302 and dispute.worker_names == "赵一、钱二"
     assert dispute.source == LabourDispute.Source.ENTERPRISE
     assert disputes.available_actions(dispute, enterprise_user_a) == []
+
+
+def test_the_dashboards_load_the_labour_section_for_their_scope(client, enterprise_user_a, enterprise_user_b,
+                                                               district_staff_a, commander):
+    need_of(enterprise_user_a, positions=3)
+    need_of(enterprise_user_b, positions=8)
+    client.force_login(commander)
+    city = client.get(reverse("dashboard:city")).content.decode()
+    assert reverse("labour:dashboard_section") in city
+    district_page = client.get(reverse("dashboard:district", args=[district_staff_a.district_id])).content.decode()
+    assert f'{reverse("labour:dashboard_section")}?district={district_staff_a.district_id}' in district_page
+    section = client.get(reverse("labour:dashboard_section"), {"district": district_staff_a.district_id})
+    assert "张浦镇" in section.content.decode() and "昆山开发区" not in section.content.decode()
+    client.force_login(district_staff_a)
+    section = client.get(reverse("labour:dashboard_section")).content.decode()
+    assert "张浦镇" in section and "昆山开发区" not in section
