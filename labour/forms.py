@@ -46,13 +46,13 @@ class NeedForm(forms.ModelForm):
     class Meta:
         model = LabourNeed
         fields = list(supply.NEED_FIELDS)
-        widgets = {"start_on": forms.DateInput(attrs=DATE), "positions": forms.NumberInput(attrs=NUMBER),
+        widgets = {"start_on": forms.DateInput(attrs=DATE, format="%Y-%m-%d"), "positions": forms.NumberInput(attrs=NUMBER),
                    "wage_min": forms.NumberInput(attrs=NUMBER), "wage_max": forms.NumberInput(attrs=NUMBER)}
 
 
 class HireForm(forms.Form):
     count = forms.IntegerField(label=_("到岗人数"), min_value=1, widget=forms.NumberInput(attrs=NUMBER))
-    hired_on = forms.DateField(label=_("到岗日期"), widget=forms.DateInput(attrs=DATE))
+    hired_on = forms.DateField(label=_("到岗日期"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     pairing = forms.ModelChoiceField(label=_("由结对机构输送(可选)"), queryset=Pairing.objects.none(), required=False)
     drive = forms.ModelChoiceField(label=_("来自招聘活动(可选)"), queryset=RecruitmentDrive.objects.none(),
                                    required=False)
@@ -127,8 +127,8 @@ class DriveForm(forms.Form):
     region = forms.CharField(label=_("招聘地区"), max_length=120,
                              help_text=_("县(市、区)一级, 输入代码或名称后从提示中选择; 须为低风险地区"),
                              error_messages={"required": MSG_REGION_UNKNOWN})
-    starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs=DATE))
-    ends_on = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs=DATE))
+    starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
+    ends_on = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     agencies = forms.ModelMultipleChoiceField(label=_("参与机构"), queryset=None, required=False,
                                               widget=forms.CheckboxSelectMultiple)
     note = forms.CharField(label=_("说明(可选)"), max_length=255, required=False)
