@@ -46,7 +46,8 @@ class NeedForm(forms.ModelForm):
     class Meta:
         model = LabourNeed
         fields = list(supply.NEED_FIELDS)
-        widgets = {"start_on": forms.DateInput(attrs=DATE, format="%Y-%m-%d"), "positions": forms.NumberInput(attrs=NUMBER),
+        widgets = {"start_on": forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
+                   "positions": forms.NumberInput(attrs=NUMBER),
                    "wage_min": forms.NumberInput(attrs=NUMBER), "wage_max": forms.NumberInput(attrs=NUMBER)}
 
 

@@ -138,14 +138,13 @@ def daily_summary_workbook(*, day: date, district: District | None = None) -> by
     if key not in today:
         raise DailySummary.DoesNotExist(f"No daily summary for {day} ({district or CITY}).")
     districts = [row for district_id, row in today.items() if district_id is not None]
-    labour = labour_day_rows(day)
     if district is not None:
-        return excel.write_workbook([_district_sheet(today[key], yesterday.get(key), labour)])
+        return excel.write_workbook([_district_sheet(today[key], yesterday.get(key))])
     city = today[None]
     return excel.write_workbook(
         [
-            _city_sheet(city, yesterday.get(None), districts, labour),
-            *(_district_sheet(row, yesterday.get(row.district_id), labour) for row in districts),
+            _city_sheet(city, yesterday.get(None), districts, labour_day_rows(day)),
+            *(_district_sheet(row, yesterday.get(row.district_id)) for row in districts),
         ]
     )
 
@@ -154,10 +153,8 @@ def _labour_line(name: str, figures: dict | None) -> list:
     return [name, *((figures or {}).get(key, 0) for key, _header in LABOUR_TABLE)]
 
 
-def _district_sheet(row: DailySummary, previous: DailySummary | None, labour: dict) -> excel.Sheet:
-    table = excel.Table(columns=LABOUR_COLUMNS, rows=[_labour_line(row.district.name, labour.get(row.district_id))],
-                        heading=LABOUR_HEADING)
-    return _sheet(row.district.name, row, previous, tables=[table])
+def _district_sheet(row: DailySummary, previous: DailySummary | None) -> excel.Sheet:
+    return _sheet(row.district.name, row, previous)
 
 
 def _city_sheet(city: DailySummary, previous: DailySummary | None, districts: list[DailySummary],

@@ -249,7 +249,8 @@ def test_the_city_sheet_prints_each_table_on_its_own_page_under_the_title_rows(s
     # The figures' header (row 3) would mislabel the tables below it, so only title and subtitle repeat.
     assert sheet.print_title_rows == "$1:$2"
     headings = {row[0].value: row[0].row for row in sheet.iter_rows() if row[0].font.size == 12}
-    assert list(headings) == ["各属地情况", "各属地返岗率排名", "各属地在岗率排名"]
+    # Issue 15 adds the labour figures (labour.figures.labour_day_rows) as the city sheet's last table.
+    assert list(headings) == ["各属地情况", "各属地返岗率排名", "各属地在岗率排名", "用工保障与劳资纠纷(当日末)"]
     assert [brk.id + 1 for brk in sheet.row_breaks.brk] == list(headings.values())
 
 
@@ -266,7 +267,8 @@ def test_district_staff_get_only_their_districts_sheet(summaries):
 def test_the_workbook_is_read_in_one_query_however_many_districts(summaries, django_assert_num_queries):
     zhangpu = District.objects.get(code="zhangpu")
 
-    with django_assert_num_queries(1):
+    # The city's workbook also reads the labour figures of the day (issue 15): four grouped queries, at any size.
+    with django_assert_num_queries(1 + 4):
         daily_summary_workbook(day=DAY)
     with django_assert_num_queries(1):
         daily_summary_workbook(day=DAY, district=zhangpu)
