@@ -15,7 +15,7 @@ from labour import exports, selectors
 from labour.forms import ComplaintCloseForm, ComplaintForm
 from labour.models import MarketComplaint, is_hr_bureau
 from labour.services import complaints as services
-from labour.views._common import MSG_FIX_FORM, error_text, export, filter_form, list_page
+from labour.views._common import MSG_FIX_FORM, ListSpec, error_text, list_and_export
 from labour.views.supply import _add_errors
 
 MSG_SUBMITTED = _("投诉已提交, 编号 %(reference)s, 人社局将在 %(deadline)s 前办理。")
@@ -40,19 +40,12 @@ def public_rate(_group, _request) -> str:
     return settings.LABOUR_PUBLIC_COMPLAINT_RATE
 
 
-@login_required
-def complaint_list(request):
-    form = filter_form(request, MarketComplaint.Status.choices)
-    complaints = selectors.complaint_list_visible_to(request.user, form.filters())
-    return list_page(request, "labour/complaint_list.html", complaints, form, now=timezone.now())
-
-
-@login_required
-def complaint_export(request):
-    form = filter_form(request, MarketComplaint.Status.choices)
-    complaints = selectors.complaint_list_visible_to(request.user, form.filters())
-    return export(title=_("投诉"), columns=exports.COMPLAINT_COLUMNS, rows=exports.complaint_rows(complaints),
-                  heading=_("人力资源市场投诉"), filename=_("人力资源市场投诉.xlsx"))
+complaint_list, complaint_export = list_and_export(ListSpec(
+    select=selectors.complaint_list_visible_to, statuses=MarketComplaint.Status.choices,
+    template="labour/complaint_list.html", columns=exports.COMPLAINT_COLUMNS, rows=exports.complaint_rows,
+    title=_("投诉"), heading=_("人力资源市场投诉"), filename=_("人力资源市场投诉.xlsx"),
+    context=lambda request: {"now": timezone.now()},
+))
 
 
 def _submit(request, form, reported_by):

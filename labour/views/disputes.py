@@ -15,29 +15,19 @@ from labour import exports, selectors
 from labour.forms import DisputeActionForm, DisputeForm
 from labour.models import LabourDispute
 from labour.services import disputes as services
-from labour.views._common import MSG_FIX_FORM, error_text, export, filter_form, list_page
+from labour.views._common import MSG_FIX_FORM, ListSpec, error_text, list_and_export
 from labour.views.supply import LIST_ROLES, _add_errors
 
 MSG_RAISED = _("劳资纠纷已登记。")
 MSG_MOVED = _("已%(action)s。")
 
 
-@login_required
-def dispute_list(request):
-    require_role(request.user, LIST_ROLES)
-    form = filter_form(request, LabourDispute.Status.choices)
-    disputes = selectors.dispute_list_visible_to(request.user, form.filters())
-    return list_page(request, "labour/dispute_list.html", disputes, form,
-                     may_raise=request.user.role in (Role.ENTERPRISE, Role.DISTRICT_STAFF))
-
-
-@login_required
-def dispute_export(request):
-    require_role(request.user, LIST_ROLES)
-    form = filter_form(request, LabourDispute.Status.choices)
-    disputes = selectors.dispute_list_visible_to(request.user, form.filters())
-    return export(title=_("劳资纠纷"), columns=exports.DISPUTE_COLUMNS, rows=exports.dispute_rows(disputes),
-                  heading=_("劳资纠纷排查化解情况"), filename=_("劳资纠纷.xlsx"))
+dispute_list, dispute_export = list_and_export(ListSpec(
+    select=selectors.dispute_list_visible_to, statuses=LabourDispute.Status.choices,
+    template="labour/dispute_list.html", columns=exports.DISPUTE_COLUMNS, rows=exports.dispute_rows,
+    title=_("劳资纠纷"), heading=_("劳资纠纷排查化解情况"), filename=_("劳资纠纷.xlsx"), roles=LIST_ROLES,
+    context=lambda request: {"may_raise": request.user.role in (Role.ENTERPRISE, Role.DISTRICT_STAFF)},
+))
 
 
 @login_required

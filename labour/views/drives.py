@@ -13,7 +13,7 @@ from labour import exports, selectors
 from labour.forms import DriveForm, ParticipantForm, ReasonForm, ResultForm
 from labour.models import RecruitmentDrive
 from labour.services import drives as services
-from labour.views._common import MSG_FIX_FORM, error_text, export, filter_form, list_page
+from labour.views._common import MSG_FIX_FORM, ListSpec, error_text, list_and_export
 from labour.views.supply import LIST_ROLES
 from passes.selectors.risk_areas import division_search
 
@@ -24,27 +24,12 @@ MSG_COMPLETED = _("活动已完成。")
 MSG_CANCELLED = _("活动已取消。")
 
 
-@login_required
-def drive_list(request):
-    require_role_any(request.user)
-    form = filter_form(request, RecruitmentDrive.Status.choices, open_label=_("已安排"))
-    drives = selectors.drive_list_visible_to(request.user, form.filters())
-    return list_page(request, "labour/drive_list.html", drives, form,
-                     may_organise=services.may_organise(request.user))
-
-
-def require_role_any(user) -> None:
-    if user.role not in LIST_ROLES:
-        raise PermissionDenied
-
-
-@login_required
-def drive_export(request):
-    require_role_any(request.user)
-    form = filter_form(request, RecruitmentDrive.Status.choices)
-    drives = selectors.drive_list_visible_to(request.user, form.filters())
-    return export(title=_("招聘活动"), columns=exports.DRIVE_COLUMNS, rows=exports.drive_rows(drives),
-                  heading=_("赴低风险地区招聘活动"), filename=_("招聘活动.xlsx"))
+drive_list, drive_export = list_and_export(ListSpec(
+    select=selectors.drive_list_visible_to, statuses=RecruitmentDrive.Status.choices, open_label=_("已安排"),
+    template="labour/drive_list.html", columns=exports.DRIVE_COLUMNS, rows=exports.drive_rows,
+    title=_("招聘活动"), heading=_("赴低风险地区招聘活动"), filename=_("招聘活动.xlsx"), roles=LIST_ROLES,
+    context=lambda request: {"may_organise": services.may_organise(request.user)},
+))
 
 
 @login_required

@@ -13,7 +13,7 @@ from labour import exports, selectors
 from labour.forms import AgencyForm, CloseForm, HireForm, NeedForm, PairingForm
 from labour.models import LabourNeed, Pairing, is_hr_bureau
 from labour.services import supply as services
-from labour.views._common import MSG_FIX_FORM, error_text, export, filter_form, list_page
+from labour.views._common import MSG_FIX_FORM, ListSpec, error_text, list_and_export
 
 MSG_NEED_SAVED = _("招聘岗位已保存。")
 MSG_HIRED = _("已登记到岗 %(count)s 人。")
@@ -30,21 +30,11 @@ AGENCY_ROLES = (Role.DISTRICT_STAFF, Role.AUTHORITY_STAFF, Role.COMMANDER, Role.
 # --- Shortages ----------------------------------------------------------------------------------------
 
 
-@login_required
-def need_list(request):
-    require_role(request.user, LIST_ROLES)
-    form = filter_form(request, LabourNeed.Status.choices, open_label=_("招聘中"))
-    needs = selectors.labour_need_list_visible_to(request.user, form.filters())
-    return list_page(request, "labour/need_list.html", needs, form)
-
-
-@login_required
-def need_export(request):
-    require_role(request.user, LIST_ROLES)
-    form = filter_form(request, LabourNeed.Status.choices)
-    needs = selectors.labour_need_list_visible_to(request.user, form.filters())
-    return export(title=_("用工缺口"), columns=exports.NEED_COLUMNS, rows=exports.need_rows(needs),
-                  heading=_("企业用工缺口(招聘岗位)"), filename=_("用工缺口.xlsx"))
+need_list, need_export = list_and_export(ListSpec(
+    select=selectors.labour_need_list_visible_to, statuses=LabourNeed.Status.choices, open_label=_("招聘中"),
+    template="labour/need_list.html", columns=exports.NEED_COLUMNS, rows=exports.need_rows, title=_("用工缺口"),
+    heading=_("企业用工缺口(招聘岗位)"), filename=_("用工缺口.xlsx"), roles=LIST_ROLES,
+))
 
 
 @login_required
@@ -151,22 +141,12 @@ def need_reopen(request, pk: int):
 # --- Agencies --------------------------------------------------------------------------------------
 
 
-@login_required
-def agency_list(request):
-    require_role(request.user, AGENCY_ROLES)
-    form = filter_form(request, [])
-    agencies = selectors.hr_agency_list_visible_to(request.user, form.filters())
-    return list_page(request, "labour/agency_list.html", agencies, form,
-                     may_register=services.may_register_agencies(request.user))
-
-
-@login_required
-def agency_export(request):
-    require_role(request.user, AGENCY_ROLES)
-    form = filter_form(request, [])
-    agencies = selectors.hr_agency_list_visible_to(request.user, form.filters())
-    return export(title=_("人力资源机构"), columns=exports.AGENCY_COLUMNS, rows=exports.agency_rows(agencies),
-                  heading=_("人力资源机构名录"), filename=_("人力资源机构.xlsx"))
+agency_list, agency_export = list_and_export(ListSpec(
+    select=selectors.hr_agency_list_visible_to, statuses=[], template="labour/agency_list.html",
+    columns=exports.AGENCY_COLUMNS, rows=exports.agency_rows, title=_("人力资源机构"), heading=_("人力资源机构名录"),
+    filename=_("人力资源机构.xlsx"), roles=AGENCY_ROLES,
+    context=lambda request: {"may_register": services.may_register_agencies(request.user)},
+))
 
 
 @login_required
@@ -230,21 +210,11 @@ def agency_edit(request, pk: int):
 # --- Pairings -------------------------------------------------------------------------------------
 
 
-@login_required
-def pairing_list(request):
-    require_role(request.user, LIST_ROLES)
-    form = filter_form(request, Pairing.Status.choices, open_label=_("结对中"))
-    pairings = selectors.pairing_list_visible_to(request.user, form.filters())
-    return list_page(request, "labour/pairing_list.html", pairings, form)
-
-
-@login_required
-def pairing_export(request):
-    require_role(request.user, LIST_ROLES)
-    form = filter_form(request, Pairing.Status.choices)
-    pairings = selectors.pairing_list_visible_to(request.user, form.filters())
-    return export(title=_("结对"), columns=exports.PAIRING_COLUMNS, rows=exports.pairing_rows(pairings),
-                  heading=_("人力资源机构与企业结对情况"), filename=_("结对.xlsx"))
+pairing_list, pairing_export = list_and_export(ListSpec(
+    select=selectors.pairing_list_visible_to, statuses=Pairing.Status.choices, open_label=_("结对中"),
+    template="labour/pairing_list.html", columns=exports.PAIRING_COLUMNS, rows=exports.pairing_rows,
+    title=_("结对"), heading=_("人力资源机构与企业结对情况"), filename=_("结对.xlsx"), roles=LIST_ROLES,
+))
 
 
 @login_required
