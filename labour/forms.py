@@ -107,20 +107,18 @@ class AgencyForm(forms.ModelForm):
 
 
 class PairingForm(forms.Form):
-    enterprise = forms.ModelChoiceField(label=_("企业"), queryset=None)
     agency = forms.ModelChoiceField(label=_("人力资源机构"), queryset=None)
     needs = forms.ModelMultipleChoiceField(label=_("对接岗位"), queryset=LabourNeed.objects.none(),
                                            widget=forms.CheckboxSelectMultiple,
                                            error_messages={"required": supply.MSG_PAIRING_NEEDS})
     note = forms.CharField(label=_("说明(可选)"), max_length=255, required=False)
 
-    def __init__(self, *args, enterprises, agencies, needs, **kwargs):
+    def __init__(self, *args, agencies, needs, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["enterprise"].queryset = enterprises
         self.fields["agency"].queryset = agencies
         self.fields["needs"].queryset = needs
-        self.fields["needs"].label_from_instance = lambda n: _("%(enterprise)s: %(job)s, 尚缺 %(open)s 人") % {
-            "enterprise": n.enterprise.name, "job": n.job, "open": n.positions - n.hired}
+        self.fields["needs"].label_from_instance = lambda n: _("%(job)s, 尚缺 %(open)s 人") % {
+            "job": n.job, "open": n.positions - n.hired}
 
 
 class DriveForm(forms.Form):

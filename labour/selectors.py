@@ -137,11 +137,15 @@ def pairings_for_need(need: LabourNeed) -> QuerySet[Pairing]:
     return need.pairings.filter(status=Pairing.Status.ACTIVE).select_related("agency")
 
 
-def enterprises_for_pairing(user) -> QuerySet[Enterprise]:
-    """The district's confirmed enterprises that have open positions."""
-    return (Enterprise.objects.visible_to(user).filter(status=Enterprise.Status.ACTIVE,
-                                                       labour_needs__status=LabourNeed.Status.OPEN)
-            .distinct().order_by("name", "id"))
+def pairing_start_for(user, *, need: str, enterprise: str) -> tuple[Enterprise | None, LabourNeed | None]:
+    """The enterprise a pairing is for, from one of its open needs or from its id, within the user's scope."""
+    if need.isdigit():
+        found = (LabourNeed.objects.visible_to(user).filter(pk=int(need), status=LabourNeed.Status.OPEN)
+                 .select_related("enterprise").first())
+        return (found.enterprise, found) if found else (None, None)
+    if enterprise.isdigit():
+        return Enterprise.objects.visible_to(user).filter(pk=int(enterprise)).first(), None
+    return None, None
 
 
 # --- Drives and partner regions ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -22,6 +23,7 @@ MSG_REOPENED = _("岗位已重新开放。")
 MSG_AGENCY_SAVED = _("机构信息已保存。")
 MSG_PAIRED = _("已结对, 已通知企业。")
 MSG_PAIRING_ENDED = _("结对已结束。")
+MSG_PICK_NEED = _("请在招聘中的岗位上点击“结对人力资源机构”。")
 
 LIST_ROLES = (Role.ENTERPRISE, *STAFF_ROLES)
 AGENCY_ROLES = (Role.DISTRICT_STAFF, Role.AUTHORITY_STAFF, Role.COMMANDER, Role.ADMIN)
@@ -219,29 +221,29 @@ pairing_list, pairing_export = list_and_export(ListSpec(
 
 @login_required
 def pairing_create(request):
+    """Pairing starts from an enterprise's open position (?need=) or from the enterprise (?enterprise=): the
+    form then offers that enterprise's open positions only, however many the district has."""
     require_role(request.user, (Role.DISTRICT_STAFF,))
     user = request.user
-    needs = (LabourNeed.objects.visible_to(user).filter(status=LabourNeed.Status.OPEN)
-             .select_related("enterprise").order_by("enterprise__name", "job", "id"))
-    initial = {}
-    if request.GET.get("need", "").isdigit():
-        need = needs.filter(pk=int(request.GET["need"])).first()
-        if need:
-            initial = {"enterprise": need.enterprise_id, "needs": [need.pk]}
-    form = PairingForm(request.POST or None, initial=initial, enterprises=selectors.enterprises_for_pairing(user),
-                       agencies=selectors.hr_agencies_for_pairing(user), needs=needs)
+    enterprise, need = selectors.pairing_start_for(user, need=request.GET.get("need", ""),
+                                                   enterprise=request.GET.get("enterprise", ""))
+    if enterprise is None:
+        messages.info(request, MSG_PICK_NEED)
+        return redirect(f"{reverse('labour:needs')}?status=open")
+    form = PairingForm(request.POST or None, initial={"needs": [need.pk] if need else []},
+                       agencies=selectors.hr_agencies_for_pairing(user), needs=selectors.open_needs_of(enterprise))
     if request.method == "POST":
         if form.is_valid():
             try:
-                pairing = services.pairing_create(created_by=user, **form.cleaned_data)
+                pairing = services.pairing_create(created_by=user, enterprise=enterprise, **form.cleaned_data)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
                 messages.success(request, MSG_PAIRED)
                 return redirect("labour:pairing_detail", pk=pairing.pk)
         messages.error(request, MSG_FIX_FORM)
-    return render(request, "labour/form.html", {"form": form, "title": _("结对人力资源机构"),
-                                                "back": "labour:pairings"})
+    return render(request, "labour/form.html", {"form": form, "back": "labour:pairings",
+                                                "title": _("结对人力资源机构: %(name)s") % {"name": enterprise.name}})
 
 
 @login_required

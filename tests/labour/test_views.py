@@ -41,6 +41,7 @@ def test_lists_and_figures_cost_the_same_queries_at_any_length(client, enterpris
     bureau = hr_bureau_user()
     _world(enterprise_user_a, district_staff_a, 1)
     client.force_login(bureau)
+    client.get(reverse(url_name))  # the first request of a process also fills its caches (content types, ...)
     few = _queries(client, reverse(url_name))
     _world(enterprise_user_a, district_staff_a, 4)
     many = _queries(client, reverse(url_name))
@@ -282,3 +283,23 @@ def test_the_dashboards_load_the_labour_section_for_their_scope(client, enterpri
     client.force_login(district_staff_a)
     section = client.get(reverse("labour:dashboard_section")).content.decode()
     assert "张浦镇" in section and "昆山开发区" not in section
+
+
+def test_pairing_starts_from_an_open_position_of_the_district(client, enterprise_user_a, enterprise_user_b,
+                                                            district_staff_a):
+    from labour.models import Pairing
+    from labour.views.supply import MSG_PICK_NEED
+
+    need, other = need_of(enterprise_user_a), need_of(enterprise_user_b)
+    agency = agency_by(district_staff_a)
+    client.force_login(district_staff_a)
+    response = client.get(reverse("labour:pairing_create"), follow=True)
+    assert str(MSG_PICK_NEED) in response.content.decode()
+    assert client.get(reverse("labour:pairing_create"), {"need": other.pk}).status_code == 302  # not its district
+    url = f"{reverse('labour:pairing_create')}?need={need.pk}"
+    page = client.get(url).content.decode()
+    assert enterprise_user_a.enterprise.name in page and need.job in page
+    response = client.post(url, {"agency": agency.pk, "needs": [need.pk], "note": "先输送 5 人"})
+    pairing = Pairing.objects.get()
+    assert response.status_code == 302 and response.url == reverse("labour:pairing_detail", args=[pairing.pk])
+    assert (pairing.enterprise, list(pairing.needs.all())) == (enterprise_user_a.enterprise, [need])
