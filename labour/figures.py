@@ -2,31 +2,69 @@
 district and industry, pairings and what they delivered, drives by region, disputes and complaints.
 
 Each figure is one grouped query through the scoping layer, so a page costs the same number of queries at any
-size. `labour_day_rows` gives a day's figures as they stood at the end of that day (the daily workbook)."""
+size; pages read them through a one-minute cache per scope, like the dashboards' figures. `labour_day_rows`
+gives a day's figures as they stood at the end of that day (the daily workbook)."""
 
 from datetime import date
+from functools import lru_cache
 
+from django.core.cache import cache
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
+from accounts.models import Role
 from core.dates import day_bounds
 from labour.models import LabourDispute, LabourHire, LabourNeed, MarketComplaint, Pairing, RecruitmentDrive
 from reference.models import District, Industry
 
 DRIVE_REGIONS_SHOWN = 20
+FIGURES_CACHE_SECONDS = 60
 
 
 def _int(value) -> int:
     return int(value or 0)
 
 
-def _need_rows(qs, key: str) -> dict:
-    rows = qs.values(key).annotate(
+NEED_FIGURES = ("open_needs", "open_positions", "hired")
+
+
+def _need_rows(qs) -> tuple[dict, dict]:
+    """One grouped read of the needs by (district, industry class), summed up by district and by section."""
+    rows = qs.values("enterprise__district_id", "enterprise__industry_id").annotate(
         open_needs=Count("id", filter=Q(status=LabourNeed.Status.OPEN)),
         open_positions=Sum(F("positions") - F("hired"), filter=Q(status=LabourNeed.Status.OPEN)),
         hired=Sum("hired"),
     )
-    return {row[key]: {name: _int(row[name]) for name in ("open_needs", "open_positions", "hired")} for row in rows}
+    sections = _section_of_class()
+    by_district: dict = {}
+    by_section: dict = {}
+    for row in rows:
+        for table, key in ((by_district, row["enterprise__district_id"]),
+                           (by_section, sections.get(row["enterprise__industry_id"], ""))):
+            sums = table.setdefault(key, dict.fromkeys(NEED_FIGURES, 0))
+            for name in NEED_FIGURES:
+                sums[name] += _int(row[name])
+    return by_district, by_section
+
+
+@lru_cache(maxsize=1)
+def _section_of_class() -> dict[str, str]:
+    """GB/T 4754 is fixed reference data: each class's section, read once per process."""
+    return dict(Industry.objects.filter(level=Industry.Level.CLASS).values_list("code", "section"))
+
+
+def _scope_key(user) -> str:
+    if user.role == Role.DISTRICT_STAFF:
+        return f"district:{user.district_id}"
+    if user.role == Role.AUTHORITY_STAFF:
+        return f"authority:{user.industry_authority_id}"
+    return f"role:{user.role}"
+
+
+def labour_figures_cached(user, district_id: int | None = None) -> dict:
+    """The figures as pages show them: computed at most once a minute per scope (as the dashboards' are)."""
+    key = f"labour-figures:{_scope_key(user)}:{district_id or 'all'}"
+    return cache.get_or_set(key, lambda: labour_figures(user, district_id), FIGURES_CACHE_SECONDS)
 
 
 def labour_figures(user, district_id: int | None = None) -> dict:
@@ -38,7 +76,7 @@ def labour_figures(user, district_id: int | None = None) -> dict:
 
     needs = scoped(LabourNeed)
     districts = list(District.objects.order_by("sort_order", "code"))
-    by_district = _need_rows(needs, "enterprise__district_id")
+    by_district, by_section = _need_rows(needs)
     pairings = {
         row["enterprise__district_id"]: row
         for row in scoped(Pairing).values("enterprise__district_id").annotate(
@@ -72,7 +110,7 @@ def labour_figures(user, district_id: int | None = None) -> dict:
     sections = {i.code: i.name for i in Industry.objects.filter(level=Industry.Level.SECTION)}
     industry_rows = [
         {"section": code, "name": sections.get(code, code), **row}
-        for code, row in sorted(_need_rows(needs, "enterprise__industry__section").items())
+        for code, row in sorted(by_section.items())
     ]
     regions = list(
         scoped(RecruitmentDrive, "district_id").exclude(status=RecruitmentDrive.Status.CANCELLED)

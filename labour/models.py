@@ -82,6 +82,7 @@ class LabourNeed(models.Model):
         indexes = [
             models.Index(fields=["enterprise", "status"], name="labour_need_enterprise_status"),
             models.Index(fields=["status", "-created_at", "-id"], name="labour_need_status_recent"),
+            models.Index(fields=["-created_at", "-id"], name="labour_need_recent"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(positions__gte=1), name="labour_need_positions_positive"),

@@ -9,13 +9,13 @@ from accounts.permissions import STAFF_ROLES, require_role
 from core import excel
 from core.downloads import xlsx_response
 from labour import exports
-from labour.figures import labour_figures
+from labour.figures import labour_figures, labour_figures_cached
 
 
 @login_required
 def figures(request):
     require_role(request.user, STAFF_ROLES)
-    return render(request, "labour/figures.html", {"figures": labour_figures(request.user)})
+    return render(request, "labour/figures.html", {"figures": labour_figures_cached(request.user)})
 
 
 @login_required
@@ -31,5 +31,5 @@ def dashboard_section(request):
     come from the minute cache): this user's scope, narrowed to one district when asked."""
     require_role(request.user, STAFF_ROLES)
     district = request.GET.get("district", "")
-    figures = labour_figures(request.user, district_id=int(district) if district.isdigit() else None)
+    figures = labour_figures_cached(request.user, district_id=int(district) if district.isdigit() else None)
     return render(request, "labour/_dashboard_section.html", {"figures": figures})

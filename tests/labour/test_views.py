@@ -31,6 +31,7 @@ def _world(enterprise_user, district_staff, n: int):
 
 
 def _queries(client, url) -> int:
+    cache.clear()  # the figures pages read a one-minute cache: count what computing them costs
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
     return len(ctx.captured_queries)
@@ -267,6 +268,18 @@ def test_dispute_form_for_an_enterprise_user(client, enterprise_user_a):
     assert response.status_code == 302 and dispute.worker_names == "赵一、钱二"
     assert dispute.source == LabourDispute.Source.ENTERPRISE
     assert disputes.available_actions(dispute, enterprise_user_a) == []
+
+
+def test_the_figures_are_cached_for_a_minute_per_scope(client, enterprise_user_a, district_staff_a, commander,
+                                                       django_assert_max_num_queries):
+    need_of(enterprise_user_a, positions=3)
+    client.force_login(commander)
+    assert 'data-testid="labour-districts"' in client.get(reverse("labour:figures")).content.decode()
+    with django_assert_max_num_queries(4):  # session, user, notifications: no figure computed
+        client.get(reverse("labour:figures"))
+    client.force_login(district_staff_a)
+    page = client.get(reverse("labour:figures")).content.decode()  # another scope computes its own
+    assert "张浦镇" in page
 
 
 def test_the_dashboards_load_the_labour_section_for_their_scope(client, enterprise_user_a, enterprise_user_b,
