@@ -3,7 +3,9 @@
 Issue 15's targets for labour (clauses 8 and 10) at Kunshan's size: 60,000 enterprises with 200,000 open or
 closed positions (LabourNeed rows, with their hires), 20,000 labour disputes, and the pairings, agencies,
 drives and complaints around them: every labour list and the figures under 150 ms of server time (median),
-with the same number of queries at 1 % and at 100 % of the data.
+with the same number of queries at 1 % and at 100 % of the data. The figures pages read a one-minute cache per
+scope (as the dashboards do); their "cold" case, every figure computed in the request, is printed for
+information and not judged.
 
 Each scale starts from an empty throwaway database (bench/__main__.py's throwaway_database: SQLite by default,
 DATABASE_URL for PostgreSQL). Rows are written with bulk_create in batches, statistics refreshed as autovacuum
@@ -38,6 +40,10 @@ PAGES = [
     ("complaints", "labour:complaints"), ("agencies", "labour:agencies"), ("figures", "labour:figures"),
     ("dashboard section", "labour:dashboard_section"),
 ]
+
+
+# Pages that read the figures through their one-minute cache; "cold" empties the cache before each request.
+COMPUTED = ("labour:figures", "labour:dashboard_section")
 
 
 def _args(argv):
@@ -146,6 +152,7 @@ def _generate(scale: float, *, creator, bureau) -> dict:
 
 
 def _cases(scale: float, viewers: dict, *, repeat: int, warmup: int) -> list:
+    from django.core.cache import cache
     from django.test import Client
     from django.urls import reverse
 
@@ -159,6 +166,9 @@ def _cases(scale: float, viewers: dict, *, repeat: int, warmup: int) -> list:
             url = reverse(name) + (query[0] if query else "")
             samples, sql = _measure(client, url, lambda: None, repeat=repeat, warmup=warmup)
             results.append(_result(scale, page, viewer, "page", url, samples, sql))
+            if name in COMPUTED:  # for information: the minute's first request computes the figures
+                samples, sql = _measure(client, url, cache.clear, repeat=repeat, warmup=warmup)
+                results.append(_result(scale, page, viewer, "cold", url, samples, sql))
     return results
 
 
@@ -221,12 +231,13 @@ def main(argv=None) -> int:
         vendor = connection.vendor
 
     targets = [Target(f"{r.page}, {r.viewer} (median)", r.scale, r.median_ms, TARGET_MS, r.median_ms < TARGET_MS)
-               for r in results if r.scale >= TARGET_SCALE]
+               for r in results if r.scale >= TARGET_SCALE and r.case == "page"]
     problems = _query_count_problems(results)
     print(f"database: {vendor}")
-    print(f"{'scale':>6}  {'page':<20} {'viewer':<16} {'median ms':>9} {'p95 ms':>8} {'queries':>7}")
+    print(f"{'scale':>6}  {'page':<20} {'viewer':<16} {'case':<5} {'median ms':>9} {'p95 ms':>8} {'queries':>7}")
     for r in results:
-        print(f"{r.scale:>6g}  {r.page:<20} {r.viewer:<16} {r.median_ms:>9.1f} {r.p95_ms:>8.1f} {r.queries:>7}")
+        print(f"{r.scale:>6g}  {r.page:<20} {r.viewer:<16} {r.case:<5} {r.median_ms:>9.1f} {r.p95_ms:>8.1f}"
+              f" {r.queries:>7}")
     print(f"\ntargets (issue 15, at the full size: every list and the figures under {TARGET_MS:g} ms):")
     print("\n".join(f"  {'PASS' if t.passed else 'FAIL'}  {t.what}: {t.measured:,.1f} ms" for t in targets)
           or "  none judged: the run has no scale of 1")

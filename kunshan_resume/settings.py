@@ -307,6 +307,8 @@ CELERY_BEAT_SCHEDULE = {
     # Labour: overdue disputes go up to the district's head; scheduled drives are checked against the risk list.
     "labour-escalate-disputes": {"task": "labour.tasks.escalate_overdue_disputes", "schedule": crontab(minute=15)},
     "labour-flag-risky-drives": {"task": "labour.tasks.flag_risky_drives", "schedule": crontab(minute="*/30")},
+    "labour-refresh-figures": {"task": "labour.tasks.refresh_labour_figures", "schedule": timedelta(seconds=60),
+                               "options": {"expires": 60}},
     "passes-expire-return-passes": {
         "task": "passes.tasks.expire_return_passes",
         "schedule": crontab(hour=0, minute=5),

@@ -14,7 +14,15 @@ from django.utils import timezone
 
 from accounts.models import Role
 from core.dates import day_bounds
-from labour.models import LabourDispute, LabourHire, LabourNeed, MarketComplaint, Pairing, RecruitmentDrive
+from labour.models import (
+    LabourDispute,
+    LabourHire,
+    LabourNeed,
+    MarketComplaint,
+    Pairing,
+    RecruitmentDrive,
+    is_hr_bureau,
+)
 from reference.models import District, Industry
 
 DRIVE_REGIONS_SHOWN = 20
@@ -54,17 +62,31 @@ def _section_of_class() -> dict[str, str]:
 
 
 def _scope_key(user) -> str:
+    """Users who see the same rows share the cached figures: the whole city, a district, an authority's."""
+    if user.role in (Role.COMMANDER, Role.ADMIN) or is_hr_bureau(user):
+        return "city"
     if user.role == Role.DISTRICT_STAFF:
         return f"district:{user.district_id}"
-    if user.role == Role.AUTHORITY_STAFF:
-        return f"authority:{user.industry_authority_id}"
-    return f"role:{user.role}"
+    return f"authority:{user.industry_authority_id}"
+
+
+def _cache_key(scope: str, district_id: int | None) -> str:
+    return f"labour-figures:{scope}:{district_id or 'all'}"
 
 
 def labour_figures_cached(user, district_id: int | None = None) -> dict:
     """The figures as pages show them: computed at most once a minute per scope (as the dashboards' are)."""
-    key = f"labour-figures:{_scope_key(user)}:{district_id or 'all'}"
-    return cache.get_or_set(key, lambda: labour_figures(user, district_id), FIGURES_CACHE_SECONDS)
+    return cache.get_or_set(_cache_key(_scope_key(user), district_id), lambda: labour_figures(user, district_id),
+                            FIGURES_CACHE_SECONDS)
+
+
+def labour_figures_refresh() -> dict:
+    """The city's figures computed into the cache (the minute beat task), so that no request has to."""
+    from accounts.models import User
+
+    figures = labour_figures(User(role=Role.COMMANDER, is_active=True))
+    cache.set(_cache_key("city", None), figures, FIGURES_CACHE_SECONDS)
+    return figures
 
 
 def labour_figures(user, district_id: int | None = None) -> dict:

@@ -282,6 +282,19 @@ def test_the_figures_are_cached_for_a_minute_per_scope(client, enterprise_user_a
     assert "张浦镇" in page
 
 
+def test_the_minute_task_leaves_the_city_figures_ready(client, enterprise_user_a, commander,
+                                                      django_assert_max_num_queries):
+    from labour.tasks import refresh_labour_figures
+
+    need_of(enterprise_user_a, positions=6)
+    refresh_labour_figures.delay()
+    client.force_login(hr_bureau_user())  # the bureau sees the whole city, so it shares the city's figures
+    client.get(reverse("portal:home"))
+    with django_assert_max_num_queries(5):  # session, user, its authority, notifications: no figure computed
+        page = client.get(reverse("labour:figures")).content.decode()
+    assert 'data-testid="labour-totals"' in page and ">6<" in page
+
+
 def test_the_dashboards_load_the_labour_section_for_their_scope(client, enterprise_user_a, enterprise_user_b,
                                                                district_staff_a, commander):
     need_of(enterprise_user_a, positions=3)
