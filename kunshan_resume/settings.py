@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "workforce",
     "passes",
     "service_requests",
+    "labour",
     "dashboard",
     "portal",
 ]
@@ -347,6 +348,12 @@ WORKFORCE_REPORT_CUTOFF = time.fromisoformat(env.str("WORKFORCE_REPORT_CUTOFF", 
 # Reminders an hour before the cut-off, provisional summaries every hour of the day, the final one after it.
 _REMIND_AT = (datetime.combine(date.min, WORKFORCE_REPORT_CUTOFF) - timedelta(hours=1)).time()
 _FINAL_AT = (datetime.combine(date.min, WORKFORCE_REPORT_CUTOFF) + timedelta(minutes=10)).time()
+# Labour (clauses 8 and 10): a complaint about the HR market is answered, and a labour dispute settled or
+# referred, within these many working days; an open dispute past its deadline goes up to the district's head.
+LABOUR_COMPLAINT_WORKING_DAYS = env.int("LABOUR_COMPLAINT_WORKING_DAYS", default=5)
+LABOUR_DISPUTE_WORKING_DAYS = env.int("LABOUR_DISPUTE_WORKING_DAYS", default=10)
+# Anonymous complaints about the HR market, per client address (django-ratelimit, e.g. "5/h").
+LABOUR_PUBLIC_COMPLAINT_RATE = env.str("LABOUR_PUBLIC_COMPLAINT_RATE", default="5/h")
 # Only one beat process runs (make serve starts one); a doubled run is still harmless: tasks are idempotent.
 CELERY_BEAT_SCHEDULE = {
     "workforce-reminders": {
@@ -377,6 +384,11 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 600},
     },
     # Passes whose last valid day was yesterday become expired, and their enterprises are told.
+    # Labour: overdue disputes go up to the district's head; scheduled drives are checked against the risk list.
+    "labour-escalate-disputes": {"task": "labour.tasks.escalate_overdue_disputes", "schedule": crontab(minute=15)},
+    "labour-flag-risky-drives": {"task": "labour.tasks.flag_risky_drives", "schedule": crontab(minute="*/30")},
+    "labour-refresh-figures": {"task": "labour.tasks.refresh_labour_figures", "schedule": timedelta(seconds=60),
+                               "options": {"expires": 60}},
     "passes-expire-return-passes": {
         "task": "passes.tasks.expire_return_passes",
         "schedule": crontab(hour=0, minute=5),

@@ -25,5 +25,6 @@ urlpatterns = [
     path("workforce/", include("workforce.urls")),
     path("passes/", include("passes.urls")),
     path("requests/", include("service_requests.urls")),
+    path("labour/", include("labour.urls")),
     path("dashboard/", include("dashboard.urls")),
 ]

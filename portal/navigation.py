@@ -23,6 +23,7 @@ WORKFORCE = _("用工")
 WORKER_RETURN = _("返岗复工")
 RULES = _("政策规则")
 REQUESTS = _("企业诉求")
+LABOUR = _("用工保障")
 
 NAV_ITEMS = (
     NavItem(_("工作台"), "portal:home", tuple(Role.values)),
@@ -52,6 +53,14 @@ NAV_ITEMS = (
     NavItem(_("办理统计"), "service_requests:figures", STAFF_ROLES, REQUESTS),
     NavItem(_("挂钩服务"), "service_requests:linkage", (Role.DISTRICT_STAFF,), REQUESTS),
     NavItem(_("回头看"), "service_requests:lookbacks", (Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN), REQUESTS),
+    NavItem(_("用工缺口"), "labour:needs", (Role.ENTERPRISE, *STAFF_ROLES), LABOUR),
+    NavItem(_("机构结对"), "labour:pairings", (Role.ENTERPRISE, *STAFF_ROLES), LABOUR),
+    NavItem(_("人力资源机构"), "labour:agencies",
+            (Role.DISTRICT_STAFF, Role.AUTHORITY_STAFF, Role.COMMANDER, Role.ADMIN), LABOUR),
+    NavItem(_("招聘活动"), "labour:drives", (Role.ENTERPRISE, *STAFF_ROLES), LABOUR),
+    NavItem(_("劳资纠纷"), "labour:disputes", (Role.ENTERPRISE, *STAFF_ROLES), LABOUR),
+    NavItem(_("市场投诉"), "labour:complaints", tuple(r for r in Role.values if r != Role.CHECKPOINT_STAFF), LABOUR),
+    NavItem(_("用工保障情况"), "labour:figures", STAFF_ROLES, LABOUR),
     NavItem(_("负面清单"), "negative_list:public", tuple(Role.values), RULES),
     NavItem(_("清单管理"), "negative_list:manage", (Role.ADMIN,), RULES),
     NavItem(_("风险地区"), "passes:risk_areas", tuple(Role.values), RULES),

@@ -5,6 +5,7 @@ from accounts.models import Role
 from enterprises.models import Enterprise
 from enterprises.selectors import enterprise_counts_by_district, enterprise_pending_visible_to
 from filings.selectors import filing_latest_visible_to, filing_queue_counts
+from labour.selectors import labour_landing
 from negative_list.selectors import industry_restrictions, negative_list_in_force
 from passes.eligibility import risk_area_list_in_force
 from passes.selectors.checks import pass_check_counts
@@ -23,6 +24,12 @@ from workforce.services import report_cutoff
 
 def landing_context(user) -> dict:
     """What each role's landing page needs; every figure is read through the scoping layer."""
+    if user.role != Role.CHECKPOINT_STAFF:
+        return {**_landing_context(user), "labour": labour_landing(user)}
+    return _landing_context(user)
+
+
+def _landing_context(user) -> dict:
     if user.role == Role.ENTERPRISE:
         return {
             "enterprise": user.enterprise,

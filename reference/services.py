@@ -43,6 +43,8 @@ INDUSTRY_AUTHORITIES = [
     ("kjj", "科技局", ["M"]),
     ("jrjgj", "地方金融监管局", ["J"]),
     ("swuj", "水务局", ["46", "76"]),
+    # Human resources and social security: guides HR services (726) and keeps the labour registry (labour/).
+    ("rsj", "人社局", ["726"]),
 ]
 
 # Two demonstration communities per district until the real list of 社区(村) is loaded.

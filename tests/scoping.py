@@ -67,6 +67,28 @@ SCOPED_URLS: dict[str, ScopedUrl] = {
                                              ("get",)),
     "service_requests:linkage_edit": ScopedUrl(lambda w: {"pk": w["enterprise_a"].pk}),
     "service_requests:lookback_record": ScopedUrl(lambda w: {"pk": w["look_back_a"].pk}, ("post",)),
+    **{f"labour:{name}": spec for name, spec in {
+        "need_detail": ScopedUrl(lambda w: {"pk": w["need_a"].pk}, ("get",)),
+        "need_edit": ScopedUrl(lambda w: {"pk": w["need_a"].pk}, insider="filing_owner"),
+        "need_hire": ScopedUrl(lambda w: {"pk": w["need_a"].pk}, ("post",)),
+        "need_close": ScopedUrl(lambda w: {"pk": w["need_a"].pk}, ("post",), insider="filing_owner"),
+        "need_reopen": ScopedUrl(lambda w: {"pk": w["need_a"].pk}, ("post",), insider="filing_owner"),
+        "agency_detail": ScopedUrl(lambda w: {"pk": w["agency_a"].pk}, ("get",)),
+        "agency_edit": ScopedUrl(lambda w: {"pk": w["agency_a"].pk}),
+        "pairing_detail": ScopedUrl(lambda w: {"pk": w["pairing_a"].pk}, ("get",)),
+        "pairing_end": ScopedUrl(lambda w: {"pk": w["pairing_a"].pk}, ("post",)),
+        "drive_detail": ScopedUrl(lambda w: {"pk": w["drive_a"].pk}, ("get",)),
+        "drive_participant_add": ScopedUrl(lambda w: {"pk": w["drive_a"].pk}, ("post",)),
+        "drive_result": ScopedUrl(lambda w: {"pk": w["drive_a"].pk,
+                                             "participant": w["drive_a"].participants.get().pk}, ("post",)),
+        "drive_complete": ScopedUrl(lambda w: {"pk": w["drive_a"].pk}, ("post",)),
+        "drive_cancel": ScopedUrl(lambda w: {"pk": w["drive_a"].pk}, ("post",)),
+        "complaint_detail": ScopedUrl(lambda w: {"pk": w["complaint_a"].pk}, ("get",), insider="filing_owner"),
+        "complaint_accept": ScopedUrl(lambda w: {"pk": w["complaint_a"].pk}, ("post",), insider="filing_owner"),
+        "complaint_close": ScopedUrl(lambda w: {"pk": w["complaint_a"].pk}, ("post",), insider="filing_owner"),
+        "dispute_detail": ScopedUrl(lambda w: {"pk": w["dispute_a"].pk}, ("get",)),
+        "dispute_act": ScopedUrl(lambda w: {"pk": w["dispute_a"].pk, "action": "negotiate"}, ("post",)),
+    }.items()},
 }
 
 # URLs with an id whose objects belong to no enterprise or district, so no cross-scope check applies.

@@ -46,6 +46,7 @@ def world(district_a, enterprise_a, enterprise_user_a, enterprise_user_b, distri
         "worker_a": _worker_of(enterprise_a),
         "roster_import_a": _failed_roster_import(enterprise_user_a),
         **_service_request_world(enterprise_user_a, district_staff_a),
+        **_labour_world(enterprise_user_a, district_staff_a),
         "outsiders": {
             "another enterprise": enterprise_user_b,
             "another district": district_staff_b,
@@ -66,6 +67,22 @@ def _worker_of(enterprise):
     from tests.passes.factories import WorkerFactory
 
     return WorkerFactory(enterprise=enterprise)
+
+
+def _labour_world(enterprise_user, district_staff):
+    """A shortage, pairing, drive and dispute of enterprise_a; an agency of its district; a complaint its user made."""
+    from labour.services.drives import drive_participant_add
+    from tests.labour.factories import agency_by, complaint_by, dispute_by, drive_by, need_of, pairing_of
+
+    need = need_of(enterprise_user)
+    drive = drive_by(district_staff)
+    drive_participant_add(drive=drive, enterprise=enterprise_user.enterprise, positions_offered=5,
+                          added_by=district_staff)
+    return {
+        "need_a": need, "agency_a": agency_by(district_staff), "pairing_a": pairing_of(need, district_staff),
+        "drive_a": drive, "complaint_a": complaint_by(enterprise_user),
+        "dispute_a": dispute_by(district_staff, enterprise_user.enterprise),
+    }
 
 
 def _failed_roster_import(enterprise_user):

@@ -17,6 +17,7 @@ from accounts.permissions import require_role
 from core import excel
 from core.downloads import xlsx_response
 from core.forms import ExcelUploadForm
+from labour.selectors import shortage_of
 from reference.models import District
 from workforce import selectors, services
 from workforce.forms import CapacityReportForm, WorkforceReportForm
@@ -72,6 +73,8 @@ def report(request):
     return render(request, "workforce/report.html", {
         "form": form, "capacity_form": capacity_form, "report": todays, "today": today,
         "cutoff": services.report_cutoff(today), "prefilled": initial is not None,
+        # The shortage is not typed into the report: it is what the enterprise's open positions still lack.
+        "shortage": shortage_of(enterprise.pk),
     })
 
 

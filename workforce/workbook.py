@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import excel
+from labour.figures import labour_day_rows
 from reference.models import District
 from workforce.models import DailySummary
 
@@ -23,6 +24,7 @@ TOTAL = _("合计")
 DISTRICTS_HEADING = _("各属地情况")
 RETURN_RANKING_HEADING = _("各属地返岗率排名")
 ON_DUTY_RANKING_HEADING = _("各属地在岗率排名")
+LABOUR_HEADING = _("用工保障与劳资纠纷(当日末)")
 
 COUNT = "#,##0"
 KWH = "#,##0.0"
@@ -99,6 +101,19 @@ DISTRICT_COLUMNS = [
     excel.Column("district", _("属地"), width=14),
     *(excel.Column(f"c{i}", header, width=10, number_format=fmt) for i, (header, _v, fmt) in enumerate(DISTRICT_TABLE)),
 ]
+# Labour figures at the end of the day (labour.figures.labour_day_rows), not typed into any report.
+LABOUR_TABLE = [
+    ("open_positions", _("用工缺口")),
+    ("hired_today", _("当日到岗")),
+    ("hired_total", _("累计到岗")),
+    ("pairings", _("结对机构")),
+    ("disputes_open", _("未办结纠纷")),
+    ("disputes_workers", _("纠纷涉及职工")),
+]
+LABOUR_COLUMNS = [
+    excel.Column("district", _("属地"), width=14),
+    *(excel.Column(key, header, width=10, number_format=COUNT) for key, header in LABOUR_TABLE),
+]
 RANKING_COLUMNS = [
     excel.Column("rank", _("名次"), width=8),
     excel.Column("district", _("属地"), width=14),
@@ -139,18 +154,23 @@ def daily_summary_workbook(*, day: date, district: District | None = None) -> by
     city = today[None]
     return excel.write_workbook(
         [
-            _city_sheet(city, yesterday.get(None), districts),
+            _city_sheet(city, yesterday.get(None), districts, labour_day_rows(day)),
             *(_district_sheet(row, yesterday.get(row.district_id)) for row in districts),
             *extra,
         ]
     )
 
 
+def _labour_line(name: str, figures: dict | None) -> list:
+    return [name, *((figures or {}).get(key, 0) for key, _header in LABOUR_TABLE)]
+
+
 def _district_sheet(row: DailySummary, previous: DailySummary | None) -> excel.Sheet:
     return _sheet(row.district.name, row, previous)
 
 
-def _city_sheet(city: DailySummary, previous: DailySummary | None, districts: list[DailySummary]) -> excel.Sheet:
+def _city_sheet(city: DailySummary, previous: DailySummary | None, districts: list[DailySummary],
+                labour: dict) -> excel.Sheet:
     return _sheet(
         str(CITY), city, previous,
         tables=[
@@ -165,6 +185,9 @@ def _city_sheet(city: DailySummary, previous: DailySummary | None, districts: li
                         new_page=True),
             excel.Table(columns=RANKING_COLUMNS, rows=_ranking(districts, "on_duty"), heading=ON_DUTY_RANKING_HEADING,
                         new_page=True),
+            excel.Table(columns=LABOUR_COLUMNS, heading=LABOUR_HEADING, new_page=True,
+                        rows=[_labour_line(row.district.name, labour.get(row.district_id)) for row in districts],
+                        totals=_labour_line(TOTAL, labour.get(None))),
         ],
     )
 

@@ -250,7 +250,8 @@ def test_the_city_sheet_prints_each_table_on_its_own_page_under_the_title_rows(s
     # The figures' header (row 3) would mislabel the tables below it, so only title and subtitle repeat.
     assert sheet.print_title_rows == "$1:$2"
     headings = {row[0].value: row[0].row for row in sheet.iter_rows() if row[0].font.size == 12}
-    assert list(headings) == ["各属地情况", "各属地返岗率排名", "各属地在岗率排名"]
+    # Issue 15 adds the labour figures (labour.figures.labour_day_rows) as the city sheet's last table.
+    assert list(headings) == ["各属地情况", "各属地返岗率排名", "各属地在岗率排名", "用工保障与劳资纠纷(当日末)"]
     assert [brk.id + 1 for brk in sheet.row_breaks.brk] == list(headings.values())
 
 
@@ -271,11 +272,12 @@ def test_the_workbook_is_read_in_one_query_however_many_districts(summaries, dja
     from service_requests.workbook import request_figures_sheet
 
     zhangpu = District.objects.get(code="zhangpu")
-    # The sheet of request figures (issue 14) reads its own fixed number of queries; the summaries read one.
-    for district in (None, zhangpu):
+    # The sheet of request figures (issue 14) reads its own fixed number of queries; the summaries read one; the
+    # city's workbook also reads the labour figures of the day (issue 15): four grouped queries, at any size.
+    for district, labour_queries in ((None, 4), (zhangpu, 0)):
         with CaptureQueriesContext(connection) as requests_sheet:
             request_figures_sheet(DAY, district)
-        with django_assert_num_queries(1 + len(requests_sheet.captured_queries)):
+        with django_assert_num_queries(1 + len(requests_sheet.captured_queries) + labour_queries):
             daily_summary_workbook(day=DAY, district=district)
 
 

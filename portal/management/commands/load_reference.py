@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from labour.services.drives import partner_region_demo_load
 from negative_list.services import negative_list_demo_load
 from passes.services.risk_areas import risk_area_list_demo_load
 from reference.services import divisions_load, industries_load, reference_load
@@ -26,4 +27,8 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(
                 f"已载入演示风险地区名单“{risk_demo.title}”({risk_demo.areas.count()} 个地区)。它不是官方文本: "
                 "上线前请系统管理员在“风险地区管理”中按正式文件新建并发布新版本。"
+            ))
+        if partner_region_demo_load():
+            self.stdout.write(self.style.WARNING(
+                "已载入演示“20+20”合作地区(标为演示数据)。上线前请系统管理员在管理后台按正式名单维护。"
             ))
