@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "filings",
     "workforce",
     "passes",
+    "supervision",
     "dashboard",
     "portal",
 ]
@@ -297,6 +298,11 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 600},
     },
     # Passes whose last valid day was yesterday become expired, and their enterprises are told.
+    # Findings past their rectification deadline go up to the commanders (once each; idempotent).
+    "supervision-escalate-overdue-findings": {
+        "task": "supervision.tasks.escalate_overdue_findings",
+        "schedule": crontab(minute=15),
+    },
     "passes-expire-return-passes": {
         "task": "passes.tasks.expire_return_passes",
         "schedule": crontab(hour=0, minute=5),

@@ -10,12 +10,17 @@ from passes.eligibility import risk_area_list_in_force
 from passes.selectors.checks import pass_check_counts
 from passes.selectors.return_passes import pass_landing_counts
 from reference.selectors import demo_community_count
+from supervision.selectors import supervision_landing_counts
 from workforce.selectors import report_of_day, reporting_status, responsible_reports
 from workforce.services import report_cutoff
 
 
 def landing_context(user) -> dict:
     """What each role's landing page needs; every figure is read through the scoping layer."""
+    return {**_role_landing_context(user), "supervision": supervision_landing_counts(user)}
+
+
+def _role_landing_context(user) -> dict:
     if user.role == Role.ENTERPRISE:
         return {
             "enterprise": user.enterprise,
