@@ -66,8 +66,7 @@ def training_status(user, enterprise_pk: int) -> dict:
     district's view of the enterprise. 404 for an enterprise outside the user's scope."""
     enterprise = get_object_or_404(Enterprise.objects.visible_to(user), pk=enterprise_pk)
     returnees = Worker.objects.filter(enterprise=enterprise, arrived_on__isnull=False)
-    counts = returnees.annotate(trained=_trained_since_arrival()).aggregate(
-        total=Count("pk"), trained=Count("pk", filter=Q(trained=True)))
+    counts = returnees.aggregate(total=Count("pk"), trained=Count("pk", filter=_trained_since_arrival()))
     untrained = (returnees.annotate(trained=_trained_since_arrival()).filter(trained=False)
                  .order_by("arrived_on", "pk")[:UNTRAINED_SHOWN])
     return {
@@ -270,8 +269,8 @@ def supervision_figures(*, district_id: int | None = None) -> dict:
     notices = dict(subjects.values("district_id").annotate(n=Count("notice", distinct=True))
                    .values_list("district_id", "n"))
     trained = {
-        row["enterprise__district_id"]: row for row in workers.annotate(trained=_trained_since_arrival())
-        .values("enterprise__district_id").annotate(total=Count("pk"), trained=Count("pk", filter=Q(trained=True)))
+        row["enterprise__district_id"]: row for row in workers.values("enterprise__district_id")
+        .annotate(total=Count("pk"), trained=Count("pk", filter=_trained_since_arrival()))
     }
     rows = []
     for district in districts:

@@ -218,12 +218,13 @@ def _parse_target_kind(value) -> str:
 
 
 def checklist_columns() -> list[excel.Column]:
+    """The import's and the export's columns (headers as plain text: the import matches them)."""
     return [
-        excel.Column("number", _("序号"), parse=excel.parse_count, width=8),
-        excel.Column("target_kind", _("适用对象"), parse=_parse_target_kind, width=14,
-                     help_text=_("全部、企业、社区(村)卡口 或 区镇机关")),
-        excel.Column("text", _("检查内容"), parse=excel.parse_text(255), width=60),
-        excel.Column("rectify_working_days", _("整改期限(工作日)"), parse=excel.parse_count, width=14),
+        excel.Column("number", "序号", parse=excel.parse_count, width=8),
+        excel.Column("target_kind", "适用对象", parse=_parse_target_kind, width=14,
+                     help_text="全部、企业、社区(村)卡口 或 区镇机关"),
+        excel.Column("text", "检查内容", parse=excel.parse_text(255), width=60),
+        excel.Column("rectify_working_days", "整改期限(工作日)", parse=excel.parse_count, width=14),
     ]
 
 
@@ -270,8 +271,7 @@ def checklist_export(*, checklist: Checklist) -> bytes:
     """A version's items; the sheet imports back into a draft."""
     rows = [[i.number, TARGET_KIND_TEXT[i.target_kind], i.text, i.rectify_working_days]
             for i in checklist.items.order_by("number")]
-    return excel.write_workbook([excel.Sheet(title="督查清单", columns=checklist_columns(), rows=rows,
-                                             heading=f"{checklist.title}({checklist.source_document})")])
+    return excel.write_workbook([excel.Sheet(title="督查清单", columns=checklist_columns(), rows=rows)])
 
 
 def checklist_items_for(checklist_id: int, target_kind: str) -> list[ChecklistItem]:

@@ -64,7 +64,7 @@ def _query_without_page(request) -> str:
 
 
 def _export(title, heading, columns, rows, filename):
-    sheet = excel.Sheet(title=title, columns=columns, rows=rows, heading=heading,
+    sheet = excel.Sheet(title=str(title), columns=columns, rows=rows, heading=str(heading),
                         subheading=EXPORTED_AT % {"now": timezone.localtime().strftime("%Y-%m-%d %H:%M")})
     return xlsx_response(excel.write_workbook([sheet]), filename)
 
