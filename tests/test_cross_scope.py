@@ -6,6 +6,7 @@ from reference.models import IndustryAuthority
 from tests.factories import EnterpriseFactory, UserFactory
 from tests.filings.helpers import complete_draft, submitted
 from tests.scoping import SCOPED_URLS, UNSCOPED_URLS, url_names_with_object_ids
+from tests.supervision.scoping import supervision_world
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +46,7 @@ def world(district_a, enterprise_a, enterprise_user_a, enterprise_user_b, distri
         "pass_a": _issued_pass_living_in_gxq(enterprise_user_a, district_staff_a),
         "worker_a": _worker_of(enterprise_a),
         "roster_import_a": _failed_roster_import(enterprise_user_a),
+        **supervision_world(enterprise_user_a, district_staff_a),
         "outsiders": {
             "another enterprise": enterprise_user_b,
             "another district": district_staff_b,
