@@ -116,6 +116,11 @@ class ChecklistItem(models.Model):
 # --- rounds, visits, findings ----------------------------------------------------------------------
 
 
+def _inspects_for(user, round_ref: str) -> Exists:
+    """The user is one of the inspectors of the round the outer row names (by `round_ref`)."""
+    return Exists(InspectionRound.inspectors.through.objects.filter(inspectionround=OuterRef(round_ref), user=user))
+
+
 class InspectionRoundQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Commanders and administrators: every round; district staff: their district's rounds and the command's
@@ -126,8 +131,7 @@ class InspectionRoundQuerySet(models.QuerySet):
             return self.all()
         if user.role == Role.DISTRICT_STAFF:
             visits_here = InspectionVisit.objects.filter(round=OuterRef("pk"), district_id=user.district_id)
-            inspects = InspectionRound.inspectors.through.objects.filter(inspectionround=OuterRef("pk"), user=user)
-            return self.filter(Q(district_id=user.district_id) | Exists(visits_here) | Exists(inspects))
+            return self.filter(Q(district_id=user.district_id) | Exists(visits_here) | _inspects_for(user, "pk"))
         return self.none()
 
 
@@ -176,9 +180,7 @@ class InspectionVisitQuerySet(models.QuerySet):
         if user.role in (Role.COMMANDER, Role.ADMIN):
             return self.all()
         if user.role == Role.DISTRICT_STAFF:
-            inspects = InspectionRound.inspectors.through.objects.filter(inspectionround=OuterRef("round_id"),
-                                                                         user=user)
-            return self.filter(Q(district_id=user.district_id) | Exists(inspects))
+            return self.filter(Q(district_id=user.district_id) | _inspects_for(user, "round_id"))
         return self.none()
 
 
@@ -286,9 +288,7 @@ class FindingQuerySet(models.QuerySet):
         if user.role in (Role.COMMANDER, Role.ADMIN):
             return self.all()
         if user.role == Role.DISTRICT_STAFF:
-            inspects = InspectionRound.inspectors.through.objects.filter(
-                inspectionround=OuterRef("visit__round_id"), user=user)
-            return self.filter(Q(district_id=user.district_id) | Exists(inspects))
+            return self.filter(Q(district_id=user.district_id) | _inspects_for(user, "visit__round_id"))
         return self.none()
 
 

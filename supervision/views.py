@@ -388,23 +388,29 @@ FINDING_ACTIONS = {
 }
 
 
+def _act(request, obj, action: str, *, form_classes, actions, done, detail: str):
+    """A workflow step posted from a detail page: the form's text goes to the step's service."""
+    form = form_classes[action](request.POST, prefix=action)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(detail, pk=obj.pk)
+    try:
+        actions[action](obj, request.user, form.cleaned_data["text"])
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, done[action])
+    return redirect(detail, pk=obj.pk)
+
+
 @require_POST
 @login_required
 def finding_act(request, pk: int, action: str):
     finding = selectors.finding_get_for_user_or_404(request.user, pk)
     if action not in FINDING_ACTIONS:
         raise Http404
-    form = forms.FINDING_ACTION_FORMS[action](request.POST, prefix=action)
-    if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-        return redirect("supervision:finding_detail", pk=pk)
-    try:
-        FINDING_ACTIONS[action](finding, request.user, form.cleaned_data["text"])
-    except ValidationError as error:
-        messages.error(request, _error_text(error))
-    else:
-        messages.success(request, MSG_FINDING_DONE[action])
-    return redirect("supervision:finding_detail", pk=pk)
+    return _act(request, finding, action, form_classes=forms.FINDING_ACTION_FORMS, actions=FINDING_ACTIONS,
+                done=MSG_FINDING_DONE, detail="supervision:finding_detail")
 
 
 # --- notices ----------------------------------------------------------------------------------------
@@ -512,17 +518,8 @@ def notice_act(request, pk: int, action: str):
     if action not in NOTICE_ACTIONS:
         raise Http404
     require_role(request.user, (Role.COMMANDER,))
-    form = forms.NOTICE_ACTION_FORMS[action](request.POST, prefix=action)
-    if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-        return redirect("supervision:notice_detail", pk=pk)
-    try:
-        NOTICE_ACTIONS[action](notice, request.user, form.cleaned_data["text"])
-    except ValidationError as error:
-        messages.error(request, _error_text(error))
-    else:
-        messages.success(request, MSG_NOTICE_DONE[action])
-    return redirect("supervision:notice_detail", pk=pk)
+    return _act(request, notice, action, form_classes=forms.NOTICE_ACTION_FORMS, actions=NOTICE_ACTIONS,
+                done=MSG_NOTICE_DONE, detail="supervision:notice_detail")
 
 
 @login_required

@@ -7,23 +7,9 @@ import pytest
 
 from tests.core.test_uploads import png_bytes
 from tests.e2e.conftest import open_page, screenshot
+from tests.e2e.test_filing_journey import _fits_the_phone, _log_in
 
 pytestmark = pytest.mark.e2e
-
-
-def _fits_the_phone(page, where: str) -> None:
-    page.wait_for_load_state("networkidle")
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{where}: {overflow}px wider than the phone"
-
-
-def _log_in(page, base_url: str, username: str, password: str) -> None:
-    page.goto(f"{base_url}/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state("networkidle")
-    assert page.get_by_test_id("landing-title").is_visible(), username
 
 
 def test_an_inspector_records_a_visit_on_a_phone_with_a_photo(browser, live_server, seeded, tmp_path):
