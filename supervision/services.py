@@ -379,7 +379,8 @@ def inspection_round_close(*, inspection_round: InspectionRound, closed_by: User
 
 
 def may_record_visit(user: User, visit: InspectionVisit) -> bool:
-    return visit.status == InspectionVisit.Status.PLANNED and visit.round.inspectors.filter(pk=user.pk).exists()
+    return (visit.status == InspectionVisit.Status.PLANNED and visit.round.status == InspectionRound.Status.OPEN
+            and visit.round.inspectors.filter(pk=user.pk).exists())
 
 
 @dataclass(frozen=True)

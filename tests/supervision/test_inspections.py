@@ -406,3 +406,14 @@ def test_checklist_versions_keep_old_rounds_on_their_version(admin_user, distric
     assert Checklist.objects.in_force(timezone.localdate()) == second
     inspection_round.refresh_from_db()
     assert inspection_round.checklist == first
+
+
+def test_a_closed_round_takes_no_more_visits(client, district_staff_a, enterprise_a):
+    inspection_round = planned_round(district_staff_a, targets=[enterprise_a])
+    visit = inspection_round.visits.get()
+    client.force_login(district_staff_a)
+    client.post(reverse("supervision:round_close", args=[inspection_round.pk]))
+    assert not client.get(reverse("supervision:visit_detail", args=[visit.pk])).context["may_record"]
+    with pytest.raises(ValidationError) as error:
+        recorded_visit(visit, district_staff_a)
+    assert error.value.messages == [str(services.MSG_ROUND_CLOSED)]
