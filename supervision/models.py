@@ -116,9 +116,9 @@ class ChecklistItem(models.Model):
 # --- rounds, visits, findings ----------------------------------------------------------------------
 
 
-def _inspects_for(user, round_ref: str) -> Exists:
-    """The user is one of the inspectors of the round the outer row names (by `round_ref`)."""
-    return Exists(InspectionRound.inspectors.through.objects.filter(inspectionround=OuterRef(round_ref), user=user))
+def _rounds_inspected_by(user):
+    """The ids of the rounds the user inspects for: few, so `round_id IN (...)` is one hashed look-up per row."""
+    return InspectionRound.inspectors.through.objects.filter(user=user).values("inspectionround_id")
 
 
 class InspectionRoundQuerySet(models.QuerySet):
@@ -131,7 +131,8 @@ class InspectionRoundQuerySet(models.QuerySet):
             return self.all()
         if user.role == Role.DISTRICT_STAFF:
             visits_here = InspectionVisit.objects.filter(round=OuterRef("pk"), district_id=user.district_id)
-            return self.filter(Q(district_id=user.district_id) | Exists(visits_here) | _inspects_for(user, "pk"))
+            return self.filter(Q(district_id=user.district_id) | Exists(visits_here)
+                               | Q(pk__in=_rounds_inspected_by(user)))
         return self.none()
 
 
@@ -180,7 +181,7 @@ class InspectionVisitQuerySet(models.QuerySet):
         if user.role in (Role.COMMANDER, Role.ADMIN):
             return self.all()
         if user.role == Role.DISTRICT_STAFF:
-            return self.filter(Q(district_id=user.district_id) | _inspects_for(user, "round_id"))
+            return self.filter(Q(district_id=user.district_id) | Q(round_id__in=_rounds_inspected_by(user)))
         return self.none()
 
 
@@ -288,7 +289,7 @@ class FindingQuerySet(models.QuerySet):
         if user.role in (Role.COMMANDER, Role.ADMIN):
             return self.all()
         if user.role == Role.DISTRICT_STAFF:
-            return self.filter(Q(district_id=user.district_id) | _inspects_for(user, "visit__round_id"))
+            return self.filter(Q(district_id=user.district_id) | Q(round_id__in=_rounds_inspected_by(user)))
         return self.none()
 
 
@@ -304,6 +305,8 @@ class Finding(models.Model):
                               related_name="findings")
     item = models.ForeignKey(ChecklistItem, verbose_name=_("检查项"), null=True, blank=True, on_delete=models.PROTECT,
                              related_name="+")
+    # The visit's round, beside it: scoping by "rounds the user inspects for" and a round's count need no join.
+    round = models.ForeignKey(InspectionRound, verbose_name=_("专项督导"), on_delete=models.CASCADE, related_name="+")
     description = models.TextField(_("问题描述"))
     district = models.ForeignKey("reference.District", verbose_name=_("属地"), on_delete=models.PROTECT,
                                  related_name="+")
@@ -327,6 +330,8 @@ class Finding(models.Model):
         indexes = [
             models.Index(fields=["district", "status"], name="finding_district_status"),
             models.Index(fields=["status", "deadline"], name="finding_status_deadline"),
+            # The lists read findings by deadline and stop at a page.
+            models.Index(fields=["deadline", "id"], name="finding_deadline"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(status="closed") | Q(closed_at__isnull=False, on_time__isnull=False),

@@ -430,7 +430,8 @@ def inspection_visit_record(*, visit: InspectionVisit, inspector: User, answers:
     for upload in photos:
         _photo_save(visit, None, upload, inspector)
     findings = Finding.objects.bulk_create(
-        Finding(visit=visit, item=item, description=answers[item.pk].note.strip(), district_id=visit.district_id,
+        Finding(visit=visit, round_id=visit.round_id, item=item, description=answers[item.pk].note.strip(),
+                district_id=visit.district_id,
                 enterprise_id=visit.enterprise_id, deadline=add_working_days(now, item.rectify_working_days))
         for item in items if not answers[item.pk].passed
     )

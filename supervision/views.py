@@ -539,11 +539,12 @@ def notice_print(request, pk: int):
 @login_required
 def figures_city(request):
     require_role(request.user, (Role.COMMANDER, Role.ADMIN))
-    return render(request, "supervision/_figures.html", {**selectors.supervision_figures(), "by_district": True})
+    return render(request, "supervision/_figures.html", {**selectors.supervision_figures_cached(), "by_district": True})
 
 
 @login_required
 def figures_district(request, pk: int):
     district = selectors.district_for_figures_or_404(request.user, pk)
     return render(request, "supervision/_figures.html", {
-        **selectors.supervision_figures(district_id=district.pk), "by_district": False, "district": district})
+        **selectors.supervision_figures_cached(district_id=district.pk), "by_district": False,
+        "district": district})
