@@ -13,9 +13,9 @@ fall in the 30 days before it.
 
 Cases, each a GET through the whole middleware stack: the first page of each list as a commander (the city)
 and as staff of 张浦镇 (one district's share), the overdue findings commanders watch, and the figures blocks
-the dashboards load, both cold (the cache emptied before each request: every figure computed) and cached (as
-the dashboards' minute cache leaves them, supervision.selectors.FIGURES_CACHE_SECONDS). The target is judged
-on every case. Results go to bench/results/supervision-<database>-<UTC time>.json.
+the dashboards load, both cold (the cache emptied before each request: every figure computed in it) and
+cached (as the minute refresh task, supervision.tasks.refresh_figures, leaves them: how pages are served). The
+target is judged on every case. Results go to bench/results/supervision-<database>-<UTC time>.json.
 """
 
 import argparse

@@ -298,6 +298,12 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 600},
     },
     # Passes whose last valid day was yesterday become expired, and their enterprises are told.
+    # The dashboards' supervision figures, recomputed into the cache every minute (as the city's figures are).
+    "supervision-refresh-figures": {
+        "task": "supervision.tasks.refresh_figures",
+        "schedule": timedelta(seconds=60),
+        "options": {"expires": 60},
+    },
     # Findings past their rectification deadline go up to the commanders (once each; idempotent).
     "supervision-escalate-overdue-findings": {
         "task": "supervision.tasks.escalate_overdue_findings",

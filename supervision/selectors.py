@@ -29,7 +29,7 @@ from supervision.models import (
 )
 
 UNTRAINED_SHOWN = 20
-# The dashboards' figures are cached for a minute, as the dashboards' own are (dashboard.selectors).
+# The dashboards' figures are refreshed every minute by a beat task, as the dashboards' own are.
 FIGURES_CACHE_SECONDS = 60
 
 # --- training --------------------------------------------------------------------------------------
@@ -245,70 +245,70 @@ def district_for_figures_or_404(user, pk: int) -> District:
     raise Http404
 
 
-def supervision_figures(*, district_id: int | None = None) -> dict:
-    """Inspections done, findings, rectified on time, overdue, notices naming the district, and the share of
-    returnees trained: one row per district and the total, in seven queries whatever the data's size."""
+FIGURES_CACHE_KEY = "supervision:figures"
+
+
+def supervision_figures() -> dict:
+    """Inspections done, findings, rectified on time, overdue, notices naming each district, and the share of
+    returnees trained: one row per district and the city's total, in seven queries whatever the data's size."""
     now = timezone.now()
-    districts = District.objects.order_by("sort_order", "code")
-    visits = InspectionVisit.objects.filter(status=InspectionVisit.Status.DONE)
-    findings = Finding.objects.all()
-    subjects = NoticeSubject.objects.filter(notice__status=Notice.Status.PUBLISHED)
-    workers = Worker.objects.filter(arrived_on__isnull=False)
-    if district_id is not None:
-        districts = districts.filter(pk=district_id)
-        visits = visits.filter(district_id=district_id)
-        findings = findings.filter(district_id=district_id)
-        subjects = subjects.filter(district_id=district_id)
-        workers = workers.filter(enterprise__district_id=district_id)
-    done = dict(visits.values_list("district_id").annotate(n=Count("pk")).values_list("district_id", "n"))
+    done = dict(InspectionVisit.objects.filter(status=InspectionVisit.Status.DONE).values("district_id")
+                .annotate(n=Count("pk")).values_list("district_id", "n"))
     finding_rows = {
-        row["district_id"]: row for row in findings.values("district_id").annotate(
+        row["district_id"]: row for row in Finding.objects.values("district_id").annotate(
             total=Count("pk"),
             on_time=Count("pk", filter=Q(status=Finding.Status.CLOSED, on_time=True)),
             closed=Count("pk", filter=Q(status=Finding.Status.CLOSED)),
             overdue=Count("pk", filter=Q(status=Finding.Status.OPEN, deadline__lt=now)),
         )
     }
-    notices = dict(subjects.values("district_id").annotate(n=Count("notice", distinct=True))
-                   .values_list("district_id", "n"))
-    returnees = dict(workers.values("enterprise__district_id").annotate(n=Count("pk"))
-                     .values_list("enterprise__district_id", "n"))
+    notices = dict(NoticeSubject.objects.filter(notice__status=Notice.Status.PUBLISHED).values("district_id")
+                   .annotate(n=Count("notice", distinct=True)).values_list("district_id", "n"))
+    returnees = dict(Worker.objects.filter(arrived_on__isnull=False).values("enterprise__district_id")
+                     .annotate(n=Count("pk")).values_list("enterprise__district_id", "n"))
     # Read from the attendance side: far fewer rows than the roster, each joined to its worker once.
-    attended = TrainingAttendance.objects.filter(worker__arrived_on__isnull=False,
-                                                 held_on__gte=F("worker__arrived_on"))
-    if district_id is not None:
-        attended = attended.filter(worker__enterprise__district_id=district_id)
-    trained_by_district = dict(attended.values("worker__enterprise__district_id")
-                               .annotate(n=Count("worker_id", distinct=True))
-                               .values_list("worker__enterprise__district_id", "n"))
+    trained = dict(TrainingAttendance.objects.filter(worker__arrived_on__isnull=False,
+                                                     held_on__gte=F("worker__arrived_on"))
+                   .values("worker__enterprise__district_id").annotate(n=Count("worker_id", distinct=True))
+                   .values_list("worker__enterprise__district_id", "n"))
     rows = []
-    for district in districts:
+    for district in District.objects.order_by("sort_order", "code"):
         f = finding_rows.get(district.pk, {})
-        rows.append({
+        rows.append(_with_shares({
             "district": district, "visits": done.get(district.pk, 0), "findings": f.get("total", 0),
             "closed": f.get("closed", 0), "on_time": f.get("on_time", 0), "overdue": f.get("overdue", 0),
             "notices": notices.get(district.pk, 0), "returnees": returnees.get(district.pk, 0),
-            "trained": trained_by_district.get(district.pk, 0),
-        })
+            "trained": trained.get(district.pk, 0),
+        }))
     keys = ("visits", "findings", "closed", "on_time", "overdue", "returnees", "trained")
     totals = {key: sum(row[key] for row in rows) for key in keys}
-    published = Notice.objects.filter(status=Notice.Status.PUBLISHED)
-    totals["notices"] = (published.filter(subjects__district_id=district_id).distinct().count()
-                         if district_id is not None else published.count())
-    for row in [*rows, totals]:
-        row["trained_share"] = row["trained"] / row["returnees"] if row["returnees"] else None
-        row["on_time_share"] = row["on_time"] / row["closed"] if row["closed"] else None
-    return {"rows": rows, "totals": totals}
+    totals["notices"] = Notice.objects.filter(status=Notice.Status.PUBLISHED).count()
+    return {"rows": rows, "totals": _with_shares(totals)}
+
+
+def _with_shares(row: dict) -> dict:
+    row["trained_share"] = row["trained"] / row["returnees"] if row["returnees"] else None
+    row["on_time_share"] = row["on_time"] / row["closed"] if row["closed"] else None
+    return row
+
+
+def district_figures(figures: dict, district_id: int) -> dict:
+    """One district's share of the city's figures: its row is its total (a notice naming it counts once)."""
+    row = next(row for row in figures["rows"] if row["district"].pk == district_id)
+    return {"rows": [row], "totals": row}
+
+
+def supervision_figures_refresh() -> dict:
+    """Compute the figures into the cache; the beat task runs it every minute so that no page view has to."""
+    figures = supervision_figures()
+    cache.set(FIGURES_CACHE_KEY, figures, FIGURES_CACHE_SECONDS * 2)
+    return figures
 
 
 def supervision_figures_cached(*, district_id: int | None = None) -> dict:
-    """supervision_figures, kept a minute: the dashboards load the block on every page view."""
-    key = f"supervision:figures:{district_id or 'city'}"
-    figures = cache.get(key)
-    if figures is None:
-        figures = supervision_figures(district_id=district_id)
-        cache.set(key, figures, FIGURES_CACHE_SECONDS)
-    return figures
+    """The figures as the minute refresh left them (computed here when the cache has lost them)."""
+    figures = cache.get(FIGURES_CACHE_KEY) or supervision_figures_refresh()
+    return district_figures(figures, district_id) if district_id is not None else figures
 
 
 def supervision_landing_counts(user) -> dict:

@@ -44,8 +44,9 @@ def test_the_figures_count_each_district_apart(enterprise_user_a, district_staff
     assert (a["returnees"], a["trained"], a["trained_share"]) == (2, 1, 0.5)
     assert (b["visits"], b["findings"], b["notices"]) == (1, 0, 0)
     assert figures["totals"]["visits"] == 3 and figures["totals"]["notices"] == 1
-    own = selectors.supervision_figures(district_id=district_b.pk)
+    own = selectors.district_figures(figures, district_b.pk)
     assert [row["district"] for row in own["rows"]] == [district_b] and own["totals"]["notices"] == 0
+    assert selectors.district_figures(figures, district_a.pk)["totals"]["notices"] == 1
 
 
 def test_the_figures_cost_the_same_queries_at_any_size(district_staff_a, district_a):
@@ -58,6 +59,19 @@ def test_the_figures_cost_the_same_queries_at_any_size(district_staff_a, distric
     with CaptureQueriesContext(connection) as large:
         selectors.supervision_figures()
     assert len(small) == len(large), "\n".join(q["sql"] for q in large.captured_queries)
+
+
+def test_the_refresh_task_keeps_the_figures_the_pages_show(client, commander, district_staff_a, district_a):
+    from supervision.tasks import refresh_figures
+
+    refresh_figures.delay()
+    planned_round(district_staff_a, targets=[EnterpriseFactory(district=district_a)])
+    visit = planned_round(district_staff_a, targets=[EnterpriseFactory(district=district_a)]).visits.get()
+    recorded_visit(visit, district_staff_a)
+    client.force_login(commander)
+    assert client.get(reverse("supervision:figures_city")).context["totals"]["visits"] == 0  # as cached
+    refresh_figures.delay()
+    assert client.get(reverse("supervision:figures_city")).context["totals"]["visits"] == 1
 
 
 def test_the_dashboards_load_the_block_scoped_like_the_dashboards(client, commander, district_staff_a,
