@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "passes",
     "service_requests",
     "labour",
+    "supervision",
     "dashboard",
     "portal",
 ]
@@ -389,6 +390,17 @@ CELERY_BEAT_SCHEDULE = {
     "labour-flag-risky-drives": {"task": "labour.tasks.flag_risky_drives", "schedule": crontab(minute="*/30")},
     "labour-refresh-figures": {"task": "labour.tasks.refresh_labour_figures", "schedule": timedelta(seconds=60),
                                "options": {"expires": 60}},
+    # The dashboards' supervision figures, recomputed into the cache every minute (as the city's figures are).
+    "supervision-refresh-figures": {
+        "task": "supervision.tasks.refresh_figures",
+        "schedule": timedelta(seconds=60),
+        "options": {"expires": 60},
+    },
+    # Findings past their rectification deadline go up to the commanders (once each; idempotent).
+    "supervision-escalate-overdue-findings": {
+        "task": "supervision.tasks.escalate_overdue_findings",
+        "schedule": crontab(minute=15),
+    },
     "passes-expire-return-passes": {
         "task": "passes.tasks.expire_return_passes",
         "schedule": crontab(hour=0, minute=5),

@@ -26,5 +26,6 @@ urlpatterns = [
     path("passes/", include("passes.urls")),
     path("requests/", include("service_requests.urls")),
     path("labour/", include("labour.urls")),
+    path("supervision/", include("supervision.urls")),
     path("dashboard/", include("dashboard.urls")),
 ]

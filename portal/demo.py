@@ -13,6 +13,7 @@ from accounts.models import Role, User
 from core import excel
 from enterprises.models import Enterprise
 from portal.demo_labour import demo_labour_seed
+from portal.demo_supervision import demo_supervision
 from reference.models import Community, District, IndustryAuthority
 from service_requests.demo import demo_requests_seed
 
@@ -124,6 +125,7 @@ def demo_seed(*, password: str) -> list[User]:
     _demo_passes(users)
     demo_requests_seed(users, [Enterprise.objects.get(credit_code=demo_credit_code(n)) for n in (1, 2, 3)])
     users += demo_labour_seed(users, password=password)
+    demo_supervision(users, password=password)
     return users
 
 

@@ -24,6 +24,7 @@ WORKER_RETURN = _("返岗复工")
 RULES = _("政策规则")
 REQUESTS = _("企业诉求")
 LABOUR = _("用工保障")
+SUPERVISION = _("督查督导")
 
 NAV_ITEMS = (
     NavItem(_("工作台"), "portal:home", tuple(Role.values)),
@@ -61,6 +62,14 @@ NAV_ITEMS = (
     NavItem(_("劳资纠纷"), "labour:disputes", (Role.ENTERPRISE, *STAFF_ROLES), LABOUR),
     NavItem(_("市场投诉"), "labour:complaints", tuple(r for r in Role.values if r != Role.CHECKPOINT_STAFF), LABOUR),
     NavItem(_("用工保障情况"), "labour:figures", STAFF_ROLES, LABOUR),
+    NavItem(_("岗前培训"), "supervision:training_list", (Role.ENTERPRISE, *STAFF_ROLES), SUPERVISION),
+    NavItem(_("专项督导"), "supervision:round_list", (Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN), SUPERVISION),
+    NavItem(_("督导问题整改"), "supervision:finding_list",
+            (Role.ENTERPRISE, Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN), SUPERVISION),
+    NavItem(_("通报"), "supervision:notice_list",
+            (Role.DISTRICT_STAFF, Role.AUTHORITY_STAFF, Role.CHECKPOINT_STAFF, Role.COMMANDER, Role.ADMIN),
+            SUPERVISION),
+    NavItem(_("督查清单"), "supervision:checklist_manage", (Role.COMMANDER, Role.ADMIN), SUPERVISION),
     NavItem(_("负面清单"), "negative_list:public", tuple(Role.values), RULES),
     NavItem(_("清单管理"), "negative_list:manage", (Role.ADMIN,), RULES),
     NavItem(_("风险地区"), "passes:risk_areas", tuple(Role.values), RULES),

@@ -17,6 +17,7 @@ from service_requests.selectors import (
     overreach_requests,
     service_request_landing_counts,
 )
+from supervision.selectors import supervision_landing_counts
 from workforce.resumption import resumption_progress
 from workforce.selectors import report_of_day, reporting_status, responsible_reports
 from workforce.services import report_cutoff
@@ -24,12 +25,13 @@ from workforce.services import report_cutoff
 
 def landing_context(user) -> dict:
     """What each role's landing page needs; every figure is read through the scoping layer."""
+    context = {**_role_landing_context(user), "supervision": supervision_landing_counts(user)}
     if user.role != Role.CHECKPOINT_STAFF:
-        return {**_landing_context(user), "labour": labour_landing(user)}
-    return _landing_context(user)
+        context["labour"] = labour_landing(user)
+    return context
 
 
-def _landing_context(user) -> dict:
+def _role_landing_context(user) -> dict:
     if user.role == Role.ENTERPRISE:
         return {
             "enterprise": user.enterprise,

@@ -89,6 +89,18 @@ SCOPED_URLS: dict[str, ScopedUrl] = {
         "dispute_detail": ScopedUrl(lambda w: {"pk": w["dispute_a"].pk}, ("get",)),
         "dispute_act": ScopedUrl(lambda w: {"pk": w["dispute_a"].pk, "action": "negotiate"}, ("post",)),
     }.items()},
+    "supervision:training_detail": ScopedUrl(lambda w: {"pk": w["training_a"].pk}, ("get",)),
+    "supervision:training_material": ScopedUrl(lambda w: {"pk": w["training_a"].pk}, ("get",)),
+    "supervision:training_status": ScopedUrl(lambda w: {"enterprise_pk": w["enterprise_a"].pk}, ("get",)),
+    "supervision:round_detail": ScopedUrl(lambda w: {"pk": w["round_a"].pk}, ("get",)),
+    "supervision:round_targets": ScopedUrl(lambda w: {"pk": w["round_a"].pk}, ("post",)),
+    "supervision:round_close": ScopedUrl(lambda w: {"pk": w["round_a"].pk}, ("post",)),
+    "supervision:visit_detail": ScopedUrl(lambda w: {"pk": w["visit_a"].pk}, ("get",)),
+    "supervision:visit_record": ScopedUrl(lambda w: {"pk": w["planned_visit_a"].pk}),
+    "supervision:visit_photo": ScopedUrl(lambda w: {"pk": w["photo_a"].pk}, ("get",)),
+    "supervision:finding_detail": ScopedUrl(lambda w: {"pk": w["finding_a"].pk}, ("get",)),
+    "supervision:finding_act": ScopedUrl(lambda w: {"pk": w["finding_a"].pk, "action": "report"}, ("post",)),
+    "supervision:figures_district": ScopedUrl(lambda w: {"pk": w["district_a"].pk}, ("get",)),
 }
 
 # URLs with an id whose objects belong to no enterprise or district, so no cross-scope check applies.
@@ -113,6 +125,20 @@ UNSCOPED_URLS: dict[str, str] = {
     "passes:risk_area_manage_import": "admin-only, city-wide (403 for other roles)",
     "passes:risk_area_manage_export": "admin-only, city-wide (403 for other roles)",
     "passes:risk_area_manage_remove": "admin-only, city-wide (403 for other roles)",
+    # Inspection checklists are city-wide versioned data; tests/supervision/test_inspections.py checks 403 for
+    # roles other than commanders and administrators.
+    "supervision:checklist_detail": "commanders and administrators only, city-wide (403 for other roles)",
+    "supervision:checklist_publish": "commanders and administrators only, city-wide (403 for other roles)",
+    "supervision:checklist_import": "commanders and administrators only, city-wide (403 for other roles)",
+    "supervision:checklist_export": "commanders and administrators only, city-wide (403 for other roles)",
+    "supervision:checklist_remove": "commanders and administrators only, city-wide (403 for other roles)",
+    # Published notices (通报) are read by every staff account city-wide; drafts are the commanders'.
+    # tests/supervision/test_notices.py and test_scope.py check: enterprises 404, drafts 404 for non-commanders,
+    # acting, editing and printing refused to non-commanders, and missing ids 404.
+    "supervision:notice_detail": "published notices are city-wide for staff; drafts 404 for non-commanders",
+    "supervision:notice_edit": "the drafter's draft only; 404 for non-commanders, refused for other commanders",
+    "supervision:notice_print": "commanders only (403), published or withdrawn only",
+    "supervision:notice_act": "commanders only (403); drafts and pending notices 404 for everyone else",
 }
 
 # Namespaces outside the portal's own scoping (Django's admin has its own staff-only gate).

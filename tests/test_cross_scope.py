@@ -6,6 +6,7 @@ from reference.models import IndustryAuthority
 from tests.factories import EnterpriseFactory, UserFactory
 from tests.filings.helpers import complete_draft, submitted
 from tests.scoping import SCOPED_URLS, UNSCOPED_URLS, url_names_with_object_ids
+from tests.supervision.scoping import supervision_world
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +48,7 @@ def world(district_a, enterprise_a, enterprise_user_a, enterprise_user_b, distri
         "roster_import_a": _failed_roster_import(enterprise_user_a),
         **_service_request_world(enterprise_user_a, district_staff_a),
         **_labour_world(enterprise_user_a, district_staff_a),
+        **supervision_world(enterprise_user_a, district_staff_a),
         "outsiders": {
             "another enterprise": enterprise_user_b,
             "another district": district_staff_b,
