@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "filings",
     "workforce",
     "passes",
+    "policies",
     "dashboard",
     "portal",
 ]
@@ -262,6 +263,8 @@ LOGGING = {
 # --- Portal --------------------------------------------------------------------------------
 # A submitted filing should be reviewed within this many working days (Monday to Friday).
 FILING_REVIEW_WORKING_DAYS = env.int("FILING_REVIEW_WORKING_DAYS", default=1)
+# A support-policy application is to be reviewed within this many official working days of its submission.
+POLICY_REVIEW_WORKING_DAYS = env.int("POLICY_REVIEW_WORKING_DAYS", default=5)
 # Daily workforce reports may be saved until this local time; a report saved later is marked late.
 WORKFORCE_REPORT_CUTOFF = time.fromisoformat(env.str("WORKFORCE_REPORT_CUTOFF", default="16:00"))
 # Reminders an hour before the cut-off, provisional summaries every hour of the day, the final one after it.

@@ -19,5 +19,6 @@ urlpatterns = [
     path("filings/", include("filings.urls")),
     path("workforce/", include("workforce.urls")),
     path("passes/", include("passes.urls")),
+    path("policies/", include("policies.urls")),
     path("dashboard/", include("dashboard.urls")),
 ]

@@ -12,6 +12,7 @@ from stdnum.cn import uscc
 from accounts.models import Role, User
 from core import excel
 from enterprises.models import Enterprise
+from policies.demo import policy_demo_seed
 from reference.models import Community, District, IndustryAuthority
 
 DEMO_DISTRICTS = ("zhangpu", "kfq")
@@ -120,6 +121,7 @@ def demo_seed(*, password: str) -> list[User]:
     _demo_filings(users)
     _demo_workforce(users)
     _demo_passes(users)
+    policy_demo_seed(users)
     return users
 
 

@@ -22,6 +22,7 @@ ENTERPRISES = _("企业")
 WORKFORCE = _("用工")
 WORKER_RETURN = _("返岗复工")
 RULES = _("政策规则")
+POLICIES = _("惠企政策")
 
 NAV_ITEMS = (
     NavItem(_("工作台"), "portal:home", tuple(Role.values)),
@@ -43,6 +44,11 @@ NAV_ITEMS = (
     NavItem(_("核验记录"), "passes:checks", (Role.CHECKPOINT_STAFF, Role.DISTRICT_STAFF), WORKER_RETURN),
     NavItem(_("点对点包车"), "passes:transport_list", (Role.ENTERPRISE,), WORKER_RETURN),
     NavItem(_("点对点包车"), "passes:transport_queue", (Role.DISTRICT_STAFF,), WORKER_RETURN),
+    NavItem(_("惠企政策"), "policies:catalogue", (Role.ENTERPRISE, *STAFF_ROLES), POLICIES),
+    NavItem(_("本企业申请"), "policies:mine", (Role.ENTERPRISE,), POLICIES),
+    NavItem(_("政策审核"), "policies:queue", STAFF_ROLES, POLICIES),
+    NavItem(_("兑付统计"), "policies:figures", STAFF_ROLES, POLICIES),
+    NavItem(_("政策问答"), "policies:answers", tuple(Role.values), POLICIES),
     NavItem(_("负面清单"), "negative_list:public", tuple(Role.values), RULES),
     NavItem(_("清单管理"), "negative_list:manage", (Role.ADMIN,), RULES),
     NavItem(_("风险地区"), "passes:risk_areas", tuple(Role.values), RULES),

@@ -9,6 +9,7 @@ from negative_list.selectors import negative_list_in_force
 from passes.eligibility import risk_area_list_in_force
 from passes.selectors.checks import pass_check_counts
 from passes.selectors.return_passes import pass_landing_counts
+from policies.selectors import policy_demo_count, policy_landing_counts
 from reference.selectors import demo_community_count
 from workforce.selectors import report_of_day, reporting_status, responsible_reports
 from workforce.services import report_cutoff
@@ -23,6 +24,7 @@ def landing_context(user) -> dict:
             "todays_report": report_of_day(user.enterprise_id, timezone.localdate()),
             "cutoff": report_cutoff(timezone.localdate()),
             "passes": pass_landing_counts(user),
+            "policies": policy_landing_counts(user),
         }
     if user.role == Role.DISTRICT_STAFF:
         return {
@@ -33,6 +35,7 @@ def landing_context(user) -> dict:
             "reporting": _reporting_counts(user),
             "responsible": responsible_reports(user, timezone.localdate()),
             "passes": pass_landing_counts(user),
+            "policies": policy_landing_counts(user),
         }
     if user.role == Role.AUTHORITY_STAFF:
         rows = [row for row in enterprise_counts_by_district(user) if row["total"] or row["pending"]]
@@ -43,6 +46,7 @@ def landing_context(user) -> dict:
             "total": sum(row["total"] for row in rows),
             "queue": filing_queue_counts(user),
             "responsible": responsible_reports(user, timezone.localdate()),
+            "policies": policy_landing_counts(user),
         }
     if user.role == Role.CHECKPOINT_STAFF:
         return {"community": user.community, "checks": pass_check_counts(user, day=timezone.localdate())}
@@ -67,6 +71,7 @@ def _go_live_checks(today) -> dict:
         "negative_list": negative_list_in_force(today),
         "risk_list": risk_area_list_in_force(today),
         "demo_communities": demo_community_count(),
+        "demo_policies": policy_demo_count(),
     }
 
 

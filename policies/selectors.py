@@ -1,0 +1,273 @@
+"""Reads of support policies: the catalogue and eligibility, the review queue, the figures, and the official
+policy answers (统一政策解读口径)."""
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+from enterprises.models import Enterprise
+from policies.models import (
+    Payout,
+    PolicyAnswer,
+    PolicyAnswerVersion,
+    PolicyApplication,
+    PolicyApplicationMaterial,
+    SupportPolicy,
+)
+from reference.models import District, IndustryAuthority
+
+REASON_INDUSTRY = _("所属行业不在适用范围内")
+REASON_DISTRICT = _("所在区镇不在适用范围内")
+REASON_ABOVE_SCALE = _("仅限规上企业")
+REASON_TOO_FEW = _("职工人数少于 %(n)d 人")
+REASON_TOO_MANY = _("职工人数多于 %(n)d 人")
+
+
+# --- Catalogue and eligibility -------------------------------------------------------------------
+
+
+def policy_catalogue() -> QuerySet[SupportPolicy]:
+    """Every policy with what eligibility and routing read, in three queries whatever the size."""
+    return SupportPolicy.objects.prefetch_related("industries", "districts", "reviewing_authorities")
+
+
+def policy_demo_count() -> int:
+    """Demo entries left in the catalogue: a task for the administrator before going live."""
+    return SupportPolicy.objects.filter(is_demo=True).count()
+
+
+def policy_get_or_404(pk: int) -> SupportPolicy:
+    return get_object_or_404(policy_catalogue(), pk=pk)
+
+
+def policy_is_eligible(policy: SupportPolicy, enterprise: Enterprise) -> list[str]:
+    """Why the enterprise may not apply, in plain words; empty when it may (as far as the registry shows)."""
+    reasons = []
+    industries = {industry.code for industry in policy.industries.all()}
+    if industries and not industries.intersection(enterprise.industry.ancestor_codes):
+        reasons.append(REASON_INDUSTRY)
+    districts = {district.pk for district in policy.districts.all()}
+    if districts and enterprise.district_id not in districts:
+        reasons.append(REASON_DISTRICT)
+    if policy.above_scale_only and not enterprise.is_above_scale:
+        reasons.append(REASON_ABOVE_SCALE)
+    if policy.min_headcount is not None and enterprise.headcount < policy.min_headcount:
+        reasons.append(REASON_TOO_FEW % {"n": policy.min_headcount})
+    if policy.max_headcount is not None and enterprise.headcount > policy.max_headcount:
+        reasons.append(REASON_TOO_MANY % {"n": policy.max_headcount})
+    return reasons
+
+
+def policies_for_enterprise(enterprise: Enterprise) -> tuple[list[SupportPolicy], list[SupportPolicy]]:
+    """The policies open for application that the enterprise may be eligible for, and the rest."""
+    eligible, other = [], []
+    for policy in policy_catalogue().filter(accepts_applications=True):
+        (other if policy_is_eligible(policy, enterprise) else eligible).append(policy)
+    return eligible, other
+
+
+def policy_routing(policy: SupportPolicy, enterprise: Enterprise) -> tuple[IndustryAuthority | None, bool]:
+    """Where an application goes: the policy's authority that guides the enterprise's industry (else its first
+    authority), and whether the enterprise's district reviews too."""
+    authorities = sorted(policy.reviewing_authorities.all(), key=lambda a: a.code)
+    guiding = IndustryAuthority.objects.filter(
+        pk__in=[a.pk for a in authorities], industries__code__in=enterprise.industry.ancestor_codes
+    ).order_by("code").first()
+    return guiding or (authorities[0] if authorities else None), policy.reviewed_by_district
+
+
+# --- Applications --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str = PolicyApplication.Status.SUBMITTED
+    policy: int | None = None
+    district: int | None = None
+    q: str = ""
+    overdue_before: object = None
+
+
+def application_list_visible_to(user) -> QuerySet[PolicyApplication]:
+    return PolicyApplication.objects.visible_to(user).select_related("policy", "enterprise", "district",
+                                                                     "reviewing_authority")
+
+
+def application_queue_visible_to(user, filters: QueueFilters = QueueFilters()) -> QuerySet[PolicyApplication]:
+    """The reviewers' queue, oldest submission first, so nothing waits behind newer work."""
+    qs = application_list_visible_to(user)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.policy:
+        qs = qs.filter(policy_id=filters.policy)
+    if filters.district:
+        qs = qs.filter(district_id=filters.district)
+    if filters.q:
+        qs = qs.filter(enterprise__name__contains=filters.q)
+    if filters.overdue_before:
+        qs = qs.filter(status=PolicyApplication.Status.SUBMITTED, review_deadline__lt=filters.overdue_before)
+    return qs.order_by("submitted_at", "pk")
+
+
+def application_get_for_user_or_404(user, pk: int) -> PolicyApplication:
+    """Missing and out-of-scope applications look the same: 404."""
+    return get_object_or_404(
+        application_list_visible_to(user).select_related("enterprise__industry", "decided_by", "payout"), pk=pk
+    )
+
+
+def application_detail_relations(application: PolicyApplication) -> dict:
+    return {
+        "materials": list(application.materials.all()),
+        "events": list(application.events.select_related("actor")),
+    }
+
+
+def application_material_get_for_user_or_404(user, pk: int) -> PolicyApplicationMaterial:
+    return get_object_or_404(
+        PolicyApplicationMaterial.objects.filter(
+            application__in=PolicyApplication.objects.visible_to(user)).select_related("application"),
+        pk=pk,
+    )
+
+
+def application_open_for(enterprise_id: int, policy_id: int) -> PolicyApplication | None:
+    return PolicyApplication.objects.filter(enterprise_id=enterprise_id, policy_id=policy_id,
+                                            status__in=PolicyApplication.OPEN_STATUSES).first()
+
+
+def policy_landing_counts(user) -> dict:
+    """For landing pages: an enterprise's eligible policies and open applications; a reviewer's waiting work."""
+    if user.role == Role.ENTERPRISE:
+        eligible, _other = policies_for_enterprise(user.enterprise)
+        counts = PolicyApplication.objects.visible_to(user).aggregate(
+            open=Count("pk", filter=Q(status__in=PolicyApplication.OPEN_STATUSES)),
+            returned=Count("pk", filter=Q(status=PolicyApplication.Status.RETURNED)),
+        )
+        return {"eligible": len(eligible), **counts}
+    submitted = Q(status=PolicyApplication.Status.SUBMITTED)
+    return PolicyApplication.objects.visible_to(user).aggregate(
+        waiting=Count("pk", filter=submitted),
+        overdue=Count("pk", filter=submitted & Q(review_deadline__lt=timezone.now())),
+        approved_unpaid=Count("pk", filter=Q(status=PolicyApplication.Status.APPROVED, approved_amount__gt=0)),
+    )
+
+
+# --- Figures per policy and district ------------------------------------------------------------
+
+
+@dataclass
+class FigureRow:
+    applications: int = 0
+    approved: int = 0
+    rejected: int = 0
+    waiting: int = 0
+    amount_approved: Decimal = Decimal(0)
+    paid: int = 0
+    paid_early: int = 0
+    amount_paid: Decimal = Decimal(0)
+    median_days: float | None = None
+
+    def add(self, other: "FigureRow") -> None:
+        for name in ("applications", "approved", "rejected", "waiting", "amount_approved", "paid", "paid_early",
+                     "amount_paid"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+APPROVED_STATUSES = (PolicyApplication.Status.APPROVED, PolicyApplication.Status.PAID)
+
+
+def policy_figures(user) -> dict:
+    """Applications, approved, amounts approved and paid, early payouts and the median days from application to
+    payout, per policy, per district and for the whole scope. A fixed number of queries at any size: one
+    aggregate grouped by policy and district, one read of the payout days, and the names."""
+    applications = PolicyApplication.objects.visible_to(user)
+    grouped = applications.values("policy_id", "district_id").annotate(
+        applications=Count("pk"),
+        approved=Count("pk", filter=Q(status__in=APPROVED_STATUSES)),
+        rejected=Count("pk", filter=Q(status=PolicyApplication.Status.REJECTED)),
+        waiting=Count("pk", filter=Q(status=PolicyApplication.Status.SUBMITTED)),
+        amount_approved=Sum("approved_amount", filter=Q(status__in=APPROVED_STATUSES), default=Decimal(0)),
+        paid=Count("payout"),
+        paid_early=Count("payout", filter=Q(payout__is_early=True)),
+        amount_paid=Sum("payout__amount", default=Decimal(0)),
+    ).order_by()
+    by_policy: dict[int, FigureRow] = defaultdict(FigureRow)
+    by_district: dict[int, FigureRow] = defaultdict(FigureRow)
+    cells: dict[tuple[int, int], FigureRow] = {}
+    total = FigureRow()
+    for row in grouped:
+        cell = FigureRow(**{k: v for k, v in row.items() if k not in ("policy_id", "district_id")})
+        cells[row["policy_id"], row["district_id"]] = cell
+        by_policy[row["policy_id"]].add(cell)
+        by_district[row["district_id"]].add(cell)
+        total.add(cell)
+    days_policy, days_district, days_cell, days_all = defaultdict(list), defaultdict(list), defaultdict(list), []
+    payouts = Payout.objects.filter(application__in=applications).values_list(
+        "application__policy_id", "application__district_id", "days_to_payout")
+    for policy_id, district_id, days in payouts.iterator(chunk_size=5000):
+        days_policy[policy_id].append(days)
+        days_district[district_id].append(days)
+        days_cell[policy_id, district_id].append(days)
+        days_all.append(days)
+    for table, days in ((by_policy, days_policy), (by_district, days_district), (cells, days_cell)):
+        for key, row in table.items():
+            row.median_days = _median(days.get(key))
+    total.median_days = _median(days_all)
+    policies = {p.pk: p for p in SupportPolicy.objects.filter(pk__in=list(by_policy))}
+    districts = {d.pk: d for d in District.objects.filter(pk__in=list(by_district))}
+    return {
+        "policies": sorted(((policies[pk], row) for pk, row in by_policy.items()),
+                           key=lambda pair: (pair[0].sort_order, pair[0].pk)),
+        "districts": sorted(((districts[pk], row) for pk, row in by_district.items()),
+                            key=lambda pair: (pair[0].sort_order, pair[0].code)),
+        "cells": sorted(((policies[p], districts[d], row) for (p, d), row in cells.items()),
+                        key=lambda t: (t[0].sort_order, t[0].pk, t[1].sort_order, t[1].code)),
+        "total": total,
+    }
+
+
+def _median(values: list[int] | None) -> float | None:
+    return statistics.median(values) if values else None
+
+
+# --- Official policy answers ---------------------------------------------------------------------
+
+
+def _answers() -> QuerySet[PolicyAnswer]:
+    return PolicyAnswer.objects.select_related("current")
+
+
+def policy_answers_published(q: str = "", topic: str = "") -> QuerySet[PolicyAnswer]:
+    """The official answers in force, searched in their current wording (question, answer, source document).
+
+    The stable item others cite (e.g. an answer to a request of category 政策咨询) is the PolicyAnswer; its
+    `current` version holds the text in force."""
+    answers = _answers().published()
+    if topic:
+        answers = answers.filter(topic=topic)
+    for word in q.split():
+        answers = answers.filter(Q(current__question__icontains=word) | Q(current__body__icontains=word)
+                                 | Q(current__source_document__icontains=word))
+    return answers.order_by("topic", "pk")
+
+
+def policy_answers_all(q: str = "") -> QuerySet[PolicyAnswer]:
+    """For the editors: published and withdrawn alike."""
+    answers = _answers()
+    for word in q.split():
+        answers = answers.filter(Q(current__question__icontains=word) | Q(current__body__icontains=word))
+    return answers.order_by("status", "topic", "pk")
+
+
+def policy_answer_get_or_404(pk: int) -> PolicyAnswer:
+    """Published and withdrawn answers are public (a withdrawn one says so); the history comes along."""
+    versions = Prefetch("versions", queryset=PolicyAnswerVersion.objects.order_by("-number"))
+    return get_object_or_404(_answers().prefetch_related(versions), pk=pk)
