@@ -60,6 +60,11 @@ SCOPED_URLS: dict[str, ScopedUrl] = {
                                              insider="filing_owner"),
     "passes:roster_import_errors": ScopedUrl(lambda w: {"pk": w["roster_import_a"].pk}, ("get",),
                                              insider="filing_owner"),
+    "policies:application": ScopedUrl(lambda w: {"pk": w["policy_application_a"].pk}, ("get",)),
+    "policies:resubmit": ScopedUrl(lambda w: {"pk": w["policy_application_a"].pk}, insider="filing_owner"),
+    "policies:decide": ScopedUrl(lambda w: {"pk": w["policy_application_a"].pk}, ("post",)),
+    "policies:payout": ScopedUrl(lambda w: {"pk": w["policy_application_a"].pk}, ("post",)),
+    "policies:material": ScopedUrl(lambda w: {"pk": w["policy_application_a"].materials.first().pk}, ("get",)),
 }
 
 # URLs with an id whose objects belong to no enterprise or district, so no cross-scope check applies.
@@ -84,6 +89,15 @@ UNSCOPED_URLS: dict[str, str] = {
     "passes:risk_area_manage_import": "admin-only, city-wide (403 for other roles)",
     "passes:risk_area_manage_export": "admin-only, city-wide (403 for other roles)",
     "passes:risk_area_manage_remove": "admin-only, city-wide (403 for other roles)",
+    # The policy catalogue is city-wide (every enterprise reads it); applying checks eligibility, and
+    # tests/policies/test_views.py covers 403 for staff and 404 for missing ids.
+    "policies:detail": "the catalogue is city-wide; 404 for missing ids",
+    "policies:apply": "the catalogue is city-wide, eligibility decides (403 for staff); 404 for missing ids",
+    # Official policy answers are public (clause 3: one voice); editing is for administrators and commanders,
+    # tests/policies/test_answers.py checks 403 for other roles and 404 for missing ids.
+    "policies:answer": "published and withdrawn answers are public (clause 3); 404 for missing ids",
+    "policies:answer_revise": "administrators and commanders only, city-wide (403 for other roles)",
+    "policies:answer_withdraw": "administrators and commanders only, city-wide (403 for other roles)",
 }
 
 # Namespaces outside the portal's own scoping (Django's admin has its own staff-only gate).

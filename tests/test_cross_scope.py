@@ -45,6 +45,7 @@ def world(district_a, enterprise_a, enterprise_user_a, enterprise_user_b, distri
         "pass_a": _issued_pass_living_in_gxq(enterprise_user_a, district_staff_a),
         "worker_a": _worker_of(enterprise_a),
         "roster_import_a": _failed_roster_import(enterprise_user_a),
+        "policy_application_a": _policy_application_of(enterprise_user_a),
         "outsiders": {
             "another enterprise": enterprise_user_b,
             "another district": district_staff_b,
@@ -79,6 +80,14 @@ def _failed_roster_import(enterprise_user):
     job.error_file.save("errors.xlsx", ContentFile(b"PK"), save=False)
     job.save()
     return job
+
+
+def _policy_application_of(enterprise_user):
+    """Routed to 工信局 (car parts are its industry) and to the enterprise's district, so the health bureau and
+    the other district are outsiders."""
+    from tests.policies.helpers import make_policy, submitted
+
+    return submitted(enterprise_user, make_policy(authorities=("gxj",), by_district=True))
 
 
 def test_every_url_with_an_object_id_is_registered_for_the_cross_scope_check():
