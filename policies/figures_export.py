@@ -3,6 +3,7 @@ policy in each district, with the totals of the whole scope."""
 
 from datetime import datetime
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core import excel
@@ -29,25 +30,25 @@ def figure_values(row: FigureRow) -> list:
 
 
 def figures_workbook(figures: dict, *, at: datetime) -> bytes:
-    subheading = _("导出时间: %(now)s") % {"now": at.strftime("%Y-%m-%d %H:%M")}
-    total = [_("合计"), *figure_values(figures["total"])]
+    subheading = gettext("导出时间: %(now)s") % {"now": at.strftime("%Y-%m-%d %H:%M")}
+    total = [gettext("合计"), *figure_values(figures["total"])]
     sheets = [
         excel.Sheet(
-            title=_("按政策"), heading=_("惠企政策兑付情况(按政策)"), subheading=subheading,
-            columns=[excel.Column("policy", _("政策"), width=36), *FIGURE_COLUMNS],
+            title=gettext("按政策"), heading=gettext("惠企政策兑付情况(按政策)"), subheading=subheading,
+            columns=[excel.Column("policy", gettext("政策"), width=36), *FIGURE_COLUMNS],
             rows=[[policy.title, *figure_values(row)] for policy, row in figures["policies"]], totals=total,
         ),
         excel.Sheet(
-            title=_("按属地"), heading=_("惠企政策兑付情况(按属地)"), subheading=subheading,
-            columns=[excel.Column("district", _("属地"), width=16), *FIGURE_COLUMNS],
+            title=gettext("按属地"), heading=gettext("惠企政策兑付情况(按属地)"), subheading=subheading,
+            columns=[excel.Column("district", gettext("属地"), width=16), *FIGURE_COLUMNS],
             rows=[[district.name, *figure_values(row)] for district, row in figures["districts"]], totals=total,
         ),
         excel.Sheet(
-            title=_("政策分属地"), heading=_("惠企政策兑付情况(各政策分属地)"), subheading=subheading,
-            columns=[excel.Column("policy", _("政策"), width=36), excel.Column("district", _("属地"), width=16),
-                     *FIGURE_COLUMNS],
+            title=gettext("政策分属地"), heading=gettext("惠企政策兑付情况(各政策分属地)"), subheading=subheading,
+            columns=[excel.Column("policy", gettext("政策"), width=36),
+                     excel.Column("district", gettext("属地"), width=16), *FIGURE_COLUMNS],
             rows=[[policy.title, district.name, *figure_values(row)] for policy, district, row in figures["cells"]],
-            totals=[_("合计"), "", *figure_values(figures["total"])],
+            totals=[gettext("合计"), "", *figure_values(figures["total"])],
         ),
     ]
     return excel.write_workbook(sheets)

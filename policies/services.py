@@ -401,7 +401,7 @@ def policy_answer_revise(*, answer: PolicyAnswer, question: str, body: str, sour
                          revised_by: User) -> PolicyAnswer:
     """A new version replaces the current one; the earlier versions stay readable."""
     _require_answer_editor(revised_by)
-    answer = PolicyAnswer.objects.select_for_update().select_related("current").get(pk=answer.pk)
+    answer = PolicyAnswer.objects.select_for_update(of=("self",)).select_related("current").get(pk=answer.pk)
     if answer.is_withdrawn:
         raise ValidationError(MSG_ANSWER_WITHDRAWN)
     current = answer.current
