@@ -90,7 +90,7 @@ class DecisionForm(_Crispy, forms.Form):
 
 
 class PayoutForm(_Crispy, forms.Form):
-    paid_on = forms.DateField(label=_("兑付日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = forms.DateField(label=_("兑付日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     amount = forms.DecimalField(label=_("兑付金额(元)"), min_value=0, max_digits=14, decimal_places=2)
     voucher_number = forms.CharField(label=_("凭证号"), max_length=50)
 
