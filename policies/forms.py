@@ -103,7 +103,7 @@ class PayoutForm(_Crispy, forms.Form):
 
 class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("状态"), required=False, initial=PolicyApplication.Status.SUBMITTED)
-    policy = forms.ModelChoiceField(label=_("政策"), queryset=SupportPolicy.objects.all(), required=False,
+    policy = forms.ModelChoiceField(label=_("政策"), queryset=SupportPolicy.objects.only("pk", "title"), required=False,
                                     empty_label=_("全部"))
     district = forms.ModelChoiceField(label=_("属地"), queryset=District.objects.all(), required=False,
                                       empty_label=_("全部"))

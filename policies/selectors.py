@@ -95,9 +95,13 @@ class QueueFilters:
     overdue_before: object = None
 
 
+# Long texts of a policy that no list shows.
+_POLICY_TEXTS = ("policy__summary", "policy__eligibility", "policy__materials_required")
+
+
 def application_list_visible_to(user) -> QuerySet[PolicyApplication]:
-    return PolicyApplication.objects.visible_to(user).select_related("policy", "enterprise", "district",
-                                                                     "reviewing_authority")
+    return PolicyApplication.objects.visible_to(user).select_related(
+        "policy", "enterprise", "district", "reviewing_authority").defer(*_POLICY_TEXTS)
 
 
 def application_queue_visible_to(user, filters: QueueFilters = QueueFilters()) -> QuerySet[PolicyApplication]:
@@ -119,7 +123,9 @@ def application_queue_visible_to(user, filters: QueueFilters = QueueFilters()) -
 def application_get_for_user_or_404(user, pk: int) -> PolicyApplication:
     """Missing and out-of-scope applications look the same: 404."""
     return get_object_or_404(
-        application_list_visible_to(user).select_related("enterprise__industry", "decided_by", "payout"), pk=pk
+        PolicyApplication.objects.visible_to(user).select_related(
+            "policy", "enterprise__industry", "district", "reviewing_authority", "decided_by", "payout"),
+        pk=pk,
     )
 
 
