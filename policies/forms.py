@@ -1,7 +1,7 @@
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import NoFormTag
 from core.validators import validate_mobile
 from policies.models import AmountRule, AnswerTopic, PolicyAnswerVersion, PolicyApplication, SupportPolicy
 from reference.models import District
@@ -26,13 +26,7 @@ class MultipleFileField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
-class _Crispy:
-    def _crispy(self) -> None:
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-
-
-class ApplicationForm(_Crispy, forms.Form):
+class ApplicationForm(NoFormTag, forms.Form):
     """What the enterprise states: the figures the policy's amount rule needs, the bank account, materials."""
 
     stated_headcount = forms.IntegerField(label=_("职工人数"), min_value=1, required=False)
@@ -52,7 +46,7 @@ class ApplicationForm(_Crispy, forms.Form):
 
     def __init__(self, *args, policy: SupportPolicy, resubmit: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self._crispy()
+        self._no_form_tag()
         if policy.amount_rule != AmountRule.PER_EMPLOYEE:
             del self.fields["stated_headcount"]
         else:
@@ -72,7 +66,7 @@ class ApplicationForm(_Crispy, forms.Form):
             self.fields["materials"].help_text = _("补充的材料; 已上传的材料保留")
 
 
-class DecisionForm(_Crispy, forms.Form):
+class DecisionForm(NoFormTag, forms.Form):
     ACTIONS = [("approve", _("批准")), ("return", _("退回补正")), ("reject", _("不予支持"))]
     action = forms.ChoiceField(label=_("审核结果"), choices=ACTIONS, widget=forms.RadioSelect)
     amount = forms.DecimalField(label=_("核定金额(元)"), min_value=0, max_digits=14, decimal_places=2,
@@ -82,21 +76,21 @@ class DecisionForm(_Crispy, forms.Form):
 
     def __init__(self, *args, application: PolicyApplication, **kwargs):
         super().__init__(*args, **kwargs)
-        self._crispy()
+        self._no_form_tag()
         if application.policy.pays_money:
             self.fields["amount"].initial = application.requested_amount
         else:
             del self.fields["amount"]
 
 
-class PayoutForm(_Crispy, forms.Form):
+class PayoutForm(NoFormTag, forms.Form):
     paid_on = forms.DateField(label=_("兑付日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     amount = forms.DecimalField(label=_("兑付金额(元)"), min_value=0, max_digits=14, decimal_places=2)
     voucher_number = forms.CharField(label=_("凭证号"), max_length=50)
 
     def __init__(self, *args, application: PolicyApplication, today, **kwargs):
         super().__init__(*args, **kwargs)
-        self._crispy()
+        self._no_form_tag()
         self.fields["paid_on"].initial = today
         self.fields["amount"].initial = application.approved_amount
 
@@ -123,7 +117,7 @@ class QueueFilterForm(forms.Form):
             field.widget.attrs["class"] = css
 
 
-class AnswerForm(_Crispy, forms.ModelForm):
+class AnswerForm(NoFormTag, forms.ModelForm):
     topic = forms.ChoiceField(label=_("类别"), choices=AnswerTopic.choices)
 
     class Meta:
@@ -133,7 +127,7 @@ class AnswerForm(_Crispy, forms.ModelForm):
 
     def __init__(self, *args, revising: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self._crispy()
+        self._no_form_tag()
         self.order_fields(["topic", "question", "body", "source_document", "change_note"])
         if revising:
             del self.fields["topic"]

@@ -44,7 +44,7 @@ NAV_ITEMS = (
     NavItem(_("核验记录"), "passes:checks", (Role.CHECKPOINT_STAFF, Role.DISTRICT_STAFF), WORKER_RETURN),
     NavItem(_("点对点包车"), "passes:transport_list", (Role.ENTERPRISE,), WORKER_RETURN),
     NavItem(_("点对点包车"), "passes:transport_queue", (Role.DISTRICT_STAFF,), WORKER_RETURN),
-    NavItem(_("惠企政策"), "policies:catalogue", (Role.ENTERPRISE, *STAFF_ROLES), POLICIES),
+    NavItem(_("政策目录"), "policies:catalogue", (Role.ENTERPRISE, *STAFF_ROLES), POLICIES),
     NavItem(_("本企业申请"), "policies:mine", (Role.ENTERPRISE,), POLICIES),
     NavItem(_("政策审核"), "policies:queue", STAFF_ROLES, POLICIES),
     NavItem(_("兑付统计"), "policies:figures", STAFF_ROLES, POLICIES),

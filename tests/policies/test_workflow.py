@@ -262,3 +262,17 @@ def test_a_pending_enterprise_cannot_apply(district_a):
     with pytest.raises(ValidationError) as error:
         submitted(user)
     assert error.value.messages == [str(services.MSG_NOT_ACTIVE)]
+
+
+@pytest.mark.parametrize(("fields", "reasons"), [
+    ({"min_headcount": 100, "max_headcount": 300}, []),
+    ({"min_headcount": 101}, ["职工人数少于 101 人"]),
+    ({"max_headcount": 99}, ["职工人数多于 99 人"]),
+    ({"industries": ("36",)}, []),  # the division of car parts (3670)
+    ({"industries": ("3620",)}, ["所属行业不在适用范围内"]),
+])
+def test_eligibility_by_size_and_industry(enterprise_a, fields, reasons):
+    from policies.selectors import policy_is_eligible
+
+    assert enterprise_a.headcount == 100 and enterprise_a.industry_id == "3670"
+    assert [str(r) for r in policy_is_eligible(make_policy(**fields), enterprise_a)] == reasons
