@@ -2,10 +2,12 @@
 policy answers (统一政策解读口径)."""
 
 import statistics
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
@@ -191,17 +193,48 @@ class FigureRow:
 APPROVED_STATUSES = (PolicyApplication.Status.APPROVED, PolicyApplication.Status.PAID)
 
 
+FIGURES_VERSION_KEY = "policies:figures:version"
+FIGURES_CACHE_SECONDS = 300
+
+
+def policy_figures_changed() -> None:
+    """Every change of an application's status or payout makes the cached figures stale. The services call
+    this at once and again when the transaction commits, so figures computed in between are not kept."""
+    cache.set(FIGURES_VERSION_KEY, uuid.uuid4().hex, None)
+
+
+def _figures_scope_key(user) -> str:
+    """The scoping rule of PolicyApplicationQuerySet.visible_to, as a cache key: one per role's scope."""
+    if user.role == Role.ENTERPRISE:
+        return f"enterprise:{user.enterprise_id}"
+    if user.role == Role.DISTRICT_STAFF:
+        return f"district:{user.district_id}"
+    if user.role == Role.AUTHORITY_STAFF:
+        return f"authority:{user.industry_authority_id}"
+    return "city" if user.role in (Role.COMMANDER, Role.ADMIN) else "none"
+
+
 def policy_figures(user) -> dict:
     """Applications, approved, amounts approved and paid, early payouts and the median days from application to
     payout, per policy, per district, each policy in each district, and for the whole scope.
 
-    A fixed number of queries at any size: on PostgreSQL one aggregate over grouping sets (medians by
-    percentile_cont), elsewhere one aggregate and one read of the payout days; then the names."""
-    applications = PolicyApplication.objects.visible_to(user)
-    if connection.vendor == "postgresql":
-        cells, by_policy, by_district, total = _figures_by_grouping_sets(applications)
-    else:
-        cells, by_policy, by_district, total = _figures_in_memory(applications)
+    The numbers are computed in one aggregate (on PostgreSQL over grouping sets, medians by percentile_cont;
+    elsewhere one aggregate and one read of the payout days) and kept in the cache until an application
+    changes; the names are read each time. A fixed number of queries at any size."""
+    version = cache.get(FIGURES_VERSION_KEY)
+    if version is None:
+        policy_figures_changed()
+        version = cache.get(FIGURES_VERSION_KEY)
+    key = f"policies:figures:{version}:{_figures_scope_key(user)}"
+    numbers = cache.get(key)
+    if numbers is None:
+        applications = PolicyApplication.objects.visible_to(user)
+        if connection.vendor == "postgresql":
+            numbers = _figures_by_grouping_sets(applications)
+        else:
+            numbers = _figures_in_memory(applications)
+        cache.set(key, numbers, FIGURES_CACHE_SECONDS)
+    cells, by_policy, by_district, total = numbers
     policies = {p.pk: p for p in SupportPolicy.objects.filter(pk__in=list(by_policy)).only("title", "sort_order")}
     districts = {d.pk: d for d in District.objects.filter(pk__in=list(by_district))}
     return {

@@ -28,7 +28,7 @@ from policies.models import (
     PolicyApplicationMaterial,
     SupportPolicy,
 )
-from policies.selectors import policy_is_eligible, policy_routing
+from policies.selectors import policy_figures_changed, policy_is_eligible, policy_routing
 from reference.models import Industry, IndustryAuthority
 
 S = PolicyApplication.Status
@@ -112,6 +112,12 @@ def _transition(application: PolicyApplication, action: str, actor: User, commen
     PolicyApplicationEvent.objects.create(application=application, actor=actor, from_status=application.status,
                                           to_status=target, comment=comment)
     application.status = target
+    _figures_changed()
+
+
+def _figures_changed() -> None:
+    policy_figures_changed()
+    transaction.on_commit(policy_figures_changed)
 
 
 def may_review(user: User, application: PolicyApplication) -> bool:
@@ -234,6 +240,7 @@ def policy_application_submit(*, policy: SupportPolicy, enterprise: Enterprise, 
             )
             PolicyApplicationEvent.objects.create(application=application, actor=submitted_by, from_status="",
                                                   to_status=S.SUBMITTED)
+            _figures_changed()
             _store_materials(application, checked, submitted_by)
             _notify_enterprise(application, NOTICE_SUBMITTED % {"policy": policy.title})
             _notify_reviewers(application)

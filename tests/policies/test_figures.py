@@ -140,3 +140,15 @@ def test_enterprises_have_no_figures_page(client, enterprise_user_a):
     client.force_login(enterprise_user_a)
     assert client.get(reverse("policies:figures")).status_code == 403
     assert client.get(reverse("policies:figures_export")).status_code == 403
+
+
+def test_the_figures_are_kept_until_an_application_changes(commander, enterprise_user_a, district_staff_a):
+    application = submitted(enterprise_user_a)
+    assert policy_figures(commander)["total"].waiting == 1
+    with CaptureQueriesContext(connection) as cached:
+        assert policy_figures(commander)["total"].waiting == 1
+    assert not any("policies_policyapplication" in q["sql"] for q in cached.captured_queries)
+    services.policy_application_approve(application=application, approved_by=district_staff_a,
+                                        amount=Decimal("1000"))
+    total = policy_figures(commander)["total"]
+    assert (total.waiting, total.approved, total.amount_approved) == (0, 1, Decimal("1000"))

@@ -245,3 +245,12 @@ def test_landing_pages_show_the_policy_work(client, enterprise_user_a, district_
     client.force_login(commander)
     assert reverse("policies:figures") in client.get(reverse("portal:home")).content.decode()
     assert 'data-testid="dashboard-policies"' in client.get(reverse("dashboard:city")).content.decode()
+
+
+def test_too_many_files_at_once_are_refused(client, enterprise_user_a):
+    policy = make_policy()
+    client.force_login(enterprise_user_a)
+    files = [SimpleUploadedFile(f"{n}.pdf", PDF) for n in range(services.MAX_MATERIALS + 1)]
+    response = client.post(reverse("policies:apply", args=[policy.pk]), _form(materials=files))
+    assert str(services.MSG_TOO_MANY_MATERIALS % {"max": services.MAX_MATERIALS}) in response.content.decode()
+    assert not PolicyApplication.objects.exists()
