@@ -373,8 +373,8 @@ def payout_record(*, application: PolicyApplication, recorded_by: User, paid_on:
 # --- Official policy answers (统一政策解读口径) ---------------------------------------------
 
 
-def _require_answer_editor(user: User) -> None:
-    if user.role not in (Role.ADMIN, Role.COMMANDER):
+def _require_answer_editor(user: User | None) -> None:
+    if user is None or user.role not in (Role.ADMIN, Role.COMMANDER):
         raise PermissionDenied(MSG_ANSWER_EDITORS)
 
 
@@ -391,8 +391,8 @@ def _version(answer: PolicyAnswer, number: int, *, question: str, body: str, sou
 @transaction.atomic
 def policy_answer_publish(*, topic: str, question: str, body: str, source_document: str, published_by: User,
                           is_demo: bool = False) -> PolicyAnswer:
-    """A new official answer, in force at once (version 1)."""
-    if published_by is not None or not is_demo:
+    """A new official answer, in force at once (version 1). The demo answers of load_reference have no author."""
+    if not (is_demo and published_by is None):
         _require_answer_editor(published_by)
     answer = PolicyAnswer(topic=topic, is_demo=is_demo)
     answer.full_clean(exclude=["current"])
