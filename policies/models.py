@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
@@ -361,6 +362,10 @@ class PolicyAnswer(models.Model):
 
     def __str__(self) -> str:
         return self.current.question if self.current_id else f"#{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        """The public page of the answer, for a reply that cites it."""
+        return reverse("policies:answer", args=[self.pk])
 
     @property
     def is_withdrawn(self) -> bool:

@@ -25,7 +25,7 @@ def test_the_public_page_needs_no_login_and_searches_the_current_wording(client,
     assert list(response.context["page"].object_list) == [passes]
     response = client.get(reverse("policies:answers"), {"topic": "filings"})
     assert [a.current.question for a in response.context["page"]] == ["备案后多久可以复工?"]
-    detail = client.get(reverse("policies:answer", args=[passes.pk]))
+    detail = client.get(passes.get_absolute_url())
     assert detail.status_code == 200 and "昆防指〔2020〕20号 第七条" in detail.content.decode()
 
 
