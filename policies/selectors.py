@@ -1,14 +1,12 @@
 """Reads of support policies: the catalogue and eligibility, the review queue, the figures, and the official
 policy answers (统一政策解读口径)."""
 
-import statistics
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -17,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role
 from enterprises.models import Enterprise
 from policies.models import (
-    Payout,
     PolicyAnswer,
     PolicyAnswerVersion,
     PolicyApplication,
@@ -218,8 +215,7 @@ def policy_figures(user) -> dict:
     """Applications, approved, amounts approved and paid, early payouts and the median days from application to
     payout, per policy, per district, each policy in each district, and for the whole scope.
 
-    The numbers are computed in one aggregate (on PostgreSQL over grouping sets, medians by percentile_cont;
-    elsewhere one aggregate and one read of the payout days) and kept in the cache until an application
+    The numbers come from one aggregate (see _figures_compute) and are kept in the cache until an application
     changes; the names are read each time. A fixed number of queries at any size."""
     version = cache.get(FIGURES_VERSION_KEY)
     if version is None:
@@ -228,11 +224,7 @@ def policy_figures(user) -> dict:
     key = f"policies:figures:{version}:{_figures_scope_key(user)}"
     numbers = cache.get(key)
     if numbers is None:
-        applications = PolicyApplication.objects.visible_to(user)
-        if connection.vendor == "postgresql":
-            numbers = _figures_by_grouping_sets(applications)
-        else:
-            numbers = _figures_in_memory(applications)
+        numbers = _figures_compute(PolicyApplication.objects.visible_to(user))
         cache.set(key, numbers, FIGURES_CACHE_SECONDS)
     cells, by_policy, by_district, total = numbers
     policies = {p.pk: p for p in SupportPolicy.objects.filter(pk__in=list(by_policy)).only("title", "sort_order")}
@@ -248,51 +240,14 @@ def policy_figures(user) -> dict:
     }
 
 
-# Status values are the model's own constants, written into the statement rather than passed as parameters so
-# that the parameters stay those of the scoped subquery.
-_STATUS_SQL = {
-    "approved": "(" + ", ".join(f"'{status}'" for status in APPROVED_STATUSES) + ")",
-    "rejected": f"'{PolicyApplication.Status.REJECTED}'",
-    "submitted": f"'{PolicyApplication.Status.SUBMITTED}'",
-}
-_FIGURES_SQL = """
-SELECT a.policy_id, a.district_id, GROUPING(a.policy_id), GROUPING(a.district_id),
-       COUNT(*),
-       COUNT(*) FILTER (WHERE a.status IN {approved}),
-       COUNT(*) FILTER (WHERE a.status = {rejected}),
-       COUNT(*) FILTER (WHERE a.status = {submitted}),
-       COALESCE(SUM(a.approved_amount) FILTER (WHERE a.status IN {approved}), 0),
-       COUNT(p.id),
-       COUNT(p.id) FILTER (WHERE p.is_early),
-       COALESCE(SUM(p.amount), 0),
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY p.days_to_payout)
-FROM ({applications}) a LEFT JOIN {payout} p ON p.application_id = a.id
-GROUP BY GROUPING SETS ((a.policy_id, a.district_id), (a.policy_id), (a.district_id), ())
-"""
+_COUNTS = ("applications", "approved", "rejected", "waiting", "amount_approved", "paid", "paid_early", "amount_paid")
 
 
-def _figures_by_grouping_sets(applications):
-    scope_sql, params = applications.values("id", "policy_id", "district_id", "status", "approved_amount") \
-        .order_by().query.sql_with_params()
-    sql = _FIGURES_SQL.format(**_STATUS_SQL, applications=scope_sql, payout=Payout._meta.db_table)
-    cells, by_policy, by_district, total = {}, {}, {}, FigureRow()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for policy_id, district_id, no_policy, no_district, *values in cursor.fetchall():
-            row = FigureRow(*values[:-1], median_days=_days(values[-1]))
-            if no_policy and no_district:
-                total = row
-            elif no_district:
-                by_policy[policy_id] = row
-            elif no_policy:
-                by_district[district_id] = row
-            else:
-                cells[policy_id, district_id] = row
-    return cells, by_policy, by_district, total
-
-
-def _figures_in_memory(applications):
-    grouped = applications.values("policy_id", "district_id").annotate(
+def _figures_compute(applications):
+    """One aggregate grouped by policy, district and days to payout (None for the unpaid): the counts and sums
+    add up to every level, and the days form a histogram per level from which the medians are read exactly.
+    A hash aggregate with no sort, on PostgreSQL and SQLite alike."""
+    rows = applications.values("policy_id", "district_id", "payout__days_to_payout").annotate(
         applications=Count("pk"),
         approved=Count("pk", filter=Q(status__in=APPROVED_STATUSES)),
         rejected=Count("pk", filter=Q(status=PolicyApplication.Status.REJECTED)),
@@ -301,30 +256,43 @@ def _figures_in_memory(applications):
         paid=Count("payout"),
         paid_early=Count("payout", filter=Q(payout__is_early=True)),
         amount_paid=Sum("payout__amount", default=Decimal(0)),
-    ).order_by()
+    ).order_by().values_list("policy_id", "district_id", "payout__days_to_payout", *_COUNTS)
+    cells: dict[tuple[int, int], FigureRow] = defaultdict(FigureRow)
     by_policy: dict[int, FigureRow] = defaultdict(FigureRow)
     by_district: dict[int, FigureRow] = defaultdict(FigureRow)
-    cells: dict[tuple[int, int], FigureRow] = {}
     total = FigureRow()
-    for row in grouped:
-        cell = FigureRow(**{k: v for k, v in row.items() if k not in ("policy_id", "district_id")})
-        cells[row["policy_id"], row["district_id"]] = cell
-        by_policy[row["policy_id"]].add(cell)
-        by_district[row["district_id"]].add(cell)
-        total.add(cell)
-    days_policy, days_district, days_cell, days_all = defaultdict(list), defaultdict(list), defaultdict(list), []
-    payouts = Payout.objects.filter(application__in=applications).values_list(
-        "application__policy_id", "application__district_id", "days_to_payout")
-    for policy_id, district_id, days in payouts.iterator(chunk_size=5000):
-        days_policy[policy_id].append(days)
-        days_district[district_id].append(days)
-        days_cell[policy_id, district_id].append(days)
-        days_all.append(days)
-    for table, days in ((by_policy, days_policy), (by_district, days_district), (cells, days_cell)):
+    days_cells, days_policy, days_district = (defaultdict(lambda: defaultdict(int)) for _ in range(3))
+    days_total: dict[int, int] = defaultdict(int)
+    for policy_id, district_id, days, *values in rows:
+        part = FigureRow(*values)
+        for row in (cells[policy_id, district_id], by_policy[policy_id], by_district[district_id], total):
+            row.add(part)
+        if days is not None:
+            for histogram in (days_cells[policy_id, district_id], days_policy[policy_id],
+                              days_district[district_id], days_total):
+                histogram[days] += part.paid
+    for table, histograms in ((cells, days_cells), (by_policy, days_policy), (by_district, days_district)):
         for key, row in table.items():
-            row.median_days = _median(days.get(key))
-    total.median_days = _median(days_all)
-    return cells, dict(by_policy), dict(by_district), total
+            row.median_days = _histogram_median(histograms.get(key))
+    total.median_days = _histogram_median(days_total)
+    return dict(cells), dict(by_policy), dict(by_district), total
+
+
+def _histogram_median(histogram: dict[int, int] | None) -> int | float | None:
+    """The median of values given as {value: how many}, as statistics.median would give it."""
+    if not histogram:
+        return None
+    count = sum(histogram.values())
+    wanted = sorted({(count - 1) // 2, count // 2})
+    found, seen = [], 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        while wanted and wanted[0] < seen:
+            found.append(value)
+            wanted.pop(0)
+        if not wanted:
+            break
+    return _days(sum(found) / len(found)) if len(found) > 1 else found[0]
 
 
 def _days(value) -> int | float | None:
@@ -332,10 +300,6 @@ def _days(value) -> int | float | None:
     if value is None:
         return None
     return int(value) if float(value).is_integer() else float(value)
-
-
-def _median(values: list[int] | None) -> int | float | None:
-    return _days(statistics.median(values)) if values else None
 
 
 # --- Official policy answers ---------------------------------------------------------------------

@@ -10,6 +10,8 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 
 from policies import services
 from policies.models import PolicyApplication
@@ -152,3 +154,12 @@ def test_the_figures_are_kept_until_an_application_changes(commander, enterprise
                                         amount=Decimal("1000"))
     total = policy_figures(commander)["total"]
     assert (total.waiting, total.approved, total.amount_approved) == (0, 1, Decimal("1000"))
+
+
+@given(st.lists(st.integers(min_value=0, max_value=120), min_size=1, max_size=60))
+def test_the_median_read_from_a_histogram_is_the_median_of_the_values(values):
+    from collections import Counter
+
+    from policies.selectors import _histogram_median
+
+    assert _histogram_median(Counter(values)) == statistics.median(values)
