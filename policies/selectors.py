@@ -244,10 +244,10 @@ _COUNTS = ("applications", "approved", "rejected", "waiting", "amount_approved",
 
 
 def _figures_compute(applications):
-    """One aggregate grouped by policy, district and days to payout (None for the unpaid): the counts and sums
-    add up to every level, and the days form a histogram per level from which the medians are read exactly.
-    A hash aggregate with no sort, on PostgreSQL and SQLite alike."""
-    rows = applications.values("policy_id", "district_id", "payout__days_to_payout").annotate(
+    """Two hash aggregates, on PostgreSQL and SQLite alike: the counts and sums per policy and district (a few
+    hundred rows, added up to every level), and the histogram of days to payout per policy and district (whole
+    numbers), from which the median of each level is read exactly."""
+    counts = applications.values("policy_id", "district_id").annotate(
         applications=Count("pk"),
         approved=Count("pk", filter=Q(status__in=APPROVED_STATUSES)),
         rejected=Count("pk", filter=Q(status=PolicyApplication.Status.REJECTED)),
@@ -256,26 +256,27 @@ def _figures_compute(applications):
         paid=Count("payout"),
         paid_early=Count("payout", filter=Q(payout__is_early=True)),
         amount_paid=Sum("payout__amount", default=Decimal(0)),
-    ).order_by().values_list("policy_id", "district_id", "payout__days_to_payout", *_COUNTS)
-    cells: dict[tuple[int, int], FigureRow] = defaultdict(FigureRow)
+    ).order_by().values_list("policy_id", "district_id", *_COUNTS)
+    days = applications.filter(payout__isnull=False).values("policy_id", "district_id", "payout__days_to_payout") \
+        .annotate(n=Count("pk")).order_by().values_list("policy_id", "district_id", "payout__days_to_payout", "n")
+    cells = {(policy_id, district_id): FigureRow(*values) for policy_id, district_id, *values in counts}
     by_policy: dict[int, FigureRow] = defaultdict(FigureRow)
     by_district: dict[int, FigureRow] = defaultdict(FigureRow)
     total = FigureRow()
+    for (policy_id, district_id), cell in cells.items():
+        for row in (by_policy[policy_id], by_district[district_id], total):
+            row.add(cell)
     days_cells, days_policy, days_district = (defaultdict(lambda: defaultdict(int)) for _ in range(3))
     days_total: dict[int, int] = defaultdict(int)
-    for policy_id, district_id, days, *values in rows:
-        part = FigureRow(*values)
-        for row in (cells[policy_id, district_id], by_policy[policy_id], by_district[district_id], total):
-            row.add(part)
-        if days is not None:
-            for histogram in (days_cells[policy_id, district_id], days_policy[policy_id],
-                              days_district[district_id], days_total):
-                histogram[days] += part.paid
+    for policy_id, district_id, day, n in days:
+        for histogram in (days_cells[policy_id, district_id], days_policy[policy_id], days_district[district_id],
+                          days_total):
+            histogram[day] += n
     for table, histograms in ((cells, days_cells), (by_policy, days_policy), (by_district, days_district)):
         for key, row in table.items():
             row.median_days = _histogram_median(histograms.get(key))
     total.median_days = _histogram_median(days_total)
-    return dict(cells), dict(by_policy), dict(by_district), total
+    return cells, dict(by_policy), dict(by_district), total
 
 
 def _histogram_median(histogram: dict[int, int] | None) -> int | float | None:
