@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "service_requests",
     "labour",
     "supervision",
+    "policies",
     "dashboard",
     "portal",
 ]
@@ -344,6 +345,8 @@ if SENTRY_DSN:
 # --- Portal --------------------------------------------------------------------------------
 # A submitted filing should be reviewed within this many working days (Monday to Friday).
 FILING_REVIEW_WORKING_DAYS = env.int("FILING_REVIEW_WORKING_DAYS", default=1)
+# A support-policy application is to be reviewed within this many official working days of its submission.
+POLICY_REVIEW_WORKING_DAYS = env.int("POLICY_REVIEW_WORKING_DAYS", default=5)
 # Daily workforce reports may be saved until this local time; a report saved later is marked late.
 WORKFORCE_REPORT_CUTOFF = time.fromisoformat(env.str("WORKFORCE_REPORT_CUTOFF", default="16:00"))
 # Reminders an hour before the cut-off, provisional summaries every hour of the day, the final one after it.

@@ -27,5 +27,6 @@ urlpatterns = [
     path("requests/", include("service_requests.urls")),
     path("labour/", include("labour.urls")),
     path("supervision/", include("supervision.urls")),
+    path("policies/", include("policies.urls")),
     path("dashboard/", include("dashboard.urls")),
 ]

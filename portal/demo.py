@@ -12,6 +12,7 @@ from stdnum.cn import uscc
 from accounts.models import Role, User
 from core import excel
 from enterprises.models import Enterprise
+from policies.demo import policy_demo_seed
 from portal.demo_labour import demo_labour_seed
 from portal.demo_supervision import demo_supervision
 from reference.models import Community, District, IndustryAuthority
@@ -126,6 +127,7 @@ def demo_seed(*, password: str) -> list[User]:
     demo_requests_seed(users, [Enterprise.objects.get(credit_code=demo_credit_code(n)) for n in (1, 2, 3)])
     users += demo_labour_seed(users, password=password)
     demo_supervision(users, password=password)
+    policy_demo_seed(users)
     return users
 
 

@@ -25,6 +25,7 @@ RULES = _("政策规则")
 REQUESTS = _("企业诉求")
 LABOUR = _("用工保障")
 SUPERVISION = _("督查督导")
+POLICIES = _("惠企政策")
 
 NAV_ITEMS = (
     NavItem(_("工作台"), "portal:home", tuple(Role.values)),
@@ -70,6 +71,11 @@ NAV_ITEMS = (
             (Role.DISTRICT_STAFF, Role.AUTHORITY_STAFF, Role.CHECKPOINT_STAFF, Role.COMMANDER, Role.ADMIN),
             SUPERVISION),
     NavItem(_("督查清单"), "supervision:checklist_manage", (Role.COMMANDER, Role.ADMIN), SUPERVISION),
+    NavItem(_("政策目录"), "policies:catalogue", (Role.ENTERPRISE, *STAFF_ROLES), POLICIES),
+    NavItem(_("本企业申请"), "policies:mine", (Role.ENTERPRISE,), POLICIES),
+    NavItem(_("政策审核"), "policies:queue", STAFF_ROLES, POLICIES),
+    NavItem(_("兑付统计"), "policies:figures", STAFF_ROLES, POLICIES),
+    NavItem(_("政策问答"), "policies:answers", tuple(Role.values), POLICIES),
     NavItem(_("负面清单"), "negative_list:public", tuple(Role.values), RULES),
     NavItem(_("清单管理"), "negative_list:manage", (Role.ADMIN,), RULES),
     NavItem(_("风险地区"), "passes:risk_areas", tuple(Role.values), RULES),

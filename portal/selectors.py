@@ -10,6 +10,7 @@ from negative_list.selectors import industry_restrictions, negative_list_in_forc
 from passes.eligibility import risk_area_list_in_force
 from passes.selectors.checks import pass_check_counts
 from passes.selectors.return_passes import pass_landing_counts
+from policies.selectors import policy_demo_count, policy_landing_counts
 from reference.selectors import demo_community_count
 from service_requests.selectors import (
     enterprises_without_tier_one,
@@ -41,6 +42,7 @@ def _role_landing_context(user) -> dict:
             "passes": pass_landing_counts(user),
             "requests": service_request_landing_counts(user),
             "industry_restrictions": industry_restrictions(user.enterprise.industry, timezone.localdate()),
+            "policies": policy_landing_counts(user),
         }
     if user.role == Role.DISTRICT_STAFF:
         return {
@@ -54,6 +56,7 @@ def _role_landing_context(user) -> dict:
             "requests": service_request_landing_counts(user),
             "without_tier_one": enterprises_without_tier_one(user).count(),
             "look_backs": look_backs_pending(user).count(),
+            "policies": policy_landing_counts(user),
         }
     if user.role == Role.AUTHORITY_STAFF:
         rows = [row for row in enterprise_counts_by_district(user) if row["total"] or row["pending"]]
@@ -65,6 +68,7 @@ def _role_landing_context(user) -> dict:
             "queue": filing_queue_counts(user),
             "responsible": responsible_reports(user, timezone.localdate()),
             "requests": service_request_landing_counts(user),
+            "policies": policy_landing_counts(user),
         }
     if user.role == Role.CHECKPOINT_STAFF:
         return {"community": user.community, "checks": pass_check_counts(user, day=timezone.localdate())}
@@ -95,6 +99,7 @@ def _go_live_checks(today) -> dict:
         "negative_list": negative_list_in_force(today),
         "risk_list": risk_area_list_in_force(today),
         "demo_communities": demo_community_count(),
+        "demo_policies": policy_demo_count(),
     }
 
 

@@ -101,6 +101,11 @@ SCOPED_URLS: dict[str, ScopedUrl] = {
     "supervision:finding_detail": ScopedUrl(lambda w: {"pk": w["finding_a"].pk}, ("get",)),
     "supervision:finding_act": ScopedUrl(lambda w: {"pk": w["finding_a"].pk, "action": "report"}, ("post",)),
     "supervision:figures_district": ScopedUrl(lambda w: {"pk": w["district_a"].pk}, ("get",)),
+    "policies:application": ScopedUrl(lambda w: {"pk": w["policy_application_a"].pk}, ("get",)),
+    "policies:resubmit": ScopedUrl(lambda w: {"pk": w["policy_application_a"].pk}, insider="filing_owner"),
+    "policies:decide": ScopedUrl(lambda w: {"pk": w["policy_application_a"].pk}, ("post",)),
+    "policies:payout": ScopedUrl(lambda w: {"pk": w["policy_application_a"].pk}, ("post",)),
+    "policies:material": ScopedUrl(lambda w: {"pk": w["policy_application_a"].materials.first().pk}, ("get",)),
 }
 
 # URLs with an id whose objects belong to no enterprise or district, so no cross-scope check applies.
@@ -139,6 +144,15 @@ UNSCOPED_URLS: dict[str, str] = {
     "supervision:notice_edit": "the drafter's draft only; 404 for non-commanders, refused for other commanders",
     "supervision:notice_print": "commanders only (403), published or withdrawn only",
     "supervision:notice_act": "commanders only (403); drafts and pending notices 404 for everyone else",
+    # The policy catalogue is city-wide (every enterprise reads it); applying checks eligibility, and
+    # tests/policies/test_views.py covers 403 for staff and 404 for missing ids.
+    "policies:detail": "the catalogue is city-wide; 404 for missing ids",
+    "policies:apply": "the catalogue is city-wide, eligibility decides (403 for staff); 404 for missing ids",
+    # Official policy answers are public (clause 3: one voice); editing is for administrators and commanders,
+    # tests/policies/test_answers.py checks 403 for other roles and 404 for missing ids.
+    "policies:answer": "published and withdrawn answers are public (clause 3); 404 for missing ids",
+    "policies:answer_revise": "administrators and commanders only, city-wide (403 for other roles)",
+    "policies:answer_withdraw": "administrators and commanders only, city-wide (403 for other roles)",
 }
 
 # Namespaces outside the portal's own scoping (Django's admin has its own staff-only gate).

@@ -49,6 +49,7 @@ def world(district_a, enterprise_a, enterprise_user_a, enterprise_user_b, distri
         **_service_request_world(enterprise_user_a, district_staff_a),
         **_labour_world(enterprise_user_a, district_staff_a),
         **supervision_world(enterprise_user_a, district_staff_a),
+        "policy_application_a": _policy_application_of(enterprise_user_a),
         "outsiders": {
             "another enterprise": enterprise_user_b,
             "another district": district_staff_b,
@@ -123,6 +124,12 @@ def _service_request_world(enterprise_user, district_staff):
     done = services.service_request_confirm(request=done, confirmed_by=enterprise_user, rating="unsatisfied")
     draw = lookback.look_back_draw(week=done.closed_at.date(), seed=1)
     return {"service_request_a": open_request, "look_back_a": draw.lookbacks.get()}
+def _policy_application_of(enterprise_user):
+    """Routed to 工信局 (car parts are its industry) and to the enterprise's district, so the health bureau and
+    the other district are outsiders."""
+    from tests.policies.helpers import make_policy, submitted
+
+    return submitted(enterprise_user, make_policy(authorities=("gxj",), by_district=True))
 
 
 def test_every_url_with_an_object_id_is_registered_for_the_cross_scope_check():
