@@ -330,8 +330,8 @@ def visit_record(request, pk: int):
         try:
             services.inspection_visit_record(visit=visit, inspector=request.user, answers=answers,
                                              summary=data["summary"], photos=request.FILES.getlist("photos"))
-        except ValidationError as error:
-            form.add_error(None, error)
+        except ValidationError as error:  # a refused photo names no field of the form: shown above it
+            form.add_error(None, error.messages)
         else:
             messages.success(request, MSG_VISIT_RECORDED % {"count": visit.findings.count()})
             return redirect("supervision:visit_detail", pk=visit.pk)

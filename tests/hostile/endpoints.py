@@ -26,6 +26,7 @@ class UploadEndpoint:
     headers: Callable[[], list[str]]  # the template's header row
     kwargs: Callable[[dict], dict] = lambda world: {}
     data: dict[str, str] = field(default_factory=dict)  # the form's other fields
+    data_for: Callable[[dict], dict[str, str]] = lambda world: {}  # other fields that name the world's objects
     field_name: str = "file"
     # An attachment (a document kept as it is, never read as a table) must refuse only the files that are no
     # valid document of an allowed kind; the others it may keep. None: an import, which refuses every class.
@@ -84,6 +85,24 @@ def _linkage_columns():
     return linkage_import_columns()
 
 
+def _checklist_columns():
+    from supervision.services import checklist_columns
+
+    return checklist_columns()
+
+
+def _visit_results(world) -> dict[str, str]:
+    from supervision.services import checklist_items_for
+
+    visit = world["visit"]
+    return {f"result_{item.pk}": "pass" for item in checklist_items_for(visit.round.checklist_id, visit.target_kind)}
+
+
+POLICY_APPLICATION = {"contact_name": "王五", "contact_mobile": "13912345678", "stated_headcount": "100",
+                      "stated_figure": "10000", "bank_name": "中国银行昆山分行", "account_name": "附件测试企业",
+                      "account_number": "6217000000001234"}
+
+
 def _filing_roster_columns():
     from filings.services import ROSTER_TEMPLATE_COLUMNS
 
@@ -112,6 +131,24 @@ UPLOAD_ENDPOINTS: dict[str, UploadEndpoint] = {
     "service_requests:act": UploadEndpoint(
         "enterprise_user", lambda: ["附件"], kwargs=lambda w: {"pk": w["service_request"].pk, "action": "attach"},
         must_refuse=NOT_A_DOCUMENT, back_to=lambda w: f"/requests/{w['service_request'].pk}/"),
+    # Supervision: the checklist import, a training session's sign-in sheet, an inspection visit's photos.
+    "supervision:checklist_import": UploadEndpoint(
+        "admin", _headers(_checklist_columns), kwargs=lambda w: {"pk": w["checklist_draft"].pk}),
+    "supervision:training_new": UploadEndpoint(
+        "enterprise_user", lambda: ["附件"], field_name="material", must_refuse=NOT_A_DOCUMENT,
+        data={"kind": "pre_job", "held_on": "2020-03-09", "topic": "岗前培训", "trainer": "安全员",
+              "attendee_count": "10"}),
+    "supervision:visit_record": UploadEndpoint(
+        "inspector", lambda: ["附件"], kwargs=lambda w: {"pk": w["visit"].pk}, field_name="photos",
+        must_refuse=NOT_A_DOCUMENT, data={"summary": "现场检查"}, data_for=_visit_results),
+    # Support policies: the materials of an application, and of its correction.
+    "policies:apply": UploadEndpoint(
+        "enterprise_user", lambda: ["附件"], kwargs=lambda w: {"pk": w["policy"].pk}, field_name="materials",
+        must_refuse=NOT_A_DOCUMENT, data=POLICY_APPLICATION),
+    "policies:resubmit": UploadEndpoint(
+        "enterprise_user", lambda: ["附件"], kwargs=lambda w: {"pk": w["returned_application"].pk},
+        field_name="materials", must_refuse=NOT_A_DOCUMENT, data=POLICY_APPLICATION,
+        back_to=lambda w: f"/policies/applications/{w['returned_application'].pk}/"),
 }
 
 
@@ -122,11 +159,14 @@ def watched_models() -> list[type[models.Model]]:
     from filings.models import FilingMaterial
     from negative_list.models import NegativeListEntry
     from passes.models import RiskArea, RosterImport, Worker
+    from policies.models import PolicyApplication, PolicyApplicationMaterial
     from service_requests.models import LinkedOfficial, ServiceRequest, ServiceRequestAttachment
+    from supervision.models import ChecklistItem, TrainingSession, VisitPhoto
     from workforce.models import WorkforceReport
 
     return [Enterprise, WorkforceReport, Worker, RosterImport, NegativeListEntry, RiskArea, User, FilingMaterial,
-            LinkedOfficial, ServiceRequest, ServiceRequestAttachment]
+            LinkedOfficial, ServiceRequest, ServiceRequestAttachment, ChecklistItem, TrainingSession, VisitPhoto,
+            PolicyApplication, PolicyApplicationMaterial]
 
 
 def build_world() -> dict:
@@ -151,9 +191,33 @@ def build_world() -> dict:
         "risk_list_draft": risk_area_list_draft_create(
             created_by=admin_user, title="草稿", source_document="苏防指", effective_from=day),
         "filing_draft": filing_start(enterprise=enterprise_user.enterprise, started_by=enterprise_user),
+        **_supervision_and_policies(enterprise_user, admin_user, district),
         "service_request": service_request_raise(
             enterprise=enterprise_user.enterprise, raised_by=enterprise_user, category="other", urgency="normal",
             title="已有诉求", text="已有诉求"),
+    }
+
+
+def _supervision_and_policies(enterprise_user, admin_user, district) -> dict:
+    from policies import services as policy_services
+    from supervision.services import checklist_draft_create
+    from tests.factories import EnterpriseFactory, UserFactory
+    from tests.policies.helpers import make_policy, submitted
+    from tests.supervision.helpers import planned_round
+
+    inspector = UserFactory(district_staff=True, district=district)
+    inspection_round = planned_round(inspector, targets=[EnterpriseFactory(district=district)])
+    policy = make_policy(title="附件测试政策")
+    returned = policy_services.policy_application_return(
+        application=submitted(enterprise_user, make_policy(title="退回测试政策")), returned_by=UserFactory(
+            authority_staff=True), reason="请补充材料")
+    return {
+        "checklist_draft": checklist_draft_create(created_by=admin_user, title="草稿", source_document="督导方案",
+                                                  effective_from=datetime.date(2020, 3, 1)),
+        "visit": inspection_round.visits.get(),
+        "inspector": inspector,
+        "policy": policy,
+        "returned_application": returned,
     }
 
 

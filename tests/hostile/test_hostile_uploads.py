@@ -49,9 +49,9 @@ def _hostile(name: str, headers: tuple[str, ...]) -> Hostile:
     return HOSTILE_CLASSES[name](headers)
 
 
-def _multipart(endpoint, hostile: Hostile) -> bytes:
+def _multipart(endpoint, hostile: Hostile, world: dict) -> bytes:
     """Built by hand: the test client would refuse to send invalid UTF-8 or NUL in names and values."""
-    parts = [(name.encode(), value.encode()) for name, value in endpoint.data.items()]
+    parts = [(name.encode(), value.encode()) for name, value in {**endpoint.data, **endpoint.data_for(world)}.items()]
     parts += [(name.encode("utf-8", "surrogateescape"), value) for name, value in hostile.fields]
     body = b""
     for name, value in parts:
@@ -95,7 +95,7 @@ def test_a_hostile_file_is_refused_with_a_chinese_message_and_leaves_nothing(cli
     url = reverse(url_name, kwargs=endpoint.kwargs(world))
     counts, files = _counts(), _stored_files(settings.MEDIA_ROOT)
 
-    response = client.generic("POST", url, _multipart(endpoint, hostile),
+    response = client.generic("POST", url, _multipart(endpoint, hostile, world),
                               content_type=f"multipart/form-data; boundary={_BOUNDARY}")
 
     assert response.status_code in (200, 302) or 400 <= response.status_code < 500
