@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from policies.selectors import policy_answers_published
 from reference.models import District, IndustryAuthority
 from service_requests.models import Category, LookBack, Rating, ServiceRequest, Urgency
 
@@ -50,6 +51,14 @@ class RaiseForm(forms.Form):
 
 class AnswerForm(forms.Form):
     answer = forms.CharField(label=_("答复内容"), widget=forms.Textarea(attrs={"rows": 4}))
+    cited_answer = forms.ModelChoiceField(
+        label=_("引用政策问答(可选)"), required=False, queryset=None,
+        help_text=_("政策咨询类诉求, 请引用市里统一发布的答复口径"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cited_answer"].queryset = policy_answers_published().select_related("current")
+        self.fields["cited_answer"].label_from_instance = lambda answer: answer.current.question
 
 
 class CommentForm(forms.Form):

@@ -210,6 +210,9 @@ class ServiceRequest(models.Model):
 
     accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
     answer = models.TextField(_("答复内容"), blank=True)
+    # 统一政策解读口径 (clause 3): a policy question answered by citing the city's published answer.
+    cited_answer = models.ForeignKey("policies.PolicyAnswer", verbose_name=_("引用的政策问答"), null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
     answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("答复人"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")

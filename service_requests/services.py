@@ -23,6 +23,7 @@ from accounts.services import notify, notify_each
 from core import uploads
 from core.dates import add_working_days, add_working_time, working_time_between
 from enterprises.models import Enterprise
+from policies.selectors import policy_answers_published
 from reference.models import IndustryAuthority
 from service_requests.linkage import Assignee, LinkageResolver
 from service_requests.models import (
@@ -65,6 +66,7 @@ MSG_CANNOT_RAISE = _("只能为本企业, 或本人工作范围内的企业提�
 MSG_TEXT_REQUIRED = _("请填写诉求内容。")
 MSG_TITLE_REQUIRED = _("请填写标题。")
 MSG_ANSWER_REQUIRED = _("请填写答复内容。")
+MSG_CITED_ANSWER_UNPUBLISHED = _("只能引用已发布且未撤回的政策问答。")
 MSG_REASON_REQUIRED = _("请填写不认可的理由。")
 MSG_QUESTION_REQUIRED = _("请写明需要企业补充的内容。")
 MSG_REPLY_REQUIRED = _("请填写补充说明。")
@@ -275,18 +277,21 @@ def service_request_accept(*, request: ServiceRequest, accepted_by: User) -> Ser
 
 
 @transaction.atomic
-def service_request_answer(*, request: ServiceRequest, answered_by: User, answer: str) -> ServiceRequest:
-    """The handler's answer. It does not close the request: the enterprise confirms it, or reopens it.
-
-    The answer is text; a citation of an official policy answer (政策问答) would be one more optional field."""
+def service_request_answer(*, request: ServiceRequest, answered_by: User, answer: str,
+                           cited_answer_id: int | None = None) -> ServiceRequest:
+    """The handler's answer. It does not close the request: the enterprise confirms it, or reopens it. It may cite
+    a published official answer (政策问答), so that a policy question gets the city's one reading."""
     if not answer.strip():
         raise ValidationError(MSG_ANSWER_REQUIRED)
+    if cited_answer_id is not None and not policy_answers_published().filter(pk=cited_answer_id).exists():
+        raise ValidationError(MSG_CITED_ANSWER_UNPUBLISHED)
     request = _locked(request)
     _require_handler(answered_by, request)
     _transition(request, "answer", answered_by, answer.strip())
     now = timezone.now()
     request.answer, request.answered_at, request.answered_by = answer.strip(), now, answered_by
-    fields = ["status", "answer", "answered_at", "answered_by", "confirm_due_at", "updated_at"]
+    request.cited_answer_id = cited_answer_id
+    fields = ["status", "answer", "cited_answer", "answered_at", "answered_by", "confirm_due_at", "updated_at"]
     if request.first_answered_at is None:
         request.first_answered_at = now
         request.answered_on_time = request.due_at is None or now <= request.due_at

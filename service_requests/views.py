@@ -160,7 +160,9 @@ def _act_handler(request, item, action):
     if action == "accept":
         return services.service_request_accept(request=item, accepted_by=user), _("已受理。")
     if action == "answer":
-        return services.service_request_answer(request=item, answered_by=user, answer=post.get("answer", "")), _(
+        cited = post.get("cited_answer") or ""
+        return services.service_request_answer(request=item, answered_by=user, answer=post.get("answer", ""),
+                                               cited_answer_id=int(cited) if cited.isdigit() else None), _(
             "已答复, 等待企业确认。")
     if action == "hand_over":
         form = HandOverForm(post)
