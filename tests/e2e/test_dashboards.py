@@ -149,10 +149,18 @@ _WALL_CHECK = """() => {
 
 @pytest.fixture
 def seeded_city(seeded):
-    """The demo accounts and the demo city: a month of data in every district, figures in the thousands."""
+    """The demo accounts and the demo city: a month of data in every district, figures in the thousands. Built as
+    at 11:30 of today, so that today's reports are in whatever the hour the test runs (just after midnight, too)."""
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
     from portal.demo_city import demo_city_seed
 
-    demo_city_seed()
+    late_morning = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(11, 30)))
+    with time_machine.travel(late_morning, tick=False):
+        demo_city_seed()
     return seeded
 
 

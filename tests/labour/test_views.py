@@ -125,7 +125,8 @@ def test_a_dispute_page_shows_names_masked_and_moves_on(client, district_staff_a
 
 
 @pytest.fixture
-def fresh_rate_limit():
+def fresh_rate_limit(settings):
+    settings.RATELIMIT_ENABLE = True  # off for every other test (tests/conftest.py)
     cache.clear()
     yield
     cache.clear()
