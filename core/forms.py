@@ -2,6 +2,7 @@ import uuid
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 
@@ -68,3 +69,8 @@ class RuleListDraftForm(NoFormTag, forms.ModelForm):
     @staticmethod
     def _version_label(version) -> str:
         return f"[{version.get_status_display()}] {version}"
+
+
+def error_text(error: ValidationError) -> str:
+    """A service's refusal as one line for a message or a form error, whatever shape the ValidationError has."""
+    return " ".join(map(str, error.messages))

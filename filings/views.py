@@ -13,6 +13,7 @@ from accounts.models import Role
 from accounts.permissions import STAFF_ROLES, require_role
 from core import excel, uploads
 from core.downloads import xlsx_response
+from core.forms import error_text
 from filings import selectors, services
 from filings.forms import (
     DecisionForm,
@@ -38,10 +39,6 @@ STEPS = [("scope", _lazy("申请范围")), ("measures", _lazy("防控措施")), 
          ("check", _lazy("核对提交"))]
 
 
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(map(str, error.messages))
 
 
 # --- Enterprise: filing in steps -------------------------------------------------------------
@@ -122,7 +119,7 @@ def step_materials(request, pk: int):
                     uploaded_by=request.user,
                 )
             except ValidationError as error:
-                messages.error(request, _error_text(error))
+                messages.error(request, error_text(error))
             else:
                 messages.success(request, _("已上传“%(kind)s”。") % {"kind": material.get_kind_display()})
         else:
@@ -148,7 +145,7 @@ def attach_roster(request, pk: int):
     try:
         _material, count = services.filing_roster_attach(filing=filing, attached_by=request.user)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, MSG_ROSTER_ATTACHED % {"count": count})
     return redirect("filings:step_materials", pk=filing.pk)
@@ -165,7 +162,7 @@ def step_check(request, pk: int):
         try:
             services.filing_submit(filing=filing, submitted_by=request.user, answer=answer)
         except ValidationError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
         else:
             return redirect("filings:receipt", pk=filing.pk)
     rules = negative_list_rules(on=timezone.localdate())
@@ -199,7 +196,7 @@ def record_resumption(request, pk: int):
         try:
             services.filing_record_resumption(filing=filing, recorded_by=request.user, dates=form.cleaned_data)
         except ValidationError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("已登记实际复工复产日期。"))
     else:
@@ -255,7 +252,7 @@ def decide(request, pk: int):
             services.filing_return(filing=filing, returned_by=request.user, comment=comment,
                                    material_reasons=form.material_reasons())
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
         return redirect("filings:detail", pk=filing.pk)
     messages.success(request, MSG_DECIDED[action] % {"reference": filing.reference})
     return redirect("filings:queue")
@@ -271,7 +268,7 @@ def guidance(request, pk: int):
         services.filing_guidance_add(filing=filing, author=request.user,
                                      comment=form.data.get("comment", ""))
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("指导意见已记录。"))
     return redirect("filings:detail", pk=filing.pk)

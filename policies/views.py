@@ -11,6 +11,7 @@ from accounts.models import Role
 from accounts.permissions import STAFF_ROLES, require_role
 from core import uploads
 from core.downloads import xlsx_response
+from core.forms import error_text
 from policies import selectors, services
 from policies.figures_export import figures_workbook
 from policies.forms import AnswerForm, ApplicationForm, DecisionForm, PayoutForm, QueueFilterForm, WithdrawForm
@@ -20,10 +21,6 @@ from policies.selectors import QueueFilters
 PAGE_SIZE = 50
 ANSWER_EDITORS = (Role.ADMIN, Role.COMMANDER)
 CATALOGUE_ROLES = (Role.ENTERPRISE, *STAFF_ROLES)
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(map(str, error.messages))
 
 
 # --- The catalogue ----------------------------------------------------------------------------------
@@ -177,7 +174,7 @@ def decide(request, pk: int):
         else:
             services.policy_application_reject(application=application, rejected_by=request.user, reason=comment)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
         return redirect("policies:application", pk=application.pk)
     messages.success(request, _("已处理 %(enterprise)s 的申请。") % {"enterprise": application.enterprise.name})
     return redirect("policies:queue")
@@ -195,7 +192,7 @@ def payout(request, pk: int):
     try:
         record = services.payout_record(application=application, recorded_by=request.user, **form.cleaned_data)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("已登记提前兑付。") if record.is_early else _("已登记兑付。"))
     return redirect("policies:application", pk=application.pk)
@@ -320,7 +317,7 @@ def answer_withdraw(request, pk: int):
         services.policy_answer_withdraw(answer=answer, withdrawn_by=request.user,
                                         reason=form.data.get("reason", ""))
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("已撤回。"))
     return redirect("policies:answer", pk=answer.pk)

@@ -12,7 +12,7 @@ from accounts.models import Role
 from accounts.permissions import STAFF_ROLES, require_role
 from core import excel, uploads
 from core.downloads import xlsx_response
-from core.forms import ExcelUploadForm
+from core.forms import ExcelUploadForm, error_text
 from service_requests import linkage, lookback, selectors, services
 from service_requests.forms import (
     MSG_CREDIT_CODE_UNKNOWN,
@@ -35,10 +35,6 @@ PAGE_SIZE = 50
 RAISE_ROLES = (Role.ENTERPRISE, Role.DISTRICT_STAFF, Role.AUTHORITY_STAFF)
 HANDLER_ROLES = (Role.DISTRICT_STAFF, Role.AUTHORITY_STAFF, Role.COMMANDER)
 READ_ROLES = (Role.ENTERPRISE, *STAFF_ROLES)
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(map(str, error.messages))
 
 
 # --- Lists ----------------------------------------------------------------------------------------
@@ -92,7 +88,7 @@ def _raise_initial(request) -> tuple[dict, object, object]:
         try:
             initial.update(services.capacity_blocker_prefill(report))
         except ValidationError as error:
-            messages.warning(request, _error_text(error))
+            messages.warning(request, error_text(error))
         enterprise = report.enterprise
     picked = request.GET.get("enterprise", "")
     if picked.isdigit():
@@ -217,7 +213,7 @@ def act(request, pk: int, action: str):
             if outcome is None:
                 raise Http404
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     except PermissionDenied as error:
         messages.error(request, str(error) or _("您不能执行此操作。"))
     else:
@@ -296,7 +292,7 @@ def linkage_import(request):
         except excel.ExcelFileError as error:
             form.add_error("file", error.message)
         except ValidationError as error:
-            form.add_error("file", _error_text(error))
+            form.add_error("file", error_text(error))
         else:
             if outcome.result.ok:
                 messages.success(request, _("已导入 %(count)d 家企业的挂钩服务。") % {"count": outcome.updated})
@@ -343,7 +339,7 @@ def lookback_record(request, pk: int):
         lookback.look_back_record(look_back=found, called_by=request.user, outcome=request.POST.get("outcome", ""),
                                   note=request.POST.get("note", ""))
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, _("回访结果已记录。"))
     return redirect("service_requests:lookbacks")

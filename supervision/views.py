@@ -16,6 +16,7 @@ from accounts.models import Role
 from accounts.permissions import STAFF_ROLES, require_role
 from core import excel, uploads
 from core.downloads import xlsx_response
+from core.forms import error_text
 from core.rule_list_admin import RuleListAdmin, RuleListUrls
 from supervision import forms, selectors, services
 from supervision.models import Checklist, Notice
@@ -47,10 +48,6 @@ MSG_CHECKLIST_ITEM_REMOVED = _("已移除第 %(number)s 项。")
 MSG_CHECKLIST_PUBLISHED = _("已发布“%(title)s”, %(date)s起用于新建的专项督导。")
 MSG_CHECKLIST_IMPORTED = _("已导入 %(count)d 个检查项。")
 EXPORTED_AT = _("导出时间: %(now)s")
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(map(str, error.messages))
 
 
 def _page(request, queryset):
@@ -262,7 +259,7 @@ def round_targets(request, pk: int):
         added = services.inspection_round_targets_add(inspection_round=inspection_round, added_by=request.user,
                                                       targets=form.targets(inspection_round.target_kind))
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, MSG_TARGETS_ADDED % {"count": len(added)})
     return redirect("supervision:round_detail", pk=pk)
@@ -275,7 +272,7 @@ def round_close(request, pk: int):
     try:
         services.inspection_round_close(inspection_round=inspection_round, closed_by=request.user)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, MSG_ROUND_CLOSED)
     return redirect("supervision:round_detail", pk=pk)
@@ -397,7 +394,7 @@ def _act(request, obj, action: str, *, form_classes, actions, done, detail: str)
     try:
         actions[action](obj, request.user, form.cleaned_data["text"])
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, done[action])
     return redirect(detail, pk=obj.pk)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.permissions import STAFF_ROLES, require_role
+from core.forms import error_text
 from passes.forms_transport import ACTION_FORMS, QueueFilterForm, TransportRequestForm
 from passes.selectors import transport as selectors
 from passes.selectors.risk_areas import division_search
@@ -50,10 +51,6 @@ ACTIONS: dict[str, Action] = {
     "cancel": Action((Role.ENTERPRISE,), lambda tr, user, data: services.transport_request_cancel(
         transport_request=tr, cancelled_by=user, reason=data["reason"]), lambda _result: MSG_CANCELLED),
 }
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(map(str, error.messages))
 
 
 # --- Enterprise ------------------------------------------------------------------------------------
@@ -138,7 +135,7 @@ def transport_act(request, pk: int, action: str):
     try:
         result = spec.run(transport_request, request.user, form.cleaned_data)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, spec.done(result))
     return redirect("passes:transport_detail", pk=transport_request.pk)
