@@ -68,6 +68,7 @@ bench: $(VENV)/.installed-dev .env
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
 
 # A closed network (a government intranet) has no package index. requirements.lock pins every runtime package,

@@ -44,15 +44,17 @@ class UserAdmin(BaseUserAdmin):
     def get_urls(self):
         urls = [
             path("import/", self.admin_site.admin_view(self.import_view), name="accounts_user_import"),
-            path("import/template.xlsx", self.admin_site.admin_view(self.import_template_view),
-                 name="accounts_user_import_template"),
+            path(
+                "import/template.xlsx",
+                self.admin_site.admin_view(self.import_template_view),
+                name="accounts_user_import_template",
+            ),
         ]
         return urls + super().get_urls()
 
     def import_template_view(self, request):
         example = ["zhangpu_li", "李明", "属地工作人员", "13912345678", "", "张浦镇", "", ""]
-        content = excel.template_workbook(staff_import_columns(), title="工作人员账号导入模板",
-                                          example_rows=[example])
+        content = excel.template_workbook(staff_import_columns(), title="工作人员账号导入模板", example_rows=[example])
         return xlsx_response(content, "工作人员账号导入模板.xlsx")
 
     def import_view(self, request):
@@ -61,8 +63,12 @@ class UserAdmin(BaseUserAdmin):
 
             raise PermissionDenied
         form = ExcelUploadForm(request.POST or None, request.FILES or None)
-        context = {**self.admin_site.each_context(request), "form": form, "title": _("从 Excel 导入工作人员账号"),
-                   "opts": self.model._meta}
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "title": _("从 Excel 导入工作人员账号"),
+            "opts": self.model._meta,
+        }
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
@@ -72,25 +78,40 @@ class UserAdmin(BaseUserAdmin):
             else:
                 if outcome.result.ok:
                     context["password_token"] = download_stash(
-                        user=request.user, content=_passwords_workbook(outcome.created),
+                        user=request.user,
+                        content=_passwords_workbook(outcome.created),
                         filename="工作人员初始密码.xlsx",
                     )
                     context["created"] = [user for user, _password in outcome.created]
                     messages.success(request, MSG_STAFF_IMPORTED % {"count": len(outcome.created)})
                 else:
-                    context.update(excel.import_error_context(
-                        user=request.user, upload=upload, columns=outcome.columns, result=outcome.result,
-                        filename=_("工作人员导入-错误标注.xlsx"),
-                    ))
+                    context.update(
+                        excel.import_error_context(
+                            user=request.user,
+                            upload=upload,
+                            columns=outcome.columns,
+                            result=outcome.result,
+                            filename=_("工作人员导入-错误标注.xlsx"),
+                        )
+                    )
         return render(request, "admin/accounts/user/import.html", context)
 
 
 def _passwords_workbook(created) -> bytes:
-    columns = [excel.Column("username", "用户名"), excel.Column("full_name", "姓名"),
-               excel.Column("role", "角色"), excel.Column("password", "初始密码")]
+    columns = [
+        excel.Column("username", "用户名"),
+        excel.Column("full_name", "姓名"),
+        excel.Column("role", "角色"),
+        excel.Column("password", "初始密码"),
+    ]
     rows = [[u.username, u.full_name, u.get_role_display(), password] for u, password in created]
-    sheet = excel.Sheet(title="初始密码", columns=columns, rows=rows, heading="工作人员初始密码",
-                        subheading="请逐一发给本人; 首次登录后必须修改密码。本文件请妥善保管, 用后删除。")
+    sheet = excel.Sheet(
+        title="初始密码",
+        columns=columns,
+        rows=rows,
+        heading="工作人员初始密码",
+        subheading="请逐一发给本人; 首次登录后必须修改密码。本文件请妥善保管, 用后删除。",
+    )
     return excel.write_workbook([sheet])
 
 
@@ -101,8 +122,18 @@ class SmsMessageAdmin(admin.ModelAdmin):
     list_display = ["created_at", "masked_mobile", "template", "status", "attempts", "sent_at", "error"]
     list_filter = ["status", "template"]
     search_fields = ["=mobile", "=gateway_id"]
-    fields = ["created_at", "masked_mobile", "user", "template", "text", "status", "attempts", "error", "gateway_id",
-              "sent_at"]
+    fields = [
+        "created_at",
+        "masked_mobile",
+        "user",
+        "template",
+        "text",
+        "status",
+        "attempts",
+        "error",
+        "gateway_id",
+        "sent_at",
+    ]
     readonly_fields = fields
 
     @admin.display(description=_("手机号"))

@@ -144,8 +144,9 @@ class SmsMessage(models.Model):
     template = models.CharField(_("模板"), max_length=40)
     params = models.JSONField(_("模板参数"), default=dict)
     text = models.CharField(_("内容"), max_length=500)
-    user = models.ForeignKey(User, verbose_name=_("收信账号"), null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+    user = models.ForeignKey(
+        User, verbose_name=_("收信账号"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("发送次数"), default=0)
     error = models.CharField(_("错误"), max_length=255, blank=True)

@@ -19,6 +19,7 @@ MSG_UNKNOWN_SCOPE = _("找不到该{label}, 请填写名称或代码。")
 MSG_USERNAME_TAKEN = _("用户名已存在。")
 MSG_USERNAME_DUPLICATE_IN_FILE = _("与第 {row} 行的用户名重复。")
 
+
 def initial_password() -> str:
     """A one-time password that the user must change at first login."""
     alphabet = string.ascii_letters + string.digits
@@ -95,19 +96,39 @@ def staff_import_columns() -> list[excel.Column]:
     return [
         excel.Column("username", "用户名", width=16, help_text="登录名, 字母数字"),
         excel.Column("full_name", "姓名", width=12),
-        excel.Column("role", "角色", parse=_parse_role, width=16,
-                     help_text="属地工作人员/行业主管部门人员/卡口核验人员/指挥部/系统管理员"),
+        excel.Column(
+            "role",
+            "角色",
+            parse=_parse_role,
+            width=16,
+            help_text="属地工作人员/行业主管部门人员/卡口核验人员/指挥部/系统管理员",
+        ),
         excel.Column("mobile", "手机号", parse=excel.parse_mobile, width=14),
         excel.Column("email", "电子邮箱", required=False, width=24),
-        excel.Column("district", "属地", required=False,
-                     parse=_lookup(_by_name_or_code(District), MSG_UNKNOWN_SCOPE.format(label="属地")), width=14,
-                     help_text="属地工作人员必填"),
-        excel.Column("industry_authority", "行业主管部门", required=False,
-                     parse=_lookup(_by_name_or_code(IndustryAuthority), MSG_UNKNOWN_SCOPE.format(label="行业主管部门")),
-                     width=16, help_text="行业主管部门人员必填"),
-        excel.Column("community", "社区(村)", required=False,
-                     parse=_lookup(communities, MSG_UNKNOWN_SCOPE.format(label="社区(村)")), width=20,
-                     help_text="卡口核验人员必填, 填社区代码或“属地名+社区名”"),
+        excel.Column(
+            "district",
+            "属地",
+            required=False,
+            parse=_lookup(_by_name_or_code(District), MSG_UNKNOWN_SCOPE.format(label="属地")),
+            width=14,
+            help_text="属地工作人员必填",
+        ),
+        excel.Column(
+            "industry_authority",
+            "行业主管部门",
+            required=False,
+            parse=_lookup(_by_name_or_code(IndustryAuthority), MSG_UNKNOWN_SCOPE.format(label="行业主管部门")),
+            width=16,
+            help_text="行业主管部门人员必填",
+        ),
+        excel.Column(
+            "community",
+            "社区(村)",
+            required=False,
+            parse=_lookup(communities, MSG_UNKNOWN_SCOPE.format(label="社区(村)")),
+            width=20,
+            help_text="卡口核验人员必填, 填社区代码或“属地名+社区名”",
+        ),
     ]
 
 

@@ -51,8 +51,13 @@ class ConsoleBackend:
 
 class FileBackend:
     def send(self, message: SmsMessage) -> str:
-        line = {"id": message.pk, "mobile": message.mobile, "template": message.template,
-                "params": message.params, "text": message.text}
+        line = {
+            "id": message.pk,
+            "mobile": message.mobile,
+            "template": message.template,
+            "params": message.params,
+            "text": message.text,
+        }
         with open(settings.SMS_FILE_PATH, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")
         return f"file-{message.pk}"
@@ -60,17 +65,26 @@ class FileBackend:
 
 class HttpGatewayBackend:
     def send(self, message: SmsMessage) -> str:
-        body = json.dumps({
-            "mobile": message.mobile,
-            "template_id": settings.SMS_GATEWAY_TEMPLATES.get(message.template, message.template),
-            "params": message.params,
-            "sign": settings.SMS_GATEWAY_SIGN,
-            "client_id": str(message.pk),
-        }, ensure_ascii=False).encode()
-        request = urllib.request.Request(settings.SMS_GATEWAY_URL, data=body, method="POST", headers={
-            "Content-Type": "application/json; charset=utf-8",
-            "X-App-Key": settings.SMS_GATEWAY_KEY, "X-App-Secret": settings.SMS_GATEWAY_SECRET,
-        })
+        body = json.dumps(
+            {
+                "mobile": message.mobile,
+                "template_id": settings.SMS_GATEWAY_TEMPLATES.get(message.template, message.template),
+                "params": message.params,
+                "sign": settings.SMS_GATEWAY_SIGN,
+                "client_id": str(message.pk),
+            },
+            ensure_ascii=False,
+        ).encode()
+        request = urllib.request.Request(
+            settings.SMS_GATEWAY_URL,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "X-App-Key": settings.SMS_GATEWAY_KEY,
+                "X-App-Secret": settings.SMS_GATEWAY_SECRET,
+            },
+        )
         try:
             with urllib.request.urlopen(request, timeout=settings.SMS_GATEWAY_TIMEOUT) as response:
                 answer = json.loads(response.read() or b"{}")
@@ -93,11 +107,18 @@ def sms_send(*, mobile: str, template: str, params: dict, user: User | None = No
     params = {key: str(value) for key, value in params.items()}  # lazy translations become text
     text = TEMPLATES[template].format(**params)
     start, end = day_bounds(timezone.localdate())
-    sent_today = SmsMessage.objects.filter(mobile=mobile, created_at__gte=start, created_at__lt=end).exclude(
-        status=SmsMessage.Status.CAPPED).count()
+    sent_today = (
+        SmsMessage.objects.filter(mobile=mobile, created_at__gte=start, created_at__lt=end)
+        .exclude(status=SmsMessage.Status.CAPPED)
+        .count()
+    )
     capped = sent_today >= settings.SMS_DAILY_CAP_PER_NUMBER
     message = SmsMessage.objects.create(
-        mobile=mobile, template=template, params=params, text=text[:500], user=user,
+        mobile=mobile,
+        template=template,
+        params=params,
+        text=text[:500],
+        user=user,
         status=SmsMessage.Status.CAPPED if capped else SmsMessage.Status.QUEUED,
     )
     if not capped:

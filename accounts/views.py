@@ -30,8 +30,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @login_required
 def notifications(request):
-    return render(request, "accounts/notifications.html",
-                  {"notifications": selectors.notification_list_for(request.user)[:100]})
+    return render(
+        request, "accounts/notifications.html", {"notifications": selectors.notification_list_for(request.user)[:100]}
+    )
 
 
 @require_POST

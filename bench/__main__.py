@@ -38,15 +38,25 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=_positive, default=20, help="timed requests per case")
     parser.add_argument("--warmup", type=_positive, default=2, help="untimed requests per case")
     parser.add_argument(
-        "--workforce-days", type=_positive, default=None, metavar="DAYS",
+        "--workforce-days",
+        type=_positive,
+        default=None,
+        metavar="DAYS",
         help="days of workforce reports up to 2020-03-09 (default: all 30; fewer only to save time, and reported)",
     )
-    parser.add_argument("--summary-repeat", type=_positive, default=5,
-                        help="timed runs of the summary build, the hand SQL and the workbook (after one warm-up)")
     parser.add_argument(
-        "--sql", action="append", default=[], metavar="STATEMENT",
+        "--summary-repeat",
+        type=_positive,
+        default=5,
+        help="timed runs of the summary build, the hand SQL and the workbook (after one warm-up)",
+    )
+    parser.add_argument(
+        "--sql",
+        action="append",
+        default=[],
+        metavar="STATEMENT",
         help="run in the bench database once it is migrated, before any data, as a migration would: "
-             "e.g. a CREATE INDEX to try before writing its migration (repeatable; recorded in the results)",
+        "e.g. a CREATE INDEX to try before writing its migration (repeatable; recorded in the results)",
     )
     return parser.parse_args(argv)
 
@@ -145,15 +155,23 @@ def main(argv: list[str] | None = None) -> None:
                 reviewers=reviewers, authority=authority, district_id=staff.district_id
             )
             filings.seconds = round(time.perf_counter() - start, 3)
-            filings_generator.append({
-                "scale": scale, "rows_per_s": round(filings.filings / filings.seconds),
-                **{k: v for k, v in vars(filings).items() if k != "enterprise_user"},
-            })
+            filings_generator.append(
+                {
+                    "scale": scale,
+                    "rows_per_s": round(filings.filings / filings.seconds),
+                    **{k: v for k, v in vars(filings).items() if k != "enterprise_user"},
+                }
+            )
             _analyze(connection)
             with time_machine.travel(generate_filings.AS_OF, tick=True):
                 measurements += benchmarks.filing_pages_measure(
-                    staff=staff, commander=commander, enterprise_user=filings.enterprise_user,
-                    filing_id=filings.featured_filing_id, scale=scale, repeat=args.repeat, warmup=args.warmup,
+                    staff=staff,
+                    commander=commander,
+                    enterprise_user=filings.enterprise_user,
+                    filing_id=filings.featured_filing_id,
+                    scale=scale,
+                    repeat=args.repeat,
+                    warmup=args.warmup,
                 )
                 # Last: it approves what the queue pages showed.
                 bulk.append(benchmarks.bulk_approve_measure(staff, scale=scale))
@@ -164,18 +182,32 @@ def main(argv: list[str] | None = None) -> None:
             workforce.seconds = round(time.perf_counter() - start, 3)
             rows = workforce.reports + workforce.capacity_reports
             enterprise_days = workforce.reports + workforce.missing
-            workforce_generator.append({
-                "scale": scale, "vendor": connection.vendor, "rows_per_s": round(rows / workforce.seconds),
-                "missing_share": round(workforce.missing / max(1, enterprise_days), 4),
-                "late_share": round(workforce.late / max(1, workforce.reports), 4), **vars(workforce),
-            })
+            workforce_generator.append(
+                {
+                    "scale": scale,
+                    "vendor": connection.vendor,
+                    "rows_per_s": round(rows / workforce.seconds),
+                    "missing_share": round(workforce.missing / max(1, enterprise_days), 4),
+                    "late_share": round(workforce.late / max(1, workforce.reports), 4),
+                    **vars(workforce),
+                }
+            )
             _analyze(connection)
             with time_machine.travel(generate_workforce.AS_OF, tick=True):
-                measurements.append(benchmarks_workforce.status_page_measure(
-                    staff, day=generate_workforce.LAST_DAY, scale=scale, repeat=args.repeat, warmup=args.warmup,
-                ))
+                measurements.append(
+                    benchmarks_workforce.status_page_measure(
+                        staff,
+                        day=generate_workforce.LAST_DAY,
+                        scale=scale,
+                        repeat=args.repeat,
+                        warmup=args.warmup,
+                    )
+                )
             timings += benchmarks_workforce.summary_measure(
-                day=generate_workforce.LAST_DAY, scale=scale, repeat=args.summary_repeat, warmup=1,
+                day=generate_workforce.LAST_DAY,
+                scale=scale,
+                repeat=args.summary_repeat,
+                warmup=1,
             )
         machine = report.machine()
 
@@ -188,9 +220,15 @@ def main(argv: list[str] | None = None) -> None:
         {
             "started_at": started.isoformat(),
             "machine": machine,
-            "settings": {"scales": args.scales, "repeat": args.repeat, "warmup": args.warmup, "sql": args.sql,
-                         "workforce_days": workforce_days, "summary_repeat": args.summary_repeat,
-                         "summary_warmup": 1},
+            "settings": {
+                "scales": args.scales,
+                "repeat": args.repeat,
+                "warmup": args.warmup,
+                "sql": args.sql,
+                "workforce_days": workforce_days,
+                "summary_repeat": args.summary_repeat,
+                "summary_warmup": 1,
+            },
             "generator": generator,
             "filings_generator": filings_generator,
             "bench_clock": generate_filings.AS_OF.isoformat(),

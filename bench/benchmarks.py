@@ -63,8 +63,9 @@ def _p95(samples: list[float]) -> float:
     return sorted(samples)[math.ceil(0.95 * len(samples)) - 1]
 
 
-def page_measure(client: Client, url: str, params: dict[str, str], *, repeat: int, warmup: int
-                 ) -> tuple[list[float], list[str]]:
+def page_measure(
+    client: Client, url: str, params: dict[str, str], *, repeat: int, warmup: int
+) -> tuple[list[float], list[str]]:
     """Timed samples (ms) of GET url?params, and the SQL of one untimed request."""
     for _ in range(warmup):  # fill caches (templates, URL resolver, DB pages) before timing
         _get(client, url, params)
@@ -81,8 +82,17 @@ def page_measure(client: Client, url: str, params: dict[str, str], *, repeat: in
     return samples, sql
 
 
-def measurement(*, page: str, scale: int, viewer: str, case: str, params: dict[str, str], rows: int,
-                samples: list[float], sql: list[str]) -> Measurement:
+def measurement(
+    *,
+    page: str,
+    scale: int,
+    viewer: str,
+    case: str,
+    params: dict[str, str],
+    rows: int,
+    samples: list[float],
+    sql: list[str],
+) -> Measurement:
     return Measurement(
         scale=scale,
         viewer=viewer,
@@ -107,8 +117,18 @@ def list_page_measure(user, *, viewer: str, scale: int, repeat: int, warmup: int
     for case, params in _cases(visible).items():
         samples, sql = page_measure(client, url, params, repeat=repeat, warmup=warmup)
         rows = enterprise_list_visible_to(user, EnterpriseFilters(q=params.get("q", ""))).count()
-        measurements.append(measurement(page="enterprise list", scale=scale, viewer=viewer, case=case,
-                                        params=params, rows=rows, samples=samples, sql=sql))
+        measurements.append(
+            measurement(
+                page="enterprise list",
+                scale=scale,
+                viewer=viewer,
+                case=case,
+                params=params,
+                rows=rows,
+                samples=samples,
+                sql=sql,
+            )
+        )
     return measurements
 
 
@@ -136,8 +156,9 @@ def query_counts_check(measurements: list[Measurement]) -> None:
 # --- Filings: the staff queue, the enterprise's pages, the bulk approval ---------------------------
 
 
-def filing_pages_measure(*, staff, commander, enterprise_user, filing_id: int, scale: int, repeat: int,
-                         warmup: int) -> list[Measurement]:
+def filing_pages_measure(
+    *, staff, commander, enterprise_user, filing_id: int, scale: int, repeat: int, warmup: int
+) -> list[Measurement]:
     """The queue as 张浦镇 staff and the commander see it, and the enterprise's filing and list.
 
     Run on the bench's clock (generate_filings.AS_OF): "overdue" means past the deadline then.
@@ -146,16 +167,43 @@ def filing_pages_measure(*, staff, commander, enterprise_user, filing_id: int, s
     queue = reverse("filings:queue")
     overdue = {"status": Filing.Status.SUBMITTED, "overdue": "on"}
     cases = [
-        ("filings queue", staff, "district staff", "page 1", queue, {},
-         lambda: filing_queue_visible_to(staff).count()),
-        ("filings queue", staff, "district staff", "overdue", queue, overdue,
-         lambda: filing_queue_visible_to(staff, QueueFilters(overdue_before=timezone.now())).count()),
-        ("filings queue", commander, "commander", "all", queue, {"status": ""},
-         lambda: filing_queue_visible_to(commander, QueueFilters(status="")).count()),
-        ("filing page", enterprise_user, "enterprise", "submitted", reverse("filings:detail", args=[filing_id]), {},
-         lambda: Filing.objects.get(pk=filing_id).events.count()),
-        ("my filings", enterprise_user, "enterprise", "list", reverse("filings:mine"), {},
-         lambda: filing_list_for_enterprise(enterprise_user).count()),
+        ("filings queue", staff, "district staff", "page 1", queue, {}, lambda: filing_queue_visible_to(staff).count()),
+        (
+            "filings queue",
+            staff,
+            "district staff",
+            "overdue",
+            queue,
+            overdue,
+            lambda: filing_queue_visible_to(staff, QueueFilters(overdue_before=timezone.now())).count(),
+        ),
+        (
+            "filings queue",
+            commander,
+            "commander",
+            "all",
+            queue,
+            {"status": ""},
+            lambda: filing_queue_visible_to(commander, QueueFilters(status="")).count(),
+        ),
+        (
+            "filing page",
+            enterprise_user,
+            "enterprise",
+            "submitted",
+            reverse("filings:detail", args=[filing_id]),
+            {},
+            lambda: Filing.objects.get(pk=filing_id).events.count(),
+        ),
+        (
+            "my filings",
+            enterprise_user,
+            "enterprise",
+            "list",
+            reverse("filings:mine"),
+            {},
+            lambda: filing_list_for_enterprise(enterprise_user).count(),
+        ),
     ]
     clients: dict[int, Client] = {}
     measurements = []
@@ -164,8 +212,11 @@ def filing_pages_measure(*, staff, commander, enterprise_user, filing_id: int, s
             clients[user.pk] = Client()
             clients[user.pk].force_login(user)
         samples, sql = page_measure(clients[user.pk], url, params, repeat=repeat, warmup=warmup)
-        measurements.append(measurement(page=page, scale=scale, viewer=viewer, case=case, params=params,
-                                        rows=rows(), samples=samples, sql=sql))
+        measurements.append(
+            measurement(
+                page=page, scale=scale, viewer=viewer, case=case, params=params, rows=rows(), samples=samples, sql=sql
+            )
+        )
     return measurements
 
 
@@ -199,7 +250,8 @@ def bulk_approve_measure(staff, *, scale: int) -> BulkApprovalRun:
     """filing_bulk_approve on the district's oldest BULK_SIZE submitted filings, once: it changes the data."""
     ids = list(
         Filing.objects.filter(status=Filing.Status.SUBMITTED, enterprise__district_id=staff.district_id)
-        .order_by("submitted_at", "pk").values_list("pk", flat=True)[:BULK_SIZE]
+        .order_by("submitted_at", "pk")
+        .values_list("pk", flat=True)[:BULK_SIZE]
     )
     if scale >= TARGET_SCALE and len(ids) < BULK_SIZE:
         raise SystemExit(f"only {len(ids)} submitted filings in the staff's district at {scale:,}; need {BULK_SIZE}")
@@ -243,14 +295,26 @@ def target_name(m: Measurement) -> str:
 def targets_check(measurements: list[Measurement], bulk: list[BulkApprovalRun]) -> list[Target]:
     """Issue 3's targets, judged at TARGET_SCALE and above; smaller scales are for the query counts."""
     found = [
-        Target(what=target_name(m), scale=m.scale, measured=m.median_ms,
-               limit=PAGE_TARGET_MS, unit="ms", passed=m.median_ms < PAGE_TARGET_MS)
+        Target(
+            what=target_name(m),
+            scale=m.scale,
+            measured=m.median_ms,
+            limit=PAGE_TARGET_MS,
+            unit="ms",
+            passed=m.median_ms < PAGE_TARGET_MS,
+        )
         for m in measurements
         if m.page in TARGET_PAGES and m.scale >= TARGET_SCALE
     ]
     found += [
-        Target(what=f"bulk approve {b.filings} (total)", scale=b.scale, measured=b.seconds, limit=BULK_TARGET_S,
-               unit="s", passed=b.seconds < BULK_TARGET_S)
+        Target(
+            what=f"bulk approve {b.filings} (total)",
+            scale=b.scale,
+            measured=b.seconds,
+            limit=BULK_TARGET_S,
+            unit="s",
+            passed=b.seconds < BULK_TARGET_S,
+        )
         for b in bulk
         if b.scale >= TARGET_SCALE
     ]

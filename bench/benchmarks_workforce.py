@@ -37,8 +37,13 @@ WORKBOOK = "daily_summary_workbook"
 
 # The figures the summary sums over the day's reports, as DailySummary field: WorkforceReport column.
 _SUMS = {
-    "employees": "total_employees", "returned": "returned", "on_duty": "on_duty", "away_high": "away_high",
-    "away_medium": "away_medium", "away_low": "away_low", "in_quarantine": "in_quarantine",
+    "employees": "total_employees",
+    "returned": "returned",
+    "on_duty": "on_duty",
+    "away_high": "away_high",
+    "away_medium": "away_medium",
+    "away_low": "away_low",
+    "in_quarantine": "in_quarantine",
     "returned_today": "returned_today",
 }
 
@@ -87,9 +92,14 @@ def _timed(call, *, repeat: int, warmup: int) -> tuple[list[float], _TimedLog, o
 
 def _timing(scale: int, case: str, day: date, samples: list[float], log: _TimedLog, **detail) -> Timing:
     return Timing(
-        scale=scale, case=case, day=day.isoformat(), median_s=round(statistics.median(samples), 4),
-        samples_s=[round(s, 4) for s in samples], queries=len(log.statements),
-        statements=sorted(log.statements, key=lambda s: -s["ms"]), detail=detail,
+        scale=scale,
+        case=case,
+        day=day.isoformat(),
+        median_s=round(statistics.median(samples), 4),
+        samples_s=[round(s, 4) for s in samples],
+        queries=len(log.statements),
+        statements=sorted(log.statements, key=lambda s: -s["ms"]),
+        detail=detail,
     )
 
 
@@ -98,7 +108,8 @@ def hand_sql() -> tuple[str, bool]:
     e, r, c = Enterprise._meta.db_table, WorkforceReport._meta.db_table, CapacityReport._meta.db_table
     median = connection.vendor == "postgresql"
     sums = ",\n       ".join(f"SUM(r.{column}) AS {name}" for name, column in _SUMS.items())
-    return f"""
+    return (
+        f"""
 SELECT e.district_id,
        COUNT(*) AS expected,
        COUNT(r.id) AS reported,
@@ -113,7 +124,9 @@ SELECT e.district_id,
   LEFT JOIN {r} r ON r.enterprise_id = e.id AND r.day = %s
   LEFT JOIN {c} c ON c.enterprise_id = e.id AND c.day = %s AND e.is_above_scale
  WHERE e.status = %s
- GROUP BY e.district_id""", median
+ GROUP BY e.district_id""",
+        median,
+    )
 
 
 def hand_sql_reports_only() -> str:
@@ -175,25 +188,57 @@ def summary_measure(*, day: date, scale: int, repeat: int, warmup: int) -> list[
     sql, median = hand_sql()
     params = [day, day, Enterprise.Status.ACTIVE]
     samples, log, result = _timed(lambda: _hand_sql_run(sql, params), repeat=repeat, warmup=warmup)
-    columns = ["district_id", "expected", "reported", "late", *_SUMS, "above_scale_reporting", "capacity_mean",
-               "capacity_median", "electricity_kwh", "electricity_kwh_last_year"]
+    columns = [
+        "district_id",
+        "expected",
+        "reported",
+        "late",
+        *_SUMS,
+        "above_scale_reporting",
+        "capacity_mean",
+        "capacity_median",
+        "electricity_kwh",
+        "electricity_kwh_last_year",
+    ]
     problems = _agreement(result, columns, median, day)
-    hand = _timing(scale, HAND_SQL, day, samples, log, reports=reports, groups=len(result), sql=sql.strip(),
-                   computes_median=median, agrees_with_build=not problems, disagreements=problems[:20])
+    hand = _timing(
+        scale,
+        HAND_SQL,
+        day,
+        samples,
+        log,
+        reports=reports,
+        groups=len(result),
+        sql=sql.strip(),
+        computes_median=median,
+        agrees_with_build=not problems,
+        disagreements=problems[:20],
+    )
     build.detail["ratio_to_hand_sql"] = round(build.median_s / hand.median_s, 2)
 
     narrow = hand_sql_reports_only()
     params = [day, Enterprise.Status.ACTIVE]
     samples, log, result = _timed(lambda: _hand_sql_run(narrow, params), repeat=repeat, warmup=warmup)
     problems = _agreement(result, ["district_id", "reported", "late", *_SUMS], False, day)
-    reports_only = _timing(scale, HAND_SQL_REPORTS, day, samples, log, reports=reports, groups=len(result),
-                           sql=narrow.strip(), computes_median=False, agrees_with_build=not problems,
-                           disagreements=problems[:20])
+    reports_only = _timing(
+        scale,
+        HAND_SQL_REPORTS,
+        day,
+        samples,
+        log,
+        reports=reports,
+        groups=len(result),
+        sql=narrow.strip(),
+        computes_median=False,
+        agrees_with_build=not problems,
+        disagreements=problems[:20],
+    )
     build.detail["ratio_to_hand_sql_reports_only"] = round(build.median_s / reports_only.median_s, 2)
 
     samples, log, content = _timed(lambda: daily_summary_workbook(day=day), repeat=repeat, warmup=warmup)
-    workbook = _timing(scale, WORKBOOK, day, samples, log, bytes=len(content),
-                       sheets=DailySummary.objects.filter(day=day).count())
+    workbook = _timing(
+        scale, WORKBOOK, day, samples, log, bytes=len(content), sheets=DailySummary.objects.filter(day=day).count()
+    )
     return [build, hand, reports_only, workbook]
 
 
@@ -209,28 +254,71 @@ def status_page_measure(staff, *, day: date, scale: int, repeat: int, warmup: in
     client.force_login(staff)
     samples, sql = page_measure(client, reverse("workforce:status"), {}, repeat=repeat, warmup=warmup)
     status = reporting_status(staff, day, staff.district_id)
-    return measurement(page=STATUS_PAGE, scale=scale, viewer="district staff", case="today", params={},
-                       rows=status["not_reported"].count(), samples=samples, sql=sql)
+    return measurement(
+        page=STATUS_PAGE,
+        scale=scale,
+        viewer="district staff",
+        case="today",
+        params={},
+        rows=status["not_reported"].count(),
+        samples=samples,
+        sql=sql,
+    )
 
 
 def workforce_targets(measurements: list[Measurement], timings: list[Timing]) -> list[Target]:
     """Issue 4's targets, judged at TARGET_SCALE and above."""
     found = [
-        Target(what=target_name(m), scale=m.scale, measured=m.median_ms, limit=STATUS_TARGET_MS, unit="ms",
-               passed=m.median_ms < STATUS_TARGET_MS, issue=4)
-        for m in measurements if m.page == STATUS_PAGE and m.scale >= TARGET_SCALE
+        Target(
+            what=target_name(m),
+            scale=m.scale,
+            measured=m.median_ms,
+            limit=STATUS_TARGET_MS,
+            unit="ms",
+            passed=m.median_ms < STATUS_TARGET_MS,
+            issue=4,
+        )
+        for m in measurements
+        if m.page == STATUS_PAGE and m.scale >= TARGET_SCALE
     ]
     for t in timings:
         if t.scale < TARGET_SCALE:
             continue
         if t.case == BUILD:
-            found.append(Target(what=f"{BUILD}(day={t.day}) (median)", scale=t.scale, measured=t.median_s,
-                                limit=BUILD_TARGET_S, unit="s", passed=t.median_s < BUILD_TARGET_S, issue=4))
+            found.append(
+                Target(
+                    what=f"{BUILD}(day={t.day}) (median)",
+                    scale=t.scale,
+                    measured=t.median_s,
+                    limit=BUILD_TARGET_S,
+                    unit="s",
+                    passed=t.median_s < BUILD_TARGET_S,
+                    issue=4,
+                )
+            )
             ratio = t.detail["ratio_to_hand_sql"]
-            found.append(Target(what=f"{BUILD} / {HAND_SQL} (medians)", scale=t.scale, measured=ratio,
-                                limit=RATIO_TARGET, unit="×", passed=ratio <= RATIO_TARGET, comparison="≤",
-                                issue=4))
+            found.append(
+                Target(
+                    what=f"{BUILD} / {HAND_SQL} (medians)",
+                    scale=t.scale,
+                    measured=ratio,
+                    limit=RATIO_TARGET,
+                    unit="×",
+                    passed=ratio <= RATIO_TARGET,
+                    comparison="≤",
+                    issue=4,
+                )
+            )
         elif t.case == WORKBOOK:
-            found.append(Target(what=f"{WORKBOOK}(day={t.day}) (median)", scale=t.scale, measured=t.median_s,
-                                limit=WORKBOOK_TARGET_S, unit="s", passed=t.median_s < WORKBOOK_TARGET_S, issue=4))
+            found.append(
+                Target(
+                    what=f"{WORKBOOK}(day={t.day}) (median)",
+                    scale=t.scale,
+                    measured=t.median_s,
+                    limit=WORKBOOK_TARGET_S,
+                    unit="s",
+                    passed=t.median_s < WORKBOOK_TARGET_S,
+                    issue=4,
+                )
+            )
     return found

@@ -78,14 +78,24 @@ def _positive(text: str) -> int:
 
 
 def _args(argv):
-    parser = argparse.ArgumentParser(prog="python -m bench.dashboard", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scales", type=_scales, default=[0.01, 1.0],
-                        help="shares of 60,000 enterprises and 400,000 passes (default 0.01,1)")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.dashboard", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--scales",
+        type=_scales,
+        default=[0.01, 1.0],
+        help="shares of 60,000 enterprises and 400,000 passes (default 0.01,1)",
+    )
     parser.add_argument("--repeat", type=_positive, default=20, help="timed requests per case")
     parser.add_argument("--warmup", type=_positive, default=2, help="untimed requests per case")
-    parser.add_argument("--workforce-days", type=_positive, default=None, metavar="DAYS",
-                        help="days of workforce reports up to 2020-03-09 (default all 30; fewer only to save time)")
+    parser.add_argument(
+        "--workforce-days",
+        type=_positive,
+        default=None,
+        metavar="DAYS",
+        help="days of workforce reports up to 2020-03-09 (default all 30; fewer only to save time)",
+    )
     return parser.parse_args(argv)
 
 
@@ -120,9 +130,18 @@ def _measure(client, url: str, prepare, *, repeat: int, warmup: int) -> tuple[li
 
 
 def _result(scale, page, viewer, case, url, samples, sql) -> Result:
-    return Result(scale=scale, page=page, viewer=viewer, case=case, url=url,
-                  median_ms=round(statistics.median(samples), 2), p95_ms=round(_p95(samples), 2), queries=len(sql),
-                  samples_ms=[round(s, 2) for s in samples], sql=sql)
+    return Result(
+        scale=scale,
+        page=page,
+        viewer=viewer,
+        case=case,
+        url=url,
+        median_ms=round(statistics.median(samples), 2),
+        p95_ms=round(_p95(samples), 2),
+        queries=len(sql),
+        samples_ms=[round(s, 2) for s in samples],
+        sql=sql,
+    )
 
 
 def _generate(scale: float, *, staff, reviewers, authority, workforce_days: int) -> dict:
@@ -146,19 +165,36 @@ def _generate(scale: float, *, staff, reviewers, authority, workforce_days: int)
         return result
 
     timed("enterprises", lambda: generate.generate_enterprises(enterprises))
-    filings = timed("filings", lambda: generate_filings.generate_filings(
-        reviewers=reviewers, authority=authority, district_id=staff.district_id))
-    workforce = timed("workforce", lambda: generate_workforce.generate_workforce(
-        submitted_by=staff, district_id=staff.district_id, days=workforce_days))
+    filings = timed(
+        "filings",
+        lambda: generate_filings.generate_filings(
+            reviewers=reviewers, authority=authority, district_id=staff.district_id
+        ),
+    )
+    workforce = timed(
+        "workforce",
+        lambda: generate_workforce.generate_workforce(
+            submitted_by=staff, district_id=staff.district_id, days=workforce_days
+        ),
+    )
     history = [generate_workforce.LAST_DAY - timedelta(days=n) for n in range(workforce_days - 1, 0, -1)]
     timed("summaries", lambda: [daily_summary_build(day=day, final=True) for day in history])
     passes = timed("passes", lambda: generate_passes.generate_passes(round(FULL_PASSES * scale), applied_by=staff))
-    checks = timed("checks", lambda: generate_passes.generate_checks(
-        max(1, round(generate_passes.CHECKS_PER_DAY * scale))))
-    timings.update(filings=filings.filings, reports=workforce.reports, capacity_reports=workforce.capacity_reports,
-                   summary_days=len(history), passes=passes.passes, passes_by_status=passes.by_status,
-                   passes_issued_today=passes.issued_today, passes_stale_valid=passes.stale_valid,
-                   checks=checks.checks, checks_today=checks.checks_today)
+    checks = timed(
+        "checks", lambda: generate_passes.generate_checks(max(1, round(generate_passes.CHECKS_PER_DAY * scale)))
+    )
+    timings.update(
+        filings=filings.filings,
+        reports=workforce.reports,
+        capacity_reports=workforce.capacity_reports,
+        summary_days=len(history),
+        passes=passes.passes,
+        passes_by_status=passes.by_status,
+        passes_issued_today=passes.issued_today,
+        passes_stale_valid=passes.stale_valid,
+        checks=checks.checks,
+        checks_today=checks.checks_today,
+    )
     return timings
 
 
@@ -175,8 +211,12 @@ def _cases(scale: float, *, commander, staff, authority, repeat: int, warmup: in
     pages = [
         ("city", "commander", commander, selectors.Scope(selectors.CITY)),
         ("district", "district staff", staff, selectors.Scope(selectors.DISTRICT, district=staff.district)),
-        ("industry", "authority staff", authority,
-         selectors.Scope(selectors.INDUSTRY, authority=authority.industry_authority)),
+        (
+            "industry",
+            "authority staff",
+            authority,
+            selectors.Scope(selectors.INDUSTRY, authority=authority.industry_authority),
+        ),
     ]
     for page, viewer, user, scope in pages:
         client = Client()
@@ -225,8 +265,15 @@ def _refresh_measure(scale: float, *, repeat: int) -> Result:
         start = time.perf_counter()
         city_figures_refresh(day)
         samples.append((time.perf_counter() - start) * 1000)
-    return _result(scale, "city figures", "refresh task", "computed", "dashboard.tasks.refresh_city_figures",
-                   samples, [q["sql"] for q in captured.captured_queries])
+    return _result(
+        scale,
+        "city figures",
+        "refresh task",
+        "computed",
+        "dashboard.tasks.refresh_city_figures",
+        samples,
+        [q["sql"] for q in captured.captured_queries],
+    )
 
 
 def _vacuum_analyze(connection) -> None:
@@ -243,14 +290,35 @@ def _targets(results: list[Result]) -> list[Target]:
         if r.scale < TARGET_SCALE:
             continue
         if r.page == "city" and r.case == "page cold":
-            found.append(Target("city dashboard, every figure computed in the request (median)", r.scale,
-                                r.median_ms, PAGE_TARGET_MS, r.median_ms < PAGE_TARGET_MS))
+            found.append(
+                Target(
+                    "city dashboard, every figure computed in the request (median)",
+                    r.scale,
+                    r.median_ms,
+                    PAGE_TARGET_MS,
+                    r.median_ms < PAGE_TARGET_MS,
+                )
+            )
         if r.page == "city" and r.case == "page cached":
-            found.append(Target("city dashboard as served, figures refreshed each minute (median)", r.scale,
-                                r.median_ms, PAGE_TARGET_MS, r.median_ms < PAGE_TARGET_MS))
+            found.append(
+                Target(
+                    "city dashboard as served, figures refreshed each minute (median)",
+                    r.scale,
+                    r.median_ms,
+                    PAGE_TARGET_MS,
+                    r.median_ms < PAGE_TARGET_MS,
+                )
+            )
         if r.page.startswith("chart") and r.case == "chart":
-            found.append(Target(f"{r.page} endpoint, {r.viewer} (median)", r.scale, r.median_ms, CHART_TARGET_MS,
-                                r.median_ms < CHART_TARGET_MS))
+            found.append(
+                Target(
+                    f"{r.page} endpoint, {r.viewer} (median)",
+                    r.scale,
+                    r.median_ms,
+                    CHART_TARGET_MS,
+                    r.median_ms < CHART_TARGET_MS,
+                )
+            )
     return found
 
 
@@ -270,17 +338,23 @@ def _query_count_problems(results: list[Result]) -> list[str]:
 def _table(results: list[Result], generated: list[dict], targets: list[Target], vendor: str) -> str:
     lines = [f"database: {vendor}"]
     for g in generated:
-        lines.append(f"scale {g['scale']:g}: {g['enterprises']:,} enterprises, {g['filings']:,} filings, "
-                     f"{g['reports']:,} daily reports, {g['passes']:,} passes, {g['checks']:,} checks "
-                     f"(generated in {sum(v for k, v in g.items() if k.endswith('_s')):.0f} s)")
+        lines.append(
+            f"scale {g['scale']:g}: {g['enterprises']:,} enterprises, {g['filings']:,} filings, "
+            f"{g['reports']:,} daily reports, {g['passes']:,} passes, {g['checks']:,} checks "
+            f"(generated in {sum(v for k, v in g.items() if k.endswith('_s')):.0f} s)"
+        )
     header = f"{'scale':>6}  {'page':<22} {'viewer':<16} {'case':<12} {'median ms':>9} {'p95 ms':>8} {'queries':>7}"
     lines += ["", header]
     for r in results:
-        lines.append(f"{r.scale:>6g}  {r.page:<22} {r.viewer:<16} {r.case:<12} {r.median_ms:>9.1f} {r.p95_ms:>8.1f}"
-                     f" {r.queries:>7}")
+        lines.append(
+            f"{r.scale:>6g}  {r.page:<22} {r.viewer:<16} {r.case:<12} {r.median_ms:>9.1f} {r.p95_ms:>8.1f}"
+            f" {r.queries:>7}"
+        )
     lines += ["", "targets (issue 6, at the full size):"]
-    lines += [f"  {'PASS' if t.passed else 'FAIL'}  {t.what}: {t.measured:,.1f} {t.unit} "
-              f"(target < {t.limit:g} {t.unit})" for t in targets] or ["  none judged: the run has no scale of 1"]
+    lines += [
+        f"  {'PASS' if t.passed else 'FAIL'}  {t.what}: {t.measured:,.1f} {t.unit} (target < {t.limit:g} {t.unit})"
+        for t in targets
+    ] or ["  none judged: the run has no scale of 1"]
     return "\n".join(lines)
 
 
@@ -317,18 +391,25 @@ def main(argv=None) -> int:
         staff, commander = generate.bench_users_create()
         reviewers = generate_filings.bench_reviewers_create(staff)
         reviewer_authority = generate_filings.bench_authority_create()
-        authority = User.objects.create_user(username="bench_gxj_dashboard", full_name="工信局看板",
-                                             role=Role.AUTHORITY_STAFF,
-                                             industry_authority=IndustryAuthority.objects.get(code="gxj"))
+        authority = User.objects.create_user(
+            username="bench_gxj_dashboard",
+            full_name="工信局看板",
+            role=Role.AUTHORITY_STAFF,
+            industry_authority=IndustryAuthority.objects.get(code="gxj"),
+        )
         for scale in args.scales:
             print(f"scale {scale:g}: generating", flush=True)
-            generated.append(_generate(scale, staff=staff, reviewers=reviewers, authority=reviewer_authority,
-                                       workforce_days=workforce_days))
+            generated.append(
+                _generate(
+                    scale, staff=staff, reviewers=reviewers, authority=reviewer_authority, workforce_days=workforce_days
+                )
+            )
             _vacuum_analyze(connection)
             print(f"scale {scale:g}: measuring", flush=True)
             with time_machine.travel(generate_workforce.AS_OF, tick=True):
-                results += _cases(scale, commander=commander, staff=staff, authority=authority,
-                                  repeat=args.repeat, warmup=args.warmup)
+                results += _cases(
+                    scale, commander=commander, staff=staff, authority=authority, repeat=args.repeat, warmup=args.warmup
+                )
         machine = report.machine()
         vendor = connection.vendor
 
@@ -337,14 +418,29 @@ def main(argv=None) -> int:
     print(_table(results, generated, targets, vendor))
     report.RESULTS_DIR.mkdir(exist_ok=True)
     path = report.RESULTS_DIR / f"dashboard-{vendor}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
-    path.write_text(json.dumps({
-        "started_at": started.isoformat(), "machine": machine,
-        "settings": {"scales": args.scales, "repeat": args.repeat, "warmup": args.warmup,
-                     "workforce_days": workforce_days},
-        "clock": generate_workforce.AS_OF.isoformat(), "generated": generated,
-        "results": [asdict(r) for r in results], "targets": [asdict(t) for t in targets],
-        "query_count_problems": problems,
-    }, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "started_at": started.isoformat(),
+                "machine": machine,
+                "settings": {
+                    "scales": args.scales,
+                    "repeat": args.repeat,
+                    "warmup": args.warmup,
+                    "workforce_days": workforce_days,
+                },
+                "clock": generate_workforce.AS_OF.isoformat(),
+                "generated": generated,
+                "results": [asdict(r) for r in results],
+                "targets": [asdict(t) for t in targets],
+                "query_count_problems": problems,
+            },
+            ensure_ascii=False,
+            indent=2,
+            default=str,
+        ),
+        encoding="utf-8",
+    )
     print(f"\nresults: {path.relative_to(path.parents[2])}")
     if problems:
         print("FAIL: query counts depend on the data size:\n  " + "\n  ".join(problems))

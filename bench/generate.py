@@ -19,8 +19,18 @@ BATCH_SIZE = 2000
 
 # Percent of the city's enterprises per district: the development zones hold most of them.
 DISTRICT_WEIGHTS = {
-    "kfq": 22, "gxq": 16, "huaqiao": 11, "lvyou": 3, "zhangpu": 9, "zhoushi": 9,
-    "lujia": 6, "bacheng": 6, "qiandeng": 7, "dianshanhu": 4, "zhouzhuang": 3, "jinxi": 4,
+    "kfq": 22,
+    "gxq": 16,
+    "huaqiao": 11,
+    "lvyou": 3,
+    "zhangpu": 9,
+    "zhoushi": 9,
+    "lujia": 6,
+    "bacheng": 6,
+    "qiandeng": 7,
+    "dianshanhu": 4,
+    "zhouzhuang": 3,
+    "jinxi": 4,
 }
 
 # Percent per GB/T 4754 section: Kunshan is a manufacturing city (C), then trade and services.
@@ -31,13 +41,26 @@ DIVISION_BOOST = {"39": 8, "34": 4, "35": 3, "33": 3, "38": 3, "29": 3, "36": 2,
 # The industry word of a name, by division, else by section. "精密" is the benchmark's search term,
 # so it appears in a few manufacturing divisions only, as it does in real names.
 INDUSTRY_WORDS = {
-    "39": ("电子科技", "精密电子", "光电科技", "通讯设备"), "34": ("精密机械", "机械设备", "自动化设备"),
-    "35": ("智能装备", "专用设备"), "33": ("精密五金", "金属制品"), "38": ("电气", "电器"),
-    "29": ("塑胶", "橡塑制品"), "36": ("汽车零部件", "汽车配件"), "40": ("精密仪器", "仪器仪表"),
-    "17": ("纺织",), "18": ("服饰",), "C": ("实业", "新材料", "制品"),
-    "F": ("贸易", "商贸", "供应链管理"), "G": ("物流", "运输"), "H": ("餐饮管理", "酒店管理"),
-    "I": ("信息技术", "软件"), "K": ("置业", "物业管理"), "L": ("企业管理咨询", "人力资源", "商务服务"),
-    "M": ("科技", "检测技术", "工程技术"), "E": ("建设工程", "建筑安装"), "O": ("家政服务", "汽车维修"),
+    "39": ("电子科技", "精密电子", "光电科技", "通讯设备"),
+    "34": ("精密机械", "机械设备", "自动化设备"),
+    "35": ("智能装备", "专用设备"),
+    "33": ("精密五金", "金属制品"),
+    "38": ("电气", "电器"),
+    "29": ("塑胶", "橡塑制品"),
+    "36": ("汽车零部件", "汽车配件"),
+    "40": ("精密仪器", "仪器仪表"),
+    "17": ("纺织",),
+    "18": ("服饰",),
+    "C": ("实业", "新材料", "制品"),
+    "F": ("贸易", "商贸", "供应链管理"),
+    "G": ("物流", "运输"),
+    "H": ("餐饮管理", "酒店管理"),
+    "I": ("信息技术", "软件"),
+    "K": ("置业", "物业管理"),
+    "L": ("企业管理咨询", "人力资源", "商务服务"),
+    "M": ("科技", "检测技术", "工程技术"),
+    "E": ("建设工程", "建筑安装"),
+    "O": ("家政服务", "汽车维修"),
 }
 TRADE_CHARS = (
     "恒华鼎宏金瑞润新永正中友台沪德亚富嘉盛通达隆泰昌荣佳美捷利源丰安康信诚和兴博凯欣伟"
@@ -133,7 +156,9 @@ def generate_enterprises(n: int, *, seed: int = SEED) -> int:
 def bench_users_create() -> tuple[User, User]:
     """The two viewers of the list: staff of 张浦镇 (one district's share) and a commander (the city)."""
     staff = User.objects.create_user(
-        username="bench_zhangpu", full_name="张浦属地", role=Role.DISTRICT_STAFF,
+        username="bench_zhangpu",
+        full_name="张浦属地",
+        role=Role.DISTRICT_STAFF,
         district=District.objects.get(code="zhangpu"),
     )
     commander = User.objects.create_user(username="bench_commander", full_name="指挥部", role=Role.COMMANDER)

@@ -103,10 +103,14 @@ def bench_reviewers_create(staff: User) -> dict[int, list[User]]:
     for district in District.objects.order_by("code"):
         users = [staff] if district.pk == staff.district_id else []
         for n in range(len(users) + 1, REVIEWERS_PER_DISTRICT + 1):
-            users.append(User.objects.create_user(
-                username=f"bench_{district.code}_{n}", full_name=f"{district.name}审核{n}",
-                role=Role.DISTRICT_STAFF, district=district,
-            ))
+            users.append(
+                User.objects.create_user(
+                    username=f"bench_{district.code}_{n}",
+                    full_name=f"{district.name}审核{n}",
+                    role=Role.DISTRICT_STAFF,
+                    district=district,
+                )
+            )
         reviewers[district.pk] = users
     return reviewers
 
@@ -114,7 +118,9 @@ def bench_reviewers_create(staff: User) -> dict[int, list[User]]:
 def bench_authority_create() -> User:
     """An industry-authority reviewer (工信局, manufacturing) who leaves guidance on the featured filing."""
     return User.objects.create_user(
-        username="bench_gxj", full_name="工信局指导", role=Role.AUTHORITY_STAFF,
+        username="bench_gxj",
+        full_name="工信局指导",
+        role=Role.AUTHORITY_STAFF,
         industry_authority=IndustryAuthority.objects.get(code="gxj"),
     )
 
@@ -132,8 +138,12 @@ def filings_clear() -> None:
 @contextmanager
 def _timestamps_as_given(*models) -> Iterator[None]:
     """bulk_create with the generated times: auto_now(_add) would stamp every row with the clock."""
-    fields = [f for model in models for f in model._meta.concrete_fields if getattr(f, "auto_now_add", False)
-              or getattr(f, "auto_now", False)]
+    fields = [
+        f
+        for model in models
+        for f in model._meta.concrete_fields
+        if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False)
+    ]
     saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
     for f in fields:
         f.auto_now = f.auto_now_add = False
@@ -194,8 +204,15 @@ def _plans(rng, enterprises, rules, reviewers) -> list[_Plan]:
             status = S.DRAFT  # the check step refuses to submit: it stays a draft
         if status == S.DRAFT:
             created = _moment(rng, SUBMITTED_FROM, AS_OF - timedelta(hours=1))
-            plans.append(_Plan(enterprise, status, scopes if rng.random() < 0.7 else (), created,
-                               created + timedelta(minutes=rng.randint(1, 50))))
+            plans.append(
+                _Plan(
+                    enterprise,
+                    status,
+                    scopes if rng.random() < 0.7 else (),
+                    created,
+                    created + timedelta(minutes=rng.randint(1, 50)),
+                )
+            )
             continue
         if status == S.SUBMITTED:
             overdue = rng.random() < OVERDUE_SHARE
@@ -203,8 +220,16 @@ def _plans(rng, enterprises, rules, reviewers) -> list[_Plan]:
         else:
             submitted = _moment(rng, SUBMITTED_FROM, SUBMITTED_UNTIL)
         created = max(EARLIEST_START, submitted - timedelta(seconds=rng.randint(600, 3 * 86_400)))
-        plan = _Plan(enterprise, status, scopes, created, submitted, submitted_at=submitted,
-                     review_deadline=review_deadline(submitted), first_submitted_at=submitted)
+        plan = _Plan(
+            enterprise,
+            status,
+            scopes,
+            created,
+            submitted,
+            submitted_at=submitted,
+            review_deadline=review_deadline(submitted),
+            first_submitted_at=submitted,
+        )
         if status != S.SUBMITTED:
             latest = min(submitted + timedelta(hours=30), AS_OF - timedelta(minutes=5))
             plan.decided_at = _moment(rng, submitted + timedelta(minutes=20), latest)
@@ -222,8 +247,13 @@ def _plans(rng, enterprises, rules, reviewers) -> list[_Plan]:
 
 def _feature(plans: list[_Plan], district_id: int, reviewers) -> _Plan:
     """The bench enterprise user's filing: a 张浦镇 factory's, sent, returned, guided and sent again."""
-    candidates = [p for p in plans if p.status == S.SUBMITTED and p.enterprise.district_id == district_id
-                  and p.submitted_at >= SUBMITTED_FROM + timedelta(days=2)]
+    candidates = [
+        p
+        for p in plans
+        if p.status == S.SUBMITTED
+        and p.enterprise.district_id == district_id
+        and p.submitted_at >= SUBMITTED_FROM + timedelta(days=2)
+    ]
     if not candidates:
         raise SystemExit("the generated data has no submitted filing in 张浦镇 for the enterprise user's pages")
     plan = next((p for p in candidates if p.enterprise.industry.section == "C"), candidates[0])
@@ -253,23 +283,34 @@ def _filing(rng: random.Random, plan: _Plan, user: User, version) -> Filing:
     planned = (plan.submitted_at or plan.created_at).astimezone(KUNSHAN).date() + timedelta(days=rng.randint(0, 7))
     # Foreign keys by id: the related-object descriptors cost more than the rest of the row.
     filing = Filing(
-        enterprise_id=e.pk, reference=plan.reference, status=plan.status,
-        scope_work=ResumptionScope.WORK in plan.scopes, scope_production=ResumptionScope.PRODUCTION in plan.scopes,
+        enterprise_id=e.pk,
+        reference=plan.reference,
+        status=plan.status,
+        scope_work=ResumptionScope.WORK in plan.scopes,
+        scope_production=ResumptionScope.PRODUCTION in plan.scopes,
         scope_business=ResumptionScope.BUSINESS in plan.scopes,
         planned_resume_on=planned if plan.scopes else None,
         planned_headcount=max(1, int(e.headcount * rng.uniform(0.3, 1.0))) if plan.scopes else None,
         masks_in_stock=e.headcount * rng.randint(4, 30) if filled else None,
         thermometers_in_stock=max(2, e.headcount // rng.randint(10, 40)) if filled else None,
-        has_disinfection=filled, has_isolation_room=filled and rng.random() < 0.9,
+        has_disinfection=filled,
+        has_isolation_room=filled and rng.random() < 0.9,
         canteen=rng.choice(Filing.Canteen.values) if filled else "",
         has_shuttle=filled and e.headcount > 100 and rng.random() < 0.5,
         measures_notes="进厂人员一律测温登记, 车间每日两次消毒。" if filled and rng.random() < 0.3 else "",
-        contact_name=e.contact_name, contact_mobile=e.contact_mobile, commitment_accepted=sent,
+        contact_name=e.contact_name,
+        contact_mobile=e.contact_mobile,
+        commitment_accepted=sent,
         submitted_at=plan.submitted_at,
-        review_deadline=plan.review_deadline, submitted_under_id=version.pk if sent else None,
-        decided_at=plan.decided_at, decided_by_id=plan.reviewer.pk if plan.reviewer else None,
-        decision_comment=plan.comment, decided_under_id=version.pk if plan.decided_at else None,
-        created_by_id=user.pk, created_at=plan.created_at, updated_at=plan.updated_at,
+        review_deadline=plan.review_deadline,
+        submitted_under_id=version.pk if sent else None,
+        decided_at=plan.decided_at,
+        decided_by_id=plan.reviewer.pk if plan.reviewer else None,
+        decision_comment=plan.comment,
+        decided_under_id=version.pk if plan.decided_at else None,
+        created_by_id=user.pk,
+        created_at=plan.created_at,
+        updated_at=plan.updated_at,
     )
     if plan.status == S.APPROVED and rng.random() < 0.6:
         filing.resumed_work_on = min(planned, AS_OF.date() - timedelta(days=1))
@@ -285,39 +326,72 @@ def _events(plan: _Plan, filing: Filing, user: User, authority: User) -> list[Fi
     events = [FilingEvent(**submit, actor_id=user.pk, created_at=plan.first_submitted_at)]
     if plan.featured:
         events += [
-            FilingEvent(filing_id=filing.pk, kind=FilingEvent.Kind.GUIDANCE, actor_id=authority.pk, comment=GUIDANCE,
-                        created_at=plan.first_submitted_at + timedelta(hours=2)),
-            FilingEvent(filing_id=filing.pk, actor_id=plan.reviewer.pk, from_status=S.SUBMITTED,
-                        to_status=S.RETURNED, comment=plan.comment, created_at=plan.decided_at),
-            FilingEvent(filing_id=filing.pk, actor_id=user.pk, from_status=S.RETURNED, to_status=S.SUBMITTED,
-                        created_at=plan.submitted_at),
+            FilingEvent(
+                filing_id=filing.pk,
+                kind=FilingEvent.Kind.GUIDANCE,
+                actor_id=authority.pk,
+                comment=GUIDANCE,
+                created_at=plan.first_submitted_at + timedelta(hours=2),
+            ),
+            FilingEvent(
+                filing_id=filing.pk,
+                actor_id=plan.reviewer.pk,
+                from_status=S.SUBMITTED,
+                to_status=S.RETURNED,
+                comment=plan.comment,
+                created_at=plan.decided_at,
+            ),
+            FilingEvent(
+                filing_id=filing.pk,
+                actor_id=user.pk,
+                from_status=S.RETURNED,
+                to_status=S.SUBMITTED,
+                created_at=plan.submitted_at,
+            ),
         ]
     elif plan.decided_at:
-        events.append(FilingEvent(filing_id=filing.pk, actor_id=plan.reviewer.pk, from_status=S.SUBMITTED,
-                                  to_status=plan.status, comment=plan.comment, created_at=plan.decided_at))
+        events.append(
+            FilingEvent(
+                filing_id=filing.pk,
+                actor_id=plan.reviewer.pk,
+                from_status=S.SUBMITTED,
+                to_status=plan.status,
+                comment=plan.comment,
+                created_at=plan.decided_at,
+            )
+        )
     return events
 
 
 def _materials(rng: random.Random, plan: _Plan, filing: Filing, user: User) -> list[FilingMaterial]:
     kinds = list(MATERIALS)
     if plan.status == S.DRAFT:
-        kinds = kinds[:rng.randint(0, 3)]
+        kinds = kinds[: rng.randint(0, 3)]
     before = plan.first_submitted_at or plan.updated_at
     materials = []
     for kind in kinds:
         name, file_kind, (smallest, largest) = MATERIALS[kind]
         uploaded = plan.created_at + (before - plan.created_at) * rng.uniform(0.2, 0.95)
-        materials.append(FilingMaterial(
-            filing_id=filing.pk, kind=kind, file=DUMMY_FILE, file_kind=file_kind, original_name=name,
-            size=rng.randint(smallest, largest), uploaded_by_id=user.pk, uploaded_at=uploaded,
-            return_reason=plan.comment[:255] if plan.status == S.RETURNED and kind == plan.returned_kind else "",
-        ))
+        materials.append(
+            FilingMaterial(
+                filing_id=filing.pk,
+                kind=kind,
+                file=DUMMY_FILE,
+                file_kind=file_kind,
+                original_name=name,
+                size=rng.randint(smallest, largest),
+                uploaded_by_id=user.pk,
+                uploaded_at=uploaded,
+                return_reason=plan.comment[:255] if plan.status == S.RETURNED and kind == plan.returned_kind else "",
+            )
+        )
     return materials
 
 
 @transaction.atomic
-def generate_filings(*, reviewers: dict[int, list[User]], authority: User, district_id: int,
-                     seed: int = SEED) -> FilingsGenerated:
+def generate_filings(
+    *, reviewers: dict[int, list[User]], authority: User, district_id: int, seed: int = SEED
+) -> FilingsGenerated:
     """One filing per enterprise, with its enterprise user and 1-2 events per sent filing.
 
     `district_id` is the bench staff's district: its filings get their material rows (the other
@@ -335,19 +409,23 @@ def generate_filings(*, reviewers: dict[int, list[User]], authority: User, distr
     out = FilingsGenerated(filings=len(plans), by_status=dict(Counter(str(p.status) for p in plans)))
     out.overdue = sum(1 for p in plans if p.status == S.SUBMITTED and p.review_deadline < AS_OF)
     out.restricted_drafts = sum(
-        1 for p in plans
-        if p.status == S.DRAFT and any(rules.restriction(p.enterprise.industry, s) for s in p.scopes)
+        1 for p in plans if p.status == S.DRAFT and any(rules.restriction(p.enterprise.industry, s) for s in p.scopes)
     )
     out.zhangpu_submitted = sum(1 for p in plans if p.status == S.SUBMITTED and p.enterprise.district_id == district_id)
     with _timestamps_as_given(Filing, FilingEvent, FilingMaterial):
         for start in range(0, len(plans), BATCH_SIZE):
-            batch = plans[start:start + BATCH_SIZE]
+            batch = plans[start : start + BATCH_SIZE]
             users = [
-                User(username="bench_enterprise" if p.featured else f"bench_e_{p.enterprise.credit_code}",
-                     password="!bench", role=Role.ENTERPRISE, enterprise_id=p.enterprise.pk,
-                     full_name=p.enterprise.contact_name, mobile=p.enterprise.contact_mobile,
-                     email=f"{p.enterprise.credit_code.lower()}@bench.example.com",
-                     date_joined=p.created_at - timedelta(hours=1))
+                User(
+                    username="bench_enterprise" if p.featured else f"bench_e_{p.enterprise.credit_code}",
+                    password="!bench",
+                    role=Role.ENTERPRISE,
+                    enterprise_id=p.enterprise.pk,
+                    full_name=p.enterprise.contact_name,
+                    mobile=p.enterprise.contact_mobile,
+                    email=f"{p.enterprise.credit_code.lower()}@bench.example.com",
+                    date_joined=p.created_at - timedelta(hours=1),
+                )
                 for p in batch
             ]
             User.objects.bulk_create(users, batch_size=BATCH_SIZE)
@@ -355,8 +433,12 @@ def generate_filings(*, reviewers: dict[int, list[User]], authority: User, distr
             Filing.objects.bulk_create(filings, batch_size=BATCH_SIZE)
             events = [e for p, f, u in zip(batch, filings, users, strict=True) for e in _events(p, f, u, authority)]
             FilingEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
-            materials = [m for p, f, u in zip(batch, filings, users, strict=True)
-                         if p.enterprise.district_id == district_id for m in _materials(rng, p, f, u)]
+            materials = [
+                m
+                for p, f, u in zip(batch, filings, users, strict=True)
+                if p.enterprise.district_id == district_id
+                for m in _materials(rng, p, f, u)
+            ]
             FilingMaterial.objects.bulk_create(materials, batch_size=BATCH_SIZE)
             out.events += len(events)
             out.materials += len(materials)

@@ -68,13 +68,16 @@ def passes_clear() -> None:
 
 def _origin() -> Division:
     province, _created = Division.objects.get_or_create(
-        code="510000", defaults={"name": "四川省", "full_name": "四川省", "level": Division.Level.PROVINCE})
+        code="510000", defaults={"name": "四川省", "full_name": "四川省", "level": Division.Level.PROVINCE}
+    )
     city, _created = Division.objects.get_or_create(
-        code="511600", defaults={"name": "广安市", "full_name": "四川省广安市", "level": Division.Level.CITY,
-                                 "parent": province})
+        code="511600",
+        defaults={"name": "广安市", "full_name": "四川省广安市", "level": Division.Level.CITY, "parent": province},
+    )
     origin, _created = Division.objects.get_or_create(
-        code="511602", defaults={"name": "广安区", "full_name": "四川省广安市广安区", "level": Division.Level.COUNTY,
-                                 "parent": city})
+        code="511602",
+        defaults={"name": "广安区", "full_name": "四川省广安市广安区", "level": Division.Level.COUNTY, "parent": city},
+    )
     return origin
 
 
@@ -112,8 +115,11 @@ def generate_passes(n: int, *, applied_by: User, seed: int = SEED) -> PassesGene
     """n passes, one worker each, over the active enterprises weighted by headcount."""
     rng = random.Random(f"{seed}-passes")
     out = PassesGenerated()
-    enterprises = list(Enterprise.objects.filter(status=Enterprise.Status.ACTIVE).order_by("pk")
-                       .values_list("pk", "district_id", "name", "headcount"))
+    enterprises = list(
+        Enterprise.objects.filter(status=Enterprise.Status.ACTIVE)
+        .order_by("pk")
+        .values_list("pk", "district_id", "name", "headcount")
+    )
     if not enterprises or n < 1:
         return out
     origin = _origin()
@@ -125,7 +131,7 @@ def generate_passes(n: int, *, applied_by: User, seed: int = SEED) -> PassesGene
     days = (LAST_DAY - FIRST_APPLIED).days + 1
     with _timestamps_as_given(Worker, PassBatch, ReturnPass):
         for start in range(0, n, BATCH_SIZE):
-            chunk = owners[start:start + BATCH_SIZE]
+            chunk = owners[start : start + BATCH_SIZE]
             _write_chunk(rng, start, chunk, origin, communities, district_names, days, applied_by, out)
     out.by_status = {status: out.by_status.get(status, 0) for status in S.values}
     return out
@@ -140,14 +146,24 @@ def _write_chunk(rng, start, chunk, origin, communities, district_names, days, a
         applied_on = FIRST_APPLIED + timedelta(days=min(days - 1, int(rng.random() ** 0.7 * days)))
         created = _moment(rng, applied_on, 8, 10 if applied_on == LAST_DAY else 20)
         name = rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.choice((1, 2))))
-        workers.append(Worker(
-            enterprise_id=enterprise_id, name=name, **id_number_fields(_id_number(serial)),
-            mobile=f"1{rng.choice('3589')}{rng.randrange(10**9):09d}", origin=origin,
-            arrived_on=applied_on - timedelta(days=rng.randint(1, 10)), quarantine_status=Worker.Quarantine.ENDED,
-            residence_district_id=home, residence_community_id=rng.choice(communities.get(home, [None])),
-            residence_address="昆山市前进路100号", housing_331_compliant=True, job="操作工",
-            created_at=created - timedelta(days=3), updated_at=created,
-        ))
+        workers.append(
+            Worker(
+                enterprise_id=enterprise_id,
+                name=name,
+                **id_number_fields(_id_number(serial)),
+                mobile=f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
+                origin=origin,
+                arrived_on=applied_on - timedelta(days=rng.randint(1, 10)),
+                quarantine_status=Worker.Quarantine.ENDED,
+                residence_district_id=home,
+                residence_community_id=rng.choice(communities.get(home, [None])),
+                residence_address="昆山市前进路100号",
+                housing_331_compliant=True,
+                job="操作工",
+                created_at=created - timedelta(days=3),
+                updated_at=created,
+            )
+        )
         plans.append((enterprise_id, district_id, enterprise_name, home, created, _state(rng, applied_on)))
     Worker.objects.bulk_create(workers, batch_size=BATCH_SIZE)
     # One application per enterprise per PASSES_PER_BATCH workers of this chunk.
@@ -163,18 +179,38 @@ def _write_chunk(rng, start, chunk, origin, communities, district_names, days, a
         number = f"KS{start + index:010d}"
         token, kid = "", ""
         if issued_at is not None:
-            token, kid = sign({"n": number, "nm": mask_name(worker.name), "e": enterprise_name,
-                               "c": district_names[home], "vf": valid_from.isoformat(), "vu": valid_until.isoformat(),
-                               "iat": int(issued_at.timestamp())})
-        passes.append(ReturnPass(
-            number=number, batch=batches[(enterprise_id, index // PASSES_PER_BATCH)], worker=worker,
-            enterprise_id=enterprise_id, issuing_district_id=district_id, residence_district_id=home,
-            residence_community_id=worker.residence_community_id, status=status, valid_from=valid_from,
-            valid_until=valid_until, token=token, key_id=kid, issued_at=issued_at,
-            decided_by=applied_by if status != S.APPLIED else None,
-            status_reason="基准测试" if status in (S.REFUSED, S.REVOKED, S.SUSPENDED) else "",
-            created_at=created, updated_at=issued_at or created,
-        ))
+            token, kid = sign(
+                {
+                    "n": number,
+                    "nm": mask_name(worker.name),
+                    "e": enterprise_name,
+                    "c": district_names[home],
+                    "vf": valid_from.isoformat(),
+                    "vu": valid_until.isoformat(),
+                    "iat": int(issued_at.timestamp()),
+                }
+            )
+        passes.append(
+            ReturnPass(
+                number=number,
+                batch=batches[(enterprise_id, index // PASSES_PER_BATCH)],
+                worker=worker,
+                enterprise_id=enterprise_id,
+                issuing_district_id=district_id,
+                residence_district_id=home,
+                residence_community_id=worker.residence_community_id,
+                status=status,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                token=token,
+                key_id=kid,
+                issued_at=issued_at,
+                decided_by=applied_by if status != S.APPLIED else None,
+                status_reason="基准测试" if status in (S.REFUSED, S.REVOKED, S.SUSPENDED) else "",
+                created_at=created,
+                updated_at=issued_at or created,
+            )
+        )
         out.by_status[status] = out.by_status.get(status, 0) + 1
         out.issued_today += issued_at is not None and issued_at.date() == LAST_DAY
         out.stale_valid += status == S.VALID and valid_until < LAST_DAY
@@ -202,12 +238,16 @@ def generate_checks(per_day: int, *, days: int = CHECK_DAYS, seed: int = SEED) -
             if when >= AS_OF:
                 continue
             refused = rng.random() < REFUSED_CHECK_SHARE
-            checks.append(PassCheck(
-                checked_at=when, pass_number=rng.choice(numbers),
-                result=rng.choice((PassCheck.Result.REVOKED, PassCheck.Result.EXPIRED)) if refused
-                else PassCheck.Result.VALID,
-                community_id=None if rng.random() < NO_CHECKPOINT_SHARE else rng.choice(community_ids),
-            ))
+            checks.append(
+                PassCheck(
+                    checked_at=when,
+                    pass_number=rng.choice(numbers),
+                    result=rng.choice((PassCheck.Result.REVOKED, PassCheck.Result.EXPIRED))
+                    if refused
+                    else PassCheck.Result.VALID,
+                    community_id=None if rng.random() < NO_CHECKPOINT_SHARE else rng.choice(community_ids),
+                )
+            )
         PassCheck.objects.bulk_create(checks, batch_size=BATCH_SIZE)
         out.checks += len(checks)
         if day == LAST_DAY:

@@ -46,17 +46,43 @@ SLOPPY_SHARE = 0.1
 MISS_CHANCE = (0.01, 0.21)  # (reliable, sloppy): 0.9 * 1% + 0.1 * 21% = 3% of enterprise-days not reported
 LATE_CHANCE = (0.03, 0.23)  # 0.9 * 3% + 0.1 * 23% = 5% of the reports late
 QUARANTINE_DECAY = 13 / 14  # about 14 days of observation
-BLOCKERS = ("员工返岗不足, 外地员工尚未返昆。", "上游供应商未复工, 原材料短缺。", "物流运输受阻, 成品无法发出。",
-            "口罩等防疫物资储备不足。", "海外订单减少。")
+BLOCKERS = (
+    "员工返岗不足, 外地员工尚未返昆。",
+    "上游供应商未复工, 原材料短缺。",
+    "物流运输受阻, 成品无法发出。",
+    "口罩等防疫物资储备不足。",
+    "海外订单减少。",
+)
 
 _WORKFORCE_COLUMNS = (
-    "enterprise_id", "day", "total_employees", "returned", "on_duty", "away_high", "away_medium", "away_low",
-    "in_quarantine", "returned_today", "returned_today_high", "returned_today_medium", "is_late", "submitted_by_id",
-    "submitted_at", "updated_at",
+    "enterprise_id",
+    "day",
+    "total_employees",
+    "returned",
+    "on_duty",
+    "away_high",
+    "away_medium",
+    "away_low",
+    "in_quarantine",
+    "returned_today",
+    "returned_today_high",
+    "returned_today_medium",
+    "is_late",
+    "submitted_by_id",
+    "submitted_at",
+    "updated_at",
 )
 _CAPACITY_COLUMNS = (
-    "enterprise_id", "day", "capacity_percent", "staff_on_site", "electricity_kwh", "electricity_kwh_last_year",
-    "orders_on_hand", "blockers", "submitted_by_id", "submitted_at",
+    "enterprise_id",
+    "day",
+    "capacity_percent",
+    "staff_on_site",
+    "electricity_kwh",
+    "electricity_kwh_last_year",
+    "orders_on_hand",
+    "blockers",
+    "submitted_by_id",
+    "submitted_at",
 )
 
 
@@ -80,9 +106,26 @@ class WorkforceGenerated:
 class _Plant:
     """One enterprise's state as the days go by."""
 
-    __slots__ = ("pk", "total", "returned", "target", "rate", "quarantine", "quarantine_share", "resume_day",
-                 "skeleton", "share_high", "share_medium", "miss", "late", "above_scale", "efficiency", "kwh",
-                 "kwh_last_year", "orders")
+    __slots__ = (
+        "pk",
+        "total",
+        "returned",
+        "target",
+        "rate",
+        "quarantine",
+        "quarantine_share",
+        "resume_day",
+        "skeleton",
+        "share_high",
+        "share_medium",
+        "miss",
+        "late",
+        "above_scale",
+        "efficiency",
+        "kwh",
+        "kwh_last_year",
+        "orders",
+    )
 
     def __init__(self, rng: random.Random, pk: int, headcount: int, above_scale: bool) -> None:
         self.pk, self.total, self.above_scale = pk, headcount, above_scale
@@ -112,8 +155,9 @@ def workforce_clear() -> None:
     WorkforceReport.objects.all().delete()
 
 
-def _day_rows(rng: random.Random, plants: list[_Plant], day_index: int, out: WorkforceGenerated,
-              absent: int | None = None) -> tuple[list[tuple], list[tuple]]:
+def _day_rows(
+    rng: random.Random, plants: list[_Plant], day_index: int, out: WorkforceGenerated, absent: int | None = None
+) -> tuple[list[tuple], list[tuple]]:
     """The day's reports as tuples: (pk, figures…, is_late, second of the day) and capacity rows.
 
     absent: an enterprise that does not report this day, whatever its habits.
@@ -148,17 +192,40 @@ def _day_rows(rng: random.Random, plants: list[_Plant], day_index: int, out: Wor
         late = random_() < p.late
         # Late: after the cut-off, before midnight. On time: from 07:30 to the cut-off, mostly in the morning.
         second = cutoff + 1 + int(random_() * late_span) if late else 27_000 + int(random_() ** 2 * early_span)
-        rows.append((p.pk, p.total, returned, on_duty, away_high, away_medium, away - away_high - away_medium,
-                     quarantine, today, today_high, today_medium, late, second))
+        rows.append(
+            (
+                p.pk,
+                p.total,
+                returned,
+                on_duty,
+                away_high,
+                away_medium,
+                away - away_high - away_medium,
+                quarantine,
+                today,
+                today_high,
+                today_medium,
+                late,
+                second,
+            )
+        )
         if p.above_scale:
             percent = min(200.0, max(0.0, 100 * on_duty / p.total * p.efficiency + rng.uniform(-5, 5)))
             kwh = p.kwh * (0.08 + 0.92 * percent / 100) * rng.uniform(0.9, 1.1)
             last_year = p.kwh * rng.uniform(0.85, 1.05) if p.kwh_last_year else None
             blockers = rng.choice(BLOCKERS) if percent < 60 and random_() < 0.3 else ""
-            capacity.append((p.pk, round(percent, 1), on_duty, round(kwh, 1),
-                             None if last_year is None else round(last_year, 1),
-                             round(p.orders * rng.uniform(0.95, 1.05), 1), blockers,
-                             min(86_399, second + 60 + int(random_() * 600))))
+            capacity.append(
+                (
+                    p.pk,
+                    round(percent, 1),
+                    on_duty,
+                    round(kwh, 1),
+                    None if last_year is None else round(last_year, 1),
+                    round(p.orders * rng.uniform(0.95, 1.05), 1),
+                    blockers,
+                    min(86_399, second + 60 + int(random_() * 600)),
+                )
+            )
     rows.sort(key=itemgetter(-1))
     capacity.sort(key=itemgetter(-1))
     return rows, capacity
@@ -182,8 +249,10 @@ def _write_copy(day: date, rows: list[tuple], capacity: list[tuple], user_id: in
     lines = []
     for r in rows:
         at = stamp(r[12])
-        lines.append(f"{r[0]}\t{day}\t{r[1]}\t{r[2]}\t{r[3]}\t{r[4]}\t{r[5]}\t{r[6]}\t{r[7]}\t{r[8]}\t{r[9]}\t{r[10]}"
-                     f"\t{'t' if r[11] else 'f'}\t{user_id}\t{at}\t{at}\n")
+        lines.append(
+            f"{r[0]}\t{day}\t{r[1]}\t{r[2]}\t{r[3]}\t{r[4]}\t{r[5]}\t{r[6]}\t{r[7]}\t{r[8]}\t{r[9]}\t{r[10]}"
+            f"\t{'t' if r[11] else 'f'}\t{user_id}\t{at}\t{at}\n"
+        )
     _copy(WorkforceReport._meta.db_table, _WORKFORCE_COLUMNS, lines)
     lines = [
         f"{c[0]}\t{day}\t{c[1]:.1f}\t{c[2]}\t{c[3]:.1f}\t{NULL if c[4] is None else f'{c[4]:.1f}'}\t{c[5]:.1f}"
@@ -198,27 +267,51 @@ def _write_bulk(day: date, rows: list[tuple], capacity: list[tuple], user_id: in
     reports = []
     for r in rows:
         at = midnight + timedelta(seconds=r[12])
-        reports.append(WorkforceReport(
-            enterprise_id=r[0], day=day, total_employees=r[1], returned=r[2], on_duty=r[3], away_high=r[4],
-            away_medium=r[5], away_low=r[6], in_quarantine=r[7], returned_today=r[8], returned_today_high=r[9],
-            returned_today_medium=r[10], is_late=r[11], submitted_by_id=user_id, submitted_at=at, updated_at=at,
-        ))
+        reports.append(
+            WorkforceReport(
+                enterprise_id=r[0],
+                day=day,
+                total_employees=r[1],
+                returned=r[2],
+                on_duty=r[3],
+                away_high=r[4],
+                away_medium=r[5],
+                away_low=r[6],
+                in_quarantine=r[7],
+                returned_today=r[8],
+                returned_today_high=r[9],
+                returned_today_medium=r[10],
+                is_late=r[11],
+                submitted_by_id=user_id,
+                submitted_at=at,
+                updated_at=at,
+            )
+        )
     WorkforceReport.objects.bulk_create(reports, batch_size=BATCH_SIZE)
     one = Decimal("0.1")
-    CapacityReport.objects.bulk_create([
-        CapacityReport(
-            enterprise_id=c[0], day=day, capacity_percent=Decimal(c[1]).quantize(one), staff_on_site=c[2],
-            electricity_kwh=Decimal(c[3]).quantize(one),
-            electricity_kwh_last_year=None if c[4] is None else Decimal(c[4]).quantize(one),
-            orders_on_hand=Decimal(c[5]).quantize(one), blockers=c[6], submitted_by_id=user_id,
-            submitted_at=midnight + timedelta(seconds=c[7]),
-        )
-        for c in capacity
-    ], batch_size=BATCH_SIZE)
+    CapacityReport.objects.bulk_create(
+        [
+            CapacityReport(
+                enterprise_id=c[0],
+                day=day,
+                capacity_percent=Decimal(c[1]).quantize(one),
+                staff_on_site=c[2],
+                electricity_kwh=Decimal(c[3]).quantize(one),
+                electricity_kwh_last_year=None if c[4] is None else Decimal(c[4]).quantize(one),
+                orders_on_hand=Decimal(c[5]).quantize(one),
+                blockers=c[6],
+                submitted_by_id=user_id,
+                submitted_at=midnight + timedelta(seconds=c[7]),
+            )
+            for c in capacity
+        ],
+        batch_size=BATCH_SIZE,
+    )
 
 
-def generate_workforce(*, submitted_by, district_id: int, days: int = DAYS, seed: int = SEED,
-                       method: str | None = None) -> WorkforceGenerated:
+def generate_workforce(
+    *, submitted_by, district_id: int, days: int = DAYS, seed: int = SEED, method: str | None = None
+) -> WorkforceGenerated:
     """The last `days` days up to LAST_DAY for every enterprise; `submitted_by` is recorded on every row.
 
     district_id: the bench staff's district. One of its enterprises does not report on LAST_DAY even
@@ -230,13 +323,20 @@ def generate_workforce(*, submitted_by, district_id: int, days: int = DAYS, seed
     write = _write_copy if method == "copy" else _write_bulk
     rng = random.Random(f"{seed}-workforce")
     enterprises = Enterprise.objects.filter(status=Enterprise.Status.ACTIVE).order_by("pk")
-    plants = [_Plant(rng, pk, headcount, above)
-              for pk, headcount, above in enterprises.values_list("pk", "headcount", "is_above_scale")]
+    plants = [
+        _Plant(rng, pk, headcount, above)
+        for pk, headcount, above in enterprises.values_list("pk", "headcount", "is_above_scale")
+    ]
     in_district = list(enterprises.filter(district_id=district_id).values_list("pk", flat=True))
     absent = rng.choice(in_district) if in_district else None
     first = LAST_DAY - timedelta(days=days - 1)
-    out = WorkforceGenerated(method="COPY" if method == "copy" else "bulk_create", days=days,
-                             first_day=first.isoformat(), last_day=LAST_DAY.isoformat(), enterprises=len(plants))
+    out = WorkforceGenerated(
+        method="COPY" if method == "copy" else "bulk_create",
+        days=days,
+        first_day=first.isoformat(),
+        last_day=LAST_DAY.isoformat(),
+        enterprises=len(plants),
+    )
     # The curves start on FIRST_DAY whatever `days` is, so the last day's figures do not depend on it.
     for day_index in range(DAYS - days):
         _day_rows(rng, plants, day_index, WorkforceGenerated())

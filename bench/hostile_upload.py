@@ -27,8 +27,9 @@ TARGET_EXTRA_MB = 100.0
 
 
 def _args(argv):
-    parser = argparse.ArgumentParser(prog="python -m bench.hostile_upload", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.hostile_upload", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--endpoints", default="", help="comma-separated URL names (default: all)")
     # Internal: the subprocess that posts one file and reports what the request cost.
     parser.add_argument("--child", nargs=4, metavar=("DB_NAME", "ENDPOINT", "FILE", "WORLD"), help=argparse.SUPPRESS)
@@ -58,16 +59,21 @@ def worst_files(headers: list[str]) -> dict[str, bytes]:
         "reported: 3 million shared strings": files.huge_shared_strings(),
         f"{strings:,} shared strings (the limit)": files.workbook_bytes(
             files.sheet_xml([files.header_row(headers)]),
-            shared_strings=files.shared_strings_xml([f"{n:x}" for n in range(strings)])),
+            shared_strings=files.shared_strings_xml([f"{n:x}" for n in range(strings)]),
+        ),
         f"{rows:,} rows x {columns} cells, every one wrong": files.workbook_bytes(
-            files.sheet_xml([files.header_row(headers)]).replace(b"</sheetData>",
-                                                                 every_cell_wrong.encode() + b"</sheetData>")),
+            files.sheet_xml([files.header_row(headers)]).replace(
+                b"</sheetData>", every_cell_wrong.encode() + b"</sheetData>"
+            )
+        ),
         # Varied, so that the ratio of packed to unpacked size lets them through to the counts.
-        f"{cells:,} empty cells in one row": files.workbook_bytes(files.sheet_xml(
-            b'<row r="1">' + b"".join(b'<c s="%d"/>' % (n % 997) for n in range(cells)) + b"</row>")),
+        f"{cells:,} empty cells in one row": files.workbook_bytes(
+            files.sheet_xml(b'<row r="1">' + b"".join(b'<c s="%d"/>' % (n % 997) for n in range(cells)) + b"</row>")
+        ),
         f"{settings.EXCEL_MAX_ROWS:,} empty rows": files.empty_rows(settings.EXCEL_MAX_ROWS),
         "styles at the part limit": files.workbook_bytes(
-            files.sheet_xml([files.header_row(headers)]), styles=_styles(settings.EXCEL_MAX_PART_BYTES)),
+            files.sheet_xml([files.header_row(headers)]), styles=_styles(settings.EXCEL_MAX_PART_BYTES)
+        ),
         "zip bomb": files.zip_bomb(),
         "billion laughs": files.billion_laughs(headers),
     }
@@ -131,8 +137,17 @@ def child(db_name: str, url_name: str, path: str, world_json: str) -> None:
     context = response.context or {}
     said = [str(m) for messages in (context["form"].errors.values() if context.get("form") else ()) for m in messages]
     said += [str(m) for m in context.get("messages", ())]
-    print(json.dumps({"status": response.status_code, "cpu_s": round(cpu, 3), "extra_mb": round(peak - before, 1),
-                      "answer": (said or [f"HTTP {response.status_code}"])[0][:80]}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "status": response.status_code,
+                "cpu_s": round(cpu, 3),
+                "extra_mb": round(peak - before, 1),
+                "answer": (said or [f"HTTP {response.status_code}"])[0][:80],
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 def main(argv=None) -> None:
@@ -149,8 +164,11 @@ def main(argv=None) -> None:
     from tests.hostile.endpoints import UPLOAD_ENDPOINTS, build_world
 
     chosen = [name for name in args.endpoints.split(",") if name] or sorted(UPLOAD_ENDPOINTS)
-    results = {"started_at": datetime.now(UTC).isoformat(), "targets": {"cpu_s": TARGET_CPU_S,
-                                                                        "extra_mb": TARGET_EXTRA_MB}, "posts": []}
+    results = {
+        "started_at": datetime.now(UTC).isoformat(),
+        "targets": {"cpu_s": TARGET_CPU_S, "extra_mb": TARGET_EXTRA_MB},
+        "posts": [],
+    }
     with tempfile.TemporaryDirectory() as directory, throwaway_database():
         industries_load()
         reference_load()
@@ -163,29 +181,53 @@ def main(argv=None) -> None:
                 path = Path(directory) / "upload.xlsx"
                 path.write_bytes(content)
                 done = subprocess.run(
-                    [sys.executable, "-m", "bench.hostile_upload", "--child", connection.settings_dict["NAME"],
-                     url_name, str(path), world_json],
-                    capture_output=True, text=True, check=False, cwd=Path(__file__).resolve().parents[1])
+                    [
+                        sys.executable,
+                        "-m",
+                        "bench.hostile_upload",
+                        "--child",
+                        connection.settings_dict["NAME"],
+                        url_name,
+                        str(path),
+                        world_json,
+                    ],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                    cwd=Path(__file__).resolve().parents[1],
+                )
                 if done.returncode != 0:
                     raise SystemExit(f"posting {label} to {url_name} failed:\n{done.stderr[-3000:]}")
                 measured = json.loads(done.stdout.strip().splitlines()[-1])
-                measured |= {"endpoint": url_name, "file": label, "packed_kb": round(len(content) / 1024, 1),
-                             "passed": measured["cpu_s"] <= TARGET_CPU_S and measured["extra_mb"] <= TARGET_EXTRA_MB
-                             and measured["status"] < 500}
+                measured |= {
+                    "endpoint": url_name,
+                    "file": label,
+                    "packed_kb": round(len(content) / 1024, 1),
+                    "passed": measured["cpu_s"] <= TARGET_CPU_S
+                    and measured["extra_mb"] <= TARGET_EXTRA_MB
+                    and measured["status"] < 500,
+                }
                 results["posts"].append(measured)
-                print(f"{'PASS' if measured['passed'] else 'FAIL'}  {url_name:<32} {label:<42}"
-                      f" {measured['packed_kb']:>8,.0f} KB  {measured['cpu_s']:>6.2f} s CPU"
-                      f"  {measured['extra_mb']:>6.1f} MB  {measured['status']}  {measured['answer']}", flush=True)
+                print(
+                    f"{'PASS' if measured['passed'] else 'FAIL'}  {url_name:<32} {label:<42}"
+                    f" {measured['packed_kb']:>8,.0f} KB  {measured['cpu_s']:>6.2f} s CPU"
+                    f"  {measured['extra_mb']:>6.1f} MB  {measured['status']}  {measured['answer']}",
+                    flush=True,
+                )
             results.setdefault("generation_s", {})[url_name] = round(time.perf_counter() - generated, 1)
         results["machine"] = report.machine()
     posts = results["posts"]
     worst_cpu = max(posts, key=lambda p: p["cpu_s"])
     worst_memory = max(posts, key=lambda p: p["extra_mb"])
     results["worst"] = {"cpu": worst_cpu, "memory": worst_memory}
-    print(f"\nworst CPU: {worst_cpu['cpu_s']:.2f} s ({worst_cpu['file']} to {worst_cpu['endpoint']});"
-          f" target ≤ {TARGET_CPU_S:g} s")
-    print(f"worst extra memory: {worst_memory['extra_mb']:.1f} MB ({worst_memory['file']} to"
-          f" {worst_memory['endpoint']}); target ≤ {TARGET_EXTRA_MB:g} MB")
+    print(
+        f"\nworst CPU: {worst_cpu['cpu_s']:.2f} s ({worst_cpu['file']} to {worst_cpu['endpoint']});"
+        f" target ≤ {TARGET_CPU_S:g} s"
+    )
+    print(
+        f"worst extra memory: {worst_memory['extra_mb']:.1f} MB ({worst_memory['file']} to"
+        f" {worst_memory['endpoint']}); target ≤ {TARGET_EXTRA_MB:g} MB"
+    )
     path = report.write_results("hostile-upload", results)
     print(f"results: {path.relative_to(path.parents[2])}")
     if not all(p["passed"] for p in posts):

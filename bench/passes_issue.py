@@ -69,12 +69,24 @@ def _round(index: int, size: int, *, staff, origin, kfq) -> IssueRound:
     from reference.models import Industry
 
     enterprise = Enterprise.objects.create(
-        credit_code=_credit_code(index), name=f"昆山基准{index}号精密机械有限公司", district=staff.district,
-        industry=Industry.objects.get(code="3670"), address="昆山市张浦镇测试路1号", legal_representative="张三",
-        contact_name="李四", contact_mobile="13912345678", headcount=size, status=Enterprise.Status.ACTIVE,
+        credit_code=_credit_code(index),
+        name=f"昆山基准{index}号精密机械有限公司",
+        district=staff.district,
+        industry=Industry.objects.get(code="3670"),
+        address="昆山市张浦镇测试路1号",
+        legal_representative="张三",
+        contact_name="李四",
+        contact_mobile="13912345678",
+        headcount=size,
+        status=Enterprise.Status.ACTIVE,
     )
-    applicant = User.objects.create_user(username=f"bench-enterprise-{index}", password=None, role=Role.ENTERPRISE,
-                                         enterprise=enterprise, full_name="基准企业用户")
+    applicant = User.objects.create_user(
+        username=f"bench-enterprise-{index}",
+        password=None,
+        role=Role.ENTERPRISE,
+        enterprise=enterprise,
+        full_name="基准企业用户",
+    )
     now = timezone.now()
     community = kfq.communities.first()
     workers = []
@@ -82,13 +94,23 @@ def _round(index: int, size: int, *, staff, origin, kfq) -> IssueRound:
         birth = date(1980, 1, 1) + timedelta(days=serial // 900 + index * 10)
         body = f"320583{birth:%Y%m%d}{serial % 900:03d}"
         number = body + ric.calc_check_digit(body)
-        workers.append(Worker(
-            enterprise=enterprise, name=f"员工{serial:04d}", mobile="13812345678", origin=origin,
-            arrived_on=timezone.localdate() - timedelta(days=3), quarantine_status=Worker.Quarantine.HOME,
-            temperature="36.5", temperature_taken_at=now - timedelta(hours=1), residence_district=kfq,
-            residence_community=community, residence_address="昆山市前进路100号", housing_331_compliant=True,
-            **id_number_fields(number),
-        ))
+        workers.append(
+            Worker(
+                enterprise=enterprise,
+                name=f"员工{serial:04d}",
+                mobile="13812345678",
+                origin=origin,
+                arrived_on=timezone.localdate() - timedelta(days=3),
+                quarantine_status=Worker.Quarantine.HOME,
+                temperature="36.5",
+                temperature_taken_at=now - timedelta(hours=1),
+                residence_district=kfq,
+                residence_community=community,
+                residence_address="昆山市前进路100号",
+                housing_331_compliant=True,
+                **id_number_fields(number),
+            )
+        )
     Worker.objects.bulk_create(workers, batch_size=1000)
     start = time.perf_counter()
     batch = return_pass_apply(enterprise=enterprise, workers=workers, applied_by=applicant)
@@ -106,9 +128,16 @@ def _round(index: int, size: int, *, staff, origin, kfq) -> IssueRound:
     if valid != len(result.done):
         raise SystemExit(f"round {index}: {len(result.done)} reported issued but {valid} valid in the database")
     return IssueRound(
-        round=index, passes=len(ids), apply_seconds=round(apply_seconds, 3), issue_seconds=round(issue_seconds, 3),
-        issued=len(result.done), skipped=len(result.skipped), queries=len(log.sql), events=events,
-        notifications=Notification.objects.count() - notices, sql_first=[s[:200] for s in log.sql[:8]],
+        round=index,
+        passes=len(ids),
+        apply_seconds=round(apply_seconds, 3),
+        issue_seconds=round(issue_seconds, 3),
+        issued=len(result.done),
+        skipped=len(result.skipped),
+        queries=len(log.sql),
+        events=events,
+        notifications=Notification.objects.count() - notices,
+        sql_first=[s[:200] for s in log.sql[:8]],
     )
 
 
@@ -147,13 +176,20 @@ def main(argv=None) -> int:
         industries_load()
         reference_load()
         zhangpu, kfq = District.objects.get(code="zhangpu"), District.objects.get(code="kfq")
-        staff = User.objects.create_user(username="bench-zhangpu-passes", password=None, role=Role.DISTRICT_STAFF,
-                                         district=zhangpu, full_name="张浦镇审核员")
+        staff = User.objects.create_user(
+            username="bench-zhangpu-passes",
+            password=None,
+            role=Role.DISTRICT_STAFF,
+            district=zhangpu,
+            full_name="张浦镇审核员",
+        )
         province = Division.objects.create(code="510000", name="四川省", full_name="四川省", level="province")
-        city = Division.objects.create(code="511600", name="广安市", full_name="四川省广安市", level="city",
-                                       parent=province)
-        origin = Division.objects.create(code="511602", name="广安区", full_name="四川省广安市广安区",
-                                         level="county", parent=city)
+        city = Division.objects.create(
+            code="511600", name="广安市", full_name="四川省广安市", level="city", parent=province
+        )
+        origin = Division.objects.create(
+            code="511602", name="广安区", full_name="四川省广安市广安区", level="county", parent=city
+        )
         for index in range(1, args.rounds + 1):
             rounds.append(_round(index, args.passes, staff=staff, origin=origin, kfq=kfq))
         host = machine()
@@ -161,23 +197,38 @@ def main(argv=None) -> int:
     slowest = max(r.issue_seconds for r in rounds)
     passed = slowest < TARGET_S and all(r.issued == r.passes and r.events == r.passes for r in rounds)
     print(f"issuing {args.passes:,} return passes in one batch ({host['db_vendor']} {host['db_version']})")
-    print(f"{'round':>5} {'passes':>6} {'apply s':>8} {'issue s':>8} {'ms/pass':>8} {'issued':>6} {'skipped':>7}"
-          f" {'queries':>7} {'events':>6} {'notices':>7}")
+    print(
+        f"{'round':>5} {'passes':>6} {'apply s':>8} {'issue s':>8} {'ms/pass':>8} {'issued':>6} {'skipped':>7}"
+        f" {'queries':>7} {'events':>6} {'notices':>7}"
+    )
     for r in rounds:
-        print(f"{r.round:>5} {r.passes:>6,} {r.apply_seconds:>8.3f} {r.issue_seconds:>8.3f}"
-              f" {1000 * r.issue_seconds / max(1, r.passes):>8.2f} {r.issued:>6,} {r.skipped:>7} {r.queries:>7}"
-              f" {r.events:>6,} {r.notifications:>7}")
+        print(
+            f"{r.round:>5} {r.passes:>6,} {r.apply_seconds:>8.3f} {r.issue_seconds:>8.3f}"
+            f" {1000 * r.issue_seconds / max(1, r.passes):>8.2f} {r.issued:>6,} {r.skipped:>7} {r.queries:>7}"
+            f" {r.events:>6,} {r.notifications:>7}"
+        )
     median = statistics.median(r.issue_seconds for r in rounds)
     verdict = "PASS" if passed else "FAIL"
-    print(f"target: issue {args.passes:,} in one batch < {TARGET_S} s (slowest round): {slowest:.3f} s"
-          f" (median {median:.3f} s)  {verdict}")
+    print(
+        f"target: issue {args.passes:,} in one batch < {TARGET_S} s (slowest round): {slowest:.3f} s"
+        f" (median {median:.3f} s)  {verdict}"
+    )
     RESULTS_DIR.mkdir(exist_ok=True)
     payload = {
-        "bench": "passes_issue", "issue": 5, "started_at": started.isoformat(), "machine": host,
+        "bench": "passes_issue",
+        "issue": 5,
+        "started_at": started.isoformat(),
+        "machine": host,
         "settings": {"passes": args.passes, "rounds": args.rounds},
         "rounds": [asdict(r) for r in rounds],
-        "target": {"what": f"issue {args.passes} passes in one batch (slowest round)", "measured": slowest,
-                   "median": median, "limit": TARGET_S, "unit": "s", "passed": passed},
+        "target": {
+            "what": f"issue {args.passes} passes in one batch (slowest round)",
+            "measured": slowest,
+            "median": median,
+            "limit": TARGET_S,
+            "unit": "s",
+            "passed": passed,
+        },
     }
     path = RESULTS_DIR / f"passes_issue-{connection.vendor}-{started:%Y%m%dT%H%M%SZ}.json"
     path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -49,10 +49,15 @@ def _scales(text: str) -> list[float]:
 def _args(argv):
     from bench.dashboard import _positive
 
-    parser = argparse.ArgumentParser(prog="python -m bench.policies", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scales", type=_scales, default=[0.01, 1.0],
-                        help="shares of 60,000 enterprises and 100,000 applications (default 0.01,1)")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.policies", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--scales",
+        type=_scales,
+        default=[0.01, 1.0],
+        help="shares of 60,000 enterprises and 100,000 applications (default 0.01,1)",
+    )
     parser.add_argument("--repeat", type=_positive, default=20, help="timed requests per case")
     parser.add_argument("--warmup", type=_positive, default=2, help="untimed requests per case")
     return parser.parse_args(argv)
@@ -65,8 +70,10 @@ def _routing() -> dict[int, tuple[list, bool]]:
 
     routing = {}
     for policy in SupportPolicy.objects.prefetch_related("reviewing_authorities__industries"):
-        authorities = [(a.pk, {i.code for i in a.industries.all()})
-                       for a in sorted(policy.reviewing_authorities.all(), key=lambda a: a.code)]
+        authorities = [
+            (a.pk, {i.code for i in a.industries.all()})
+            for a in sorted(policy.reviewing_authorities.all(), key=lambda a: a.code)
+        ]
         routing[policy.pk] = (authorities, policy.reviewed_by_district)
     return routing
 
@@ -79,8 +86,11 @@ def generate_applications(n: int, *, applicant, reviewer, seed: int = SEED) -> d
     from policies.models import Payout, PolicyApplication, SupportPolicy
 
     rng = random.Random(seed)
-    enterprises = list(Enterprise.objects.order_by("pk").values_list(
-        "pk", "district_id", "industry__section", "industry__division", "industry__group", "industry_id"))
+    enterprises = list(
+        Enterprise.objects.order_by("pk").values_list(
+            "pk", "district_id", "industry__section", "industry__division", "industry__group", "industry_id"
+        )
+    )
     policies = {p.pk: p for p in SupportPolicy.objects.all()}
     policy_ids = sorted(policies)
     routing = _routing()
@@ -91,7 +101,7 @@ def generate_applications(n: int, *, applicant, reviewer, seed: int = SEED) -> d
     written = payouts = 0
     for start in range(0, n, BATCH):
         batch, paid = [], []
-        for pair in pairs[start:start + BATCH]:
+        for pair in pairs[start : start + BATCH]:
             pk, district_id, *codes = enterprises[pair // len(policy_ids)]
             policy = policies[policy_ids[pair % len(policy_ids)]]
             authorities, to_district = routing[policy.pk]
@@ -103,15 +113,24 @@ def generate_applications(n: int, *, applicant, reviewer, seed: int = SEED) -> d
             amount = Decimal(rng.randrange(1, 200)) * 1000 if policy.pays_money else Decimal(0)
             decided = status != "submitted"
             application = PolicyApplication(
-                policy=policy, enterprise_id=pk, district_id=district_id, status=status,
+                policy=policy,
+                enterprise_id=pk,
+                district_id=district_id,
+                status=status,
                 reviewing_authority_id=guiding or (authorities[0][0] if authorities else None),
-                routed_to_district=to_district, contact_name="联系人", contact_mobile="13900000000",
-                bank_name="银行", account_name="企业", account_number=f"62166101{pair:011d}",
-                requested_amount=amount or None, submitted_at=submitted_at,
+                routed_to_district=to_district,
+                contact_name="联系人",
+                contact_mobile="13900000000",
+                bank_name="银行",
+                account_name="企业",
+                account_number=f"62166101{pair:011d}",
+                requested_amount=amount or None,
+                submitted_at=submitted_at,
                 review_deadline=submitted_at + timedelta(days=7),
                 decided_at=submitted_at + timedelta(days=rng.randrange(1, 10)) if decided else None,
                 decided_by=reviewer if decided else None,
-                approved_amount=amount if status in ("approved", "paid") else None, submitted_by=applicant,
+                approved_amount=amount if status in ("approved", "paid") else None,
+                submitted_by=applicant,
             )
             batch.append(application)
             if status == "paid":
@@ -121,12 +140,18 @@ def generate_applications(n: int, *, applicant, reviewer, seed: int = SEED) -> d
         for application in paid:
             paid_on = application.decided_at.date() + timedelta(days=rng.randrange(0, 60))
             scheduled = application.policy.scheduled_payout_on
-            rows.append(Payout(
-                application=application, paid_on=paid_on, amount=application.approved_amount or Decimal(1),
-                voucher_number=f"V{application.pk}", scheduled_on=scheduled,
-                is_early=scheduled is not None and paid_on < scheduled,
-                days_to_payout=(paid_on - application.submitted_at.date()).days, recorded_by=reviewer,
-            ))
+            rows.append(
+                Payout(
+                    application=application,
+                    paid_on=paid_on,
+                    amount=application.approved_amount or Decimal(1),
+                    voucher_number=f"V{application.pk}",
+                    scheduled_on=scheduled,
+                    is_early=scheduled is not None and paid_on < scheduled,
+                    days_to_payout=(paid_on - application.submitted_at.date()).days,
+                    recorded_by=reviewer,
+                )
+            )
         Payout.objects.bulk_create(rows, batch_size=BATCH)
         written += len(batch)
         payouts += len(rows)
@@ -172,9 +197,11 @@ def _cases(scale: float, viewers: dict, *, repeat: int, warmup: int) -> list:
 def _targets(results) -> list:
     from bench.dashboard import Target
 
-    return [Target(f"{r.page}, {r.viewer}, {r.case} (median)", r.scale, r.median_ms, TARGET_MS,
-                   r.median_ms < TARGET_MS)
-            for r in results if r.scale >= TARGET_SCALE and r.case == "served"]
+    return [
+        Target(f"{r.page}, {r.viewer}, {r.case} (median)", r.scale, r.median_ms, TARGET_MS, r.median_ms < TARGET_MS)
+        for r in results
+        if r.scale >= TARGET_SCALE and r.case == "served"
+    ]
 
 
 def main(argv=None) -> int:
@@ -205,13 +232,16 @@ def main(argv=None) -> int:
         policy_catalogue_demo_load()
         gxj = IndustryAuthority.objects.get(code="gxj")
         viewers = {
-            "authority staff": User.objects.create_user(username="bench_gxj", full_name="工信局审核",
-                                                        role=Role.AUTHORITY_STAFF, industry_authority=gxj),
-            "district staff": User.objects.create_user(username="bench_zhangpu", full_name="张浦属地",
-                                                       role=Role.DISTRICT_STAFF,
-                                                       district=District.objects.get(code="zhangpu")),
-            "commander": User.objects.create_user(username="bench_commander", full_name="指挥部",
-                                                  role=Role.COMMANDER),
+            "authority staff": User.objects.create_user(
+                username="bench_gxj", full_name="工信局审核", role=Role.AUTHORITY_STAFF, industry_authority=gxj
+            ),
+            "district staff": User.objects.create_user(
+                username="bench_zhangpu",
+                full_name="张浦属地",
+                role=Role.DISTRICT_STAFF,
+                district=District.objects.get(code="zhangpu"),
+            ),
+            "commander": User.objects.create_user(username="bench_commander", full_name="指挥部", role=Role.COMMANDER),
         }
         applicant = User.objects.create_user(username="bench_applicant", role=Role.COMMANDER)
         for scale in args.scales:
@@ -219,12 +249,22 @@ def main(argv=None) -> int:
             _clear()
             start = time.perf_counter()
             generate.generate_enterprises(round(FULL_ENTERPRISES * scale))
-            written = generate_applications(round(FULL_APPLICATIONS * scale), applicant=applicant,
-                                            reviewer=viewers["authority staff"])
-            generated.append({"scale": scale, "enterprises": round(FULL_ENTERPRISES * scale), **written,
-                              "seconds": round(time.perf_counter() - start, 1)})
-            print(f"  {written['applications']:,} applications, {written['payouts']:,} payouts "
-                  f"in {generated[-1]['seconds']} s", flush=True)
+            written = generate_applications(
+                round(FULL_APPLICATIONS * scale), applicant=applicant, reviewer=viewers["authority staff"]
+            )
+            generated.append(
+                {
+                    "scale": scale,
+                    "enterprises": round(FULL_ENTERPRISES * scale),
+                    **written,
+                    "seconds": round(time.perf_counter() - start, 1),
+                }
+            )
+            print(
+                f"  {written['applications']:,} applications, {written['payouts']:,} payouts "
+                f"in {generated[-1]['seconds']} s",
+                flush=True,
+            )
             _vacuum_analyze(connection)
             print(f"scale {scale:g}: measuring", flush=True)
             results += _cases(scale, viewers, repeat=args.repeat, warmup=args.warmup)
@@ -236,8 +276,9 @@ def main(argv=None) -> int:
     print(f"database: {vendor}")
     print(f"{'scale':>6}  {'page':<8} {'viewer':<16} {'case':<7} {'median ms':>9} {'p95 ms':>8} {'queries':>7}")
     for r in results:
-        print(f"{r.scale:>6g}  {r.page:<8} {r.viewer:<16} {r.case:<7} {r.median_ms:>9.1f} {r.p95_ms:>8.1f}"
-              f" {r.queries:>7}")
+        print(
+            f"{r.scale:>6g}  {r.page:<8} {r.viewer:<16} {r.case:<7} {r.median_ms:>9.1f} {r.p95_ms:>8.1f} {r.queries:>7}"
+        )
     print("\ntargets (issue 14, at the full size, as served; the cold figures are for information):")
     for t in targets:
         print(f"  {'PASS' if t.passed else 'FAIL'}  {t.what}: {t.measured:,.1f} ms (target < {t.limit:g} ms)")
@@ -245,12 +286,23 @@ def main(argv=None) -> int:
         print("  none judged: the run has no scale of 1")
     report.RESULTS_DIR.mkdir(exist_ok=True)
     path = report.RESULTS_DIR / f"policies-{vendor}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
-    path.write_text(json.dumps({
-        "started_at": started.isoformat(), "machine": machine,
-        "settings": {"scales": args.scales, "repeat": args.repeat, "warmup": args.warmup},
-        "generated": generated, "results": [asdict(r) for r in results], "targets": [asdict(t) for t in targets],
-        "query_count_problems": problems,
-    }, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "started_at": started.isoformat(),
+                "machine": machine,
+                "settings": {"scales": args.scales, "repeat": args.repeat, "warmup": args.warmup},
+                "generated": generated,
+                "results": [asdict(r) for r in results],
+                "targets": [asdict(t) for t in targets],
+                "query_count_problems": problems,
+            },
+            ensure_ascii=False,
+            indent=2,
+            default=str,
+        ),
+        encoding="utf-8",
+    )
     print(f"\nresults: {path.relative_to(path.parents[2])}")
     if problems:
         print("FAIL: query counts depend on the data size:\n  " + "\n  ".join(problems))

@@ -55,8 +55,10 @@ def table(
     workforce_generator: list[dict[str, object]] = (),
     timings: list[Timing] = (),
 ) -> str:
-    lines = [f"generated {g['scale']:>7,} enterprises in {g['seconds']:6.2f} s ({g['rows_per_s']:,.0f} rows/s)"
-             for g in generator]
+    lines = [
+        f"generated {g['scale']:>7,} enterprises in {g['seconds']:6.2f} s ({g['rows_per_s']:,.0f} rows/s)"
+        for g in generator
+    ]
     for g in filings_generator:
         states = ", ".join(f"{status} {n:,}" for status, n in sorted(g["by_status"].items(), key=lambda i: -i[1]))
         lines += [
@@ -75,11 +77,15 @@ def table(
             f" reported, {g['last_day_reported_zero']:,} of them with nobody on duty",
         ]
         if g["days"] < DAYS:
-            lines.append(f"          NOTE: {g['days']} days, not the full {DAYS}, on {g['vendor']}"
-                         f" ({g['reports']:,} rows instead of about {g['reports'] * DAYS // g['days']:,}):"
-                         f" see --workforce-days")
-    header = (f"{'scale':>7}  {'page':<15} {'viewer':<14} {'case':<10} {'rows':>7} {'median ms':>9} {'p95 ms':>8}"
-              f" {'queries':>7} {'target':>6}  request")
+            lines.append(
+                f"          NOTE: {g['days']} days, not the full {DAYS}, on {g['vendor']}"
+                f" ({g['reports']:,} rows instead of about {g['reports'] * DAYS // g['days']:,}):"
+                f" see --workforce-days"
+            )
+    header = (
+        f"{'scale':>7}  {'page':<15} {'viewer':<14} {'case':<10} {'rows':>7} {'median ms':>9} {'p95 ms':>8}"
+        f" {'queries':>7} {'target':>6}  request"
+    )
     lines += ["", header, "-" * len(header)]
     lines += [
         f"{m.scale:>7,}  {m.page:<15} {m.viewer:<14} {m.case:<10} {m.rows:>7,} {m.median_ms:>9.1f} {m.p95_ms:>8.1f}"
@@ -87,10 +93,16 @@ def table(
         for m in measurements
     ]
     if bulk:
-        header = (f"{'scale':>7}  {'filings':>7} {'approved':>8} {'refused':>7} {'seconds':>8} {'ms/filing':>9}"
-                  f" {'queries':>7} {'q/filing':>8} {'notices':>7} {'e-mails':>7}")
-        lines += ["", "bulk approve: filing_bulk_approve(500 oldest submitted of 张浦镇) called once", header,
-                  "-" * len(header)]
+        header = (
+            f"{'scale':>7}  {'filings':>7} {'approved':>8} {'refused':>7} {'seconds':>8} {'ms/filing':>9}"
+            f" {'queries':>7} {'q/filing':>8} {'notices':>7} {'e-mails':>7}"
+        )
+        lines += [
+            "",
+            "bulk approve: filing_bulk_approve(500 oldest submitted of 张浦镇) called once",
+            header,
+            "-" * len(header),
+        ]
         lines += [
             f"{b.scale:>7,}  {b.filings:>7,} {b.approved:>8,} {b.refused:>7,} {b.seconds:>8.2f}"
             f" {b.seconds * 1000 / max(1, b.filings):>9.2f} {b.queries:>7,} {b.queries_per_filing:>8.2f}"
@@ -98,10 +110,16 @@ def table(
             for b in bulk
         ]
     if timings:
-        header = (f"{'scale':>7}  {'case':<24} {'day':<10} {'median s':>9} {'min s':>8} {'max s':>8} {'queries':>7}"
-                  f"  slowest statement (time of its execute call)")
-        lines += ["", f"daily summary: median of {len(timings[0].samples_s)} timed runs after the warm-up", header,
-                  "-" * len(header)]
+        header = (
+            f"{'scale':>7}  {'case':<24} {'day':<10} {'median s':>9} {'min s':>8} {'max s':>8} {'queries':>7}"
+            f"  slowest statement (time of its execute call)"
+        )
+        lines += [
+            "",
+            f"daily summary: median of {len(timings[0].samples_s)} timed runs after the warm-up",
+            header,
+            "-" * len(header),
+        ]
         for t in timings:
             slowest = t.statements[0] if t.statements else {"ms": 0, "sql": ""}
             statement = " ".join(slowest["sql"].split())[:60]
@@ -114,8 +132,11 @@ def table(
             narrow = next(t for t in timings if t.case == HAND_SQL_REPORTS and t.scale == build.scale)
 
             def agrees(t: Timing) -> str:
-                return "agree" if t.detail["agrees_with_build"] else (
-                    "DISAGREE: " + "; ".join(t.detail["disagreements"][:3]))
+                return (
+                    "agree"
+                    if t.detail["agrees_with_build"]
+                    else ("DISAGREE: " + "; ".join(t.detail["disagreements"][:3]))
+                )
 
             lines += [
                 f"{build.scale:>7,}  build / hand SQL = {build.detail['ratio_to_hand_sql']:.2f}x"

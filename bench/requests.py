@@ -61,12 +61,22 @@ def _generate(scale: float, lapsed: float) -> dict:
     generate.generate_enterprises(enterprises_n)
     officials = {}
     for district in District.objects.all():
-        officials[district.pk] = User.objects.bulk_create([
-            User(username=f"bench_official_{district.code}_{i}", full_name=f"挂钩干部{i}", role=Role.DISTRICT_STAFF,
-                 district=district) for i in range(OFFICIALS_PER_DISTRICT)])
-        DistrictLinkage.objects.create(district=district, task_force_head=officials[district.pk][0],
-                                       city_leader=User.objects.create(username=f"bench_leader_{district.code}",
-                                                                       role=Role.COMMANDER))
+        officials[district.pk] = User.objects.bulk_create(
+            [
+                User(
+                    username=f"bench_official_{district.code}_{i}",
+                    full_name=f"挂钩干部{i}",
+                    role=Role.DISTRICT_STAFF,
+                    district=district,
+                )
+                for i in range(OFFICIALS_PER_DISTRICT)
+            ]
+        )
+        DistrictLinkage.objects.create(
+            district=district,
+            task_force_head=officials[district.pk][0],
+            city_leader=User.objects.create(username=f"bench_leader_{district.code}", role=Role.COMMANDER),
+        )
     enterprises = list(Enterprise.objects.select_related("industry").only("pk", "district_id", "industry"))
     for enterprise in enterprises:
         enterprise.responsible_official = rng.choice(officials[enterprise.district_id])
@@ -85,22 +95,37 @@ def _generate(scale: float, lapsed: float) -> dict:
             found = resolver.default(enterprise, resolver.tier(3))
             owner_authority = found.authority if found else None
         created = now - timedelta(hours=rng.randint(1, 24 * 20))
-        due = now - timedelta(minutes=rng.randint(1, 600)) if rng.random() < lapsed else now + timedelta(
-            hours=rng.randint(1, 72))
-        rows.append(ServiceRequest(
-            enterprise_id=enterprise.pk, district_id=enterprise.district_id, category=rng.choice(categories),
-            title="基准诉求", text="基准数据", raised_by=raiser,
-            status=rng.choice(("submitted", "accepted", "reopened")),
-            tier=3 if owner_authority else 1, owner_authority=owner_authority,
-            owner_user_id=None if owner_authority else enterprise.responsible_official_id,
-            department_id=owner_authority.pk if owner_authority else None, due_at=due,
-        ))
+        due = (
+            now - timedelta(minutes=rng.randint(1, 600))
+            if rng.random() < lapsed
+            else now + timedelta(hours=rng.randint(1, 72))
+        )
+        rows.append(
+            ServiceRequest(
+                enterprise_id=enterprise.pk,
+                district_id=enterprise.district_id,
+                category=rng.choice(categories),
+                title="基准诉求",
+                text="基准数据",
+                raised_by=raiser,
+                status=rng.choice(("submitted", "accepted", "reopened")),
+                tier=3 if owner_authority else 1,
+                owner_authority=owner_authority,
+                owner_user_id=None if owner_authority else enterprise.responsible_official_id,
+                department_id=owner_authority.pk if owner_authority else None,
+                due_at=due,
+            )
+        )
         if len(rows) == 5000:
             _write(rows, created)
     _write(rows, now - timedelta(days=3))
     del authorities
-    return {"scale": scale, "enterprises": enterprises_n, "requests": requests_n,
-            "lapsed": ServiceRequest.objects.filter(due_at__lt=now).count()}
+    return {
+        "scale": scale,
+        "enterprises": enterprises_n,
+        "requests": requests_n,
+        "lapsed": ServiceRequest.objects.filter(due_at__lt=now).count(),
+    }
 
 
 def _write(rows, created) -> None:
@@ -172,28 +197,42 @@ def main(argv=None) -> int:
             generated.append(info)
             _analyze(connection)
             district = District.objects.get(code="zhangpu")
-            official = ServiceRequest.objects.filter(district=district, owner_user__isnull=False).values_list(
-                "owner_user", flat=True).first()
+            official = (
+                ServiceRequest.objects.filter(district=district, owner_user__isnull=False)
+                .values_list("owner_user", flat=True)
+                .first()
+            )
             client = Client()
             from accounts.models import User
 
             client.force_login(User.objects.get(pk=official))
             for case, url in (("handler's queue", "/requests/queue/"), ("district figures", "/requests/figures/")):
                 median_ms, queries = _measure(client, url, args.repeat)
-                results.append(Result(scale, case, round(median_ms, 1), queries, PAGE_TARGET_MS,
-                                      median_ms <= PAGE_TARGET_MS))
+                results.append(
+                    Result(scale, case, round(median_ms, 1), queries, PAGE_TARGET_MS, median_ms <= PAGE_TARGET_MS)
+                )
             print(f"scale {scale:g}: sweeping", flush=True)
             began = time.perf_counter()
             moved = service_requests_escalate_overdue()
             seconds = time.perf_counter() - began
-            results.append(Result(scale, f"escalation sweep ({moved} moved)", round(seconds * 1000, 1), 0,
-                                  SWEEP_TARGET_S * 1000, seconds <= SWEEP_TARGET_S))
+            results.append(
+                Result(
+                    scale,
+                    f"escalation sweep ({moved} moved)",
+                    round(seconds * 1000, 1),
+                    0,
+                    SWEEP_TARGET_S * 1000,
+                    seconds <= SWEEP_TARGET_S,
+                )
+            )
         machine = report.machine()
 
     print(f"\n{'scale':>6}  {'case':<34} {'median ms':>10} {'queries':>8} {'target ms':>10}  result")
     for r in results:
-        print(f"{r.scale:>6g}  {r.case:<34} {r.median_ms:>10.1f} {r.queries:>8} {r.target_ms:>10.0f}  "
-              f"{'PASS' if r.passed else 'FAIL'}")
+        print(
+            f"{r.scale:>6g}  {r.case:<34} {r.median_ms:>10.1f} {r.queries:>8} {r.target_ms:>10.0f}  "
+            f"{'PASS' if r.passed else 'FAIL'}"
+        )
     counts = {}
     for r in results:
         if r.queries:
@@ -201,12 +240,27 @@ def main(argv=None) -> int:
     problems = [case for case, seen in counts.items() if len(seen) > 1]
     report.RESULTS_DIR.mkdir(exist_ok=True)
     path = report.RESULTS_DIR / f"requests-{vendor}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
-    path.write_text(json.dumps({"started_at": started.isoformat(), "machine": machine, "generated": generated,
-                                "results": [asdict(r) for r in results], "query_count_problems": problems},
-                               ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "started_at": started.isoformat(),
+                "machine": machine,
+                "generated": generated,
+                "results": [asdict(r) for r in results],
+                "query_count_problems": problems,
+            },
+            ensure_ascii=False,
+            indent=2,
+            default=str,
+        ),
+        encoding="utf-8",
+    )
     print(f"\nresults: {path}")
-    print("FAIL: query counts depend on the data size: " + ", ".join(problems) if problems
-          else "query counts: the same at every scale")
+    print(
+        "FAIL: query counts depend on the data size: " + ", ".join(problems)
+        if problems
+        else "query counts: the same at every scale"
+    )
     return 1 if problems or not all(r.passed for r in results) else 0
 
 

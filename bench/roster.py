@@ -44,14 +44,16 @@ ID_REGIONS = ("320583", "511602", "411303", "341222", "610724")
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.roster", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.roster", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=10_000, help="rows of the timed roster")
     parser.add_argument("--memory-rows", type=int, default=100_000, help="rows of the roster whose memory is measured")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of the bare read and of the import")
     # Internal: the subprocess that imports the large roster and reports its own peak memory.
-    parser.add_argument("--child", nargs=4, metavar=("DB_NAME", "FILE", "ENTERPRISE_ID", "USER_ID"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", nargs=4, metavar=("DB_NAME", "FILE", "ENTERPRISE_ID", "USER_ID"), help=argparse.SUPPRESS
+    )
     return parser.parse_args(argv)
 
 
@@ -85,8 +87,12 @@ def roster_rows(n: int, *, seed: int = SEED):
     rng = random.Random(seed)
     origins = list(Division.objects.filter(level=Division.Level.COUNTY).values_list("code", "full_name"))
     communities = [(c.district.name, c.name) for c in Community.objects.select_related("district")]
-    quarantine = {Worker.Quarantine.HOME: 5, Worker.Quarantine.CENTRAL: 1, Worker.Quarantine.ENDED: 3,
-                  Worker.Quarantine.NONE: 3}
+    quarantine = {
+        Worker.Quarantine.HOME: 5,
+        Worker.Quarantine.CENTRAL: 1,
+        Worker.Quarantine.ENDED: 3,
+        Worker.Quarantine.NONE: 3,
+    }
     labels = dict(Worker.Quarantine.choices)
     jobs = ("操作工", "技术员", "质检员", "仓管员", "班组长", "设备维修", "")
     for serial in range(n):
@@ -134,9 +140,16 @@ def _owner():
     from reference.models import District, Industry
 
     enterprise = Enterprise.objects.create(
-        credit_code=credit_code(1), name="昆山花名册基准测试有限公司", district=District.objects.get(code="zhangpu"),
-        industry=Industry.objects.get(code="3670"), address="昆山市前进路1号", legal_representative="张三",
-        contact_name="李四", contact_mobile="13912345678", headcount=100_000, status=Enterprise.Status.ACTIVE,
+        credit_code=credit_code(1),
+        name="昆山花名册基准测试有限公司",
+        district=District.objects.get(code="zhangpu"),
+        industry=Industry.objects.get(code="3670"),
+        address="昆山市前进路1号",
+        legal_representative="张三",
+        contact_name="李四",
+        contact_mobile="13912345678",
+        headcount=100_000,
+        status=Enterprise.Status.ACTIVE,
     )
     user = User.objects.create_user(username="bench-roster", role=Role.ENTERPRISE, enterprise=enterprise)
     return enterprise, user
@@ -163,8 +176,9 @@ def parse_only(path: Path) -> int:
 
     result = excel.ImportResult()
     with path.open("rb") as upload:
-        rows = sum(1 for _row in excel.iter_rows(upload, roster_columns(), result, max_rows=10**6,
-                                                 **roster_file_limits()))
+        rows = sum(
+            1 for _row in excel.iter_rows(upload, roster_columns(), result, max_rows=10**6, **roster_file_limits())
+        )
     if not result.ok:
         raise SystemExit(f"the generated roster has errors: {result.errors[:3]}")
     return rows
@@ -202,10 +216,12 @@ def personal_data_costs(n: int) -> dict[str, float]:
 
     numbers = [_id_number(serial) for serial in range(n)]
     costs = {}
-    for name, step in (("normalize_id_number (GB 11643 check)", normalize_id_number),
-                       ("encrypt_id_number (Fernet)", encrypt_id_number),
-                       ("id_number_digest (HMAC-SHA256)", id_number_digest),
-                       ("id_number_fields (encrypt + digest + mask)", id_number_fields)):
+    for name, step in (
+        ("normalize_id_number (GB 11643 check)", normalize_id_number),
+        ("encrypt_id_number (Fernet)", encrypt_id_number),
+        ("id_number_digest (HMAC-SHA256)", id_number_digest),
+        ("id_number_fields (encrypt + digest + mask)", id_number_fields),
+    ):
         start = time.perf_counter()
         for number in numbers:
             step(number)
@@ -226,11 +242,18 @@ def memory_child(db_name: str, path: str, enterprise_id: str, user_id: str) -> N
     before = _memory_status()
     seconds, outcome = _timed(run_import, Path(path), enterprise, user)
     after = _memory_status()
-    print(json.dumps({
-        "rows": outcome.rows, "created": outcome.created, "seconds": round(seconds, 3),
-        "peak_rss_mb": after["VmHWM"], "rss_before_import_mb": before["VmRSS"],
-        "ru_maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }))
+    print(
+        json.dumps(
+            {
+                "rows": outcome.rows,
+                "created": outcome.created,
+                "seconds": round(seconds, 3),
+                "peak_rss_mb": after["VmHWM"],
+                "rss_before_import_mb": before["VmRSS"],
+                "ru_maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            }
+        )
+    )
 
 
 def _memory_status() -> dict[str, float]:
@@ -246,10 +269,17 @@ def _memory_status() -> dict[str, float]:
 def _memory_run(path: Path, enterprise, user) -> dict:
     from django.db import connection
 
-    command = [sys.executable, "-m", "bench.roster", "--child", str(connection.settings_dict["NAME"]), str(path),
-               str(enterprise.pk), str(user.pk)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False,
-                          cwd=Path(__file__).resolve().parents[1])
+    command = [
+        sys.executable,
+        "-m",
+        "bench.roster",
+        "--child",
+        str(connection.settings_dict["NAME"]),
+        str(path),
+        str(enterprise.pk),
+        str(user.pk),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=Path(__file__).resolve().parents[1])
     if done.returncode != 0:
         raise SystemExit(f"the memory run failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -299,8 +329,10 @@ def main(argv: list[str] | None = None) -> None:
             reimports.append(seconds)
             assert outcome.unchanged == args.rows, outcome
         _clear(enterprise)
-        median = {name: statistics.median(values) for name, values in
-                  (("bare", bare), ("import", imports), ("reimport", reimports), ("parse", parses))}
+        median = {
+            name: statistics.median(values)
+            for name, values in (("bare", bare), ("import", imports), ("reimport", reimports), ("parse", parses))
+        }
         results["timed"] = {
             "bare_openpyxl_read_s": [round(v, 3) for v in bare],
             "parse_only_s": [round(v, 3) for v in parses],
@@ -320,12 +352,34 @@ def main(argv: list[str] | None = None) -> None:
     ratio = results["timed"]["ratio_import_to_bare"]
     memory = results["memory"]
     targets = [
-        Target(what="roster import (median)", scale=args.rows, measured=round(median["import"], 3),
-               limit=TARGET_SECONDS, unit="s", passed=median["import"] < TARGET_SECONDS, issue=5),
-        Target(what="roster import / bare openpyxl read (median of pairs)", scale=args.rows, measured=ratio,
-               limit=TARGET_RATIO, unit="×", passed=ratio <= TARGET_RATIO, comparison="≤", issue=5),
-        Target(what="roster import peak RSS (subprocess)", scale=args.memory_rows, measured=memory["peak_rss_mb"],
-               limit=TARGET_PEAK_MB, unit="MB", passed=memory["peak_rss_mb"] < TARGET_PEAK_MB, issue=5),
+        Target(
+            what="roster import (median)",
+            scale=args.rows,
+            measured=round(median["import"], 3),
+            limit=TARGET_SECONDS,
+            unit="s",
+            passed=median["import"] < TARGET_SECONDS,
+            issue=5,
+        ),
+        Target(
+            what="roster import / bare openpyxl read (median of pairs)",
+            scale=args.rows,
+            measured=ratio,
+            limit=TARGET_RATIO,
+            unit="×",
+            passed=ratio <= TARGET_RATIO,
+            comparison="≤",
+            issue=5,
+        ),
+        Target(
+            what="roster import peak RSS (subprocess)",
+            scale=args.memory_rows,
+            measured=memory["peak_rss_mb"],
+            limit=TARGET_PEAK_MB,
+            unit="MB",
+            passed=memory["peak_rss_mb"] < TARGET_PEAK_MB,
+            issue=5,
+        ),
     ]
     results["targets"] = [asdict(t) for t in targets]
     print(_table(results, targets, connection.vendor))
@@ -343,10 +397,12 @@ def _table(results: dict, targets, vendor: str) -> str:
         "",
         f"{'case':<46} {'median s':>9} {'rows/s':>9}  runs",
     ]
-    cases = (("bare openpyxl read_only iteration", "bare", "bare_openpyxl_read_s"),
-             ("parse only (iter_rows + roster parsers)", "parse", "parse_only_s"),
-             ("roster_import into an empty roster", "import", "import_s"),
-             ("roster_import again (all found, unchanged)", "reimport", "reimport_unchanged_s"))
+    cases = (
+        ("bare openpyxl read_only iteration", "bare", "bare_openpyxl_read_s"),
+        ("parse only (iter_rows + roster parsers)", "parse", "parse_only_s"),
+        ("roster_import into an empty roster", "import", "import_s"),
+        ("roster_import again (all found, unchanged)", "reimport", "reimport_unchanged_s"),
+    )
     for label, key, runs in cases:
         median = timed["medians_s"][key]
         lines.append(f"{label:<46} {median:>9.3f} {rows / median:>9,.0f}  {', '.join(map(str, timed[runs]))}")
@@ -359,8 +415,8 @@ def _table(results: dict, targets, vendor: str) -> str:
         f" before the import, with Python, Django and the app loaded; ru_maxrss says {memory['ru_maxrss_mb']:.0f} MB,"
         f" the bench process's own size carried across fork and exec)",
         "",
-        "personal data on 100,000 ID numbers (s): " + "; ".join(
-            f"{name} {seconds:.2f}" for name, seconds in results["personal_data_100k_s"].items()),
+        "personal data on 100,000 ID numbers (s): "
+        + "; ".join(f"{name} {seconds:.2f}" for name, seconds in results["personal_data_100k_s"].items()),
         "",
         "targets (issue 5):",
     ]

@@ -48,10 +48,15 @@ def _positive(text: str) -> int:
 
 
 def _args(argv):
-    parser = argparse.ArgumentParser(prog="python -m bench.supervision", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scales", type=_scales, default=[0.01, 1.0],
-                        help="shares of 60,000 enterprises and 50,000 visits (default 0.01,1)")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.supervision", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--scales",
+        type=_scales,
+        default=[0.01, 1.0],
+        help="shares of 60,000 enterprises and 50,000 visits (default 0.01,1)",
+    )
     parser.add_argument("--repeat", type=_positive, default=20, help="timed requests per case")
     parser.add_argument("--warmup", type=_positive, default=2, help="untimed requests per case")
     return parser.parse_args(argv)
@@ -129,12 +134,19 @@ def generate_supervision(scale: float, *, planners: dict, commanders: list, seed
     first_day = AS_OF.date() - timedelta(days=30)
     with transaction.atomic(), _timestamps_as_given(Finding, Notice, TrainingSession):
         admin = commanders[0]
-        checklist = Checklist.objects.create(title="督查清单", source_document="bench", effective_from=first_day,
-                                             status=Checklist.Status.PUBLISHED, published_at=AS_OF,
-                                             published_by=admin, created_by=admin)
+        checklist = Checklist.objects.create(
+            title="督查清单",
+            source_document="bench",
+            effective_from=first_day,
+            status=Checklist.Status.PUBLISHED,
+            published_at=AS_OF,
+            published_by=admin,
+            created_by=admin,
+        )
         items = ChecklistItem.objects.bulk_create(
             ChecklistItem(checklist=checklist, number=n, target_kind=kind, text=f"检查项 {n}", rectify_working_days=2)
-            for n, kind in enumerate(("", "enterprise", "enterprise", "enterprise", "community"), start=1))
+            for n, kind in enumerate(("", "enterprise", "enterprise", "enterprise", "community"), start=1)
+        )
         items_for = {kind: [i for i in items if i.target_kind in ("", kind)] for kind in ("enterprise", "community")}
         for start in range(0, n_visits, VISITS_PER_ROUND):
             district = rng.choices(districts, weights=weights)[0]
@@ -143,9 +155,14 @@ def generate_supervision(scale: float, *, planners: dict, commanders: list, seed
             starts_on = first_day + timedelta(days=rng.randrange(28))
             inspector = commanders[rng.randrange(len(commanders))] if command_round else planners[district.pk]
             inspection_round = InspectionRound.objects.create(
-                title=f"专项督导 {start // VISITS_PER_ROUND + 1}", district=None if command_round else district,
-                target_kind=kind, checklist=checklist, starts_on=starts_on, ends_on=starts_on + timedelta(days=7),
-                planned_by=inspector)
+                title=f"专项督导 {start // VISITS_PER_ROUND + 1}",
+                district=None if command_round else district,
+                target_kind=kind,
+                checklist=checklist,
+                starts_on=starts_on,
+                ends_on=starts_on + timedelta(days=7),
+                planned_by=inspector,
+            )
             inspection_round.inspectors.add(inspector)
             out.rounds += 1
             pool = enterprises[district.pk] if kind == "enterprise" else communities[district.pk]
@@ -153,15 +170,21 @@ def generate_supervision(scale: float, *, planners: dict, commanders: list, seed
             for _ in range(min(VISITS_PER_ROUND, n_visits - start)):
                 target = rng.choice(pool)
                 done = rng.random() < 0.9
-                visited_at = (datetime.combine(starts_on, datetime.min.time(), tzinfo=AS_OF.tzinfo)
-                              + timedelta(hours=rng.randrange(8, 18) + 24 * rng.randrange(3)))
-                visits.append(InspectionVisit(
-                    round=inspection_round, target_kind=kind, district=district,
-                    enterprise_id=target if kind == "enterprise" else None,
-                    community_id=target if kind == "community" else None,
-                    status="done" if done and visited_at < AS_OF else "planned",
-                    visited_at=visited_at if done and visited_at < AS_OF else None,
-                    inspector=inspector if done and visited_at < AS_OF else None))
+                visited_at = datetime.combine(starts_on, datetime.min.time(), tzinfo=AS_OF.tzinfo) + timedelta(
+                    hours=rng.randrange(8, 18) + 24 * rng.randrange(3)
+                )
+                visits.append(
+                    InspectionVisit(
+                        round=inspection_round,
+                        target_kind=kind,
+                        district=district,
+                        enterprise_id=target if kind == "enterprise" else None,
+                        community_id=target if kind == "community" else None,
+                        status="done" if done and visited_at < AS_OF else "planned",
+                        visited_at=visited_at if done and visited_at < AS_OF else None,
+                        inspector=inspector if done and visited_at < AS_OF else None,
+                    )
+                )
             visits = InspectionVisit.objects.bulk_create(visits, batch_size=BATCH)
             results, findings = [], []
             for visit in visits:
@@ -169,8 +192,9 @@ def generate_supervision(scale: float, *, planners: dict, commanders: list, seed
                     continue
                 for item in items_for[kind]:
                     passed = rng.random() > 0.06
-                    results.append(VisitItemResult(visit=visit, item=item, passed=passed,
-                                                   note="" if passed else "问题"))
+                    results.append(
+                        VisitItemResult(visit=visit, item=item, passed=passed, note="" if passed else "问题")
+                    )
                     if not passed:
                         findings.append(_finding(rng, visit, item, add_working_days, AS_OF))
             VisitItemResult.objects.bulk_create(results, batch_size=BATCH)
@@ -182,15 +206,30 @@ def generate_supervision(scale: float, *, planners: dict, commanders: list, seed
         for n in range(max(1, round(60 * scale))):
             published = AS_OF - timedelta(days=rng.randrange(1, 25))
             notice = Notice.objects.create(
-                number=f"昆防指督通〔2020〕{n + 1}号", title=f"通报 {n + 1}", body="正文", status="published",
-                drafted_by=commanders[0], approved_by=commanders[1], published_at=published, created_at=published,
-                updated_at=published)
+                number=f"昆防指督通〔2020〕{n + 1}号",
+                title=f"通报 {n + 1}",
+                body="正文",
+                status="published",
+                drafted_by=commanders[0],
+                approved_by=commanders[1],
+                published_at=published,
+                created_at=published,
+                updated_at=published,
+            )
             NoticeSubject.objects.bulk_create(
-                NoticeSubject(notice=notice, failing=rng.choice(Failing.values), district=rng.choice(districts),
-                              unit_name=f"单位 {n}-{k}", facts="事实") for k in range(rng.randint(1, 3)))
+                NoticeSubject(
+                    notice=notice,
+                    failing=rng.choice(Failing.values),
+                    district=rng.choice(districts),
+                    unit_name=f"单位 {n}-{k}",
+                    facts="事实",
+                )
+                for k in range(rng.randint(1, 3))
+            )
             out.notices += 1
-        out.training_sessions, out.attendance = _training(rng, Worker, TrainingSession, TrainingAttendance,
-                                                          first_day, AS_OF)
+        out.training_sessions, out.attendance = _training(
+            rng, Worker, TrainingSession, TrainingAttendance, first_day, AS_OF
+        )
     return out
 
 
@@ -199,9 +238,16 @@ def _finding(rng, visit, item, add_working_days, as_of):
 
     deadline = add_working_days(visit.visited_at, item.rectify_working_days)
     roll = rng.random()
-    finding = Finding(visit=visit, round_id=visit.round_id, item=item, description="问题",
-                      district_id=visit.district_id, enterprise_id=visit.enterprise_id, deadline=deadline,
-                      created_at=visit.visited_at)
+    finding = Finding(
+        visit=visit,
+        round_id=visit.round_id,
+        item=item,
+        description="问题",
+        district_id=visit.district_id,
+        enterprise_id=visit.enterprise_id,
+        deadline=deadline,
+        created_at=visit.visited_at,
+    )
     if deadline < as_of and roll < 0.7:  # rectified, on time or late, and re-inspected
         finding.rectified_at = deadline - timedelta(hours=rng.randrange(-48, 30))
         finding.rectification = "已整改"
@@ -217,17 +263,32 @@ def _finding(rng, visit, item, add_working_days, as_of):
 def _training(rng, Worker, TrainingSession, TrainingAttendance, first_day, as_of):
     """A session at a fifth of the enterprises that have workers, naming most of their returnees."""
     workers: dict[int, list[tuple[int, object]]] = {}
-    for pk, enterprise_id, arrived_on in Worker.objects.order_by("pk").values_list("pk", "enterprise_id",
-                                                                                     "arrived_on"):
+    for pk, enterprise_id, arrived_on in Worker.objects.order_by("pk").values_list("pk", "enterprise_id", "arrived_on"):
         workers.setdefault(enterprise_id, []).append((pk, arrived_on))
     chosen = [e for e in sorted(workers) if rng.random() < 0.2]
     recorder = _recorder()
     sessions = TrainingSession.objects.bulk_create(
-        [TrainingSession(enterprise_id=e, kind="pre_job", held_on=as_of.date() - timedelta(days=rng.randrange(10)),
-                         topic="岗前培训", trainer="安全员", attendee_count=len(workers[e]) + 5,
-                         recorded_by_id=recorder, created_at=as_of) for e in chosen], batch_size=BATCH)
-    attendance = [TrainingAttendance(session=s, worker_id=pk, held_on=s.held_on)
-                  for s in sessions for pk, _arrived in workers[s.enterprise_id] if rng.random() < 0.8]
+        [
+            TrainingSession(
+                enterprise_id=e,
+                kind="pre_job",
+                held_on=as_of.date() - timedelta(days=rng.randrange(10)),
+                topic="岗前培训",
+                trainer="安全员",
+                attendee_count=len(workers[e]) + 5,
+                recorded_by_id=recorder,
+                created_at=as_of,
+            )
+            for e in chosen
+        ],
+        batch_size=BATCH,
+    )
+    attendance = [
+        TrainingAttendance(session=s, worker_id=pk, held_on=s.held_on)
+        for s in sessions
+        for pk, _arrived in workers[s.enterprise_id]
+        if rng.random() < 0.8
+    ]
     TrainingAttendance.objects.bulk_create(attendance, batch_size=BATCH)
     return len(sessions), len(attendance)
 
@@ -254,8 +315,11 @@ def _cases(scale: float, *, commander, staff, repeat: int, warmup: int) -> list[
     ]
     for viewer, user, block in (
         ("commander", commander, ("figures city", reverse("supervision:figures_city"))),
-        ("district staff", staff, ("figures district", reverse("supervision:figures_district",
-                                                                 args=[staff.district_id]))),
+        (
+            "district staff",
+            staff,
+            ("figures district", reverse("supervision:figures_district", args=[staff.district_id])),
+        ),
     ):
         client = Client()
         client.force_login(user)
@@ -271,32 +335,45 @@ def _cases(scale: float, *, commander, staff, repeat: int, warmup: int) -> list[
 
 
 def _targets(results: list[Result]) -> list[Target]:
-    return [Target(f"{r.page} ({r.case}), {r.viewer} (median)", r.scale, r.median_ms, TARGET_MS,
-                   r.median_ms < TARGET_MS) for r in results if r.scale >= TARGET_SCALE]
+    return [
+        Target(f"{r.page} ({r.case}), {r.viewer} (median)", r.scale, r.median_ms, TARGET_MS, r.median_ms < TARGET_MS)
+        for r in results
+        if r.scale >= TARGET_SCALE
+    ]
 
 
 def _query_count_problems(results: list[Result]) -> list[str]:
     by_case: dict[tuple, dict] = {}
     for r in results:
         by_case.setdefault((r.page, r.viewer, r.case), {})[r.scale] = r.queries
-    return [f"{page} / {viewer} / {case}: queries by scale {counts}"
-            for (page, viewer, case), counts in by_case.items() if len(set(counts.values())) > 1]
+    return [
+        f"{page} / {viewer} / {case}: queries by scale {counts}"
+        for (page, viewer, case), counts in by_case.items()
+        if len(set(counts.values())) > 1
+    ]
 
 
 def _table(results, generated, targets, vendor) -> str:
     lines = [f"database: {vendor}"]
     for g in generated:
-        lines.append(f"scale {g.scale:g}: {g.enterprises:,} enterprises, {g.workers:,} workers, {g.rounds:,} rounds, "
-                     f"{g.visits:,} visits, {g.results:,} item results, {g.findings:,} findings "
-                     f"({g.overdue:,} overdue), {g.notices:,} notices, {g.training_sessions:,} training sessions "
-                     f"naming {g.attendance:,} workers")
-    lines += ["", f"{'scale':>6}  {'page':<18} {'viewer':<15} {'case':<10} {'median ms':>9} {'p95 ms':>8} "
-                  f"{'queries':>7}"]
-    lines += [f"{r.scale:>6g}  {r.page:<18} {r.viewer:<15} {r.case:<10} {r.median_ms:>9.1f} {r.p95_ms:>8.1f} "
-              f"{r.queries:>7}" for r in results]
+        lines.append(
+            f"scale {g.scale:g}: {g.enterprises:,} enterprises, {g.workers:,} workers, {g.rounds:,} rounds, "
+            f"{g.visits:,} visits, {g.results:,} item results, {g.findings:,} findings "
+            f"({g.overdue:,} overdue), {g.notices:,} notices, {g.training_sessions:,} training sessions "
+            f"naming {g.attendance:,} workers"
+        )
+    lines += [
+        "",
+        f"{'scale':>6}  {'page':<18} {'viewer':<15} {'case':<10} {'median ms':>9} {'p95 ms':>8} {'queries':>7}",
+    ]
+    lines += [
+        f"{r.scale:>6g}  {r.page:<18} {r.viewer:<15} {r.case:<10} {r.median_ms:>9.1f} {r.p95_ms:>8.1f} {r.queries:>7}"
+        for r in results
+    ]
     lines += ["", "targets (issue 15, at the full size):"]
-    lines += [f"  {'PASS' if t.passed else 'FAIL'}  {t.what}: {t.measured:,.1f} ms (target < {t.limit:g} ms)"
-              for t in targets] or ["  none judged: the run has no scale of 1"]
+    lines += [
+        f"  {'PASS' if t.passed else 'FAIL'}  {t.what}: {t.measured:,.1f} ms (target < {t.limit:g} ms)" for t in targets
+    ] or ["  none judged: the run has no scale of 1"]
     return "\n".join(lines)
 
 
@@ -332,8 +409,12 @@ def main(argv=None) -> int:
         reference_load()
         staff, commander = generate.bench_users_create()
         second = User.objects.create_user(username="bench_commander2", full_name="指挥部二", role=Role.COMMANDER)
-        planners = {d.pk: staff if d.pk == staff.district_id else User.objects.create_user(
-            username=f"bench_inspector_{d.code}", role=Role.DISTRICT_STAFF, district=d) for d in District.objects.all()}
+        planners = {
+            d.pk: staff
+            if d.pk == staff.district_id
+            else User.objects.create_user(username=f"bench_inspector_{d.code}", role=Role.DISTRICT_STAFF, district=d)
+            for d in District.objects.all()
+        }
         for scale in args.scales:
             print(f"scale {scale:g}: generating", flush=True)
             supervision_clear()
@@ -358,13 +439,24 @@ def main(argv=None) -> int:
     print(_table(results, generated, targets, vendor))
     report.RESULTS_DIR.mkdir(exist_ok=True)
     path = report.RESULTS_DIR / f"supervision-{vendor}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
-    path.write_text(json.dumps({
-        "started_at": started.isoformat(), "machine": machine,
-        "settings": {"scales": args.scales, "repeat": args.repeat, "warmup": args.warmup},
-        "clock": generate_workforce.AS_OF.isoformat(), "generated": [asdict(g) for g in generated],
-        "results": [asdict(r) for r in results], "targets": [asdict(t) for t in targets],
-        "query_count_problems": problems,
-    }, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "started_at": started.isoformat(),
+                "machine": machine,
+                "settings": {"scales": args.scales, "repeat": args.repeat, "warmup": args.warmup},
+                "clock": generate_workforce.AS_OF.isoformat(),
+                "generated": [asdict(g) for g in generated],
+                "results": [asdict(r) for r in results],
+                "targets": [asdict(t) for t in targets],
+                "query_count_problems": problems,
+            },
+            ensure_ascii=False,
+            indent=2,
+            default=str,
+        ),
+        encoding="utf-8",
+    )
     print(f"\nresults: {path.relative_to(path.parents[2])}")
     if problems:
         print("FAIL: query counts depend on the data size:\n  " + "\n  ".join(problems))

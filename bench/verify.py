@@ -87,8 +87,9 @@ class Target:
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.verify", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.verify", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--passes", type=int, default=2000, help="passes issued, whose tokens wrk rotates through")
     parser.add_argument("--revoked", type=int, default=200, help="how many of them are revoked")
     parser.add_argument("--duration", type=int, default=30, help="seconds of each measured wrk run")
@@ -106,8 +107,10 @@ def _production_environment() -> None:
     Set before Django reads its settings, so this process and gunicorn share them."""
     database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
     if not database_url.startswith("postgres") or not redis_url:
-        raise SystemExit("bench.verify needs PostgreSQL and Redis, e.g.\n  DATABASE_URL=postgres://postgres@127.0.0.1"
-                         ":5432/kunshan_verify REDIS_URL=redis://127.0.0.1:6379/5 .venv/bin/python -m bench.verify")
+        raise SystemExit(
+            "bench.verify needs PostgreSQL and Redis, e.g.\n  DATABASE_URL=postgres://postgres@127.0.0.1"
+            ":5432/kunshan_verify REDIS_URL=redis://127.0.0.1:6379/5 .venv/bin/python -m bench.verify"
+        )
     if not Path(WRK).exists():
         raise SystemExit(f"{WRK} not found: apt-get install wrk")
     from cryptography.fernet import Fernet
@@ -145,39 +148,66 @@ def _generate(*, passes: int, revoked: int, seed: int = 2020) -> tuple[list[str]
 
     zhangpu, kfq = District.objects.get(code="zhangpu"), District.objects.get(code="kfq")
     enterprise = Enterprise.objects.create(
-        credit_code=credit_code(5_000_000), name="昆山核验基准电子有限公司", district=zhangpu,
+        credit_code=credit_code(5_000_000),
+        name="昆山核验基准电子有限公司",
+        district=zhangpu,
         industry=Industry.objects.filter(level=Industry.Level.CLASS).order_by("code").first(),
-        address="江苏省昆山市张浦镇前进路1号", legal_representative="王伟", contact_name="李娜",
-        contact_mobile="13800000000", headcount=passes, status=Enterprise.Status.ACTIVE,
+        address="江苏省昆山市张浦镇前进路1号",
+        legal_representative="王伟",
+        contact_name="李娜",
+        contact_mobile="13800000000",
+        headcount=passes,
+        status=Enterprise.Status.ACTIVE,
     )
-    owner = User.objects.create_user(username="bench_verify_owner", full_name="企业经办", role=Role.ENTERPRISE,
-                                     enterprise=enterprise)
-    issuer = User.objects.create_user(username="bench_verify_issuer", full_name="张浦属地", role=Role.DISTRICT_STAFF,
-                                      district=zhangpu)
-    guard = User.objects.create_user(username="bench_verify_guard", full_name="卡口核验", role=Role.CHECKPOINT_STAFF,
-                                     community=Community.objects.get(code="zhangpu-demo-1"))
-    province, _created = Division.objects.get_or_create(code="510000", defaults={
-        "name": "四川省", "full_name": "四川省", "level": "province"})
-    city, _created = Division.objects.get_or_create(code="511600", defaults={
-        "name": "广安市", "full_name": "四川省广安市", "level": "city", "parent": province})
-    origin, _created = Division.objects.get_or_create(code="511602", defaults={
-        "name": "广安区", "full_name": "四川省广安市广安区", "level": "county", "parent": city})
+    owner = User.objects.create_user(
+        username="bench_verify_owner", full_name="企业经办", role=Role.ENTERPRISE, enterprise=enterprise
+    )
+    issuer = User.objects.create_user(
+        username="bench_verify_issuer", full_name="张浦属地", role=Role.DISTRICT_STAFF, district=zhangpu
+    )
+    guard = User.objects.create_user(
+        username="bench_verify_guard",
+        full_name="卡口核验",
+        role=Role.CHECKPOINT_STAFF,
+        community=Community.objects.get(code="zhangpu-demo-1"),
+    )
+    province, _created = Division.objects.get_or_create(
+        code="510000", defaults={"name": "四川省", "full_name": "四川省", "level": "province"}
+    )
+    city, _created = Division.objects.get_or_create(
+        code="511600", defaults={"name": "广安市", "full_name": "四川省广安市", "level": "city", "parent": province}
+    )
+    origin, _created = Division.objects.get_or_create(
+        code="511602", defaults={"name": "广安区", "full_name": "四川省广安市广安区", "level": "county", "parent": city}
+    )
     communities = list(kfq.communities.order_by("code"))
     now, today = timezone.now(), timezone.localdate()
     workers = []
     for i in range(passes):
         body = f"320583{19700101 + (i // 1000) * 100:08d}{i % 1000:03d}"  # born 1970-01-01, -02-01, ...
-        workers.append(Worker(
-            enterprise=enterprise, name=f"基准员工{i:05d}", **id_number_fields(body + ric.calc_check_digit(body)),
-            mobile="13812345678", origin=origin, arrived_on=today - timedelta(days=3),
-            quarantine_status=Worker.Quarantine.HOME, quarantine_started_on=today - timedelta(days=3),
-            temperature="36.5", temperature_taken_at=now - timedelta(hours=1), residence_district=kfq,
-            residence_community=communities[i % len(communities)], residence_address="昆山市前进路100号",
-            housing_331_compliant=True, job="操作工",
-        ))
+        workers.append(
+            Worker(
+                enterprise=enterprise,
+                name=f"基准员工{i:05d}",
+                **id_number_fields(body + ric.calc_check_digit(body)),
+                mobile="13812345678",
+                origin=origin,
+                arrived_on=today - timedelta(days=3),
+                quarantine_status=Worker.Quarantine.HOME,
+                quarantine_started_on=today - timedelta(days=3),
+                temperature="36.5",
+                temperature_taken_at=now - timedelta(hours=1),
+                residence_district=kfq,
+                residence_community=communities[i % len(communities)],
+                residence_address="昆山市前进路100号",
+                housing_331_compliant=True,
+                job="操作工",
+            )
+        )
     Worker.objects.bulk_create(workers, batch_size=1000)
-    batch = return_pass_apply(enterprise=enterprise, workers=list(Worker.objects.filter(enterprise=enterprise)),
-                              applied_by=owner)
+    batch = return_pass_apply(
+        enterprise=enterprise, workers=list(Worker.objects.filter(enterprise=enterprise)), applied_by=owner
+    )
     result = return_pass_issue(pass_ids=list(batch.passes.values_list("pk", flat=True)), issued_by=issuer)
     if result.skipped:
         raise SystemExit(f"{len(result.skipped)} passes not issued: {result.skipped[0][1]}")
@@ -213,9 +243,17 @@ def _gunicorn(args: argparse.Namespace, port: int, database_name: str) -> subpro
     url = os.environ["DATABASE_URL"]
     env["DATABASE_URL"] = url[: url.rfind("/") + 1] + database_name
     command = [
-        str(Path(sys.executable).with_name("gunicorn")), "--config", str(GUNICORN_CONF_PATH),
-        "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "--worker-class", args.worker_class,
-        "--log-level", "warning",
+        str(Path(sys.executable).with_name("gunicorn")),
+        "--config",
+        str(GUNICORN_CONF_PATH),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(args.workers),
+        "--worker-class",
+        args.worker_class,
+        "--log-level",
+        "warning",
     ]
     if args.worker_class == "gthread":
         command += ["--threads", str(args.threads)]
@@ -271,10 +309,25 @@ def _cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def _wrk(args: argparse.Namespace, base: str, tokens_file: str, cookie: str, run: WrkRun, seconds: int,
-         server_pid: int) -> WrkRun:
-    command = [WRK, f"-t{args.wrk_threads}", f"-c{args.connections}", f"-d{seconds}s", "--latency", "--timeout", "5s",
-               "-s", str(LUA_SCRIPT), base, "--", tokens_file, cookie, run.path_prefix]
+def _wrk(
+    args: argparse.Namespace, base: str, tokens_file: str, cookie: str, run: WrkRun, seconds: int, server_pid: int
+) -> WrkRun:
+    command = [
+        WRK,
+        f"-t{args.wrk_threads}",
+        f"-c{args.connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "5s",
+        "-s",
+        str(LUA_SCRIPT),
+        base,
+        "--",
+        tokens_file,
+        cookie,
+        run.path_prefix,
+    ]
     run.load_before = os.getloadavg()
     server_before, children_before = _cpu_seconds(server_pid), resource.getrusage(resource.RUSAGE_CHILDREN)
     completed = subprocess.run(command, capture_output=True, text=True, check=True)
@@ -288,14 +341,16 @@ def _wrk(args: argparse.Namespace, base: str, tokens_file: str, cookie: str, run
     run.requests = summary["requests"]
     run.seconds = summary["duration_us"] / 1e6
     run.rps = run.requests / run.seconds
-    wrk_cpu = (children_after.ru_utime + children_after.ru_stime) - (children_before.ru_utime
-                                                                      + children_before.ru_stime)
+    wrk_cpu = (children_after.ru_utime + children_after.ru_stime) - (
+        children_before.ru_utime + children_before.ru_stime
+    )
     run.server_cpu_ms_per_request = (server_after - server_before) * 1000 / max(1, run.requests)
     run.wrk_cpu_ms_per_request = wrk_cpu * 1000 / max(1, run.requests)
     run.p50_ms, run.p90_ms = summary["p50_us"] / 1000, summary["p90_us"] / 1000
     run.p99_ms, run.max_ms = summary["p99_us"] / 1000, summary["max_us"] / 1000
-    run.errors = {key: summary[key] for key in ("connect_errors", "read_errors", "write_errors", "status_errors",
-                                                "timeouts")}
+    run.errors = {
+        key: summary[key] for key in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts")
+    }
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", completed.stdout)
     run.errors["non_2xx"] = int(non_2xx.group(1)) if non_2xx else 0
     return run
@@ -330,23 +385,35 @@ def _targets(verify: WrkRun, noop: WrkRun, logged: int, duration: int, connectio
     # Requests in flight when wrk stopped were answered and logged, but not counted by wrk.
     unlogged = verify.requests - logged
     return [
-        Target("verify requests/s", round(verify.rps, 1), f">= {TARGET_RPS:.0f} for {duration} s",
-               verify.rps >= TARGET_RPS and duration >= 30),
+        Target(
+            "verify requests/s",
+            round(verify.rps, 1),
+            f">= {TARGET_RPS:.0f} for {duration} s",
+            verify.rps >= TARGET_RPS and duration >= 30,
+        ),
         Target("verify p99 ms", round(verify.p99_ms, 2), f"< {TARGET_P99_MS:.0f}", verify.p99_ms < TARGET_P99_MS),
         Target("verify / no-op rate", round(ratio, 3), f">= {TARGET_RATIO}", ratio >= TARGET_RATIO),
-        Target("checks logged - requests completed", logged - verify.requests,
-               f"0 .. {connections} (in flight when wrk stopped)", unlogged <= 0 <= connections + unlogged),
+        Target(
+            "checks logged - requests completed",
+            logged - verify.requests,
+            f"0 .. {connections} (in flight when wrk stopped)",
+            unlogged <= 0 <= connections + unlogged,
+        ),
         Target("verify errors and non-2xx", errors, "0", errors == 0),
     ]
 
 
 def _print(runs: list[WrkRun], targets: list[Target], extra: dict) -> None:
-    print(f"\n{'run':<8} {'requests':>9} {'req/s':>8} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'max ms':>7} "
-          f"{'server CPU ms/req':>18} {'wrk CPU ms/req':>15}  load 1 min before/after")
+    print(
+        f"\n{'run':<8} {'requests':>9} {'req/s':>8} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'max ms':>7} "
+        f"{'server CPU ms/req':>18} {'wrk CPU ms/req':>15}  load 1 min before/after"
+    )
     for run in runs:
-        print(f"{run.name:<8} {run.requests:>9,} {run.rps:>8,.0f} {run.p50_ms:>7.2f} {run.p90_ms:>7.2f} "
-              f"{run.p99_ms:>7.2f} {run.max_ms:>7.1f} {run.server_cpu_ms_per_request:>18.3f} "
-              f"{run.wrk_cpu_ms_per_request:>15.3f}  {run.load_before[0]:.2f} / {run.load_after[0]:.2f}")
+        print(
+            f"{run.name:<8} {run.requests:>9,} {run.rps:>8,.0f} {run.p50_ms:>7.2f} {run.p90_ms:>7.2f} "
+            f"{run.p99_ms:>7.2f} {run.max_ms:>7.1f} {run.server_cpu_ms_per_request:>18.3f} "
+            f"{run.wrk_cpu_ms_per_request:>15.3f}  {run.load_before[0]:.2f} / {run.load_after[0]:.2f}"
+        )
     for key, value in extra.items():
         print(f"{key}: {value}")
     print()
@@ -396,13 +463,17 @@ def main(argv: list[str] | None = None) -> int:
                 _wrk(args, base, str(tokens_file), cookie, WrkRun("warmup", prefix), args.warmup, server.pid)
             time.sleep(1)  # the warm-up's last answers, logged before the count starts
             checklog.flush()
-            runs.append(_wrk(args, base, str(tokens_file), cookie, WrkRun("no-op", "/bench/noop/"), args.duration,
-                             server.pid))
+            runs.append(
+                _wrk(args, base, str(tokens_file), cookie, WrkRun("no-op", "/bench/noop/"), args.duration, server.pid)
+            )
             before = PassCheck.objects.count()
             flusher = _Flusher()
             flusher.start()
-            runs.append(_wrk(args, base, str(tokens_file), cookie, WrkRun("verify", "/passes/verify/"),
-                             args.duration, server.pid))
+            runs.append(
+                _wrk(
+                    args, base, str(tokens_file), cookie, WrkRun("verify", "/passes/verify/"), args.duration, server.pid
+                )
+            )
             flusher.stopping.set()
             flusher.join()
             if flusher.error:
@@ -420,26 +491,31 @@ def main(argv: list[str] | None = None) -> int:
     targets = _targets(verify, noop, logged, args.duration, args.connections)
     extra = {
         "passes": f"{args.passes:,} issued in the setup ({generated_s:.1f} s), statuses {statuses}",
-        "gunicorn": f"{args.workers} × {args.worker_class}" + (f", {args.threads} threads" if
-                                                              args.worker_class == "gthread" else ""),
+        "gunicorn": f"{args.workers} × {args.worker_class}"
+        + (f", {args.threads} threads" if args.worker_class == "gthread" else ""),
         "wrk": f"{args.wrk_threads} thread(s), {args.connections} connections, {args.duration} s, keep-alive",
         "verify / no-op": f"{verify.rps / noop.rps:.3f}" if noop.rps else "-",
         "checks logged": f"{logged:,} for {verify.requests:,} completed requests (flushed during the run: "
-                         f"{flusher.moved:,}); by result over the whole run incl. warm-up {by_result}; "
-                         f"by the guard at their checkpoint: {by_guard:,}",
+        f"{flusher.moved:,}); by result over the whole run incl. warm-up {by_result}; "
+        f"by the guard at their checkpoint: {by_guard:,}",
         "session engine": settings.SESSION_ENGINE,
         "cpu count": os.cpu_count(),
     }
     _print(runs, targets, extra)
-    path = _write({
-        "started_at": started.isoformat(), "machine": info,
-        "settings": dict(vars(args)),
-        "session_engine": settings.SESSION_ENGINE,
-        "runs": [{k: v for k, v in asdict(r).items() if k != "output"} for r in runs],
-        "wrk_output": {r.name: r.output for r in runs},
-        "checks_logged": logged, "checks_by_result": by_result, "passes_by_status": statuses,
-        "targets": [asdict(t) for t in targets],
-    })
+    path = _write(
+        {
+            "started_at": started.isoformat(),
+            "machine": info,
+            "settings": dict(vars(args)),
+            "session_engine": settings.SESSION_ENGINE,
+            "runs": [{k: v for k, v in asdict(r).items() if k != "output"} for r in runs],
+            "wrk_output": {r.name: r.output for r in runs},
+            "checks_logged": logged,
+            "checks_by_result": by_result,
+            "passes_by_status": statuses,
+            "targets": [asdict(t) for t in targets],
+        }
+    )
     print(f"\nresults: {path.relative_to(BENCH_DIR.parent)}")
     failed = [t for t in targets if not t.passed]
     print(f"targets: {len(failed)} of {len(targets)} FAIL" if failed else f"targets: all {len(targets)} PASS")

@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponse
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOWNLOAD_TTL_SECONDS = 60 * 60
 
-_FILENAME_REMOVED = frozenset('"\'/\\')
+_FILENAME_REMOVED = frozenset("\"'/\\")
 # What may stand in the quoted ASCII fallback: no quotes, backslashes, "%" (some browsers
 # percent-decode it) or ";".
 _ASCII_UNSAFE_RE = re.compile(r"[^A-Za-z0-9 ._()\-]")
@@ -23,8 +23,9 @@ _ASCII_UNSAFE_RE = re.compile(r"[^A-Za-z0-9 ._()\-]")
 
 def download_stash(*, user, content: bytes, filename: str) -> str:
     token = uuid.uuid4().hex
-    cache.set(f"download:{token}", {"user_id": user.pk, "content": content, "filename": str(filename)},
-              DOWNLOAD_TTL_SECONDS)
+    cache.set(
+        f"download:{token}", {"user_id": user.pk, "content": content, "filename": str(filename)}, DOWNLOAD_TTL_SECONDS
+    )
     return token
 
 
@@ -64,7 +65,8 @@ def _clean_filename(name: str) -> str:
     # Control characters would split the header; quotes and separators would end the value or
     # name a path; bidi overrides (Cf) disguise an extension, e.g. "invoice\u202Efdp.exe".
     kept = "".join(
-        char for char in name
+        char
+        for char in name
         if char not in _FILENAME_REMOVED and unicodedata.category(char) not in ("Cc", "Cf", "Zl", "Zp")
     )
     return kept.strip().rstrip(". ")

@@ -85,9 +85,7 @@ MSG_ERROR_WORKBOOK_HINT = (
     "共有 {rows} 行数据需要修改：红色单元格有错误，鼠标停在单元格上可查看批注，"
     "每行的全部错误列在最后一列“错误说明”。请修改后重新上传整个文件，“错误说明”列无需删除。"
 )
-TEMPLATE_HINT = (
-    "请在第一张工作表中填写数据，不要修改表头；红色表头为必填列，灰色斜体行为示例，导入前请删除。"
-)
+TEMPLATE_HINT = "请在第一张工作表中填写数据，不要修改表头；红色表头为必填列，灰色斜体行为示例，导入前请删除。"
 TEMPLATE_INSTRUCTION_HEADERS = ("列名", "是否必填", "填写说明")
 TEMPLATE_REQUIRED_YES = "是"
 TEMPLATE_REQUIRED_NO = "否"
@@ -127,7 +125,6 @@ _NATIVE_TYPES = (
     datetime.time,
     datetime.timedelta,
 )
-
 
 
 class _Upload(Protocol):
@@ -177,8 +174,9 @@ class CellError:
         if not self.header:
             return ROW_ERROR_TEXT.format(row=self.row, message=self.message)
         if self.value:
-            return CELL_ERROR_WITH_VALUE_TEXT.format(row=self.row, header=self.header, value=self.value,
-                                                     message=self.message)
+            return CELL_ERROR_WITH_VALUE_TEXT.format(
+                row=self.row, header=self.header, value=self.value, message=self.message
+            )
         return CELL_ERROR_TEXT.format(row=self.row, header=self.header, message=self.message)
 
 
@@ -211,8 +209,11 @@ class ImportResult:
             value = self._typed_at(row, column)
         text = self._text(message)
         header = self.headers.get(column, "") if column else ""
-        self.errors.append(CellError(row=row, column=column, message=text, header=header,
-                                     value=None if value is None else typed_text(value)))
+        self.errors.append(
+            CellError(
+                row=row, column=column, message=text, header=header, value=None if value is None else typed_text(value)
+            )
+        )
 
     def _text(self, message: Any) -> str:
         # Most messages are the same translated constant row after row: it is translated once, and one copy
@@ -628,8 +629,9 @@ def iter_rows(
             cells = {c.key: _clean(_at(values, positions.get(c.key))) for c in columns}
             blank = all(v is None for v in cells.values())
             if keep_source:
-                result.source.append(None if blank and all(_clean(v) is None for v in values) else
-                                     values[:len(header)])
+                result.source.append(
+                    None if blank and all(_clean(v) is None for v in values) else values[: len(header)]
+                )
             if blank:
                 continue
             if count == limits.max_rows:
@@ -704,7 +706,8 @@ def _unreadable_message(exc: BaseException) -> str:
         if frame.f_code.co_name == "parse_cell" and isinstance(parser, WorkSheetParser) and element is not None:
             raw = element.findtext("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}v") or ""
             return MSG_UNREADABLE_CELL.format(
-                row=parser.row_counter, column=get_column_letter(min(max(parser.col_counter, 1), 18278)),
+                row=parser.row_counter,
+                column=get_column_letter(min(max(parser.col_counter, 1), 18278)),
                 value=typed_text(raw),
             )
         traceback = traceback.tb_next
@@ -835,8 +838,7 @@ def _annotated(rows: Iterator[tuple[Any, ...] | None], columns: Sequence[Column]
         sheet.column_dimensions[get_column_letter(len(kept) + 1)].width = _ERROR_COLUMN_WIDTH
         sheet.freeze_panes = "A2"
         header_cells = [
-            _header_cell(sheet, text, required=text in by_header and by_header[text].required)
-            for text in texts
+            _header_cell(sheet, text, required=text in by_header and by_header[text].required) for text in texts
         ]
         sheet.append([*header_cells, _header_cell(sheet, ERROR_COLUMN_HEADER)])
 
@@ -855,15 +857,13 @@ def _annotated(rows: Iterator[tuple[Any, ...] | None], columns: Sequence[Column]
                 if key in key_index:
                     with_comment = comments < ERROR_WORKBOOK_MAX_COMMENTS
                     comments += with_comment
-                    cells[key_index[key]] = _error_cell(sheet, cells[key_index[key]], messages,
-                                                        with_comment=with_comment, styled=styled)
+                    cells[key_index[key]] = _error_cell(
+                        sheet, cells[key_index[key]], messages, with_comment=with_comment, styled=styled
+                    )
             summary = "；".join(
-                f"{header_of.get(e.column, e.column)}：{e.message}" if e.column else e.message
-                for e in row_errors
+                f"{header_of.get(e.column, e.column)}：{e.message}" if e.column else e.message for e in row_errors
             )
-            sheet.append(
-                [*cells, _wrapped_cell(sheet, _export_value(summary)) if summary else None]
-            )
+            sheet.append([*cells, _wrapped_cell(sheet, _export_value(summary)) if summary else None])
 
         notes = workbook.create_sheet(INSTRUCTIONS_SHEET_TITLE)
         notes.column_dimensions["A"].width = 120
@@ -911,9 +911,7 @@ def write_workbook(sheets: Sequence[Sheet]) -> bytes:
     return _save(workbook)
 
 
-def template_workbook(
-    columns: Sequence[Column], *, title: str, example_rows: Sequence[Sequence[Any]] = ()
-) -> bytes:
+def template_workbook(columns: Sequence[Column], *, title: str, example_rows: Sequence[Sequence[Any]] = ()) -> bytes:
     """The import template: row 1 is exactly the header `read_rows` matches."""
     instructions = Sheet(
         title=INSTRUCTIONS_SHEET_TITLE,
@@ -922,10 +920,7 @@ def template_workbook(
             Column("required", TEMPLATE_INSTRUCTION_HEADERS[1], width=10),
             Column("help_text", TEMPLATE_INSTRUCTION_HEADERS[2], width=80),
         ],
-        rows=[
-            (c.header, TEMPLATE_REQUIRED_YES if c.required else TEMPLATE_REQUIRED_NO, c.help_text)
-            for c in columns
-        ],
+        rows=[(c.header, TEMPLATE_REQUIRED_YES if c.required else TEMPLATE_REQUIRED_NO, c.help_text) for c in columns],
         heading=title,
         subheading=TEMPLATE_HINT,
     )
@@ -933,12 +928,7 @@ def template_workbook(
         sheet = workbook.create_sheet(_sheet_title(title))
         _set_widths(sheet, [c.width for c in columns])
         sheet.freeze_panes = "A2"
-        sheet.append(
-            [
-                _header_cell(sheet, c.header, required=c.required, comment=c.help_text)
-                for c in columns
-            ]
-        )
+        sheet.append([_header_cell(sheet, c.header, required=c.required, comment=c.help_text) for c in columns])
         for example in example_rows:
             sheet.append([_styled_cell(sheet, value, font=_EXAMPLE_FONT) for value in example])
         _write_sheet(workbook.create_sheet(INSTRUCTIONS_SHEET_TITLE), instructions)
@@ -1005,10 +995,7 @@ def _write_table(
     count = 0
     for values in rows:
         sheet.append(
-            [
-                _data_cell(sheet, value, c.number_format, border=border)
-                for c, value in zip(columns, values, strict=True)
-            ]
+            [_data_cell(sheet, value, c.number_format, border=border) for c, value in zip(columns, values, strict=True)]
         )
         count += 1
     if totals is not None:
@@ -1060,9 +1047,7 @@ def _set_widths(sheet: WriteOnlyWorksheet, widths: Iterable[int]) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = width
 
 
-def _header_cell(
-    sheet: WriteOnlyWorksheet, text: str, *, required: bool = False, comment: str = ""
-) -> WriteOnlyCell:
+def _header_cell(sheet: WriteOnlyWorksheet, text: str, *, required: bool = False, comment: str = "") -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, _export_value(text))
     cell.font = _REQUIRED_HEADER_FONT if required else _HEADER_FONT
     cell.fill = _HEADER_FILL

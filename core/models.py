@@ -16,9 +16,14 @@ class RuleListQuerySet(models.QuerySet):
 
     def draft_create(self, *, created_by, title: str, source_document: str, effective_from, notes: str = ""):
         """A new, empty, validated draft version."""
-        draft = self.model(title=title.strip(), source_document=source_document.strip(),
-                           effective_from=effective_from, notes=notes.strip(), status=RuleList.Status.DRAFT,
-                           created_by=created_by)
+        draft = self.model(
+            title=title.strip(),
+            source_document=source_document.strip(),
+            effective_from=effective_from,
+            notes=notes.strip(),
+            status=RuleList.Status.DRAFT,
+            created_by=created_by,
+        )
         draft.full_clean()
         draft.save()
         return draft
@@ -46,12 +51,20 @@ class RuleList(models.Model):
     is_demo = models.BooleanField(_("演示数据"), default=False, help_text=_("演示用版本, 不是官方文件的内容"))
     notes = models.TextField(_("说明"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("发布人"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发布人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)

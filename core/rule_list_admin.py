@@ -87,20 +87,26 @@ class RuleListAdmin:
     def manage_list(self, request):
         self.check_manager(request.user)
         today = timezone.localdate()
-        return self._render(request, "list", {"versions": self.versions(), "in_force": self.in_force(today),
-                                              "today": today})
+        return self._render(
+            request, "list", {"versions": self.versions(), "in_force": self.in_force(today), "today": today}
+        )
 
     @admin_only
     def manage_create(self, request):
         self.check_manager(request.user)
-        form = self.draft_form(request.POST or None, versions=self.versions(),
-                               in_force=self.in_force(timezone.localdate()))
+        form = self.draft_form(
+            request.POST or None, versions=self.versions(), in_force=self.in_force(timezone.localdate())
+        )
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
                 draft = self.draft_create(
-                    created_by=request.user, title=data["title"], source_document=data["source_document"],
-                    effective_from=data["effective_from"], notes=data["notes"], copy_from=data["copy_from"],
+                    created_by=request.user,
+                    title=data["title"],
+                    source_document=data["source_document"],
+                    effective_from=data["effective_from"],
+                    notes=data["notes"],
+                    copy_from=data["copy_from"],
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -129,10 +135,18 @@ class RuleListAdmin:
                     messages.success(request, message)
                     return redirect(self.urls.detail, pk=pk)
         today = timezone.localdate()
-        return self._render(request, "detail", {
-            "version": version, "is_draft": is_draft, self.items_name: self.items(version), "form": form,
-            "in_force": self.in_force(today), "today": today,
-        })
+        return self._render(
+            request,
+            "detail",
+            {
+                "version": version,
+                "is_draft": is_draft,
+                self.items_name: self.items(version),
+                "form": form,
+                "in_force": self.in_force(today),
+                "today": today,
+            },
+        )
 
     @method_decorator(require_POST)
     @admin_only
@@ -155,8 +169,9 @@ class RuleListAdmin:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, self.msg_published % {"title": version.title,
-                                                            "date": f"{version.effective_from:%Y-%m-%d}"})
+            messages.success(
+                request, self.msg_published % {"title": version.title, "date": f"{version.effective_from:%Y-%m-%d}"}
+            )
         return redirect(self.urls.detail, pk=pk)
 
     @admin_only
@@ -190,6 +205,13 @@ class RuleListAdmin:
                 if outcome.result.ok:
                     messages.success(request, self.msg_imported % {"count": len(outcome.created)})
                     return redirect(self.urls.detail, pk=pk)
-                context.update(excel.import_error_context(user=request.user, upload=upload, columns=outcome.columns,
-                                                    result=outcome.result, filename=self.import_errors_filename))
+                context.update(
+                    excel.import_error_context(
+                        user=request.user,
+                        upload=upload,
+                        columns=outcome.columns,
+                        result=outcome.result,
+                        filename=self.import_errors_filename,
+                    )
+                )
         return self._render(request, "import", context)

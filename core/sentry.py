@@ -12,7 +12,8 @@ FILTERED = "[已过滤]"
 SENSITIVE_KEYS = re.compile(
     r"^(name|full_name|contact_name|legal_representative|worker_name|id_number|mobile|contact_mobile|phone|"
     r"bank_account|reason|sessionid|csrfmiddlewaretoken|cookie|cookies)$"
-    r"|(token|password|passwd|secret|_key|authorization)$", re.IGNORECASE
+    r"|(token|password|passwd|secret|_key|authorization)$",
+    re.IGNORECASE,
 )
 _PATTERNS = [
     (re.compile(r"\b\d{17}[\dXx]\b"), "[身份证号]"),  # GB 11643 ID numbers
@@ -59,8 +60,13 @@ def sentry_init(dsn: str, *, environment: str, transport: Any = None) -> None:
     from sentry_sdk.integrations.django import DjangoIntegration
 
     sentry_sdk.init(
-        dsn=dsn, environment=environment, transport=transport,
+        dsn=dsn,
+        environment=environment,
+        transport=transport,
         integrations=[DjangoIntegration(), CeleryIntegration()],
-        include_local_variables=False, max_request_body_size="never",
-        before_send=scrub_event, before_breadcrumb=scrub_breadcrumb, traces_sample_rate=0,
+        include_local_variables=False,
+        max_request_body_size="never",
+        before_send=scrub_event,
+        before_breadcrumb=scrub_breadcrumb,
+        traces_sample_rate=0,
     )

@@ -66,8 +66,13 @@ def chart_data(scope: Scope, chart: str, day: date) -> dict | None:
         return figures_json(scope, day)
     if chart not in SCOPE_CHARTS[scope.kind]:
         return None
-    build = {"resumption": _resumption, "workforce": _workforce, "capacity": _capacity, "checks": _checks,
-             "ranking": _ranking}[chart]
+    build = {
+        "resumption": _resumption,
+        "workforce": _workforce,
+        "capacity": _capacity,
+        "checks": _checks,
+        "ranking": _ranking,
+    }[chart]
     data = cached(f"{scope.key}:{day.isoformat()}:{chart}", lambda: build(scope, day))
     return data | {"title": str(CHART_TITLES[chart])}
 
@@ -92,8 +97,7 @@ def _resumption(scope: Scope, day: date) -> dict:
 
     def line(name: str, area: int | None, total: bool = False) -> dict:
         should = areas[area]["now"]["should"]
-        return {"name": name, "data": [_percent(F.rate(n, should)) for n in resumed.get(area, empty)],
-                "total": total}
+        return {"name": name, "data": [_percent(F.rate(n, should)) for n in resumed.get(area, empty)], "total": total}
 
     if scope.kind == DISTRICT:
         series = [line(scope.district.name, scope.district.pk, total=True)]
@@ -107,8 +111,7 @@ def _workforce(scope: Scope, day: date) -> dict:
     """Earlier days from the daily summaries, today from the live figures."""
     days = window(day)
     rows = DailySummary.objects.filter(day__gte=days[0], day__lt=day)
-    rows = rows.filter(district_id=scope.district.pk) if scope.kind == DISTRICT else rows.filter(
-        district__isnull=True)
+    rows = rows.filter(district_id=scope.district.pk) if scope.kind == DISTRICT else rows.filter(district__isnull=True)
     by_day = {row.day: row for row in rows}
     today = figures_for(scope, day)["areas"][scope.area_key]["now"]
 
@@ -117,25 +120,38 @@ def _workforce(scope: Scope, day: date) -> dict:
             found = today[key]
         elif d in by_day:
             row = by_day[d]
-            found = row.capacity_mean if key == "capacity_mean" else {
-                "report_rate": F.rate(row.reported, row.expected), "return_rate": row.return_rate,
-                "on_duty_rate": row.on_duty_rate}[key]
+            found = (
+                row.capacity_mean
+                if key == "capacity_mean"
+                else {
+                    "report_rate": F.rate(row.reported, row.expected),
+                    "return_rate": row.return_rate,
+                    "on_duty_rate": row.on_duty_rate,
+                }[key]
+            )
         else:
             return None
         if found is None:
             return None
         return round(float(found), 1) if key == "capacity_mean" else _percent(found)
 
-    series = [{"name": str(name), "data": [value(key, d) for d in days], "total": key == "on_duty_rate"}
-              for key, name in WORKFORCE_SERIES]
+    series = [
+        {"name": str(name), "data": [value(key, d) for d in days], "total": key == "on_duty_rate"}
+        for key, name in WORKFORCE_SERIES
+    ]
     return {"kind": "line", "unit": "%", "x": [_label(d) for d in days], "series": series, "highlight": []}
 
 
 def _capacity(scope: Scope, day: date) -> dict:
     buckets = figures_for(scope, day)["areas"][scope.area_key]["buckets"]
     labels = [f"{10 * i}–{10 * (i + 1)}%" for i in range(CAPACITY_BUCKETS - 1)] + [f"≥{10 * (CAPACITY_BUCKETS - 1)}%"]
-    return {"kind": "bar", "unit": "", "x": labels,
-            "series": [{"name": str(MSG_ENTERPRISES), "data": buckets, "total": True}], "highlight": []}
+    return {
+        "kind": "bar",
+        "unit": "",
+        "x": labels,
+        "series": [{"name": str(MSG_ENTERPRISES), "data": buckets, "total": True}],
+        "highlight": [],
+    }
 
 
 def _checks(scope: Scope, day: date) -> dict:
@@ -144,14 +160,25 @@ def _checks(scope: Scope, day: date) -> dict:
     checks = PassCheck.objects.at_checkpoints().filter(checked_at__gte=start, checked_at__lt=end)
     if scope.kind == DISTRICT:
         checks = checks.filter(community_id__in=Community.objects.filter(district_id=scope.district.pk).values("pk"))
-    counts = checks.aggregate(**{
-        f"h{hour}": Count("checked_at", filter=Q(checked_at__gte=start + timedelta(hours=hour),
-                                                 checked_at__lt=start + timedelta(hours=hour + 1)))
-        for hour in range(24)
-    })
+    counts = checks.aggregate(
+        **{
+            f"h{hour}": Count(
+                "checked_at",
+                filter=Q(
+                    checked_at__gte=start + timedelta(hours=hour), checked_at__lt=start + timedelta(hours=hour + 1)
+                ),
+            )
+            for hour in range(24)
+        }
+    )
     hours = [str(MSG_HOUR % {"hour": h}) for h in range(24)]
-    return {"kind": "bar", "unit": "", "x": hours, "highlight": [],
-            "series": [{"name": str(MSG_CHECKS), "data": [counts[f"h{h}"] for h in range(24)], "total": True}]}
+    return {
+        "kind": "bar",
+        "unit": "",
+        "x": hours,
+        "highlight": [],
+        "series": [{"name": str(MSG_CHECKS), "data": [counts[f"h{h}"] for h in range(24)], "total": True}],
+    }
 
 
 def _ranking(scope: Scope, day: date) -> dict:
@@ -161,7 +188,16 @@ def _ranking(scope: Scope, day: date) -> dict:
     rows.sort(key=lambda row: (-(row["now"]["resumption_rate"] or 0), row["name"]))
     ranks = F.ranks(((row["pk"], row["now"]["resumption_rate"]) for row in rows), "resumption_rate")
     last = max(ranks.values(), default=None)
-    return {"kind": "ranking", "unit": "%", "x": [row["name"] for row in rows],
-            "series": [{"name": str(F.FIGURES["resumption_rate"].label), "total": True,
-                        "data": [_percent(row["now"]["resumption_rate"]) for row in rows]}],
-            "highlight": [i for i, row in enumerate(rows) if last and last > 1 and ranks.get(row["pk"]) == last]}
+    return {
+        "kind": "ranking",
+        "unit": "%",
+        "x": [row["name"] for row in rows],
+        "series": [
+            {
+                "name": str(F.FIGURES["resumption_rate"].label),
+                "total": True,
+                "data": [_percent(row["now"]["resumption_rate"]) for row in rows],
+            }
+        ],
+        "highlight": [i for i, row in enumerate(rows) if last and last > 1 and ranks.get(row["pk"]) == last],
+    }

@@ -78,13 +78,16 @@ def figure_q(figure: str, day: date) -> Q:
         "capacity_reported": above_scale & Exists(capacity),
         "low_capacity": above_scale & Exists(capacity.filter(capacity_percent__lt=LOW_CAPACITY_PERCENT)),
         "passes_issued": Exists(ReturnPass.objects.filter(enterprise=OuterRef("pk"), status__in=ISSUED)),
-        "passes_valid": Exists(ReturnPass.objects.filter(enterprise=OuterRef("pk"), status=PASS.VALID,
-                                                         valid_until__gte=day)),
+        "passes_valid": Exists(
+            ReturnPass.objects.filter(enterprise=OuterRef("pk"), status=PASS.VALID, valid_until__gte=day)
+        ),
     }
     condition = conditions.get(figure, Q())
     if figure in _SHOULD_DRILLS:
-        restricted = restricted_classes(negative_list_rules(on=day), Industry.objects.filter(
-            level=Industry.Level.CLASS).only("code", "section", "division", "group"))
+        restricted = restricted_classes(
+            negative_list_rules(on=day),
+            Industry.objects.filter(level=Industry.Level.CLASS).only("code", "section", "division", "group"),
+        )
         condition = active & ~Q(industry_id__in=restricted) & condition
     return condition
 
@@ -107,6 +110,7 @@ def drilldown_rows(page_queryset: QuerySet[Enterprise], day: date) -> QuerySet[E
         has_filing=Exists(filings_in_effect().filter(enterprise=OuterRef("pk"))),
         has_resumed=resumed_by(day),
         has_report=Exists(WorkforceReport.objects.filter(enterprise=OuterRef("pk"), day=day)),
-        capacity_today=Subquery(CapacityReport.objects.filter(enterprise=OuterRef("pk"), day=day)
-                                .values("capacity_percent")[:1]),
+        capacity_today=Subquery(
+            CapacityReport.objects.filter(enterprise=OuterRef("pk"), day=day).values("capacity_percent")[:1]
+        ),
     )

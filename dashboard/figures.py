@@ -37,31 +37,61 @@ FIGURES = {
         Figure("resumed", _("已复工"), drill="resumed", note=NOTE_RESUMED),
         Figure("resumption_rate", _("应复尽复率"), RATE, drill="not_resumed", note=NOTE_RESUMPTION_RATE),
         Figure("not_filed", _("未备案"), better=-1, drill="not_filed", note=_("口径: 应复工企业中尚无有效备案的")),
-        Figure("above_scale_resumed", _("规上企业已复工"), drill="above_scale_resumed",
-               note=_("口径: 已复工企业中的规上工业企业")),
-        Figure("above_scale_reporting", _("报送产能的规上企业"), drill="capacity_reported",
-               note=_("口径: 今日报送产能日报的规上企业")),
-        Figure("capacity_mean", _("规上平均产能利用率"), PERCENT, drill="capacity_reported",
-               note=_("口径: 今日报送产能日报的规上企业产能利用率的算术平均")),
-        Figure("low_capacity", _("产能利用率低于 50%"), better=-1, drill="low_capacity",
-               note=_("口径: 今日报送的产能利用率低于 50% 的规上企业")),
+        Figure(
+            "above_scale_resumed",
+            _("规上企业已复工"),
+            drill="above_scale_resumed",
+            note=_("口径: 已复工企业中的规上工业企业"),
+        ),
+        Figure(
+            "above_scale_reporting",
+            _("报送产能的规上企业"),
+            drill="capacity_reported",
+            note=_("口径: 今日报送产能日报的规上企业"),
+        ),
+        Figure(
+            "capacity_mean",
+            _("规上平均产能利用率"),
+            PERCENT,
+            drill="capacity_reported",
+            note=_("口径: 今日报送产能日报的规上企业产能利用率的算术平均"),
+        ),
+        Figure(
+            "low_capacity",
+            _("产能利用率低于 50%"),
+            better=-1,
+            drill="low_capacity",
+            note=_("口径: 今日报送的产能利用率低于 50% 的规上企业"),
+        ),
         Figure("employees", _("职工总数"), better=0, drill="reported", note=_("口径: 今日已报日报企业的职工总数之和")),
         Figure("returned", _("累计返昆"), drill="reported", note=_("口径: 今日已报日报企业的累计返昆人数之和")),
-        Figure("return_rate", _("返岗率"), RATE, drill="reported",
-               note=_("口径: 累计返昆人数 ÷ 职工总数(今日已报企业)")),
+        Figure(
+            "return_rate", _("返岗率"), RATE, drill="reported", note=_("口径: 累计返昆人数 ÷ 职工总数(今日已报企业)")
+        ),
         Figure("on_duty", _("今日在岗"), drill="reported", note=_("口径: 今日已报日报企业的在岗人数之和")),
-        Figure("on_duty_rate", _("在岗率"), RATE, drill="reported",
-               note=_("口径: 今日在岗人数 ÷ 职工总数(今日已报企业)")),
+        Figure(
+            "on_duty_rate", _("在岗率"), RATE, drill="reported", note=_("口径: 今日在岗人数 ÷ 职工总数(今日已报企业)")
+        ),
         Figure("expected", _("应报企业"), better=0, drill="active", note=_("口径: 名录内已确认的企业, 每日报送")),
         Figure("reported", _("今日已报"), drill="reported", note=_("口径: 今日已报用工日报的企业")),
-        Figure("not_reported", _("今日未报"), better=-1, drill="not_reported",
-               note=_("口径: 名录内已确认、今日尚未报送用工日报的企业")),
+        Figure(
+            "not_reported",
+            _("今日未报"),
+            better=-1,
+            drill="not_reported",
+            note=_("口径: 名录内已确认、今日尚未报送用工日报的企业"),
+        ),
         Figure("report_rate", _("报送率"), RATE, drill="not_reported", note=_("口径: 今日已报企业 ÷ 应报企业")),
         Figure("late", _("迟报"), better=-1, drill="late", note=_("口径: 今日截止时间后首次报送的企业")),
-        Figure("passes_issued", _("累计核发通行证"), drill="passes_issued",
-               note=_("口径: 已核发的通行证, 含其后暂停、吊销、过期的")),
-        Figure("passes_valid", _("有效通行证"), drill="passes_valid",
-               note=_("口径: 今日在有效期内且未暂停、吊销的通行证")),
+        Figure(
+            "passes_issued",
+            _("累计核发通行证"),
+            drill="passes_issued",
+            note=_("口径: 已核发的通行证, 含其后暂停、吊销、过期的"),
+        ),
+        Figure(
+            "passes_valid", _("有效通行证"), drill="passes_valid", note=_("口径: 今日在有效期内且未暂停、吊销的通行证")
+        ),
         Figure("checks_today", _("今日卡口核验"), better=0, note=_("口径: 今日各卡口核验通行证的次数")),
     ]
 }
@@ -125,7 +155,7 @@ def shown_change(key: str, value) -> str:
 
 
 def tone(key: str, value) -> str:
-    """"good", "bad" or "" for a change, by which way the figure should move."""
+    """ "good", "bad" or "" for a change, by which way the figure should move."""
     if not value:
         return ""
     better = FIGURES[key].better
@@ -140,8 +170,9 @@ def shown_rank_value(key: str, value) -> Decimal:
 
 def ranks(values: Iterable[tuple[int, object]], key: str) -> dict[int, int]:
     """{district id: rank}, best first; equal shown values share a rank (1, 1, 3); None is unranked."""
-    ordered = sorted(((pk, shown_rank_value(key, v)) for pk, v in values if v is not None),
-                     key=lambda item: item[1], reverse=True)
+    ordered = sorted(
+        ((pk, shown_rank_value(key, v)) for pk, v in values if v is not None), key=lambda item: item[1], reverse=True
+    )
     found, rank, last = {}, 0, None
     for position, (pk, value) in enumerate(ordered, start=1):
         if value != last:

@@ -15,10 +15,12 @@ class DrillDownForm(EnterpriseFilterForm):
     and an industry authority's share (a commander drilling down from an industry view)."""
 
     figure = forms.ChoiceField(label=_("指标"), required=False, choices=[("", _("全部"))] + list(DRILLS.items()))
-    industry = forms.CharField(label=_("行业代码"), required=False, max_length=4,
-                               help_text=_("门类字母或 2 至 4 位代码"))
-    authority = forms.ModelChoiceField(label=_("行业主管部门"), queryset=IndustryAuthority.objects.all(),
-                                       required=False)
+    industry = forms.CharField(
+        label=_("行业代码"), required=False, max_length=4, help_text=_("门类字母或 2 至 4 位代码")
+    )
+    authority = forms.ModelChoiceField(
+        label=_("行业主管部门"), queryset=IndustryAuthority.objects.all(), required=False
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)

@@ -53,8 +53,13 @@ ISSUED = (PASS.VALID, PASS.SUSPENDED, PASS.REVOKED, PASS.EXPIRED)
 
 MSG_CITY = _("全市")
 
-_SUMS = {"employees": "total_employees", "returned": "returned", "on_duty": "on_duty",
-         "in_quarantine": "in_quarantine", "returned_today": "returned_today"}
+_SUMS = {
+    "employees": "total_employees",
+    "returned": "returned",
+    "on_duty": "on_duty",
+    "in_quarantine": "in_quarantine",
+    "returned_today": "returned_today",
+}
 
 
 # --- Scopes: who may open which dashboard ---------------------------------------------------------
@@ -186,8 +191,11 @@ def restricted_classes(rules: NegativeListRules, classes) -> frozenset[str]:
 def authority_classes(authority_id: int, industries: dict[str, Industry]) -> frozenset[str]:
     """The classes under any node (section … class) the authority guides: its share of the registry."""
     guided = set(Industry.objects.filter(authorities=authority_id).values_list("code", flat=True))
-    return frozenset(code for code, i in industries.items()
-                     if i.level == Industry.Level.CLASS and guided.intersection(i.ancestor_codes))
+    return frozenset(
+        code
+        for code, i in industries.items()
+        if i.level == Industry.Level.CLASS and guided.intersection(i.ancestor_codes)
+    )
 
 
 def _industries() -> dict[str, Industry]:
@@ -322,20 +330,39 @@ def _resumption_groups(day: date, scoped: frozenset[str] | None) -> tuple[dict[t
         enterprises = enterprises.filter(industry_id__in=scoped)
         filings = filings.filter(enterprise__industry_id__in=scoped)
     groups = {}
-    for row in enterprises.values("district_id", "industry_id").annotate(
-        total=Count("pk"), above=Count("pk", filter=Q(is_above_scale=True))
-    ).order_by():
+    for row in (
+        enterprises.values("district_id", "industry_id")
+        .annotate(total=Count("pk"), above=Count("pk", filter=Q(is_above_scale=True)))
+        .order_by()
+    ):
         groups[row["district_id"], row["industry_id"]] = {
-            "district": row["district_id"], "industry": row["industry_id"], "total": row["total"],
-            "above": row["above"], "filed": 0, "filed_before": 0, "resumed": 0, "resumed_before": 0,
-            "above_resumed": 0, "above_resumed_before": 0,
+            "district": row["district_id"],
+            "industry": row["industry_id"],
+            "total": row["total"],
+            "above": row["above"],
+            "filed": 0,
+            "filed_before": 0,
+            "resumed": 0,
+            "resumed_before": 0,
+            "above_resumed": 0,
+            "above_resumed_before": 0,
         }
     by_enterprise: dict[int, list] = {}  # id -> [district, industry, above-scale, sent before today, first resumed]
-    for enterprise_id, district_id, industry_id, above, sent_before, resumed_on in filings.annotate(
-        sent_before=ExpressionWrapper(Q(submitted_at__lt=start), output_field=BooleanField()),
-        resumed_on=resumption_date(),
-    ).values_list("enterprise_id", "enterprise__district_id", "enterprise__industry_id",
-                  "enterprise__is_above_scale", "sent_before", "resumed_on").order_by():
+    for enterprise_id, district_id, industry_id, above, sent_before, resumed_on in (
+        filings.annotate(
+            sent_before=ExpressionWrapper(Q(submitted_at__lt=start), output_field=BooleanField()),
+            resumed_on=resumption_date(),
+        )
+        .values_list(
+            "enterprise_id",
+            "enterprise__district_id",
+            "enterprise__industry_id",
+            "enterprise__is_above_scale",
+            "sent_before",
+            "resumed_on",
+        )
+        .order_by()
+    ):
         entry = by_enterprise.get(enterprise_id)
         if entry is None:
             entry = by_enterprise[enterprise_id] = [district_id, industry_id, above, False, None]
@@ -412,10 +439,15 @@ def _report_groups(day: date, scoped: frozenset[str] | None) -> dict[date, dict[
     reports = WorkforceReport.objects.filter(day__in=days, enterprise__status=Enterprise.Status.ACTIVE)
     if scoped is not None:
         reports = reports.filter(enterprise__industry_id__in=scoped)
-    rows = reports.values("day", "enterprise__district_id").annotate(
-        reported=Count("pk"), late=Count("pk", filter=Q(is_late=True)),
-        **{name: Sum(column) for name, column in _SUMS.items()},
-    ).order_by()
+    rows = (
+        reports.values("day", "enterprise__district_id")
+        .annotate(
+            reported=Count("pk"),
+            late=Count("pk", filter=Q(is_late=True)),
+            **{name: Sum(column) for name, column in _SUMS.items()},
+        )
+        .order_by()
+    )
     found: dict[date, dict[int, list[dict]]] = {}
     for row in rows:
         found.setdefault(row["day"], {})[row["enterprise__district_id"]] = [row]
@@ -440,15 +472,26 @@ def _summary_figures(row: DailySummary | None) -> dict:
     """Yesterday's summary row as figures (nothing when the summary was not built)."""
     if row is None:
         return {}
-    figures = {name: getattr(row, name) for name in ("expected", "reported", "late", "above_scale_reporting",
-                                                     "capacity_mean", "capacity_median", *_SUMS)}
+    figures = {
+        name: getattr(row, name)
+        for name in (
+            "expected",
+            "reported",
+            "late",
+            "above_scale_reporting",
+            "capacity_mean",
+            "capacity_median",
+            *_SUMS,
+        )
+    }
     return _with_report_rates(figures)
 
 
 def _capacity_rows(day: date, scoped: frozenset[str] | None) -> list[tuple]:
     """(day, district, industry, percent) of the capacity reports of today and yesterday, above-scale only."""
     rows = CapacityReport.objects.filter(
-        day__in=[day, day - timedelta(days=1)], enterprise__is_above_scale=True,
+        day__in=[day, day - timedelta(days=1)],
+        enterprise__is_above_scale=True,
         enterprise__status=Enterprise.Status.ACTIVE,
     )
     if scoped is not None:
@@ -490,11 +533,18 @@ def _passes_by_district(day: date) -> dict[int, list[dict]]:
         if item["status"] == PASS.VALID:
             row(item["issuing_district_id"])["valid"] += item["n"]
     # Few rows, found through (status, valid_until); grouping here would make the database read every pass.
-    for district_id in ReturnPass.objects.filter(status=PASS.VALID, valid_until__lt=day).values_list(
-            "issuing_district_id", flat=True).order_by():
+    for district_id in (
+        ReturnPass.objects.filter(status=PASS.VALID, valid_until__lt=day)
+        .values_list("issuing_district_id", flat=True)
+        .order_by()
+    ):
         row(district_id)["valid"] -= 1
-    for item in (ReturnPass.objects.filter(issued_at__gte=start, issued_at__lt=end)
-                 .values("issuing_district_id").annotate(n=Count("*")).order_by()):
+    for item in (
+        ReturnPass.objects.filter(issued_at__gte=start, issued_at__lt=end)
+        .values("issuing_district_id")
+        .annotate(n=Count("*"))
+        .order_by()
+    ):
         row(item["issuing_district_id"])["issued_today"] += item["n"]
     return {pk: [figures] for pk, figures in found.items()}
 
@@ -515,10 +565,13 @@ def _checks_by_district(day: date) -> dict[int | None, list[tuple[int, int]]]:
     """
     start, end = day_bounds(day)
     rows = (
-        PassCheck.objects.at_checkpoints().filter(checked_at__gte=start - timedelta(days=1), checked_at__lt=end)
+        PassCheck.objects.at_checkpoints()
+        .filter(checked_at__gte=start - timedelta(days=1), checked_at__lt=end)
         .values("community_id")
-        .annotate(today=Count("checked_at", filter=Q(checked_at__gte=start)),
-                  yesterday=Count("checked_at", filter=Q(checked_at__lt=start)))
+        .annotate(
+            today=Count("checked_at", filter=Q(checked_at__gte=start)),
+            yesterday=Count("checked_at", filter=Q(checked_at__lt=start)),
+        )
         .order_by()
     )
     district_of = dict(Community.objects.values_list("pk", "district_id"))
@@ -528,8 +581,13 @@ def _checks_by_district(day: date) -> dict[int | None, list[tuple[int, int]]]:
     return found
 
 
-def _division_rows(groups: dict[int, list[dict]], capacity: list[tuple], day: date, industries: dict[str, Industry],
-                   restricted: frozenset[str]) -> dict[int | None, list[dict]]:
+def _division_rows(
+    groups: dict[int, list[dict]],
+    capacity: list[tuple],
+    day: date,
+    industries: dict[str, Industry],
+    restricted: frozenset[str],
+) -> dict[int | None, list[dict]]:
     """Per district (and in total, key None): each industry division's resumption and capacity."""
     counts: dict[tuple, list] = {}  # (area, division) -> [total, should, filed, resumed, percents]
 
@@ -557,12 +615,19 @@ def _division_rows(groups: dict[int, list[dict]], capacity: list[tuple], day: da
     result: dict[int | None, list[dict]] = {}
     for (area, code), (total, should, filed, resumed, percents) in counts.items():
         industry = industries.get(code)
-        result.setdefault(area, []).append({
-            "code": code, "name": industry.name if industry else code, "total": total, "should": should,
-            "filed": filed, "resumed": resumed, "resumption_rate": F.rate(resumed, should),
-            "above_scale_reporting": len(percents),
-            "capacity_mean": _one_decimal(sum(percents) / len(percents)) if percents else None,
-        })
+        result.setdefault(area, []).append(
+            {
+                "code": code,
+                "name": industry.name if industry else code,
+                "total": total,
+                "should": should,
+                "filed": filed,
+                "resumed": resumed,
+                "resumption_rate": F.rate(resumed, should),
+                "above_scale_reporting": len(percents),
+                "capacity_mean": _one_decimal(sum(percents) / len(percents)) if percents else None,
+            }
+        )
     for rows in result.values():
         rows.sort(key=lambda r: (-r["total"], r["code"]))
     return result
@@ -586,9 +651,14 @@ def headlines(scope: Scope, data: dict) -> list[dict]:
     area = data["areas"][scope.area_key]
     groups = F.INDUSTRY_GROUPS if scope.kind == INDUSTRY else F.GROUPS
     return [
-        {"key": group.key, "title": str(group.title),
-         "figures": [F.headline(key, area["now"], area["before"], lambda drill: drill_url(scope, drill))
-                     for key in group.figures]}
+        {
+            "key": group.key,
+            "title": str(group.title),
+            "figures": [
+                F.headline(key, area["now"], area["before"], lambda drill: drill_url(scope, drill))
+                for key in group.figures
+            ],
+        }
         for group in groups
     ]
 
@@ -604,11 +674,18 @@ def ranking_rows(scope: Scope, data: dict) -> list[dict]:
         for key in F.RANKED:
             value = row["now"][key]
             rank = ranks[key].get(row["pk"])
-            cells.append({"key": key, "label": str(F.FIGURES[key].label), "value": F.plain(value),
-                          "shown": F.shown(key, value), "rank": rank, "tied": F.is_tied(ranks[key], rank),
-                          "last": rank is not None and rank == lasts[key] and rank > 1})
-        result.append({"pk": row["pk"], "name": row["name"], "cells": cells,
-                       "url": _ranking_link(scope, row["pk"])})
+            cells.append(
+                {
+                    "key": key,
+                    "label": str(F.FIGURES[key].label),
+                    "value": F.plain(value),
+                    "shown": F.shown(key, value),
+                    "rank": rank,
+                    "tied": F.is_tied(ranks[key], rank),
+                    "last": rank is not None and rank == lasts[key] and rank > 1,
+                }
+            )
+        result.append({"pk": row["pk"], "name": row["name"], "cells": cells, "url": _ranking_link(scope, row["pk"])})
     return result
 
 
@@ -629,26 +706,39 @@ def district_ranks(district_id: int, data: dict) -> list[dict]:
     for key in F.RANKED:
         ranks = F.ranks(((row["pk"], row["now"][key]) for row in rows), key)
         rank = ranks.get(district_id)
-        found.append({"key": key, "label": str(F.FIGURES[key].label), "rank": rank, "tied": F.is_tied(ranks, rank),
-                      "of": len(rows), "shown": F.shown(key, data["areas"][district_id]["now"][key])})
+        found.append(
+            {
+                "key": key,
+                "label": str(F.FIGURES[key].label),
+                "rank": rank,
+                "tied": F.is_tied(ranks, rank),
+                "of": len(rows),
+                "shown": F.shown(key, data["areas"][district_id]["now"][key]),
+            }
+        )
     return found
 
 
 def division_rows(scope: Scope, data: dict) -> list[dict]:
     rows = data["divisions"].get(scope.area_key, [])
     return [
-        {**row, "shown_rate": F.shown("resumption_rate", row["resumption_rate"]),
-         "shown_capacity": F.shown("capacity_mean", row["capacity_mean"]),
-         "url": drill_url(scope, "should", industry=row["code"]),
-         "not_filed_url": drill_url(scope, "not_filed", industry=row["code"])}
+        {
+            **row,
+            "shown_rate": F.shown("resumption_rate", row["resumption_rate"]),
+            "shown_capacity": F.shown("capacity_mean", row["capacity_mean"]),
+            "url": drill_url(scope, "should", industry=row["code"]),
+            "not_filed_url": drill_url(scope, "not_filed", industry=row["code"]),
+        }
         for row in rows
     ]
 
 
 def district_extras(district: District, day: date, restricted: frozenset[str]) -> dict:
     """What blocks the district's rates, and its work queues, cached like the figures."""
-    return cached(f"{DISTRICT}-{district.pk}:{day.isoformat()}:extras",
-                  lambda: _district_extras_compute(district, day, restricted))
+    return cached(
+        f"{DISTRICT}-{district.pk}:{day.isoformat()}:extras",
+        lambda: _district_extras_compute(district, day, restricted),
+    )
 
 
 def _district_extras_compute(district: District, day: date, restricted: frozenset[str]) -> dict:
@@ -658,9 +748,13 @@ def _district_extras_compute(district: District, day: date, restricted: frozense
     biggest = ("-headcount", "name", "pk")
     fields = ("pk", "name", "headcount")
     low = (
-        CapacityReport.objects.filter(day=day, enterprise__district=district, enterprise__is_above_scale=True,
-                                      enterprise__status=Enterprise.Status.ACTIVE,
-                                      capacity_percent__lt=LOW_CAPACITY_PERCENT)
+        CapacityReport.objects.filter(
+            day=day,
+            enterprise__district=district,
+            enterprise__is_above_scale=True,
+            enterprise__status=Enterprise.Status.ACTIVE,
+            capacity_percent__lt=LOW_CAPACITY_PERCENT,
+        )
         .order_by("capacity_percent", "enterprise__name")
         .values_list("enterprise_id", "enterprise__name", "capacity_percent")[:BLOCKING_LIMIT]
     )
@@ -668,8 +762,12 @@ def _district_extras_compute(district: District, day: date, restricted: frozense
         waiting=Count("pk"), overdue=Count("pk", filter=Q(review_deadline__lt=timezone.now()))
     )
     return {
-        "not_filed": list(active.exclude(industry_id__in=restricted).filter(~Exists(in_effect))
-                          .order_by(*biggest).values(*fields)[:BLOCKING_LIMIT]),
+        "not_filed": list(
+            active.exclude(industry_id__in=restricted)
+            .filter(~Exists(in_effect))
+            .order_by(*biggest)
+            .values(*fields)[:BLOCKING_LIMIT]
+        ),
         "not_reported": list(active.filter(~Exists(reported)).order_by(*biggest).values(*fields)[:BLOCKING_LIMIT]),
         "low_capacity": [{"pk": pk, "name": name, "percent": percent} for pk, name, percent in low],
         "queue": {
@@ -697,8 +795,15 @@ def dashboard_context(scope: Scope, day: date) -> dict:
         "groups": headlines(scope, data),
         "now": data["areas"][scope.area_key]["now"],
         "divisions": division_rows(scope, data),
-        "charts": [{"slug": slug, "title": str(title), "url": scope.url("_data", chart=slug),
-                    "note": CHART_NOTES.get(slug, "")} for slug, title in charts_for(scope)],
+        "charts": [
+            {
+                "slug": slug,
+                "title": str(title),
+                "url": scope.url("_data", chart=slug),
+                "note": CHART_NOTES.get(slug, ""),
+            }
+            for slug, title in charts_for(scope)
+        ],
         "figures_url": scope.url("_data", chart="figures"),
         "page_url": scope.url(""),
         "screen_url": scope.url("_screen"),
@@ -707,8 +812,9 @@ def dashboard_context(scope: Scope, day: date) -> dict:
     if scope.kind == DISTRICT:
         context["ranks"] = district_ranks(scope.district.pk, data)
         context["extras"] = district_extras(scope.district, day, data["restricted"])
-        context["blocking_urls"] = {drill: drill_url(scope, drill)
-                                    for drill in ("not_filed", "not_reported", "low_capacity")}
+        context["blocking_urls"] = {
+            drill: drill_url(scope, drill) for drill in ("not_filed", "not_reported", "low_capacity")
+        }
     else:
         context["ranking"] = ranking_rows(scope, data)
     return context

@@ -49,8 +49,12 @@ def home(request):
 
 @login_required
 def city(request):
-    return _page(request, selectors.city_scope_for(request.user), "dashboard/city.html",
-                 {"request_figures": selectors.request_figures_cached(None)})
+    return _page(
+        request,
+        selectors.city_scope_for(request.user),
+        "dashboard/city.html",
+        {"request_figures": selectors.request_figures_cached(None)},
+    )
 
 
 @login_required
@@ -66,8 +70,12 @@ def city_data(request, chart: str):
 @login_required
 def district(request, pk: int):
     scope = selectors.district_scope_get_or_404(request.user, pk)
-    return _page(request, scope, "dashboard/district.html",
-                 {"request_figures": selectors.request_figures_cached(scope.district.pk)})
+    return _page(
+        request,
+        scope,
+        "dashboard/district.html",
+        {"request_figures": selectors.request_figures_cached(scope.district.pk)},
+    )
 
 
 @login_required
@@ -109,10 +117,17 @@ def enterprise_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     figure = form.cleaned_data.get("figure") if valid and form.is_bound else ""
-    return render(request, "dashboard/enterprise_list.html", {
-        "form": form, "page": page, "query": query.urlencode(), "today": today,
-        "figure_label": DRILLS.get(figure, ""),
-    })
+    return render(
+        request,
+        "dashboard/enterprise_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "today": today,
+            "figure_label": DRILLS.get(figure, ""),
+        },
+    )
 
 
 @login_required

@@ -38,13 +38,20 @@ class _EnterpriseFieldsMixin:
             help_text=format_html(
                 '国民经济行业分类(GB/T 4754-2017) 4 位小类代码 · <a href="{}" target="_blank" rel="noopener">查询</a>'
                 ' <span id="industry-name" aria-live="polite">{}</span>',
-                reverse_lazy("negative_list:industries"), self._industry_label(),
+                reverse_lazy("negative_list:industries"),
+                self._industry_label(),
             ),
-            widget=forms.TextInput(attrs={
-                "inputmode": "numeric", "maxlength": 4, "autocomplete": "off",
-                "hx-get": reverse_lazy("negative_list:industry_name"), "hx-trigger": "input changed delay:300ms",
-                "hx-target": "#industry-name", "hx-swap": "innerHTML",
-            }),
+            widget=forms.TextInput(
+                attrs={
+                    "inputmode": "numeric",
+                    "maxlength": 4,
+                    "autocomplete": "off",
+                    "hx-get": reverse_lazy("negative_list:industry_name"),
+                    "hx-trigger": "input changed delay:300ms",
+                    "hx-target": "#industry-name",
+                    "hx-swap": "innerHTML",
+                }
+            ),
         )
         self.fields["district"].queryset = District.objects.all()
         self.fields["credit_code"].widget.attrs.update({"autocapitalize": "characters", "spellcheck": "false"})
@@ -80,7 +87,9 @@ class RegistrationForm(_EnterpriseFieldsMixin, forms.ModelForm):
     username = UsernameField(label=_("登录用户名"), help_text=_("字母、数字或 @ . + - _"))
     email = forms.EmailField(label=_("电子邮箱"), required=False, help_text=_("用于接收审核结果通知"))
     password1 = forms.CharField(
-        label=_("密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        label=_("密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validation.password_validators_help_text_html(),
     )
     password2 = forms.CharField(

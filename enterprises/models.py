@@ -63,9 +63,7 @@ class Enterprise(models.Model):
         ACTIVE = "active", _("已确认")
         REJECTED = "rejected", _("未通过确认")
 
-    credit_code = models.CharField(
-        _("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code]
-    )
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code])
     name = models.CharField(_("企业名称"), max_length=200)
     district = models.ForeignKey(
         "reference.District", verbose_name=_("属地"), on_delete=models.PROTECT, related_name="enterprises"

@@ -135,7 +135,9 @@ def enterprise_review_notify(*, enterprise: Enterprise) -> int:
     else:
         subject = MAIL_SUBJECT_REJECTED
         body = MAIL_BODY_REJECTED % {
-            "name": enterprise.name, "district": enterprise.district.name, "reason": enterprise.review_comment,
+            "name": enterprise.name,
+            "district": enterprise.district.name,
+            "reason": enterprise.review_comment,
         }
     return send_mail(str(subject), body, None, recipients)
 
@@ -145,8 +147,8 @@ def enterprise_save(*, enterprise: Enterprise, saved_by: User) -> Enterprise:
     """Create or update a registry entry from a validated form instance (staff only)."""
     _require_district_power(saved_by, enterprise.district_id)
     if enterprise.pk:
-        original_district = Enterprise.objects.select_for_update().values_list("district_id", flat=True).get(
-            pk=enterprise.pk
+        original_district = (
+            Enterprise.objects.select_for_update().values_list("district_id", flat=True).get(pk=enterprise.pk)
         )
         _require_district_power(saved_by, original_district)
     enterprise.full_clean()
@@ -203,24 +205,43 @@ def enterprise_import_columns() -> list[excel.Column]:
         districts[district.code] = district
     industries = {i.code: i for i in Industry.objects.filter(level=Industry.Level.CLASS)}
     return [
-        excel.Column("credit_code", "统一社会信用代码", parse=_parse_credit_code, width=24,
-                     help_text="18位, 按营业执照填写"),
+        excel.Column(
+            "credit_code", "统一社会信用代码", parse=_parse_credit_code, width=24, help_text="18位, 按营业执照填写"
+        ),
         excel.Column("name", "企业名称", parse=excel.parse_text(200), width=36),
-        excel.Column("district", "属地", parse=_lookup_parser(districts, MSG_UNKNOWN_DISTRICT), width=14,
-                     help_text="区镇名称, 如“张浦镇”"),
-        excel.Column("industry", "行业代码", parse=_lookup_parser(industries, MSG_UNKNOWN_INDUSTRY), width=10,
-                     help_text="GB/T 4754-2017 4位小类代码, 如 3670"),
+        excel.Column(
+            "district",
+            "属地",
+            parse=_lookup_parser(districts, MSG_UNKNOWN_DISTRICT),
+            width=14,
+            help_text="区镇名称, 如“张浦镇”",
+        ),
+        excel.Column(
+            "industry",
+            "行业代码",
+            parse=_lookup_parser(industries, MSG_UNKNOWN_INDUSTRY),
+            width=10,
+            help_text="GB/T 4754-2017 4位小类代码, 如 3670",
+        ),
         excel.Column("address", "生产经营地址", parse=excel.parse_text(255), width=40),
         excel.Column("legal_representative", "法定代表人", parse=excel.parse_text(50), width=12),
         excel.Column("contact_name", "联系人", parse=excel.parse_text(50), width=12),
         excel.Column("contact_mobile", "联系人手机", parse=excel.parse_mobile, width=14, help_text="11位手机号"),
         excel.Column("headcount", "职工总数", parse=excel.parse_count, width=10),
-        excel.Column("is_above_scale", "规上企业", required=False, parse=excel.parse_flag, width=10,
-                     help_text="是/否, 空白为否"),
-        excel.Column("is_key", "重点企业", required=False, parse=excel.parse_flag, width=10,
-                     help_text="是/否, 空白为否"),
-        excel.Column("is_chain_leader", "产业链龙头企业", required=False, parse=excel.parse_flag, width=14,
-                     help_text="是/否, 空白为否"),
+        excel.Column(
+            "is_above_scale", "规上企业", required=False, parse=excel.parse_flag, width=10, help_text="是/否, 空白为否"
+        ),
+        excel.Column(
+            "is_key", "重点企业", required=False, parse=excel.parse_flag, width=10, help_text="是/否, 空白为否"
+        ),
+        excel.Column(
+            "is_chain_leader",
+            "产业链龙头企业",
+            required=False,
+            parse=excel.parse_flag,
+            width=14,
+            help_text="是/否, 空白为否",
+        ),
     ]
 
 
@@ -248,14 +269,16 @@ def enterprise_import(*, upload, imported_by: User) -> EnterpriseImport:
         if code is None:
             continue
         if code in first_row_of_code:
-            result.add_error(row["_row"], "credit_code",
-                             MSG_IMPORT_DUPLICATE_IN_FILE.format(row=first_row_of_code[code]))
+            result.add_error(
+                row["_row"], "credit_code", MSG_IMPORT_DUPLICATE_IN_FILE.format(row=first_row_of_code[code])
+            )
         else:
             first_row_of_code[code] = row["_row"]
         district = row.get("district")
         if imported_by.role == Role.DISTRICT_STAFF and district and district.pk != imported_by.district_id:
-            result.add_error(row["_row"], "district",
-                             MSG_IMPORT_OTHER_DISTRICT.format(district=imported_by.district.name))
+            result.add_error(
+                row["_row"], "district", MSG_IMPORT_OTHER_DISTRICT.format(district=imported_by.district.name)
+            )
     existing = set(
         Enterprise.objects.filter(credit_code__in=list(first_row_of_code)).values_list("credit_code", flat=True)
     )
@@ -289,7 +312,16 @@ def enterprise_export_rows(enterprises):
     flag = excel.FLAG_TEXT
     for e in enterprises.iterator(chunk_size=2000):
         yield [
-            e.credit_code, e.name, e.district.name, e.industry_id, e.address, e.legal_representative,
-            e.contact_name, e.contact_mobile, e.headcount, flag[e.is_above_scale], flag[e.is_key],
+            e.credit_code,
+            e.name,
+            e.district.name,
+            e.industry_id,
+            e.address,
+            e.legal_representative,
+            e.contact_name,
+            e.contact_mobile,
+            e.headcount,
+            flag[e.is_above_scale],
+            flag[e.is_key],
             flag[e.is_chain_leader],
         ]

@@ -21,8 +21,6 @@ PAGE_SIZE = 50
 EDITOR_ROLES = (Role.DISTRICT_STAFF, Role.ADMIN)
 
 
-
-
 def _filters(request) -> tuple[EnterpriseFilterForm, EnterpriseFilters]:
     form = EnterpriseFilterForm(request.GET or None, user=request.user)
     if not form.is_valid():
@@ -192,13 +190,17 @@ def account_create(request, pk: int):
     form = AccountCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user, password = services.enterprise_account_create(enterprise=enterprise, created_by=request.user,
-                                                                **form.cleaned_data)
+            user, password = services.enterprise_account_create(
+                enterprise=enterprise, created_by=request.user, **form.cleaned_data
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            return render(request, "enterprises/account_created.html",
-                          {"enterprise": enterprise, "account": user, "password": password})
+            return render(
+                request,
+                "enterprises/account_created.html",
+                {"enterprise": enterprise, "account": user, "password": password},
+            )
     return render(request, "enterprises/account_form.html", {"form": form, "enterprise": enterprise})
 
 
@@ -207,8 +209,20 @@ def import_template(request):
     require_role(request.user, EDITOR_ROLES)
     columns = services.enterprise_import_columns()
     district = request.user.district.name if request.user.district_id else "张浦镇"
-    example = ["91320583MA1M00000G", "昆山示例精密机械有限公司", district, "3484", "昆山市示例路1号", "张三",
-               "李四", "13912345678", 120, "否", "否", "否"]
+    example = [
+        "91320583MA1M00000G",
+        "昆山示例精密机械有限公司",
+        district,
+        "3484",
+        "昆山市示例路1号",
+        "张三",
+        "李四",
+        "13912345678",
+        120,
+        "否",
+        "否",
+        "否",
+    ]
     content = excel.template_workbook(columns, title="企业名录导入模板", example_rows=[example])
     return xlsx_response(content, "企业名录导入模板.xlsx")
 
@@ -228,6 +242,13 @@ def enterprise_import(request):
             if outcome.result.ok:
                 messages.success(request, _("已导入 %(count)d 家企业。") % {"count": len(outcome.created)})
                 return redirect(reverse("enterprises:list"))
-            context.update(excel.import_error_context(user=request.user, upload=upload, columns=outcome.columns,
-                                                result=outcome.result, filename=_("企业名录导入-错误标注.xlsx")))
+            context.update(
+                excel.import_error_context(
+                    user=request.user,
+                    upload=upload,
+                    columns=outcome.columns,
+                    result=outcome.result,
+                    filename=_("企业名录导入-错误标注.xlsx"),
+                )
+            )
     return render(request, "enterprises/enterprise_import.html", context)

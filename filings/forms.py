@@ -48,8 +48,16 @@ class MeasuresStepForm(NoFormTag, forms.ModelForm):
     class Meta:
         model = Filing
         fields = [
-            "masks_in_stock", "thermometers_in_stock", "has_disinfection", "has_isolation_room", "canteen",
-            "has_shuttle", "measures_notes", "contact_name", "contact_mobile", "commitment_accepted",
+            "masks_in_stock",
+            "thermometers_in_stock",
+            "has_disinfection",
+            "has_isolation_room",
+            "canteen",
+            "has_shuttle",
+            "measures_notes",
+            "contact_name",
+            "contact_mobile",
+            "commitment_accepted",
         ]
         widgets = {"measures_notes": forms.Textarea(attrs={"rows": 3})}
 
@@ -82,13 +90,17 @@ class DecisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         for material in materials:
             self.fields[f"reason_{material.kind}"] = forms.CharField(
-                label=_("“%(kind)s”退回原因") % {"kind": material.get_kind_display()}, required=False,
+                label=_("“%(kind)s”退回原因") % {"kind": material.get_kind_display()},
+                required=False,
                 max_length=255,
             )
 
     def material_reasons(self) -> dict[str, str]:
-        return {name.removeprefix("reason_"): value for name, value in self.cleaned_data.items()
-                if name.startswith("reason_") and value}
+        return {
+            name.removeprefix("reason_"): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("reason_") and value
+        }
 
 
 class GuidanceForm(forms.Form):
@@ -97,8 +109,9 @@ class GuidanceForm(forms.Form):
 
 class ResumptionForm(forms.Form):
     work = forms.DateField(label=_("实际复工日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    production = forms.DateField(label=_("实际复产日期"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+    production = forms.DateField(
+        label=_("实际复产日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     business = forms.DateField(label=_("实际复市日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, filing: Filing, **kwargs):
@@ -113,8 +126,9 @@ class ResumptionForm(forms.Form):
 
 class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("状态"), required=False, initial=Filing.Status.SUBMITTED)
-    district = forms.ModelChoiceField(label=_("属地"), queryset=District.objects.all(), required=False,
-                                      empty_label=_("全部"))
+    district = forms.ModelChoiceField(
+        label=_("属地"), queryset=District.objects.all(), required=False, empty_label=_("全部")
+    )
     section = forms.ChoiceField(label=_("行业门类"), required=False)
     q = forms.CharField(label=_("企业名称或备案编号"), required=False)
     above_scale = forms.BooleanField(label=_("规上企业"), required=False)

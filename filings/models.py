@@ -77,12 +77,20 @@ class Filing(models.Model):
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     review_deadline = models.DateTimeField(_("审核期限"), null=True, blank=True)
     submitted_under = models.ForeignKey(
-        "negative_list.NegativeList", verbose_name=_("提交时适用的负面清单"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "negative_list.NegativeList",
+        verbose_name=_("提交时适用的负面清单"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("审核人"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     decision_comment = models.TextField(_("审核意见"), blank=True)
@@ -90,8 +98,12 @@ class Filing(models.Model):
     # when it resubmits. Cleared on resubmission.
     return_comment = models.TextField(_("退回修改的总体意见"), blank=True)
     decided_under = models.ForeignKey(
-        "negative_list.NegativeList", verbose_name=_("审核时适用的负面清单"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "negative_list.NegativeList",
+        verbose_name=_("审核时适用的负面清单"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     # What the enterprise reports once it has actually resumed.

@@ -26,8 +26,10 @@ def filing_latest_visible_to(user) -> Filing | None:
 
 def filing_queue_counts(user) -> dict:
     """Submitted filings in the user's scope waiting for review, and how many of them are past their deadline."""
-    return Filing.objects.visible_to(user).filter(status=Filing.Status.SUBMITTED).aggregate(
-        waiting=Count("pk"), overdue=Count("pk", filter=Q(review_deadline__lt=timezone.now()))
+    return (
+        Filing.objects.visible_to(user)
+        .filter(status=Filing.Status.SUBMITTED)
+        .aggregate(waiting=Count("pk"), overdue=Count("pk", filter=Q(review_deadline__lt=timezone.now())))
     )
 
 

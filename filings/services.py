@@ -100,8 +100,7 @@ def _transition(filing: Filing, action: str, actor: User, comment: str = "") -> 
         message = MSG_ALREADY_DECIDED if decided else MSG_ILLEGAL
         code = "decided" if decided else "illegal"
         raise ValidationError(message % {"status": filing.get_status_display()}, code=code)
-    FilingEvent.objects.create(filing=filing, actor=actor, from_status=filing.status, to_status=target,
-                               comment=comment)
+    FilingEvent.objects.create(filing=filing, actor=actor, from_status=filing.status, to_status=target, comment=comment)
     filing.status = target
 
 
@@ -131,11 +130,19 @@ def _notify_enterprise(filing: Filing, title: str, body: str = "", *, decision: 
     """A portal notice to each of the enterprise's accounts, and e-mail once the transaction commits; a decision
     also goes to the enterprise's contact by text message."""
     url = reverse("filings:detail", args=[filing.pk])
-    notify(users=filing.enterprise.users.filter(is_active=True, role=Role.ENTERPRISE), title=title, body=body,
-           url=url, email=True)
+    notify(
+        users=filing.enterprise.users.filter(is_active=True, role=Role.ENTERPRISE),
+        title=title,
+        body=body,
+        url=url,
+        email=True,
+    )
     if decision and filing.enterprise.contact_mobile:
-        sms_send(mobile=filing.enterprise.contact_mobile, template="filing_decision", params={
-            "enterprise": filing.enterprise.name, "reference": filing.reference, "decision": decision})
+        sms_send(
+            mobile=filing.enterprise.contact_mobile,
+            template="filing_decision",
+            params={"enterprise": filing.enterprise.name, "reference": filing.reference, "decision": decision},
+        )
 
 
 # --- Enterprise side -----------------------------------------------------------------------------
@@ -204,8 +211,9 @@ def filing_roster_attach(*, filing: Filing, attached_by: User) -> tuple[FilingMa
     if not count:
         raise ValidationError(MSG_ROSTER_EMPTY, code="roster_empty")
     name = str(ROSTER_FROM_PORTAL_NAME % {"day": timezone.localdate().isoformat()})
-    return _material_replace(filing, FilingMaterial.Kind.ROSTER, ContentFile(content, name=name), "xlsx",
-                             attached_by), count
+    return _material_replace(
+        filing, FilingMaterial.Kind.ROSTER, ContentFile(content, name=name), "xlsx", attached_by
+    ), count
 
 
 def _material_replace(filing: Filing, kind: str, content, file_kind: str, uploaded_by: User) -> FilingMaterial:
@@ -213,7 +221,11 @@ def _material_replace(filing: Filing, kind: str, content, file_kind: str, upload
     replacing the previous one. A material returned for correction keeps its reason, marked replaced."""
     previous = filing.materials.filter(kind=kind).first()
     material = FilingMaterial(
-        filing=filing, kind=kind, file_kind=file_kind, original_name=content.name[:255], size=content.size,
+        filing=filing,
+        kind=kind,
+        file_kind=file_kind,
+        original_name=content.name[:255],
+        size=content.size,
         uploaded_by=uploaded_by,
     )
     if previous:
@@ -244,8 +256,15 @@ def filing_completeness_errors(filing: Filing) -> list[str]:
     errors = []
     if not filing.scopes:
         errors.append(str(MSG_NO_SCOPE))
-    for name in ("planned_resume_on", "planned_headcount", "masks_in_stock", "thermometers_in_stock", "canteen",
-                 "contact_name", "contact_mobile"):
+    for name in (
+        "planned_resume_on",
+        "planned_headcount",
+        "masks_in_stock",
+        "thermometers_in_stock",
+        "canteen",
+        "contact_name",
+        "contact_mobile",
+    ):
         if getattr(filing, name) in (None, ""):
             errors.append(str(MSG_FIELD_REQUIRED % {"field": Filing._meta.get_field(name).verbose_name}))
     if not filing.commitment_accepted:
@@ -257,7 +276,8 @@ def filing_completeness_errors(filing: Filing) -> list[str]:
     if filing.status == S.RETURNED:
         errors.extend(
             str(MSG_RETURNED_MATERIAL % {"kind": m.get_kind_display(), "reason": m.return_reason})
-            for m in uploaded.values() if m.awaits_replacement
+            for m in uploaded.values()
+            if m.awaits_replacement
         )
     return errors
 
@@ -294,8 +314,17 @@ def filing_submit(*, filing: Filing, submitted_by: User, answer: str = "") -> Fi
     filing.review_deadline = review_deadline(now)
     filing.submitted_under = rules.version
     filing.return_comment = ""
-    filing.save(update_fields=["status", "reference", "submitted_at", "review_deadline", "submitted_under",
-                               "return_comment", "updated_at"])
+    filing.save(
+        update_fields=[
+            "status",
+            "reference",
+            "submitted_at",
+            "review_deadline",
+            "submitted_under",
+            "return_comment",
+            "updated_at",
+        ]
+    )
     filing.materials.update(return_reason="", replaced_after_return=False)
     _notify_enterprise(filing, NOTICE_SUBMITTED % {"reference": filing.reference})
     return filing
@@ -331,21 +360,22 @@ def _decide(filing: Filing, action: str, actor: User, comment: str, rules: Negat
     if action == "approve":
         restrictions = filing_restrictions(filing, rules)
         if restrictions and filing.status == S.SUBMITTED:
-            raise ValidationError(MSG_RESTRICTED_ON_DECISION % {"reasons": " ".join(r.message for r in restrictions)},
-                                  code="restricted")
+            raise ValidationError(
+                MSG_RESTRICTED_ON_DECISION % {"reasons": " ".join(r.message for r in restrictions)}, code="restricted"
+            )
     _transition(filing, action, actor, comment)
     filing.decided_at = timezone.now()
     filing.decided_by = actor
     filing.decision_comment = comment
     filing.decided_under = rules.version
-    filing.save(update_fields=["status", "decided_at", "decided_by", "decision_comment", "decided_under",
-                               "updated_at"])
+    filing.save(update_fields=["status", "decided_at", "decided_by", "decision_comment", "decided_under", "updated_at"])
     return filing
 
 
 @transaction.atomic
-def filing_approve(*, filing: Filing, approved_by: User, comment: str = "",
-                   rules: NegativeListRules | None = None) -> Filing:
+def filing_approve(
+    *, filing: Filing, approved_by: User, comment: str = "", rules: NegativeListRules | None = None
+) -> Filing:
     filing = _locked(filing)
     rules = rules or negative_list_rules(on=timezone.localdate())
     filing = _decide(filing, "approve", approved_by, comment.strip(), rules)
@@ -371,15 +401,21 @@ def filing_return(*, filing: Filing, returned_by: User, comment: str, material_r
         raise ValidationError(MSG_RETURN_REASON_REQUIRED)
     filing = _locked(filing)
     lines = [comment.strip()] + [f"{FilingMaterial.Kind(k).label}: {r}" for k, r in material_reasons.items()]
-    filing = _decide(filing, "return", returned_by, "\n".join(line for line in lines if line),
-                     negative_list_rules(on=timezone.localdate()))
+    filing = _decide(
+        filing,
+        "return",
+        returned_by,
+        "\n".join(line for line in lines if line),
+        negative_list_rules(on=timezone.localdate()),
+    )
     filing.return_comment = comment.strip()
     filing.save(update_fields=["return_comment"])
     for material in filing.materials.filter(kind__in=list(material_reasons)):
         material.return_reason = material_reasons[material.kind][:255]
         material.save(update_fields=["return_reason"])
-    _notify_enterprise(filing, NOTICE_RETURNED % {"reference": filing.reference}, filing.decision_comment,
-                       decision=SMS_RETURNED)
+    _notify_enterprise(
+        filing, NOTICE_RETURNED % {"reference": filing.reference}, filing.decision_comment, decision=SMS_RETURNED
+    )
     return filing
 
 
@@ -413,8 +449,9 @@ def filing_guidance_add(*, filing: Filing, author: User, comment: str) -> Filing
         raise ValidationError(MSG_COMMENT_REQUIRED)
     if author.role != Role.AUTHORITY_STAFF or not Filing.objects.visible_to(author).filter(pk=filing.pk).exists():
         raise PermissionDenied(MSG_NOT_AUTHORITY)
-    return FilingEvent.objects.create(filing=filing, kind=FilingEvent.Kind.GUIDANCE, actor=author,
-                                      comment=comment.strip())
+    return FilingEvent.objects.create(
+        filing=filing, kind=FilingEvent.Kind.GUIDANCE, actor=author, comment=comment.strip()
+    )
 
 
 # --- Excel: the queue export and the material templates ------------------------------------------
@@ -438,10 +475,18 @@ QUEUE_EXPORT_COLUMNS = [
 def filing_export_rows(filings):
     for f in filings.iterator(chunk_size=2000):
         yield [
-            f.reference, f.enterprise.name, f.enterprise.credit_code, f.enterprise.district.name,
-            f"{f.enterprise.industry.code} {f.enterprise.industry.name}", "、".join(map(str, f.scope_labels)),
-            f.submitted_at, f.review_deadline, f.get_status_display(), f.decided_at,
-            f.decided_by.display_name if f.decided_by else "", f.decision_comment,
+            f.reference,
+            f.enterprise.name,
+            f.enterprise.credit_code,
+            f.enterprise.district.name,
+            f"{f.enterprise.industry.code} {f.enterprise.industry.name}",
+            "、".join(map(str, f.scope_labels)),
+            f.submitted_at,
+            f.review_deadline,
+            f.get_status_display(),
+            f.decided_at,
+            f.decided_by.display_name if f.decided_by else "",
+            f.decision_comment,
         ]
 
 
@@ -465,8 +510,9 @@ ROSTER_TEMPLATE_COLUMNS = [
     excel.Column("mobile", _("手机号"), parse=excel.parse_mobile, width=14),
     excel.Column("job", _("岗位"), parse=excel.parse_text(50), width=14),
     excel.Column("origin", _("来昆前所在地(省市县)"), parse=excel.parse_text(100), width=24),
-    excel.Column("arrived_on", _("返昆日期"), required=False, parse=excel.parse_date, width=12,
-                 help_text=_("尚未返昆的留空")),
+    excel.Column(
+        "arrived_on", _("返昆日期"), required=False, parse=excel.parse_date, width=12, help_text=_("尚未返昆的留空")
+    ),
     excel.Column("address", _("在昆居住地址"), required=False, parse=excel.parse_text(255), width=30),
 ]
 

@@ -35,10 +35,12 @@ MSG_DECIDED = {
     "reject": _lazy("备案 %(reference)s 不予通过。"),
 }
 MSG_ROSTER_ATTACHED = _lazy("已按平台员工花名册(%(count)d 人)生成并附上“员工花名册”, 身份证号已脱敏。")
-STEPS = [("scope", _lazy("申请范围")), ("measures", _lazy("防控措施")), ("materials", _lazy("上传材料")),
-         ("check", _lazy("核对提交"))]
-
-
+STEPS = [
+    ("scope", _lazy("申请范围")),
+    ("measures", _lazy("防控措施")),
+    ("materials", _lazy("上传材料")),
+    ("check", _lazy("核对提交")),
+]
 
 
 # --- Enterprise: filing in steps -------------------------------------------------------------
@@ -85,8 +87,11 @@ def _step(request, pk: int, form_class, step: str, next_step: str, legend: str, 
                 messages.success(request, _("已保存, 可以随时回来继续填写。"))
                 return redirect("filings:mine")
             return redirect(f"filings:step_{next_step}", pk=filing.pk)
-    return render(request, "filings/step_form.html", {"filing": filing, "form": form, "steps": STEPS,
-                                                      "current": step, "legend": legend})
+    return render(
+        request,
+        "filings/step_form.html",
+        {"filing": filing, "form": form, "steps": STEPS, "current": step, "legend": legend},
+    )
 
 
 def _scope_restrictions(filing: Filing) -> dict:
@@ -96,8 +101,9 @@ def _scope_restrictions(filing: Filing) -> dict:
 
 @login_required
 def step_scope(request, pk: int):
-    return _step(request, pk, ScopeStepForm, "scope", "measures", _("申请复工复产的范围"),
-                 form_kwargs=_scope_restrictions)
+    return _step(
+        request, pk, ScopeStepForm, "scope", "measures", _("申请复工复产的范围"), form_kwargs=_scope_restrictions
+    )
 
 
 @login_required
@@ -115,7 +121,9 @@ def step_materials(request, pk: int):
         if form.is_valid():
             try:
                 material = services.filing_material_upload(
-                    filing=filing, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"],
+                    filing=filing,
+                    kind=form.cleaned_data["kind"],
+                    upload=form.cleaned_data["file"],
                     uploaded_by=request.user,
                 )
             except ValidationError as error:
@@ -127,12 +135,17 @@ def step_materials(request, pk: int):
         return redirect("filings:step_materials", pk=filing.pk)
     uploaded = {m.kind: m for m in filing.materials.all()}
     rows = [
-        {"kind": kind, "label": label, "material": uploaded.get(kind),
-         "formats": "、".join(services.MATERIAL_FORMATS[kind]).upper()}
+        {
+            "kind": kind,
+            "label": label,
+            "material": uploaded.get(kind),
+            "formats": "、".join(services.MATERIAL_FORMATS[kind]).upper(),
+        }
         for kind, label in FilingMaterial.Kind.choices
     ]
-    return render(request, "filings/step_materials.html", {"filing": filing, "rows": rows, "steps": STEPS,
-                                                           "current": "materials"})
+    return render(
+        request, "filings/step_materials.html", {"filing": filing, "rows": rows, "steps": STEPS, "current": "materials"}
+    )
 
 
 @require_POST
@@ -166,16 +179,20 @@ def step_check(request, pk: int):
         else:
             return redirect("filings:receipt", pk=filing.pk)
     rules = negative_list_rules(on=timezone.localdate())
-    return render(request, "filings/step_check.html", {
-        "filing": filing,
-        "answer": answer,
-        "materials": list(filing.materials.all()),
-        "missing": services.filing_completeness_errors(filing),
-        "restrictions": services.filing_restrictions(filing, rules),
-        "negative_list": rules.version,
-        "steps": STEPS,
-        "current": "check",
-    })
+    return render(
+        request,
+        "filings/step_check.html",
+        {
+            "filing": filing,
+            "answer": answer,
+            "materials": list(filing.materials.all()),
+            "missing": services.filing_completeness_errors(filing),
+            "restrictions": services.filing_restrictions(filing, rules),
+            "negative_list": rules.version,
+            "steps": STEPS,
+            "current": "check",
+        },
+    )
 
 
 @login_required
@@ -226,8 +243,9 @@ def filing_detail(request, pk: int):
 def material_file(request, pk: int):
     material = selectors.material_get_for_user_or_404(request.user, pk)
     inline = request.GET.get("download") != "1"
-    return uploads.file_response(material.file, kind=material.file_kind, download_name=material.original_name,
-                                 inline=inline)
+    return uploads.file_response(
+        material.file, kind=material.file_kind, download_name=material.original_name, inline=inline
+    )
 
 
 # --- District staff: decide --------------------------------------------------------------------
@@ -249,8 +267,9 @@ def decide(request, pk: int):
         elif action == "reject":
             services.filing_reject(filing=filing, rejected_by=request.user, reason=comment)
         else:
-            services.filing_return(filing=filing, returned_by=request.user, comment=comment,
-                                   material_reasons=form.material_reasons())
+            services.filing_return(
+                filing=filing, returned_by=request.user, comment=comment, material_reasons=form.material_reasons()
+            )
     except ValidationError as error:
         messages.error(request, error_text(error))
         return redirect("filings:detail", pk=filing.pk)
@@ -265,8 +284,7 @@ def guidance(request, pk: int):
     require_role(request.user, (Role.AUTHORITY_STAFF,))
     form = GuidanceForm(request.POST)
     try:
-        services.filing_guidance_add(filing=filing, author=request.user,
-                                     comment=form.data.get("comment", ""))
+        services.filing_guidance_add(filing=filing, author=request.user, comment=form.data.get("comment", ""))
     except ValidationError as error:
         messages.error(request, error_text(error))
     else:
@@ -303,10 +321,17 @@ def queue(request):
     page = Paginator(filings, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "filings/queue.html", {
-        "form": form, "page": page, "query": query.urlencode(), "now": timezone.now(),
-        "can_decide": request.user.role == Role.DISTRICT_STAFF,
-    })
+    return render(
+        request,
+        "filings/queue.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "now": timezone.now(),
+            "can_decide": request.user.role == Role.DISTRICT_STAFF,
+        },
+    )
 
 
 @require_POST
@@ -356,5 +381,4 @@ def material_template(request, kind: str):
         return xlsx_response(content, _("防疫物资清单模板.xlsx"))
     if kind not in FilingMaterial.Kind.values:
         raise Http404
-    return render(request, f"filings/template_{kind}.html", {"enterprise": enterprise,
-                                                             "today": timezone.localdate()})
+    return render(request, f"filings/template_{kind}.html", {"enterprise": enterprise, "today": timezone.localdate()})

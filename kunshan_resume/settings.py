@@ -299,8 +299,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # plain text for a developer. Personal-data access has a logger and a file of its own (kept apart, under its own
 # retention), and never reaches the general log.
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
-PERSONAL_DATA_LOG_FILE = Path(env.str("PERSONAL_DATA_LOG_FILE", default="")
-                              or BASE_DIR / "var" / "log" / "personal_data.log")
+PERSONAL_DATA_LOG_FILE = Path(
+    env.str("PERSONAL_DATA_LOG_FILE", default="") or BASE_DIR / "var" / "log" / "personal_data.log"
+)
 PERSONAL_DATA_LOG_FILE.parent.mkdir(parents=True, exist_ok=True)
 _JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(user_id)s %(role)s"
 LOGGING = {
@@ -313,15 +314,26 @@ LOGGING = {
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-        "json": {"()": "pythonjsonlogger.json.JsonFormatter", "format": _JSON_FIELDS,
-                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": _JSON_FIELDS,
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_context"]},
-        "personal_data_file": {"class": "logging.handlers.WatchedFileHandler", "filename": str(PERSONAL_DATA_LOG_FILE),
-                               "formatter": "json", "filters": ["request_context"], "delay": True},
-        "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR",
-                        "filters": ["require_debug_false"]},
+        "personal_data_file": {
+            "class": "logging.handlers.WatchedFileHandler",
+            "filename": str(PERSONAL_DATA_LOG_FILE),
+            "formatter": "json",
+            "filters": ["request_context"],
+            "delay": True,
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
@@ -391,8 +403,11 @@ CELERY_BEAT_SCHEDULE = {
     # Labour: overdue disputes go up to the district's head; scheduled drives are checked against the risk list.
     "labour-escalate-disputes": {"task": "labour.tasks.escalate_overdue_disputes", "schedule": crontab(minute=15)},
     "labour-flag-risky-drives": {"task": "labour.tasks.flag_risky_drives", "schedule": crontab(minute="*/30")},
-    "labour-refresh-figures": {"task": "labour.tasks.refresh_labour_figures", "schedule": timedelta(seconds=60),
-                               "options": {"expires": 60}},
+    "labour-refresh-figures": {
+        "task": "labour.tasks.refresh_labour_figures",
+        "schedule": timedelta(seconds=60),
+        "options": {"expires": 60},
+    },
     # The dashboards' supervision figures, recomputed into the cache every minute (as the city's figures are).
     "supervision-refresh-figures": {
         "task": "supervision.tasks.refresh_figures",
@@ -461,8 +476,15 @@ BEAT_HEARTBEAT_MAX_AGE = env.int("BEAT_HEARTBEAT_MAX_AGE", default=180)
 # at each tier it is escalated to. Unconfirmed answers close as 视为满意 after SERVICE_REQUEST_CONFIRM_DAYS working
 # days; 回头看 calls back all unsatisfied requests closed last week and this share of the others.
 SERVICE_REQUEST_WORKING_DAYS = {
-    "labour": (3, 1), "supply": (3, 1), "logistics": (2, 1), "finance": (5, 2), "prevention": (2, 1),
-    "policy": (3, 1), "access": (2, 1), "overreach": (2, 1), "other": (5, 2),
+    "labour": (3, 1),
+    "supply": (3, 1),
+    "logistics": (2, 1),
+    "finance": (5, 2),
+    "prevention": (2, 1),
+    "policy": (3, 1),
+    "access": (2, 1),
+    "overreach": (2, 1),
+    "other": (5, 2),
 } | {key: tuple(value) for key, value in env.json("SERVICE_REQUEST_WORKING_DAYS", default={}).items()}
 SERVICE_REQUEST_CONFIRM_DAYS = env.int("SERVICE_REQUEST_CONFIRM_DAYS", default=3)
 SERVICE_REQUEST_LOOK_BACK_SHARE = env.float("SERVICE_REQUEST_LOOK_BACK_SHARE", default=0.1)

@@ -39,9 +39,20 @@ NEED_COLUMNS = [
 
 def need_rows(needs):
     for n in needs.iterator(chunk_size=2000):
-        yield [n.enterprise.name, n.enterprise.district.name, n.job, n.positions, n.hired, n.open_positions,
-               f"{n.wage_min}-{n.wage_max}", n.skills, n.start_on, excel.FLAG_TEXT[n.housing_offered],
-               n.get_status_display(), _local(n.created_at)]
+        yield [
+            n.enterprise.name,
+            n.enterprise.district.name,
+            n.job,
+            n.positions,
+            n.hired,
+            n.open_positions,
+            f"{n.wage_min}-{n.wage_max}",
+            n.skills,
+            n.start_on,
+            excel.FLAG_TEXT[n.housing_offered],
+            n.get_status_display(),
+            _local(n.created_at),
+        ]
 
 
 AGENCY_COLUMNS = [
@@ -58,9 +69,16 @@ AGENCY_COLUMNS = [
 
 def agency_rows(agencies):
     for a in agencies:
-        yield [a.name, a.credit_code, a.licence_number, a.contact_name, a.contact_mobile,
-               a.district.name if a.district else str(_("人社局(全市)")), a.active_pairings,
-               excel.FLAG_TEXT[a.is_active]]
+        yield [
+            a.name,
+            a.credit_code,
+            a.licence_number,
+            a.contact_name,
+            a.contact_mobile,
+            a.district.name if a.district else str(_("人社局(全市)")),
+            a.active_pairings,
+            excel.FLAG_TEXT[a.is_active],
+        ]
 
 
 PAIRING_COLUMNS = [
@@ -76,8 +94,15 @@ PAIRING_COLUMNS = [
 
 def pairing_rows(pairings):
     for p in pairings.iterator(chunk_size=2000):
-        yield [p.agency.name, p.enterprise.name, p.enterprise.district.name, p.positions_covered, p.hires_delivered,
-               p.started_on, p.get_status_display()]
+        yield [
+            p.agency.name,
+            p.enterprise.name,
+            p.enterprise.district.name,
+            p.positions_covered,
+            p.hires_delivered,
+            p.started_on,
+            p.get_status_display(),
+        ]
 
 
 DRIVE_COLUMNS = [
@@ -97,9 +122,19 @@ DRIVE_COLUMNS = [
 
 def drive_rows(drives):
     for d in drives:
-        yield [d.title, d.region.full_name, d.district.name if d.district else str(_("人社局")), d.starts_on,
-               d.ends_on, d.enterprise_count, d.offered or 0, d.signed or 0, d.arrived or 0, d.get_status_display(),
-               d.risk_flag]
+        yield [
+            d.title,
+            d.region.full_name,
+            d.district.name if d.district else str(_("人社局")),
+            d.starts_on,
+            d.ends_on,
+            d.enterprise_count,
+            d.offered or 0,
+            d.signed or 0,
+            d.arrived or 0,
+            d.get_status_display(),
+            d.risk_flag,
+        ]
 
 
 COMPLAINT_COLUMNS = [
@@ -116,8 +151,16 @@ COMPLAINT_COLUMNS = [
 
 def complaint_rows(complaints):
     for c in complaints.iterator(chunk_size=2000):
-        yield [c.reference, c.get_kind_display(), c.target_name, _local(c.created_at), _local(c.deadline),
-               c.get_status_display(), c.get_outcome_display(), c.outcome_note]
+        yield [
+            c.reference,
+            c.get_kind_display(),
+            c.target_name,
+            _local(c.created_at),
+            _local(c.deadline),
+            c.get_status_display(),
+            c.get_outcome_display(),
+            c.outcome_note,
+        ]
 
 
 DISPUTE_COLUMNS = [
@@ -138,9 +181,20 @@ DISPUTE_COLUMNS = [
 
 def dispute_rows(disputes):
     for d in disputes.iterator(chunk_size=2000):
-        yield [d.enterprise.name, d.enterprise.district.name, d.get_kind_display(), d.workers_involved,
-               masked_names(d.worker_names), d.amount, d.get_source_display(), d.get_status_display(),
-               _local(d.deadline), excel.FLAG_TEXT[d.escalated_at is not None], d.outcome, _local(d.created_at)]
+        yield [
+            d.enterprise.name,
+            d.enterprise.district.name,
+            d.get_kind_display(),
+            d.workers_involved,
+            masked_names(d.worker_names),
+            d.amount,
+            d.get_source_display(),
+            d.get_status_display(),
+            _local(d.deadline),
+            excel.FLAG_TEXT[d.escalated_at is not None],
+            d.outcome,
+            _local(d.created_at),
+        ]
 
 
 FIGURE_DISTRICT_COLUMNS = [
@@ -175,17 +229,28 @@ FIGURE_REGION_COLUMNS = [
 def figures_sheet(figures: dict) -> excel.Sheet:
     keys = [c.key for c in FIGURE_DISTRICT_COLUMNS[1:]]
     return excel.Sheet(
-        title=str(_("用工保障")), columns=FIGURE_DISTRICT_COLUMNS,
+        title=str(_("用工保障")),
+        columns=FIGURE_DISTRICT_COLUMNS,
         rows=[[row["district"].name, *(row[k] for k in keys)] for row in figures["districts"]],
         heading=str(_("用工保障与劳动关系情况")),
         subheading=str(_("导出时间: %(now)s") % {"now": timezone.localtime().strftime("%Y-%m-%d %H:%M")}),
         totals=[str(_("合计")), *(figures["totals"][k] for k in keys)],
         tables=[
-            excel.Table(columns=FIGURE_INDUSTRY_COLUMNS, heading=str(_("按行业")), rows=[
-                [r["section"], r["name"], r["open_needs"], r["open_positions"], r["hired"]]
-                for r in figures["industries"]]),
-            excel.Table(columns=FIGURE_REGION_COLUMNS, heading=str(_("招聘活动按地区")), rows=[
-                [r["region__full_name"], r["drives"], r["offered"], r["signed"], r["arrived"]]
-                for r in figures["regions"]]),
+            excel.Table(
+                columns=FIGURE_INDUSTRY_COLUMNS,
+                heading=str(_("按行业")),
+                rows=[
+                    [r["section"], r["name"], r["open_needs"], r["open_positions"], r["hired"]]
+                    for r in figures["industries"]
+                ],
+            ),
+            excel.Table(
+                columns=FIGURE_REGION_COLUMNS,
+                heading=str(_("招聘活动按地区")),
+                rows=[
+                    [r["region__full_name"], r["drives"], r["offered"], r["signed"], r["arrived"]]
+                    for r in figures["regions"]
+                ],
+            ),
         ],
     )

@@ -47,8 +47,10 @@ def _need_rows(qs) -> tuple[dict, dict]:
     by_district: dict = {}
     by_section: dict = {}
     for row in rows:
-        for table, key in ((by_district, row["enterprise__district_id"]),
-                           (by_section, sections.get(row["enterprise__industry_id"], ""))):
+        for table, key in (
+            (by_district, row["enterprise__district_id"]),
+            (by_section, sections.get(row["enterprise__industry_id"], "")),
+        ):
             sums = table.setdefault(key, dict.fromkeys(NEED_FIGURES, 0))
             for name in NEED_FIGURES:
                 sums[name] += _int(row[name])
@@ -76,8 +78,9 @@ def _cache_key(scope: str, district_id: int | None) -> str:
 
 def labour_figures_cached(user, district_id: int | None = None) -> dict:
     """The figures as pages show them: computed at most once a minute per scope (as the dashboards' are)."""
-    return cache.get_or_set(_cache_key(_scope_key(user), district_id), lambda: labour_figures(user, district_id),
-                            FIGURES_CACHE_SECONDS)
+    return cache.get_or_set(
+        _cache_key(_scope_key(user), district_id), lambda: labour_figures(user, district_id), FIGURES_CACHE_SECONDS
+    )
 
 
 def labour_figures_refresh() -> dict:
@@ -101,13 +104,19 @@ def labour_figures(user, district_id: int | None = None) -> dict:
     by_district, by_section = _need_rows(needs)
     pairings = {
         row["enterprise__district_id"]: row
-        for row in scoped(Pairing).values("enterprise__district_id").annotate(
-            active=Count("id", filter=Q(status=Pairing.Status.ACTIVE)), covered=Sum("positions_covered"),
-            delivered=Sum("hires_delivered"))
+        for row in scoped(Pairing)
+        .values("enterprise__district_id")
+        .annotate(
+            active=Count("id", filter=Q(status=Pairing.Status.ACTIVE)),
+            covered=Sum("positions_covered"),
+            delivered=Sum("hires_delivered"),
+        )
     }
     disputes = {
         row["enterprise__district_id"]: row
-        for row in scoped(LabourDispute).values("enterprise__district_id").annotate(
+        for row in scoped(LabourDispute)
+        .values("enterprise__district_id")
+        .annotate(
             open=Count("id", filter=Q(status__in=LabourDispute.OPEN_STATUSES)),
             settled=Count("id", filter=Q(status=LabourDispute.Status.SETTLED)),
             referred=Count("id", filter=Q(status=LabourDispute.Status.REFERRED)),
@@ -122,30 +131,55 @@ def labour_figures(user, district_id: int | None = None) -> dict:
         if not (need or pair or dispute):
             continue
         need = need or {"open_needs": 0, "open_positions": 0, "hired": 0}
-        district_rows.append({
-            "district": district, **need,
-            "pairings": _int(pair and pair["active"]), "covered": _int(pair and pair["covered"]),
-            "delivered": _int(pair and pair["delivered"]),
-            **{f"disputes_{k}": _int(dispute and dispute[k]) for k in ("open", "settled", "referred", "escalated",
-                                                                        "workers", "open_workers")},
-        })
+        district_rows.append(
+            {
+                "district": district,
+                **need,
+                "pairings": _int(pair and pair["active"]),
+                "covered": _int(pair and pair["covered"]),
+                "delivered": _int(pair and pair["delivered"]),
+                **{
+                    f"disputes_{k}": _int(dispute and dispute[k])
+                    for k in ("open", "settled", "referred", "escalated", "workers", "open_workers")
+                },
+            }
+        )
     sections = {i.code: i.name for i in Industry.objects.filter(level=Industry.Level.SECTION)}
     industry_rows = [
-        {"section": code, "name": sections.get(code, code), **row}
-        for code, row in sorted(by_section.items())
+        {"section": code, "name": sections.get(code, code), **row} for code, row in sorted(by_section.items())
     ]
     regions = list(
-        scoped(RecruitmentDrive, "district_id").exclude(status=RecruitmentDrive.Status.CANCELLED)
+        scoped(RecruitmentDrive, "district_id")
+        .exclude(status=RecruitmentDrive.Status.CANCELLED)
         .values("region_id", "region__full_name")
-        .annotate(drives=Count("id", distinct=True), offered=Sum("participants__positions_offered"),
-                  signed=Sum("participants__signed"), arrived=Sum("participants__arrived"),
-                  flagged=Count("id", distinct=True, filter=Q(risk_flagged_at__isnull=False,
-                                                              status=RecruitmentDrive.Status.SCHEDULED)))
+        .annotate(
+            drives=Count("id", distinct=True),
+            offered=Sum("participants__positions_offered"),
+            signed=Sum("participants__signed"),
+            arrived=Sum("participants__arrived"),
+            flagged=Count(
+                "id", distinct=True, filter=Q(risk_flagged_at__isnull=False, status=RecruitmentDrive.Status.SCHEDULED)
+            ),
+        )
         .order_by("-drives", "region_id")[:DRIVE_REGIONS_SHOWN]
     )
-    totals = {key: sum(row[key] for row in district_rows) for key in (
-        "open_needs", "open_positions", "hired", "pairings", "covered", "delivered", "disputes_open",
-        "disputes_settled", "disputes_referred", "disputes_escalated", "disputes_workers", "disputes_open_workers")}
+    totals = {
+        key: sum(row[key] for row in district_rows)
+        for key in (
+            "open_needs",
+            "open_positions",
+            "hired",
+            "pairings",
+            "covered",
+            "delivered",
+            "disputes_open",
+            "disputes_settled",
+            "disputes_referred",
+            "disputes_escalated",
+            "disputes_workers",
+            "disputes_open_workers",
+        )
+    }
     return {
         "districts": district_rows,
         "industries": industry_rows,
@@ -165,8 +199,9 @@ def _complaint_figures(user) -> dict:
 
 
 def _open_at(end, prefix: str = "", opened: str = "created_at", closed: str = "closed_at") -> Q:
-    return Q(**{f"{prefix}{opened}__lt": end}) & (Q(**{f"{prefix}{closed}__isnull": True})
-                                                  | Q(**{f"{prefix}{closed}__gte": end}))
+    return Q(**{f"{prefix}{opened}__lt": end}) & (
+        Q(**{f"{prefix}{closed}__isnull": True}) | Q(**{f"{prefix}{closed}__gte": end})
+    )
 
 
 def labour_day_rows(day: date) -> dict[int | None, dict]:
@@ -181,21 +216,34 @@ def labour_day_rows(day: date) -> dict[int | None, dict]:
             rows.setdefault(key, dict.fromkeys(keys, 0))[name] += _int(value)
 
     open_needs = _open_at(end)
-    for row in LabourNeed.objects.filter(open_needs).values("enterprise__district_id").annotate(
-            positions=Sum("positions")):
+    for row in (
+        LabourNeed.objects.filter(open_needs).values("enterprise__district_id").annotate(positions=Sum("positions"))
+    ):
         add(row["enterprise__district_id"], "open_positions", row["positions"])
-    for row in LabourHire.objects.filter(hired_on__lte=day).values("need__enterprise__district_id").annotate(
-            today=Sum("count", filter=Q(hired_on=day)), total=Sum("count"),
-            on_open=Sum("count", filter=_open_at(end, "need__"))):
+    for row in (
+        LabourHire.objects.filter(hired_on__lte=day)
+        .values("need__enterprise__district_id")
+        .annotate(
+            today=Sum("count", filter=Q(hired_on=day)),
+            total=Sum("count"),
+            on_open=Sum("count", filter=_open_at(end, "need__")),
+        )
+    ):
         district_id = row["need__enterprise__district_id"]
         add(district_id, "hired_today", row["today"])
         add(district_id, "hired_total", row["total"])
         add(district_id, "open_positions", -_int(row["on_open"]))
-    for row in Pairing.objects.filter(_open_at(end, closed="ended_at")).values("enterprise__district_id").annotate(
-            n=Count("id")):
+    for row in (
+        Pairing.objects.filter(_open_at(end, closed="ended_at"))
+        .values("enterprise__district_id")
+        .annotate(n=Count("id"))
+    ):
         add(row["enterprise__district_id"], "pairings", row["n"])
-    for row in LabourDispute.objects.filter(open_needs).values("enterprise__district_id").annotate(
-            n=Count("id"), workers=Sum("workers_involved")):
+    for row in (
+        LabourDispute.objects.filter(open_needs)
+        .values("enterprise__district_id")
+        .annotate(n=Count("id"), workers=Sum("workers_involved"))
+    ):
         add(row["enterprise__district_id"], "disputes_open", row["n"])
         add(row["enterprise__district_id"], "disputes_workers", row["workers"])
     rows.setdefault(None, dict.fromkeys(keys, 0))

@@ -21,8 +21,9 @@ NUMBER = {"inputmode": "numeric"}
 
 class FilterForm(forms.Form):
     status = forms.ChoiceField(label=_("状态"), required=False)
-    district = forms.ModelChoiceField(label=_("属地"), queryset=District.objects.all(), required=False,
-                                      empty_label=_("全部属地"))
+    district = forms.ModelChoiceField(
+        label=_("属地"), queryset=District.objects.all(), required=False, empty_label=_("全部属地")
+    )
     q = forms.CharField(label=_("查找"), required=False, max_length=50)
 
     def __init__(self, *args, statuses, open_label=NOT_CLOSED, with_district=True, **kwargs):
@@ -38,25 +39,32 @@ class FilterForm(forms.Form):
         if not self.is_valid():
             return ListFilters()
         district = self.cleaned_data.get("district")
-        return ListFilters(status=self.cleaned_data["status"] or ALL, district_id=district.pk if district else None,
-                           q=self.cleaned_data["q"] or "")
+        return ListFilters(
+            status=self.cleaned_data["status"] or ALL,
+            district_id=district.pk if district else None,
+            q=self.cleaned_data["q"] or "",
+        )
 
 
 class NeedForm(forms.ModelForm):
     class Meta:
         model = LabourNeed
         fields = list(supply.NEED_FIELDS)
-        widgets = {"start_on": forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
-                   "positions": forms.NumberInput(attrs=NUMBER),
-                   "wage_min": forms.NumberInput(attrs=NUMBER), "wage_max": forms.NumberInput(attrs=NUMBER)}
+        widgets = {
+            "start_on": forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
+            "positions": forms.NumberInput(attrs=NUMBER),
+            "wage_min": forms.NumberInput(attrs=NUMBER),
+            "wage_max": forms.NumberInput(attrs=NUMBER),
+        }
 
 
 class HireForm(forms.Form):
     count = forms.IntegerField(label=_("到岗人数"), min_value=1, widget=forms.NumberInput(attrs=NUMBER))
     hired_on = forms.DateField(label=_("到岗日期"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     pairing = forms.ModelChoiceField(label=_("由结对机构输送(可选)"), queryset=Pairing.objects.none(), required=False)
-    drive = forms.ModelChoiceField(label=_("来自招聘活动(可选)"), queryset=RecruitmentDrive.objects.none(),
-                                   required=False)
+    drive = forms.ModelChoiceField(
+        label=_("来自招聘活动(可选)"), queryset=RecruitmentDrive.objects.none(), required=False
+    )
 
     def __init__(self, *args, pairings=None, drives_=None, **kwargs):
         kwargs.setdefault("initial", {"hired_on": timezone.localdate()})
@@ -69,8 +77,9 @@ class HireForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    reason = forms.CharField(label=_("关闭原因"), max_length=200,
-                             error_messages={"required": supply.MSG_CLOSE_REASON_REQUIRED})
+    reason = forms.CharField(
+        label=_("关闭原因"), max_length=200, error_messages={"required": supply.MSG_CLOSE_REASON_REQUIRED}
+    )
 
 
 class RegionsField(forms.CharField):
@@ -89,8 +98,9 @@ class RegionsField(forms.CharField):
 
 
 class AgencyForm(forms.ModelForm):
-    region_codes = RegionsField(label=_("招聘地区代码"), required=False,
-                                help_text=_("6位行政区划代码, 多个用空格分隔, 如 511602 511623"))
+    region_codes = RegionsField(
+        label=_("招聘地区代码"), required=False, help_text=_("6位行政区划代码, 多个用空格分隔, 如 511602 511623")
+    )
 
     class Meta:
         model = HRAgency
@@ -108,38 +118,52 @@ class AgencyForm(forms.ModelForm):
 
 class PairingForm(forms.Form):
     agency = forms.ModelChoiceField(label=_("人力资源机构"), queryset=None)
-    needs = forms.ModelMultipleChoiceField(label=_("对接岗位"), queryset=LabourNeed.objects.none(),
-                                           widget=forms.CheckboxSelectMultiple,
-                                           error_messages={"required": supply.MSG_PAIRING_NEEDS})
+    needs = forms.ModelMultipleChoiceField(
+        label=_("对接岗位"),
+        queryset=LabourNeed.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": supply.MSG_PAIRING_NEEDS},
+    )
     note = forms.CharField(label=_("说明(可选)"), max_length=255, required=False)
 
     def __init__(self, *args, agencies, needs, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = agencies
         self.fields["needs"].queryset = needs
-        self.fields["needs"].label_from_instance = lambda n: _("%(job)s, 尚缺 %(open)s 人") % {
-            "job": n.job, "open": n.positions - n.hired}
+        self.fields["needs"].label_from_instance = lambda n: (
+            _("%(job)s, 尚缺 %(open)s 人") % {"job": n.job, "open": n.positions - n.hired}
+        )
 
 
 class DriveForm(forms.Form):
     title = forms.CharField(label=_("活动名称"), max_length=100)
-    region = forms.CharField(label=_("招聘地区"), max_length=120,
-                             help_text=_("县(市、区)一级, 输入代码或名称后从提示中选择; 须为低风险地区"),
-                             error_messages={"required": MSG_REGION_UNKNOWN})
+    region = forms.CharField(
+        label=_("招聘地区"),
+        max_length=120,
+        help_text=_("县(市、区)一级, 输入代码或名称后从提示中选择; 须为低风险地区"),
+        error_messages={"required": MSG_REGION_UNKNOWN},
+    )
     starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
     ends_on = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
-    agencies = forms.ModelMultipleChoiceField(label=_("参与机构"), queryset=None, required=False,
-                                              widget=forms.CheckboxSelectMultiple)
+    agencies = forms.ModelMultipleChoiceField(
+        label=_("参与机构"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
     note = forms.CharField(label=_("说明(可选)"), max_length=255, required=False)
 
     def __init__(self, *args, agencies, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agencies"].queryset = agencies
-        self.fields["region"].widget.attrs.update({
-            "list": "region-options", "autocomplete": "off", "placeholder": _("如 511602 或 广安区"),
-            "hx-get": reverse_lazy("labour:region_options"), "hx-trigger": "input changed delay:300ms",
-            "hx-target": "#region-options", "hx-swap": "innerHTML",
-        })
+        self.fields["region"].widget.attrs.update(
+            {
+                "list": "region-options",
+                "autocomplete": "off",
+                "placeholder": _("如 511602 或 广安区"),
+                "hx-get": reverse_lazy("labour:region_options"),
+                "hx-trigger": "input changed delay:300ms",
+                "hx-target": "#region-options",
+                "hx-swap": "innerHTML",
+            }
+        )
 
     def clean_region(self):
         division = division_from_text(self.cleaned_data["region"])
@@ -165,8 +189,12 @@ class WorkerChoiceField(forms.ModelMultipleChoiceField):
 class ResultForm(forms.Form):
     signed = forms.IntegerField(label=_("签约人数"), min_value=0, widget=forms.NumberInput(attrs=NUMBER))
     arrived = forms.IntegerField(label=_("已抵昆人数"), min_value=0, widget=forms.NumberInput(attrs=NUMBER))
-    workers = WorkerChoiceField(label=_("已抵昆的花名册员工(可选)"), queryset=Worker.objects.none(), required=False,
-                                widget=forms.CheckboxSelectMultiple)
+    workers = WorkerChoiceField(
+        label=_("已抵昆的花名册员工(可选)"),
+        queryset=Worker.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args, workers, **kwargs):
         super().__init__(*args, **kwargs)
@@ -174,16 +202,22 @@ class ResultForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("原因"), max_length=255, widget=forms.Textarea(attrs={"rows": 2}),
-                             error_messages={"required": drives.MSG_CANCEL_REASON})
+    reason = forms.CharField(
+        label=_("原因"),
+        max_length=255,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": drives.MSG_CANCEL_REASON},
+    )
 
 
 class ComplaintForm(forms.ModelForm):
     class Meta:
         model = MarketComplaint
         fields = [name for name in complaints.COMPLAINT_FIELDS if name != "enterprise"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 4}),
-                   "complainant_mobile": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "complainant_mobile": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}),
+        }
 
     def __init__(self, *args, agencies=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -197,8 +231,11 @@ class ComplaintForm(forms.ModelForm):
 
 class ComplaintCloseForm(forms.Form):
     outcome = forms.ChoiceField(label=_("处理结果"), choices=MarketComplaint.Outcome.choices)
-    note = forms.CharField(label=_("处理情况"), widget=forms.Textarea(attrs={"rows": 3}),
-                           error_messages={"required": complaints.MSG_OUTCOME_REQUIRED})
+    note = forms.CharField(
+        label=_("处理情况"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": complaints.MSG_OUTCOME_REQUIRED},
+    )
 
 
 class DisputeForm(forms.ModelForm):
@@ -207,8 +244,11 @@ class DisputeForm(forms.ModelForm):
     class Meta:
         model = LabourDispute
         fields = ["enterprise", "kind", "workers_involved", "worker_names", "amount", "description"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 4}), "worker_names": forms.Textarea(attrs={"rows": 2}),
-                   "workers_involved": forms.NumberInput(attrs=NUMBER)}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "worker_names": forms.Textarea(attrs={"rows": 2}),
+            "workers_involved": forms.NumberInput(attrs=NUMBER),
+        }
         help_texts = {"worker_names": _("多个姓名用顿号或逗号分隔; 页面上只显示脱敏姓名(张*三)")}
 
     def __init__(self, *args, enterprises, **kwargs):
@@ -228,5 +268,3 @@ class DisputeActionForm(forms.Form):
             self.fields["comment"].required = True
             self.fields["comment"].label = _("处理结果")
             self.fields["comment"].error_messages["required"] = disputes.MSG_OUTCOME_REQUIRED
-
-

@@ -55,8 +55,9 @@ class LabourNeed(models.Model):
         OPEN = "open", _("招聘中")
         CLOSED = "closed", _("已关闭")
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT,
-                                   related_name="labour_needs")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="labour_needs"
+    )
     job = models.CharField(_("岗位"), max_length=50)
     positions = models.PositiveIntegerField(_("招聘人数"))
     hired = models.PositiveIntegerField(_("已到岗"), default=0, editable=False)
@@ -68,8 +69,9 @@ class LabourNeed(models.Model):
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
     closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
     close_reason = models.CharField(_("关闭原因"), max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("填报人"), on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("填报人"), on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -86,13 +88,19 @@ class LabourNeed(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(positions__gte=1), name="labour_need_positions_positive"),
-            models.CheckConstraint(condition=Q(hired__lte=models.F("positions")),
-                                   name="labour_need_hired_le_positions",
-                                   violation_error_message=MSG_HIRED_ABOVE_POSITIONS),
-            models.CheckConstraint(condition=Q(wage_min__lte=models.F("wage_max")), name="labour_need_wage_range",
-                                   violation_error_message=MSG_WAGE_RANGE),
-            models.CheckConstraint(condition=Q(status="open") | Q(closed_at__isnull=False),
-                                   name="labour_need_closed_has_time"),
+            models.CheckConstraint(
+                condition=Q(hired__lte=models.F("positions")),
+                name="labour_need_hired_le_positions",
+                violation_error_message=MSG_HIRED_ABOVE_POSITIONS,
+            ),
+            models.CheckConstraint(
+                condition=Q(wage_min__lte=models.F("wage_max")),
+                name="labour_need_wage_range",
+                violation_error_message=MSG_WAGE_RANGE,
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(closed_at__isnull=False), name="labour_need_closed_has_time"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -126,20 +134,31 @@ class HRAgency(models.Model):
     `district` empty) or by a district."""
 
     name = models.CharField(_("机构名称"), max_length=200)
-    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True,
-                                   validators=[validate_credit_code])
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code])
     licence_number = models.CharField(_("人力资源服务许可证编号"), max_length=50)
     contact_name = models.CharField(_("联系人"), max_length=50)
     contact_mobile = models.CharField(_("联系人手机"), max_length=11, validators=[validate_mobile])
     address = models.CharField(_("地址"), max_length=255, blank=True)
-    regions = models.ManyToManyField(Division, verbose_name=_("招聘地区"), related_name="+", blank=True,
-                                     help_text=_("机构组织招聘的来源地(GB/T 2260)"))
-    district = models.ForeignKey("reference.District", verbose_name=_("登记属地"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="+",
-                                 help_text=_("空表示由人社局登记, 全市通用"))
+    regions = models.ManyToManyField(
+        Division,
+        verbose_name=_("招聘地区"),
+        related_name="+",
+        blank=True,
+        help_text=_("机构组织招聘的来源地(GB/T 2260)"),
+    )
+    district = models.ForeignKey(
+        "reference.District",
+        verbose_name=_("登记属地"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("空表示由人社局登记, 全市通用"),
+    )
     is_active = models.BooleanField(_("有效"), default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -162,10 +181,12 @@ class Pairing(models.Model):
         ACTIVE = "active", _("结对中")
         ENDED = "ended", _("已结束")
 
-    agency = models.ForeignKey(HRAgency, verbose_name=_("人力资源机构"), on_delete=models.PROTECT,
-                               related_name="pairings")
-    enterprise = models.ForeignKey("enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT,
-                                   related_name="labour_pairings")
+    agency = models.ForeignKey(
+        HRAgency, verbose_name=_("人力资源机构"), on_delete=models.PROTECT, related_name="pairings"
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="labour_pairings"
+    )
     needs = models.ManyToManyField(LabourNeed, verbose_name=_("对接岗位"), related_name="pairings")
     positions_covered = models.PositiveIntegerField(_("对接岗位人数"), default=0)
     hires_delivered = models.PositiveIntegerField(_("已输送到岗"), default=0, editable=False)
@@ -173,8 +194,9 @@ class Pairing(models.Model):
     note = models.CharField(_("说明"), max_length=255, blank=True)
     started_on = models.DateField(_("结对日期"))
     ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("结对人"), on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("结对人"), on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = LabourOwnedQuerySet.as_manager()
@@ -184,8 +206,9 @@ class Pairing(models.Model):
         verbose_name_plural = _("人力资源机构结对")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["agency", "enterprise"], condition=Q(status="active"),
-                                    name="labour_pairing_one_active"),
+            models.UniqueConstraint(
+                fields=["agency", "enterprise"], condition=Q(status="active"), name="labour_pairing_one_active"
+            ),
         ]
         indexes = [models.Index(fields=["enterprise", "status"], name="labour_pairing_enterprise")]
 
@@ -202,8 +225,9 @@ class PartnerRegion(models.Model):
     division = models.OneToOneField(Division, verbose_name=_("地区"), on_delete=models.PROTECT, related_name="+")
     note = models.CharField(_("说明"), max_length=200, blank=True)
     is_active = models.BooleanField(_("有效"), default=True)
-    is_demo = models.BooleanField(_("演示数据"), default=False,
-                                  help_text=_("演示用名单, 不是官方“20+20”合作地区; 上线前替换"))
+    is_demo = models.BooleanField(
+        _("演示数据"), default=False, help_text=_("演示用名单, 不是官方“20+20”合作地区; 上线前替换")
+    )
 
     class Meta:
         verbose_name = _("“20+20”合作地区")
@@ -242,19 +266,33 @@ class RecruitmentDrive(models.Model):
 
     title = models.CharField(_("活动名称"), max_length=100)
     region = models.ForeignKey(Division, verbose_name=_("招聘地区"), on_delete=models.PROTECT, related_name="+")
-    district = models.ForeignKey("reference.District", verbose_name=_("组织属地"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="+", help_text=_("空表示人社局组织"))
+    district = models.ForeignKey(
+        "reference.District",
+        verbose_name=_("组织属地"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("空表示人社局组织"),
+    )
     starts_on = models.DateField(_("开始日期"))
     ends_on = models.DateField(_("结束日期"))
     agencies = models.ManyToManyField(HRAgency, verbose_name=_("参与机构"), related_name="drives", blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.SCHEDULED)
-    scheduled_under = models.ForeignKey("passes.RiskAreaList", verbose_name=_("安排时适用的风险地区名单"),
-                                        null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    scheduled_under = models.ForeignKey(
+        "passes.RiskAreaList",
+        verbose_name=_("安排时适用的风险地区名单"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     risk_flagged_at = models.DateTimeField(_("风险提示时间"), null=True, blank=True)
     risk_flag = models.CharField(_("风险提示"), max_length=255, blank=True)
     note = models.CharField(_("说明"), max_length=255, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("组织人"), on_delete=models.PROTECT,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("组织人"), on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = DriveQuerySet.as_manager()
@@ -276,15 +314,18 @@ class DriveParticipant(models.Model):
     """An enterprise taking part in a drive: positions offered, people signed, people arrived in Kunshan
     (linked to the enterprise's roster workers where they exist)."""
 
-    drive = models.ForeignKey(RecruitmentDrive, verbose_name=_("招聘活动"), on_delete=models.CASCADE,
-                              related_name="participants")
-    enterprise = models.ForeignKey("enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT,
-                                   related_name="+")
+    drive = models.ForeignKey(
+        RecruitmentDrive, verbose_name=_("招聘活动"), on_delete=models.CASCADE, related_name="participants"
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="+"
+    )
     positions_offered = models.PositiveIntegerField(_("提供岗位数"))
     signed = models.PositiveIntegerField(_("签约人数"), default=0)
     arrived = models.PositiveIntegerField(_("已抵昆人数"), default=0)
-    arrived_workers = models.ManyToManyField("passes.Worker", verbose_name=_("已抵昆员工"), related_name="+",
-                                             blank=True)
+    arrived_workers = models.ManyToManyField(
+        "passes.Worker", verbose_name=_("已抵昆员工"), related_name="+", blank=True
+    )
 
     class Meta:
         verbose_name = _("参加企业")
@@ -305,12 +346,20 @@ class LabourHire(models.Model):
     need = models.ForeignKey(LabourNeed, verbose_name=_("岗位"), on_delete=models.CASCADE, related_name="hires")
     count = models.PositiveIntegerField(_("到岗人数"))
     hired_on = models.DateField(_("到岗日期"))
-    pairing = models.ForeignKey(Pairing, verbose_name=_("结对机构输送"), null=True, blank=True,
-                                on_delete=models.PROTECT, related_name="hires")
-    drive = models.ForeignKey(RecruitmentDrive, verbose_name=_("招聘活动"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="hires")
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT,
-                                    related_name="+")
+    pairing = models.ForeignKey(
+        Pairing, verbose_name=_("结对机构输送"), null=True, blank=True, on_delete=models.PROTECT, related_name="hires"
+    )
+    drive = models.ForeignKey(
+        RecruitmentDrive,
+        verbose_name=_("招聘活动"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hires",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
     class Meta:
@@ -357,22 +406,47 @@ class MarketComplaint(models.Model):
 
     reference = models.CharField(_("投诉编号"), max_length=24, unique=True)
     kind = models.CharField(_("投诉类型"), max_length=10, choices=Kind.choices)
-    agency = models.ForeignKey(HRAgency, verbose_name=_("被投诉机构"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="complaints")
-    enterprise = models.ForeignKey("enterprises.Enterprise", verbose_name=_("被投诉企业"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(
+        HRAgency,
+        verbose_name=_("被投诉机构"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        verbose_name=_("被投诉企业"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     target_name = models.CharField(_("被投诉单位名称"), max_length=200)
     description = models.TextField(_("投诉内容"))
     complainant_name = models.CharField(_("投诉人"), max_length=50)
     complainant_mobile = models.CharField(_("联系电话"), max_length=11, validators=[validate_mobile])
-    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登录账号"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+", help_text=_("空表示公众投诉"))
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登录账号"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("空表示公众投诉"),
+    )
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.RECEIVED)
     deadline = models.DateTimeField(_("办理期限"))
     outcome = models.CharField(_("处理结果"), max_length=16, choices=Outcome.choices, blank=True)
     outcome_note = models.TextField(_("处理情况"), blank=True)
-    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("办理人"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("办理人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("投诉时间"), auto_now_add=True)
 
@@ -383,8 +457,10 @@ class MarketComplaint(models.Model):
         verbose_name_plural = _("人力资源市场投诉")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=~Q(status="closed") | (Q(closed_at__isnull=False) & ~Q(outcome="")),
-                                   name="labour_complaint_closed_has_outcome"),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | (Q(closed_at__isnull=False) & ~Q(outcome="")),
+                name="labour_complaint_closed_has_outcome",
+            ),
         ]
         indexes = [models.Index(fields=["status", "deadline"], name="labour_complaint_queue")]
 
@@ -419,8 +495,9 @@ class LabourDispute(models.Model):
 
     OPEN_STATUSES = (Status.REPORTED, Status.NEGOTIATING, Status.MEDIATING)
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT,
-                                   related_name="labour_disputes")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="labour_disputes"
+    )
     source = models.CharField(_("来源"), max_length=10, choices=Source.choices)
     kind = models.CharField(_("纠纷类型"), max_length=12, choices=Kind.choices)
     workers_involved = models.PositiveIntegerField(_("涉及人数"))
@@ -432,8 +509,9 @@ class LabourDispute(models.Model):
     escalated_at = models.DateTimeField(_("上报属地负责人时间"), null=True, blank=True)
     outcome = models.TextField(_("处理结果"), blank=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT,
-                                  related_name="+")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -469,10 +547,16 @@ class LabourDispute(models.Model):
 class DistrictHead(models.Model):
     """The district official an overdue labour dispute goes up to (属地分管负责人); kept by administrators."""
 
-    district = models.ForeignKey("reference.District", verbose_name=_("属地"), on_delete=models.CASCADE,
-                                 related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("负责人账号"), on_delete=models.CASCADE,
-                             related_name="+", limit_choices_to={"role": Role.DISTRICT_STAFF})
+    district = models.ForeignKey(
+        "reference.District", verbose_name=_("属地"), on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("负责人账号"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        limit_choices_to={"role": Role.DISTRICT_STAFF},
+    )
 
     class Meta:
         verbose_name = _("属地分管负责人")
@@ -498,14 +582,19 @@ class LabourEvent(models.Model):
 
     kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices, default=Kind.TRANSITION)
     need = models.ForeignKey(LabourNeed, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
-    drive = models.ForeignKey(RecruitmentDrive, null=True, blank=True, on_delete=models.CASCADE,
-                              related_name="events")
-    complaint = models.ForeignKey(MarketComplaint, null=True, blank=True, on_delete=models.CASCADE,
-                                  related_name="events")
-    dispute = models.ForeignKey(LabourDispute, null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="+")
+    drive = models.ForeignKey(RecruitmentDrive, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    complaint = models.ForeignKey(
+        MarketComplaint, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    dispute = models.ForeignKey(LabourDispute, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     from_status = models.CharField(_("原状态"), max_length=16, blank=True)
     to_status = models.CharField(_("新状态"), max_length=16, blank=True)
     comment = models.TextField(_("说明"), blank=True)
@@ -531,8 +620,12 @@ class LabourEvent(models.Model):
         return f"{self.kind} {self.from_status}→{self.to_status}"
 
     def _statuses(self):
-        for name, model in (("need", LabourNeed), ("drive", RecruitmentDrive), ("complaint", MarketComplaint),
-                            ("dispute", LabourDispute)):
+        for name, model in (
+            ("need", LabourNeed),
+            ("drive", RecruitmentDrive),
+            ("complaint", MarketComplaint),
+            ("dispute", LabourDispute),
+        ):
             if getattr(self, f"{name}_id"):
                 return model.Status
         return None

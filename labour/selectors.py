@@ -51,19 +51,26 @@ def _filtered(qs: QuerySet, filters: ListFilters, *, open_statuses, district_fie
 
 def labour_need_list_visible_to(user, filters: ListFilters = ListFilters()) -> QuerySet[LabourNeed]:
     qs = LabourNeed.objects.visible_to(user).select_related("enterprise__district")
-    return _filtered(qs, filters, open_statuses=(LabourNeed.Status.OPEN,), district_field="enterprise__district_id",
-                     name_fields=("job", "enterprise__name")).order_by("-created_at", "-id")
+    return _filtered(
+        qs,
+        filters,
+        open_statuses=(LabourNeed.Status.OPEN,),
+        district_field="enterprise__district_id",
+        name_fields=("job", "enterprise__name"),
+    ).order_by("-created_at", "-id")
 
 
 def labour_need_get_for_user_or_404(user, pk: int) -> LabourNeed:
-    return get_object_or_404(LabourNeed.objects.visible_to(user).select_related("enterprise__district",
-                                                                                "created_by"), pk=pk)
+    return get_object_or_404(
+        LabourNeed.objects.visible_to(user).select_related("enterprise__district", "created_by"), pk=pk
+    )
 
 
 def labour_need_detail_relations(need: LabourNeed) -> dict:
     return {
-        "hires": list(need.hires.select_related("pairing__agency", "drive", "recorded_by").order_by("-hired_on",
-                                                                                                    "-id")),
+        "hires": list(
+            need.hires.select_related("pairing__agency", "drive", "recorded_by").order_by("-hired_on", "-id")
+        ),
         "pairings": list(need.pairings.select_related("agency").order_by("-created_at")),
         "events": list(need.events.select_related("actor")),
     }
@@ -76,7 +83,8 @@ def open_needs_of(enterprise) -> QuerySet[LabourNeed]:
 def shortage_of(enterprise_id: int) -> dict:
     """What the enterprise still lacks: open positions over its open needs (the daily report shows this)."""
     row = LabourNeed.objects.filter(enterprise_id=enterprise_id, status=LabourNeed.Status.OPEN).aggregate(
-        needs=Count("id"), positions=Sum("positions"), hired=Sum("hired"))
+        needs=Count("id"), positions=Sum("positions"), hired=Sum("hired")
+    )
     return {"needs": row["needs"], "open": (row["positions"] or 0) - (row["hired"] or 0)}
 
 
@@ -84,8 +92,11 @@ def shortage_of(enterprise_id: int) -> dict:
 
 
 def hr_agency_list_visible_to(user, filters: ListFilters = ListFilters()) -> QuerySet[HRAgency]:
-    qs = HRAgency.objects.visible_to(user).select_related("district").annotate(
-        active_pairings=Count("pairings", filter=Q(pairings__status=Pairing.Status.ACTIVE)))
+    qs = (
+        HRAgency.objects.visible_to(user)
+        .select_related("district")
+        .annotate(active_pairings=Count("pairings", filter=Q(pairings__status=Pairing.Status.ACTIVE)))
+    )
     q = filters.q.strip()
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(credit_code__icontains=q) | Q(licence_number__icontains=q))
@@ -101,8 +112,12 @@ def hr_agency_get_for_user_or_404(user, pk: int) -> HRAgency:
 def hr_agency_detail_relations(user, agency: HRAgency) -> dict:
     return {
         "regions": list(agency.regions.order_by("code")),
-        "pairings": list(Pairing.objects.visible_to(user).filter(agency=agency)
-                         .select_related("enterprise__district").order_by("-created_at")),
+        "pairings": list(
+            Pairing.objects.visible_to(user)
+            .filter(agency=agency)
+            .select_related("enterprise__district")
+            .order_by("-created_at")
+        ),
     }
 
 
@@ -117,13 +132,19 @@ def hr_agencies_active() -> QuerySet[HRAgency]:
 
 def pairing_list_visible_to(user, filters: ListFilters = ListFilters()) -> QuerySet[Pairing]:
     qs = Pairing.objects.visible_to(user).select_related("agency", "enterprise__district")
-    return _filtered(qs, filters, open_statuses=(Pairing.Status.ACTIVE,), district_field="enterprise__district_id",
-                     name_fields=("agency__name", "enterprise__name")).order_by("-created_at", "-id")
+    return _filtered(
+        qs,
+        filters,
+        open_statuses=(Pairing.Status.ACTIVE,),
+        district_field="enterprise__district_id",
+        name_fields=("agency__name", "enterprise__name"),
+    ).order_by("-created_at", "-id")
 
 
 def pairing_get_for_user_or_404(user, pk: int) -> Pairing:
-    return get_object_or_404(Pairing.objects.visible_to(user).select_related("agency", "enterprise__district",
-                                                                             "created_by"), pk=pk)
+    return get_object_or_404(
+        Pairing.objects.visible_to(user).select_related("agency", "enterprise__district", "created_by"), pk=pk
+    )
 
 
 def pairing_detail_relations(pairing: Pairing) -> dict:
@@ -140,8 +161,12 @@ def pairings_for_need(need: LabourNeed) -> QuerySet[Pairing]:
 def pairing_start_for(user, *, need: str, enterprise: str) -> tuple[Enterprise | None, LabourNeed | None]:
     """The enterprise a pairing is for, from one of its open needs or from its id, within the user's scope."""
     if need.isdigit():
-        found = (LabourNeed.objects.visible_to(user).filter(pk=int(need), status=LabourNeed.Status.OPEN)
-                 .select_related("enterprise").first())
+        found = (
+            LabourNeed.objects.visible_to(user)
+            .filter(pk=int(need), status=LabourNeed.Status.OPEN)
+            .select_related("enterprise")
+            .first()
+        )
         return (found.enterprise, found) if found else (None, None)
     if enterprise.isdigit():
         return Enterprise.objects.visible_to(user).filter(pk=int(enterprise)).first(), None
@@ -160,13 +185,23 @@ def partner_region_demo_count() -> int:
 
 
 def drive_list_visible_to(user, filters: ListFilters = ListFilters()) -> QuerySet[RecruitmentDrive]:
-    qs = RecruitmentDrive.objects.visible_to(user).select_related("region", "district").annotate(
-        enterprise_count=Count("participants", distinct=True),
-        offered=Sum("participants__positions_offered"), signed=Sum("participants__signed"),
-        arrived=Sum("participants__arrived"),
+    qs = (
+        RecruitmentDrive.objects.visible_to(user)
+        .select_related("region", "district")
+        .annotate(
+            enterprise_count=Count("participants", distinct=True),
+            offered=Sum("participants__positions_offered"),
+            signed=Sum("participants__signed"),
+            arrived=Sum("participants__arrived"),
+        )
     )
-    return _filtered(qs, filters, open_statuses=(RecruitmentDrive.Status.SCHEDULED,), district_field="district_id",
-                     name_fields=("title", "region__full_name")).order_by("-starts_on", "-id")
+    return _filtered(
+        qs,
+        filters,
+        open_statuses=(RecruitmentDrive.Status.SCHEDULED,),
+        district_field="district_id",
+        name_fields=("title", "region__full_name"),
+    ).order_by("-starts_on", "-id")
 
 
 def drive_get_for_user_or_404(user, pk: int) -> RecruitmentDrive:
@@ -177,7 +212,8 @@ def drive_get_for_user_or_404(user, pk: int) -> RecruitmentDrive:
 
 def drive_detail_relations(user, drive: RecruitmentDrive) -> dict:
     participants = drive.participants.select_related("enterprise__district").prefetch_related(
-        Prefetch("arrived_workers", to_attr="linked_workers"))
+        Prefetch("arrived_workers", to_attr="linked_workers")
+    )
     if user.role == "enterprise":
         participants = participants.filter(enterprise_id=user.enterprise_id)
     return {
@@ -193,8 +229,11 @@ def drive_participant_get_or_404(drive: RecruitmentDrive, pk: int) -> DriveParti
 
 
 def drives_for_enterprise(enterprise_id: int) -> QuerySet[RecruitmentDrive]:
-    return RecruitmentDrive.objects.filter(participants__enterprise_id=enterprise_id).exclude(
-        status=RecruitmentDrive.Status.CANCELLED).order_by("-starts_on")
+    return (
+        RecruitmentDrive.objects.filter(participants__enterprise_id=enterprise_id)
+        .exclude(status=RecruitmentDrive.Status.CANCELLED)
+        .order_by("-starts_on")
+    )
 
 
 # --- Complaints ----------------------------------------------------------------------------------------
@@ -202,14 +241,20 @@ def drives_for_enterprise(enterprise_id: int) -> QuerySet[RecruitmentDrive]:
 
 def complaint_list_visible_to(user, filters: ListFilters = ListFilters()) -> QuerySet[MarketComplaint]:
     qs = MarketComplaint.objects.visible_to(user).select_related("agency", "enterprise")
-    return _filtered(qs, filters, open_statuses=(MarketComplaint.Status.RECEIVED, MarketComplaint.Status.HANDLING),
-                     district_field="enterprise__district_id",
-                     name_fields=("reference", "target_name")).order_by("-created_at", "-id")
+    return _filtered(
+        qs,
+        filters,
+        open_statuses=(MarketComplaint.Status.RECEIVED, MarketComplaint.Status.HANDLING),
+        district_field="enterprise__district_id",
+        name_fields=("reference", "target_name"),
+    ).order_by("-created_at", "-id")
 
 
 def complaint_get_for_user_or_404(user, pk: int) -> MarketComplaint:
-    return get_object_or_404(MarketComplaint.objects.visible_to(user).select_related(
-        "agency", "enterprise", "reported_by", "handled_by"), pk=pk)
+    return get_object_or_404(
+        MarketComplaint.objects.visible_to(user).select_related("agency", "enterprise", "reported_by", "handled_by"),
+        pk=pk,
+    )
 
 
 # --- Disputes -----------------------------------------------------------------------------------------
@@ -217,13 +262,19 @@ def complaint_get_for_user_or_404(user, pk: int) -> MarketComplaint:
 
 def dispute_list_visible_to(user, filters: ListFilters = ListFilters()) -> QuerySet[LabourDispute]:
     qs = LabourDispute.objects.visible_to(user).select_related("enterprise__district")
-    return _filtered(qs, filters, open_statuses=LabourDispute.OPEN_STATUSES, district_field="enterprise__district_id",
-                     name_fields=("enterprise__name",)).order_by("-created_at", "-id")
+    return _filtered(
+        qs,
+        filters,
+        open_statuses=LabourDispute.OPEN_STATUSES,
+        district_field="enterprise__district_id",
+        name_fields=("enterprise__name",),
+    ).order_by("-created_at", "-id")
 
 
 def dispute_get_for_user_or_404(user, pk: int) -> LabourDispute:
-    return get_object_or_404(LabourDispute.objects.visible_to(user).select_related(
-        "enterprise__district", "raised_by"), pk=pk)
+    return get_object_or_404(
+        LabourDispute.objects.visible_to(user).select_related("enterprise__district", "raised_by"), pk=pk
+    )
 
 
 def is_overdue(obj, now=None) -> bool:
@@ -233,10 +284,19 @@ def is_overdue(obj, now=None) -> bool:
 def labour_landing(user) -> dict:
     """The few labour figures a landing page shows, within the user's scope: open positions, open and
     escalated disputes, and (for those who see complaints) the complaints still open."""
-    needs = LabourNeed.objects.visible_to(user).filter(status=LabourNeed.Status.OPEN).aggregate(
-        positions=Sum("positions"), hired=Sum("hired"))
-    disputes = LabourDispute.objects.visible_to(user).filter(status__in=LabourDispute.OPEN_STATUSES).aggregate(
-        open=Count("id"), escalated=Count("id", filter=Q(escalated_at__isnull=False)))
+    needs = (
+        LabourNeed.objects.visible_to(user)
+        .filter(status=LabourNeed.Status.OPEN)
+        .aggregate(positions=Sum("positions"), hired=Sum("hired"))
+    )
+    disputes = (
+        LabourDispute.objects.visible_to(user)
+        .filter(status__in=LabourDispute.OPEN_STATUSES)
+        .aggregate(open=Count("id"), escalated=Count("id", filter=Q(escalated_at__isnull=False)))
+    )
     complaints = MarketComplaint.objects.visible_to(user).exclude(status=MarketComplaint.Status.CLOSED).count()
-    return {"open_positions": (needs["positions"] or 0) - (needs["hired"] or 0), **disputes,
-            "complaints_open": complaints}
+    return {
+        "open_positions": (needs["positions"] or 0) - (needs["hired"] or 0),
+        **disputes,
+        "complaints_open": complaints,
+    }

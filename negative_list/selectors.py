@@ -120,7 +120,8 @@ class NegativeListRules:
     def entries_beneath(self, industry: Industry) -> list[NegativeListEntry]:
         """Entries on industries strictly below this one (some of its classes are listed)."""
         return [
-            entry for code, entry in self._by_code.items()
+            entry
+            for code, entry in self._by_code.items()
             if code != industry.code and industry.code in entry.industry.ancestor_codes
         ]
 

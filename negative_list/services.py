@@ -38,7 +38,6 @@ MSG_AMBIGUOUS_CODE = _(
 MSG_IMPORT_DUPLICATE_IN_FILE = _("与第 {row} 行的行业代码重复。")
 
 
-
 def _require_admin(user: User) -> None:
     if user.role != Role.ADMIN:
         raise PermissionDenied(MSG_ADMIN_ONLY)
@@ -177,17 +176,26 @@ def negative_list_columns(industries: dict[str, Industry] | None = None) -> list
         industries = {i.code: i for i in Industry.objects.all()}
     flag_help = "是/否, 空白为否"
     return [
-        excel.Column("industry", "行业代码", parse=_industry_parser(industries), width=10,
-                     help_text="GB/T 4754-2017 代码, 任一层级: 门类字母(如 R)、2位大类、3位中类或4位小类。"
-                               "列入大类或中类即覆盖其下所有小类。以0开头的代码请设为文本格式"),
-        excel.Column("industry_name", "行业名称", required=False, width=28,
-                     help_text="仅供核对, 导入时以行业代码为准, 可留空"),
-        excel.Column("restricts_work", "限制复工", required=False, parse=excel.parse_flag, width=10,
-                     help_text=flag_help),
-        excel.Column("restricts_production", "限制复产", required=False, parse=excel.parse_flag, width=10,
-                     help_text=flag_help),
-        excel.Column("restricts_business", "限制复市", required=False, parse=excel.parse_flag, width=10,
-                     help_text=flag_help),
+        excel.Column(
+            "industry",
+            "行业代码",
+            parse=_industry_parser(industries),
+            width=10,
+            help_text="GB/T 4754-2017 代码, 任一层级: 门类字母(如 R)、2位大类、3位中类或4位小类。"
+            "列入大类或中类即覆盖其下所有小类。以0开头的代码请设为文本格式",
+        ),
+        excel.Column(
+            "industry_name", "行业名称", required=False, width=28, help_text="仅供核对, 导入时以行业代码为准, 可留空"
+        ),
+        excel.Column(
+            "restricts_work", "限制复工", required=False, parse=excel.parse_flag, width=10, help_text=flag_help
+        ),
+        excel.Column(
+            "restricts_production", "限制复产", required=False, parse=excel.parse_flag, width=10, help_text=flag_help
+        ),
+        excel.Column(
+            "restricts_business", "限制复市", required=False, parse=excel.parse_flag, width=10, help_text=flag_help
+        ),
         excel.Column("reason", "理由", parse=_parse_reason, width=50, help_text="如: 人员密集场所, 暂缓开放"),
     ]
 
@@ -253,8 +261,12 @@ def negative_list_export_rows(entries) -> list[list]:
     """Rows in the import columns' order."""
     return [
         [
-            e.industry.code, e.industry.name, excel.FLAG_TEXT[e.restricts_work],
-            excel.FLAG_TEXT[e.restricts_production], excel.FLAG_TEXT[e.restricts_business], e.reason,
+            e.industry.code,
+            e.industry.name,
+            excel.FLAG_TEXT[e.restricts_work],
+            excel.FLAG_TEXT[e.restricts_production],
+            excel.FLAG_TEXT[e.restricts_business],
+            e.reason,
         ]
         for e in entries
     ]

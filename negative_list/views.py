@@ -91,9 +91,13 @@ def _export(version: NegativeList):
 
 class NegativeListAdmin(RuleListAdmin):
     urls = RuleListUrls(
-        manage="negative_list:manage", create="negative_list:manage_create", detail="negative_list:manage_detail",
-        publish="negative_list:manage_publish", import_items="negative_list:manage_import",
-        export="negative_list:manage_export", import_template="negative_list:manage_import_template",
+        manage="negative_list:manage",
+        create="negative_list:manage_create",
+        detail="negative_list:manage_detail",
+        publish="negative_list:manage_publish",
+        import_items="negative_list:manage_import",
+        export="negative_list:manage_export",
+        import_template="negative_list:manage_import_template",
         remove="negative_list:manage_entry_remove",
     )
     templates = "negative_list/manage_"

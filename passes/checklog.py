@@ -24,20 +24,28 @@ FLUSH_LOCK_KEY = "passes:checks:flushing"
 logger = logging.getLogger(__name__)
 
 
-def record(*, result: str, pass_number: str, community_id: int | None, checked_by_id: int | None,
-           at: datetime | None = None) -> None:
+def record(
+    *, result: str, pass_number: str, community_id: int | None, checked_by_id: int | None, at: datetime | None = None
+) -> None:
     at = at or timezone.now()
     r = client()
     if r is not None:
         try:
-            r.rpush(QUEUE_KEY, json.dumps([uuid.uuid4().hex, at.timestamp(), result, pass_number[:16],
-                                           community_id, checked_by_id]))
+            r.rpush(
+                QUEUE_KEY,
+                json.dumps([uuid.uuid4().hex, at.timestamp(), result, pass_number[:16], community_id, checked_by_id]),
+            )
             return
         except redis.RedisError:
             # The guard still gets the answer, and the check is still logged: straight to the database.
             logger.warning("check log queue unavailable; writing the check directly", exc_info=True)
-    PassCheck.objects.create(result=result, pass_number=pass_number[:16], community_id=community_id,
-                             checked_by_id=checked_by_id, checked_at=at)
+    PassCheck.objects.create(
+        result=result,
+        pass_number=pass_number[:16],
+        community_id=community_id,
+        checked_by_id=checked_by_id,
+        checked_at=at,
+    )
 
 
 # One round trip for a scan: the revocation set decides the result unless the pass is blocked, and the
@@ -55,8 +63,9 @@ def _check_and_record_script(r):
     return r.register_script(_CHECK_AND_RECORD)
 
 
-def record_unless_blocked(*, result: str, pass_number: str, community_id: int | None,
-                          checked_by_id: int | None) -> str | None:
+def record_unless_blocked(
+    *, result: str, pass_number: str, community_id: int | None, checked_by_id: int | None
+) -> str | None:
     """Log a check of a pass whose signature and dates gave `result`, unless the revocation set blocks the
     pass (then its status is logged). Returns the result logged, or None when Redis cannot answer: the
     caller then reads the revocation status from the database and calls `record`."""
@@ -68,8 +77,9 @@ def record_unless_blocked(*, result: str, pass_number: str, community_id: int | 
     head = json.dumps([uuid.uuid4().hex, at.timestamp()])[:-1] + ","
     tail = "," + json.dumps([pass_number[:16], community_id, checked_by_id])[1:]
     try:
-        logged = _check_and_record_script(r)(keys=[BLOCKED_KEY, READY_KEY, QUEUE_KEY],
-                                             args=[pass_number, result, head, tail])
+        logged = _check_and_record_script(r)(
+            keys=[BLOCKED_KEY, READY_KEY, QUEUE_KEY], args=[pass_number, result, head, tail]
+        )
     except redis.RedisError:
         logger.warning("revocation set or check queue unavailable; using the database", exc_info=True)
         return None
@@ -103,9 +113,16 @@ def _flush(r, batch_size: int) -> int:
         rows = []
         for item in raw:
             check_id, ts, result, number, community_id, user_id = json.loads(item)
-            rows.append(PassCheck(check_id=uuid.UUID(check_id), checked_at=datetime.fromtimestamp(ts, tz=UTC),
-                                  result=result, pass_number=number, community_id=community_id,
-                                  checked_by_id=user_id))
+            rows.append(
+                PassCheck(
+                    check_id=uuid.UUID(check_id),
+                    checked_at=datetime.fromtimestamp(ts, tz=UTC),
+                    result=result,
+                    pass_number=number,
+                    community_id=community_id,
+                    checked_by_id=user_id,
+                )
+            )
         PassCheck.objects.bulk_create(rows, ignore_conflicts=True)
         r.ltrim(QUEUE_KEY, len(raw), -1)
         moved += len(raw)

@@ -20,11 +20,17 @@ class PassApplyForm(forms.Form):
     """The enterprise's application: which of its workers, and an optional note to the district."""
 
     workers = forms.ModelMultipleChoiceField(
-        label=_("员工"), queryset=Worker.objects.none(), widget=forms.CheckboxSelectMultiple,
+        label=_("员工"),
+        queryset=Worker.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
         error_messages={"required": services.MSG_NO_WORKERS},
     )
-    note = forms.CharField(label=_("申请说明(可选)"), max_length=255, required=False,
-                           widget=forms.TextInput(attrs={"class": "form-control"}))
+    note = forms.CharField(
+        label=_("申请说明(可选)"),
+        max_length=255,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
     submission_key = SubmissionKeyField()
 
     def __init__(self, *args, enterprise, **kwargs):
@@ -49,11 +55,19 @@ class BatchDecisionForm(ValidityFields):
 
     ISSUE, REFUSE = "issue", "refuse"
     passes = forms.TypedMultipleChoiceField(coerce=int, error_messages={"required": MSG_CHOOSE_PASSES})
-    action = forms.ChoiceField(label=_("审核结果"), choices=[(ISSUE, _("核发")), (REFUSE, _("不予核发"))],
-                               widget=forms.RadioSelect(attrs={"class": "form-check-input"}), initial=ISSUE,
-                               error_messages={"required": MSG_CHOOSE_ACTION, "invalid_choice": MSG_CHOOSE_ACTION})
-    reason = forms.CharField(label=_("不予核发的原因"), max_length=255, required=False,
-                             widget=forms.TextInput(attrs={"class": "form-control"}))
+    action = forms.ChoiceField(
+        label=_("审核结果"),
+        choices=[(ISSUE, _("核发")), (REFUSE, _("不予核发"))],
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        initial=ISSUE,
+        error_messages={"required": MSG_CHOOSE_ACTION, "invalid_choice": MSG_CHOOSE_ACTION},
+    )
+    reason = forms.CharField(
+        label=_("不予核发的原因"),
+        max_length=255,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
 
     def __init__(self, *args, pass_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,8 +86,12 @@ class BatchDecisionForm(ValidityFields):
 class ReasonForm(forms.Form):
     """Revoke or suspend: the reason is required and is shown to the enterprise."""
 
-    reason = forms.CharField(label=_("原因"), max_length=255, widget=forms.TextInput(attrs={"class": "form-control"}),
-                             error_messages={"required": services.MSG_REASON_REQUIRED})
+    reason = forms.CharField(
+        label=_("原因"),
+        max_length=255,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+        error_messages={"required": services.MSG_REASON_REQUIRED},
+    )
 
 
 class RevokeForm(ReasonForm):
@@ -85,12 +103,14 @@ class RevokeForm(ReasonForm):
         super().__init__(*args, **kwargs)
         self.fields["reason"].widget.attrs["list"] = "revoke-reasons"
         self.fields["reason"].help_text = _("员工已离职的请选“%(left)s”: 企业不能再为其申请通行证。") % {
-            "left": services.REVOKE_REASON_LEFT}
+            "left": services.REVOKE_REASON_LEFT
+        }
 
 
 class OptionalReasonForm(forms.Form):
-    reason = forms.CharField(label=_("说明(可选)"), max_length=255, required=False,
-                             widget=forms.TextInput(attrs={"class": "form-control"}))
+    reason = forms.CharField(
+        label=_("说明(可选)"), max_length=255, required=False, widget=forms.TextInput(attrs={"class": "form-control"})
+    )
 
 
 class ReissueForm(ValidityFields):
@@ -98,8 +118,15 @@ class ReissueForm(ValidityFields):
 
 
 class PassFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("状态"), required=False,
-                               choices=[("", _("全部"))] + list(ReturnPass.Status.choices),
-                               widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
-    q = forms.CharField(label=_("编号或姓名"), required=False, max_length=50,
-                        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
+    status = forms.ChoiceField(
+        label=_("状态"),
+        required=False,
+        choices=[("", _("全部"))] + list(ReturnPass.Status.choices),
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    q = forms.CharField(
+        label=_("编号或姓名"),
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )

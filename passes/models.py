@@ -39,8 +39,9 @@ class RiskArea(models.Model):
     """A division (province, city or county) and its level; everything beneath it shares the level
     unless a more specific entry says otherwise. Divisions not listed are low risk."""
 
-    risk_list = models.ForeignKey(RiskAreaList, verbose_name=_("名单版本"), on_delete=models.CASCADE,
-                                  related_name="areas")
+    risk_list = models.ForeignKey(
+        RiskAreaList, verbose_name=_("名单版本"), on_delete=models.CASCADE, related_name="areas"
+    )
     division = models.ForeignKey(Division, verbose_name=_("地区"), on_delete=models.PROTECT, related_name="+")
     level = models.CharField(_("风险等级"), max_length=10, choices=RiskLevel.choices)
     note = models.CharField(_("备注"), max_length=255, blank=True)
@@ -81,23 +82,32 @@ class Worker(models.Model):
     id_number_masked = models.CharField(_("身份证号"), max_length=18, editable=False)
     mobile = models.CharField(_("手机号"), max_length=11, validators=[validate_mobile])
     origin = models.ForeignKey(
-        Division, verbose_name=_("来源地"), on_delete=models.PROTECT, related_name="+",
+        Division,
+        verbose_name=_("来源地"),
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text=_("出发地的县级行政区划代码(GB/T 2260)"),
     )
     arrived_on = models.DateField(_("抵昆日期"), null=True, blank=True, help_text=_("尚未返昆的留空"))
-    quarantine_status = models.CharField(_("隔离状态"), max_length=10, choices=Quarantine.choices,
-                                         default=Quarantine.NONE)
+    quarantine_status = models.CharField(
+        _("隔离状态"), max_length=10, choices=Quarantine.choices, default=Quarantine.NONE
+    )
     quarantine_started_on = models.DateField(_("隔离开始日期"), null=True, blank=True)
     temperature = models.DecimalField(_("最近体温(℃)"), max_digits=3, decimal_places=1, null=True, blank=True)
     temperature_taken_at = models.DateTimeField(_("测温时间"), null=True, blank=True)
-    test_result = models.CharField(_("核酸检测结果"), max_length=10, choices=TestResult.choices,
-                                   default=TestResult.NONE)
+    test_result = models.CharField(
+        _("核酸检测结果"), max_length=10, choices=TestResult.choices, default=TestResult.NONE
+    )
     tested_on = models.DateField(_("核酸检测日期"), null=True, blank=True)
     residence_district = models.ForeignKey(
         "reference.District", verbose_name=_("居住地属地"), on_delete=models.PROTECT, related_name="+"
     )
     residence_community = models.ForeignKey(
-        "reference.Community", verbose_name=_("居住社区(村)"), null=True, blank=True, on_delete=models.PROTECT,
+        "reference.Community",
+        verbose_name=_("居住社区(村)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     residence_address = models.CharField(_("居住地址"), max_length=255)
@@ -138,12 +148,15 @@ class IdNumberDisclosure(models.Model):
         EXPORT = "export", _("导出花名册")
 
     kind = models.CharField(_("方式"), max_length=10, choices=Kind.choices)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT,
-                             related_name="+")
-    enterprise = models.ForeignKey("enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT,
-                                   related_name="+")
-    worker = models.ForeignKey(Worker, verbose_name=_("员工"), null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="disclosures")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+"
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="+"
+    )
+    worker = models.ForeignKey(
+        Worker, verbose_name=_("员工"), null=True, blank=True, on_delete=models.SET_NULL, related_name="disclosures"
+    )
     worker_count = models.PositiveIntegerField(_("人数"), default=1)
     reason = models.CharField(_("事由"), max_length=255)
     at = models.DateTimeField(_("时间"), auto_now_add=True)
@@ -190,29 +203,43 @@ class ReturnPass(models.Model):
     BLOCKED_STATUSES = (Status.SUSPENDED, Status.REVOKED)
 
     number = models.CharField(_("通行证编号"), max_length=16, unique=True)
-    batch = models.ForeignKey("PassBatch", verbose_name=_("申请批次"), on_delete=models.PROTECT,
-                              related_name="passes")
+    batch = models.ForeignKey("PassBatch", verbose_name=_("申请批次"), on_delete=models.PROTECT, related_name="passes")
     worker = models.ForeignKey(Worker, verbose_name=_("员工"), on_delete=models.PROTECT, related_name="passes")
-    enterprise = models.ForeignKey("enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT,
-                                   related_name="passes")
-    issuing_district = models.ForeignKey("reference.District", verbose_name=_("发证属地"), on_delete=models.PROTECT,
-                                         related_name="+")
-    residence_district = models.ForeignKey("reference.District", verbose_name=_("居住地属地"),
-                                           on_delete=models.PROTECT, related_name="+")
-    residence_community = models.ForeignKey("reference.Community", verbose_name=_("居住社区(村)"), null=True,
-                                            blank=True, on_delete=models.PROTECT, related_name="+")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="passes"
+    )
+    issuing_district = models.ForeignKey(
+        "reference.District", verbose_name=_("发证属地"), on_delete=models.PROTECT, related_name="+"
+    )
+    residence_district = models.ForeignKey(
+        "reference.District", verbose_name=_("居住地属地"), on_delete=models.PROTECT, related_name="+"
+    )
+    residence_community = models.ForeignKey(
+        "reference.Community",
+        verbose_name=_("居住社区(村)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.APPLIED)
     valid_from = models.DateField(_("有效期自"), null=True, blank=True)
     valid_until = models.DateField(_("有效期至"), null=True, blank=True)
     token = models.TextField(_("签名令牌"), blank=True, editable=False)
     key_id = models.CharField(_("签名密钥编号"), max_length=16, blank=True, editable=False)
     issued_at = models.DateTimeField(_("核发时间"), null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审核人"), null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
-    status_reason = models.CharField(_("原因"), max_length=255, blank=True,
-                                     help_text=_("不予核发、暂停或吊销的原因"))
-    reissue_of = models.OneToOneField("self", verbose_name=_("换发自"), null=True, blank=True,
-                                      on_delete=models.PROTECT, related_name="reissued_as")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status_reason = models.CharField(_("原因"), max_length=255, blank=True, help_text=_("不予核发、暂停或吊销的原因"))
+    reissue_of = models.OneToOneField(
+        "self", verbose_name=_("换发自"), null=True, blank=True, on_delete=models.PROTECT, related_name="reissued_as"
+    )
     created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -224,15 +251,20 @@ class ReturnPass(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             # One pass in play per worker: applied, valid or suspended.
-            models.UniqueConstraint(fields=["worker"], condition=Q(status__in=["applied", "valid", "suspended"]),
-                                    name="return_pass_one_open_per_worker"),
+            models.UniqueConstraint(
+                fields=["worker"],
+                condition=Q(status__in=["applied", "valid", "suspended"]),
+                name="return_pass_one_open_per_worker",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=["applied", "refused"])
                 | Q(valid_from__isnull=False, valid_until__isnull=False, issued_at__isnull=False),
                 name="return_pass_issued_has_validity",
             ),
-            models.CheckConstraint(condition=Q(valid_until__gte=models.F("valid_from")) | Q(valid_from__isnull=True),
-                                   name="return_pass_validity_ordered"),
+            models.CheckConstraint(
+                condition=Q(valid_until__gte=models.F("valid_from")) | Q(valid_from__isnull=True),
+                name="return_pass_validity_ordered",
+            ),
         ]
         indexes = [
             models.Index(fields=["issuing_district", "status"], name="return_pass_issuer_status"),
@@ -249,10 +281,12 @@ class ReturnPass(models.Model):
 class PassBatch(models.Model):
     """One application for passes, sent by an enterprise to its district and decided pass by pass."""
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT,
-                                   related_name="pass_batches")
-    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT,
-                                   related_name="+")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="pass_batches"
+    )
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
+    )
     note = models.CharField(_("申请说明"), max_length=255, blank=True)
     # The form's one-time key (core.forms.SubmissionKeyField): a double submit finds this row instead of making another.
     submission_key = models.UUIDField(_("提交标识"), null=True, blank=True, editable=False)
@@ -275,10 +309,18 @@ class PassBatch(models.Model):
 class PassEvent(models.Model):
     """One step of a pass's life: who moved it, when, from what to what, and why. Never edited."""
 
-    return_pass = models.ForeignKey(ReturnPass, verbose_name=_("通行证"), on_delete=models.CASCADE,
-                                    related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="+", help_text=_("空表示系统自动处理"))
+    return_pass = models.ForeignKey(
+        ReturnPass, verbose_name=_("通行证"), on_delete=models.CASCADE, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("空表示系统自动处理"),
+    )
     from_status = models.CharField(_("原状态"), max_length=10, blank=True)
     to_status = models.CharField(_("新状态"), max_length=10)
     comment = models.CharField(_("说明"), max_length=255, blank=True)
@@ -327,10 +369,23 @@ class PassCheck(models.Model):
     checked_at = models.DateTimeField(_("核验时间"))
     pass_number = models.CharField(_("通行证编号"), max_length=16, blank=True)
     result = models.CharField(_("结果"), max_length=10, choices=Result.choices)
-    community = models.ForeignKey("reference.Community", verbose_name=_("卡口(社区)"), null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="+")
-    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("核验人"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+", help_text=_("空表示未登录的扫码"))
+    community = models.ForeignKey(
+        "reference.Community",
+        verbose_name=_("卡口(社区)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("核验人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("空表示未登录的扫码"),
+    )
 
     objects = PassCheckQuerySet.as_manager()
 
@@ -361,27 +416,39 @@ class TransportRequest(models.Model):
 
     OPEN_STATUSES = (Status.REQUESTED, Status.CONFIRMED, Status.ARRANGED)
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT,
-                                   related_name="transport_requests")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="transport_requests"
+    )
     origin = models.ForeignKey(Division, verbose_name=_("出发地"), on_delete=models.PROTECT, related_name="+")
     departure_on = models.DateField(_("出发日期"))
     headcount = models.PositiveIntegerField(_("人数"))
-    workers = models.ManyToManyField(Worker, verbose_name=_("乘车员工"), related_name="transport_requests",
-                                     blank=True)
+    workers = models.ManyToManyField(Worker, verbose_name=_("乘车员工"), related_name="transport_requests", blank=True)
     contact_name = models.CharField(_("联系人"), max_length=50)
     contact_mobile = models.CharField(_("联系人手机"), max_length=11, validators=[validate_mobile])
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
-    arrangement = models.CharField(_("车辆安排"), max_length=255, blank=True,
-                                   help_text=_("车辆、车牌、集合时间地点等"))
+    arrangement = models.CharField(_("车辆安排"), max_length=255, blank=True, help_text=_("车辆、车牌、集合时间地点等"))
     decision_comment = models.CharField(_("属地意见"), max_length=255, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("处理人"), null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("处理人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     arrived_on = models.DateField(_("抵昆日期"), null=True, blank=True)
-    risk_list = models.ForeignKey(RiskAreaList, verbose_name=_("出发地风险评估依据"), null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="+",
-                                  help_text=_("最近一次核对出发地风险等级时在出发日期生效的名单; 空表示当时没有名单"))
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT,
-                                     related_name="+")
+    risk_list = models.ForeignKey(
+        RiskAreaList,
+        verbose_name=_("出发地风险评估依据"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("最近一次核对出发地风险等级时在出发日期生效的名单; 空表示当时没有名单"),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
+    )
     # The form's one-time key (core.forms.SubmissionKeyField): a double submit finds this row instead of making another.
     submission_key = models.UUIDField(_("提交标识"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
@@ -396,12 +463,17 @@ class TransportRequest(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "submission_key"], name="transport_submitted_once"),
             models.CheckConstraint(condition=Q(headcount__gte=1), name="transport_headcount_positive"),
-            models.CheckConstraint(condition=~Q(status="arrived") | Q(arrived_on__isnull=False),
-                                   name="transport_arrived_has_date"),
-            models.CheckConstraint(condition=Q(arrived_on__isnull=True) | Q(arrived_on__gte=models.F("departure_on")),
-                                   name="transport_arrival_after_departure"),
-            models.CheckConstraint(condition=~Q(status__in=["arranged", "arrived"]) | ~Q(arrangement=""),
-                                   name="transport_arranged_has_arrangement"),
+            models.CheckConstraint(
+                condition=~Q(status="arrived") | Q(arrived_on__isnull=False), name="transport_arrived_has_date"
+            ),
+            models.CheckConstraint(
+                condition=Q(arrived_on__isnull=True) | Q(arrived_on__gte=models.F("departure_on")),
+                name="transport_arrival_after_departure",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["arranged", "arrived"]) | ~Q(arrangement=""),
+                name="transport_arranged_has_arrangement",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -411,10 +483,12 @@ class TransportRequest(models.Model):
 class TransportEvent(models.Model):
     """One step of a chartered trip: who moved it, when, from what to what, and why. Never edited."""
 
-    transport_request = models.ForeignKey(TransportRequest, verbose_name=_("包车申请"), on_delete=models.CASCADE,
-                                          related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT,
-                              related_name="+")
+    transport_request = models.ForeignKey(
+        TransportRequest, verbose_name=_("包车申请"), on_delete=models.CASCADE, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+"
+    )
     from_status = models.CharField(_("原状态"), max_length=10, choices=TransportRequest.Status.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=10, choices=TransportRequest.Status.choices)
     comment = models.CharField(_("说明"), max_length=255, blank=True)
@@ -438,10 +512,12 @@ class RosterImport(models.Model):
         DONE = "done", _("已导入")
         FAILED = "failed", _("有错误, 未导入")
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT,
-                                   related_name="+")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT,
-                                    related_name="+")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
+    )
     # Both files are workbooks, stored under random names (core.uploads.upload_path reads file_kind).
     file_kind = UploadKind.XLSX
     file = models.FileField(_("文件"), upload_to=upload_path, max_length=200)

@@ -76,7 +76,7 @@ def rebuild() -> int | None:
         pipe = r.pipeline()
         pipe.delete(staging)
         for start in range(0, len(mapping), 10_000):
-            chunk = dict(list(mapping.items())[start:start + 10_000])
+            chunk = dict(list(mapping.items())[start : start + 10_000])
             pipe.hset(staging, mapping=chunk)
         if mapping:
             pipe.rename(staging, BLOCKED_KEY)
@@ -85,8 +85,12 @@ def rebuild() -> int | None:
         pipe.set(READY_KEY, "1")
         pipe.execute()
         recent = ReturnPass.objects.filter(updated_at__gte=started - REBUILD_OVERLAP)
-        publish({number: (status if status in ReturnPass.BLOCKED_STATUSES else None)
-                 for number, status in recent.values_list("number", "status")})
+        publish(
+            {
+                number: (status if status in ReturnPass.BLOCKED_STATUSES else None)
+                for number, status in recent.values_list("number", "status")
+            }
+        )
         return len(mapping)
     finally:
         r.delete(REBUILD_LOCK_KEY)

@@ -151,10 +151,17 @@ def public_jwks() -> dict:
     keys = []
     for kid, public_key in keyring().verifying.items():
         numbers = public_key.public_numbers()
-        keys.append({
-            "kty": "EC", "crv": "P-256", "alg": ALGORITHM, "use": "sig", "kid": kid,
-            "x": _b64(numbers.x.to_bytes(32, "big")), "y": _b64(numbers.y.to_bytes(32, "big")),
-        })
+        keys.append(
+            {
+                "kty": "EC",
+                "crv": "P-256",
+                "alg": ALGORITHM,
+                "use": "sig",
+                "kid": kid,
+                "x": _b64(numbers.x.to_bytes(32, "big")),
+                "y": _b64(numbers.y.to_bytes(32, "big")),
+            }
+        )
     return {"keys": keys}
 
 

@@ -7,15 +7,37 @@ from policies.models import Payout, PolicyApplication, PolicyApplicationEvent, S
 class SupportPolicyAdmin(admin.ModelAdmin):
     """The catalogue is edited here by administrators (the demo entries are replaced before going live)."""
 
-    list_display = ["title", "document_number", "benefit_type", "amount_rule", "scheduled_payout_on",
-                    "accepts_applications", "is_demo"]
+    list_display = [
+        "title",
+        "document_number",
+        "benefit_type",
+        "amount_rule",
+        "scheduled_payout_on",
+        "accepts_applications",
+        "is_demo",
+    ]
     list_filter = ["is_demo", "benefit_type", "accepts_applications"]
     search_fields = ["title", "document_number", "issuing_body"]
     filter_horizontal = ["districts", "reviewing_authorities"]
     autocomplete_fields = ["industries"]
     fieldsets = [
-        (None, {"fields": ["title", "issuing_body", "document_number", "benefit_type", "summary", "eligibility",
-                           "materials_required", "sort_order", "accepts_applications", "is_demo"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "issuing_body",
+                    "document_number",
+                    "benefit_type",
+                    "summary",
+                    "eligibility",
+                    "materials_required",
+                    "sort_order",
+                    "accepts_applications",
+                    "is_demo",
+                ]
+            },
+        ),
         ("金额", {"fields": ["amount_rule", "amount_value", "amount_cap", "figure_label"]}),
         ("申报范围", {"fields": ["industries", "districts", "min_headcount", "max_headcount", "above_scale_only"]}),
         ("审核与兑付", {"fields": ["reviewing_authorities", "reviewed_by_district", "scheduled_payout_on"]}),

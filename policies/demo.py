@@ -32,28 +32,46 @@ def policy_demo_seed(users: list[User]) -> None:
         if policy is None or PolicyApplication.objects.filter(enterprise=owner.enterprise, policy=policy).exists():
             continue
         application = services.policy_application_submit(
-            policy=policy, enterprise=owner.enterprise, submitted_by=owner, data=_data(owner, policy),
+            policy=policy,
+            enterprise=owner.enterprise,
+            submitted_by=owner,
+            data=_data(owner, policy),
             files=[SimpleUploadedFile("申报材料.pdf", _PDF)],
         )
         reviewer = by_name.get(reviewer)
         if outcome in ("approved", "paid"):
-            services.policy_application_approve(application=application, approved_by=reviewer,
-                                                amount=application.requested_amount, comment="材料齐全, 同意支持。")
+            services.policy_application_approve(
+                application=application,
+                approved_by=reviewer,
+                amount=application.requested_amount,
+                comment="材料齐全, 同意支持。",
+            )
         if outcome == "paid":
-            services.payout_record(application=application, recorded_by=reviewer, paid_on=timezone.localdate(),
-                                   amount=application.requested_amount, voucher_number="DEMO-2020-0001")
+            services.payout_record(
+                application=application,
+                recorded_by=reviewer,
+                paid_on=timezone.localdate(),
+                amount=application.requested_amount,
+                voucher_number="DEMO-2020-0001",
+            )
         if outcome == "returned":
-            services.policy_application_return(application=application, returned_by=reviewer,
-                                               reason="请补充2020年2月至4月应缴社保费的核定单。")
+            services.policy_application_return(
+                application=application, returned_by=reviewer, reason="请补充2020年2月至4月应缴社保费的核定单。"
+            )
         if outcome == "rejected":
-            services.policy_application_reject(application=application, rejected_by=reviewer,
-                                               reason="本企业不生产防疫物资, 不符合申报条件。")
+            services.policy_application_reject(
+                application=application, rejected_by=reviewer, reason="本企业不生产防疫物资, 不符合申报条件。"
+            )
 
 
 def _data(owner: User, policy: SupportPolicy) -> services.ApplicationData:
     enterprise = owner.enterprise
     return services.ApplicationData(
-        contact_name=enterprise.contact_name, contact_mobile=enterprise.contact_mobile,
-        stated_headcount=enterprise.headcount, stated_figure=Decimal("120000.00") if policy.figure_label else None,
-        bank_name="中国银行昆山分行(演示)", account_name=enterprise.name, account_number="6216610100001234567",
+        contact_name=enterprise.contact_name,
+        contact_mobile=enterprise.contact_mobile,
+        stated_headcount=enterprise.headcount,
+        stated_figure=Decimal("120000.00") if policy.figure_label else None,
+        bank_name="中国银行昆山分行(演示)",
+        account_name=enterprise.name,
+        account_number="6216610100001234567",
     )

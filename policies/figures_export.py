@@ -25,8 +25,17 @@ FIGURE_COLUMNS = [
 
 
 def figure_values(row: FigureRow) -> list:
-    return [row.applications, row.approved, row.rejected, row.waiting, row.amount_approved, row.paid,
-            row.paid_early, row.amount_paid, row.median_days]
+    return [
+        row.applications,
+        row.approved,
+        row.rejected,
+        row.waiting,
+        row.amount_approved,
+        row.paid,
+        row.paid_early,
+        row.amount_paid,
+        row.median_days,
+    ]
 
 
 def figures_workbook(figures: dict, *, at: datetime) -> bytes:
@@ -34,19 +43,30 @@ def figures_workbook(figures: dict, *, at: datetime) -> bytes:
     total = [gettext("合计"), *figure_values(figures["total"])]
     sheets = [
         excel.Sheet(
-            title=gettext("按政策"), heading=gettext("惠企政策兑付情况(按政策)"), subheading=subheading,
+            title=gettext("按政策"),
+            heading=gettext("惠企政策兑付情况(按政策)"),
+            subheading=subheading,
             columns=[excel.Column("policy", gettext("政策"), width=36), *FIGURE_COLUMNS],
-            rows=[[policy.title, *figure_values(row)] for policy, row in figures["policies"]], totals=total,
+            rows=[[policy.title, *figure_values(row)] for policy, row in figures["policies"]],
+            totals=total,
         ),
         excel.Sheet(
-            title=gettext("按属地"), heading=gettext("惠企政策兑付情况(按属地)"), subheading=subheading,
+            title=gettext("按属地"),
+            heading=gettext("惠企政策兑付情况(按属地)"),
+            subheading=subheading,
             columns=[excel.Column("district", gettext("属地"), width=16), *FIGURE_COLUMNS],
-            rows=[[district.name, *figure_values(row)] for district, row in figures["districts"]], totals=total,
+            rows=[[district.name, *figure_values(row)] for district, row in figures["districts"]],
+            totals=total,
         ),
         excel.Sheet(
-            title=gettext("政策分属地"), heading=gettext("惠企政策兑付情况(各政策分属地)"), subheading=subheading,
-            columns=[excel.Column("policy", gettext("政策"), width=36),
-                     excel.Column("district", gettext("属地"), width=16), *FIGURE_COLUMNS],
+            title=gettext("政策分属地"),
+            heading=gettext("惠企政策兑付情况(各政策分属地)"),
+            subheading=subheading,
+            columns=[
+                excel.Column("policy", gettext("政策"), width=36),
+                excel.Column("district", gettext("属地"), width=16),
+                *FIGURE_COLUMNS,
+            ],
             rows=[[policy.title, district.name, *figure_values(row)] for policy, district, row in figures["cells"]],
             totals=[gettext("合计"), "", *figure_values(figures["total"])],
         ),

@@ -30,19 +30,30 @@ class ApplicationForm(NoFormTag, forms.Form):
     """What the enterprise states: the figures the policy's amount rule needs, the bank account, materials."""
 
     stated_headcount = forms.IntegerField(label=_("职工人数"), min_value=1, required=False)
-    stated_figure = forms.DecimalField(label=_("填报数额"), min_value=0, max_digits=14, decimal_places=2,
-                                       required=False)
-    statement = forms.CharField(label=_("申请说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                                max_length=2000)
+    stated_figure = forms.DecimalField(
+        label=_("填报数额"), min_value=0, max_digits=14, decimal_places=2, required=False
+    )
+    statement = forms.CharField(
+        label=_("申请说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
     bank_name = forms.CharField(label=_("开户银行"), max_length=100, required=False)
     account_name = forms.CharField(label=_("账户名称"), max_length=200, required=False)
-    account_number = forms.CharField(label=_("银行账号"), max_length=40, required=False,
-                                     widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    account_number = forms.CharField(
+        label=_("银行账号"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
     contact_name = forms.CharField(label=_("联系人"), max_length=50)
-    contact_mobile = forms.CharField(label=_("联系人手机"), max_length=11, validators=[validate_mobile],
-                                     widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}))
-    materials = MultipleFileField(label=_("申报材料"), required=False,
-                                  help_text=_("PDF、图片、Word 或 Excel, 可一次选择多个文件"))
+    contact_mobile = forms.CharField(
+        label=_("联系人手机"),
+        max_length=11,
+        validators=[validate_mobile],
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}),
+    )
+    materials = MultipleFileField(
+        label=_("申报材料"), required=False, help_text=_("PDF、图片、Word 或 Excel, 可一次选择多个文件")
+    )
 
     def __init__(self, *args, policy: SupportPolicy, resubmit: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,10 +80,10 @@ class ApplicationForm(NoFormTag, forms.Form):
 class DecisionForm(NoFormTag, forms.Form):
     ACTIONS = [("approve", _("批准")), ("return", _("退回补正")), ("reject", _("不予支持"))]
     action = forms.ChoiceField(label=_("审核结果"), choices=ACTIONS, widget=forms.RadioSelect)
-    amount = forms.DecimalField(label=_("核定金额(元)"), min_value=0, max_digits=14, decimal_places=2,
-                                required=False)
-    comment = forms.CharField(label=_("审核意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                              max_length=2000)
+    amount = forms.DecimalField(label=_("核定金额(元)"), min_value=0, max_digits=14, decimal_places=2, required=False)
+    comment = forms.CharField(
+        label=_("审核意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
 
     def __init__(self, *args, application: PolicyApplication, **kwargs):
         super().__init__(*args, **kwargs)
@@ -97,10 +108,12 @@ class PayoutForm(NoFormTag, forms.Form):
 
 class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("状态"), required=False, initial=PolicyApplication.Status.SUBMITTED)
-    policy = forms.ModelChoiceField(label=_("政策"), queryset=SupportPolicy.objects.only("pk", "title"), required=False,
-                                    empty_label=_("全部"))
-    district = forms.ModelChoiceField(label=_("属地"), queryset=District.objects.all(), required=False,
-                                      empty_label=_("全部"))
+    policy = forms.ModelChoiceField(
+        label=_("政策"), queryset=SupportPolicy.objects.only("pk", "title"), required=False, empty_label=_("全部")
+    )
+    district = forms.ModelChoiceField(
+        label=_("属地"), queryset=District.objects.all(), required=False, empty_label=_("全部")
+    )
     q = forms.CharField(label=_("企业名称"), required=False)
     overdue = forms.BooleanField(label=_("只看超期"), required=False)
 

@@ -50,7 +50,10 @@ class SupportPolicy(models.Model):
 
     amount_rule = models.CharField(_("金额计算方式"), max_length=20, choices=AmountRule.choices)
     amount_value = models.DecimalField(
-        _("金额参数"), max_digits=14, decimal_places=2, default=0,
+        _("金额参数"),
+        max_digits=14,
+        decimal_places=2,
+        default=0,
         help_text=_("定额: 每户金额(元); 按职工人数: 每人金额(元); 按比例: 百分比(如 50 表示 50%)"),
     )
     amount_cap = models.DecimalField(_("每户上限(元)"), max_digits=14, decimal_places=2, null=True, blank=True)
@@ -60,11 +63,15 @@ class SupportPolicy(models.Model):
 
     # Who may apply: an empty filter means everyone.
     industries = models.ManyToManyField(
-        "reference.Industry", verbose_name=_("适用行业"), blank=True, related_name="+",
+        "reference.Industry",
+        verbose_name=_("适用行业"),
+        blank=True,
+        related_name="+",
         help_text=_("可选门类、大类、中类或小类; 不选为所有行业"),
     )
-    districts = models.ManyToManyField("reference.District", verbose_name=_("适用区镇"), blank=True, related_name="+",
-                                       help_text=_("不选为全市"))
+    districts = models.ManyToManyField(
+        "reference.District", verbose_name=_("适用区镇"), blank=True, related_name="+", help_text=_("不选为全市")
+    )
     min_headcount = models.PositiveIntegerField(_("职工人数不少于"), null=True, blank=True)
     max_headcount = models.PositiveIntegerField(_("职工人数不多于"), null=True, blank=True)
     above_scale_only = models.BooleanField(_("仅限规上企业"), default=False)
@@ -76,8 +83,9 @@ class SupportPolicy(models.Model):
     )
     reviewed_by_district = models.BooleanField(_("由企业所在区镇审核"), default=False)
 
-    scheduled_payout_on = models.DateField(_("计划兑付日期"), null=True, blank=True,
-                                           help_text=_("早于此日期兑付的计为“提前兑付”"))
+    scheduled_payout_on = models.DateField(
+        _("计划兑付日期"), null=True, blank=True, help_text=_("早于此日期兑付的计为“提前兑付”")
+    )
     accepts_applications = models.BooleanField(_("正在受理"), default=True)
     is_demo = models.BooleanField(_("演示数据"), default=False, help_text=_("演示用条目, 不是正式文件的内容"))
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
@@ -90,7 +98,8 @@ class SupportPolicy(models.Model):
         ordering = ["sort_order", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(max_headcount__isnull=True) | Q(min_headcount__isnull=True)
+                condition=Q(max_headcount__isnull=True)
+                | Q(min_headcount__isnull=True)
                 | Q(max_headcount__gte=models.F("min_headcount")),
                 name="policy_headcount_range",
             ),
@@ -156,17 +165,24 @@ class PolicyApplication(models.Model):
 
     OPEN_STATUSES = (Status.SUBMITTED, Status.RETURNED, Status.APPROVED)
 
-    policy = models.ForeignKey(SupportPolicy, verbose_name=_("政策"), on_delete=models.PROTECT,
-                               related_name="applications")
-    enterprise = models.ForeignKey("enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT,
-                                   related_name="policy_applications")
+    policy = models.ForeignKey(
+        SupportPolicy, verbose_name=_("政策"), on_delete=models.PROTECT, related_name="applications"
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="policy_applications"
+    )
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
 
     # Routed when submitted: the enterprise's district (which always sees it) and the reviewing authority.
-    district = models.ForeignKey("reference.District", verbose_name=_("属地"), on_delete=models.PROTECT,
-                                 related_name="+")
+    district = models.ForeignKey(
+        "reference.District", verbose_name=_("属地"), on_delete=models.PROTECT, related_name="+"
+    )
     reviewing_authority = models.ForeignKey(
-        "reference.IndustryAuthority", verbose_name=_("审核部门"), null=True, blank=True, on_delete=models.PROTECT,
+        "reference.IndustryAuthority",
+        verbose_name=_("审核部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     routed_to_district = models.BooleanField(_("属地审核"), default=False)
@@ -174,8 +190,9 @@ class PolicyApplication(models.Model):
     # What the enterprise states.
     stated_headcount = models.PositiveIntegerField(_("职工人数"), null=True, blank=True)
     stated_figure = models.DecimalField(_("填报数额"), max_digits=14, decimal_places=2, null=True, blank=True)
-    requested_amount = models.DecimalField(_("按政策测算金额(元)"), max_digits=14, decimal_places=2, null=True,
-                                           blank=True)
+    requested_amount = models.DecimalField(
+        _("按政策测算金额(元)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     statement = models.TextField(_("申请说明"), blank=True)
     bank_name = models.CharField(_("开户银行"), max_length=100, blank=True)
     account_name = models.CharField(_("账户名称"), max_length=200, blank=True)
@@ -187,13 +204,20 @@ class PolicyApplication(models.Model):
     resubmitted_at = models.DateTimeField(_("最近提交时间"), null=True, blank=True)
     review_deadline = models.DateTimeField(_("审核期限"))
     decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审核人"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     decision_comment = models.TextField(_("审核意见"), blank=True)
     approved_amount = models.DecimalField(_("核定金额(元)"), max_digits=14, decimal_places=2, null=True, blank=True)
 
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT,
-                                     related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
+    )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = PolicyApplicationQuerySet.as_manager()
@@ -205,8 +229,9 @@ class PolicyApplication(models.Model):
         indexes = [
             models.Index(fields=["status", "submitted_at", "id"], name="policy_app_queue"),
             models.Index(fields=["district", "status", "submitted_at", "id"], name="policy_app_district_queue"),
-            models.Index(fields=["reviewing_authority", "status", "submitted_at", "id"],
-                         name="policy_app_authority_queue"),
+            models.Index(
+                fields=["reviewing_authority", "status", "submitted_at", "id"], name="policy_app_authority_queue"
+            ),
             models.Index(fields=["enterprise", "-submitted_at"], name="policy_app_enterprise"),
         ]
         constraints = [
@@ -245,14 +270,16 @@ def mask_account(number: str) -> str:
 class PolicyApplicationMaterial(models.Model):
     """An uploaded document of an application, stored under a random name and served through a scoped view."""
 
-    application = models.ForeignKey(PolicyApplication, verbose_name=_("申请"), on_delete=models.CASCADE,
-                                    related_name="materials")
+    application = models.ForeignKey(
+        PolicyApplication, verbose_name=_("申请"), on_delete=models.CASCADE, related_name="materials"
+    )
     file = models.FileField(_("文件"), upload_to=upload_path, max_length=200)
     file_kind = models.CharField(_("文件格式"), max_length=5)
     original_name = models.CharField(_("原文件名"), max_length=255)
     size = models.PositiveIntegerField(_("大小(字节)"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
@@ -267,10 +294,12 @@ class PolicyApplicationMaterial(models.Model):
 class PolicyApplicationEvent(models.Model):
     """One line of an application's timeline. Never edited."""
 
-    application = models.ForeignKey(PolicyApplication, verbose_name=_("申请"), on_delete=models.CASCADE,
-                                    related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT,
-                              related_name="+")
+    application = models.ForeignKey(
+        PolicyApplication, verbose_name=_("申请"), on_delete=models.CASCADE, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+"
+    )
     from_status = models.CharField(_("原状态"), max_length=10, choices=PolicyApplication.Status.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=10, choices=PolicyApplication.Status.choices)
     comment = models.TextField(_("说明"), blank=True)
@@ -288,8 +317,9 @@ class PolicyApplicationEvent(models.Model):
 class Payout(models.Model):
     """The money reaching the enterprise (兑付). Paid before the policy's scheduled date: 提前兑付."""
 
-    application = models.OneToOneField(PolicyApplication, verbose_name=_("申请"), on_delete=models.PROTECT,
-                                       related_name="payout")
+    application = models.OneToOneField(
+        PolicyApplication, verbose_name=_("申请"), on_delete=models.PROTECT, related_name="payout"
+    )
     paid_on = models.DateField(_("兑付日期"))
     amount = models.DecimalField(_("兑付金额(元)"), max_digits=14, decimal_places=2)
     voucher_number = models.CharField(_("凭证号"), max_length=50)
@@ -297,8 +327,9 @@ class Payout(models.Model):
     scheduled_on = models.DateField(_("计划兑付日期"), null=True, blank=True)
     is_early = models.BooleanField(_("提前兑付"), default=False)
     days_to_payout = models.PositiveIntegerField(_("申请至兑付天数"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT,
-                                    related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
     class Meta:
@@ -340,11 +371,18 @@ class PolicyAnswer(models.Model):
 
     topic = models.CharField(_("类别"), max_length=20, choices=AnswerTopic.choices)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PUBLISHED)
-    current = models.OneToOneField("PolicyAnswerVersion", verbose_name=_("现行版本"), null=True,
-                                   on_delete=models.PROTECT, related_name="+")
+    current = models.OneToOneField(
+        "PolicyAnswerVersion", verbose_name=_("现行版本"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
     withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
-    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("撤回人"), null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("撤回人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     withdrawn_reason = models.TextField(_("撤回原因"), blank=True)
     is_demo = models.BooleanField(_("演示数据"), default=False)
     created_at = models.DateTimeField(_("首次发布时间"), auto_now_add=True)
@@ -356,8 +394,9 @@ class PolicyAnswer(models.Model):
         verbose_name_plural = _("政策问答")
         ordering = ["topic", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(status="published") | Q(withdrawn_at__isnull=False),
-                                   name="policy_answer_withdrawn_has_time"),
+            models.CheckConstraint(
+                condition=Q(status="published") | Q(withdrawn_at__isnull=False), name="policy_answer_withdrawn_has_time"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -379,12 +418,19 @@ class PolicyAnswerVersion(models.Model):
     number = models.PositiveIntegerField(_("版本"))
     question = models.CharField(_("问题"), max_length=300)
     body = models.TextField(_("解答"))
-    source_document = models.CharField(_("依据文件"), max_length=200,
-                                       help_text=_("文号及条款, 如 昆防指〔2020〕20号 第四条"))
+    source_document = models.CharField(
+        _("依据文件"), max_length=200, help_text=_("文号及条款, 如 昆防指〔2020〕20号 第四条")
+    )
     change_note = models.CharField(_("修订说明"), max_length=300, blank=True)
     published_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发布人"), null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发布人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("政策问答版本")

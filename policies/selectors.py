@@ -77,9 +77,13 @@ def policy_routing(policy: SupportPolicy, enterprise: Enterprise) -> tuple[Indus
     """Where an application goes: the policy's authority that guides the enterprise's industry (else its first
     authority), and whether the enterprise's district reviews too."""
     authorities = sorted(policy.reviewing_authorities.all(), key=lambda a: a.code)
-    guiding = IndustryAuthority.objects.filter(
-        pk__in=[a.pk for a in authorities], industries__code__in=enterprise.industry.ancestor_codes
-    ).order_by("code").first()
+    guiding = (
+        IndustryAuthority.objects.filter(
+            pk__in=[a.pk for a in authorities], industries__code__in=enterprise.industry.ancestor_codes
+        )
+        .order_by("code")
+        .first()
+    )
     return guiding or (authorities[0] if authorities else None), policy.reviewed_by_district
 
 
@@ -100,8 +104,11 @@ _POLICY_TEXTS = ("policy__summary", "policy__eligibility", "policy__materials_re
 
 
 def application_list_visible_to(user) -> QuerySet[PolicyApplication]:
-    return PolicyApplication.objects.visible_to(user).select_related(
-        "policy", "enterprise", "district", "reviewing_authority").defer(*_POLICY_TEXTS)
+    return (
+        PolicyApplication.objects.visible_to(user)
+        .select_related("policy", "enterprise", "district", "reviewing_authority")
+        .defer(*_POLICY_TEXTS)
+    )
 
 
 def application_queue_visible_to(user, filters: QueueFilters = QueueFilters()) -> QuerySet[PolicyApplication]:
@@ -124,7 +131,8 @@ def application_get_for_user_or_404(user, pk: int) -> PolicyApplication:
     """Missing and out-of-scope applications look the same: 404."""
     return get_object_or_404(
         PolicyApplication.objects.visible_to(user).select_related(
-            "policy", "enterprise__industry", "district", "reviewing_authority", "decided_by", "payout"),
+            "policy", "enterprise__industry", "district", "reviewing_authority", "decided_by", "payout"
+        ),
         pk=pk,
     )
 
@@ -139,14 +147,16 @@ def application_detail_relations(application: PolicyApplication) -> dict:
 def application_material_get_for_user_or_404(user, pk: int) -> PolicyApplicationMaterial:
     return get_object_or_404(
         PolicyApplicationMaterial.objects.filter(
-            application__in=PolicyApplication.objects.visible_to(user)).select_related("application"),
+            application__in=PolicyApplication.objects.visible_to(user)
+        ).select_related("application"),
         pk=pk,
     )
 
 
 def application_open_for(enterprise_id: int, policy_id: int) -> PolicyApplication | None:
-    return PolicyApplication.objects.filter(enterprise_id=enterprise_id, policy_id=policy_id,
-                                            status__in=PolicyApplication.OPEN_STATUSES).first()
+    return PolicyApplication.objects.filter(
+        enterprise_id=enterprise_id, policy_id=policy_id, status__in=PolicyApplication.OPEN_STATUSES
+    ).first()
 
 
 def policy_landing_counts(user) -> dict:
@@ -182,8 +192,16 @@ class FigureRow:
     median_days: float | None = None
 
     def add(self, other: "FigureRow") -> None:
-        for name in ("applications", "approved", "rejected", "waiting", "amount_approved", "paid", "paid_early",
-                     "amount_paid"):
+        for name in (
+            "applications",
+            "approved",
+            "rejected",
+            "waiting",
+            "amount_approved",
+            "paid",
+            "paid_early",
+            "amount_paid",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -230,12 +248,17 @@ def policy_figures(user) -> dict:
     policies = {p.pk: p for p in SupportPolicy.objects.filter(pk__in=list(by_policy)).only("title", "sort_order")}
     districts = {d.pk: d for d in District.objects.filter(pk__in=list(by_district))}
     return {
-        "policies": sorted(((policies[pk], row) for pk, row in by_policy.items()),
-                           key=lambda pair: (pair[0].sort_order, pair[0].pk)),
-        "districts": sorted(((districts[pk], row) for pk, row in by_district.items()),
-                            key=lambda pair: (pair[0].sort_order, pair[0].code)),
-        "cells": sorted(((policies[p], districts[d], row) for (p, d), row in cells.items()),
-                        key=lambda t: (t[0].sort_order, t[0].pk, t[1].sort_order, t[1].code)),
+        "policies": sorted(
+            ((policies[pk], row) for pk, row in by_policy.items()), key=lambda pair: (pair[0].sort_order, pair[0].pk)
+        ),
+        "districts": sorted(
+            ((districts[pk], row) for pk, row in by_district.items()),
+            key=lambda pair: (pair[0].sort_order, pair[0].code),
+        ),
+        "cells": sorted(
+            ((policies[p], districts[d], row) for (p, d), row in cells.items()),
+            key=lambda t: (t[0].sort_order, t[0].pk, t[1].sort_order, t[1].code),
+        ),
         "total": total,
     }
 
@@ -247,18 +270,28 @@ def _figures_compute(applications):
     """Two hash aggregates, on PostgreSQL and SQLite alike: the counts and sums per policy and district (a few
     hundred rows, added up to every level), and the histogram of days to payout per policy and district (whole
     numbers), from which the median of each level is read exactly."""
-    counts = applications.values("policy_id", "district_id").annotate(
-        applications=Count("pk"),
-        approved=Count("pk", filter=Q(status__in=APPROVED_STATUSES)),
-        rejected=Count("pk", filter=Q(status=PolicyApplication.Status.REJECTED)),
-        waiting=Count("pk", filter=Q(status=PolicyApplication.Status.SUBMITTED)),
-        amount_approved=Sum("approved_amount", filter=Q(status__in=APPROVED_STATUSES), default=Decimal(0)),
-        paid=Count("payout"),
-        paid_early=Count("payout", filter=Q(payout__is_early=True)),
-        amount_paid=Sum("payout__amount", default=Decimal(0)),
-    ).order_by().values_list("policy_id", "district_id", *_COUNTS)
-    days = applications.filter(payout__isnull=False).values("policy_id", "district_id", "payout__days_to_payout") \
-        .annotate(n=Count("pk")).order_by().values_list("policy_id", "district_id", "payout__days_to_payout", "n")
+    counts = (
+        applications.values("policy_id", "district_id")
+        .annotate(
+            applications=Count("pk"),
+            approved=Count("pk", filter=Q(status__in=APPROVED_STATUSES)),
+            rejected=Count("pk", filter=Q(status=PolicyApplication.Status.REJECTED)),
+            waiting=Count("pk", filter=Q(status=PolicyApplication.Status.SUBMITTED)),
+            amount_approved=Sum("approved_amount", filter=Q(status__in=APPROVED_STATUSES), default=Decimal(0)),
+            paid=Count("payout"),
+            paid_early=Count("payout", filter=Q(payout__is_early=True)),
+            amount_paid=Sum("payout__amount", default=Decimal(0)),
+        )
+        .order_by()
+        .values_list("policy_id", "district_id", *_COUNTS)
+    )
+    days = (
+        applications.filter(payout__isnull=False)
+        .values("policy_id", "district_id", "payout__days_to_payout")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("policy_id", "district_id", "payout__days_to_payout", "n")
+    )
     cells = {(policy_id, district_id): FigureRow(*values) for policy_id, district_id, *values in counts}
     by_policy: dict[int, FigureRow] = defaultdict(FigureRow)
     by_district: dict[int, FigureRow] = defaultdict(FigureRow)
@@ -269,8 +302,12 @@ def _figures_compute(applications):
     days_cells, days_policy, days_district = (defaultdict(lambda: defaultdict(int)) for _ in range(3))
     days_total: dict[int, int] = defaultdict(int)
     for policy_id, district_id, day, n in days:
-        for histogram in (days_cells[policy_id, district_id], days_policy[policy_id], days_district[district_id],
-                          days_total):
+        for histogram in (
+            days_cells[policy_id, district_id],
+            days_policy[policy_id],
+            days_district[district_id],
+            days_total,
+        ):
             histogram[day] += n
     for table, histograms in ((cells, days_cells), (by_policy, days_policy), (by_district, days_district)):
         for key, row in table.items():
@@ -319,8 +356,11 @@ def policy_answers_published(q: str = "", topic: str = "") -> QuerySet[PolicyAns
     if topic:
         answers = answers.filter(topic=topic)
     for word in q.split():
-        answers = answers.filter(Q(current__question__icontains=word) | Q(current__body__icontains=word)
-                                 | Q(current__source_document__icontains=word))
+        answers = answers.filter(
+            Q(current__question__icontains=word)
+            | Q(current__body__icontains=word)
+            | Q(current__source_document__icontains=word)
+        )
     return answers.order_by("topic", "pk")
 
 

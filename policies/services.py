@@ -107,10 +107,12 @@ def _transition(application: PolicyApplication, action: str, actor: User, commen
         decided = action in ("approve", "return", "reject") and application.status != S.SUBMITTED
         decided = decided or (action == "pay" and application.status == S.PAID)
         message = MSG_ALREADY_DECIDED if decided else MSG_ILLEGAL
-        raise ValidationError(message % {"status": application.get_status_display()},
-                              code="decided" if decided else "illegal")
-    PolicyApplicationEvent.objects.create(application=application, actor=actor, from_status=application.status,
-                                          to_status=target, comment=comment)
+        raise ValidationError(
+            message % {"status": application.get_status_display()}, code="decided" if decided else "illegal"
+        )
+    PolicyApplicationEvent.objects.create(
+        application=application, actor=actor, from_status=application.status, to_status=target, comment=comment
+    )
     application.status = target
     _figures_changed()
 
@@ -124,8 +126,10 @@ def may_review(user: User, application: PolicyApplication) -> bool:
     """Staff of a department the application was routed to: its industry authority, or its district when the
     policy has districts review."""
     if user.role == Role.AUTHORITY_STAFF:
-        return application.reviewing_authority_id is not None and \
-            user.industry_authority_id == application.reviewing_authority_id
+        return (
+            application.reviewing_authority_id is not None
+            and user.industry_authority_id == application.reviewing_authority_id
+        )
     if user.role == Role.DISTRICT_STAFF:
         return application.routed_to_district and user.district_id == application.district_id
     return False
@@ -146,20 +150,28 @@ def _application_url(application: PolicyApplication) -> str:
 
 
 def _notify_enterprise(application: PolicyApplication, title: str, body: str = "") -> None:
-    notify(users=application.enterprise.users.filter(is_active=True, role=Role.ENTERPRISE), title=title, body=body,
-           url=_application_url(application), email=True)
+    notify(
+        users=application.enterprise.users.filter(is_active=True, role=Role.ENTERPRISE),
+        title=title,
+        body=body,
+        url=_application_url(application),
+        email=True,
+    )
 
 
 def _notify_reviewers(application: PolicyApplication) -> None:
     reviewers = User.objects.none()
     if application.reviewing_authority_id:
-        reviewers |= User.objects.filter(role=Role.AUTHORITY_STAFF,
-                                         industry_authority_id=application.reviewing_authority_id)
+        reviewers |= User.objects.filter(
+            role=Role.AUTHORITY_STAFF, industry_authority_id=application.reviewing_authority_id
+        )
     if application.routed_to_district:
         reviewers |= User.objects.filter(role=Role.DISTRICT_STAFF, district_id=application.district_id)
-    notify(users=reviewers.filter(is_active=True),
-           title=NOTICE_TO_REVIEW % {"enterprise": application.enterprise.name, "policy": application.policy.title},
-           url=_application_url(application))
+    notify(
+        users=reviewers.filter(is_active=True),
+        title=NOTICE_TO_REVIEW % {"enterprise": application.enterprise.name, "policy": application.policy.title},
+        url=_application_url(application),
+    )
 
 
 def _clean_data(policy: SupportPolicy, data: ApplicationData) -> ApplicationData:
@@ -181,9 +193,14 @@ def _clean_data(policy: SupportPolicy, data: ApplicationData) -> ApplicationData
     if errors:
         raise ValidationError(errors)
     return ApplicationData(
-        contact_name=data.contact_name.strip(), contact_mobile=data.contact_mobile.strip(),
-        stated_headcount=data.stated_headcount, stated_figure=data.stated_figure, statement=data.statement.strip(),
-        bank_name=data.bank_name.strip(), account_name=data.account_name.strip(), account_number=number,
+        contact_name=data.contact_name.strip(),
+        contact_mobile=data.contact_mobile.strip(),
+        stated_headcount=data.stated_headcount,
+        stated_figure=data.stated_figure,
+        statement=data.statement.strip(),
+        bank_name=data.bank_name.strip(),
+        account_name=data.account_name.strip(),
+        account_number=number,
     )
 
 
@@ -197,9 +214,13 @@ def _checked_uploads(files) -> list[tuple[object, str]]:
 
 def _store_materials(application: PolicyApplication, checked, uploaded_by: User) -> None:
     for upload, kind in checked:
-        material = PolicyApplicationMaterial(application=application, file_kind=kind,
-                                             original_name=upload.name[:255], size=upload.size,
-                                             uploaded_by=uploaded_by)
+        material = PolicyApplicationMaterial(
+            application=application,
+            file_kind=kind,
+            original_name=upload.name[:255],
+            size=upload.size,
+            uploaded_by=uploaded_by,
+        )
         material.file.save(upload.name, upload, save=False)  # stored under a random name, see core.uploads
         material.save()
 
@@ -207,8 +228,9 @@ def _store_materials(application: PolicyApplication, checked, uploaded_by: User)
 # --- Enterprise side ---------------------------------------------------------------------------
 
 
-def policy_application_submit(*, policy: SupportPolicy, enterprise: Enterprise, submitted_by: User,
-                              data: ApplicationData, files=()) -> PolicyApplication:
+def policy_application_submit(
+    *, policy: SupportPolicy, enterprise: Enterprise, submitted_by: User, data: ApplicationData, files=()
+) -> PolicyApplication:
     """Apply for a policy. While the enterprise has an open application for it, that one is returned
     unchanged: a double submit (two tabs, a double click, two requests at once) makes one application."""
     if submitted_by.role != Role.ENTERPRISE or submitted_by.enterprise_id != enterprise.pk:
@@ -232,14 +254,20 @@ def policy_application_submit(*, policy: SupportPolicy, enterprise: Enterprise, 
     try:
         with transaction.atomic():
             application = PolicyApplication.objects.create(
-                policy=policy, enterprise=enterprise, district_id=enterprise.district_id,
-                reviewing_authority=authority, routed_to_district=to_district, submitted_at=now,
+                policy=policy,
+                enterprise=enterprise,
+                district_id=enterprise.district_id,
+                reviewing_authority=authority,
+                routed_to_district=to_district,
+                submitted_at=now,
                 review_deadline=add_working_days(now, settings.POLICY_REVIEW_WORKING_DAYS),
                 requested_amount=policy.amount_for(headcount=data.stated_headcount, figure=data.stated_figure),
-                submitted_by=submitted_by, **data.__dict__,
+                submitted_by=submitted_by,
+                **data.__dict__,
             )
-            PolicyApplicationEvent.objects.create(application=application, actor=submitted_by, from_status="",
-                                                  to_status=S.SUBMITTED)
+            PolicyApplicationEvent.objects.create(
+                application=application, actor=submitted_by, from_status="", to_status=S.SUBMITTED
+            )
             _figures_changed()
             _store_materials(application, checked, submitted_by)
             _notify_enterprise(application, NOTICE_SUBMITTED % {"policy": policy.title})
@@ -254,13 +282,15 @@ def policy_application_submit(*, policy: SupportPolicy, enterprise: Enterprise, 
 
 
 def _open_application(policy: SupportPolicy, enterprise: Enterprise) -> PolicyApplication | None:
-    return PolicyApplication.objects.filter(policy=policy, enterprise=enterprise,
-                                            status__in=PolicyApplication.OPEN_STATUSES).first()
+    return PolicyApplication.objects.filter(
+        policy=policy, enterprise=enterprise, status__in=PolicyApplication.OPEN_STATUSES
+    ).first()
 
 
 @transaction.atomic
-def policy_application_resubmit(*, application: PolicyApplication, resubmitted_by: User, data: ApplicationData,
-                                files=()) -> PolicyApplication:
+def policy_application_resubmit(
+    *, application: PolicyApplication, resubmitted_by: User, data: ApplicationData, files=()
+) -> PolicyApplication:
     """Correct a returned application and send it back to its reviewers."""
     application = _locked(application)
     _require_owner(resubmitted_by, application)
@@ -272,12 +302,14 @@ def policy_application_resubmit(*, application: PolicyApplication, resubmitted_b
     for name, value in data.__dict__.items():
         setattr(application, name, value)
     now = timezone.now()
-    application.requested_amount = application.policy.amount_for(headcount=data.stated_headcount,
-                                                                 figure=data.stated_figure)
+    application.requested_amount = application.policy.amount_for(
+        headcount=data.stated_headcount, figure=data.stated_figure
+    )
     application.resubmitted_at = now
     application.review_deadline = add_working_days(now, settings.POLICY_REVIEW_WORKING_DAYS)
-    application.save(update_fields=[*data.__dict__, "status", "requested_amount", "resubmitted_at",
-                                    "review_deadline", "updated_at"])
+    application.save(
+        update_fields=[*data.__dict__, "status", "requested_amount", "resubmitted_at", "review_deadline", "updated_at"]
+    )
     _store_materials(application, checked, resubmitted_by)
     _notify_reviewers(application)
     return application
@@ -296,8 +328,9 @@ def _decide(application: PolicyApplication, action: str, actor: User, comment: s
 
 
 @transaction.atomic
-def policy_application_approve(*, application: PolicyApplication, approved_by: User, amount: Decimal | None,
-                               comment: str = "") -> PolicyApplication:
+def policy_application_approve(
+    *, application: PolicyApplication, approved_by: User, amount: Decimal | None, comment: str = ""
+) -> PolicyApplication:
     """Approve with the amount the department grants (0 for a policy that pays no money)."""
     application = _locked(application)
     policy = application.policy
@@ -310,10 +343,14 @@ def policy_application_approve(*, application: PolicyApplication, approved_by: U
         amount = Decimal(0)
     application = _decide(application, "approve", approved_by, comment.strip())
     application.approved_amount = amount
-    application.save(update_fields=["status", "decided_at", "decided_by", "decision_comment", "approved_amount",
-                                    "updated_at"])
-    title = NOTICE_APPROVED % {"policy": policy.title, "amount": amount} if policy.pays_money else \
-        NOTICE_APPROVED_NO_MONEY % {"policy": policy.title}
+    application.save(
+        update_fields=["status", "decided_at", "decided_by", "decision_comment", "approved_amount", "updated_at"]
+    )
+    title = (
+        NOTICE_APPROVED % {"policy": policy.title, "amount": amount}
+        if policy.pays_money
+        else NOTICE_APPROVED_NO_MONEY % {"policy": policy.title}
+    )
     _notify_enterprise(application, title, comment)
     return application
 
@@ -339,8 +376,9 @@ def policy_application_reject(*, application: PolicyApplication, rejected_by: Us
 
 
 @transaction.atomic
-def payout_record(*, application: PolicyApplication, recorded_by: User, paid_on: date, amount: Decimal,
-                  voucher_number: str) -> Payout:
+def payout_record(
+    *, application: PolicyApplication, recorded_by: User, paid_on: date, amount: Decimal, voucher_number: str
+) -> Payout:
     """The payout of an approved application; before the policy's scheduled date it is 提前兑付."""
     application = _locked(application)
     _require_reviewer(recorded_by, application)
@@ -362,9 +400,14 @@ def payout_record(*, application: PolicyApplication, recorded_by: User, paid_on:
     application.save(update_fields=["status", "updated_at"])
     scheduled = policy.scheduled_payout_on
     payout = Payout.objects.create(
-        application=application, paid_on=paid_on, amount=amount, voucher_number=voucher_number.strip(),
-        scheduled_on=scheduled, is_early=scheduled is not None and paid_on < scheduled,
-        days_to_payout=(paid_on - submitted_on).days, recorded_by=recorded_by,
+        application=application,
+        paid_on=paid_on,
+        amount=amount,
+        voucher_number=voucher_number.strip(),
+        scheduled_on=scheduled,
+        is_early=scheduled is not None and paid_on < scheduled,
+        days_to_payout=(paid_on - submitted_on).days,
+        recorded_by=recorded_by,
     )
     _notify_enterprise(application, NOTICE_PAID % {"policy": policy.title, "amount": amount})
     return payout
@@ -378,45 +421,78 @@ def _require_answer_editor(user: User | None) -> None:
         raise PermissionDenied(MSG_ANSWER_EDITORS)
 
 
-def _version(answer: PolicyAnswer, number: int, *, question: str, body: str, source_document: str,
-             change_note: str, published_by: User | None) -> PolicyAnswerVersion:
-    version = PolicyAnswerVersion(answer=answer, number=number, question=question.strip(), body=body.strip(),
-                                  source_document=source_document.strip(), change_note=change_note.strip(),
-                                  published_by=published_by)
+def _version(
+    answer: PolicyAnswer,
+    number: int,
+    *,
+    question: str,
+    body: str,
+    source_document: str,
+    change_note: str,
+    published_by: User | None,
+) -> PolicyAnswerVersion:
+    version = PolicyAnswerVersion(
+        answer=answer,
+        number=number,
+        question=question.strip(),
+        body=body.strip(),
+        source_document=source_document.strip(),
+        change_note=change_note.strip(),
+        published_by=published_by,
+    )
     version.full_clean(exclude=["answer", "published_by"], validate_unique=False, validate_constraints=False)
     version.save()
     return version
 
 
 @transaction.atomic
-def policy_answer_publish(*, topic: str, question: str, body: str, source_document: str, published_by: User,
-                          is_demo: bool = False) -> PolicyAnswer:
+def policy_answer_publish(
+    *, topic: str, question: str, body: str, source_document: str, published_by: User, is_demo: bool = False
+) -> PolicyAnswer:
     """A new official answer, in force at once (version 1). The demo answers of load_reference have no author."""
     if not (is_demo and published_by is None):
         _require_answer_editor(published_by)
     answer = PolicyAnswer(topic=topic, is_demo=is_demo)
     answer.full_clean(exclude=["current"])
     answer.save()
-    answer.current = _version(answer, 1, question=question, body=body, source_document=source_document,
-                              change_note="", published_by=published_by)
+    answer.current = _version(
+        answer,
+        1,
+        question=question,
+        body=body,
+        source_document=source_document,
+        change_note="",
+        published_by=published_by,
+    )
     answer.save(update_fields=["current"])
     return answer
 
 
 @transaction.atomic
-def policy_answer_revise(*, answer: PolicyAnswer, question: str, body: str, source_document: str, change_note: str,
-                         revised_by: User) -> PolicyAnswer:
+def policy_answer_revise(
+    *, answer: PolicyAnswer, question: str, body: str, source_document: str, change_note: str, revised_by: User
+) -> PolicyAnswer:
     """A new version replaces the current one; the earlier versions stay readable."""
     _require_answer_editor(revised_by)
     answer = PolicyAnswer.objects.select_for_update(of=("self",)).select_related("current").get(pk=answer.pk)
     if answer.is_withdrawn:
         raise ValidationError(MSG_ANSWER_WITHDRAWN)
     current = answer.current
-    if (question.strip(), body.strip(), source_document.strip()) == (current.question, current.body,
-                                                                      current.source_document):
+    if (question.strip(), body.strip(), source_document.strip()) == (
+        current.question,
+        current.body,
+        current.source_document,
+    ):
         raise ValidationError(MSG_ANSWER_UNCHANGED)
-    answer.current = _version(answer, current.number + 1, question=question, body=body,
-                              source_document=source_document, change_note=change_note, published_by=revised_by)
+    answer.current = _version(
+        answer,
+        current.number + 1,
+        question=question,
+        body=body,
+        source_document=source_document,
+        change_note=change_note,
+        published_by=revised_by,
+    )
     answer.save(update_fields=["current"])
     return answer
 
@@ -449,8 +525,9 @@ def policy_catalogue_demo_load() -> int | None:
 
     if not PolicyAnswer.objects.exists():
         for topic, question, body, source in demo.DEMO_ANSWERS:
-            policy_answer_publish(topic=topic, question=question, body=body, source_document=source,
-                                  published_by=None, is_demo=True)
+            policy_answer_publish(
+                topic=topic, question=question, body=body, source_document=source, published_by=None, is_demo=True
+            )
     if SupportPolicy.objects.exists():
         return None
     authorities = {a.code: a for a in IndustryAuthority.objects.all()}
@@ -458,14 +535,24 @@ def policy_catalogue_demo_load() -> int | None:
     entries = demo.FIFTEEN_POLICIES + demo.TWENTY_MEASURES
     for order, entry in enumerate(entries, start=1):
         policy = SupportPolicy.objects.create(
-            title=entry.title, issuing_body=demo.DEMO_ISSUER, document_number=entry.document,
-            benefit_type=entry.benefit_type, summary=f"{demo.DEMO_NOTE}{entry.summary}",
-            eligibility=entry.eligibility, materials_required="\n".join(entry.materials),
-            amount_rule=entry.amount_rule, amount_value=Decimal(entry.amount_value),
-            amount_cap=Decimal(entry.amount_cap) if entry.amount_cap else None, figure_label=entry.figure_label,
-            min_headcount=entry.min_headcount, max_headcount=entry.max_headcount,
-            above_scale_only=entry.above_scale_only, reviewed_by_district=entry.reviewed_by_district,
-            scheduled_payout_on=scheduled if entry.scheduled_payout_on else None, is_demo=True, sort_order=order,
+            title=entry.title,
+            issuing_body=demo.DEMO_ISSUER,
+            document_number=entry.document,
+            benefit_type=entry.benefit_type,
+            summary=f"{demo.DEMO_NOTE}{entry.summary}",
+            eligibility=entry.eligibility,
+            materials_required="\n".join(entry.materials),
+            amount_rule=entry.amount_rule,
+            amount_value=Decimal(entry.amount_value),
+            amount_cap=Decimal(entry.amount_cap) if entry.amount_cap else None,
+            figure_label=entry.figure_label,
+            min_headcount=entry.min_headcount,
+            max_headcount=entry.max_headcount,
+            above_scale_only=entry.above_scale_only,
+            reviewed_by_district=entry.reviewed_by_district,
+            scheduled_payout_on=scheduled if entry.scheduled_payout_on else None,
+            is_demo=True,
+            sort_order=order,
         )
         policy.industries.set(Industry.objects.filter(code__in=entry.industries))
         policy.reviewing_authorities.set([authorities[code] for code in entry.authorities])

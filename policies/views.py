@@ -32,8 +32,12 @@ def catalogue(request):
     context = {}
     if request.user.role == Role.ENTERPRISE:
         eligible, other = selectors.policies_for_enterprise(request.user.enterprise)
-        open_by_policy = {a.policy_id: a for a in selectors.application_list_visible_to(request.user)
-                          .filter(status__in=PolicyApplication.OPEN_STATUSES)}
+        open_by_policy = {
+            a.policy_id: a
+            for a in selectors.application_list_visible_to(request.user).filter(
+                status__in=PolicyApplication.OPEN_STATUSES
+            )
+        }
         context.update(eligible=[(p, open_by_policy.get(p.pk)) for p in eligible], other=other)
     else:
         context["policies"] = list(selectors.policy_catalogue())
@@ -57,10 +61,14 @@ def policy_detail(request, pk: int):
 def _application_data(form: ApplicationForm) -> services.ApplicationData:
     data = form.cleaned_data
     return services.ApplicationData(
-        contact_name=data["contact_name"], contact_mobile=data["contact_mobile"],
-        stated_headcount=data.get("stated_headcount"), stated_figure=data.get("stated_figure"),
-        statement=data.get("statement", ""), bank_name=data.get("bank_name", ""),
-        account_name=data.get("account_name", ""), account_number=data.get("account_number", ""),
+        contact_name=data["contact_name"],
+        contact_mobile=data["contact_mobile"],
+        stated_headcount=data.get("stated_headcount"),
+        stated_figure=data.get("stated_figure"),
+        statement=data.get("statement", ""),
+        bank_name=data.get("bank_name", ""),
+        account_name=data.get("account_name", ""),
+        account_number=data.get("account_number", ""),
     )
 
 
@@ -75,16 +83,27 @@ def apply(request, pk: int):
         return redirect("policies:application", pk=existing.pk)
     reasons = selectors.policy_is_eligible(policy, enterprise)
     if reasons or not policy.accepts_applications:
-        messages.error(request, str(services.MSG_NOT_ACCEPTING) if not policy.accepts_applications else
-                       str(services.MSG_NOT_ELIGIBLE % {"reasons": "; ".join(map(str, reasons))}))
+        messages.error(
+            request,
+            str(services.MSG_NOT_ACCEPTING)
+            if not policy.accepts_applications
+            else str(services.MSG_NOT_ELIGIBLE % {"reasons": "; ".join(map(str, reasons))}),
+        )
         return redirect("policies:detail", pk=policy.pk)
-    initial = {"contact_name": enterprise.contact_name, "contact_mobile": enterprise.contact_mobile,
-               "stated_headcount": enterprise.headcount, "account_name": enterprise.name}
+    initial = {
+        "contact_name": enterprise.contact_name,
+        "contact_mobile": enterprise.contact_mobile,
+        "stated_headcount": enterprise.headcount,
+        "account_name": enterprise.name,
+    }
     form = ApplicationForm(request.POST or None, request.FILES or None, policy=policy, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             application = services.policy_application_submit(
-                policy=policy, enterprise=enterprise, submitted_by=request.user, data=_application_data(form),
+                policy=policy,
+                enterprise=enterprise,
+                submitted_by=request.user,
+                data=_application_data(form),
                 files=form.cleaned_data["materials"],
             )
         except ValidationError as error:
@@ -102,21 +121,39 @@ def resubmit(request, pk: int):
     if application.status != PolicyApplication.Status.RETURNED:
         messages.info(request, _("只有退回补正的申请可以修改后重新提交。"))
         return redirect("policies:application", pk=application.pk)
-    fields = ("stated_headcount", "stated_figure", "statement", "bank_name", "account_name", "account_number",
-              "contact_name", "contact_mobile")
-    form = ApplicationForm(request.POST or None, request.FILES or None, policy=application.policy, resubmit=True,
-                           initial={name: getattr(application, name) for name in fields})
+    fields = (
+        "stated_headcount",
+        "stated_figure",
+        "statement",
+        "bank_name",
+        "account_name",
+        "account_number",
+        "contact_name",
+        "contact_mobile",
+    )
+    form = ApplicationForm(
+        request.POST or None,
+        request.FILES or None,
+        policy=application.policy,
+        resubmit=True,
+        initial={name: getattr(application, name) for name in fields},
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.policy_application_resubmit(application=application, resubmitted_by=request.user,
-                                                 data=_application_data(form), files=form.cleaned_data["materials"])
+            services.policy_application_resubmit(
+                application=application,
+                resubmitted_by=request.user,
+                data=_application_data(form),
+                files=form.cleaned_data["materials"],
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("已重新提交。"))
             return redirect("policies:application", pk=application.pk)
-    return render(request, "policies/apply.html", {"policy": application.policy, "form": form,
-                                                   "application": application})
+    return render(
+        request, "policies/apply.html", {"policy": application.policy, "form": form, "application": application}
+    )
 
 
 @login_required
@@ -134,9 +171,12 @@ def application_detail(request, pk: int):
     application = selectors.application_get_for_user_or_404(request.user, pk)
     user = request.user
     reviewer = services.may_review(user, application)
-    context = {"application": application, "reviewer": reviewer,
-               "show_account": reviewer or user.role == Role.ENTERPRISE,
-               **selectors.application_detail_relations(application)}
+    context = {
+        "application": application,
+        "reviewer": reviewer,
+        "show_account": reviewer or user.role == Role.ENTERPRISE,
+        **selectors.application_detail_relations(application),
+    }
     if reviewer and application.status == PolicyApplication.Status.SUBMITTED:
         context["decision_form"] = DecisionForm(application=application)
     if reviewer and application.status == PolicyApplication.Status.APPROVED and application.policy.pays_money:
@@ -148,8 +188,9 @@ def application_detail(request, pk: int):
 def material_file(request, pk: int):
     material = selectors.application_material_get_for_user_or_404(request.user, pk)
     inline = request.GET.get("download") != "1"
-    return uploads.file_response(material.file, kind=material.file_kind, download_name=material.original_name,
-                                 inline=inline)
+    return uploads.file_response(
+        material.file, kind=material.file_kind, download_name=material.original_name, inline=inline
+    )
 
 
 # --- Reviewing department: decide and record the payout --------------------------------------------
@@ -167,8 +208,12 @@ def decide(request, pk: int):
     action, comment = form.cleaned_data["action"], form.cleaned_data["comment"]
     try:
         if action == "approve":
-            services.policy_application_approve(application=application, approved_by=request.user,
-                                                amount=form.cleaned_data.get("amount"), comment=comment)
+            services.policy_application_approve(
+                application=application,
+                approved_by=request.user,
+                amount=form.cleaned_data.get("amount"),
+                comment=comment,
+            )
         elif action == "return":
             services.policy_application_return(application=application, returned_by=request.user, reason=comment)
         else:
@@ -204,8 +249,10 @@ def _queue_filters(request) -> tuple[QueueFilterForm, QueueFilters]:
         return form, QueueFilters()
     data = form.cleaned_data
     return form, QueueFilters(
-        status=data["status"], policy=data["policy"].pk if data.get("policy") else None,
-        district=data["district"].pk if data.get("district") else None, q=data["q"].strip(),
+        status=data["status"],
+        policy=data["policy"].pk if data.get("policy") else None,
+        district=data["district"].pk if data.get("district") else None,
+        q=data["q"].strip(),
         overdue_before=timezone.now() if data["overdue"] else None,
     )
 
@@ -218,8 +265,9 @@ def queue(request):
     page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "policies/queue.html", {"form": form, "page": page, "query": query.urlencode(),
-                                                   "now": timezone.now()})
+    return render(
+        request, "policies/queue.html", {"form": form, "page": page, "query": query.urlencode(), "now": timezone.now()}
+    )
 
 
 # --- Figures (commanders, and each department its own) ---------------------------------------------
@@ -247,17 +295,30 @@ def answers(request):
     topic = topic if topic in AnswerTopic.values else ""
     found = selectors.policy_answers_published(q, topic)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "policies/answers.html", {"page": page, "q": q, "topic": topic,
-                                                     "topics": AnswerTopic.choices,
-                                                     "can_edit": getattr(request.user, "role", None) in ANSWER_EDITORS})
+    return render(
+        request,
+        "policies/answers.html",
+        {
+            "page": page,
+            "q": q,
+            "topic": topic,
+            "topics": AnswerTopic.choices,
+            "can_edit": getattr(request.user, "role", None) in ANSWER_EDITORS,
+        },
+    )
 
 
 def answer_detail(request, pk: int):
     answer = selectors.policy_answer_get_or_404(pk)
-    return render(request, "policies/answer_detail.html", {
-        "answer": answer, "versions": list(answer.versions.all()),
-        "can_edit": getattr(request.user, "role", None) in ANSWER_EDITORS,
-    })
+    return render(
+        request,
+        "policies/answer_detail.html",
+        {
+            "answer": answer,
+            "versions": list(answer.versions.all()),
+            "can_edit": getattr(request.user, "role", None) in ANSWER_EDITORS,
+        },
+    )
 
 
 @login_required
@@ -275,9 +336,13 @@ def answer_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            answer = services.policy_answer_publish(topic=data["topic"], question=data["question"],
-                                                    body=data["body"], source_document=data["source_document"],
-                                                    published_by=request.user)
+            answer = services.policy_answer_publish(
+                topic=data["topic"],
+                question=data["question"],
+                body=data["body"],
+                source_document=data["source_document"],
+                published_by=request.user,
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -296,9 +361,14 @@ def answer_revise(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.policy_answer_revise(answer=answer, question=data["question"], body=data["body"],
-                                          source_document=data["source_document"],
-                                          change_note=data["change_note"], revised_by=request.user)
+            services.policy_answer_revise(
+                answer=answer,
+                question=data["question"],
+                body=data["body"],
+                source_document=data["source_document"],
+                change_note=data["change_note"],
+                revised_by=request.user,
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -314,11 +384,9 @@ def answer_withdraw(request, pk: int):
     answer = selectors.policy_answer_get_or_404(pk)
     form = WithdrawForm(request.POST)
     try:
-        services.policy_answer_withdraw(answer=answer, withdrawn_by=request.user,
-                                        reason=form.data.get("reason", ""))
+        services.policy_answer_withdraw(answer=answer, withdrawn_by=request.user, reason=form.data.get("reason", ""))
     except ValidationError as error:
         messages.error(request, error_text(error))
     else:
         messages.success(request, _("已撤回。"))
     return redirect("policies:answer", pk=answer.pk)
-

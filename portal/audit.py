@@ -21,8 +21,18 @@ PAGE_SIZE = 50
 EXPORT_MAX_ROWS = 10_000
 CHANGE_TYPES = {"+": _("新建"), "~": _("修改"), "-": _("删除")}
 # Shown as "已修改", never with their values.
-PERSONAL_FIELDS = {"name", "full_name", "mobile", "contact_mobile", "contact_name", "legal_representative", "email",
-                   "id_number_masked", "address", "housing_address"}
+PERSONAL_FIELDS = {
+    "name",
+    "full_name",
+    "mobile",
+    "contact_mobile",
+    "contact_name",
+    "legal_representative",
+    "email",
+    "id_number_masked",
+    "address",
+    "housing_address",
+}
 
 
 @dataclass(frozen=True)
@@ -51,8 +61,11 @@ class AuditFilters:
 
 def _district_scope(user, kind: str) -> Q:
     if kind == "user":  # staff of the district, its enterprises' accounts, its checkpoints
-        return (Q(district_id=user.district_id) | Q(enterprise__district_id=user.district_id)
-                | Q(community__district_id=user.district_id))
+        return (
+            Q(district_id=user.district_id)
+            | Q(enterprise__district_id=user.district_id)
+            | Q(community__district_id=user.district_id)
+        )
     return Q(**{KINDS[kind].district_q: user.district_id})
 
 
@@ -87,8 +100,10 @@ def audit_rows(user, filters: AuditFilters) -> QuerySet:
     if filters.until:
         rows = rows.filter(**{f"{at}__lt": day_start(filters.until + timedelta(days=1))})
     if filters.actor:
-        rows = rows.filter(Q(**{f"{actor}__username__icontains": filters.actor})
-                           | Q(**{f"{actor}__full_name__icontains": filters.actor}))
+        rows = rows.filter(
+            Q(**{f"{actor}__username__icontains": filters.actor})
+            | Q(**{f"{actor}__full_name__icontains": filters.actor})
+        )
     return rows.order_by(*order)
 
 
@@ -117,11 +132,15 @@ def _changes(old, new) -> list[dict]:
         if before != after:
             personal = field.name in PERSONAL_FIELDS
             labels = dict(field.flatchoices) if field.choices else {}
-            changes.append({"field": field.verbose_name, "personal": personal,
-                            "before": None if personal else labels.get(before, before),
-                            "after": None if personal else labels.get(after, after)})
+            changes.append(
+                {
+                    "field": field.verbose_name,
+                    "personal": personal,
+                    "before": None if personal else labels.get(before, before),
+                    "after": None if personal else labels.get(after, after),
+                }
+            )
     return changes
-
 
 
 def export_rows(user, filters: AuditFilters) -> tuple[list[str], list[list]]:
@@ -129,15 +148,33 @@ def export_rows(user, filters: AuditFilters) -> tuple[list[str], list[list]]:
     records = list(audit_rows(user, filters)[:EXPORT_MAX_ROWS])
     if filters.kind == DISCLOSURES:
         header = ["时间", "操作人", "方式", "企业", "员工", "人数", "事由"]
-        return header, [[r.at, r.user.display_name, r.get_kind_display(), r.enterprise.name,
-                         str(r.worker) if r.worker else "", r.worker_count, r.reason] for r in records]
+        return header, [
+            [
+                r.at,
+                r.user.display_name,
+                r.get_kind_display(),
+                r.enterprise.name,
+                str(r.worker) if r.worker else "",
+                r.worker_count,
+                r.reason,
+            ]
+            for r in records
+        ]
     header = ["时间", "操作人", "类型", "对象", "变更"]
     table = []
     for row in with_changes(filters.kind, records):
         record = row["record"]
         changes = "; ".join(
             f"{c['field']}: 已修改" if c["personal"] else f"{c['field']}: {c['before']} → {c['after']}"
-            for c in row["changes"])
-        table.append([record.history_date, record.history_user.display_name if record.history_user else "",
-                      CHANGE_TYPES[record.history_type], str(record), changes])
+            for c in row["changes"]
+        )
+        table.append(
+            [
+                record.history_date,
+                record.history_user.display_name if record.history_user else "",
+                CHANGE_TYPES[record.history_type],
+                str(record),
+                changes,
+            ]
+        )
     return header, table

@@ -165,15 +165,20 @@ def _demo_workers(enterprise: Enterprise, rows) -> list:
         number = body + _ric_check(body)
         community = Community.objects.get(code=community_code)
         values = {
-            "name": name, "mobile": f"1380000{serial:04d}", "origin": Division.objects.get(code=origin),
+            "name": name,
+            "mobile": f"1380000{serial:04d}",
+            "origin": Division.objects.get(code=origin),
             "arrived_on": today - timedelta(days=days_back) if days_back is not None else None,
             "quarantine_status": "home" if days_back is not None else "none",
             "quarantine_started_on": today - timedelta(days=days_back) if days_back is not None else None,
-            "temperature": temperature, "temperature_taken_at": now if temperature else None,
+            "temperature": temperature,
+            "temperature_taken_at": now if temperature else None,
             "test_result": "negative" if tested_days_ago is not None else "none",
             "tested_on": today - timedelta(days=tested_days_ago) if tested_days_ago is not None else None,
-            "residence_district": community.district, "residence_community": community,
-            "residence_address": f"{community.district.name}演示小区{serial}栋", "housing_331_compliant": True,
+            "residence_district": community.district,
+            "residence_community": community,
+            "residence_address": f"{community.district.name}演示小区{serial}栋",
+            "housing_331_compliant": True,
             "job": "操作工",
         }
         worker = Worker.objects.filter(enterprise=enterprise, id_number_digest=id_number_digest(number)).first()
@@ -200,22 +205,31 @@ def _demo_passes(users: list[User]) -> None:
     workers = _demo_workers(owner.enterprise, DEMO_WORKERS)
     if not ReturnPass.objects.filter(enterprise=owner.enterprise).exists():
         first, second, applied, revoked = workers[0], workers[1], workers[7], workers[8]
-        batch = services.return_pass_apply(enterprise=owner.enterprise, workers=[first, second, revoked],
-                                           applied_by=owner, note="首批返岗员工")
+        batch = services.return_pass_apply(
+            enterprise=owner.enterprise, workers=[first, second, revoked], applied_by=owner, note="首批返岗员工"
+        )
         services.return_pass_issue(pass_ids=batch.passes.values_list("pk", flat=True), issued_by=zhangpu_staff)
-        services.return_pass_revoke(return_pass=ReturnPass.objects.get(worker=revoked), revoked_by=zhangpu_staff,
-                                    reason="员工已离职")
-        services.return_pass_apply(enterprise=owner.enterprise, workers=[applied], applied_by=owner,
-                                   note="第二批")
+        services.return_pass_revoke(
+            return_pass=ReturnPass.objects.get(worker=revoked), revoked_by=zhangpu_staff, reason="员工已离职"
+        )
+        services.return_pass_apply(enterprise=owner.enterprise, workers=[applied], applied_by=owner, note="第二批")
     kfq_enterprise = Enterprise.objects.get(credit_code=demo_credit_code(5))
     kfq_workers = _demo_workers(kfq_enterprise, DEMO_KFQ_WORKERS)
     if not ReturnPass.objects.filter(enterprise=kfq_enterprise).exists():
-        kfq_owner = _upsert(User, {"username": "demo_enterprise_kfq"}, {
-            "full_name": "冯企业", "role": Role.ENTERPRISE, "enterprise": kfq_enterprise, "is_active": False,
-        })  # applies on the enterprise's behalf; inactive, so nobody logs in with it
+        kfq_owner = _upsert(
+            User,
+            {"username": "demo_enterprise_kfq"},
+            {
+                "full_name": "冯企业",
+                "role": Role.ENTERPRISE,
+                "enterprise": kfq_enterprise,
+                "is_active": False,
+            },
+        )  # applies on the enterprise's behalf; inactive, so nobody logs in with it
         batch = services.return_pass_apply(enterprise=kfq_enterprise, workers=kfq_workers, applied_by=kfq_owner)
-        services.return_pass_issue(pass_ids=batch.passes.values_list("pk", flat=True),
-                                   issued_by=by_name["demo_district2"])
+        services.return_pass_issue(
+            pass_ids=batch.passes.values_list("pk", flat=True), issued_by=by_name["demo_district2"]
+        )
 
 
 def _demo_workforce(users: list[User]) -> None:
@@ -235,16 +249,37 @@ def _demo_workforce(users: list[User]) -> None:
         total = enterprise.headcount
         returned = on_duty + 10
         away = total - returned
-        services.workforce_report_save(enterprise=enterprise, day=today, saved_by=reviewer, data={
-            "total_employees": total, "returned": returned, "on_duty": on_duty, "away_high": 0,
-            "away_medium": away // 4, "away_low": away - away // 4, "in_quarantine": 6, "returned_today": 12,
-            "returned_today_high": 0, "returned_today_medium": 2,
-        })
+        services.workforce_report_save(
+            enterprise=enterprise,
+            day=today,
+            saved_by=reviewer,
+            data={
+                "total_employees": total,
+                "returned": returned,
+                "on_duty": on_duty,
+                "away_high": 0,
+                "away_medium": away // 4,
+                "away_low": away - away // 4,
+                "in_quarantine": 6,
+                "returned_today": 12,
+                "returned_today_high": 0,
+                "returned_today_medium": 2,
+            },
+        )
         if enterprise.is_above_scale:
-            services.capacity_report_save(enterprise=enterprise, day=today, saved_by=reviewer, data={
-                "capacity_percent": 78, "staff_on_site": on_duty, "electricity_kwh": 52000,
-                "electricity_kwh_last_year": 61000, "orders_on_hand": 8600, "blockers": "部分外地配件供应商尚未复工。",
-            })
+            services.capacity_report_save(
+                enterprise=enterprise,
+                day=today,
+                saved_by=reviewer,
+                data={
+                    "capacity_percent": 78,
+                    "staff_on_site": on_duty,
+                    "electricity_kwh": 52000,
+                    "electricity_kwh_last_year": 61000,
+                    "orders_on_hand": 8600,
+                    "blockers": "部分外地配件供应商尚未复工。",
+                },
+            )
     if not DailySummary.objects.filter(day=today).exists():
         services.daily_summary_build(day=today)
 
@@ -264,15 +299,28 @@ def _demo_filings(users: list[User]) -> None:
         if owner.enterprise.filings.exists():
             continue
         filing = services.filing_start(enterprise=owner.enterprise, started_by=owner)
-        services.filing_update(filing=filing, updated_by=owner, data={
-            "scope_work": True, "scope_production": True, "planned_resume_on": timezone.localdate(),
-            "planned_headcount": owner.enterprise.headcount, "masks_in_stock": 3000, "thermometers_in_stock": 30,
-            "has_disinfection": True, "has_isolation_room": True, "canteen": "staggered",
-            "commitment_accepted": True,
-        })
+        services.filing_update(
+            filing=filing,
+            updated_by=owner,
+            data={
+                "scope_work": True,
+                "scope_production": True,
+                "planned_resume_on": timezone.localdate(),
+                "planned_headcount": owner.enterprise.headcount,
+                "masks_in_stock": 3000,
+                "thermometers_in_stock": 30,
+                "has_disinfection": True,
+                "has_isolation_room": True,
+                "canteen": "staggered",
+                "commitment_accepted": True,
+            },
+        )
         for kind in FilingMaterial.Kind.values:
-            upload = (SimpleUploadedFile("花名册.xlsx", _demo_roster()) if kind == FilingMaterial.Kind.ROSTER
-                      else SimpleUploadedFile(f"{kind}.pdf", pdf))
+            upload = (
+                SimpleUploadedFile("花名册.xlsx", _demo_roster())
+                if kind == FilingMaterial.Kind.ROSTER
+                else SimpleUploadedFile(f"{kind}.pdf", pdf)
+            )
             services.filing_material_upload(filing=filing, kind=kind, upload=upload, uploaded_by=owner)
         services.filing_submit(filing=filing, submitted_by=owner)
         if approve:
@@ -282,6 +330,8 @@ def _demo_filings(users: list[User]) -> None:
 def _demo_roster() -> bytes:
     from filings.services import ROSTER_TEMPLATE_COLUMNS
 
-    return excel.template_workbook(ROSTER_TEMPLATE_COLUMNS, title="员工花名册",
-                                   example_rows=[["王一", "320583199001011234", "13900000011", "操作工", "江苏省昆山市",
-                                                  "", ""]])
+    return excel.template_workbook(
+        ROSTER_TEMPLATE_COLUMNS,
+        title="员工花名册",
+        example_rows=[["王一", "320583199001011234", "13900000011", "操作工", "江苏省昆山市", "", ""]],
+    )

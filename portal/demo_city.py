@@ -36,10 +36,22 @@ MATERIAL_DIR = "demo-city"
 # (industry class, name word, above-scale possible): manufacturing first, then trade, services, one cinema
 # (on the demo negative list: it should not resume yet, and does not).
 INDUSTRIES = [
-    ("3982", "电子科技", True), ("3971", "光电科技", True), ("3484", "精密机械", True), ("3491", "智能装备", True),
-    ("3670", "汽车零部件", True), ("3311", "钢结构", True), ("2929", "塑胶制品", True), ("3851", "电器", True),
-    ("1431", "食品", False), ("1761", "针织", False), ("5191", "再生资源", False), ("5990", "仓储物流", False),
-    ("6210", "餐饮管理", False), ("6110", "酒店管理", False), ("6513", "软件", False), ("8760", "影城", False),
+    ("3982", "电子科技", True),
+    ("3971", "光电科技", True),
+    ("3484", "精密机械", True),
+    ("3491", "智能装备", True),
+    ("3670", "汽车零部件", True),
+    ("3311", "钢结构", True),
+    ("2929", "塑胶制品", True),
+    ("3851", "电器", True),
+    ("1431", "食品", False),
+    ("1761", "针织", False),
+    ("5191", "再生资源", False),
+    ("5990", "仓储物流", False),
+    ("6210", "餐饮管理", False),
+    ("6110", "酒店管理", False),
+    ("6513", "软件", False),
+    ("8760", "影城", False),
 ]
 TRADE = "恒华鼎宏金瑞润新永正中友德亚富嘉盛通达隆泰昌荣佳美捷利源丰安康信诚和兴博凯欣伟科锐创航联汇天宇晟腾威森立"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -121,27 +133,46 @@ def _passes(rng: random.Random, plans: list[_Plan], reviewers: dict[int, User], 
             body = f"510104{date(1985, 1, 1) + timedelta(days=serial * 53):%Y%m%d}{serial:03d}"
             home, arrived = rng.choice(homes), today - timedelta(days=rng.randint(15, 28))
             name = rng.choice("王李张刘陈杨黄赵吴周") + rng.choice(TRADE) + rng.choice(TRADE)
-            workers.append(Worker(
-                enterprise=plan.enterprise, name=name,
-                mobile=f"1370000{serial:04d}", origin=origin, arrived_on=arrived, quarantine_status="home",
-                quarantine_started_on=arrived, temperature=Decimal("36.5"), temperature_taken_at=now,
-                residence_district=home.district, residence_community=home,
-                residence_address=f"{home.district.name}演示公寓{serial}室", housing_331_compliant=True, job="操作工",
-                **id_number_fields(body + _ric_check(body)),
-            ))
+            workers.append(
+                Worker(
+                    enterprise=plan.enterprise,
+                    name=name,
+                    mobile=f"1370000{serial:04d}",
+                    origin=origin,
+                    arrived_on=arrived,
+                    quarantine_status="home",
+                    quarantine_started_on=arrived,
+                    temperature=Decimal("36.5"),
+                    temperature_taken_at=now,
+                    residence_district=home.district,
+                    residence_community=home,
+                    residence_address=f"{home.district.name}演示公寓{serial}室",
+                    housing_331_compliant=True,
+                    job="操作工",
+                    **id_number_fields(body + _ric_check(body)),
+                )
+            )
         workers = Worker.objects.bulk_create(workers)
-        batch = services.return_pass_apply(enterprise=plan.enterprise, workers=workers, applied_by=plan.user,
-                                           note="演示城市")
-        issued += services.return_pass_issue(pass_ids=batch.passes.values_list("pk", flat=True),
-                                             issued_by=reviewers[district_id]).done
+        batch = services.return_pass_apply(
+            enterprise=plan.enterprise, workers=workers, applied_by=plan.user, note="演示城市"
+        )
+        issued += services.return_pass_issue(
+            pass_ids=batch.passes.values_list("pk", flat=True), issued_by=reviewers[district_id]
+        ).done
     checks = []
     for return_pass in issued:
         for back in range(7):
             for hour in (rng.choice((7, 8)), rng.choice((17, 18))):
                 checked_at = _at(today - timedelta(days=back), hour, rng.randint(0, 59))
                 if checked_at <= now:
-                    checks.append(PassCheck(checked_at=checked_at, pass_number=return_pass.number,
-                                            result=PassCheck.Result.VALID, community=return_pass.residence_community))
+                    checks.append(
+                        PassCheck(
+                            checked_at=checked_at,
+                            pass_number=return_pass.number,
+                            result=PassCheck.Result.VALID,
+                            community=return_pass.residence_community,
+                        )
+                    )
     PassCheck.objects.bulk_create(checks, batch_size=1000)
 
 
@@ -149,8 +180,12 @@ def _reviewer(district: District) -> User:
     """Staff of a district without a demo account: reviews the city's filings; nobody logs in with it."""
     user, _created = User.objects.get_or_create(
         username=f"{USERNAME_PREFIX}staff_{district.code}",
-        defaults={"full_name": f"{district.name}审核员", "role": Role.DISTRICT_STAFF, "district": district,
-                  "is_active": False},
+        defaults={
+            "full_name": f"{district.name}审核员",
+            "role": Role.DISTRICT_STAFF,
+            "district": district,
+            "is_active": False,
+        },
     )
     return user
 
@@ -166,24 +201,42 @@ def _enterprises(rng: random.Random, districts: list[District]) -> list[_Plan]:
             serial += 1
             above = can_be_above and rng.random() < 0.55
             headcount = rng.randint(300, 3000) if above else rng.randint(20, 280)
-            rows.append(Enterprise(
-                credit_code=city_credit_code(serial), name=f"昆山{''.join(rng.sample(TRADE, 2))}{word}有限公司",
-                district=district, industry_id=code, address=f"江苏省昆山市{district.name}演示大道{serial}号",
-                legal_representative="演示法人", contact_name="演示联系人", contact_mobile=f"1391{serial:07d}",
-                headcount=headcount, is_above_scale=above, is_key=above and rng.random() < 0.3,
-                is_chain_leader=above and rng.random() < 0.1, status=Enterprise.Status.ACTIVE,
-            ))
+            rows.append(
+                Enterprise(
+                    credit_code=city_credit_code(serial),
+                    name=f"昆山{''.join(rng.sample(TRADE, 2))}{word}有限公司",
+                    district=district,
+                    industry_id=code,
+                    address=f"江苏省昆山市{district.name}演示大道{serial}号",
+                    legal_representative="演示法人",
+                    contact_name="演示联系人",
+                    contact_mobile=f"1391{serial:07d}",
+                    headcount=headcount,
+                    is_above_scale=above,
+                    is_key=above and rng.random() < 0.3,
+                    is_chain_leader=above and rng.random() < 0.1,
+                    status=Enterprise.Status.ACTIVE,
+                )
+            )
     enterprises = Enterprise.objects.bulk_create(rows)
-    enterprises = list(Enterprise.objects.filter(credit_code__in=[e.credit_code for e in enterprises])
-                       .order_by("credit_code"))
-    users = User.objects.bulk_create([
-        User(username=f"{USERNAME_PREFIX}{e.credit_code[-6:]}", full_name=f"{e.name[:8]}填报员",
-             role=Role.ENTERPRISE, enterprise=e, is_active=False, password="!")
-        for e in enterprises
-    ])
+    enterprises = list(
+        Enterprise.objects.filter(credit_code__in=[e.credit_code for e in enterprises]).order_by("credit_code")
+    )
+    users = User.objects.bulk_create(
+        [
+            User(
+                username=f"{USERNAME_PREFIX}{e.credit_code[-6:]}",
+                full_name=f"{e.name[:8]}填报员",
+                role=Role.ENTERPRISE,
+                enterprise=e,
+                is_active=False,
+                password="!",
+            )
+            for e in enterprises
+        ]
+    )
     users = {u.enterprise_id: u for u in User.objects.filter(username__in=[u.username for u in users])}
-    return [_Plan(e, users[e.pk], midpoint=rng.uniform(6, 32), duty_share=rng.uniform(0.7, 0.95))
-            for e in enterprises]
+    return [_Plan(e, users[e.pk], midpoint=rng.uniform(6, 32), duty_share=rng.uniform(0.7, 0.95)) for e in enterprises]
 
 
 def _filings(rng, plans: list[_Plan], reviewers: dict[int, User], first_day: date, today: date, now) -> None:
@@ -214,24 +267,38 @@ def _filings(rng, plans: list[_Plan], reviewers: dict[int, User], first_day: dat
         approved_at = sent_at + timedelta(hours=rng.randint(2, 30))
         approved = approved_at < now - timedelta(hours=1) and rng.random() < 0.9
         plan.sent_day, plan.sent_at = day, sent_at
-        filings.append(Filing(
-            enterprise=plan.enterprise, reference=f"KSFG-{day:%Y%m%d}-{counters[day]:05d}",
-            status=S.APPROVED if approved else S.SUBMITTED, scope_work=True,
-            scope_production=_makes_things(plan), scope_business=not _makes_things(plan),
-            planned_resume_on=day + timedelta(days=rng.randint(0, 3)), planned_headcount=plan.enterprise.headcount,
-            masks_in_stock=plan.enterprise.headcount * 20,
-            thermometers_in_stock=max(5, plan.enterprise.headcount // 50),
-            has_disinfection=True, has_isolation_room=True, canteen=Filing.Canteen.STAGGERED,
-            contact_name="防控专员", contact_mobile=f"1392{plan.enterprise.pk:07d}", commitment_accepted=True,
-            submitted_at=sent_at, review_deadline=review_deadline(sent_at), submitted_under=rules.version,
-            decided_at=approved_at if approved else None,
-            decided_by=reviewers[plan.enterprise.district_id] if approved else None,
-            decision_comment="材料齐全, 同意复工复产。" if approved else "",
-            decided_under=rules_by_day.setdefault(timezone.localdate(approved_at),
-                                                  negative_list_rules(on=timezone.localdate(approved_at))).version
-            if approved else None,
-            created_by=plan.user,
-        ))
+        filings.append(
+            Filing(
+                enterprise=plan.enterprise,
+                reference=f"KSFG-{day:%Y%m%d}-{counters[day]:05d}",
+                status=S.APPROVED if approved else S.SUBMITTED,
+                scope_work=True,
+                scope_production=_makes_things(plan),
+                scope_business=not _makes_things(plan),
+                planned_resume_on=day + timedelta(days=rng.randint(0, 3)),
+                planned_headcount=plan.enterprise.headcount,
+                masks_in_stock=plan.enterprise.headcount * 20,
+                thermometers_in_stock=max(5, plan.enterprise.headcount // 50),
+                has_disinfection=True,
+                has_isolation_room=True,
+                canteen=Filing.Canteen.STAGGERED,
+                contact_name="防控专员",
+                contact_mobile=f"1392{plan.enterprise.pk:07d}",
+                commitment_accepted=True,
+                submitted_at=sent_at,
+                review_deadline=review_deadline(sent_at),
+                submitted_under=rules.version,
+                decided_at=approved_at if approved else None,
+                decided_by=reviewers[plan.enterprise.district_id] if approved else None,
+                decision_comment="材料齐全, 同意复工复产。" if approved else "",
+                decided_under=rules_by_day.setdefault(
+                    timezone.localdate(approved_at), negative_list_rules(on=timezone.localdate(approved_at))
+                ).version
+                if approved
+                else None,
+                created_by=plan.user,
+            )
+        )
         sent.append(plan)
     Filing.objects.bulk_create(filings)
     for day, last in counters.items():
@@ -243,13 +310,28 @@ def _filings(rng, plans: list[_Plan], reviewers: dict[int, User], first_day: dat
         filing = filings[plan.enterprise.pk]
         events.append(FilingEvent(filing=filing, actor=plan.user, from_status=S.DRAFT, to_status=S.SUBMITTED))
         if filing.status == S.APPROVED:
-            events.append(FilingEvent(filing=filing, actor=filing.decided_by, from_status=S.SUBMITTED,
-                                      to_status=S.APPROVED, comment=filing.decision_comment))
+            events.append(
+                FilingEvent(
+                    filing=filing,
+                    actor=filing.decided_by,
+                    from_status=S.SUBMITTED,
+                    to_status=S.APPROVED,
+                    comment=filing.decision_comment,
+                )
+            )
         for kind in FilingMaterial.Kind.values:
             name, file_kind, size = files[kind]
-            materials.append(FilingMaterial(filing=filing, kind=kind, file=name, file_kind=file_kind,
-                                            original_name=f"{FilingMaterial.Kind(kind).label}.{file_kind}",
-                                            size=size, uploaded_by=plan.user))
+            materials.append(
+                FilingMaterial(
+                    filing=filing,
+                    kind=kind,
+                    file=name,
+                    file_kind=file_kind,
+                    original_name=f"{FilingMaterial.Kind(kind).label}.{file_kind}",
+                    size=size,
+                    uploaded_by=plan.user,
+                )
+            )
     FilingEvent.objects.bulk_create(events)
     FilingMaterial.objects.bulk_create(materials)
     _stamp_events(filings)
@@ -314,32 +396,58 @@ def _reports(rng, plans: list[_Plan], first_day: date, today: date, now) -> None
             if at >= now or rng.random() < 0.03:
                 continue  # not reported (yet)
             working = plan.sent_day is not None and day >= plan.sent_day
-            on_duty = round(returned * plan.duty_share * min(1, 0.6 + 0.05 * (day - plan.sent_day).days)) \
-                if working else 0
+            on_duty = (
+                round(returned * plan.duty_share * min(1, 0.6 + 0.05 * (day - plan.sent_day).days)) if working else 0
+            )
             if on_duty and plan.enterprise.pk not in resumed_on:
                 resumed_on[plan.enterprise.pk] = day
             away = total - returned
             high, medium = away // 10, away // 5
             quarantine = min(returned, sum(arrivals[-14:]))
-            reports.append(WorkforceReport(
-                enterprise=plan.enterprise, day=day, total_employees=total, returned=returned, on_duty=on_duty,
-                away_high=high, away_medium=medium, away_low=away - high - medium, in_quarantine=quarantine,
-                returned_today=today_back, returned_today_high=0, returned_today_medium=today_back // 10,
-                is_late=at > report_cutoff(day), submitted_by=plan.user, submitted_at=at,
-            ))
+            reports.append(
+                WorkforceReport(
+                    enterprise=plan.enterprise,
+                    day=day,
+                    total_employees=total,
+                    returned=returned,
+                    on_duty=on_duty,
+                    away_high=high,
+                    away_medium=medium,
+                    away_low=away - high - medium,
+                    in_quarantine=quarantine,
+                    returned_today=today_back,
+                    returned_today_high=0,
+                    returned_today_medium=today_back // 10,
+                    is_late=at > report_cutoff(day),
+                    submitted_by=plan.user,
+                    submitted_at=at,
+                )
+            )
             if plan.enterprise.is_above_scale and on_duty:
                 percent = Decimal(str(min(105, round(100 * on_duty / total * rng.uniform(0.95, 1.15), 1))))
                 kwh_last_year = total * 25
-                capacity.append(CapacityReport(
-                    enterprise=plan.enterprise, day=day, capacity_percent=percent, staff_on_site=on_duty,
-                    electricity_kwh=(kwh_last_year * percent / 100).quantize(Decimal("0.1")),
-                    electricity_kwh_last_year=kwh_last_year,
-                    orders_on_hand=total * rng.randint(8, 20),
-                    blockers="" if percent >= 80 else rng.choice(("员工返岗不足, 外地员工尚未返昆。",
-                                                                 "上游供应商未复工, 原材料短缺。",
-                                                                 "物流运输受阻, 成品无法发出。")),
-                    submitted_by=plan.user, submitted_at=at,
-                ))
+                capacity.append(
+                    CapacityReport(
+                        enterprise=plan.enterprise,
+                        day=day,
+                        capacity_percent=percent,
+                        staff_on_site=on_duty,
+                        electricity_kwh=(kwh_last_year * percent / 100).quantize(Decimal("0.1")),
+                        electricity_kwh_last_year=kwh_last_year,
+                        orders_on_hand=total * rng.randint(8, 20),
+                        blockers=""
+                        if percent >= 80
+                        else rng.choice(
+                            (
+                                "员工返岗不足, 外地员工尚未返昆。",
+                                "上游供应商未复工, 原材料短缺。",
+                                "物流运输受阻, 成品无法发出。",
+                            )
+                        ),
+                        submitted_by=plan.user,
+                        submitted_at=at,
+                    )
+                )
     WorkforceReport.objects.bulk_create(reports, batch_size=2000)
     CapacityReport.objects.bulk_create(capacity, batch_size=2000)
     # What workforce_report_save records: the first report with people on duty since the filing was sent.

@@ -48,12 +48,17 @@ def _demo_checklist(admin: User) -> Checklist:
     if existing:
         return existing
     draft = services.checklist_draft_create(
-        created_by=admin, title=DEMO_CHECKLIST_TITLE, source_document=DEMO_CHECKLIST_SOURCE,
-        effective_from=dt.date(2020, 3, 1), notes="演示数据: 示意的检查项, 不是任何正式文件的内容。")
+        created_by=admin,
+        title=DEMO_CHECKLIST_TITLE,
+        source_document=DEMO_CHECKLIST_SOURCE,
+        effective_from=dt.date(2020, 3, 1),
+        notes="演示数据: 示意的检查项, 不是任何正式文件的内容。",
+    )
     Checklist.objects.filter(pk=draft.pk).update(is_demo=True)
     for number, kind, text, days in DEMO_CHECKLIST_ITEMS:
-        services.checklist_item_add(draft=draft, added_by=admin, number=number, text=text, target_kind=kind,
-                                    rectify_working_days=days)
+        services.checklist_item_add(
+            draft=draft, added_by=admin, number=number, text=text, target_kind=kind, rectify_working_days=days
+        )
     return services.checklist_publish(draft=draft, published_by=admin)
 
 
@@ -63,32 +68,53 @@ def _demo_training(owner: User) -> None:
         return
     returnees = list(enterprise.workers.filter(arrived_on__isnull=False).order_by("pk")[:4])
     services.training_session_record(
-        enterprise=enterprise, recorded_by=owner, kind=TrainingSession.Kind.PRE_JOB,
-        held_on=timezone.localdate(), topic="复工岗前疫情防控与安全生产培训", trainer="安全主管",
-        attendee_count=max(len(returnees), 1) + 20, attendees=returnees)
+        enterprise=enterprise,
+        recorded_by=owner,
+        kind=TrainingSession.Kind.PRE_JOB,
+        held_on=timezone.localdate(),
+        topic="复工岗前疫情防控与安全生产培训",
+        trainer="安全主管",
+        attendee_count=max(len(returnees), 1) + 20,
+        attendees=returnees,
+    )
 
 
 def _demo_rounds(commander: User, district_staff: User, district_staff2: User, checklist: Checklist) -> None:
     if InspectionRound.objects.exists():
         return
     today = timezone.localdate()
-    zhangpu = list(Enterprise.objects.filter(district=district_staff.district, status=Enterprise.Status.ACTIVE)
-                   .order_by("credit_code")[:3])
+    zhangpu = list(
+        Enterprise.objects.filter(district=district_staff.district, status=Enterprise.Status.ACTIVE).order_by(
+            "credit_code"
+        )[:3]
+    )
     inspection_round = services.inspection_round_plan(
-        planned_by=district_staff, title="张浦镇复工企业防控措施专项督导", target_kind=TargetKind.ENTERPRISE,
-        starts_on=today, ends_on=today + dt.timedelta(days=7), inspectors=[district_staff], targets=zhangpu)
+        planned_by=district_staff,
+        title="张浦镇复工企业防控措施专项督导",
+        target_kind=TargetKind.ENTERPRISE,
+        starts_on=today,
+        ends_on=today + dt.timedelta(days=7),
+        inspectors=[district_staff],
+        targets=zhangpu,
+    )
     first = inspection_round.visits.order_by("pk").first()
     problem = "体温登记表缺 3 月 8 日下午的记录"
     answers = {
         item.pk: services.ItemAnswer(passed=item.number != 2, note=problem if item.number == 2 else "")
         for item in services.checklist_items_for(checklist.pk, TargetKind.ENTERPRISE)
     }
-    services.inspection_visit_record(visit=first, inspector=district_staff, answers=answers,
-                                     summary="总体落实较好, 体温登记须补齐。")
+    services.inspection_visit_record(
+        visit=first, inspector=district_staff, answers=answers, summary="总体落实较好, 体温登记须补齐。"
+    )
     services.inspection_round_plan(
-        planned_by=commander, title="指挥部对各区镇复工复产工作专项督导", target_kind=TargetKind.DISTRICT,
-        starts_on=today, ends_on=today + dt.timedelta(days=5), inspectors=[commander, district_staff2],
-        targets=list(District.objects.filter(code__in=["zhangpu", "kfq"])))
+        planned_by=commander,
+        title="指挥部对各区镇复工复产工作专项督导",
+        target_kind=TargetKind.DISTRICT,
+        starts_on=today,
+        ends_on=today + dt.timedelta(days=5),
+        inspectors=[commander, district_staff2],
+        targets=list(District.objects.filter(code__in=["zhangpu", "kfq"])),
+    )
 
 
 def _demo_notice(drafter: User, approver: User) -> None:
@@ -96,10 +122,19 @@ def _demo_notice(drafter: User, approver: User) -> None:
         return
     district = District.objects.get(code="zhangpu")
     notice = services.notice_draft_create(
-        drafted_by=drafter, title="关于部分单位疫情防控措施落实不力的通报(演示)",
+        drafted_by=drafter,
+        title="关于部分单位疫情防控措施落实不力的通报(演示)",
         body="近日, 市指挥部组织专项督导, 发现个别单位防控措施落实不到位。现予通报, 请各单位引以为戒, 立即整改。",
-        subjects=[services.SubjectData(failing="perfunctory", district=district, unit_name="张浦镇演示社区卡口",
-                                       person_name="演示人员", person_title="卡口负责人",
-                                       facts="夜间卡口无人值守, 进出人员未登记。")])
+        subjects=[
+            services.SubjectData(
+                failing="perfunctory",
+                district=district,
+                unit_name="张浦镇演示社区卡口",
+                person_name="演示人员",
+                person_title="卡口负责人",
+                facts="夜间卡口无人值守, 进出人员未登记。",
+            )
+        ],
+    )
     services.notice_submit(notice=notice, submitted_by=drafter)
     services.notice_publish(notice=notice, approved_by=approver, comment="同意发布。")

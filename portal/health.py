@@ -45,5 +45,8 @@ def _daily_summary(now) -> dict:
     built_at = daily_summary_last_built_at()
     if built_at is None:
         return {"status": "none", "built_at": None, "age_seconds": None}
-    return {"status": "ok", "built_at": timezone.localtime(built_at).isoformat(),
-            "age_seconds": round((now - built_at).total_seconds())}
+    return {
+        "status": "ok",
+        "built_at": timezone.localtime(built_at).isoformat(),
+        "age_seconds": round((now - built_at).total_seconds()),
+    }

@@ -42,8 +42,12 @@ NAV_ITEMS = (
     NavItem(_("每日汇总"), "workforce:summaries", (Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN), WORKFORCE),
     NavItem(_("通行证核验"), "passes:check", (Role.CHECKPOINT_STAFF, Role.DISTRICT_STAFF), WORKER_RETURN),
     NavItem(_("员工花名册"), "passes:roster", (Role.ENTERPRISE, Role.DISTRICT_STAFF), WORKER_RETURN),
-    NavItem(_("返岗通行证"), "passes:list",
-            (Role.ENTERPRISE, Role.DISTRICT_STAFF, Role.CHECKPOINT_STAFF, Role.COMMANDER, Role.ADMIN), WORKER_RETURN),
+    NavItem(
+        _("返岗通行证"),
+        "passes:list",
+        (Role.ENTERPRISE, Role.DISTRICT_STAFF, Role.CHECKPOINT_STAFF, Role.COMMANDER, Role.ADMIN),
+        WORKER_RETURN,
+    ),
     NavItem(_("通行证审核"), "passes:queue", (Role.DISTRICT_STAFF,), WORKER_RETURN),
     NavItem(_("核验记录"), "passes:checks", (Role.CHECKPOINT_STAFF, Role.DISTRICT_STAFF), WORKER_RETURN),
     NavItem(_("点对点包车"), "passes:transport_list", (Role.ENTERPRISE,), WORKER_RETURN),
@@ -57,19 +61,30 @@ NAV_ITEMS = (
     NavItem(_("回头看"), "service_requests:lookbacks", (Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN), REQUESTS),
     NavItem(_("用工缺口"), "labour:needs", (Role.ENTERPRISE, *STAFF_ROLES), LABOUR),
     NavItem(_("机构结对"), "labour:pairings", (Role.ENTERPRISE, *STAFF_ROLES), LABOUR),
-    NavItem(_("人力资源机构"), "labour:agencies",
-            (Role.DISTRICT_STAFF, Role.AUTHORITY_STAFF, Role.COMMANDER, Role.ADMIN), LABOUR),
+    NavItem(
+        _("人力资源机构"),
+        "labour:agencies",
+        (Role.DISTRICT_STAFF, Role.AUTHORITY_STAFF, Role.COMMANDER, Role.ADMIN),
+        LABOUR,
+    ),
     NavItem(_("招聘活动"), "labour:drives", (Role.ENTERPRISE, *STAFF_ROLES), LABOUR),
     NavItem(_("劳资纠纷"), "labour:disputes", (Role.ENTERPRISE, *STAFF_ROLES), LABOUR),
     NavItem(_("市场投诉"), "labour:complaints", tuple(r for r in Role.values if r != Role.CHECKPOINT_STAFF), LABOUR),
     NavItem(_("用工保障情况"), "labour:figures", STAFF_ROLES, LABOUR),
     NavItem(_("岗前培训"), "supervision:training_list", (Role.ENTERPRISE, *STAFF_ROLES), SUPERVISION),
     NavItem(_("专项督导"), "supervision:round_list", (Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN), SUPERVISION),
-    NavItem(_("督导问题整改"), "supervision:finding_list",
-            (Role.ENTERPRISE, Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN), SUPERVISION),
-    NavItem(_("通报"), "supervision:notice_list",
-            (Role.DISTRICT_STAFF, Role.AUTHORITY_STAFF, Role.CHECKPOINT_STAFF, Role.COMMANDER, Role.ADMIN),
-            SUPERVISION),
+    NavItem(
+        _("督导问题整改"),
+        "supervision:finding_list",
+        (Role.ENTERPRISE, Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN),
+        SUPERVISION,
+    ),
+    NavItem(
+        _("通报"),
+        "supervision:notice_list",
+        (Role.DISTRICT_STAFF, Role.AUTHORITY_STAFF, Role.CHECKPOINT_STAFF, Role.COMMANDER, Role.ADMIN),
+        SUPERVISION,
+    ),
     NavItem(_("督查清单"), "supervision:checklist_manage", (Role.COMMANDER, Role.ADMIN), SUPERVISION),
     NavItem(_("政策目录"), "policies:catalogue", (Role.ENTERPRISE, *STAFF_ROLES), POLICIES),
     NavItem(_("本企业申请"), "policies:mine", (Role.ENTERPRISE,), POLICIES),
@@ -87,8 +102,7 @@ def menu_links(user, resolver_match=None) -> list[dict]:
     """Every menu entry the user's role may use, in order: {label, url, active, group}."""
     current = resolver_match.view_name if resolver_match else ""
     return [
-        {"label": item.label, "url": reverse(item.url_name), "active": item.url_name == current,
-         "group": item.group}
+        {"label": item.label, "url": reverse(item.url_name), "active": item.url_name == current, "group": item.group}
         for item in NAV_ITEMS
         if user.role in item.roles
     ]

@@ -47,8 +47,16 @@ def audit_log(request):
     page = Paginator(audit.audit_rows(request.user, filters), audit.PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "portal/audit.html", {
-        "form": form, "filters": filters, "page": page, "rows": audit.with_changes(filters.kind, list(page)),
-        "change_types": audit.CHANGE_TYPES, "query": query.urlencode(),
-        "kind_label": kind_label,
-    })
+    return render(
+        request,
+        "portal/audit.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "rows": audit.with_changes(filters.kind, list(page)),
+            "change_types": audit.CHANGE_TYPES,
+            "query": query.urlencode(),
+            "kind_label": kind_label,
+        },
+    )

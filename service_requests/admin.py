@@ -36,8 +36,18 @@ class LinkedOfficialAdmin(admin.ModelAdmin):
 class ServiceRequestEventInline(admin.TabularInline):
     model = ServiceRequestEvent
     extra = 0
-    fields = ["created_at", "actor", "action", "from_status", "to_status", "from_tier", "to_tier", "to_user",
-              "to_authority", "comment"]
+    fields = [
+        "created_at",
+        "actor",
+        "action",
+        "from_status",
+        "to_status",
+        "from_tier",
+        "to_tier",
+        "to_user",
+        "to_authority",
+        "comment",
+    ]
     readonly_fields = fields
     can_delete = False
 

@@ -27,18 +27,28 @@ class MultipleFileField(forms.FileField):
 
 
 class RaiseForm(forms.Form):
-    credit_code = forms.CharField(label=_("企业统一社会信用代码"), max_length=18, required=False,
-                                  help_text=_("代企业提出时填写(电话反映、走访收集)"))
-    channel = forms.ChoiceField(label=_("来源"), required=False,
-                                choices=[("phone", _("电话反映")), ("visit", _("走访收集"))])
+    credit_code = forms.CharField(
+        label=_("企业统一社会信用代码"),
+        max_length=18,
+        required=False,
+        help_text=_("代企业提出时填写(电话反映、走访收集)"),
+    )
+    channel = forms.ChoiceField(
+        label=_("来源"), required=False, choices=[("phone", _("电话反映")), ("visit", _("走访收集"))]
+    )
     category = forms.ChoiceField(label=_("诉求类别"), choices=Category.choices)
-    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL,
-                                widget=forms.RadioSelect)
+    urgency = forms.ChoiceField(
+        label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL, widget=forms.RadioSelect
+    )
     title = forms.CharField(label=_("标题"), max_length=100)
-    text = forms.CharField(label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 5}),
-                           help_text=_("写明遇到的问题、已经做过的努力和希望得到的帮助"))
-    attachments = MultipleFileField(label=_("附件(可多选)"), required=False,
-                                    help_text=_("PDF、Word、Excel、JPEG、PNG, 单个不超过 10 MB"))
+    text = forms.CharField(
+        label=_("诉求内容"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("写明遇到的问题、已经做过的努力和希望得到的帮助"),
+    )
+    attachments = MultipleFileField(
+        label=_("附件(可多选)"), required=False, help_text=_("PDF、Word、Excel、JPEG、PNG, 单个不超过 10 MB")
+    )
 
     def __init__(self, *args, on_behalf: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -52,8 +62,11 @@ class RaiseForm(forms.Form):
 class AnswerForm(forms.Form):
     answer = forms.CharField(label=_("答复内容"), widget=forms.Textarea(attrs={"rows": 4}))
     cited_answer = forms.ModelChoiceField(
-        label=_("引用政策问答(可选)"), required=False, queryset=None,
-        help_text=_("政策咨询类诉求, 请引用市里统一发布的答复口径"))
+        label=_("引用政策问答(可选)"),
+        required=False,
+        queryset=None,
+        help_text=_("政策咨询类诉求, 请引用市里统一发布的答复口径"),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -95,8 +108,9 @@ class AttachForm(forms.Form):
 class ListFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("状态"), required=False)
     category = forms.ChoiceField(label=_("类别"), required=False)
-    district = forms.ModelChoiceField(label=_("属地"), queryset=District.objects.all(), required=False,
-                                      empty_label=_("全部"))
+    district = forms.ModelChoiceField(
+        label=_("属地"), queryset=District.objects.all(), required=False, empty_label=_("全部")
+    )
     tier = forms.IntegerField(label=_("层级"), required=False, min_value=1, widget=forms.HiddenInput)
     department = forms.IntegerField(label=_("部门"), required=False, min_value=1, widget=forms.HiddenInput)
     figure = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -110,8 +124,9 @@ class ListFilterForm(forms.Form):
             del self.fields["district"]
         for name, field in self.fields.items():
             if not isinstance(field.widget, forms.HiddenInput):
-                field.widget.attrs["class"] = "form-control form-control-sm" if name == "q" else (
-                    "form-select form-select-sm")
+                field.widget.attrs["class"] = (
+                    "form-control form-control-sm" if name == "q" else ("form-select form-select-sm")
+                )
 
 
 class LinkageForm(forms.Form):
@@ -124,13 +139,15 @@ class LinkageForm(forms.Form):
             if (own or tier.source == "responsible_official") and assignee is not None:
                 initial = assignee.user.username if assignee.user else assignee.authority.code
             self.fields[f"level_{tier.level}"] = forms.CharField(
-                label=f"第{tier.level}级 {tier.name}", required=False, initial=initial,
+                label=f"第{tier.level}级 {tier.name}",
+                required=False,
+                initial=initial,
                 help_text=_("填写用户名; 行业主管部门一级也可填部门代码; 留空按默认设置")
-                if tier.source != "responsible_official" else _("填写用户名"),
+                if tier.source != "responsible_official"
+                else _("填写用户名"),
             )
 
 
 class LookBackForm(forms.Form):
     outcome = forms.ChoiceField(label=_("回访结果"), choices=LookBack.Outcome.choices, widget=forms.RadioSelect)
     note = forms.CharField(label=_("回访记录"), widget=forms.Textarea(attrs={"rows": 2}))
-

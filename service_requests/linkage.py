@@ -59,8 +59,9 @@ def industry_authority_map() -> dict[str, IndustryAuthority]:
     """GB/T 4754 code (any level) -> the authority that guides it (the lowest id when several do)."""
     authorities = {a.pk: a for a in IndustryAuthority.objects.all()}
     found: dict[str, IndustryAuthority] = {}
-    for code, authority_id in IndustryAuthority.industries.through.objects.order_by(
-            "industryauthority_id").values_list("industry_id", "industryauthority_id"):
+    for code, authority_id in IndustryAuthority.industries.through.objects.order_by("industryauthority_id").values_list(
+        "industry_id", "industryauthority_id"
+    ):
         found.setdefault(code, authorities[authority_id])
     return found
 
@@ -90,7 +91,8 @@ class LinkageResolver:
         self.districts = {
             row.district_id: row
             for row in DistrictLinkage.objects.filter(district_id__in=district_ids).select_related(
-                "task_force_head", "city_leader")
+                "task_force_head", "city_leader"
+            )
         }
         self.authorities = industry_authority_map()
 
@@ -141,8 +143,10 @@ class LinkageResolver:
 
     def chain(self, enterprise: Enterprise) -> list[tuple[LinkageTier, Assignee | None, bool]]:
         """Each tier with who stands there and whether it is the enterprise's own setting."""
-        return [(tier, self.assignee(enterprise, tier.level), (enterprise.pk, tier.level) in self.overrides)
-                for tier in self.tiers]
+        return [
+            (tier, self.assignee(enterprise, tier.level), (enterprise.pk, tier.level) in self.overrides)
+            for tier in self.tiers
+        ]
 
 
 def _usable(user: User | None) -> bool:
@@ -182,9 +186,13 @@ def linkage_set(*, enterprise: Enterprise, settings: dict[int, User | IndustryAu
             continue
         is_user = isinstance(target, User)
         LinkedOfficial.objects.update_or_create(
-            enterprise=enterprise, level=level,
-            defaults={"user": target if is_user else None, "authority": None if is_user else target,
-                      "updated_by": set_by},
+            enterprise=enterprise,
+            level=level,
+            defaults={
+                "user": target if is_user else None,
+                "authority": None if is_user else target,
+                "updated_by": set_by,
+            },
         )
 
 
@@ -207,8 +215,14 @@ def _tier_column(tier: LinkageTier, users: dict[str, User], authorities: dict[st
 
     hint = _("填写用户名") if person_only else _("填写部门名称或代码, 或人员用户名")
     default = _("留空则保持现有挂钩负责人") if tier.source == Source.RESPONSIBLE_OFFICIAL else _("留空则按默认设置")
-    return excel.Column(f"level_{tier.level}", f"第{tier.level}级 {tier.name}", required=False, parse=parse, width=22,
-                        help_text=f"{hint}; {default}")
+    return excel.Column(
+        f"level_{tier.level}",
+        f"第{tier.level}级 {tier.name}",
+        required=False,
+        parse=parse,
+        width=22,
+        help_text=f"{hint}; {default}",
+    )
 
 
 def linkage_import_columns() -> list[excel.Column]:
@@ -243,8 +257,9 @@ def linkage_import(*, upload, imported_by: User) -> LinkageImport:
         raise ValidationError(MSG_NO_TIERS)
     result = outcome.result = excel.read_rows(upload, columns, max_rows=20_000)
     codes = [row["credit_code"] for row in result.rows if row.get("credit_code")]
-    enterprises = {e.credit_code: e for e in Enterprise.objects.filter(
-        district_id=imported_by.district_id, credit_code__in=codes)}
+    enterprises = {
+        e.credit_code: e for e in Enterprise.objects.filter(district_id=imported_by.district_id, credit_code__in=codes)
+    }
     first_rows = excel.FirstRows()
     for row in result.rows:
         code = row.get("credit_code")
@@ -259,8 +274,9 @@ def linkage_import(*, upload, imported_by: User) -> LinkageImport:
     levels = [int(c.key.removeprefix("level_")) for c in columns if c.key.startswith("level_")]
     with transaction.atomic():
         for row in result.rows:
-            settings = {level: row.get(f"level_{level}") for level in levels
-                        if f"level_{level}" in result.found_columns}
+            settings = {
+                level: row.get(f"level_{level}") for level in levels if f"level_{level}" in result.found_columns
+            }
             linkage_set(enterprise=enterprises[row["credit_code"]], settings=settings, set_by=imported_by)
     outcome.updated = len(result.rows)
     return outcome
@@ -294,5 +310,6 @@ DEFAULT_TIERS = [
 def linkage_tiers_default_load() -> None:
     """The default tiers, only while there are none (administrators' edits stay)."""
     if not LinkageTier.objects.exists():
-        LinkageTier.objects.bulk_create([LinkageTier(level=level, name=name, source=source)
-                                         for level, name, source in DEFAULT_TIERS])
+        LinkageTier.objects.bulk_create(
+            [LinkageTier(level=level, name=name, source=source) for level, name, source in DEFAULT_TIERS]
+        )

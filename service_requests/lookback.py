@@ -47,27 +47,39 @@ def look_back_draw(*, week: date, seed: int | None = None, share: float | None =
         return existing
     share = settings.SERVICE_REQUEST_LOOK_BACK_SHARE if share is None else share
     seed = secrets.randbits(48) if seed is None else seed
-    closed = ServiceRequest.objects.filter(status=ServiceRequest.Status.CLOSED,
-                                           closed_at__gte=day_start(week), closed_at__lt=day_start(week + timedelta(7)))
+    closed = ServiceRequest.objects.filter(
+        status=ServiceRequest.Status.CLOSED,
+        closed_at__gte=day_start(week),
+        closed_at__lt=day_start(week + timedelta(7)),
+    )
     rows = list(closed.values_list("pk", "rating", "district_id"))
     unsatisfied = [pk for pk, rating, _d in rows if rating == Rating.UNSATISFIED]
-    sampled = look_back_sample([pk for pk, rating, _d in rows if rating != Rating.UNSATISFIED], seed=seed,
-                               share=share)
+    sampled = look_back_sample([pk for pk, rating, _d in rows if rating != Rating.UNSATISFIED], seed=seed, share=share)
     try:
         with transaction.atomic():
-            draw = LookBackDraw.objects.create(week=week, seed=seed, share=share, closed_count=len(rows),
-                                               unsatisfied_count=len(unsatisfied), sampled_count=len(sampled))
+            draw = LookBackDraw.objects.create(
+                week=week,
+                seed=seed,
+                share=share,
+                closed_count=len(rows),
+                unsatisfied_count=len(unsatisfied),
+                sampled_count=len(sampled),
+            )
             reasons = dict.fromkeys(unsatisfied, LookBack.Reason.UNSATISFIED)
             reasons |= dict.fromkeys(sampled, LookBack.Reason.SAMPLE)
-            LookBack.objects.bulk_create([LookBack(draw=draw, request_id=pk, reason=reason)
-                                          for pk, reason in sorted(reasons.items())])
+            LookBack.objects.bulk_create(
+                [LookBack(draw=draw, request_id=pk, reason=reason) for pk, reason in sorted(reasons.items())]
+            )
     except IntegrityError:  # a doubled beat drew the same week at the same moment
         return LookBackDraw.objects.get(week=week)
     districts = {district for pk, _r, district in rows if pk in reasons}
     per_district = {d: sum(1 for pk, _r, dd in rows if dd == d and pk in reasons) for d in districts}
     for district_id, count in per_district.items():
-        notify(users=User.objects.filter(is_active=True, role=Role.DISTRICT_STAFF, district_id=district_id),
-               title=NOTICE_DRAWN % {"count": count}, url=reverse("service_requests:lookbacks"))
+        notify(
+            users=User.objects.filter(is_active=True, role=Role.DISTRICT_STAFF, district_id=district_id),
+            title=NOTICE_DRAWN % {"count": count},
+            url=reverse("service_requests:lookbacks"),
+        )
     return draw
 
 

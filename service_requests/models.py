@@ -73,15 +73,26 @@ class LinkageTier(models.Model):
 class DistrictLinkage(models.Model):
     """Who stands at the district-wide tiers of a district: the task-force head and the linked city leader."""
 
-    district = models.OneToOneField("reference.District", verbose_name=_("属地"), on_delete=models.CASCADE,
-                                    related_name="linkage")
+    district = models.OneToOneField(
+        "reference.District", verbose_name=_("属地"), on_delete=models.CASCADE, related_name="linkage"
+    )
     task_force_head = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("复工复产专班负责人"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+", limit_choices_to={"role": Role.DISTRICT_STAFF},
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("复工复产专班负责人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"role": Role.DISTRICT_STAFF},
     )
     city_leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("挂钩市领导"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", limit_choices_to={"role__in": [Role.COMMANDER, Role.AUTHORITY_STAFF, Role.DISTRICT_STAFF]},
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("挂钩市领导"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"role__in": [Role.COMMANDER, Role.AUTHORITY_STAFF, Role.DISTRICT_STAFF]},
     )
 
     class Meta:
@@ -106,15 +117,34 @@ class LinkedOfficialQuerySet(models.QuerySet):
 class LinkedOfficial(models.Model):
     """An enterprise's own official (or department) at a tier, in place of the tier's default."""
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.CASCADE,
-                                   related_name="linked_officials")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.CASCADE, related_name="linked_officials"
+    )
     level = models.PositiveSmallIntegerField(_("层级"))
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("挂钩人员"), null=True, blank=True,
-                             on_delete=models.CASCADE, related_name="linked_enterprises")
-    authority = models.ForeignKey("reference.IndustryAuthority", verbose_name=_("挂钩部门"), null=True, blank=True,
-                                  on_delete=models.CASCADE, related_name="+")
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("维护人"), null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("挂钩人员"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="linked_enterprises",
+    )
+    authority = models.ForeignKey(
+        "reference.IndustryAuthority",
+        verbose_name=_("挂钩部门"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("维护人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = LinkedOfficialQuerySet.as_manager()
@@ -150,7 +180,8 @@ class ServiceRequestQuerySet(models.QuerySet):
             return self.filter(Q(district_id=user.district_id) | Q(owner_user=user))
         if user.role == Role.AUTHORITY_STAFF:
             routed = ServiceRequestEvent.objects.filter(request=OuterRef("pk")).filter(
-                Q(to_authority_id=user.industry_authority_id) | Q(to_user=user))
+                Q(to_authority_id=user.industry_authority_id) | Q(to_user=user)
+            )
             return self.filter(Exists(routed))
         if user.role in (Role.COMMANDER, Role.ADMIN):
             return self.all()
@@ -172,33 +203,58 @@ class ServiceRequest(models.Model):
     CLOCK_RUNNING = (Status.SUBMITTED, Status.ACCEPTED, Status.REOPENED)
     OPEN_STATUSES = (Status.SUBMITTED, Status.ACCEPTED, Status.INFO_REQUESTED, Status.ANSWERED, Status.REOPENED)
 
-    enterprise = models.ForeignKey("enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT,
-                                   related_name="service_requests")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="service_requests"
+    )
     # The enterprise's district when the request was raised: the district that follows it up and counts it.
-    district = models.ForeignKey("reference.District", verbose_name=_("属地"), on_delete=models.PROTECT,
-                                 related_name="+")
+    district = models.ForeignKey(
+        "reference.District", verbose_name=_("属地"), on_delete=models.PROTECT, related_name="+"
+    )
     category = models.CharField(_("诉求类别"), max_length=12, choices=Category.choices)
     urgency = models.CharField(_("紧急程度"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
     title = models.CharField(_("标题"), max_length=100)
     text = models.TextField(_("诉求内容"))
     channel = models.CharField(_("来源"), max_length=10, choices=Channel.choices, default=Channel.ENTERPRISE)
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("提出人"), on_delete=models.PROTECT,
-                                  related_name="+")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("提出人"), on_delete=models.PROTECT, related_name="+"
+    )
     source_capacity_report = models.ForeignKey(
-        "workforce.CapacityReport", verbose_name=_("来自产能日报"), null=True, blank=True, on_delete=models.SET_NULL,
+        "workforce.CapacityReport",
+        verbose_name=_("来自产能日报"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
 
     # The one owner: an official or a department, never both.
     tier = models.PositiveSmallIntegerField(_("当前层级"), default=1)
-    owner_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("承办人"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="owned_service_requests")
-    owner_authority = models.ForeignKey("reference.IndustryAuthority", verbose_name=_("承办部门"), null=True,
-                                        blank=True, on_delete=models.PROTECT, related_name="+")
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("承办人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_service_requests",
+    )
+    owner_authority = models.ForeignKey(
+        "reference.IndustryAuthority",
+        verbose_name=_("承办部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # The department the request sits with (the owning department, or the owning official's), for the figures.
-    department = models.ForeignKey("reference.IndustryAuthority", verbose_name=_("所在部门"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        "reference.IndustryAuthority",
+        verbose_name=_("所在部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     # The clock: a deadline while it runs, the working time left while the enterprise is asked for more.
     due_at = models.DateTimeField(_("办理期限"), null=True, blank=True)
@@ -211,11 +267,23 @@ class ServiceRequest(models.Model):
     accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
     answer = models.TextField(_("答复内容"), blank=True)
     # 统一政策解读口径 (clause 3): a policy question answered by citing the city's published answer.
-    cited_answer = models.ForeignKey("policies.PolicyAnswer", verbose_name=_("引用的政策问答"), null=True, blank=True,
-                                     on_delete=models.SET_NULL, related_name="+")
+    cited_answer = models.ForeignKey(
+        "policies.PolicyAnswer",
+        verbose_name=_("引用的政策问答"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("答复人"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("答复人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     first_answered_at = models.DateTimeField(_("首次答复时间"), null=True, blank=True)
     answered_on_time = models.BooleanField(_("按期答复"), null=True, blank=True)
     minutes_to_answer = models.PositiveIntegerField(_("答复用时(分钟)"), null=True, blank=True)
@@ -240,19 +308,25 @@ class ServiceRequest(models.Model):
             models.Index(fields=["owner_user", "status", "due_at"], name="sr_queue_user"),
             models.Index(fields=["owner_authority", "status", "due_at"], name="sr_queue_authority"),
             # The escalation sweep reads only requests whose clock runs.
-            models.Index(fields=["due_at"], name="sr_running_due",
-                         condition=Q(status__in=["submitted", "accepted", "reopened"])),
+            models.Index(
+                fields=["due_at"], name="sr_running_due", condition=Q(status__in=["submitted", "accepted", "reopened"])
+            ),
             models.Index(fields=["confirm_due_at"], name="sr_answered_confirm", condition=Q(status="answered")),
             models.Index(fields=["district", "created_at"], name="sr_district_created"),
             models.Index(fields=["enterprise", "-created_at"], name="sr_enterprise_recent"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(owner_user__isnull=True) | Q(owner_authority__isnull=True),
-                                   name="sr_one_owner_at_a_time"),
-            models.CheckConstraint(condition=~Q(status="closed") | Q(closed_at__isnull=False, rating__gt=""),
-                                   name="sr_closed_has_time_and_rating"),
-            models.CheckConstraint(condition=~Q(status="answered") | Q(confirm_due_at__isnull=False),
-                                   name="sr_answered_has_confirm_deadline"),
+            models.CheckConstraint(
+                condition=Q(owner_user__isnull=True) | Q(owner_authority__isnull=True), name="sr_one_owner_at_a_time"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | Q(closed_at__isnull=False, rating__gt=""),
+                name="sr_closed_has_time_and_rating",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="answered") | Q(confirm_due_at__isnull=False),
+                name="sr_answered_has_confirm_deadline",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -282,20 +356,38 @@ class ServiceRequest(models.Model):
 class ServiceRequestEvent(models.Model):
     """One line of a request's timeline: a transition, a routing, an escalation. Never edited."""
 
-    request = models.ForeignKey(ServiceRequest, verbose_name=_("诉求"), on_delete=models.CASCADE,
-                                related_name="events")
+    request = models.ForeignKey(ServiceRequest, verbose_name=_("诉求"), on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("操作"), max_length=16)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="+", help_text=_("空: 系统自动"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("空: 系统自动"),
+    )
     from_status = models.CharField(_("原状态"), max_length=16, choices=ServiceRequest.Status.choices, blank=True)
     to_status = models.CharField(_("新状态"), max_length=16, choices=ServiceRequest.Status.choices, blank=True)
     from_tier = models.PositiveSmallIntegerField(_("原层级"), null=True, blank=True)
     to_tier = models.PositiveSmallIntegerField(_("新层级"), null=True, blank=True)
     # Set when the request went to someone: the official or department it was routed to.
-    to_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("转至人员"), null=True, blank=True,
-                                on_delete=models.PROTECT, related_name="+")
-    to_authority = models.ForeignKey("reference.IndustryAuthority", verbose_name=_("转至部门"), null=True,
-                                     blank=True, on_delete=models.PROTECT, related_name="+")
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("转至人员"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    to_authority = models.ForeignKey(
+        "reference.IndustryAuthority",
+        verbose_name=_("转至部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     comment = models.TextField(_("说明"), blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
@@ -315,14 +407,16 @@ class ServiceRequestEvent(models.Model):
 class ServiceRequestAttachment(models.Model):
     """A file attached to a request, checked by content and served only through a scope-checked view."""
 
-    request = models.ForeignKey(ServiceRequest, verbose_name=_("诉求"), on_delete=models.CASCADE,
-                                related_name="attachments")
+    request = models.ForeignKey(
+        ServiceRequest, verbose_name=_("诉求"), on_delete=models.CASCADE, related_name="attachments"
+    )
     file = models.FileField(_("文件"), upload_to=upload_path, max_length=200)
     file_kind = models.CharField(_("文件格式"), max_length=5)
     original_name = models.CharField(_("原文件名"), max_length=255)
     size = models.PositiveIntegerField(_("大小(字节)"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
@@ -380,15 +474,23 @@ class LookBack(models.Model):
         PERSISTS = "persists", _("问题仍未解决")
         UNREACHABLE = "unreachable", _("无法联系企业")
 
-    draw = models.ForeignKey(LookBackDraw, verbose_name=_("抽取批次"), on_delete=models.PROTECT,
-                             related_name="lookbacks")
-    request = models.OneToOneField(ServiceRequest, verbose_name=_("诉求"), on_delete=models.CASCADE,
-                                   related_name="lookback")
+    draw = models.ForeignKey(
+        LookBackDraw, verbose_name=_("抽取批次"), on_delete=models.PROTECT, related_name="lookbacks"
+    )
+    request = models.OneToOneField(
+        ServiceRequest, verbose_name=_("诉求"), on_delete=models.CASCADE, related_name="lookback"
+    )
     reason = models.CharField(_("抽取原因"), max_length=12, choices=Reason.choices)
     outcome = models.CharField(_("回访结果"), max_length=12, choices=Outcome.choices, blank=True)
     note = models.TextField(_("回访记录"), blank=True)
-    called_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("回访人"), null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="+")
+    called_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("回访人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     called_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
 
     objects = LookBackQuerySet.as_manager()

@@ -33,7 +33,11 @@ def service_request_get_for_user_or_404(user, pk: int) -> ServiceRequest:
     """Missing and out-of-scope requests look the same: 404."""
     return get_object_or_404(
         ServiceRequest.objects.visible_to(user).select_related(
-            "enterprise__district", "enterprise__industry", "owner_user", "owner_authority", "raised_by",
+            "enterprise__district",
+            "enterprise__industry",
+            "owner_user",
+            "owner_authority",
+            "raised_by",
             "answered_by",
         ),
         pk=pk,
@@ -83,9 +87,11 @@ def service_request_queue_for(user) -> QuerySet[ServiceRequest]:
         owned = Q(owner_user=user) | unrouted
     else:
         owned = Q(owner_user=user)
-    return (ServiceRequest.objects.filter(owned, status__in=QUEUE_STATUSES)
-            .select_related("enterprise", "district", "owner_user", "owner_authority")
-            .order_by(F("due_at").asc(nulls_last=True), "pk"))
+    return (
+        ServiceRequest.objects.filter(owned, status__in=QUEUE_STATUSES)
+        .select_related("enterprise", "district", "owner_user", "owner_authority")
+        .order_by(F("due_at").asc(nulls_last=True), "pk")
+    )
 
 
 @dataclass(frozen=True)
@@ -117,15 +123,23 @@ def figure_q(figure: str, until: datetime) -> Q:
 
 
 FIGURE_LABELS = {
-    "received": _("受理诉求"), "answered": _("已答复"), "on_time": _("按期答复"), "escalated": _("逾期升级"),
-    "closed": _("已办结"), "satisfied": _("满意"), "basic": _("基本满意"), "unsatisfied": _("不满意"),
-    "deemed": _("视为满意"), "overdue": _("逾期未答复"),
+    "received": _("受理诉求"),
+    "answered": _("已答复"),
+    "on_time": _("按期答复"),
+    "escalated": _("逾期升级"),
+    "closed": _("已办结"),
+    "satisfied": _("满意"),
+    "basic": _("基本满意"),
+    "unsatisfied": _("不满意"),
+    "deemed": _("视为满意"),
+    "overdue": _("逾期未答复"),
 }
 
 
 def service_request_list_visible_to(user, filters: ListFilters = ListFilters()) -> QuerySet[ServiceRequest]:
-    qs = ServiceRequest.objects.visible_to(user).select_related("enterprise", "district", "owner_user",
-                                                                 "owner_authority")
+    qs = ServiceRequest.objects.visible_to(user).select_related(
+        "enterprise", "district", "owner_user", "owner_authority"
+    )
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.category:
@@ -145,16 +159,28 @@ def service_request_list_visible_to(user, filters: ListFilters = ListFilters()) 
 
 def overreach_requests(user, limit: int = 10) -> list[ServiceRequest]:
     """层层加码: what commanders watch, newest open first."""
-    return list(ServiceRequest.objects.visible_to(user).filter(category=Category.OVERREACH,
-                                                               status__in=ServiceRequest.OPEN_STATUSES)
-                .select_related("enterprise", "district", "owner_user", "owner_authority")
-                .order_by("-created_at", "-pk")[:limit])
+    return list(
+        ServiceRequest.objects.visible_to(user)
+        .filter(category=Category.OVERREACH, status__in=ServiceRequest.OPEN_STATUSES)
+        .select_related("enterprise", "district", "owner_user", "owner_authority")
+        .order_by("-created_at", "-pk")[:limit]
+    )
 
 
 # --- Figures (件件有答复) -------------------------------------------------------------------------
 
-COUNTED = ("received", "answered", "on_time", "escalated", "closed", "satisfied", "basic", "unsatisfied", "deemed",
-           "overdue")
+COUNTED = (
+    "received",
+    "answered",
+    "on_time",
+    "escalated",
+    "closed",
+    "satisfied",
+    "basic",
+    "unsatisfied",
+    "deemed",
+    "overdue",
+)
 DIMENSIONS = {"district": "district_id", "tier": "tier", "category": "category", "department": "department_id"}
 
 
@@ -180,15 +206,18 @@ def _rates(row: dict) -> dict:
     }
 
 
-def service_request_figures(user, *, until: datetime | None = None, district_id: int | None = None,
-                            dimensions=tuple(DIMENSIONS)) -> dict:
+def service_request_figures(
+    user, *, until: datetime | None = None, district_id: int | None = None, dimensions=tuple(DIMENSIONS)
+) -> dict:
     """The figures of the requests in the user's scope (see request_figures)."""
-    return request_figures(ServiceRequest.objects.visible_to(user), until=until, district_id=district_id,
-                           dimensions=dimensions)
+    return request_figures(
+        ServiceRequest.objects.visible_to(user), until=until, district_id=district_id, dimensions=dimensions
+    )
 
 
-def request_figures(requests: QuerySet, *, until: datetime | None = None, district_id: int | None = None,
-                    dimensions=tuple(DIMENSIONS)) -> dict:
+def request_figures(
+    requests: QuerySet, *, until: datetime | None = None, district_id: int | None = None, dimensions=tuple(DIMENSIONS)
+) -> dict:
     """Per district, tier, category and department, and in total: received, answered, answered on time,
     escalated, closed, the ratings, the median time to the first answer and open past deadline, counting what
     had happened by `until` (now by default). A fixed number of queries at any scale."""
@@ -202,8 +231,10 @@ def request_figures(requests: QuerySet, *, until: datetime | None = None, distri
         aggregates["median_minutes"] = Median("minutes_to_answer", filter=Q(first_answered_at__lt=until))
     totals = qs.aggregate(**aggregates)
     fields = {name: DIMENSIONS[name] for name in dimensions}
-    groups = {name: {row[field]: row for row in qs.values(field).annotate(**aggregates).order_by(field)}
-              for name, field in fields.items()}
+    groups = {
+        name: {row[field]: row for row in qs.values(field).annotate(**aggregates).order_by(field)}
+        for name, field in fields.items()
+    }
     if not on_postgres:
         _medians_in_python(qs.filter(first_answered_at__lt=until), totals, groups)
     labels = _labels(groups)
@@ -258,7 +289,8 @@ def service_request_landing_counts(user) -> dict:
     )
     if user.role in (Role.DISTRICT_STAFF, Role.AUTHORITY_STAFF, Role.COMMANDER):
         visible |= service_request_queue_for(user).aggregate(
-            queue=Count("pk"), queue_overdue=Count("pk", filter=Q(due_at__lt=now)))
+            queue=Count("pk"), queue_overdue=Count("pk", filter=Q(due_at__lt=now))
+        )
     return visible
 
 
@@ -270,19 +302,27 @@ def enterprises_without_tier_one(user) -> QuerySet[Enterprise]:
         return enterprises
     own = Q(linked_officials__level=first.level)
     if first.source == LinkageTier.Source.RESPONSIBLE_OFFICIAL:
-        return enterprises.exclude(own).filter(Q(responsible_official__isnull=True)
-                                               | Q(responsible_official__is_active=False))
+        return enterprises.exclude(own).filter(
+            Q(responsible_official__isnull=True) | Q(responsible_official__is_active=False)
+        )
     return enterprises.exclude(own)
 
 
 def look_backs_pending(user) -> QuerySet[LookBack]:
-    return (LookBack.objects.visible_to(user).filter(called_at__isnull=True)
-            .select_related("request__enterprise", "draw").order_by("draw__week", "pk"))
+    return (
+        LookBack.objects.visible_to(user)
+        .filter(called_at__isnull=True)
+        .select_related("request__enterprise", "draw")
+        .order_by("draw__week", "pk")
+    )
 
 
 def look_backs_visible_to(user) -> QuerySet[LookBack]:
-    return (LookBack.objects.visible_to(user).select_related("request__enterprise", "draw", "called_by")
-            .order_by("-draw__week", "called_at", "pk"))
+    return (
+        LookBack.objects.visible_to(user)
+        .select_related("request__enterprise", "draw", "called_by")
+        .order_by("-draw__week", "called_at", "pk")
+    )
 
 
 def look_back_get_for_user_or_404(user, pk: int) -> LookBack:
@@ -293,8 +333,11 @@ def look_back_get_for_user_or_404(user, pk: int) -> LookBack:
 
 
 def linkage_enterprises(user, *, missing_only: bool = False) -> QuerySet[Enterprise]:
-    enterprises = enterprises_without_tier_one(user) if missing_only else Enterprise.objects.visible_to(user).filter(
-        status=Enterprise.Status.ACTIVE)
+    enterprises = (
+        enterprises_without_tier_one(user)
+        if missing_only
+        else Enterprise.objects.visible_to(user).filter(status=Enterprise.Status.ACTIVE)
+    )
     return enterprises.select_related("district", "industry", "responsible_official").order_by("name", "pk")
 
 

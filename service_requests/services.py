@@ -50,9 +50,16 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "deem_satisfied": (frozenset({S.ANSWERED}), S.CLOSED),
 }
 ACTION_LABELS = {
-    "raise": _("提出诉求"), "accept": _("受理"), "answer": _("答复"), "hand_over": _("转交部门"),
-    "request_info": _("请企业补充材料"), "supply_info": _("企业补充"), "escalate": _("升级"),
-    "confirm": _("企业确认"), "reopen": _("企业不认可, 重新办理"), "deem_satisfied": _("逾期未确认, 视为满意"),
+    "raise": _("提出诉求"),
+    "accept": _("受理"),
+    "answer": _("答复"),
+    "hand_over": _("转交部门"),
+    "request_info": _("请企业补充材料"),
+    "supply_info": _("企业补充"),
+    "escalate": _("升级"),
+    "confirm": _("企业确认"),
+    "reopen": _("企业不认可, 重新办理"),
+    "deem_satisfied": _("逾期未确认, 视为满意"),
     "lapse_top": _("最高层级逾期"),
 }
 ATTACHMENT_FORMATS = ("pdf", "docx", "xlsx", "jpg", "png")
@@ -121,17 +128,26 @@ def _check_transition(request: ServiceRequest, action: str) -> None:
         # A handler who finds the request answered or moved on lost a race with a colleague: say so plainly.
         handled = request.status in (S.ANSWERED, S.CLOSED) or action in ("accept", "escalate", "answer")
         message = MSG_ALREADY_HANDLED if handled else MSG_ILLEGAL
-        raise ValidationError(message % {"status": request.get_status_display()},
-                              code="handled" if handled else "illegal")
+        raise ValidationError(
+            message % {"status": request.get_status_display()}, code="handled" if handled else "illegal"
+        )
 
 
 def _transition(request: ServiceRequest, action: str, actor: User | None, comment: str = "", **event) -> None:
     """Move a locked request along the table and log it; the caller saves the fields it changed."""
     _check_transition(request, action)
     target = TRANSITIONS[action][1]
-    ServiceRequestEvent.objects.create(request=request, action=action, actor=actor, from_status=request.status,
-                                       to_status=target, from_tier=request.tier, to_tier=event.pop("to_tier", None),
-                                       comment=comment, **event)
+    ServiceRequestEvent.objects.create(
+        request=request,
+        action=action,
+        actor=actor,
+        from_status=request.status,
+        to_status=target,
+        from_tier=request.tier,
+        to_tier=event.pop("to_tier", None),
+        comment=comment,
+        **event,
+    )
     request.status = target
 
 
@@ -162,8 +178,11 @@ def owner_users(request: ServiceRequest) -> list[User]:
     if request.owner_user_id:
         return [request.owner_user]
     if request.owner_authority_id:
-        return list(User.objects.filter(is_active=True, role=Role.AUTHORITY_STAFF,
-                                        industry_authority_id=request.owner_authority_id))
+        return list(
+            User.objects.filter(
+                is_active=True, role=Role.AUTHORITY_STAFF, industry_authority_id=request.owner_authority_id
+            )
+        )
     return list(User.objects.filter(is_active=True, role=Role.DISTRICT_STAFF, district_id=request.district_id))
 
 
@@ -184,8 +203,11 @@ def _check_attachments(files) -> None:
 
 def _store_attachment(request: ServiceRequest, upload, uploaded_by: User) -> ServiceRequestAttachment:
     attachment = ServiceRequestAttachment(
-        request=request, file_kind=uploads.validate_upload(upload, allowed=ATTACHMENT_FORMATS),
-        original_name=upload.name[:255], size=upload.size, uploaded_by=uploaded_by,
+        request=request,
+        file_kind=uploads.validate_upload(upload, allowed=ATTACHMENT_FORMATS),
+        original_name=upload.name[:255],
+        size=upload.size,
+        uploaded_by=uploaded_by,
     )
     attachment.file.save(upload.name, upload, save=False)  # stored under a random name, see core.uploads
     attachment.save()
@@ -206,9 +228,18 @@ def may_raise_for(user: User, enterprise: Enterprise) -> bool:
 
 
 @transaction.atomic
-def service_request_raise(*, enterprise: Enterprise, raised_by: User, category: str, title: str, text: str,
-                          urgency: str = "normal", channel: str | None = None, capacity_report=None,
-                          attachments=()) -> ServiceRequest:
+def service_request_raise(
+    *,
+    enterprise: Enterprise,
+    raised_by: User,
+    category: str,
+    title: str,
+    text: str,
+    urgency: str = "normal",
+    channel: str | None = None,
+    capacity_report=None,
+    attachments=(),
+) -> ServiceRequest:
     """Raise a request and route it: to the first tier with someone, or, for 层层加码, straight to the
     industry authority's tier."""
     if not may_raise_for(raised_by, enterprise):
@@ -222,15 +253,23 @@ def service_request_raise(*, enterprise: Enterprise, raised_by: User, category: 
         raise ValidationError(MSG_TOO_MANY_ATTACHMENTS % {"max": MAX_ATTACHMENTS})
     _check_attachments(attachments)  # before anything is written
     if channel is None:
-        channel = Channel.CAPACITY_REPORT if capacity_report else (
-            Channel.ENTERPRISE if raised_by.role == Role.ENTERPRISE else Channel.PHONE)
-    enterprise = Enterprise.objects.select_related("district", "industry", "responsible_official").get(
-        pk=enterprise.pk)
+        channel = (
+            Channel.CAPACITY_REPORT
+            if capacity_report
+            else (Channel.ENTERPRISE if raised_by.role == Role.ENTERPRISE else Channel.PHONE)
+        )
+    enterprise = Enterprise.objects.select_related("district", "industry", "responsible_official").get(pk=enterprise.pk)
     resolver = LinkageResolver([enterprise])
     now = timezone.now()
     request = ServiceRequest(
-        enterprise=enterprise, district_id=enterprise.district_id, category=category, urgency=urgency,
-        title=title.strip()[:100], text=text.strip(), channel=channel, raised_by=raised_by,
+        enterprise=enterprise,
+        district_id=enterprise.district_id,
+        category=category,
+        urgency=urgency,
+        title=title.strip()[:100],
+        text=text.strip(),
+        channel=channel,
+        raised_by=raised_by,
         source_capacity_report=capacity_report,
     )
     assignee = resolver.first_from(enterprise, resolver.start_level(category == Category.OVERREACH))
@@ -239,8 +278,13 @@ def service_request_raise(*, enterprise: Enterprise, raised_by: User, category: 
     request.due_at = request_deadline(request, now)
     request.save()
     ServiceRequestEvent.objects.create(
-        request=request, action="raise", actor=raised_by, to_status=S.SUBMITTED, to_tier=request.tier,
-        to_user=request.owner_user, to_authority=request.owner_authority,
+        request=request,
+        action="raise",
+        actor=raised_by,
+        to_status=S.SUBMITTED,
+        to_tier=request.tier,
+        to_user=request.owner_user,
+        to_authority=request.owner_authority,
         comment=str(Channel(channel).label),
     )
     for upload in attachments:
@@ -253,13 +297,18 @@ def capacity_blocker_prefill(report) -> dict:
     """What a capacity report's blocker gives the raise form."""
     if not report.blockers.strip():
         raise ValidationError(MSG_NO_CAPACITY_BLOCKER)
-    return {"title": str(_("影响达产满产的问题(%(day)s 产能日报)") % {"day": report.day.isoformat()}),
-            "text": report.blockers.strip()}
+    return {
+        "title": str(_("影响达产满产的问题(%(day)s 产能日报)") % {"day": report.day.isoformat()}),
+        "text": report.blockers.strip(),
+    }
 
 
 def _notify_routed(request: ServiceRequest) -> None:
-    title = NOTICE_ROUTED % {"reference": request.reference, "tier": request.tier,
-                             "due": timezone.localtime(request.due_at).strftime("%Y-%m-%d %H:%M")}
+    title = NOTICE_ROUTED % {
+        "reference": request.reference,
+        "tier": request.tier,
+        "due": timezone.localtime(request.due_at).strftime("%Y-%m-%d %H:%M"),
+    }
     notify(users=owner_users(request), title=title, body=request.title, url=_url(request))
 
 
@@ -277,8 +326,9 @@ def service_request_accept(*, request: ServiceRequest, accepted_by: User) -> Ser
 
 
 @transaction.atomic
-def service_request_answer(*, request: ServiceRequest, answered_by: User, answer: str,
-                           cited_answer_id: int | None = None) -> ServiceRequest:
+def service_request_answer(
+    *, request: ServiceRequest, answered_by: User, answer: str, cited_answer_id: int | None = None
+) -> ServiceRequest:
     """The handler's answer. It does not close the request: the enterprise confirms it, or reopens it. It may cite
     a published official answer (政策问答), so that a policy question gets the city's one reading."""
     if not answer.strip():
@@ -299,14 +349,20 @@ def service_request_answer(*, request: ServiceRequest, answered_by: User, answer
         fields += ["first_answered_at", "answered_on_time", "minutes_to_answer"]
     request.confirm_due_at = add_working_days(now, settings.SERVICE_REQUEST_CONFIRM_DAYS)
     request.save(update_fields=fields)
-    notify(users=enterprise_users(request), title=NOTICE_ANSWERED % {"reference": request.reference},
-           body=request.answer, url=_url(request), email=True)
+    notify(
+        users=enterprise_users(request),
+        title=NOTICE_ANSWERED % {"reference": request.reference},
+        body=request.answer,
+        url=_url(request),
+        email=True,
+    )
     return request
 
 
 @transaction.atomic
-def service_request_hand_over(*, request: ServiceRequest, handed_over_by: User, to_authority: IndustryAuthority,
-                              comment: str) -> ServiceRequest:
+def service_request_hand_over(
+    *, request: ServiceRequest, handed_over_by: User, to_authority: IndustryAuthority, comment: str
+) -> ServiceRequest:
     """Hand the request to another department: it keeps its tier and deadline, and the department accepts it."""
     if not comment.strip():
         raise ValidationError(MSG_HAND_OVER_COMMENT)
@@ -314,13 +370,15 @@ def service_request_hand_over(*, request: ServiceRequest, handed_over_by: User, 
     _require_handler(handed_over_by, request)
     if request.owner_authority_id == to_authority.pk:
         raise ValidationError(MSG_SAME_DEPARTMENT)
-    _transition(request, "hand_over", handed_over_by, comment.strip(), to_tier=request.tier,
-                to_authority=to_authority)
+    _transition(request, "hand_over", handed_over_by, comment.strip(), to_tier=request.tier, to_authority=to_authority)
     _set_owner(request, Assignee(request.tier, authority=to_authority))
     request.save(update_fields=["status", "owner_user", "owner_authority", "department", "updated_at"])
-    notify(users=owner_users(request), title=NOTICE_HANDED_OVER % {"reference": request.reference,
-                                                                   "owner": to_authority.name},
-           body=comment.strip(), url=_url(request))
+    notify(
+        users=owner_users(request),
+        title=NOTICE_HANDED_OVER % {"reference": request.reference, "owner": to_authority.name},
+        body=comment.strip(),
+        url=_url(request),
+    )
     return request
 
 
@@ -336,15 +394,20 @@ def service_request_ask_for_information(*, request: ServiceRequest, asked_by: Us
     request.paused_remaining = working_time_between(now, request.due_at) if request.due_at else timedelta()
     request.due_at = None
     request.save(update_fields=["status", "paused_remaining", "due_at", "updated_at"])
-    notify(users=enterprise_users(request),
-           title=NOTICE_INFO_REQUESTED % {"reference": request.reference, "question": question.strip()[:80]},
-           body=question.strip(), url=_url(request), email=True)
+    notify(
+        users=enterprise_users(request),
+        title=NOTICE_INFO_REQUESTED % {"reference": request.reference, "question": question.strip()[:80]},
+        body=question.strip(),
+        url=_url(request),
+        email=True,
+    )
     return request
 
 
 @transaction.atomic
-def service_request_supply_information(*, request: ServiceRequest, supplied_by: User, reply: str,
-                                       attachments=()) -> ServiceRequest:
+def service_request_supply_information(
+    *, request: ServiceRequest, supplied_by: User, reply: str, attachments=()
+) -> ServiceRequest:
     """The enterprise's reply: the clock starts again with the working time it had left."""
     if not reply.strip():
         raise ValidationError(MSG_REPLY_REQUIRED)
@@ -358,8 +421,12 @@ def service_request_supply_information(*, request: ServiceRequest, supplied_by: 
     request.save(update_fields=["status", "due_at", "paused_remaining", "updated_at"])
     for upload in attachments:
         _store_attachment(request, upload, supplied_by)
-    notify(users=owner_users(request), title=NOTICE_INFO_SUPPLIED % {"reference": request.reference},
-           body=reply.strip(), url=_url(request))
+    notify(
+        users=owner_users(request),
+        title=NOTICE_INFO_SUPPLIED % {"reference": request.reference},
+        body=reply.strip(),
+        url=_url(request),
+    )
     return request
 
 
@@ -370,7 +437,8 @@ def service_request_escalate(*, request: ServiceRequest, escalated_by: User, com
     _require_handler(escalated_by, request)
     _check_transition(request, "escalate")
     enterprise = Enterprise.objects.select_related("district", "industry", "responsible_official").get(
-        pk=request.enterprise_id)
+        pk=request.enterprise_id
+    )
     resolver = LinkageResolver([enterprise])
     assignee = resolver.first_from(enterprise, request.tier + 1)
     if assignee is None:
@@ -383,16 +451,42 @@ def service_request_escalate(*, request: ServiceRequest, escalated_by: User, com
     return request
 
 
-ESCALATION_FIELDS = ["status", "tier", "owner_user", "owner_authority", "department", "due_at", "last_lapse_due_at",
-                     "escalation_count", "first_escalated_at", "updated_at"]
+ESCALATION_FIELDS = [
+    "status",
+    "tier",
+    "owner_user",
+    "owner_authority",
+    "department",
+    "due_at",
+    "last_lapse_due_at",
+    "escalation_count",
+    "first_escalated_at",
+    "updated_at",
+]
 
 
-def _move_up(request: ServiceRequest, assignee: Assignee, now: datetime, due_at: datetime, actor: User | None,
-             comment: str, events: list | None = None) -> None:
+def _move_up(
+    request: ServiceRequest,
+    assignee: Assignee,
+    now: datetime,
+    due_at: datetime,
+    actor: User | None,
+    comment: str,
+    events: list | None = None,
+) -> None:
     """Route a request to the next tier; the event goes to `events` (a sweep's bulk insert) or is written now."""
-    event = ServiceRequestEvent(request=request, action="escalate", actor=actor, from_status=request.status,
-                                to_status=S.SUBMITTED, from_tier=request.tier, to_tier=assignee.level,
-                                to_user=assignee.user, to_authority=assignee.authority, comment=comment)
+    event = ServiceRequestEvent(
+        request=request,
+        action="escalate",
+        actor=actor,
+        from_status=request.status,
+        to_status=S.SUBMITTED,
+        from_tier=request.tier,
+        to_tier=assignee.level,
+        to_user=assignee.user,
+        to_authority=assignee.authority,
+        comment=comment,
+    )
     if events is None:
         event.save()
     else:
@@ -424,12 +518,16 @@ def _escalation_notices(moved: list[tuple[ServiceRequest, list[User]]], now) -> 
     notices = [(user, NOTICE_ESCALATED_TO_YOU % {"count": n}, "", queue) for user, n in to_new.items()]
     notices += [(user, NOTICE_ESCALATED_AWAY % {"count": n}, "", queue) for user, n in to_previous.items()]
     enterprise_accounts = defaultdict(list)
-    for user in User.objects.filter(is_active=True, role=Role.ENTERPRISE,
-                                    enterprise_id__in={r.enterprise_id for r, _p in moved}):
+    for user in User.objects.filter(
+        is_active=True, role=Role.ENTERPRISE, enterprise_id__in={r.enterprise_id for r, _p in moved}
+    ):
         enterprise_accounts[user.enterprise_id].append(user)
     for request, _previous in moved:
-        title = NOTICE_ESCALATED_ENTERPRISE % {"reference": request.reference, "tier": request.tier,
-                                               "owner": request.owner_label}
+        title = NOTICE_ESCALATED_ENTERPRISE % {
+            "reference": request.reference,
+            "tier": request.tier,
+            "owner": request.owner_label,
+        }
         notices += [(user, title, "", _url(request)) for user in enterprise_accounts[request.enterprise_id]]
     return notices
 
@@ -462,7 +560,8 @@ def _owners_from(request, authority_staff, district_staff) -> list[User]:
 def _lapsed(now: datetime):
     """Requests whose clock runs, past their deadline, whose lapse nobody has acted on yet."""
     return ServiceRequest.objects.filter(status__in=ServiceRequest.CLOCK_RUNNING, due_at__lt=now).filter(
-        Q(last_lapse_due_at__isnull=True) | Q(last_lapse_due_at__lt=F("due_at")))
+        Q(last_lapse_due_at__isnull=True) | Q(last_lapse_due_at__lt=F("due_at"))
+    )
 
 
 def service_requests_escalate_overdue(*, now: datetime | None = None, batch_size: int = 1000) -> int:
@@ -477,16 +576,24 @@ def service_requests_escalate_overdue(*, now: datetime | None = None, batch_size
     moved_total = 0
     while True:
         with transaction.atomic():
-            batch = list(_lapsed(now).select_related("owner_user", "owner_authority").select_for_update(
-                skip_locked=True, of=("self",)).order_by("due_at", "pk")[:batch_size])
+            batch = list(
+                _lapsed(now)
+                .select_related("owner_user", "owner_authority")
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("due_at", "pk")[:batch_size]
+            )
             if not batch:
                 return moved_total
             moved_total += _escalate_batch(batch, now)
 
 
 def _escalate_batch(batch: list[ServiceRequest], now: datetime) -> int:
-    enterprises = {e.pk: e for e in Enterprise.objects.filter(pk__in={r.enterprise_id for r in batch}).select_related(
-        "district", "industry", "responsible_official")}
+    enterprises = {
+        e.pk: e
+        for e in Enterprise.objects.filter(pk__in={r.enterprise_id for r in batch}).select_related(
+            "district", "industry", "responsible_official"
+        )
+    }
     resolver = LinkageResolver(enterprises.values())
     deadlines: dict[int, datetime] = {}
     authority_staff = _authority_staff({r.owner_authority_id for r in batch if r.owner_authority_id})
@@ -497,9 +604,17 @@ def _escalate_batch(batch: list[ServiceRequest], now: datetime) -> int:
         due = timezone.localtime(request.due_at).strftime("%Y-%m-%d %H:%M")
         assignee = resolver.first_from(enterprises[request.enterprise_id], request.tier + 1)
         if assignee is None:
-            events.append(ServiceRequestEvent(request=request, action="lapse_top", from_status=request.status,
-                                              to_status=request.status, from_tier=request.tier,
-                                              to_tier=request.tier, comment=TOP_LAPSED_COMMENT % {"due": due}))
+            events.append(
+                ServiceRequestEvent(
+                    request=request,
+                    action="lapse_top",
+                    from_status=request.status,
+                    to_status=request.status,
+                    from_tier=request.tier,
+                    to_tier=request.tier,
+                    comment=TOP_LAPSED_COMMENT % {"due": due},
+                )
+            )
             request.last_lapse_due_at = request.due_at
             request.updated_at = now
             top.append((request, previous))
@@ -530,8 +645,22 @@ def _save_escalations(batch: list[ServiceRequest]) -> None:
         return
     from psycopg2.extras import execute_values
 
-    rows = [(r.pk, r.status, r.tier, r.owner_user_id, r.owner_authority_id, r.department_id, r.due_at,
-             r.last_lapse_due_at, r.escalation_count, r.first_escalated_at, r.updated_at) for r in batch]
+    rows = [
+        (
+            r.pk,
+            r.status,
+            r.tier,
+            r.owner_user_id,
+            r.owner_authority_id,
+            r.department_id,
+            r.due_at,
+            r.last_lapse_due_at,
+            r.escalation_count,
+            r.first_escalated_at,
+            r.updated_at,
+        )
+        for r in batch
+    ]
     table = connection.ops.quote_name(ServiceRequest._meta.db_table)
     with connection.cursor() as cursor:
         execute_values(
@@ -543,7 +672,7 @@ def _save_escalations(batch: list[ServiceRequest]) -> None:
             "due_at, lapse, escalations, first, updated) WHERE t.id = v.id",
             rows,
             template="(%s, %s, %s::smallint, %s::bigint, %s::bigint, %s::bigint, %s::timestamptz, %s::timestamptz, "
-                     "%s::smallint, %s::timestamptz, %s::timestamptz)",
+            "%s::smallint, %s::timestamptz, %s::timestamptz)",
             page_size=1000,
         )
 
@@ -555,20 +684,34 @@ def service_requests_close_unconfirmed(*, now: datetime | None = None, batch_siz
     closed = 0
     while True:
         with transaction.atomic():
-            batch = list(ServiceRequest.objects.filter(status=S.ANSWERED, confirm_due_at__lt=now).select_related(
-                "owner_user").select_for_update(skip_locked=True, of=("self",)).order_by("confirm_due_at", "pk")[
-                :batch_size])
+            batch = list(
+                ServiceRequest.objects.filter(status=S.ANSWERED, confirm_due_at__lt=now)
+                .select_related("owner_user")
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("confirm_due_at", "pk")[:batch_size]
+            )
             if not batch:
                 return closed
             comment = str(DEEMED_COMMENT % {"days": days})
-            events = [ServiceRequestEvent(request=r, action="deem_satisfied", from_status=r.status, to_status=S.CLOSED,
-                                          from_tier=r.tier, to_tier=r.tier, comment=comment) for r in batch]
+            events = [
+                ServiceRequestEvent(
+                    request=r,
+                    action="deem_satisfied",
+                    from_status=r.status,
+                    to_status=S.CLOSED,
+                    from_tier=r.tier,
+                    to_tier=r.tier,
+                    comment=comment,
+                )
+                for r in batch
+            ]
             authority_staff = _authority_staff({r.owner_authority_id for r in batch if r.owner_authority_id})
             district_staff = _district_staff({r.district_id for r in batch})
             notices = []
             accounts = defaultdict(list)
-            for user in User.objects.filter(is_active=True, role=Role.ENTERPRISE,
-                                            enterprise_id__in={r.enterprise_id for r in batch}):
+            for user in User.objects.filter(
+                is_active=True, role=Role.ENTERPRISE, enterprise_id__in={r.enterprise_id for r in batch}
+            ):
                 accounts[user.enterprise_id].append(user)
             for request in batch:
                 request.status, request.closed_at, request.updated_at = S.CLOSED, now, now
@@ -576,8 +719,9 @@ def service_requests_close_unconfirmed(*, now: datetime | None = None, batch_siz
                 title = NOTICE_DEEMED % {"reference": request.reference, "days": days}
                 recipients = accounts[request.enterprise_id] + _owners_from(request, authority_staff, district_staff)
                 notices += [(user, title, "", _url(request)) for user in recipients]
-            ServiceRequest.objects.bulk_update(batch, ["status", "closed_at", "rating", "deemed_satisfied",
-                                                       "updated_at"], batch_size=500)
+            ServiceRequest.objects.bulk_update(
+                batch, ["status", "closed_at", "rating", "deemed_satisfied", "updated_at"], batch_size=500
+            )
             ServiceRequestEvent.objects.bulk_create(events, batch_size=2000)
             notify_each(notices)
             closed += len(batch)
@@ -587,8 +731,9 @@ def service_requests_close_unconfirmed(*, now: datetime | None = None, batch_siz
 
 
 @transaction.atomic
-def service_request_confirm(*, request: ServiceRequest, confirmed_by: User, rating: str,
-                            comment: str = "") -> ServiceRequest:
+def service_request_confirm(
+    *, request: ServiceRequest, confirmed_by: User, rating: str, comment: str = ""
+) -> ServiceRequest:
     if rating not in Rating.values:
         raise ValidationError(MSG_RATING_REQUIRED)
     request = _locked(request)
@@ -596,9 +741,12 @@ def service_request_confirm(*, request: ServiceRequest, confirmed_by: User, rati
     _transition(request, "confirm", confirmed_by, comment.strip() or str(Rating(rating).label))
     request.rating, request.closed_at = rating, timezone.now()
     request.save(update_fields=["status", "rating", "closed_at", "updated_at"])
-    notify(users=owner_users(request),
-           title=NOTICE_CONFIRMED % {"reference": request.reference, "rating": Rating(rating).label},
-           body=comment.strip(), url=_url(request))
+    notify(
+        users=owner_users(request),
+        title=NOTICE_CONFIRMED % {"reference": request.reference, "rating": Rating(rating).label},
+        body=comment.strip(),
+        url=_url(request),
+    )
     return request
 
 
@@ -615,8 +763,12 @@ def service_request_reopen(*, request: ServiceRequest, reopened_by: User, reason
     request.confirm_due_at = None
     request.reopen_count += 1
     request.save(update_fields=["status", "due_at", "confirm_due_at", "reopen_count", "updated_at"])
-    notify(users=owner_users(request), title=NOTICE_REOPENED % {"reference": request.reference},
-           body=reason.strip(), url=_url(request))
+    notify(
+        users=owner_users(request),
+        title=NOTICE_REOPENED % {"reference": request.reference},
+        body=reason.strip(),
+        url=_url(request),
+    )
     return request
 
 
@@ -631,4 +783,3 @@ def service_request_attach(*, request: ServiceRequest, upload, uploaded_by: User
     if request.attachments.count() >= MAX_ATTACHMENTS:
         raise ValidationError(MSG_TOO_MANY_ATTACHMENTS % {"max": MAX_ATTACHMENTS})
     return _store_attachment(request, upload, uploaded_by)
-

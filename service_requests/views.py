@@ -46,9 +46,13 @@ def _list_filters(request) -> tuple[ListFilterForm, selectors.ListFilters]:
         return form, selectors.ListFilters()
     data = form.cleaned_data
     return form, selectors.ListFilters(
-        status=data["status"], category=data["category"],
-        district=data["district"].pk if data.get("district") else None, tier=data["tier"],
-        department=data["department"], figure=data["figure"], q=data["q"].strip(),
+        status=data["status"],
+        category=data["category"],
+        district=data["district"].pk if data.get("district") else None,
+        tier=data["tier"],
+        department=data["department"],
+        figure=data["figure"],
+        q=data["q"].strip(),
     )
 
 
@@ -58,14 +62,22 @@ def request_list(request):
     require_role(request.user, READ_ROLES)
     form, filters = _list_filters(request)
     page = Paginator(selectors.service_request_list_visible_to(request.user, filters), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+        request.GET.get("page")
+    )
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "service_requests/list.html", {
-        "form": form, "page": page, "query": query.urlencode(), "now": timezone.now(),
-        "figure_label": selectors.FIGURE_LABELS.get(filters.figure, ""),
-        "can_raise": request.user.role in RAISE_ROLES,
-    })
+    return render(
+        request,
+        "service_requests/list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "now": timezone.now(),
+            "figure_label": selectors.FIGURE_LABELS.get(filters.figure, ""),
+            "can_raise": request.user.role in RAISE_ROLES,
+        },
+    )
 
 
 @login_required
@@ -108,25 +120,34 @@ def raise_request(request):
     form = RaiseForm(request.POST or None, request.FILES or None, initial=initial, on_behalf=on_behalf)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        enterprise = (selectors.enterprise_for_raise(user, credit_code=data["credit_code"]) if on_behalf
-                      else user.enterprise)
+        enterprise = (
+            selectors.enterprise_for_raise(user, credit_code=data["credit_code"]) if on_behalf else user.enterprise
+        )
         if enterprise is None:
             form.add_error("credit_code", MSG_CREDIT_CODE_UNKNOWN)
         else:
             try:
                 created = services.service_request_raise(
-                    enterprise=enterprise, raised_by=user, category=data["category"], urgency=data["urgency"],
-                    title=data["title"], text=data["text"], attachments=data["attachments"],
-                    channel=(data["channel"] or None) if on_behalf and not report else None, capacity_report=report,
+                    enterprise=enterprise,
+                    raised_by=user,
+                    category=data["category"],
+                    urgency=data["urgency"],
+                    title=data["title"],
+                    text=data["text"],
+                    attachments=data["attachments"],
+                    channel=(data["channel"] or None) if on_behalf and not report else None,
+                    capacity_report=report,
                 )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, _("诉求 %(reference)s 已提交, 由%(owner)s办理。") % {
-                    "reference": created.reference, "owner": created.owner_label})
+                messages.success(
+                    request,
+                    _("诉求 %(reference)s 已提交, 由%(owner)s办理。")
+                    % {"reference": created.reference, "owner": created.owner_label},
+                )
                 return redirect("service_requests:detail", pk=created.pk)
-    return render(request, "service_requests/raise.html", {"form": form, "report": report,
-                                                           "on_behalf": on_behalf})
+    return render(request, "service_requests/raise.html", {"form": form, "report": report, "on_behalf": on_behalf})
 
 
 # --- One request ----------------------------------------------------------------------------------
@@ -136,11 +157,20 @@ def raise_request(request):
 def request_detail(request, pk: int):
     item = selectors.service_request_get_for_user_or_404(request.user, pk)
     user = request.user
-    context = {"item": item, **selectors.service_request_detail_relations(item), "now": timezone.now(),
-               "action_labels": services.ACTION_LABELS}
+    context = {
+        "item": item,
+        **selectors.service_request_detail_relations(item),
+        "now": timezone.now(),
+        "action_labels": services.ACTION_LABELS,
+    }
     if services.may_handle(user, item) and item.status in services.TRANSITIONS["answer"][0]:
-        context.update(answer_form=AnswerForm(), hand_over_form=HandOverForm(), question_form=QuestionForm(),
-                       escalate_form=CommentForm(), can_accept=item.status in services.TRANSITIONS["accept"][0])
+        context.update(
+            answer_form=AnswerForm(),
+            hand_over_form=HandOverForm(),
+            question_form=QuestionForm(),
+            escalate_form=CommentForm(),
+            can_accept=item.status in services.TRANSITIONS["accept"][0],
+        )
     is_owner_enterprise = user.role == Role.ENTERPRISE and user.enterprise_id == item.enterprise_id
     if is_owner_enterprise and item.status == ServiceRequest.Status.ANSWERED:
         context.update(confirm_form=ConfirmForm(), reopen_form=ReopenForm())
@@ -157,24 +187,32 @@ def _act_handler(request, item, action):
         return services.service_request_accept(request=item, accepted_by=user), _("已受理。")
     if action == "answer":
         cited = post.get("cited_answer") or ""
-        return services.service_request_answer(request=item, answered_by=user, answer=post.get("answer", ""),
-                                               cited_answer_id=int(cited) if cited.isdigit() else None), _(
-            "已答复, 等待企业确认。")
+        return services.service_request_answer(
+            request=item,
+            answered_by=user,
+            answer=post.get("answer", ""),
+            cited_answer_id=int(cited) if cited.isdigit() else None,
+        ), _("已答复, 等待企业确认。")
     if action == "hand_over":
         form = HandOverForm(post)
         if not form.is_valid():
-            raise ValidationError(services.MSG_HAND_OVER_COMMENT if "to_authority" in form.cleaned_data
-                                  else _("请选择转交部门。"))
-        return services.service_request_hand_over(request=item, handed_over_by=user,
-                                                   to_authority=form.cleaned_data["to_authority"],
-                                                   comment=form.cleaned_data["comment"]), _("已转交。")
+            raise ValidationError(
+                services.MSG_HAND_OVER_COMMENT if "to_authority" in form.cleaned_data else _("请选择转交部门。")
+            )
+        return services.service_request_hand_over(
+            request=item,
+            handed_over_by=user,
+            to_authority=form.cleaned_data["to_authority"],
+            comment=form.cleaned_data["comment"],
+        ), _("已转交。")
     if action == "request_info":
-        return services.service_request_ask_for_information(request=item, asked_by=user,
-                                                            question=post.get("question", "")), _(
-            "已请企业补充, 办理计时暂停。")
+        return services.service_request_ask_for_information(
+            request=item, asked_by=user, question=post.get("question", "")
+        ), _("已请企业补充, 办理计时暂停。")
     if action == "escalate":
         return services.service_request_escalate(request=item, escalated_by=user, comment=post.get("comment", "")), _(
-            "已升级至上一级。")
+            "已升级至上一级。"
+        )
     return None
 
 
@@ -183,15 +221,17 @@ def _act_enterprise(request, item, action):
     if action == "supply_info":
         form = ReplyForm(post, request.FILES)
         files = form.cleaned_data["attachments"] if form.is_valid() else []
-        return services.service_request_supply_information(request=item, supplied_by=user,
-                                                           reply=post.get("reply", ""), attachments=files), _(
-            "已补充, 办理计时继续。")
+        return services.service_request_supply_information(
+            request=item, supplied_by=user, reply=post.get("reply", ""), attachments=files
+        ), _("已补充, 办理计时继续。")
     if action == "confirm":
-        return services.service_request_confirm(request=item, confirmed_by=user, rating=post.get("rating", ""),
-                                                comment=post.get("comment", "")), _("感谢您的评价, 诉求已办结。")
+        return services.service_request_confirm(
+            request=item, confirmed_by=user, rating=post.get("rating", ""), comment=post.get("comment", "")
+        ), _("感谢您的评价, 诉求已办结。")
     if action == "reopen":
         return services.service_request_reopen(request=item, reopened_by=user, reason=post.get("reason", "")), _(
-            "已退回重新办理。")
+            "已退回重新办理。"
+        )
     return None
 
 
@@ -224,8 +264,9 @@ def act(request, pk: int, action: str):
 @login_required
 def attachment(request, pk: int):
     found = selectors.attachment_get_for_user_or_404(request.user, pk)
-    return uploads.file_response(found.file, kind=found.file_kind, download_name=found.original_name,
-                                 inline=request.GET.get("download") != "1")
+    return uploads.file_response(
+        found.file, kind=found.file_kind, download_name=found.original_name, inline=request.GET.get("download") != "1"
+    )
 
 
 # --- Figures --------------------------------------------------------------------------------------
@@ -247,12 +288,19 @@ def linkage_list(request):
     require_role(request.user, (Role.DISTRICT_STAFF,))
     missing = request.GET.get("missing") == "1"
     page = Paginator(selectors.linkage_enterprises(request.user, missing_only=missing), PAGE_SIZE).get_page(
-        request.GET.get("page"))
-    return render(request, "service_requests/linkage_list.html", {
-        "page": page, "rows": selectors.linkage_rows(page.object_list), "missing": missing,
-        "missing_count": selectors.enterprises_without_tier_one(request.user).count(),
-        "tiers": selectors.LinkageTier.objects.order_by("level"),
-    })
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "service_requests/linkage_list.html",
+        {
+            "page": page,
+            "rows": selectors.linkage_rows(page.object_list),
+            "missing": missing,
+            "missing_count": selectors.enterprises_without_tier_one(request.user).count(),
+            "tiers": selectors.LinkageTier.objects.order_by("level"),
+        },
+    )
 
 
 @login_required
@@ -276,8 +324,9 @@ def linkage_edit(request, pk: int):
             else:
                 messages.success(request, _("已更新 %(name)s 的挂钩服务。") % {"name": enterprise.name})
                 return redirect("service_requests:linkage")
-    return render(request, "service_requests/linkage_edit.html", {"enterprise": enterprise, "chain": chain,
-                                                                  "form": form})
+    return render(
+        request, "service_requests/linkage_edit.html", {"enterprise": enterprise, "chain": chain, "form": form}
+    )
 
 
 @login_required
@@ -297,8 +346,15 @@ def linkage_import(request):
             if outcome.result.ok:
                 messages.success(request, _("已导入 %(count)d 家企业的挂钩服务。") % {"count": outcome.updated})
                 return redirect("service_requests:linkage")
-            context.update(excel.import_error_context(user=request.user, upload=upload, columns=outcome.columns,
-                                                result=outcome.result, filename=_("挂钩服务导入-错误标注.xlsx")))
+            context.update(
+                excel.import_error_context(
+                    user=request.user,
+                    upload=upload,
+                    columns=outcome.columns,
+                    result=outcome.result,
+                    filename=_("挂钩服务导入-错误标注.xlsx"),
+                )
+            )
     return render(request, "service_requests/linkage_import.html", context)
 
 
@@ -314,8 +370,11 @@ def linkage_export(request):
     require_role(request.user, (Role.DISTRICT_STAFF,))
     enterprises = list(selectors.linkage_enterprises(request.user))
     resolver = linkage.LinkageResolver(enterprises)
-    sheet = excel.Sheet(title=_("挂钩服务"), columns=linkage.linkage_import_columns(),
-                        rows=linkage.linkage_export_rows(enterprises, resolver))
+    sheet = excel.Sheet(
+        title=_("挂钩服务"),
+        columns=linkage.linkage_import_columns(),
+        rows=linkage.linkage_export_rows(enterprises, resolver),
+    )
     return xlsx_response(excel.write_workbook([sheet]), _("挂钩服务.xlsx"))
 
 
@@ -326,8 +385,11 @@ def linkage_export(request):
 def lookbacks(request):
     require_role(request.user, (Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN))
     page = Paginator(selectors.look_backs_visible_to(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "service_requests/lookbacks.html", {
-        "page": page, "form": LookBackForm(), "can_call": request.user.role == Role.DISTRICT_STAFF})
+    return render(
+        request,
+        "service_requests/lookbacks.html",
+        {"page": page, "form": LookBackForm(), "can_call": request.user.role == Role.DISTRICT_STAFF},
+    )
 
 
 @require_POST
@@ -336,8 +398,12 @@ def lookback_record(request, pk: int):
     found = selectors.look_back_get_for_user_or_404(request.user, pk)
     require_role(request.user, (Role.DISTRICT_STAFF,))
     try:
-        lookback.look_back_record(look_back=found, called_by=request.user, outcome=request.POST.get("outcome", ""),
-                                  note=request.POST.get("note", ""))
+        lookback.look_back_record(
+            look_back=found,
+            called_by=request.user,
+            outcome=request.POST.get("outcome", ""),
+            note=request.POST.get("note", ""),
+        )
     except ValidationError as error:
         messages.error(request, error_text(error))
     else:

@@ -45,16 +45,22 @@ class TrainingSessionForm(forms.Form):
     held_on = forms.DateField(label=_("培训日期"), widget=forms.DateInput(attrs=DATE_WIDGET))
     topic = forms.CharField(label=_("培训主题"), max_length=200)
     trainer = forms.CharField(label=_("授课人"), max_length=50)
-    attendee_count = forms.IntegerField(label=_("参训人数"), min_value=1, max_value=100000,
-                                        widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    attendee_count = forms.IntegerField(
+        label=_("参训人数"), min_value=1, max_value=100000, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
     attendees = WorkerChoiceField(
-        label=_("参训员工(可选)"), required=False, queryset=None, widget=forms.CheckboxSelectMultiple,
+        label=_("参训员工(可选)"),
+        required=False,
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("从员工花名册中勾选; 返昆员工参加了返昆当天或之后的培训, 即计为已培训"),
     )
-    material = forms.FileField(label=_("照片或签到表(可选)"), required=False,
-                               help_text=_("JPEG、PNG 图片或 PDF"),
-                               widget=forms.ClearableFileInput(
-                                   attrs={"accept": "image/jpeg,image/png,application/pdf"}))
+    material = forms.FileField(
+        label=_("照片或签到表(可选)"),
+        required=False,
+        help_text=_("JPEG、PNG 图片或 PDF"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}),
+    )
 
     def __init__(self, *args, enterprise, **kwargs):
         super().__init__(*args, **kwargs)
@@ -86,8 +92,9 @@ class ChecklistDraftForm(RuleListDraftForm):
 
 class ChecklistItemForm(NoFormTag, forms.Form):
     number = forms.IntegerField(label=_("序号"), min_value=1, max_value=999)
-    target_kind = forms.ChoiceField(label=_("适用对象"), required=False,
-                                    choices=[("", _("全部对象")), *TargetKind.choices])
+    target_kind = forms.ChoiceField(
+        label=_("适用对象"), required=False, choices=[("", _("全部对象")), *TargetKind.choices]
+    )
     text = forms.CharField(label=_("检查内容"), max_length=255)
     rectify_working_days = forms.IntegerField(label=_("整改期限(工作日)"), min_value=1, max_value=30, initial=3)
 
@@ -109,11 +116,14 @@ class TargetsForm(forms.Form):
     """The targets of a round: enterprises by credit code, communities, or district offices."""
 
     enterprises = forms.CharField(
-        label=_("企业(统一社会信用代码, 每行一个)"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    communities = forms.ModelMultipleChoiceField(label=_("社区(村)卡口"), required=False, queryset=None,
-                                                 widget=forms.SelectMultiple(attrs={"size": 6}))
-    districts = forms.ModelMultipleChoiceField(label=_("区镇机关"), required=False, queryset=None,
-                                               widget=forms.CheckboxSelectMultiple)
+        label=_("企业(统一社会信用代码, 每行一个)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    communities = forms.ModelMultipleChoiceField(
+        label=_("社区(村)卡口"), required=False, queryset=None, widget=forms.SelectMultiple(attrs={"size": 6})
+    )
+    districts = forms.ModelMultipleChoiceField(
+        label=_("区镇机关"), required=False, queryset=None, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, user, target_kind: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -126,8 +136,11 @@ class TargetsForm(forms.Form):
             communities, districts = communities.filter(district_id=own), districts.filter(pk=own)
         self.fields["communities"].queryset = communities
         self.fields["districts"].queryset = districts
-        for name, kind in (("enterprises", TargetKind.ENTERPRISE), ("communities", TargetKind.COMMUNITY),
-                           ("districts", TargetKind.DISTRICT)):
+        for name, kind in (
+            ("enterprises", TargetKind.ENTERPRISE),
+            ("communities", TargetKind.COMMUNITY),
+            ("districts", TargetKind.DISTRICT),
+        ):
             if target_kind and target_kind != kind:
                 del self.fields[name]
 
@@ -140,8 +153,11 @@ class TargetsForm(forms.Form):
         return [found[code] for code in dict.fromkeys(codes)]
 
     def targets(self, target_kind: str) -> list:
-        field = {TargetKind.ENTERPRISE: "enterprises", TargetKind.COMMUNITY: "communities",
-                 TargetKind.DISTRICT: "districts"}[target_kind]
+        field = {
+            TargetKind.ENTERPRISE: "enterprises",
+            TargetKind.COMMUNITY: "communities",
+            TargetKind.DISTRICT: "districts",
+        }[target_kind]
         return list(self.cleaned_data.get(field) or [])
 
 
@@ -152,8 +168,16 @@ class RoundForm(TargetsForm):
     ends_on = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs=DATE_WIDGET))
     inspectors = InspectorChoiceField(label=_("督导人员"), queryset=None, widget=forms.CheckboxSelectMultiple)
 
-    field_order = ["title", "target_kind", "starts_on", "ends_on", "inspectors", "enterprises", "communities",
-                   "districts"]
+    field_order = [
+        "title",
+        "target_kind",
+        "starts_on",
+        "ends_on",
+        "inspectors",
+        "enterprises",
+        "communities",
+        "districts",
+    ]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
@@ -175,28 +199,39 @@ def visit_record_form(items, data=None):
     fields = {}
     for item in items:
         fields[f"result_{item.pk}"] = forms.ChoiceField(
-            label=item.text, choices=RESULT_CHOICES, required=False,
-            widget=forms.RadioSelect(attrs={"class": "btn-check"}))
-        fields[f"note_{item.pk}"] = forms.CharField(label=_("问题说明"), max_length=500, required=False,
-                                                    widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
-    fields["summary"] = forms.CharField(label=_("督导意见"), required=False,
-                                        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}))
+            label=item.text,
+            choices=RESULT_CHOICES,
+            required=False,
+            widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+        )
+        fields[f"note_{item.pk}"] = forms.CharField(
+            label=_("问题说明"),
+            max_length=500,
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+        )
+    fields["summary"] = forms.CharField(
+        label=_("督导意见"), required=False, widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"})
+    )
     form_class = type("VisitRecordForm", (forms.Form,), fields)
     return form_class(data)
 
 
 class VisitFilterForm(SmallWidgets, forms.Form):
-    status = forms.ChoiceField(label=_("状态"), required=False,
-                               choices=[("", _("全部")), *InspectionVisit.Status.choices])
-    district = forms.ModelChoiceField(label=_("属地"), required=False, queryset=District.objects.all(),
-                                      empty_label=_("全部"))
+    status = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", _("全部")), *InspectionVisit.Status.choices]
+    )
+    district = forms.ModelChoiceField(
+        label=_("属地"), required=False, queryset=District.objects.all(), empty_label=_("全部")
+    )
 
     def filters(self, mine: bool = False) -> selectors.VisitFilters:
         if not self.is_valid():
             return selectors.VisitFilters(mine=mine)
         district = self.cleaned_data["district"]
-        return selectors.VisitFilters(status=self.cleaned_data["status"], mine=mine,
-                                      district_id=district.pk if district else None)
+        return selectors.VisitFilters(
+            status=self.cleaned_data["status"], mine=mine, district_id=district.pk if district else None
+        )
 
 
 # --- findings ---------------------------------------------------------------------------------------
@@ -205,15 +240,19 @@ class VisitFilterForm(SmallWidgets, forms.Form):
 class FindingFilterForm(SmallWidgets, forms.Form):
     status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部")), *Finding.Status.choices])
     overdue = forms.BooleanField(label=_("只看逾期未整改"), required=False)
-    district = forms.ModelChoiceField(label=_("属地"), required=False, queryset=District.objects.all(),
-                                      empty_label=_("全部"))
+    district = forms.ModelChoiceField(
+        label=_("属地"), required=False, queryset=District.objects.all(), empty_label=_("全部")
+    )
 
     def filters(self) -> selectors.FindingFilters:
         if not self.is_valid():
             return selectors.FindingFilters()
         district = self.cleaned_data["district"]
-        return selectors.FindingFilters(status=self.cleaned_data["status"], overdue=self.cleaned_data["overdue"],
-                                        district_id=district.pk if district else None)
+        return selectors.FindingFilters(
+            status=self.cleaned_data["status"],
+            overdue=self.cleaned_data["overdue"],
+            district_id=district.pk if district else None,
+        )
 
 
 class RectificationForm(forms.Form):
@@ -242,15 +281,22 @@ class FindingChoiceField(forms.ModelMultipleChoiceField):
 class NoticeForm(forms.Form):
     title = forms.CharField(label=_("标题"), max_length=200)
     body = forms.CharField(label=_("正文"), widget=forms.Textarea(attrs={"rows": 6}))
-    findings = FindingChoiceField(label=_("引用的督导问题"), required=False, queryset=Finding.objects.none(),
-                                  widget=forms.CheckboxSelectMultiple,
-                                  help_text=_("逾期未整改并已上报的问题"))
+    findings = FindingChoiceField(
+        label=_("引用的督导问题"),
+        required=False,
+        queryset=Finding.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("逾期未整改并已上报的问题"),
+    )
 
     def __init__(self, *args, user, chosen_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
         citable = [f.pk for f in selectors.findings_citable_by(user, chosen_ids)]
-        self.fields["findings"].queryset = Finding.objects.filter(pk__in=citable).select_related(
-            "visit__enterprise", "visit__community__district", "visit__district").order_by("deadline")
+        self.fields["findings"].queryset = (
+            Finding.objects.filter(pk__in=citable)
+            .select_related("visit__enterprise", "visit__community__district", "visit__district")
+            .order_by("deadline")
+        )
 
 
 class SubjectForm(forms.Form):

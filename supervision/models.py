@@ -34,7 +34,10 @@ class TrainingSession(models.Model):
     trainer = models.CharField(_("授课人"), max_length=50)
     attendee_count = models.PositiveIntegerField(_("参训人数"))
     attendees = models.ManyToManyField(
-        "passes.Worker", verbose_name=_("参训员工"), blank=True, related_name="training_sessions",
+        "passes.Worker",
+        verbose_name=_("参训员工"),
+        blank=True,
+        related_name="training_sessions",
         through="TrainingAttendance",
     )
     material = models.FileField(_("照片或签到表"), upload_to=upload_path, max_length=200, blank=True)
@@ -98,8 +101,9 @@ class ChecklistItem(models.Model):
 
     checklist = models.ForeignKey(Checklist, verbose_name=_("清单版本"), on_delete=models.CASCADE, related_name="items")
     number = models.PositiveSmallIntegerField(_("序号"))
-    target_kind = models.CharField(_("适用对象"), max_length=10, choices=TargetKind.choices, blank=True,
-                                   help_text=_("留空表示适用于所有对象"))
+    target_kind = models.CharField(
+        _("适用对象"), max_length=10, choices=TargetKind.choices, blank=True, help_text=_("留空表示适用于所有对象")
+    )
     text = models.CharField(_("检查内容"), max_length=255)
     rectify_working_days = models.PositiveSmallIntegerField(_("整改期限(工作日)"), default=3)
 
@@ -131,8 +135,9 @@ class InspectionRoundQuerySet(models.QuerySet):
             return self.all()
         if user.role == Role.DISTRICT_STAFF:
             visits_here = InspectionVisit.objects.filter(round=OuterRef("pk"), district_id=user.district_id)
-            return self.filter(Q(district_id=user.district_id) | Exists(visits_here)
-                               | Q(pk__in=_rounds_inspected_by(user)))
+            return self.filter(
+                Q(district_id=user.district_id) | Exists(visits_here) | Q(pk__in=_rounds_inspected_by(user))
+            )
         return self.none()
 
 
@@ -145,8 +150,13 @@ class InspectionRound(models.Model):
 
     title = models.CharField(_("督导名称"), max_length=200)
     district = models.ForeignKey(
-        "reference.District", verbose_name=_("组织区镇"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", help_text=_("留空表示由指挥部组织"),
+        "reference.District",
+        verbose_name=_("组织区镇"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("留空表示由指挥部组织"),
     )
     target_kind = models.CharField(_("督导对象"), max_length=10, choices=TargetKind.choices)
     checklist = models.ForeignKey(Checklist, verbose_name=_("督查清单"), on_delete=models.PROTECT, related_name="+")
@@ -165,8 +175,11 @@ class InspectionRound(models.Model):
         verbose_name = _("专项督导")
         verbose_name_plural = _("专项督导")
         ordering = ["-starts_on", "-pk"]
-        constraints = [models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")),
-                                              name="inspection_round_dates_in_order")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="inspection_round_dates_in_order"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -192,20 +205,40 @@ class InspectionVisit(models.Model):
         PLANNED = "planned", _("待督导")
         DONE = "done", _("已督导")
 
-    round = models.ForeignKey(InspectionRound, verbose_name=_("专项督导"), on_delete=models.CASCADE,
-                              related_name="visits")
+    round = models.ForeignKey(
+        InspectionRound, verbose_name=_("专项督导"), on_delete=models.CASCADE, related_name="visits"
+    )
     target_kind = models.CharField(_("对象类型"), max_length=10, choices=TargetKind.choices)
-    enterprise = models.ForeignKey("enterprises.Enterprise", verbose_name=_("企业"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
-    community = models.ForeignKey("reference.Community", verbose_name=_("社区(村)"), null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="+")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        verbose_name=_("企业"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    community = models.ForeignKey(
+        "reference.Community",
+        verbose_name=_("社区(村)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # The target's district (a district office's own, an enterprise's or a community's): scope and figures.
-    district = models.ForeignKey("reference.District", verbose_name=_("属地"), on_delete=models.PROTECT,
-                                 related_name="+")
+    district = models.ForeignKey(
+        "reference.District", verbose_name=_("属地"), on_delete=models.PROTECT, related_name="+"
+    )
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PLANNED)
     visited_at = models.DateTimeField(_("督导时间"), null=True, blank=True)
-    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("督导人"), null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="+")
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("督导人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     summary = models.TextField(_("督导意见"), blank=True)
 
     objects = InspectionVisitQuerySet.as_manager()
@@ -221,13 +254,17 @@ class InspectionVisit(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(target_kind="enterprise", enterprise__isnull=False, community__isnull=True)
-                           | Q(target_kind="community", enterprise__isnull=True, community__isnull=False)
-                           | Q(target_kind="district", enterprise__isnull=True, community__isnull=True)),
+                condition=(
+                    Q(target_kind="enterprise", enterprise__isnull=False, community__isnull=True)
+                    | Q(target_kind="community", enterprise__isnull=True, community__isnull=False)
+                    | Q(target_kind="district", enterprise__isnull=True, community__isnull=True)
+                ),
                 name="visit_has_exactly_its_target",
             ),
-            models.CheckConstraint(condition=Q(status="planned") | Q(visited_at__isnull=False, inspector__isnull=False),
-                                   name="visit_done_has_time_and_inspector"),
+            models.CheckConstraint(
+                condition=Q(status="planned") | Q(visited_at__isnull=False, inspector__isnull=False),
+                name="visit_done_has_time_and_inspector",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -262,8 +299,9 @@ class VisitPhoto(models.Model):
     """A photo an inspector took at a visit, for one checklist item; served only through a scoped view."""
 
     visit = models.ForeignKey(InspectionVisit, on_delete=models.CASCADE, related_name="photos")
-    item = models.ForeignKey(ChecklistItem, verbose_name=_("检查项"), null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="+")
+    item = models.ForeignKey(
+        ChecklistItem, verbose_name=_("检查项"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     file = models.FileField(_("照片"), upload_to=upload_path, max_length=200)
     file_kind = models.CharField(_("文件格式"), max_length=5)
     original_name = models.CharField(_("原文件名"), max_length=255)
@@ -301,17 +339,26 @@ class Finding(models.Model):
         REPORTED = "reported", _("已报整改, 待复查")
         CLOSED = "closed", _("复查通过")
 
-    visit = models.ForeignKey(InspectionVisit, verbose_name=_("督导记录"), on_delete=models.CASCADE,
-                              related_name="findings")
-    item = models.ForeignKey(ChecklistItem, verbose_name=_("检查项"), null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="+")
+    visit = models.ForeignKey(
+        InspectionVisit, verbose_name=_("督导记录"), on_delete=models.CASCADE, related_name="findings"
+    )
+    item = models.ForeignKey(
+        ChecklistItem, verbose_name=_("检查项"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # The visit's round, beside it: scoping by "rounds the user inspects for" and a round's count need no join.
     round = models.ForeignKey(InspectionRound, verbose_name=_("专项督导"), on_delete=models.CASCADE, related_name="+")
     description = models.TextField(_("问题描述"))
-    district = models.ForeignKey("reference.District", verbose_name=_("属地"), on_delete=models.PROTECT,
-                                 related_name="+")
-    enterprise = models.ForeignKey("enterprises.Enterprise", verbose_name=_("企业"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey(
+        "reference.District", verbose_name=_("属地"), on_delete=models.PROTECT, related_name="+"
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        verbose_name=_("企业"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
     deadline = models.DateTimeField(_("整改期限"))
     rectification = models.TextField(_("整改情况"), blank=True)
@@ -334,8 +381,10 @@ class Finding(models.Model):
             models.Index(fields=["deadline", "id"], name="finding_deadline"),
         ]
         constraints = [
-            models.CheckConstraint(condition=~Q(status="closed") | Q(closed_at__isnull=False, on_time__isnull=False),
-                                   name="finding_closed_has_time"),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | Q(closed_at__isnull=False, on_time__isnull=False),
+                name="finding_closed_has_time",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -346,8 +395,15 @@ class FindingEvent(models.Model):
     """One step of a finding: reported, accepted or reopened at re-inspection, escalated. Never edited."""
 
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="+", help_text=_("空: 系统(逾期上报)"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("空: 系统(逾期上报)"),
+    )
     action = models.CharField(_("操作"), max_length=20)
     from_status = models.CharField(_("原状态"), max_length=10, choices=Finding.Status.choices)
     to_status = models.CharField(_("新状态"), max_length=10, choices=Finding.Status.choices)
@@ -410,13 +466,26 @@ class Notice(models.Model):
     body = models.TextField(_("正文"))
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     findings = models.ManyToManyField(Finding, verbose_name=_("引用的督导问题"), blank=True, related_name="notices")
-    drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("起草人"), on_delete=models.PROTECT,
-                                   related_name="+")
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审批人"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("起草人"), on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
-    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("撤回人"), null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("撤回人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
     withdrawal_reason = models.TextField(_("撤回理由"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -431,8 +500,10 @@ class Notice(models.Model):
         indexes = [models.Index(fields=["status", "-published_at"], name="notice_status_published")]
         constraints = [
             # The two-person rule, held by the database too.
-            models.CheckConstraint(condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("drafted_by")),
-                                   name="notice_approver_is_not_drafter"),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("drafted_by")),
+                name="notice_approver_is_not_drafter",
+            ),
             models.CheckConstraint(
                 condition=~Q(status__in=["published", "withdrawn"])
                 | Q(number__isnull=False, approved_by__isnull=False, published_at__isnull=False),
@@ -449,8 +520,9 @@ class NoticeSubject(models.Model):
 
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="subjects")
     failing = models.CharField(_("问题类型"), max_length=20, choices=Failing.choices)
-    district = models.ForeignKey("reference.District", verbose_name=_("所在区镇"), on_delete=models.PROTECT,
-                                 related_name="+")
+    district = models.ForeignKey(
+        "reference.District", verbose_name=_("所在区镇"), on_delete=models.PROTECT, related_name="+"
+    )
     unit_name = models.CharField(_("单位"), max_length=200)
     person_name = models.CharField(_("责任人"), max_length=50, blank=True)
     person_title = models.CharField(_("职务"), max_length=50, blank=True)
@@ -470,8 +542,9 @@ class NoticeEvent(models.Model):
     """One step of a notice's workflow. Never edited."""
 
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+"
+    )
     from_status = models.CharField(_("原状态"), max_length=10, choices=Notice.Status.choices)
     to_status = models.CharField(_("新状态"), max_length=10, choices=Notice.Status.choices)
     comment = models.TextField(_("说明"), blank=True)

@@ -70,8 +70,11 @@ def training_status(user, enterprise_pk: int) -> dict:
     enterprise = get_object_or_404(Enterprise.objects.visible_to(user), pk=enterprise_pk)
     returnees = Worker.objects.filter(enterprise=enterprise, arrived_on__isnull=False)
     counts = returnees.aggregate(total=Count("pk"), trained=Count("pk", filter=_trained_since_arrival()))
-    untrained = (returnees.annotate(trained=_trained_since_arrival()).filter(trained=False)
-                 .order_by("arrived_on", "pk")[:UNTRAINED_SHOWN])
+    untrained = (
+        returnees.annotate(trained=_trained_since_arrival())
+        .filter(trained=False)
+        .order_by("arrived_on", "pk")[:UNTRAINED_SHOWN]
+    )
     return {
         "enterprise": enterprise,
         "returnees": counts["total"],
@@ -117,12 +120,18 @@ def checklist_item_get_or_404(pk: int) -> ChecklistItem:
 def round_list_visible_to(user):
     visits = InspectionVisit.objects.filter(round=OuterRef("pk")).values("round")
     findings = Finding.objects.filter(round=OuterRef("pk")).values("round")
-    return (InspectionRound.objects.visible_to(user).select_related("district")
-            .annotate(target_count=Coalesce(Subquery(visits.annotate(n=Count("pk")).values("n")), 0),
-                      done_count=Coalesce(Subquery(visits.filter(status=InspectionVisit.Status.DONE)
-                                                   .annotate(n=Count("pk")).values("n")), 0),
-                      finding_count=Coalesce(Subquery(findings.annotate(n=Count("pk")).values("n")), 0))
-            .order_by("-starts_on", "-pk"))
+    return (
+        InspectionRound.objects.visible_to(user)
+        .select_related("district")
+        .annotate(
+            target_count=Coalesce(Subquery(visits.annotate(n=Count("pk")).values("n")), 0),
+            done_count=Coalesce(
+                Subquery(visits.filter(status=InspectionVisit.Status.DONE).annotate(n=Count("pk")).values("n")), 0
+            ),
+            finding_count=Coalesce(Subquery(findings.annotate(n=Count("pk")).values("n")), 0),
+        )
+        .order_by("-starts_on", "-pk")
+    )
 
 
 def round_get_for_user_or_404(user, pk: int) -> InspectionRound:
@@ -131,7 +140,8 @@ def round_get_for_user_or_404(user, pk: int) -> InspectionRound:
 
 def round_visits(inspection_round: InspectionRound, user):
     return _visits(InspectionVisit.objects.visible_to(user).filter(round=inspection_round)).order_by(
-        "status", "district__sort_order", "pk")
+        "status", "district__sort_order", "pk"
+    )
 
 
 @dataclass(frozen=True)
@@ -143,8 +153,9 @@ class VisitFilters:
 
 def _visits(queryset):
     failed = Finding.objects.filter(visit=OuterRef("pk")).values("visit").annotate(n=Count("pk")).values("n")
-    return queryset.select_related("round__district", "enterprise", "community__district", "district",
-                                   "inspector").annotate(failed_count=Coalesce(Subquery(failed), 0))
+    return queryset.select_related(
+        "round__district", "enterprise", "community__district", "district", "inspector"
+    ).annotate(failed_count=Coalesce(Subquery(failed), 0))
 
 
 def visit_list_visible_to(user, filters: VisitFilters | None = None):
@@ -155,14 +166,16 @@ def visit_list_visible_to(user, filters: VisitFilters | None = None):
     if filters.district_id:
         visits = visits.filter(district_id=filters.district_id)
     if filters.mine:
-        visits = visits.filter(round__inspectors=user, status=InspectionVisit.Status.PLANNED,
-                               round__status=InspectionRound.Status.OPEN)
+        visits = visits.filter(
+            round__inspectors=user, status=InspectionVisit.Status.PLANNED, round__status=InspectionRound.Status.OPEN
+        )
     return _visits(visits).order_by(F("visited_at").desc(nulls_first=True), "-pk")
 
 
 def visit_get_for_user_or_404(user, pk: int) -> InspectionVisit:
-    return get_object_or_404(_visits(InspectionVisit.objects.visible_to(user)).select_related("round__checklist"),
-                             pk=pk)
+    return get_object_or_404(
+        _visits(InspectionVisit.objects.visible_to(user)).select_related("round__checklist"), pk=pk
+    )
 
 
 def visit_results(visit: InspectionVisit) -> list:
@@ -187,7 +200,8 @@ class FindingFilters:
 def finding_list_visible_to(user, filters: FindingFilters | None = None):
     filters = filters or FindingFilters()
     findings = Finding.objects.visible_to(user).select_related(
-        "visit__round", "visit__enterprise", "visit__community__district", "visit__district", "district")
+        "visit__round", "visit__enterprise", "visit__community__district", "visit__district", "district"
+    )
     if filters.status:
         findings = findings.filter(status=filters.status)
     if filters.overdue:
@@ -199,15 +213,19 @@ def finding_list_visible_to(user, filters: FindingFilters | None = None):
 
 def finding_get_for_user_or_404(user, pk: int) -> Finding:
     findings = Finding.objects.visible_to(user).select_related(
-        "visit__round", "visit__enterprise", "visit__community__district", "visit__district", "district", "item")
+        "visit__round", "visit__enterprise", "visit__community__district", "visit__district", "district", "item"
+    )
     return get_object_or_404(findings, pk=pk)
 
 
 def findings_citable_by(user, chosen_ids=()):
     """Findings a commander may cite in a notice: those escalated as overdue, and any already chosen."""
-    return (Finding.objects.visible_to(user).filter(Q(escalated_at__isnull=False) | Q(pk__in=list(chosen_ids)))
-            .select_related("visit__enterprise", "visit__community__district", "visit__district", "district")
-            .order_by("-escalated_at", "pk")[:200])
+    return (
+        Finding.objects.visible_to(user)
+        .filter(Q(escalated_at__isnull=False) | Q(pk__in=list(chosen_ids)))
+        .select_related("visit__enterprise", "visit__community__district", "visit__district", "district")
+        .order_by("-escalated_at", "pk")[:200]
+    )
 
 
 # --- notices ---------------------------------------------------------------------------------------
@@ -228,8 +246,11 @@ def notice_get_for_user_or_404(user, pk: int) -> Notice:
 def notice_detail_relations(notice: Notice) -> dict:
     return {
         "subjects": list(notice.subjects.select_related("district")),
-        "cited": list(notice.findings.select_related("visit__round", "visit__enterprise",
-                                                     "visit__community__district", "visit__district", "district")),
+        "cited": list(
+            notice.findings.select_related(
+                "visit__round", "visit__enterprise", "visit__community__district", "visit__district", "district"
+            )
+        ),
         "events": list(notice.events.select_related("actor")),
         "read_count": notice.reads.count(),
     }
@@ -252,34 +273,58 @@ def supervision_figures() -> dict:
     """Inspections done, findings, rectified on time, overdue, notices naming each district, and the share of
     returnees trained: one row per district and the city's total, in seven queries whatever the data's size."""
     now = timezone.now()
-    done = dict(InspectionVisit.objects.filter(status=InspectionVisit.Status.DONE).values("district_id")
-                .annotate(n=Count("pk")).values_list("district_id", "n"))
+    done = dict(
+        InspectionVisit.objects.filter(status=InspectionVisit.Status.DONE)
+        .values("district_id")
+        .annotate(n=Count("pk"))
+        .values_list("district_id", "n")
+    )
     finding_rows = {
-        row["district_id"]: row for row in Finding.objects.values("district_id").annotate(
+        row["district_id"]: row
+        for row in Finding.objects.values("district_id").annotate(
             total=Count("pk"),
             on_time=Count("pk", filter=Q(status=Finding.Status.CLOSED, on_time=True)),
             closed=Count("pk", filter=Q(status=Finding.Status.CLOSED)),
             overdue=Count("pk", filter=Q(status=Finding.Status.OPEN, deadline__lt=now)),
         )
     }
-    notices = dict(NoticeSubject.objects.filter(notice__status=Notice.Status.PUBLISHED).values("district_id")
-                   .annotate(n=Count("notice", distinct=True)).values_list("district_id", "n"))
-    returnees = dict(Worker.objects.filter(arrived_on__isnull=False).values("enterprise__district_id")
-                     .annotate(n=Count("pk")).values_list("enterprise__district_id", "n"))
+    notices = dict(
+        NoticeSubject.objects.filter(notice__status=Notice.Status.PUBLISHED)
+        .values("district_id")
+        .annotate(n=Count("notice", distinct=True))
+        .values_list("district_id", "n")
+    )
+    returnees = dict(
+        Worker.objects.filter(arrived_on__isnull=False)
+        .values("enterprise__district_id")
+        .annotate(n=Count("pk"))
+        .values_list("enterprise__district_id", "n")
+    )
     # Read from the attendance side: far fewer rows than the roster, each joined to its worker once.
-    trained = dict(TrainingAttendance.objects.filter(worker__arrived_on__isnull=False,
-                                                     held_on__gte=F("worker__arrived_on"))
-                   .values("worker__enterprise__district_id").annotate(n=Count("worker_id", distinct=True))
-                   .values_list("worker__enterprise__district_id", "n"))
+    trained = dict(
+        TrainingAttendance.objects.filter(worker__arrived_on__isnull=False, held_on__gte=F("worker__arrived_on"))
+        .values("worker__enterprise__district_id")
+        .annotate(n=Count("worker_id", distinct=True))
+        .values_list("worker__enterprise__district_id", "n")
+    )
     rows = []
     for district in District.objects.order_by("sort_order", "code"):
         f = finding_rows.get(district.pk, {})
-        rows.append(_with_shares({
-            "district": district, "visits": done.get(district.pk, 0), "findings": f.get("total", 0),
-            "closed": f.get("closed", 0), "on_time": f.get("on_time", 0), "overdue": f.get("overdue", 0),
-            "notices": notices.get(district.pk, 0), "returnees": returnees.get(district.pk, 0),
-            "trained": trained.get(district.pk, 0),
-        }))
+        rows.append(
+            _with_shares(
+                {
+                    "district": district,
+                    "visits": done.get(district.pk, 0),
+                    "findings": f.get("total", 0),
+                    "closed": f.get("closed", 0),
+                    "on_time": f.get("on_time", 0),
+                    "overdue": f.get("overdue", 0),
+                    "notices": notices.get(district.pk, 0),
+                    "returnees": returnees.get(district.pk, 0),
+                    "trained": trained.get(district.pk, 0),
+                }
+            )
+        )
     keys = ("visits", "findings", "closed", "on_time", "overdue", "returnees", "trained")
     totals = {key: sum(row[key] for row in rows) for key in keys}
     totals["notices"] = Notice.objects.filter(status=Notice.Status.PUBLISHED).count()
@@ -320,14 +365,17 @@ def supervision_landing_counts(user) -> dict:
         return counts
     if user.role == Role.DISTRICT_STAFF:
         counts["my_visits"] = InspectionVisit.objects.filter(
-            round__inspectors=user, status=InspectionVisit.Status.PLANNED,
-            round__status=InspectionRound.Status.OPEN).count()
+            round__inspectors=user, status=InspectionVisit.Status.PLANNED, round__status=InspectionRound.Status.OPEN
+        ).count()
         counts["open_findings"] = Finding.objects.visible_to(user).filter(status=Finding.Status.OPEN).count()
     if user.role == Role.COMMANDER:
-        counts["pending_notices"] = Notice.objects.filter(status=Notice.Status.PENDING).exclude(
-            drafted_by=user).count()
-        counts["overdue_findings"] = Finding.objects.filter(status=Finding.Status.OPEN,
-                                                            escalated_at__isnull=False).count()
-    counts["unread_notices"] = (Notice.objects.visible_to(user).filter(status=Notice.Status.PUBLISHED)
-                                .exclude(reads__user=user).count()) if user.role != Role.COMMANDER else 0
+        counts["pending_notices"] = Notice.objects.filter(status=Notice.Status.PENDING).exclude(drafted_by=user).count()
+        counts["overdue_findings"] = Finding.objects.filter(
+            status=Finding.Status.OPEN, escalated_at__isnull=False
+        ).count()
+    counts["unread_notices"] = (
+        (Notice.objects.visible_to(user).filter(status=Notice.Status.PUBLISHED).exclude(reads__user=user).count())
+        if user.role != Role.COMMANDER
+        else 0
+    )
     return counts

@@ -96,12 +96,21 @@ def _require(condition: bool, message) -> None:
 
 @transaction.atomic
 def training_session_record(
-    *, enterprise, recorded_by: User, kind: str, held_on: date, topic: str, trainer: str, attendee_count: int,
-    attendees=(), material=None,
+    *,
+    enterprise,
+    recorded_by: User,
+    kind: str,
+    held_on: date,
+    topic: str,
+    trainer: str,
+    attendee_count: int,
+    attendees=(),
+    material=None,
 ) -> TrainingSession:
     """A session the enterprise held, with the roster workers who attended and a photo or sign-in sheet."""
-    _require(recorded_by.role == Role.ENTERPRISE and recorded_by.enterprise_id == enterprise.pk,
-             MSG_NOT_YOUR_ENTERPRISE)
+    _require(
+        recorded_by.role == Role.ENTERPRISE and recorded_by.enterprise_id == enterprise.pk, MSG_NOT_YOUR_ENTERPRISE
+    )
     if held_on > timezone.localdate():
         raise ValidationError({"held_on": MSG_TRAINING_IN_FUTURE})
     worker_ids = sorted({worker.pk for worker in attendees})
@@ -109,8 +118,15 @@ def training_session_record(
         raise ValidationError({"attendees": MSG_ATTENDEES_NOT_YOURS})
     if attendee_count < len(worker_ids):
         raise ValidationError({"attendee_count": MSG_ATTENDEES_OVER_COUNT % {"named": len(worker_ids)}})
-    session = TrainingSession(enterprise=enterprise, kind=kind, held_on=held_on, topic=topic.strip(),
-                              trainer=trainer.strip(), attendee_count=attendee_count, recorded_by=recorded_by)
+    session = TrainingSession(
+        enterprise=enterprise,
+        kind=kind,
+        held_on=held_on,
+        topic=topic.strip(),
+        trainer=trainer.strip(),
+        attendee_count=attendee_count,
+        recorded_by=recorded_by,
+    )
     if material is not None:
         try:
             session.file_kind = uploads.validate_upload(material, allowed=TRAINING_MATERIAL_FORMATS)
@@ -141,8 +157,17 @@ TRAINING_EXPORT_COLUMNS = [
 
 def training_export_rows(sessions):
     for s in sessions.iterator(chunk_size=2000):
-        yield [s.held_on, s.enterprise.name, s.enterprise.district.name, s.get_kind_display(), s.topic, s.trainer,
-               s.attendee_count, s.named_count, excel.FLAG_TEXT[bool(s.material)]]
+        yield [
+            s.held_on,
+            s.enterprise.name,
+            s.enterprise.district.name,
+            s.get_kind_display(),
+            s.topic,
+            s.trainer,
+            s.attendee_count,
+            s.named_count,
+            excel.FLAG_TEXT[bool(s.material)],
+        ]
 
 
 # --- checklists (versioned data, managed like the rule lists) -------------------------------------
@@ -158,29 +183,48 @@ def checklist_manager_check(user: User) -> None:
 
 
 @transaction.atomic
-def checklist_draft_create(*, created_by: User, title: str, source_document: str, effective_from: date,
-                           copy_from: Checklist | None = None, notes: str = "") -> Checklist:
+def checklist_draft_create(
+    *,
+    created_by: User,
+    title: str,
+    source_document: str,
+    effective_from: date,
+    copy_from: Checklist | None = None,
+    notes: str = "",
+) -> Checklist:
     _require_checklist_manager(created_by)
-    draft = Checklist.objects.draft_create(created_by=created_by, title=title, source_document=source_document,
-                                           effective_from=effective_from, notes=notes)
+    draft = Checklist.objects.draft_create(
+        created_by=created_by, title=title, source_document=source_document, effective_from=effective_from, notes=notes
+    )
     if copy_from is not None:
         ChecklistItem.objects.bulk_create(
-            ChecklistItem(checklist=draft, number=i.number, target_kind=i.target_kind, text=i.text,
-                          rectify_working_days=i.rectify_working_days)
+            ChecklistItem(
+                checklist=draft,
+                number=i.number,
+                target_kind=i.target_kind,
+                text=i.text,
+                rectify_working_days=i.rectify_working_days,
+            )
             for i in copy_from.items.all()
         )
     return draft
 
 
 @transaction.atomic
-def checklist_item_add(*, draft: Checklist, added_by: User, number: int, text: str, target_kind: str = "",
-                       rectify_working_days: int = 3) -> ChecklistItem:
+def checklist_item_add(
+    *, draft: Checklist, added_by: User, number: int, text: str, target_kind: str = "", rectify_working_days: int = 3
+) -> ChecklistItem:
     _require_checklist_manager(added_by)
     draft = Checklist.objects.lock_draft(draft.pk, published_message=MSG_CHECKLIST_READ_ONLY)
     if draft.items.filter(number=number).exists():
         raise ValidationError({"number": MSG_CHECKLIST_NUMBER_TAKEN})
-    item = ChecklistItem(checklist=draft, number=number, text=text.strip(), target_kind=target_kind,
-                         rectify_working_days=rectify_working_days)
+    item = ChecklistItem(
+        checklist=draft,
+        number=number,
+        text=text.strip(),
+        target_kind=target_kind,
+        rectify_working_days=rectify_working_days,
+    )
     item.full_clean(exclude={"checklist"}, validate_unique=False, validate_constraints=False)
     item.save()
     return item
@@ -221,16 +265,22 @@ def checklist_columns() -> list[excel.Column]:
     """The import's and the export's columns (headers as plain text: the import matches them)."""
     return [
         excel.Column("number", "序号", parse=excel.parse_count, width=8),
-        excel.Column("target_kind", "适用对象", parse=_parse_target_kind, width=14,
-                     help_text="全部、企业、社区(村)卡口 或 区镇机关"),
+        excel.Column(
+            "target_kind",
+            "适用对象",
+            parse=_parse_target_kind,
+            width=14,
+            help_text="全部、企业、社区(村)卡口 或 区镇机关",
+        ),
         excel.Column("text", "检查内容", parse=excel.parse_text(255), width=60),
         excel.Column("rectify_working_days", "整改期限(工作日)", parse=excel.parse_count, width=14),
     ]
 
 
 def checklist_template() -> bytes:
-    return excel.template_workbook(checklist_columns(), title="督查清单导入模板",
-                                   example_rows=[[1, "企业", "落实员工每日体温检测并登记", 3]])
+    return excel.template_workbook(
+        checklist_columns(), title="督查清单导入模板", example_rows=[[1, "企业", "落实员工每日体温检测并登记", 3]]
+    )
 
 
 @dataclass
@@ -260,8 +310,13 @@ def checklist_import(*, draft: Checklist, upload, imported_by: User) -> Checklis
                 result.add_error(row["_row"], "number", MSG_CHECKLIST_NUMBER_TAKEN)
         if result.ok:
             outcome.created = ChecklistItem.objects.bulk_create(
-                ChecklistItem(checklist=draft, number=row["number"], target_kind=row["target_kind"],
-                              text=row["text"], rectify_working_days=row["rectify_working_days"] or 3)
+                ChecklistItem(
+                    checklist=draft,
+                    number=row["number"],
+                    target_kind=row["target_kind"],
+                    text=row["text"],
+                    rectify_working_days=row["rectify_working_days"] or 3,
+                )
                 for row in result.rows
             )
         return outcome
@@ -269,16 +324,21 @@ def checklist_import(*, draft: Checklist, upload, imported_by: User) -> Checklis
 
 def checklist_export(*, checklist: Checklist) -> bytes:
     """A version's items; the sheet imports back into a draft."""
-    rows = [[i.number, TARGET_KIND_TEXT[i.target_kind], i.text, i.rectify_working_days]
-            for i in checklist.items.order_by("number")]
+    rows = [
+        [i.number, TARGET_KIND_TEXT[i.target_kind], i.text, i.rectify_working_days]
+        for i in checklist.items.order_by("number")
+    ]
     return excel.write_workbook([excel.Sheet(title="督查清单", columns=checklist_columns(), rows=rows)])
 
 
 def checklist_items_for(checklist_id: int, target_kind: str) -> list[ChecklistItem]:
     from django.db.models import Q
 
-    return list(ChecklistItem.objects.filter(Q(target_kind="") | Q(target_kind=target_kind),
-                                             checklist_id=checklist_id).order_by("number"))
+    return list(
+        ChecklistItem.objects.filter(
+            Q(target_kind="") | Q(target_kind=target_kind), checklist_id=checklist_id
+        ).order_by("number")
+    )
 
 
 # --- inspection rounds ---------------------------------------------------------------------------
@@ -300,8 +360,11 @@ def _target_fields(target_kind: str, target) -> dict:
 
 def _add_targets(inspection_round: InspectionRound, targets) -> list[InspectionVisit]:
     kind = inspection_round.target_kind
-    listed = set(inspection_round.visits.values_list(
-        {"enterprise": "enterprise_id", "community": "community_id", "district": "district_id"}[kind], flat=True))
+    listed = set(
+        inspection_round.visits.values_list(
+            {"enterprise": "enterprise_id", "community": "community_id", "district": "district_id"}[kind], flat=True
+        )
+    )
     visits = []
     for target in targets:
         district_id = _target_district_id(kind, target)
@@ -310,8 +373,11 @@ def _add_targets(inspection_round: InspectionRound, targets) -> list[InspectionV
         if target.pk in listed:
             raise ValidationError({"targets": MSG_TARGET_ALREADY_LISTED % {"name": str(target)}})
         listed.add(target.pk)
-        visits.append(InspectionVisit(round=inspection_round, target_kind=kind, district_id=district_id,
-                                      **_target_fields(kind, target)))
+        visits.append(
+            InspectionVisit(
+                round=inspection_round, target_kind=kind, district_id=district_id, **_target_fields(kind, target)
+            )
+        )
     return InspectionVisit.objects.bulk_create(visits)
 
 
@@ -320,14 +386,16 @@ def _check_inspectors(district_id: int | None, inspectors) -> None:
         raise ValidationError({"inspectors": MSG_NO_INSPECTORS})
     for user in inspectors:
         allowed = user.role == Role.COMMANDER or (
-            user.role == Role.DISTRICT_STAFF and (district_id is None or user.district_id == district_id))
+            user.role == Role.DISTRICT_STAFF and (district_id is None or user.district_id == district_id)
+        )
         if not allowed:
             raise ValidationError({"inspectors": MSG_INSPECTOR_NOT_ALLOWED % {"name": user.display_name}})
 
 
 @transaction.atomic
-def inspection_round_plan(*, planned_by: User, title: str, target_kind: str, starts_on: date, ends_on: date,
-                          inspectors, targets) -> InspectionRound:
+def inspection_round_plan(
+    *, planned_by: User, title: str, target_kind: str, starts_on: date, ends_on: date, inspectors, targets
+) -> InspectionRound:
     """A round of the command (city-wide) or of the planner's district, checked against the checklist in force
     on its first day; each target becomes a visit to record."""
     _require(planned_by.role in (Role.COMMANDER, Role.DISTRICT_STAFF), MSG_NOT_PLANNER)
@@ -343,8 +411,14 @@ def inspection_round_plan(*, planned_by: User, title: str, target_kind: str, sta
     if not targets:
         raise ValidationError({"targets": MSG_NO_TARGETS})
     inspection_round = InspectionRound.objects.create(
-        title=title.strip(), district_id=district_id, target_kind=target_kind, checklist=checklist,
-        starts_on=starts_on, ends_on=ends_on, planned_by=planned_by)
+        title=title.strip(),
+        district_id=district_id,
+        target_kind=target_kind,
+        checklist=checklist,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        planned_by=planned_by,
+    )
     inspection_round.inspectors.set(inspectors)
     _add_targets(inspection_round, targets)
     return inspection_round
@@ -379,8 +453,11 @@ def inspection_round_close(*, inspection_round: InspectionRound, closed_by: User
 
 
 def may_record_visit(user: User, visit: InspectionVisit) -> bool:
-    return (visit.status == InspectionVisit.Status.PLANNED and visit.round.status == InspectionRound.Status.OPEN
-            and visit.round.inspectors.filter(pk=user.pk).exists())
+    return (
+        visit.status == InspectionVisit.Status.PLANNED
+        and visit.round.status == InspectionRound.Status.OPEN
+        and visit.round.inspectors.filter(pk=user.pk).exists()
+    )
 
 
 @dataclass(frozen=True)
@@ -391,8 +468,9 @@ class ItemAnswer:
 
 
 @transaction.atomic
-def inspection_visit_record(*, visit: InspectionVisit, inspector: User, answers: dict[int, ItemAnswer],
-                            summary: str = "", photos=()) -> InspectionVisit:
+def inspection_visit_record(
+    *, visit: InspectionVisit, inspector: User, answers: dict[int, ItemAnswer], summary: str = "", photos=()
+) -> InspectionVisit:
     """The inspector's findings on the spot: every checklist item passed or failed (a failed one with its
     problem, which becomes a finding with a rectification deadline in working days), photos, an overall note."""
     visit = InspectionVisit.objects.select_for_update(of=("self",)).select_related("round").get(pk=visit.pk)
@@ -430,16 +508,27 @@ def inspection_visit_record(*, visit: InspectionVisit, inspector: User, answers:
     for upload in photos:
         _photo_save(visit, None, upload, inspector)
     findings = Finding.objects.bulk_create(
-        Finding(visit=visit, round_id=visit.round_id, item=item, description=answers[item.pk].note.strip(),
-                district_id=visit.district_id,
-                enterprise_id=visit.enterprise_id, deadline=add_working_days(now, item.rectify_working_days))
-        for item in items if not answers[item.pk].passed
+        Finding(
+            visit=visit,
+            round_id=visit.round_id,
+            item=item,
+            description=answers[item.pk].note.strip(),
+            district_id=visit.district_id,
+            enterprise_id=visit.enterprise_id,
+            deadline=add_working_days(now, item.rectify_working_days),
+        )
+        for item in items
+        if not answers[item.pk].passed
     )
     if findings and visit.enterprise_id:
         earliest = min(f.deadline for f in findings)
-        notify(users=visit.enterprise.users.filter(is_active=True, role=Role.ENTERPRISE),
-               title=NOTICE_FINDING % {"deadline": f"{timezone.localtime(earliest):%Y-%m-%d %H:%M}"},
-               body="\n".join(f.description for f in findings), url=reverse("supervision:finding_list"), email=True)
+        notify(
+            users=visit.enterprise.users.filter(is_active=True, role=Role.ENTERPRISE),
+            title=NOTICE_FINDING % {"deadline": f"{timezone.localtime(earliest):%Y-%m-%d %H:%M}"},
+            body="\n".join(f.description for f in findings),
+            url=reverse("supervision:finding_list"),
+            email=True,
+        )
     return visit
 
 
@@ -451,8 +540,13 @@ def _photo_check(upload) -> None:
 
 
 def _photo_save(visit, item, upload, user) -> VisitPhoto:
-    photo = VisitPhoto(visit=visit, item=item, file_kind=uploads.validate_upload(upload, allowed=PHOTO_FORMATS),
-                       original_name=upload.name[:255], uploaded_by=user)
+    photo = VisitPhoto(
+        visit=visit,
+        item=item,
+        file_kind=uploads.validate_upload(upload, allowed=PHOTO_FORMATS),
+        original_name=upload.name[:255],
+        uploaded_by=user,
+    )
     photo.file.save(upload.name, upload, save=False)
     photo.save()
     return photo
@@ -474,9 +568,18 @@ VISIT_EXPORT_COLUMNS = [
 
 def visit_export_rows(visits):
     for v in visits.iterator(chunk_size=2000):
-        yield [v.round.title, v.round.district.name if v.round.district_id else str(_("指挥部")), v.target_name,
-               v.get_target_kind_display(), v.district.name, v.get_status_display(), v.visited_at,
-               v.inspector.display_name if v.inspector_id else "", v.failed_count, v.summary]
+        yield [
+            v.round.title,
+            v.round.district.name if v.round.district_id else str(_("指挥部")),
+            v.target_name,
+            v.get_target_kind_display(),
+            v.district.name,
+            v.get_status_display(),
+            v.visited_at,
+            v.inspector.display_name if v.inspector_id else "",
+            v.failed_count,
+            v.summary,
+        ]
 
 
 ROUND_EXPORT_COLUMNS = [
@@ -494,8 +597,17 @@ ROUND_EXPORT_COLUMNS = [
 
 def round_export_rows(rounds):
     for r in rounds.iterator(chunk_size=2000):
-        yield [r.title, r.district.name if r.district_id else str(_("指挥部")), r.get_target_kind_display(),
-               r.starts_on, r.ends_on, r.get_status_display(), r.target_count, r.done_count, r.finding_count]
+        yield [
+            r.title,
+            r.district.name if r.district_id else str(_("指挥部")),
+            r.get_target_kind_display(),
+            r.starts_on,
+            r.ends_on,
+            r.get_status_display(),
+            r.target_count,
+            r.done_count,
+            r.finding_count,
+        ]
 
 
 # --- findings: one transition table ----------------------------------------------------------------
@@ -511,29 +623,34 @@ FINDING_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 
 
 def _locked_finding(finding: Finding) -> Finding:
-    return (Finding.objects.select_related("visit__round", "item").select_for_update(of=("self",))
-            .get(pk=finding.pk))
+    return Finding.objects.select_related("visit__round", "item").select_for_update(of=("self",)).get(pk=finding.pk)
 
 
 def _finding_transition(finding: Finding, action: str, actor: User | None, comment: str = "") -> None:
     sources, target = FINDING_TRANSITIONS[action]
     if finding.status not in sources:
         raise ValidationError(MSG_FINDING_ILLEGAL % {"status": finding.get_status_display()}, code="illegal")
-    FindingEvent.objects.create(finding=finding, actor=actor, action=action, from_status=finding.status,
-                                to_status=target, comment=comment)
+    FindingEvent.objects.create(
+        finding=finding, actor=actor, action=action, from_status=finding.status, to_status=target, comment=comment
+    )
     finding.status = target
 
 
 def may_report_rectification(user: User, finding: Finding) -> bool:
-    return (user.role == Role.ENTERPRISE and finding.enterprise_id is not None
-            and user.enterprise_id == finding.enterprise_id) or (
-        user.role == Role.DISTRICT_STAFF and user.district_id == finding.district_id)
+    return (
+        user.role == Role.ENTERPRISE
+        and finding.enterprise_id is not None
+        and user.enterprise_id == finding.enterprise_id
+    ) or (user.role == Role.DISTRICT_STAFF and user.district_id == finding.district_id)
 
 
 def may_reinspect(user: User, finding: Finding) -> bool:
     inspection_round = finding.visit.round
-    return (user.role == Role.COMMANDER or user.pk == inspection_round.planned_by_id
-            or inspection_round.inspectors.filter(pk=user.pk).exists())
+    return (
+        user.role == Role.COMMANDER
+        or user.pk == inspection_round.planned_by_id
+        or inspection_round.inspectors.filter(pk=user.pk).exists()
+    )
 
 
 def finding_actions(finding: Finding, user: User) -> list[str]:
@@ -590,19 +707,31 @@ def findings_escalate_overdue(*, now=None) -> int:
     """Each open finding past its deadline and not yet escalated is marked, logged and told to the commanders
     once. Running it again escalates nothing twice (the beat task runs hourly)."""
     now = now or timezone.now()
-    overdue = list(Finding.objects.select_for_update(skip_locked=True)
-                   .filter(status=F.OPEN, deadline__lt=now, escalated_at__isnull=True).order_by("pk"))
+    overdue = list(
+        Finding.objects.select_for_update(skip_locked=True)
+        .filter(status=F.OPEN, deadline__lt=now, escalated_at__isnull=True)
+        .order_by("pk")
+    )
     if not overdue:
         return 0
     Finding.objects.filter(pk__in=[f.pk for f in overdue]).update(escalated_at=now)
     FindingEvent.objects.bulk_create(
-        FindingEvent(finding=f, actor=None, action="escalate", from_status=f.status, to_status=f.status,
-                     comment=str(_("逾期未整改, 已上报指挥部")))
+        FindingEvent(
+            finding=f,
+            actor=None,
+            action="escalate",
+            from_status=f.status,
+            to_status=f.status,
+            comment=str(_("逾期未整改, 已上报指挥部")),
+        )
         for f in overdue
     )
-    notify(users=User.objects.filter(role=Role.COMMANDER, is_active=True),
-           title=NOTICE_OVERDUE % {"count": len(overdue)},
-           url=reverse("supervision:finding_list") + "?overdue=1", email=True)
+    notify(
+        users=User.objects.filter(role=Role.COMMANDER, is_active=True),
+        title=NOTICE_OVERDUE % {"count": len(overdue)},
+        url=reverse("supervision:finding_list") + "?overdue=1",
+        email=True,
+    )
     return len(overdue)
 
 
@@ -622,9 +751,18 @@ FINDING_EXPORT_COLUMNS = [
 
 def finding_export_rows(findings):
     for f in findings.iterator(chunk_size=2000):
-        yield [f.visit.target_name, f.district.name, f.visit.round.title, f.description, f.created_at, f.deadline,
-               f.get_status_display(), f.rectified_at, "" if f.on_time is None else excel.FLAG_TEXT[f.on_time],
-               excel.FLAG_TEXT[f.escalated_at is not None]]
+        yield [
+            f.visit.target_name,
+            f.district.name,
+            f.visit.round.title,
+            f.description,
+            f.created_at,
+            f.deadline,
+            f.get_status_display(),
+            f.rectified_at,
+            "" if f.on_time is None else excel.FLAG_TEXT[f.on_time],
+            excel.FLAG_TEXT[f.escalated_at is not None],
+        ]
 
 
 # --- notices: one transition table, two people ----------------------------------------------------
@@ -652,8 +790,7 @@ def _notice_transition(notice: Notice, action: str, actor: User, comment: str = 
     if notice.status not in sources:
         code = "decided" if notice.status in (N.PUBLISHED, N.WITHDRAWN, N.DRAFT) else "illegal"
         raise ValidationError(MSG_NOTICE_ILLEGAL % {"status": notice.get_status_display()}, code=code)
-    NoticeEvent.objects.create(notice=notice, actor=actor, from_status=notice.status, to_status=target,
-                               comment=comment)
+    NoticeEvent.objects.create(notice=notice, actor=actor, from_status=notice.status, to_status=target, comment=comment)
     notice.status = target
 
 
@@ -670,8 +807,15 @@ class SubjectData:
 def _write_subjects(notice: Notice, subjects) -> None:
     notice.subjects.all().delete()
     NoticeSubject.objects.bulk_create(
-        NoticeSubject(notice=notice, failing=s.failing, district=s.district, unit_name=s.unit_name.strip(),
-                      person_name=s.person_name.strip(), person_title=s.person_title.strip(), facts=s.facts.strip())
+        NoticeSubject(
+            notice=notice,
+            failing=s.failing,
+            district=s.district,
+            unit_name=s.unit_name.strip(),
+            person_name=s.person_name.strip(),
+            person_title=s.person_title.strip(),
+            facts=s.facts.strip(),
+        )
         for s in subjects
     )
 
@@ -686,8 +830,7 @@ def notice_draft_create(*, drafted_by: User, title: str, body: str, subjects, fi
 
 
 @transaction.atomic
-def notice_draft_update(*, notice: Notice, updated_by: User, title: str, body: str, subjects,
-                        findings=()) -> Notice:
+def notice_draft_update(*, notice: Notice, updated_by: User, title: str, body: str, subjects, findings=()) -> Notice:
     """Only a draft changes, and only by its drafter; a published notice is withdrawn, never edited."""
     notice = _locked_notice(notice)
     _require(updated_by.pk == notice.drafted_by_id, MSG_NOTICE_NOT_DRAFTER)
@@ -709,8 +852,11 @@ def notice_submit(*, notice: Notice, submitted_by: User) -> Notice:
     _notice_transition(notice, "submit", submitted_by)
     notice.save(update_fields=["status", "updated_at"])
     approvers = User.objects.filter(role=Role.COMMANDER, is_active=True).exclude(pk=notice.drafted_by_id)
-    notify(users=approvers, title=NOTICE_PENDING % {"title": notice.title},
-           url=reverse("supervision:notice_detail", args=[notice.pk]))
+    notify(
+        users=approvers,
+        title=NOTICE_PENDING % {"title": notice.title},
+        url=reverse("supervision:notice_detail", args=[notice.pk]),
+    )
     return notice
 
 
@@ -727,8 +873,12 @@ def notice_return(*, notice: Notice, returned_by: User, comment: str) -> Notice:
     _require_second_commander(returned_by, notice)
     _notice_transition(notice, "return", returned_by, comment.strip())
     notice.save(update_fields=["status", "updated_at"])
-    notify(users=[notice.drafted_by], title=_("通报被退回修改: %(title)s") % {"title": notice.title}, body=comment,
-           url=reverse("supervision:notice_detail", args=[notice.pk]))
+    notify(
+        users=[notice.drafted_by],
+        title=_("通报被退回修改: %(title)s") % {"title": notice.title},
+        body=comment,
+        url=reverse("supervision:notice_detail", args=[notice.pk]),
+    )
     return notice
 
 
@@ -751,8 +901,11 @@ def notice_publish(*, notice: Notice, approved_by: User, comment: str = "") -> N
     notice.published_at = now
     notice.save(update_fields=["status", "number", "approved_by", "published_at", "updated_at"])
     readers = User.objects.filter(is_active=True).exclude(role=Role.ENTERPRISE)
-    notify(users=readers, title=NOTICE_PUBLISHED % {"title": notice.title},
-           url=reverse("supervision:notice_detail", args=[notice.pk]))
+    notify(
+        users=readers,
+        title=NOTICE_PUBLISHED % {"title": notice.title},
+        url=reverse("supervision:notice_detail", args=[notice.pk]),
+    )
     return notice
 
 
@@ -804,5 +957,13 @@ NOTICE_EXPORT_COLUMNS = [
 def notice_export_rows(notices):
     for n in notices:
         subjects = "; ".join(f"{s.unit_name}({s.get_failing_display()})" for s in n.subjects.all())
-        yield [n.number or "", n.title, n.get_status_display(), n.published_at, subjects, n.drafted_by.display_name,
-               n.approved_by.display_name if n.approved_by_id else "", n.withdrawal_reason]
+        yield [
+            n.number or "",
+            n.title,
+            n.get_status_display(),
+            n.published_at,
+            subjects,
+            n.drafted_by.display_name,
+            n.approved_by.display_name if n.approved_by_id else "",
+            n.withdrawal_reason,
+        ]

@@ -61,8 +61,13 @@ def _query_without_page(request) -> str:
 
 
 def _export(title, heading, columns, rows, filename):
-    sheet = excel.Sheet(title=str(title), columns=columns, rows=rows, heading=str(heading),
-                        subheading=EXPORTED_AT % {"now": timezone.localtime().strftime("%Y-%m-%d %H:%M")})
+    sheet = excel.Sheet(
+        title=str(title),
+        columns=columns,
+        rows=rows,
+        heading=str(heading),
+        subheading=EXPORTED_AT % {"now": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
+    )
     return xlsx_response(excel.write_workbook([sheet]), filename)
 
 
@@ -74,8 +79,11 @@ def training_list(request):
     require_role(request.user, (Role.ENTERPRISE, *STAFF_ROLES))
     form = forms.TrainingFilterForm(request.GET or None)
     sessions = selectors.training_list_visible_to(request.user, form.filters())
-    return render(request, "supervision/training_list.html", {
-        "form": form, "page": _page(request, sessions), "query": _query_without_page(request)})
+    return render(
+        request,
+        "supervision/training_list.html",
+        {"form": form, "page": _page(request, sessions), "query": _query_without_page(request)},
+    )
 
 
 @login_required
@@ -83,21 +91,28 @@ def training_export(request):
     require_role(request.user, (Role.ENTERPRISE, *STAFF_ROLES))
     form = forms.TrainingFilterForm(request.GET or None)
     sessions = selectors.training_list_visible_to(request.user, form.filters())
-    return _export(_("培训记录"), _("岗前培训与安全教育记录"), services.TRAINING_EXPORT_COLUMNS,
-                   services.training_export_rows(sessions), _("培训记录.xlsx"))
+    return _export(
+        _("培训记录"),
+        _("岗前培训与安全教育记录"),
+        services.TRAINING_EXPORT_COLUMNS,
+        services.training_export_rows(sessions),
+        _("培训记录.xlsx"),
+    )
 
 
 @login_required
 def training_new(request):
     require_role(request.user, (Role.ENTERPRISE,))
     enterprise = request.user.enterprise
-    form = forms.TrainingSessionForm(request.POST or None, request.FILES or None, enterprise=enterprise,
-                                     initial={"held_on": timezone.localdate()})
+    form = forms.TrainingSessionForm(
+        request.POST or None, request.FILES or None, enterprise=enterprise, initial={"held_on": timezone.localdate()}
+    )
     if request.method == "POST":
         if form.is_valid():
             try:
-                session = services.training_session_record(enterprise=enterprise, recorded_by=request.user,
-                                                            **form.cleaned_data)
+                session = services.training_session_record(
+                    enterprise=enterprise, recorded_by=request.user, **form.cleaned_data
+                )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -110,8 +125,11 @@ def training_new(request):
 @login_required
 def training_detail(request, pk: int):
     session = selectors.training_get_for_user_or_404(request.user, pk)
-    return render(request, "supervision/training_detail.html", {
-        "session": session, "attendees": session.attendees.order_by("name")})
+    return render(
+        request,
+        "supervision/training_detail.html",
+        {"session": session, "attendees": session.attendees.order_by("name")},
+    )
 
 
 @login_required
@@ -119,31 +137,40 @@ def training_material(request, pk: int):
     session = selectors.training_get_for_user_or_404(request.user, pk)
     if not session.material:
         raise Http404
-    return uploads.file_response(session.material, kind=session.file_kind, inline=True,
-                                 download_name=session.original_name or f"培训-{session.pk}")
+    return uploads.file_response(
+        session.material,
+        kind=session.file_kind,
+        inline=True,
+        download_name=session.original_name or f"培训-{session.pk}",
+    )
 
 
 @login_required
 def training_status(request, enterprise_pk: int):
     """The block the filing page and the enterprise page load (htmx): were the returnees trained?"""
-    return render(request, "supervision/_training_status.html",
-                  selectors.training_status(request.user, enterprise_pk))
+    return render(request, "supervision/_training_status.html", selectors.training_status(request.user, enterprise_pk))
 
 
 # --- checklists (commanders and administrators) ---------------------------------------------------
 
 
 def _checklist_export(checklist: Checklist):
-    return xlsx_response(services.checklist_export(checklist=checklist),
-                         f"督查清单-{checklist.effective_from:%Y%m%d}-{checklist.pk}.xlsx")
+    return xlsx_response(
+        services.checklist_export(checklist=checklist),
+        f"督查清单-{checklist.effective_from:%Y%m%d}-{checklist.pk}.xlsx",
+    )
 
 
 class ChecklistAdmin(RuleListAdmin):
     urls = RuleListUrls(
-        manage="supervision:checklist_manage", create="supervision:checklist_create",
-        detail="supervision:checklist_detail", publish="supervision:checklist_publish",
-        import_items="supervision:checklist_import", export="supervision:checklist_export",
-        import_template="supervision:checklist_template", remove="supervision:checklist_remove",
+        manage="supervision:checklist_manage",
+        create="supervision:checklist_create",
+        detail="supervision:checklist_detail",
+        publish="supervision:checklist_publish",
+        import_items="supervision:checklist_import",
+        export="supervision:checklist_export",
+        import_template="supervision:checklist_template",
+        remove="supervision:checklist_remove",
     )
     templates = "supervision/checklist_"
     draft_form = forms.ChecklistDraftForm
@@ -192,33 +219,52 @@ checklists = ChecklistAdmin()
 def round_list(request):
     require_role(request.user, INSPECTION_ROLES)
     rounds = selectors.round_list_visible_to(request.user)
-    return render(request, "supervision/round_list.html", {
-        "page": _page(request, rounds), "query": "",
-        "may_plan": request.user.role in (Role.COMMANDER, Role.DISTRICT_STAFF)})
+    return render(
+        request,
+        "supervision/round_list.html",
+        {
+            "page": _page(request, rounds),
+            "query": "",
+            "may_plan": request.user.role in (Role.COMMANDER, Role.DISTRICT_STAFF),
+        },
+    )
 
 
 @login_required
 def round_export(request):
     require_role(request.user, INSPECTION_ROLES)
     rounds = selectors.round_list_visible_to(request.user)
-    return _export(_("专项督导"), _("专项督导"), services.ROUND_EXPORT_COLUMNS, services.round_export_rows(rounds),
-                   _("专项督导.xlsx"))
+    return _export(
+        _("专项督导"),
+        _("专项督导"),
+        services.ROUND_EXPORT_COLUMNS,
+        services.round_export_rows(rounds),
+        _("专项督导.xlsx"),
+    )
 
 
 @login_required
 def round_new(request):
     require_role(request.user, (Role.COMMANDER, Role.DISTRICT_STAFF))
-    form = forms.RoundForm(request.POST or None, user=request.user,
-                           initial={"starts_on": timezone.localdate(), "ends_on": timezone.localdate()})
+    form = forms.RoundForm(
+        request.POST or None,
+        user=request.user,
+        initial={"starts_on": timezone.localdate(), "ends_on": timezone.localdate()},
+    )
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
             target_kind = data["target_kind"]
             try:
                 inspection_round = services.inspection_round_plan(
-                    planned_by=request.user, title=data["title"], target_kind=target_kind,
-                    starts_on=data["starts_on"], ends_on=data["ends_on"], inspectors=data["inspectors"],
-                    targets=form.targets(target_kind))
+                    planned_by=request.user,
+                    title=data["title"],
+                    target_kind=target_kind,
+                    starts_on=data["starts_on"],
+                    ends_on=data["ends_on"],
+                    inspectors=data["inspectors"],
+                    targets=form.targets(target_kind),
+                )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -230,7 +276,8 @@ def round_new(request):
 
 def _may_organise(user, inspection_round) -> bool:
     return inspection_round.status == inspection_round.Status.OPEN and (
-        user.pk == inspection_round.planned_by_id or user.role == Role.COMMANDER)
+        user.pk == inspection_round.planned_by_id or user.role == Role.COMMANDER
+    )
 
 
 @login_required
@@ -238,13 +285,20 @@ def round_detail(request, pk: int):
     inspection_round = selectors.round_get_for_user_or_404(request.user, pk)
     visits = selectors.round_visits(inspection_round, request.user)
     may_organise = _may_organise(request.user, inspection_round)
-    return render(request, "supervision/round_detail.html", {
-        "round": inspection_round, "page": _page(request, visits), "query": "",
-        "inspectors": inspection_round.inspectors.select_related("district").order_by("username"),
-        "may_organise": may_organise,
-        "targets_form": forms.TargetsForm(user=request.user, target_kind=inspection_round.target_kind)
-        if may_organise else None,
-    })
+    return render(
+        request,
+        "supervision/round_detail.html",
+        {
+            "round": inspection_round,
+            "page": _page(request, visits),
+            "query": "",
+            "inspectors": inspection_round.inspectors.select_related("district").order_by("username"),
+            "may_organise": may_organise,
+            "targets_form": forms.TargetsForm(user=request.user, target_kind=inspection_round.target_kind)
+            if may_organise
+            else None,
+        },
+    )
 
 
 @require_POST
@@ -256,8 +310,9 @@ def round_targets(request, pk: int):
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("supervision:round_detail", pk=pk)
     try:
-        added = services.inspection_round_targets_add(inspection_round=inspection_round, added_by=request.user,
-                                                      targets=form.targets(inspection_round.target_kind))
+        added = services.inspection_round_targets_add(
+            inspection_round=inspection_round, added_by=request.user, targets=form.targets(inspection_round.target_kind)
+        )
     except ValidationError as error:
         messages.error(request, error_text(error))
     else:
@@ -287,8 +342,11 @@ def visit_list(request):
     form = forms.VisitFilterForm(request.GET or None)
     mine = request.GET.get("mine") == "1"
     visits = selectors.visit_list_visible_to(request.user, form.filters(mine=mine))
-    return render(request, "supervision/visit_list.html", {
-        "form": form, "mine": mine, "page": _page(request, visits), "query": _query_without_page(request)})
+    return render(
+        request,
+        "supervision/visit_list.html",
+        {"form": form, "mine": mine, "page": _page(request, visits), "query": _query_without_page(request)},
+    )
 
 
 @login_required
@@ -296,18 +354,29 @@ def visit_export(request):
     require_role(request.user, INSPECTION_ROLES)
     form = forms.VisitFilterForm(request.GET or None)
     visits = selectors.visit_list_visible_to(request.user, form.filters(mine=request.GET.get("mine") == "1"))
-    return _export(_("督导记录"), _("督导记录"), services.VISIT_EXPORT_COLUMNS, services.visit_export_rows(visits),
-                   _("督导记录.xlsx"))
+    return _export(
+        _("督导记录"),
+        _("督导记录"),
+        services.VISIT_EXPORT_COLUMNS,
+        services.visit_export_rows(visits),
+        _("督导记录.xlsx"),
+    )
 
 
 @login_required
 def visit_detail(request, pk: int):
     visit = selectors.visit_get_for_user_or_404(request.user, pk)
-    return render(request, "supervision/visit_detail.html", {
-        "visit": visit, "results": selectors.visit_results(visit),
-        "photos": list(visit.photos.all()), "findings": list(visit.findings.all()),
-        "may_record": services.may_record_visit(request.user, visit),
-    })
+    return render(
+        request,
+        "supervision/visit_detail.html",
+        {
+            "visit": visit,
+            "results": selectors.visit_results(visit),
+            "photos": list(visit.photos.all()),
+            "findings": list(visit.findings.all()),
+            "may_record": services.may_record_visit(request.user, visit),
+        },
+    )
 
 
 @login_required
@@ -320,28 +389,39 @@ def visit_record(request, pk: int):
         data = form.cleaned_data
         answers = {
             item.pk: services.ItemAnswer(
-                passed={"pass": True, "fail": False}.get(data[f"result_{item.pk}"]), note=data[f"note_{item.pk}"],
-                photos=tuple(request.FILES.getlist(f"photos_{item.pk}")))
+                passed={"pass": True, "fail": False}.get(data[f"result_{item.pk}"]),
+                note=data[f"note_{item.pk}"],
+                photos=tuple(request.FILES.getlist(f"photos_{item.pk}")),
+            )
             for item in items
         }
         try:
-            services.inspection_visit_record(visit=visit, inspector=request.user, answers=answers,
-                                             summary=data["summary"], photos=request.FILES.getlist("photos"))
+            services.inspection_visit_record(
+                visit=visit,
+                inspector=request.user,
+                answers=answers,
+                summary=data["summary"],
+                photos=request.FILES.getlist("photos"),
+            )
         except ValidationError as error:  # a refused photo names no field of the form: shown above it
             form.add_error(None, error.messages)
         else:
             messages.success(request, MSG_VISIT_RECORDED % {"count": visit.findings.count()})
             return redirect("supervision:visit_detail", pk=visit.pk)
     rows = [{"item": item, "result": form[f"result_{item.pk}"], "note": form[f"note_{item.pk}"]} for item in items]
-    return render(request, "supervision/visit_record.html", {
-        "visit": visit, "form": form, "rows": rows, "may_record": services.may_record_visit(request.user, visit)})
+    return render(
+        request,
+        "supervision/visit_record.html",
+        {"visit": visit, "form": form, "rows": rows, "may_record": services.may_record_visit(request.user, visit)},
+    )
 
 
 @login_required
 def visit_photo(request, pk: int):
     photo = selectors.visit_photo_get_for_user_or_404(request.user, pk)
-    return uploads.file_response(photo.file, kind=photo.file_kind, inline=True,
-                                 download_name=photo.original_name or f"督导照片-{photo.pk}")
+    return uploads.file_response(
+        photo.file, kind=photo.file_kind, inline=True, download_name=photo.original_name or f"督导照片-{photo.pk}"
+    )
 
 
 # --- findings ---------------------------------------------------------------------------------------
@@ -352,9 +432,11 @@ def finding_list(request):
     require_role(request.user, (Role.ENTERPRISE, *INSPECTION_ROLES))
     form = forms.FindingFilterForm(request.GET or None)
     findings = selectors.finding_list_visible_to(request.user, form.filters())
-    return render(request, "supervision/finding_list.html", {
-        "form": form, "page": _page(request, findings), "query": _query_without_page(request),
-        "now": timezone.now()})
+    return render(
+        request,
+        "supervision/finding_list.html",
+        {"form": form, "page": _page(request, findings), "query": _query_without_page(request), "now": timezone.now()},
+    )
 
 
 @login_required
@@ -362,24 +444,36 @@ def finding_export(request):
     require_role(request.user, (Role.ENTERPRISE, *INSPECTION_ROLES))
     form = forms.FindingFilterForm(request.GET or None)
     findings = selectors.finding_list_visible_to(request.user, form.filters())
-    return _export(_("督导发现问题"), _("督导发现问题及整改"), services.FINDING_EXPORT_COLUMNS,
-                   services.finding_export_rows(findings), _("督导发现问题.xlsx"))
+    return _export(
+        _("督导发现问题"),
+        _("督导发现问题及整改"),
+        services.FINDING_EXPORT_COLUMNS,
+        services.finding_export_rows(findings),
+        _("督导发现问题.xlsx"),
+    )
 
 
 @login_required
 def finding_detail(request, pk: int):
     finding = selectors.finding_get_for_user_or_404(request.user, pk)
     actions = services.finding_actions(finding, request.user)
-    return render(request, "supervision/finding_detail.html", {
-        "finding": finding, "events": finding.events.select_related("actor"), "now": timezone.now(),
-        "forms": {action: forms.FINDING_ACTION_FORMS[action](prefix=action) for action in actions},
-        "may_cite": request.user.role == Role.COMMANDER,
-    })
+    return render(
+        request,
+        "supervision/finding_detail.html",
+        {
+            "finding": finding,
+            "events": finding.events.select_related("actor"),
+            "now": timezone.now(),
+            "forms": {action: forms.FINDING_ACTION_FORMS[action](prefix=action) for action in actions},
+            "may_cite": request.user.role == Role.COMMANDER,
+        },
+    )
 
 
 FINDING_ACTIONS = {
-    "report": lambda f, user, text: services.finding_report_rectification(finding=f, reported_by=user,
-                                                                          rectification=text),
+    "report": lambda f, user, text: services.finding_report_rectification(
+        finding=f, reported_by=user, rectification=text
+    ),
     "accept": lambda f, user, text: services.finding_accept(finding=f, reinspected_by=user, comment=text),
     "reopen": lambda f, user, text: services.finding_reopen(finding=f, reinspected_by=user, reason=text),
 }
@@ -406,8 +500,15 @@ def finding_act(request, pk: int, action: str):
     finding = selectors.finding_get_for_user_or_404(request.user, pk)
     if action not in FINDING_ACTIONS:
         raise Http404
-    return _act(request, finding, action, form_classes=forms.FINDING_ACTION_FORMS, actions=FINDING_ACTIONS,
-                done=MSG_FINDING_DONE, detail="supervision:finding_detail")
+    return _act(
+        request,
+        finding,
+        action,
+        form_classes=forms.FINDING_ACTION_FORMS,
+        actions=FINDING_ACTIONS,
+        done=MSG_FINDING_DONE,
+        detail="supervision:finding_detail",
+    )
 
 
 # --- notices ----------------------------------------------------------------------------------------
@@ -418,23 +519,36 @@ def notice_list(request):
     require_role(request.user, NOTICE_READERS)
     status = request.GET.get("status", "")
     notices = selectors.notice_list_visible_to(request.user, status if status in Notice.Status.values else "")
-    return render(request, "supervision/notice_list.html", {
-        "page": _page(request, notices), "query": _query_without_page(request), "status": status,
-        "statuses": forms.NOTICE_STATUS_CHOICES, "may_draft": request.user.role == Role.COMMANDER})
+    return render(
+        request,
+        "supervision/notice_list.html",
+        {
+            "page": _page(request, notices),
+            "query": _query_without_page(request),
+            "status": status,
+            "statuses": forms.NOTICE_STATUS_CHOICES,
+            "may_draft": request.user.role == Role.COMMANDER,
+        },
+    )
 
 
 @login_required
 def notice_export(request):
     require_role(request.user, NOTICE_READERS)
-    notices = selectors.notice_list_visible_to(request.user, request.GET.get("status", "")
-                                               if request.GET.get("status") in Notice.Status.values else "")
-    return _export(_("通报"), _("通报"), services.NOTICE_EXPORT_COLUMNS, services.notice_export_rows(notices),
-                   _("通报.xlsx"))
+    notices = selectors.notice_list_visible_to(
+        request.user, request.GET.get("status", "") if request.GET.get("status") in Notice.Status.values else ""
+    )
+    return _export(
+        _("通报"), _("通报"), services.NOTICE_EXPORT_COLUMNS, services.notice_export_rows(notices), _("通报.xlsx")
+    )
 
 
 def _subjects(formset) -> list:
-    return [services.SubjectData(**form.cleaned_data) for form in formset.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+    return [
+        services.SubjectData(**form.cleaned_data)
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
 
 
 def _notice_form_page(request, notice: Notice | None):
@@ -443,9 +557,17 @@ def _notice_form_page(request, notice: Notice | None):
     if notice is not None:
         chosen += list(notice.findings.values_list("pk", flat=True))
         initial = {"title": notice.title, "body": notice.body, "findings": chosen}
-        subjects_initial = [{"failing": s.failing, "district": s.district_id, "unit_name": s.unit_name,
-                             "person_name": s.person_name, "person_title": s.person_title, "facts": s.facts}
-                            for s in notice.subjects.all()]
+        subjects_initial = [
+            {
+                "failing": s.failing,
+                "district": s.district_id,
+                "unit_name": s.unit_name,
+                "person_name": s.person_name,
+                "person_title": s.person_title,
+                "facts": s.facts,
+            }
+            for s in notice.subjects.all()
+        ]
     else:
         initial, subjects_initial = {"findings": chosen}, None
     form = forms.NoticeForm(request.POST or None, user=request.user, chosen_ids=chosen, initial=initial)
@@ -455,13 +577,22 @@ def _notice_form_page(request, notice: Notice | None):
             data = form.cleaned_data
             try:
                 if notice is None:
-                    notice = services.notice_draft_create(drafted_by=request.user, title=data["title"],
-                                                          body=data["body"], subjects=_subjects(formset),
-                                                          findings=data["findings"])
+                    notice = services.notice_draft_create(
+                        drafted_by=request.user,
+                        title=data["title"],
+                        body=data["body"],
+                        subjects=_subjects(formset),
+                        findings=data["findings"],
+                    )
                 else:
-                    services.notice_draft_update(notice=notice, updated_by=request.user, title=data["title"],
-                                                 body=data["body"], subjects=_subjects(formset),
-                                                 findings=data["findings"])
+                    services.notice_draft_update(
+                        notice=notice,
+                        updated_by=request.user,
+                        title=data["title"],
+                        body=data["body"],
+                        subjects=_subjects(formset),
+                        findings=data["findings"],
+                    )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -481,8 +612,12 @@ def notice_edit(request, pk: int):
     notice = selectors.notice_get_for_user_or_404(request.user, pk)
     require_role(request.user, (Role.COMMANDER,))
     if notice.status != Notice.Status.DRAFT or notice.drafted_by_id != request.user.pk:
-        messages.error(request, services.MSG_NOTICE_NOT_DRAFTER if notice.status == Notice.Status.DRAFT
-                       else services.MSG_NOTICE_ILLEGAL % {"status": notice.get_status_display()})
+        messages.error(
+            request,
+            services.MSG_NOTICE_NOT_DRAFTER
+            if notice.status == Notice.Status.DRAFT
+            else services.MSG_NOTICE_ILLEGAL % {"status": notice.get_status_display()},
+        )
         return redirect("supervision:notice_detail", pk=pk)
     return _notice_form_page(request, notice)
 
@@ -492,12 +627,17 @@ def notice_detail(request, pk: int):
     notice = selectors.notice_get_for_user_or_404(request.user, pk)
     services.notice_mark_read(notice=notice, user=request.user)
     actions = services.notice_actions(notice, request.user)
-    return render(request, "supervision/notice_detail.html", {
-        "notice": notice, **selectors.notice_detail_relations(notice),
-        "forms": {action: forms.NOTICE_ACTION_FORMS[action](prefix=action) for action in actions},
-        "may_edit": notice.status == Notice.Status.DRAFT and notice.drafted_by_id == request.user.pk,
-        "is_commander": request.user.role == Role.COMMANDER,
-    })
+    return render(
+        request,
+        "supervision/notice_detail.html",
+        {
+            "notice": notice,
+            **selectors.notice_detail_relations(notice),
+            "forms": {action: forms.NOTICE_ACTION_FORMS[action](prefix=action) for action in actions},
+            "may_edit": notice.status == Notice.Status.DRAFT and notice.drafted_by_id == request.user.pk,
+            "is_commander": request.user.role == Role.COMMANDER,
+        },
+    )
 
 
 NOTICE_ACTIONS = {
@@ -515,8 +655,15 @@ def notice_act(request, pk: int, action: str):
     if action not in NOTICE_ACTIONS:
         raise Http404
     require_role(request.user, (Role.COMMANDER,))
-    return _act(request, notice, action, form_classes=forms.NOTICE_ACTION_FORMS, actions=NOTICE_ACTIONS,
-                done=MSG_NOTICE_DONE, detail="supervision:notice_detail")
+    return _act(
+        request,
+        notice,
+        action,
+        form_classes=forms.NOTICE_ACTION_FORMS,
+        actions=NOTICE_ACTIONS,
+        done=MSG_NOTICE_DONE,
+        detail="supervision:notice_detail",
+    )
 
 
 @login_required
@@ -526,8 +673,9 @@ def notice_print(request, pk: int):
     require_role(request.user, (Role.COMMANDER, Role.ADMIN))
     if notice.number is None:
         raise Http404
-    return render(request, "supervision/notice_print.html", {
-        "notice": notice, **selectors.notice_detail_relations(notice)})
+    return render(
+        request, "supervision/notice_print.html", {"notice": notice, **selectors.notice_detail_relations(notice)}
+    )
 
 
 # --- figures for the dashboards (htmx blocks) ----------------------------------------------------------
@@ -542,6 +690,8 @@ def figures_city(request):
 @login_required
 def figures_district(request, pk: int):
     district = selectors.district_for_figures_or_404(request.user, pk)
-    return render(request, "supervision/_figures.html", {
-        **selectors.supervision_figures_cached(district_id=district.pk), "by_district": False,
-        "district": district})
+    return render(
+        request,
+        "supervision/_figures.html",
+        {**selectors.supervision_figures_cached(district_id=district.pk), "by_district": False, "district": district},
+    )

@@ -39,10 +39,12 @@ SCOPED_URLS: dict[str, ScopedUrl] = {
     "dashboard:district_screen": ScopedUrl(lambda w: {"pk": w["district_a"].pk}, ("get",)),
     "dashboard:district_data": ScopedUrl(lambda w: {"pk": w["district_a"].pk, "chart": "resumption"}, ("get",)),
     "dashboard:industry": ScopedUrl(lambda w: {"pk": w["authority_a"].pk}, ("get",), insider="authority_staff_a"),
-    "dashboard:industry_screen": ScopedUrl(lambda w: {"pk": w["authority_a"].pk}, ("get",),
-                                           insider="authority_staff_a"),
-    "dashboard:industry_data": ScopedUrl(lambda w: {"pk": w["authority_a"].pk, "chart": "capacity"}, ("get",),
-                                         insider="authority_staff_a"),
+    "dashboard:industry_screen": ScopedUrl(
+        lambda w: {"pk": w["authority_a"].pk}, ("get",), insider="authority_staff_a"
+    ),
+    "dashboard:industry_data": ScopedUrl(
+        lambda w: {"pk": w["authority_a"].pk, "chart": "capacity"}, ("get",), insider="authority_staff_a"
+    ),
     "passes:transport_detail": ScopedUrl(lambda w: {"pk": w["transport_a"].pk}, ("get",)),
     "passes:transport_act": ScopedUrl(lambda w: {"pk": w["transport_a"].pk, "action": "confirm"}, ("post",)),
     "passes:detail": ScopedUrl(lambda w: {"pk": w["pass_a"].pk}, ("get",)),
@@ -57,38 +59,43 @@ SCOPED_URLS: dict[str, ScopedUrl] = {
     "passes:roster_detail": ScopedUrl(lambda w: {"pk": w["worker_a"].pk}, ("get",)),
     "passes:roster_edit": ScopedUrl(lambda w: {"pk": w["worker_a"].pk}, insider="filing_owner"),
     "passes:roster_id_number": ScopedUrl(lambda w: {"pk": w["worker_a"].pk}),
-    "passes:roster_import_status": ScopedUrl(lambda w: {"pk": w["roster_import_a"].pk}, ("get",),
-                                             insider="filing_owner"),
-    "passes:roster_import_errors": ScopedUrl(lambda w: {"pk": w["roster_import_a"].pk}, ("get",),
-                                             insider="filing_owner"),
+    "passes:roster_import_status": ScopedUrl(
+        lambda w: {"pk": w["roster_import_a"].pk}, ("get",), insider="filing_owner"
+    ),
+    "passes:roster_import_errors": ScopedUrl(
+        lambda w: {"pk": w["roster_import_a"].pk}, ("get",), insider="filing_owner"
+    ),
     "service_requests:detail": ScopedUrl(lambda w: {"pk": w["service_request_a"].pk}, ("get",)),
     "service_requests:act": ScopedUrl(lambda w: {"pk": w["service_request_a"].pk, "action": "accept"}, ("post",)),
-    "service_requests:attachment": ScopedUrl(lambda w: {"pk": w["service_request_a"].attachments.first().pk},
-                                             ("get",)),
+    "service_requests:attachment": ScopedUrl(lambda w: {"pk": w["service_request_a"].attachments.first().pk}, ("get",)),
     "service_requests:linkage_edit": ScopedUrl(lambda w: {"pk": w["enterprise_a"].pk}),
     "service_requests:lookback_record": ScopedUrl(lambda w: {"pk": w["look_back_a"].pk}, ("post",)),
-    **{f"labour:{name}": spec for name, spec in {
-        "need_detail": ScopedUrl(lambda w: {"pk": w["need_a"].pk}, ("get",)),
-        "need_edit": ScopedUrl(lambda w: {"pk": w["need_a"].pk}, insider="filing_owner"),
-        "need_hire": ScopedUrl(lambda w: {"pk": w["need_a"].pk}, ("post",)),
-        "need_close": ScopedUrl(lambda w: {"pk": w["need_a"].pk}, ("post",), insider="filing_owner"),
-        "need_reopen": ScopedUrl(lambda w: {"pk": w["need_a"].pk}, ("post",), insider="filing_owner"),
-        "agency_detail": ScopedUrl(lambda w: {"pk": w["agency_a"].pk}, ("get",)),
-        "agency_edit": ScopedUrl(lambda w: {"pk": w["agency_a"].pk}),
-        "pairing_detail": ScopedUrl(lambda w: {"pk": w["pairing_a"].pk}, ("get",)),
-        "pairing_end": ScopedUrl(lambda w: {"pk": w["pairing_a"].pk}, ("post",)),
-        "drive_detail": ScopedUrl(lambda w: {"pk": w["drive_a"].pk}, ("get",)),
-        "drive_participant_add": ScopedUrl(lambda w: {"pk": w["drive_a"].pk}, ("post",)),
-        "drive_result": ScopedUrl(lambda w: {"pk": w["drive_a"].pk,
-                                             "participant": w["drive_a"].participants.get().pk}, ("post",)),
-        "drive_complete": ScopedUrl(lambda w: {"pk": w["drive_a"].pk}, ("post",)),
-        "drive_cancel": ScopedUrl(lambda w: {"pk": w["drive_a"].pk}, ("post",)),
-        "complaint_detail": ScopedUrl(lambda w: {"pk": w["complaint_a"].pk}, ("get",), insider="filing_owner"),
-        "complaint_accept": ScopedUrl(lambda w: {"pk": w["complaint_a"].pk}, ("post",), insider="filing_owner"),
-        "complaint_close": ScopedUrl(lambda w: {"pk": w["complaint_a"].pk}, ("post",), insider="filing_owner"),
-        "dispute_detail": ScopedUrl(lambda w: {"pk": w["dispute_a"].pk}, ("get",)),
-        "dispute_act": ScopedUrl(lambda w: {"pk": w["dispute_a"].pk, "action": "negotiate"}, ("post",)),
-    }.items()},
+    **{
+        f"labour:{name}": spec
+        for name, spec in {
+            "need_detail": ScopedUrl(lambda w: {"pk": w["need_a"].pk}, ("get",)),
+            "need_edit": ScopedUrl(lambda w: {"pk": w["need_a"].pk}, insider="filing_owner"),
+            "need_hire": ScopedUrl(lambda w: {"pk": w["need_a"].pk}, ("post",)),
+            "need_close": ScopedUrl(lambda w: {"pk": w["need_a"].pk}, ("post",), insider="filing_owner"),
+            "need_reopen": ScopedUrl(lambda w: {"pk": w["need_a"].pk}, ("post",), insider="filing_owner"),
+            "agency_detail": ScopedUrl(lambda w: {"pk": w["agency_a"].pk}, ("get",)),
+            "agency_edit": ScopedUrl(lambda w: {"pk": w["agency_a"].pk}),
+            "pairing_detail": ScopedUrl(lambda w: {"pk": w["pairing_a"].pk}, ("get",)),
+            "pairing_end": ScopedUrl(lambda w: {"pk": w["pairing_a"].pk}, ("post",)),
+            "drive_detail": ScopedUrl(lambda w: {"pk": w["drive_a"].pk}, ("get",)),
+            "drive_participant_add": ScopedUrl(lambda w: {"pk": w["drive_a"].pk}, ("post",)),
+            "drive_result": ScopedUrl(
+                lambda w: {"pk": w["drive_a"].pk, "participant": w["drive_a"].participants.get().pk}, ("post",)
+            ),
+            "drive_complete": ScopedUrl(lambda w: {"pk": w["drive_a"].pk}, ("post",)),
+            "drive_cancel": ScopedUrl(lambda w: {"pk": w["drive_a"].pk}, ("post",)),
+            "complaint_detail": ScopedUrl(lambda w: {"pk": w["complaint_a"].pk}, ("get",), insider="filing_owner"),
+            "complaint_accept": ScopedUrl(lambda w: {"pk": w["complaint_a"].pk}, ("post",), insider="filing_owner"),
+            "complaint_close": ScopedUrl(lambda w: {"pk": w["complaint_a"].pk}, ("post",), insider="filing_owner"),
+            "dispute_detail": ScopedUrl(lambda w: {"pk": w["dispute_a"].pk}, ("get",)),
+            "dispute_act": ScopedUrl(lambda w: {"pk": w["dispute_a"].pk, "action": "negotiate"}, ("post",)),
+        }.items()
+    },
     "supervision:training_detail": ScopedUrl(lambda w: {"pk": w["training_a"].pk}, ("get",)),
     "supervision:training_material": ScopedUrl(lambda w: {"pk": w["training_a"].pk}, ("get",)),
     "supervision:training_status": ScopedUrl(lambda w: {"enterprise_pk": w["enterprise_a"].pk}, ("get",)),

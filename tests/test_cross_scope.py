@@ -12,8 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(district_a, enterprise_a, enterprise_user_a, enterprise_user_b, district_staff_a, district_staff_b,
-          checkpoint_staff):
+def world(
+    district_a, enterprise_a, enterprise_user_a, enterprise_user_b, district_staff_a, district_staff_b, checkpoint_staff
+):
     """Side A owns the objects; everyone in `outsiders` belongs elsewhere."""
     health_bureau = UserFactory(
         authority_staff=True, industry_authority=IndustryAuthority.objects.get(code="wjw")
@@ -29,8 +30,9 @@ def world(district_a, enterprise_a, enterprise_user_a, enterprise_user_b, distri
         "district_a": district_a,
         # 工信局 guides manufacturing, enterprise_a's car parts among it; the health bureau is its outsider.
         "authority_a": IndustryAuthority.objects.get(code="gxj"),
-        "authority_staff_a": UserFactory(authority_staff=True, industry_authority=IndustryAuthority.objects.get(
-            code="gxj")),
+        "authority_staff_a": UserFactory(
+            authority_staff=True, industry_authority=IndustryAuthority.objects.get(code="gxj")
+        ),
         "pending_a": EnterpriseFactory(district=district_a, status=Enterprise.Status.PENDING),
         "insider": district_staff_a,
         "filing_a": submitted(enterprise_user_a),
@@ -38,8 +40,13 @@ def world(district_a, enterprise_a, enterprise_user_a, enterprise_user_b, distri
         "draft_a": complete_draft(draft_owner),
         "draft_owner": draft_owner,
         "transport_a": transport_request_create(
-            enterprise=enterprise_a, requested_by=enterprise_user_a, origin=division(LOW_RISK_ORIGIN),
-            departure_on=timezone.localdate(), headcount=5, contact_name="王五", contact_mobile="13912345678",
+            enterprise=enterprise_a,
+            requested_by=enterprise_user_a,
+            origin=division(LOW_RISK_ORIGIN),
+            departure_on=timezone.localdate(),
+            headcount=5,
+            contact_name="王五",
+            contact_mobile="13912345678",
         ),
         # An issued pass of enterprise_a for a worker living in 高新区: neither 开发区 (district_staff_b) nor the
         # checkpoint's community is its home, so both are outsiders.
@@ -79,11 +86,15 @@ def _labour_world(enterprise_user, district_staff):
 
     need = need_of(enterprise_user)
     drive = drive_by(district_staff)
-    drive_participant_add(drive=drive, enterprise=enterprise_user.enterprise, positions_offered=5,
-                          added_by=district_staff)
+    drive_participant_add(
+        drive=drive, enterprise=enterprise_user.enterprise, positions_offered=5, added_by=district_staff
+    )
     return {
-        "need_a": need, "agency_a": agency_by(district_staff), "pairing_a": pairing_of(need, district_staff),
-        "drive_a": drive, "complaint_a": complaint_by(enterprise_user),
+        "need_a": need,
+        "agency_a": agency_by(district_staff),
+        "pairing_a": pairing_of(need, district_staff),
+        "drive_a": drive,
+        "complaint_a": complaint_by(enterprise_user),
         "dispute_a": dispute_by(district_staff, enterprise_user.enterprise),
     }
 
@@ -94,8 +105,14 @@ def _failed_roster_import(enterprise_user):
 
     from passes.models import RosterImport
 
-    job = RosterImport(enterprise=enterprise_user.enterprise, uploaded_by=enterprise_user,
-                       status=RosterImport.Status.FAILED, rows_total=3000, rows_done=3000, error_count=1)
+    job = RosterImport(
+        enterprise=enterprise_user.enterprise,
+        uploaded_by=enterprise_user,
+        status=RosterImport.Status.FAILED,
+        rows_total=3000,
+        rows_done=3000,
+        error_count=1,
+    )
     job.file.save("roster.xlsx", ContentFile(b"PK"), save=False)
     job.error_file.save("errors.xlsx", ContentFile(b"PK"), save=False)
     job.save()
@@ -116,14 +133,22 @@ def _service_request_world(enterprise_user, district_staff):
     enterprise.save(update_fields=["responsible_official"])
     pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
     open_request = services.service_request_raise(
-        enterprise=enterprise, raised_by=enterprise_user, category="labour", title="缺工", text="缺少焊工。",
-        attachments=[SimpleUploadedFile("a.pdf", pdf)])
-    done = services.service_request_raise(enterprise=enterprise, raised_by=enterprise_user, category="other",
-                                          title="已办结", text="x")
+        enterprise=enterprise,
+        raised_by=enterprise_user,
+        category="labour",
+        title="缺工",
+        text="缺少焊工。",
+        attachments=[SimpleUploadedFile("a.pdf", pdf)],
+    )
+    done = services.service_request_raise(
+        enterprise=enterprise, raised_by=enterprise_user, category="other", title="已办结", text="x"
+    )
     services.service_request_answer(request=done, answered_by=district_staff, answer="已办")
     done = services.service_request_confirm(request=done, confirmed_by=enterprise_user, rating="unsatisfied")
     draw = lookback.look_back_draw(week=done.closed_at.date(), seed=1)
     return {"service_request_a": open_request, "look_back_a": draw.lookbacks.get()}
+
+
 def _policy_application_of(enterprise_user):
     """Routed to 工信局 (car parts are its industry) and to the enterprise's district, so the health bureau and
     the other district are outsiders."""

@@ -33,10 +33,26 @@ from workforce.models import CapacityReport, WorkforceReport
 
 pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
 
-REPORT = {"total_employees": 100, "returned": 80, "on_duty": 70, "away_high": 2, "away_medium": 8, "away_low": 10,
-          "in_quarantine": 5, "returned_today": 6, "returned_today_high": 0, "returned_today_medium": 1}
-CAPACITY = {"capacity_percent": "85.5", "staff_on_site": "70", "electricity_kwh": "12000",
-            "electricity_kwh_last_year": "15000", "orders_on_hand": "3200", "blockers": ""}
+REPORT = {
+    "total_employees": 100,
+    "returned": 80,
+    "on_duty": 70,
+    "away_high": 2,
+    "away_medium": 8,
+    "away_low": 10,
+    "in_quarantine": 5,
+    "returned_today": 6,
+    "returned_today_high": 0,
+    "returned_today_medium": 1,
+}
+CAPACITY = {
+    "capacity_percent": "85.5",
+    "staff_on_site": "70",
+    "electricity_kwh": "12000",
+    "electricity_kwh_last_year": "15000",
+    "orders_on_hand": "3200",
+    "blockers": "",
+}
 
 
 def submission_key(client, url: str) -> str:
@@ -77,10 +93,13 @@ def test_a_registration_sent_twice_at_once_registers_once_and_tells_the_others(d
 
 def test_two_registrations_taking_the_same_username_at_once_one_is_told(district_a):
     """Different enterprises, one username: the constraint on the account decides, and the loser is told."""
-    responses = post_at_once(reverse("enterprises:register"), [
-        _registration(district=district_a.pk, credit_code=credit_code(900100 + serial), name=f"企业{serial}")
-        for serial in (1, 2)
-    ])
+    responses = post_at_once(
+        reverse("enterprises:register"),
+        [
+            _registration(district=district_a.pk, credit_code=credit_code(900100 + serial), name=f"企业{serial}")
+            for serial in (1, 2)
+        ],
+    )
     assert statuses(responses) == [200, 200]
     pages = [r.content.decode() for r in responses]
     assert sum(str(enterprise_services.MSG_USERNAME_TAKEN) in page for page in pages) == 1
@@ -92,18 +111,28 @@ def test_a_new_worker_sent_twice_at_once_is_registered_once(enterprise_user_a, d
     division(LOW_RISK_ORIGIN, "四川省广安市广安区")
     today = timezone.localdate()
     data = {
-        "name": "张三", "id_number": id_number(1), "mobile": "13912345678", "origin": LOW_RISK_ORIGIN,
-        "arrived_on": (today - timedelta(days=7)).isoformat(), "quarantine_status": "home",
-        "quarantine_started_on": (today - timedelta(days=7)).isoformat(), "test_result": "none",
-        "residence_district": district_b.pk, "residence_community": district_b.communities.first().pk,
-        "residence_address": "昆山市前进路100号", "housing_331_compliant": "on", "job": "操作工",
+        "name": "张三",
+        "id_number": id_number(1),
+        "mobile": "13912345678",
+        "origin": LOW_RISK_ORIGIN,
+        "arrived_on": (today - timedelta(days=7)).isoformat(),
+        "quarantine_status": "home",
+        "quarantine_started_on": (today - timedelta(days=7)).isoformat(),
+        "test_result": "none",
+        "residence_district": district_b.pk,
+        "residence_community": district_b.communities.first().pk,
+        "residence_address": "昆山市前进路100号",
+        "housing_331_compliant": "on",
+        "job": "操作工",
     }
     responses = post_at_once(reverse("passes:roster_create"), data, user=enterprise_user_a)
     assert Worker.objects.filter(enterprise=enterprise_user_a.enterprise).count() == 1
     assert statuses(responses) == [200] * (PARALLEL - 1) + [302]
     refused = [r for r in responses if r.status_code == 200]
-    assert all(r.context["form"].errors["id_number"] == [str(roster_services.MSG_DUPLICATE_ID % {"name": "张三"})]
-               for r in refused)
+    assert all(
+        r.context["form"].errors["id_number"] == [str(roster_services.MSG_DUPLICATE_ID % {"name": "张三"})]
+        for r in refused
+    )
 
 
 def test_a_transport_request_sent_twice_at_once_is_stored_once(enterprise_user_a):
@@ -111,9 +140,14 @@ def test_a_transport_request_sent_twice_at_once_is_stored_once(enterprise_user_a
     url = reverse("passes:transport_new")
     browser = Client()
     browser.force_login(enterprise_user_a)
-    data = {"origin": f"{LOW_RISK_ORIGIN} 四川省广安市广安区",
-            "departure_on": (timezone.localdate() + timedelta(days=1)).isoformat(), "headcount": "20",
-            "contact_name": "王五", "contact_mobile": "13912345678", "submission_key": submission_key(browser, url)}
+    data = {
+        "origin": f"{LOW_RISK_ORIGIN} 四川省广安市广安区",
+        "departure_on": (timezone.localdate() + timedelta(days=1)).isoformat(),
+        "headcount": "20",
+        "contact_name": "王五",
+        "contact_mobile": "13912345678",
+        "submission_key": submission_key(browser, url),
+    }
     responses = post_at_once(url, data, user=enterprise_user_a)
     trip = TransportRequest.objects.get(enterprise=enterprise_user_a.enterprise)
     assert statuses(responses) == [302] * PARALLEL
@@ -133,8 +167,7 @@ def test_a_pass_application_sent_twice_at_once_is_stored_once(enterprise_user_a)
     assert statuses(responses) == [302] * PARALLEL
     assert {r["Location"] for r in responses} == {reverse("passes:batch_detail", args=[batch.pk])}
     district = enterprise_user_a.enterprise.district.name
-    assert all(messages_of(r) == [str(pass_views.MSG_APPLIED % {"count": 2, "district": district})]
-               for r in responses)
+    assert all(messages_of(r) == [str(pass_views.MSG_APPLIED % {"count": 2, "district": district})] for r in responses)
     assert ReturnPass.objects.filter(worker__in=workers).count() == 2
 
 

@@ -10,8 +10,11 @@ CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
 
 
 def _settings() -> dict:
-    return {name: value for name, value in runpy.run_path(str(CONF)).items()
-            if not name.startswith("_") and not callable(value) and not hasattr(value, "__spec__")}
+    return {
+        name: value
+        for name, value in runpy.run_path(str(CONF)).items()
+        if not name.startswith("_") and not callable(value) and not hasattr(value, "__spec__")
+    }
 
 
 def test_every_setting_is_one_gunicorn_knows():

@@ -13,8 +13,7 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 def _lint_imports(*contracts: str) -> subprocess.CompletedProcess:
     options = [arg for contract in contracts for arg in ("--contract", contract)]
-    return subprocess.run([LINT_IMPORTS, "--no-cache", *options], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run([LINT_IMPORTS, "--no-cache", *options], cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
 def test_the_layering_contracts_hold():

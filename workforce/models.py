@@ -41,16 +41,15 @@ class WorkforceReport(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "day"], name="workforce_report_one_per_day"),
             models.CheckConstraint(condition=Q(on_duty__lte=F("returned")), name="workforce_on_duty_le_returned"),
-            models.CheckConstraint(condition=Q(returned__lte=F("total_employees")),
-                                   name="workforce_returned_le_total"),
+            models.CheckConstraint(condition=Q(returned__lte=F("total_employees")), name="workforce_returned_le_total"),
             models.CheckConstraint(
                 condition=Q(away_high=F("total_employees") - F("returned") - F("away_medium") - F("away_low")),
                 name="workforce_away_adds_up",
             ),
-            models.CheckConstraint(condition=Q(in_quarantine__lte=F("returned")),
-                                   name="workforce_quarantine_le_returned"),
-            models.CheckConstraint(condition=Q(returned_today__lte=F("returned")),
-                                   name="workforce_today_le_returned"),
+            models.CheckConstraint(
+                condition=Q(in_quarantine__lte=F("returned")), name="workforce_quarantine_le_returned"
+            ),
+            models.CheckConstraint(condition=Q(returned_today__lte=F("returned")), name="workforce_today_le_returned"),
             models.CheckConstraint(
                 condition=Q(returned_today__gte=F("returned_today_high") + F("returned_today_medium")),
                 name="workforce_today_by_risk_le_today",
@@ -91,9 +90,11 @@ class CapacityReport(models.Model):
         indexes = [models.Index(fields=["day", "enterprise"], name="capacity_report_day")]
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "day"], name="capacity_report_one_per_day"),
-            models.CheckConstraint(condition=Q(capacity_percent__gte=0, capacity_percent__lte=200),
-                                   name="capacity_percent_range",
-                                   violation_error_message=_("产能利用率应在 0%% 到 200%% 之间。")),
+            models.CheckConstraint(
+                condition=Q(capacity_percent__gte=0, capacity_percent__lte=200),
+                name="capacity_percent_range",
+                violation_error_message=_("产能利用率应在 0%% 到 200%% 之间。"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -117,7 +118,11 @@ class DailySummary(models.Model):
 
     day = models.DateField(_("日期"))
     district = models.ForeignKey(
-        "reference.District", verbose_name=_("属地"), null=True, blank=True, on_delete=models.PROTECT,
+        "reference.District",
+        verbose_name=_("属地"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="daily_summaries",
     )
     is_final = models.BooleanField(_("终稿"), default=False)
@@ -148,8 +153,9 @@ class DailySummary(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["day", "district"], name="daily_summary_one_per_district"),
             # NULLs are distinct in a unique index, so the city row needs its own constraint.
-            models.UniqueConstraint(fields=["day"], condition=Q(district__isnull=True),
-                                    name="daily_summary_one_city_row"),
+            models.UniqueConstraint(
+                fields=["day"], condition=Q(district__isnull=True), name="daily_summary_one_city_row"
+            ),
         ]
 
     def __str__(self) -> str:

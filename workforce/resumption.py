@@ -28,8 +28,9 @@ IN_EFFECT = (Filing.Status.SUBMITTED, Filing.Status.APPROVED)  # 备案即复工
 # The 口径 (definition) notes shown under the figures that count through this module.
 NOTE_SHOULD = _("口径: 名录内已确认、所属行业当日不在负面清单上的企业")
 NOTE_FILED = _("口径: 应复工企业中备案已提交(待审核)或审核通过的; 备案即复工")
-NOTE_RESUMED = _("口径: 备案有效且已登记实际复工日期; 未登记的, "
-                 "以备案后首份在岗人数大于 0 的用工日报之日为实际复工日期")
+NOTE_RESUMED = _(
+    "口径: 备案有效且已登记实际复工日期; 未登记的, 以备案后首份在岗人数大于 0 的用工日报之日为实际复工日期"
+)
 NOTE_RESUMPTION_RATE = _("口径: 已复工企业数 ÷ 应复工企业数")
 
 
@@ -38,7 +39,9 @@ def first_on_duty_day() -> Subquery:
     return Subquery(
         WorkforceReport.objects.filter(
             enterprise=OuterRef("enterprise_id"), on_duty__gt=0, day__gte=OuterRef("submitted_at__date")
-        ).order_by("day").values("day")[:1]
+        )
+        .order_by("day")
+        .values("day")[:1]
     )
 
 
@@ -54,7 +57,9 @@ def filings_in_effect():
 def resumed_by(day: date) -> Exists:
     """For an Enterprise row: resumed by `day` (a filing in effect with its resumption date on or before)."""
     return Exists(
-        filings_in_effect().filter(enterprise=OuterRef("pk")).alias(resumed_on=resumption_date())
+        filings_in_effect()
+        .filter(enterprise=OuterRef("pk"))
+        .alias(resumed_on=resumption_date())
         .filter(resumed_on__lte=day)
     )
 
@@ -81,7 +86,9 @@ def resumption_progress(user, on: date) -> dict:
         row["district"]: row
         for row in enterprises.annotate(
             filed=Exists(filings_in_effect().filter(enterprise=OuterRef("pk"))), resumed=resumed_by(on)
-        ).values("district").annotate(
+        )
+        .values("district")
+        .annotate(
             total=Count("pk"),
             should=Count("pk", filter=should),
             filed_count=Count("pk", filter=should & Q(filed=True)),
@@ -100,8 +107,13 @@ def resumption_progress(user, on: date) -> dict:
 def _progress_row(district, total: int, should: int, filed: int, resumed: int) -> dict:
     percent = round(100 * resumed / should, 1) if should else None
     return {
-        "district": district, "total": total, "should": should, "filed": filed, "resumed": resumed,
-        "rate": resumed / should if should else None, "rate_percent": percent,
+        "district": district,
+        "total": total,
+        "should": should,
+        "filed": filed,
+        "resumed": resumed,
+        "rate": resumed / should if should else None,
+        "rate_percent": percent,
         "rate_shown": "—" if percent is None else f"{percent}%",
     }
 
@@ -115,6 +127,8 @@ def filing_resume_from_report(*, report: WorkforceReport) -> None:
     if not report.on_duty:
         return
     filings_in_effect().filter(
-        enterprise_id=report.enterprise_id, scope_work=True, resumed_work_on__isnull=True,
+        enterprise_id=report.enterprise_id,
+        scope_work=True,
+        resumed_work_on__isnull=True,
         submitted_at__date__lte=report.day,
     ).update(resumed_work_on=first_on_duty_day())

@@ -20,8 +20,9 @@ def report_of_day(enterprise_id: int, day: date) -> WorkforceReport | None:
 
 def report_prefill(enterprise: Enterprise, day: date) -> tuple[WorkforceReport | None, WorkforceReport | None]:
     """Today's report if there is one, else yesterday's to start from."""
-    reports = {r.day: r for r in WorkforceReport.objects.filter(enterprise=enterprise,
-                                                                 day__in=[day, day - timedelta(days=1)])}
+    reports = {
+        r.day: r for r in WorkforceReport.objects.filter(enterprise=enterprise, day__in=[day, day - timedelta(days=1)])
+    }
     return reports.get(day), reports.get(day - timedelta(days=1))
 
 
@@ -62,8 +63,12 @@ def summary_days_visible_to(user) -> QuerySet:
 
 
 def summary_rows_for(user, day: date) -> list[DailySummary]:
-    return list(DailySummary.objects.visible_to(user).filter(day=day).select_related("district")
-                .order_by("district__sort_order"))
+    return list(
+        DailySummary.objects.visible_to(user)
+        .filter(day=day)
+        .select_related("district")
+        .order_by("district__sort_order")
+    )
 
 
 CHANGE_FIGURES = ("reported", "returned", "on_duty", "in_quarantine")
@@ -73,8 +78,10 @@ def summary_rows_with_change(user, day: date) -> list[dict]:
     """Each row of the day with the change of its main figures since the day before (None: no earlier row)."""
     rows = DailySummary.objects.visible_to(user).filter(day__in=[day, day - timedelta(days=1)])
     by_key = {(r.day, r.district_id): r for r in rows.select_related("district")}
-    today = sorted((r for (d, _), r in by_key.items() if d == day),
-                   key=lambda r: (r.district is None, r.district.sort_order if r.district else 0))
+    today = sorted(
+        (r for (d, _), r in by_key.items() if d == day),
+        key=lambda r: (r.district is None, r.district.sort_order if r.district else 0),
+    )
     result = []
     for row in today:
         previous = by_key.get((day - timedelta(days=1), row.district_id))
@@ -112,7 +119,8 @@ def reminder_reach(day: date, district_id: int | None = None) -> ReminderReach:
     not_reported = enterprises_not_reported(day, district_id)
     accounts = User.objects.filter(role=Role.ENTERPRISE, is_active=True, enterprise__in=not_reported)
     enterprises = not_reported.aggregate(
-        total=Count("pk"), without=Count("pk", filter=~Q(Exists(accounts.filter(enterprise=OuterRef("pk"))))),
+        total=Count("pk"),
+        without=Count("pk", filter=~Q(Exists(accounts.filter(enterprise=OuterRef("pk"))))),
     )
     users = accounts.aggregate(total=Count("pk"), with_email=Count("pk", filter=~Q(email="")))
     return ReminderReach(enterprises["total"], enterprises["without"], users["total"], users["with_email"])

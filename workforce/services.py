@@ -39,11 +39,24 @@ SUMMARY_FINAL_TITLE = _("%(day)s 用工情况汇总已生成")
 
 # Fields a report form or import row carries, in the order the form shows them.
 REPORT_FIELDS = [
-    "total_employees", "returned", "on_duty", "away_high", "away_medium", "away_low", "in_quarantine",
-    "returned_today", "returned_today_high", "returned_today_medium",
+    "total_employees",
+    "returned",
+    "on_duty",
+    "away_high",
+    "away_medium",
+    "away_low",
+    "in_quarantine",
+    "returned_today",
+    "returned_today_high",
+    "returned_today_medium",
 ]
 CAPACITY_FIELDS = [
-    "capacity_percent", "staff_on_site", "electricity_kwh", "electricity_kwh_last_year", "orders_on_hand", "blockers",
+    "capacity_percent",
+    "staff_on_site",
+    "electricity_kwh",
+    "electricity_kwh_last_year",
+    "orders_on_hand",
+    "blockers",
 ]
 
 
@@ -100,8 +113,9 @@ def workforce_report_save(*, enterprise: Enterprise, day: date, data: dict, save
         return report
 
     # A first report sent twice at once: the second save updates the row the first inserted.
-    report, created = insert_or_lock(fill(WorkforceReport(enterprise=enterprise, day=day)),
-                                     enterprise=enterprise, day=day)
+    report, created = insert_or_lock(
+        fill(WorkforceReport(enterprise=enterprise, day=day)), enterprise=enterprise, day=day
+    )
     if not created:
         fill(report).save()
     filing_resume_from_report(report=report)
@@ -125,8 +139,9 @@ def capacity_report_save(*, enterprise: Enterprise, day: date, data: dict, saved
         report.full_clean(exclude=["enterprise", "submitted_by"])
         return report
 
-    report, created = insert_or_lock(fill(CapacityReport(enterprise=enterprise, day=day)),
-                                     enterprise=enterprise, day=day)
+    report, created = insert_or_lock(
+        fill(CapacityReport(enterprise=enterprise, day=day)), enterprise=enterprise, day=day
+    )
     if not created:
         fill(report).save()
     return report
@@ -156,23 +171,33 @@ def workforce_reminders_send(*, day: date, district_id: int | None = None) -> in
     url = reverse("workforce:report")
     late = enterprises_not_reported(day, district_id).exclude(contact_mobile="").only("name", "contact_mobile")
     for enterprise in late:
-        sms_send(mobile=enterprise.contact_mobile, template="report_reminder",
-                 params={"enterprise": enterprise.name, "cutoff": cutoff})
+        sms_send(
+            mobile=enterprise.contact_mobile,
+            template="report_reminder",
+            params={"enterprise": enterprise.name, "cutoff": cutoff},
+        )
     return notify(users=users, title=title, url=url, email=True)
 
 
 # --- The daily summary ---------------------------------------------------------------------------
 
-_SUMS = ["total_employees", "returned", "on_duty", "away_high", "away_medium", "away_low", "in_quarantine",
-         "returned_today"]
+_SUMS = [
+    "total_employees",
+    "returned",
+    "on_duty",
+    "away_high",
+    "away_medium",
+    "away_low",
+    "in_quarantine",
+    "returned_today",
+]
 
 
 def _workforce_by_district(day: date) -> dict[int, dict]:
     rows = (
         WorkforceReport.objects.filter(day=day, enterprise__status=Enterprise.Status.ACTIVE)
         .values("enterprise__district_id")
-        .annotate(reported=Count("pk"), late=Count("pk", filter=Q(is_late=True)),
-                  **{name: Sum(name) for name in _SUMS})
+        .annotate(reported=Count("pk"), late=Count("pk", filter=Q(is_late=True)), **{name: Sum(name) for name in _SUMS})
     )
     return {row["enterprise__district_id"]: row for row in rows}
 
@@ -214,8 +239,15 @@ def daily_summary_build(*, day: date, final: bool = False) -> list[DailySummary]
     capacity = _capacity_reports(day)
     built_at = timezone.now()
     rows = [
-        _summary_row(day, district, expected.get(district.pk, 0), workforce.get(district.pk, {}),
-                     _capacity_figures(capacity.get(district.pk, [])), final, built_at)
+        _summary_row(
+            day,
+            district,
+            expected.get(district.pk, 0),
+            workforce.get(district.pk, {}),
+            _capacity_figures(capacity.get(district.pk, [])),
+            final,
+            built_at,
+        )
         for district in District.objects.all()
     ]
     city_workforce = {key: sum(row[key] or 0 for row in workforce.values()) for key in ["reported", "late", *_SUMS]}
@@ -234,14 +266,25 @@ def daily_summary_build(*, day: date, final: bool = False) -> list[DailySummary]
 
 def _summary_row(day, district, expected, workforce: dict, capacity: dict, final, built_at) -> DailySummary:
     return DailySummary(
-        day=day, district=district, is_final=final, built_at=built_at, expected=expected,
-        reported=workforce.get("reported") or 0, late=workforce.get("late") or 0,
-        employees=workforce.get("total_employees") or 0, returned=workforce.get("returned") or 0,
-        on_duty=workforce.get("on_duty") or 0, away_high=workforce.get("away_high") or 0,
-        away_medium=workforce.get("away_medium") or 0, away_low=workforce.get("away_low") or 0,
-        in_quarantine=workforce.get("in_quarantine") or 0, returned_today=workforce.get("returned_today") or 0,
-        above_scale_reporting=capacity["above_scale_reporting"], capacity_mean=capacity["capacity_mean"],
-        capacity_median=capacity["capacity_median"], electricity_kwh=capacity["electricity_kwh"],
+        day=day,
+        district=district,
+        is_final=final,
+        built_at=built_at,
+        expected=expected,
+        reported=workforce.get("reported") or 0,
+        late=workforce.get("late") or 0,
+        employees=workforce.get("total_employees") or 0,
+        returned=workforce.get("returned") or 0,
+        on_duty=workforce.get("on_duty") or 0,
+        away_high=workforce.get("away_high") or 0,
+        away_medium=workforce.get("away_medium") or 0,
+        away_low=workforce.get("away_low") or 0,
+        in_quarantine=workforce.get("in_quarantine") or 0,
+        returned_today=workforce.get("returned_today") or 0,
+        above_scale_reporting=capacity["above_scale_reporting"],
+        capacity_mean=capacity["capacity_mean"],
+        capacity_median=capacity["capacity_median"],
+        electricity_kwh=capacity["electricity_kwh"],
         electricity_kwh_last_year=capacity["electricity_kwh_last_year"],
     )
 
@@ -281,8 +324,12 @@ def workforce_import(*, upload, day: date, imported_by: User) -> WorkforceImport
     result = excel.read_rows(upload, columns)
     outcome = WorkforceImport(result=result, columns=columns)
     codes = {str(row.get("credit_code", "")).upper() for row in result.rows}
-    enterprises = {e.credit_code: e for e in Enterprise.objects.filter(
-        district_id=imported_by.district_id, status=Enterprise.Status.ACTIVE, credit_code__in=codes)}
+    enterprises = {
+        e.credit_code: e
+        for e in Enterprise.objects.filter(
+            district_id=imported_by.district_id, status=Enterprise.Status.ACTIVE, credit_code__in=codes
+        )
+    }
     first_rows = excel.FirstRows()
     valid: list[tuple[Enterprise, dict]] = []
     for row in result.rows:

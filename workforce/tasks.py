@@ -6,8 +6,7 @@ from django.utils import timezone
 from workforce import services
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(Exception,), retry_backoff=True,
-             max_retries=3)
+@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def build_daily_summary(day: str | None = None, final: bool = False) -> int:
     """Build (or rebuild) a day's summaries; idempotent, so a redelivered or doubled run is harmless."""
     target = date.fromisoformat(day) if day else timezone.localdate()

@@ -32,12 +32,12 @@ MSG_REPORT_SAVED = _lazy("今日用工情况日报已保存。")
 MSG_CAPACITY_SAVED = _lazy("今日产能日报已保存。")
 
 MSG_REMIND_NOBODY = _lazy("今日应报企业都已填报, 无需提醒。")
-MSG_REMINDED = _lazy("今日未报企业 %(enterprises)d 家: 已向其中 %(reached)d 家的 %(accounts)d 个企业账号发送站内提醒, "
-                     "其中 %(emails)d 个账号同时发送了邮件。")
+MSG_REMINDED = _lazy(
+    "今日未报企业 %(enterprises)d 家: 已向其中 %(reached)d 家的 %(accounts)d 个企业账号发送站内提醒, "
+    "其中 %(emails)d 个账号同时发送了邮件。"
+)
 MSG_REMIND_NO_ACCOUNT = _lazy("%(count)d 家未报企业没有可登录的账号(尚未注册, 或账号未启用), 收不到提醒, 请电话联系。")
 MSG_REMIND_NO_EMAIL = _lazy("%(count)d 个企业账号没有填写邮箱, 只收到站内提醒。")
-
-
 
 
 def _save_form(request, form, save, fields) -> bool:
@@ -57,9 +57,17 @@ def report(request):
     todays, yesterdays = selectors.report_prefill(enterprise, today)
     initial = {name: getattr(yesterdays, name) for name in REPORT_FIELDS} if yesterdays and not todays else None
     form = WorkforceReportForm(request.POST or None, instance=todays, initial=initial)
-    if request.method == "POST" and form.is_valid() and _save_form(
-        request, form, lambda data: services.workforce_report_save(enterprise=enterprise, day=today, data=data,
-                                                                   saved_by=request.user), REPORT_FIELDS
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _save_form(
+            request,
+            form,
+            lambda data: services.workforce_report_save(
+                enterprise=enterprise, day=today, data=data, saved_by=request.user
+            ),
+            REPORT_FIELDS,
+        )
     ):
         messages.success(request, MSG_REPORT_SAVED)
         return redirect("workforce:report")
@@ -70,12 +78,20 @@ def report(request):
             instance=previous if previous and previous.day == today else None,
             initial={name: getattr(previous, name) for name in CAPACITY_FIELDS} if previous else None,
         )
-    return render(request, "workforce/report.html", {
-        "form": form, "capacity_form": capacity_form, "report": todays, "today": today,
-        "cutoff": services.report_cutoff(today), "prefilled": initial is not None,
-        # The shortage is not typed into the report: it is what the enterprise's open positions still lack.
-        "shortage": shortage_of(enterprise.pk),
-    })
+    return render(
+        request,
+        "workforce/report.html",
+        {
+            "form": form,
+            "capacity_form": capacity_form,
+            "report": todays,
+            "today": today,
+            "cutoff": services.report_cutoff(today),
+            "prefilled": initial is not None,
+            # The shortage is not typed into the report: it is what the enterprise's open positions still lack.
+            "shortage": shortage_of(enterprise.pk),
+        },
+    )
 
 
 @require_POST
@@ -86,8 +102,10 @@ def capacity(request):
     previous = selectors.capacity_prefill(enterprise, today)
     form = CapacityReportForm(request.POST, instance=previous if previous and previous.day == today else None)
     if form.is_valid() and _save_form(
-        request, form, lambda data: services.capacity_report_save(enterprise=enterprise, day=today, data=data,
-                                                                  saved_by=request.user), CAPACITY_FIELDS
+        request,
+        form,
+        lambda data: services.capacity_report_save(enterprise=enterprise, day=today, data=data, saved_by=request.user),
+        CAPACITY_FIELDS,
     ):
         messages.success(request, MSG_CAPACITY_SAVED)
     else:
@@ -111,11 +129,19 @@ def reporting_status(request):
     district_id = _status_district(request)
     status = selectors.reporting_status(request.user, today, district_id)
     page = Paginator(status.pop("not_reported"), 100).get_page(request.GET.get("page"))
-    return render(request, "workforce/status.html", {
-        **status, "page": page, "today": today, "cutoff": services.report_cutoff(today),
-        "districts": District.objects.all() if not request.user.district_id else None, "district_id": district_id,
-        "query": f"district={district_id}" if district_id and not request.user.district_id else "",
-    })
+    return render(
+        request,
+        "workforce/status.html",
+        {
+            **status,
+            "page": page,
+            "today": today,
+            "cutoff": services.report_cutoff(today),
+            "districts": District.objects.all() if not request.user.district_id else None,
+            "district_id": district_id,
+            "query": f"district={district_id}" if district_id and not request.user.district_id else "",
+        },
+    )
 
 
 @require_POST
@@ -134,8 +160,20 @@ def reminder_messages(reach: selectors.ReminderReach) -> list[tuple[int, str]]:
     """Whom the reminder reached, and plainly why the others were not (no account, no e-mail)."""
     if not reach.enterprises:
         return [(messages.INFO, str(MSG_REMIND_NOBODY))]
-    said = [(messages.SUCCESS, str(MSG_REMINDED % {"enterprises": reach.enterprises, "reached": reach.reached,
-                                                   "accounts": reach.accounts, "emails": reach.with_email}))]
+    said = [
+        (
+            messages.SUCCESS,
+            str(
+                MSG_REMINDED
+                % {
+                    "enterprises": reach.enterprises,
+                    "reached": reach.reached,
+                    "accounts": reach.accounts,
+                    "emails": reach.with_email,
+                }
+            ),
+        )
+    ]
     if reach.without_account:
         said.append((messages.WARNING, str(MSG_REMIND_NO_ACCOUNT % {"count": reach.without_account})))
     if reach.accounts > reach.with_email:
@@ -212,8 +250,15 @@ def import_reports(request):
             if outcome.result.ok:
                 messages.success(request, _("已导入 %(count)d 家企业的今日日报。") % {"count": outcome.saved})
                 return redirect("workforce:status")
-            context.update(excel.import_error_context(user=request.user, upload=upload, columns=outcome.columns,
-                                                result=outcome.result, filename=_("用工日报导入-错误标注.xlsx")))
+            context.update(
+                excel.import_error_context(
+                    user=request.user,
+                    upload=upload,
+                    columns=outcome.columns,
+                    result=outcome.result,
+                    filename=_("用工日报导入-错误标注.xlsx"),
+                )
+            )
     return render(request, "workforce/import.html", context)
 
 

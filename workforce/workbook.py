@@ -169,10 +169,13 @@ def _district_sheet(row: DailySummary, previous: DailySummary | None) -> excel.S
     return _sheet(row.district.name, row, previous)
 
 
-def _city_sheet(city: DailySummary, previous: DailySummary | None, districts: list[DailySummary],
-                labour: dict) -> excel.Sheet:
+def _city_sheet(
+    city: DailySummary, previous: DailySummary | None, districts: list[DailySummary], labour: dict
+) -> excel.Sheet:
     return _sheet(
-        str(CITY), city, previous,
+        str(CITY),
+        city,
+        previous,
         tables=[
             excel.Table(
                 columns=DISTRICT_COLUMNS,
@@ -181,13 +184,25 @@ def _city_sheet(city: DailySummary, previous: DailySummary | None, districts: li
                 totals=_district_line(TOTAL, city),
                 new_page=True,
             ),
-            excel.Table(columns=RANKING_COLUMNS, rows=_ranking(districts, "returned"), heading=RETURN_RANKING_HEADING,
-                        new_page=True),
-            excel.Table(columns=RANKING_COLUMNS, rows=_ranking(districts, "on_duty"), heading=ON_DUTY_RANKING_HEADING,
-                        new_page=True),
-            excel.Table(columns=LABOUR_COLUMNS, heading=LABOUR_HEADING, new_page=True,
-                        rows=[_labour_line(row.district.name, labour.get(row.district_id)) for row in districts],
-                        totals=_labour_line(TOTAL, labour.get(None))),
+            excel.Table(
+                columns=RANKING_COLUMNS,
+                rows=_ranking(districts, "returned"),
+                heading=RETURN_RANKING_HEADING,
+                new_page=True,
+            ),
+            excel.Table(
+                columns=RANKING_COLUMNS,
+                rows=_ranking(districts, "on_duty"),
+                heading=ON_DUTY_RANKING_HEADING,
+                new_page=True,
+            ),
+            excel.Table(
+                columns=LABOUR_COLUMNS,
+                heading=LABOUR_HEADING,
+                new_page=True,
+                rows=[_labour_line(row.district.name, labour.get(row.district_id)) for row in districts],
+                totals=_labour_line(TOTAL, labour.get(None)),
+            ),
         ],
     )
 
@@ -200,7 +215,8 @@ def _sheet(
         columns=FIGURE_COLUMNS,
         rows=_figure_lines(row, previous),
         heading=TITLE % {"area": area},
-        subheading=SUBTITLE % {
+        subheading=SUBTITLE
+        % {
             "day": DAY % {"year": row.day.year, "month": row.day.month, "day": row.day.day},
             "status": FINAL if row.is_final else PROVISIONAL,
             "built_at": timezone.localtime(row.built_at).strftime("%Y-%m-%d %H:%M"),
@@ -216,11 +232,13 @@ def _figure_lines(row: DailySummary, previous: DailySummary | None) -> list[list
         value = figure.value(row)
         before = figure.value(previous) if previous is not None else None
         change = value - before if value is not None and before is not None else None
-        lines.append([
-            figure.label,
-            excel.Cell(value, figure.number_format),
-            excel.Cell(change, _CHANGE_FORMATS[figure.number_format]),
-        ])
+        lines.append(
+            [
+                figure.label,
+                excel.Cell(value, figure.number_format),
+                excel.Cell(change, _CHANGE_FORMATS[figure.number_format]),
+            ]
+        )
     return lines
 
 

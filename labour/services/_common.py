@@ -11,15 +11,18 @@ from labour.models import HR_BUREAU_CODE, LabourEvent
 MSG_ILLEGAL = _("当前状态“%(status)s”不能%(action)s。")
 
 
-def move(obj: models.Model, subject: str, transitions: dict, labels: dict, action: str, actor: User | None,
-         comment: str = "") -> LabourEvent:
+def move(
+    obj: models.Model, subject: str, transitions: dict, labels: dict, action: str, actor: User | None, comment: str = ""
+) -> LabourEvent:
     """Move a locked row along its table and log it; the caller saves the fields it changed."""
     sources, target = transitions[action]
     if obj.status not in sources:
-        raise ValidationError(MSG_ILLEGAL % {"status": obj.get_status_display(), "action": labels[action]},
-                              code="illegal")
-    event = LabourEvent.objects.create(**{subject: obj}, actor=actor, from_status=obj.status, to_status=target,
-                                       comment=str(comment))
+        raise ValidationError(
+            MSG_ILLEGAL % {"status": obj.get_status_display(), "action": labels[action]}, code="illegal"
+        )
+    event = LabourEvent.objects.create(
+        **{subject: obj}, actor=actor, from_status=obj.status, to_status=target, comment=str(comment)
+    )
     obj.status = target
     return event
 

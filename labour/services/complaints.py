@@ -23,8 +23,15 @@ COMPLAINT_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "close": (frozenset({C.RECEIVED, C.HANDLING}), C.CLOSED),
 }
 COMPLAINT_ACTION_LABELS = {"accept": _("受理"), "close": _("办结")}
-COMPLAINT_FIELDS = ("kind", "agency", "enterprise", "target_name", "description", "complainant_name",
-                    "complainant_mobile")
+COMPLAINT_FIELDS = (
+    "kind",
+    "agency",
+    "enterprise",
+    "target_name",
+    "description",
+    "complainant_name",
+    "complainant_mobile",
+)
 
 MSG_TARGET_REQUIRED = _("请填写被投诉的机构或企业名称。")
 MSG_DESCRIPTION_REQUIRED = _("请写明投诉的具体情况。")
@@ -51,15 +58,21 @@ def complaint_submit(*, data: dict, reported_by: User | None = None) -> MarketCo
         raise ValidationError({"description": MSG_DESCRIPTION_REQUIRED})
     now = timezone.now()
     complaint = MarketComplaint(
-        reference=_reference(), reported_by=reported_by,
-        deadline=add_working_days(now, settings.LABOUR_COMPLAINT_WORKING_DAYS), **values,
+        reference=_reference(),
+        reported_by=reported_by,
+        deadline=add_working_days(now, settings.LABOUR_COMPLAINT_WORKING_DAYS),
+        **values,
     )
     complaint.full_clean(exclude=["agency", "enterprise", "reported_by", "handled_by"])
     complaint.save()
     LabourEvent.objects.create(complaint=complaint, actor=reported_by, to_status=complaint.status)
-    tell(hr_bureau_users(), NOTICE_RECEIVED % {"reference": complaint.reference, "target": complaint.target_name,
-                                               "kind": complaint.get_kind_display()},
-         url=reverse("labour:complaint_detail", args=[complaint.pk]), body=complaint.description)
+    tell(
+        hr_bureau_users(),
+        NOTICE_RECEIVED
+        % {"reference": complaint.reference, "target": complaint.target_name, "kind": complaint.get_kind_display()},
+        url=reverse("labour:complaint_detail", args=[complaint.pk]),
+        body=complaint.description,
+    )
     return complaint
 
 
@@ -90,7 +103,10 @@ def complaint_close(*, complaint: MarketComplaint, closed_by: User, outcome: str
     complaint.handled_by, complaint.closed_at = closed_by, timezone.now()
     complaint.save(update_fields=["status", "outcome", "outcome_note", "handled_by", "closed_at"])
     if complaint.reported_by_id:
-        tell([complaint.reported_by], NOTICE_CLOSED % {"reference": complaint.reference,
-                                                       "outcome": complaint.get_outcome_display()},
-             url=reverse("labour:complaint_detail", args=[complaint.pk]), body=complaint.outcome_note)
+        tell(
+            [complaint.reported_by],
+            NOTICE_CLOSED % {"reference": complaint.reference, "outcome": complaint.get_outcome_display()},
+            url=reverse("labour:complaint_detail", args=[complaint.pk]),
+            body=complaint.outcome_note,
+        )
     return complaint

@@ -79,7 +79,10 @@ def dispute_raise(*, enterprise, data: dict, raised_by: User) -> LabourDispute:
     if not (data.get("description") or "").strip():
         raise ValidationError({"description": MSG_DESCRIPTION_REQUIRED})
     dispute = LabourDispute(
-        enterprise=enterprise, source=source, raised_by=raised_by, worker_names="、".join(names),
+        enterprise=enterprise,
+        source=source,
+        raised_by=raised_by,
+        worker_names="、".join(names),
         deadline=add_working_days(timezone.now(), settings.LABOUR_DISPUTE_WORKING_DAYS),
         **{k: data[k] for k in DISPUTE_FIELDS if k in data},
     )
@@ -99,8 +102,7 @@ def _act(dispute: LabourDispute, action: str, actor: User, comment: str) -> Labo
     comment = (comment or "").strip()
     if action in CLOSING_ACTIONS and not comment:
         raise ValidationError(MSG_OUTCOME_REQUIRED)
-    dispute = (LabourDispute.objects.select_related("enterprise").select_for_update(of=("self",))
-               .get(pk=dispute.pk))
+    dispute = LabourDispute.objects.select_related("enterprise").select_for_update(of=("self",)).get(pk=dispute.pk)
     if not may_handle(actor, dispute):
         raise PermissionDenied(MSG_NOT_HANDLER)
     move(dispute, "dispute", DISPUTE_TRANSITIONS, DISPUTE_ACTION_LABELS, action, actor, comment)
@@ -109,9 +111,12 @@ def _act(dispute: LabourDispute, action: str, actor: User, comment: str) -> Labo
         dispute.outcome, dispute.closed_at = comment, timezone.now()
         fields += ["outcome", "closed_at"]
     dispute.save(update_fields=fields)
-    tell(enterprise_users(dispute.enterprise_id), NOTICE_MOVED % {
-        "enterprise": dispute.enterprise.name, "action": DISPUTE_ACTION_LABELS[action]}, url=_url(dispute),
-        body=comment)
+    tell(
+        enterprise_users(dispute.enterprise_id),
+        NOTICE_MOVED % {"enterprise": dispute.enterprise.name, "action": DISPUTE_ACTION_LABELS[action]},
+        url=_url(dispute),
+        body=comment,
+    )
     return dispute
 
 
@@ -147,8 +152,10 @@ def available_actions(dispute: LabourDispute, user: User) -> list[str]:
 
 def district_heads(district_id: int):
     """Whom an overdue dispute goes up to: the district's heads, or all its staff when none is named."""
-    heads = [head.user for head in DistrictHead.objects.filter(district_id=district_id, user__is_active=True)
-             .select_related("user")]
+    heads = [
+        head.user
+        for head in DistrictHead.objects.filter(district_id=district_id, user__is_active=True).select_related("user")
+    ]
     return heads or list(district_staff(district_id))
 
 
@@ -157,18 +164,31 @@ def disputes_escalate_overdue(*, now=None) -> int:
     """Every open dispute past its deadline and not yet escalated goes up to its district's head, with an
     event. Idempotent: a second run finds nothing; rows another run holds are skipped."""
     now = now or timezone.now()
-    overdue = (LabourDispute.objects.filter(status__in=LabourDispute.OPEN_STATUSES, deadline__lt=now,
-                                            escalated_at__isnull=True)
-               .select_related("enterprise").select_for_update(of=("self",), skip_locked=True))
+    overdue = (
+        LabourDispute.objects.filter(
+            status__in=LabourDispute.OPEN_STATUSES, deadline__lt=now, escalated_at__isnull=True
+        )
+        .select_related("enterprise")
+        .select_for_update(of=("self",), skip_locked=True)
+    )
     count = 0
     for dispute in overdue:
         deadline = timezone.localtime(dispute.deadline).strftime("%Y-%m-%d %H:%M")
         dispute.escalated_at = now
         dispute.save(update_fields=["escalated_at", "updated_at"])
-        LabourEvent.objects.create(dispute=dispute, kind=LabourEvent.Kind.ESCALATION,
-                                   comment=EVENT_ESCALATED % {"deadline": deadline})
-        tell(district_heads(dispute.enterprise.district_id), NOTICE_ESCALATED % {
-            "enterprise": dispute.enterprise.name, "kind": dispute.get_kind_display(),
-            "count": dispute.workers_involved, "deadline": deadline}, url=_url(dispute))
+        LabourEvent.objects.create(
+            dispute=dispute, kind=LabourEvent.Kind.ESCALATION, comment=EVENT_ESCALATED % {"deadline": deadline}
+        )
+        tell(
+            district_heads(dispute.enterprise.district_id),
+            NOTICE_ESCALATED
+            % {
+                "enterprise": dispute.enterprise.name,
+                "kind": dispute.get_kind_display(),
+                "count": dispute.workers_involved,
+                "deadline": deadline,
+            },
+            url=_url(dispute),
+        )
         count += 1
     return count

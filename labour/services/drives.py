@@ -32,9 +32,7 @@ MSG_NOT_THIS_ORGANISER = _("只有活动的组织单位可以修改该招聘活�
 MSG_DATES = _("结束日期不能早于开始日期。")
 MSG_START_PAST = _("开始日期不能早于今天。")
 MSG_TITLE_REQUIRED = _("请填写活动名称。")
-MSG_REGION_NOT_LOW = _(
-    "%(region)s 按 %(source)s(%(title)s)在 %(day)s 属于%(level)s, 只能组织企业赴低风险地区招聘。"
-)
+MSG_REGION_NOT_LOW = _("%(region)s 按 %(source)s(%(title)s)在 %(day)s 属于%(level)s, 只能组织企业赴低风险地区招聘。")
 MSG_ENTERPRISE_NOT_IN_DISTRICT = _("只能邀请本区镇的企业参加本区镇组织的活动。")
 MSG_ALREADY_PARTICIPATING = _("该企业已参加本次活动。")
 MSG_POSITIONS = _("提供岗位数至少为 1。")
@@ -68,11 +66,17 @@ def _rank(level: str) -> int:
 
 def _not_low_message(region: Division, assessment: RiskAssessment, day: date, text=MSG_REGION_NOT_LOW) -> str:
     risk_list = assessment.risk_list
-    return str(text % {
-        "region": region.full_name, "source": risk_list.source_document, "title": risk_list.title,
-        "effective": risk_list.effective_from.isoformat(), "day": day.isoformat(),
-        "level": RiskLevel(assessment.level).label,
-    })
+    return str(
+        text
+        % {
+            "region": region.full_name,
+            "source": risk_list.source_document,
+            "title": risk_list.title,
+            "effective": risk_list.effective_from.isoformat(),
+            "day": day.isoformat(),
+            "level": RiskLevel(assessment.level).label,
+        }
+    )
 
 
 def may_organise(user: User) -> bool:
@@ -90,8 +94,9 @@ def _locked(drive: RecruitmentDrive) -> RecruitmentDrive:
 
 
 @transaction.atomic
-def drive_schedule(*, title: str, region: Division, starts_on: date, ends_on: date, agencies=(), note: str = "",
-                   scheduled_by: User) -> RecruitmentDrive:
+def drive_schedule(
+    *, title: str, region: Division, starts_on: date, ends_on: date, agencies=(), note: str = "", scheduled_by: User
+) -> RecruitmentDrive:
     if not may_organise(scheduled_by):
         raise PermissionDenied(MSG_NOT_ORGANISER)
     if not title.strip():
@@ -104,9 +109,14 @@ def drive_schedule(*, title: str, region: Division, starts_on: date, ends_on: da
     if assessment.level != RiskLevel.LOW:
         raise ValidationError(_not_low_message(region, assessment, day), code="region_not_low")
     drive = RecruitmentDrive.objects.create(
-        title=title.strip()[:100], region=region, starts_on=starts_on, ends_on=ends_on, note=note.strip()[:255],
+        title=title.strip()[:100],
+        region=region,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        note=note.strip()[:255],
         district_id=None if is_hr_bureau(scheduled_by) else scheduled_by.district_id,
-        scheduled_under=assessment.risk_list, created_by=scheduled_by,
+        scheduled_under=assessment.risk_list,
+        created_by=scheduled_by,
     )
     drive.agencies.set(agencies)
     LabourEvent.objects.create(drive=drive, actor=scheduled_by, to_status=drive.status)
@@ -114,8 +124,9 @@ def drive_schedule(*, title: str, region: Division, starts_on: date, ends_on: da
 
 
 @transaction.atomic
-def drive_participant_add(*, drive: RecruitmentDrive, enterprise, positions_offered: int,
-                          added_by: User) -> DriveParticipant:
+def drive_participant_add(
+    *, drive: RecruitmentDrive, enterprise, positions_offered: int, added_by: User
+) -> DriveParticipant:
     drive = _locked(drive)
     if not is_organiser(added_by, drive):
         raise PermissionDenied(MSG_NOT_THIS_ORGANISER)
@@ -127,11 +138,15 @@ def drive_participant_add(*, drive: RecruitmentDrive, enterprise, positions_offe
         raise ValidationError(MSG_POSITIONS)
     if drive.participants.filter(enterprise=enterprise).exists():
         raise ValidationError(MSG_ALREADY_PARTICIPATING)
-    participant = DriveParticipant.objects.create(drive=drive, enterprise=enterprise,
-                                                  positions_offered=positions_offered)
-    tell(enterprise_users(enterprise.pk), NOTICE_INVITED % {
-        "title": drive.title, "region": drive.region.full_name, "starts": drive.starts_on.isoformat()},
-        url=reverse("labour:drive_detail", args=[drive.pk]))
+    participant = DriveParticipant.objects.create(
+        drive=drive, enterprise=enterprise, positions_offered=positions_offered
+    )
+    tell(
+        enterprise_users(enterprise.pk),
+        NOTICE_INVITED
+        % {"title": drive.title, "region": drive.region.full_name, "starts": drive.starts_on.isoformat()},
+        url=reverse("labour:drive_detail", args=[drive.pk]),
+    )
     return participant
 
 
@@ -142,11 +157,13 @@ def may_record_result(user: User, participant: DriveParticipant) -> bool:
 
 
 @transaction.atomic
-def drive_result_record(*, participant: DriveParticipant, signed: int, arrived: int, workers=(),
-                        recorded_by: User) -> DriveParticipant:
+def drive_result_record(
+    *, participant: DriveParticipant, signed: int, arrived: int, workers=(), recorded_by: User
+) -> DriveParticipant:
     """People signed and arrived in Kunshan; arrivals on the enterprise's roster are linked to their rows."""
-    participant = (DriveParticipant.objects.select_related("drive").select_for_update(of=("self",))
-                   .get(pk=participant.pk))
+    participant = (
+        DriveParticipant.objects.select_related("drive").select_for_update(of=("self",)).get(pk=participant.pk)
+    )
     if not may_record_result(recorded_by, participant):
         raise PermissionDenied(MSG_RESULT_NOT_ALLOWED)
     if participant.drive.status == D.CANCELLED:
@@ -200,8 +217,11 @@ def drives_flag_risky(*, today: date | None = None) -> int:
     no longer rates low risk. Idempotent: a drive is flagged once; returns how many were flagged now."""
     today = today or timezone.localdate()
     flagged = 0
-    drives = (RecruitmentDrive.objects.filter(status=D.SCHEDULED, ends_on__gte=today, risk_flagged_at__isnull=True)
-              .select_related("region").select_for_update(of=("self",), skip_locked=True))
+    drives = (
+        RecruitmentDrive.objects.filter(status=D.SCHEDULED, ends_on__gte=today, risk_flagged_at__isnull=True)
+        .select_related("region")
+        .select_for_update(of=("self",), skip_locked=True)
+    )
     rules = {}
     for drive in drives:
         worst = None
@@ -250,8 +270,11 @@ def partner_region_demo_load() -> int:
     if PartnerRegion.objects.exists():
         return 0
     known = set(Division.objects.filter(code__in=DEMO_PARTNER_REGIONS).values_list("code", flat=True))
-    PartnerRegion.objects.bulk_create([
-        PartnerRegion(division_id=code, note=str(DEMO_PARTNER_REGION_NOTE), is_demo=True)
-        for code in DEMO_PARTNER_REGIONS if code in known
-    ])
+    PartnerRegion.objects.bulk_create(
+        [
+            PartnerRegion(division_id=code, note=str(DEMO_PARTNER_REGION_NOTE), is_demo=True)
+            for code in DEMO_PARTNER_REGIONS
+            if code in known
+        ]
+    )
     return len(known)

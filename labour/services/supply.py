@@ -134,8 +134,15 @@ def may_record_hires(user: User, need: LabourNeed) -> bool:
 
 
 @transaction.atomic
-def labour_hire_record(*, need: LabourNeed, count: int, hired_on: date, recorded_by: User,
-                       pairing: Pairing | None = None, drive: RecruitmentDrive | None = None) -> LabourHire:
+def labour_hire_record(
+    *,
+    need: LabourNeed,
+    count: int,
+    hired_on: date,
+    recorded_by: User,
+    pairing: Pairing | None = None,
+    drive: RecruitmentDrive | None = None,
+) -> LabourHire:
     """People who arrived for a need; each counts for the pairing or drive that brought them. The need
     closes by itself once every position is filled."""
     need = _locked_need(need)
@@ -159,10 +166,15 @@ def labour_hire_record(*, need: LabourNeed, count: int, hired_on: date, recorded
         if not drive.participants.filter(enterprise_id=need.enterprise_id).exists():
             raise ValidationError(MSG_DRIVE_NOT_FOR_ENTERPRISE)
         via += VIA_DRIVE % {"drive": drive.title}
-    hire = LabourHire.objects.create(need=need, count=count, hired_on=hired_on, pairing=pairing, drive=drive,
-                                     recorded_by=recorded_by)
-    LabourEvent.objects.create(need=need, kind=LabourEvent.Kind.HIRE, actor=recorded_by,
-                               comment=EVENT_HIRED % {"count": count, "day": hired_on.isoformat(), "via": via})
+    hire = LabourHire.objects.create(
+        need=need, count=count, hired_on=hired_on, pairing=pairing, drive=drive, recorded_by=recorded_by
+    )
+    LabourEvent.objects.create(
+        need=need,
+        kind=LabourEvent.Kind.HIRE,
+        actor=recorded_by,
+        comment=EVENT_HIRED % {"count": count, "day": hired_on.isoformat(), "via": via},
+    )
     need.hired += count
     fields = ["hired", "updated_at"]
     if need.hired == need.positions:
@@ -193,8 +205,9 @@ def hr_agency_create(*, data: dict, regions, created_by: User) -> HRAgency:
     if not may_register_agencies(created_by):
         raise PermissionDenied(MSG_AGENCY_NOT_ALLOWED)
     district_id = None if is_hr_bureau(created_by) else created_by.district_id
-    agency = HRAgency(district_id=district_id, created_by=created_by,
-                      **{k: data[k] for k in AGENCY_FIELDS if k in data})
+    agency = HRAgency(
+        district_id=district_id, created_by=created_by, **{k: data[k] for k in AGENCY_FIELDS if k in data}
+    )
     agency.full_clean(exclude=["created_by", "district"])
     agency.save()
     agency.regions.set(regions)
@@ -235,13 +248,20 @@ def pairing_create(*, agency: HRAgency, enterprise, needs, note: str = "", creat
     if Pairing.objects.filter(agency=agency, enterprise=enterprise, status=Pairing.Status.ACTIVE).exists():
         raise ValidationError(MSG_PAIRING_EXISTS)
     pairing = Pairing.objects.create(
-        agency=agency, enterprise=enterprise, note=note.strip()[:255], started_on=timezone.localdate(),
-        positions_covered=sum(n.positions - n.hired for n in needs), created_by=created_by,
+        agency=agency,
+        enterprise=enterprise,
+        note=note.strip()[:255],
+        started_on=timezone.localdate(),
+        positions_covered=sum(n.positions - n.hired for n in needs),
+        created_by=created_by,
     )
     pairing.needs.set(needs)
-    tell(enterprise_users(enterprise.pk), NOTICE_PAIRED % {"agency": agency.name},
-         url=reverse("labour:pairing_detail", args=[pairing.pk]),
-         body=f"{agency.contact_name} {agency.contact_mobile}")
+    tell(
+        enterprise_users(enterprise.pk),
+        NOTICE_PAIRED % {"agency": agency.name},
+        url=reverse("labour:pairing_detail", args=[pairing.pk]),
+        body=f"{agency.contact_name} {agency.contact_mobile}",
+    )
     return pairing
 
 

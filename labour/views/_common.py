@@ -25,9 +25,12 @@ def error_text(error: ValidationError) -> str:
 
 
 def filter_form(request, statuses, **kwargs) -> FilterForm:
-    return FilterForm(request.GET or None, statuses=statuses,
-                      with_district=request.user.role != "enterprise" and request.user.role != "district_staff",
-                      **kwargs)
+    return FilterForm(
+        request.GET or None,
+        statuses=statuses,
+        with_district=request.user.role != "enterprise" and request.user.role != "district_staff",
+        **kwargs,
+    )
 
 
 def list_page(request, template: str, qs, form: FilterForm, **context):
@@ -38,8 +41,13 @@ def list_page(request, template: str, qs, form: FilterForm, **context):
 
 
 def export(*, title, columns, rows, heading, filename):
-    sheet = excel.Sheet(title=str(title), columns=columns, rows=rows, heading=str(heading),
-                        subheading=str(EXPORTED_AT) % {"now": timezone.localtime().strftime("%Y-%m-%d %H:%M")})
+    sheet = excel.Sheet(
+        title=str(title),
+        columns=columns,
+        rows=rows,
+        heading=str(heading),
+        subheading=str(EXPORTED_AT) % {"now": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
+    )
     return xlsx_response(excel.write_workbook([sheet]), filename)
 
 
@@ -77,7 +85,8 @@ def list_and_export(spec: ListSpec):
     @login_required
     def export_view(request):
         _form, qs = rows_for(request)
-        return export(title=spec.title, columns=spec.columns, rows=spec.rows(qs), heading=spec.heading,
-                      filename=spec.filename)
+        return export(
+            title=spec.title, columns=spec.columns, rows=spec.rows(qs), heading=spec.heading, filename=spec.filename
+        )
 
     return list_view, export_view

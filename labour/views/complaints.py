@@ -29,8 +29,13 @@ def client_ip(_group, request) -> str:
     the right of X-Forwarded-For, so an address the client wrote into the header is never the one taken."""
     count = settings.TRUSTED_PROXY_COUNT
     if count:
-        ip, _routable = get_client_ip(request, proxy_order="right-most", proxy_count=count - 1,
-                                      request_header_order=("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"), strict=False)
+        ip, _routable = get_client_ip(
+            request,
+            proxy_order="right-most",
+            proxy_count=count - 1,
+            request_header_order=("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"),
+            strict=False,
+        )
     else:
         ip, _routable = get_client_ip(request, request_header_order=("REMOTE_ADDR",))
     return ip or "unknown"
@@ -40,12 +45,19 @@ def public_rate(_group, _request) -> str:
     return settings.LABOUR_PUBLIC_COMPLAINT_RATE
 
 
-complaint_list, complaint_export = list_and_export(ListSpec(
-    select=selectors.complaint_list_visible_to, statuses=MarketComplaint.Status.choices,
-    template="labour/complaint_list.html", columns=exports.COMPLAINT_COLUMNS, rows=exports.complaint_rows,
-    title=_("投诉"), heading=_("人力资源市场投诉"), filename=_("人力资源市场投诉.xlsx"),
-    context=lambda request: {"now": timezone.now()},
-))
+complaint_list, complaint_export = list_and_export(
+    ListSpec(
+        select=selectors.complaint_list_visible_to,
+        statuses=MarketComplaint.Status.choices,
+        template="labour/complaint_list.html",
+        columns=exports.COMPLAINT_COLUMNS,
+        rows=exports.complaint_rows,
+        title=_("投诉"),
+        heading=_("人力资源市场投诉"),
+        filename=_("人力资源市场投诉.xlsx"),
+        context=lambda request: {"now": timezone.now()},
+    )
+)
 
 
 def _submit(request, form, reported_by):
@@ -54,17 +66,24 @@ def _submit(request, form, reported_by):
     except ValidationError as error:
         _add_errors(form, error)
         return None
-    messages.success(request, MSG_SUBMITTED % {
-        "reference": complaint.reference,
-        "deadline": timezone.localtime(complaint.deadline).strftime("%Y-%m-%d %H:%M")})
+    messages.success(
+        request,
+        MSG_SUBMITTED
+        % {
+            "reference": complaint.reference,
+            "deadline": timezone.localtime(complaint.deadline).strftime("%Y-%m-%d %H:%M"),
+        },
+    )
     return complaint
 
 
 @login_required
 def complaint_create(request):
-    form = ComplaintForm(request.POST or None, agencies=selectors.hr_agencies_active(),
-                         initial={"complainant_name": request.user.display_name,
-                                  "complainant_mobile": request.user.mobile})
+    form = ComplaintForm(
+        request.POST or None,
+        agencies=selectors.hr_agencies_active(),
+        initial={"complainant_name": request.user.display_name, "complainant_mobile": request.user.mobile},
+    )
     if request.method == "POST":
         if form.is_valid():
             complaint = _submit(request, form, request.user)
@@ -94,12 +113,19 @@ def complaint_public(request):
 def complaint_detail(request, pk: int):
     complaint = selectors.complaint_get_for_user_or_404(request.user, pk)
     bureau = is_hr_bureau(request.user)
-    return render(request, "labour/complaint_detail.html", {
-        "complaint": complaint, "events": list(complaint.events.select_related("actor")),
-        "may_accept": bureau and complaint.status == MarketComplaint.Status.RECEIVED,
-        "close_form": ComplaintCloseForm() if bureau and complaint.status != MarketComplaint.Status.CLOSED else None,
-        "overdue": selectors.is_overdue(complaint),
-    })
+    return render(
+        request,
+        "labour/complaint_detail.html",
+        {
+            "complaint": complaint,
+            "events": list(complaint.events.select_related("actor")),
+            "may_accept": bureau and complaint.status == MarketComplaint.Status.RECEIVED,
+            "close_form": ComplaintCloseForm()
+            if bureau and complaint.status != MarketComplaint.Status.CLOSED
+            else None,
+            "overdue": selectors.is_overdue(complaint),
+        },
+    )
 
 
 @require_POST

@@ -22,12 +22,20 @@ MSG_RAISED = _("劳资纠纷已登记。")
 MSG_MOVED = _("已%(action)s。")
 
 
-dispute_list, dispute_export = list_and_export(ListSpec(
-    select=selectors.dispute_list_visible_to, statuses=LabourDispute.Status.choices,
-    template="labour/dispute_list.html", columns=exports.DISPUTE_COLUMNS, rows=exports.dispute_rows,
-    title=_("劳资纠纷"), heading=_("劳资纠纷排查化解情况"), filename=_("劳资纠纷.xlsx"), roles=LIST_ROLES,
-    context=lambda request: {"may_raise": request.user.role in (Role.ENTERPRISE, Role.DISTRICT_STAFF)},
-))
+dispute_list, dispute_export = list_and_export(
+    ListSpec(
+        select=selectors.dispute_list_visible_to,
+        statuses=LabourDispute.Status.choices,
+        template="labour/dispute_list.html",
+        columns=exports.DISPUTE_COLUMNS,
+        rows=exports.dispute_rows,
+        title=_("劳资纠纷"),
+        heading=_("劳资纠纷排查化解情况"),
+        filename=_("劳资纠纷.xlsx"),
+        roles=LIST_ROLES,
+        context=lambda request: {"may_raise": request.user.role in (Role.ENTERPRISE, Role.DISTRICT_STAFF)},
+    )
+)
 
 
 @login_required
@@ -54,12 +62,20 @@ def dispute_create(request):
 def dispute_detail(request, pk: int):
     dispute = selectors.dispute_get_for_user_or_404(request.user, pk)
     actions = services.available_actions(dispute, request.user)
-    return render(request, "labour/dispute_detail.html", {
-        "dispute": dispute, "names": exports.masked_names(dispute.worker_names),
-        "events": list(dispute.events.select_related("actor")), "overdue": selectors.is_overdue(dispute),
-        "forms": {action: (services.DISPUTE_ACTION_LABELS[action], DisputeActionForm(action=action, prefix=action))
-                  for action in actions},
-    })
+    return render(
+        request,
+        "labour/dispute_detail.html",
+        {
+            "dispute": dispute,
+            "names": exports.masked_names(dispute.worker_names),
+            "events": list(dispute.events.select_related("actor")),
+            "overdue": selectors.is_overdue(dispute),
+            "forms": {
+                action: (services.DISPUTE_ACTION_LABELS[action], DisputeActionForm(action=action, prefix=action))
+                for action in actions
+            },
+        },
+    )
 
 
 @require_POST

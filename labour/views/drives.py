@@ -24,19 +24,29 @@ MSG_COMPLETED = _("活动已完成。")
 MSG_CANCELLED = _("活动已取消。")
 
 
-drive_list, drive_export = list_and_export(ListSpec(
-    select=selectors.drive_list_visible_to, statuses=RecruitmentDrive.Status.choices, open_label=_("已安排"),
-    template="labour/drive_list.html", columns=exports.DRIVE_COLUMNS, rows=exports.drive_rows,
-    title=_("招聘活动"), heading=_("赴低风险地区招聘活动"), filename=_("招聘活动.xlsx"), roles=LIST_ROLES,
-    context=lambda request: {"may_organise": services.may_organise(request.user)},
-))
+drive_list, drive_export = list_and_export(
+    ListSpec(
+        select=selectors.drive_list_visible_to,
+        statuses=RecruitmentDrive.Status.choices,
+        open_label=_("已安排"),
+        template="labour/drive_list.html",
+        columns=exports.DRIVE_COLUMNS,
+        rows=exports.drive_rows,
+        title=_("招聘活动"),
+        heading=_("赴低风险地区招聘活动"),
+        filename=_("招聘活动.xlsx"),
+        roles=LIST_ROLES,
+        context=lambda request: {"may_organise": services.may_organise(request.user)},
+    )
+)
 
 
 @login_required
 def region_options(request):
     """Suggestions for the region field, as <option>s of its datalist (htmx)."""
-    return render(request, "passes/transport_origin_options.html",
-                  {"divisions": division_search(request.GET.get("region", ""))})
+    return render(
+        request, "passes/transport_origin_options.html", {"divisions": division_search(request.GET.get("region", ""))}
+    )
 
 
 @login_required
@@ -76,16 +86,28 @@ def drive_detail(request, pk: int):
         for participant in relations["participants"]:
             if services.may_record_result(user, participant):
                 result_forms[participant.pk] = ResultForm(
-                    prefix=f"p{participant.pk}", workers=services.arrivable_workers(participant),
-                    initial={"signed": participant.signed, "arrived": participant.arrived,
-                             "workers": participant.linked_workers})
-    return render(request, "labour/drive_detail.html", {
-        "drive": drive, **relations, "organiser": organiser,
-        "participant_form": ParticipantForm(enterprises=_participant_enterprises(user, drive))
-        if organiser and scheduled else None,
-        "cancel_form": ReasonForm() if organiser and scheduled else None,
-        "result_forms": result_forms,
-    })
+                    prefix=f"p{participant.pk}",
+                    workers=services.arrivable_workers(participant),
+                    initial={
+                        "signed": participant.signed,
+                        "arrived": participant.arrived,
+                        "workers": participant.linked_workers,
+                    },
+                )
+    return render(
+        request,
+        "labour/drive_detail.html",
+        {
+            "drive": drive,
+            **relations,
+            "organiser": organiser,
+            "participant_form": ParticipantForm(enterprises=_participant_enterprises(user, drive))
+            if organiser and scheduled
+            else None,
+            "cancel_form": ReasonForm() if organiser and scheduled else None,
+            "result_forms": result_forms,
+        },
+    )
 
 
 @require_POST
@@ -156,6 +178,11 @@ def drive_cancel(request, pk: int):
 
 @login_required
 def partner_region_list(request):
-    return render(request, "labour/partner_regions.html", {
-        "regions": list(selectors.partner_regions()), "demo_count": selectors.partner_region_demo_count(),
-    })
+    return render(
+        request,
+        "labour/partner_regions.html",
+        {
+            "regions": list(selectors.partner_regions()),
+            "demo_count": selectors.partner_region_demo_count(),
+        },
+    )

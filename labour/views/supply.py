@@ -32,11 +32,20 @@ AGENCY_ROLES = (Role.DISTRICT_STAFF, Role.AUTHORITY_STAFF, Role.COMMANDER, Role.
 # --- Shortages ----------------------------------------------------------------------------------------
 
 
-need_list, need_export = list_and_export(ListSpec(
-    select=selectors.labour_need_list_visible_to, statuses=LabourNeed.Status.choices, open_label=_("招聘中"),
-    template="labour/need_list.html", columns=exports.NEED_COLUMNS, rows=exports.need_rows, title=_("用工缺口"),
-    heading=_("企业用工缺口(招聘岗位)"), filename=_("用工缺口.xlsx"), roles=LIST_ROLES,
-))
+need_list, need_export = list_and_export(
+    ListSpec(
+        select=selectors.labour_need_list_visible_to,
+        statuses=LabourNeed.Status.choices,
+        open_label=_("招聘中"),
+        template="labour/need_list.html",
+        columns=exports.NEED_COLUMNS,
+        rows=exports.need_rows,
+        title=_("用工缺口"),
+        heading=_("企业用工缺口(招聘岗位)"),
+        filename=_("用工缺口.xlsx"),
+        roles=LIST_ROLES,
+    )
+)
 
 
 @login_required
@@ -46,16 +55,16 @@ def need_create(request):
     if request.method == "POST":
         if form.is_valid():
             try:
-                need = services.labour_need_create(enterprise=request.user.enterprise, data=form.cleaned_data,
-                                                   created_by=request.user)
+                need = services.labour_need_create(
+                    enterprise=request.user.enterprise, data=form.cleaned_data, created_by=request.user
+                )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
                 messages.success(request, MSG_NEED_SAVED)
                 return redirect("labour:need_detail", pk=need.pk)
         messages.error(request, MSG_FIX_FORM)
-    return render(request, "labour/form.html", {"form": form, "title": _("登记招聘岗位"),
-                                                "back": "labour:needs"})
+    return render(request, "labour/form.html", {"form": form, "title": _("登记招聘岗位"), "back": "labour:needs"})
 
 
 @login_required
@@ -85,13 +94,21 @@ def _hire_form(need, data=None):
 def need_detail(request, pk: int):
     need = selectors.labour_need_get_for_user_or_404(request.user, pk)
     user = request.user
-    return render(request, "labour/need_detail.html", {
-        "need": need, **selectors.labour_need_detail_relations(need),
-        "hire_form": _hire_form(need) if need.status == LabourNeed.Status.OPEN and services.may_record_hires(
-            user, need) else None,
-        "close_form": CloseForm() if user.role == Role.ENTERPRISE and need.status == LabourNeed.Status.OPEN else None,
-        "may_pair": services.may_pair(user, need.enterprise) and need.status == LabourNeed.Status.OPEN,
-    })
+    return render(
+        request,
+        "labour/need_detail.html",
+        {
+            "need": need,
+            **selectors.labour_need_detail_relations(need),
+            "hire_form": _hire_form(need)
+            if need.status == LabourNeed.Status.OPEN and services.may_record_hires(user, need)
+            else None,
+            "close_form": CloseForm()
+            if user.role == Role.ENTERPRISE and need.status == LabourNeed.Status.OPEN
+            else None,
+            "may_pair": services.may_pair(user, need.enterprise) and need.status == LabourNeed.Status.OPEN,
+        },
+    )
 
 
 @require_POST
@@ -143,12 +160,20 @@ def need_reopen(request, pk: int):
 # --- Agencies --------------------------------------------------------------------------------------
 
 
-agency_list, agency_export = list_and_export(ListSpec(
-    select=selectors.hr_agency_list_visible_to, statuses=[], template="labour/agency_list.html",
-    columns=exports.AGENCY_COLUMNS, rows=exports.agency_rows, title=_("人力资源机构"), heading=_("人力资源机构名录"),
-    filename=_("人力资源机构.xlsx"), roles=AGENCY_ROLES,
-    context=lambda request: {"may_register": services.may_register_agencies(request.user)},
-))
+agency_list, agency_export = list_and_export(
+    ListSpec(
+        select=selectors.hr_agency_list_visible_to,
+        statuses=[],
+        template="labour/agency_list.html",
+        columns=exports.AGENCY_COLUMNS,
+        rows=exports.agency_rows,
+        title=_("人力资源机构"),
+        heading=_("人力资源机构名录"),
+        filename=_("人力资源机构.xlsx"),
+        roles=AGENCY_ROLES,
+        context=lambda request: {"may_register": services.may_register_agencies(request.user)},
+    )
+)
 
 
 @login_required
@@ -159,16 +184,18 @@ def agency_create(request):
     if request.method == "POST":
         if form.is_valid():
             try:
-                agency = services.hr_agency_create(data=form.cleaned_data, regions=form.cleaned_data["region_codes"],
-                                                   created_by=request.user)
+                agency = services.hr_agency_create(
+                    data=form.cleaned_data, regions=form.cleaned_data["region_codes"], created_by=request.user
+                )
             except ValidationError as error:
                 _add_errors(form, error)
             else:
                 messages.success(request, MSG_AGENCY_SAVED)
                 return redirect("labour:agency_detail", pk=agency.pk)
         messages.error(request, MSG_FIX_FORM)
-    return render(request, "labour/form.html", {"form": form, "title": _("登记人力资源机构"),
-                                                "back": "labour:agencies"})
+    return render(
+        request, "labour/form.html", {"form": form, "title": _("登记人力资源机构"), "back": "labour:agencies"}
+    )
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -182,10 +209,15 @@ def _add_errors(form, error: ValidationError) -> None:
 @login_required
 def agency_detail(request, pk: int):
     agency = selectors.hr_agency_get_for_user_or_404(request.user, pk)
-    return render(request, "labour/agency_detail.html", {
-        "agency": agency, **selectors.hr_agency_detail_relations(request.user, agency),
-        "may_edit": services.may_edit_agency(request.user, agency),
-    })
+    return render(
+        request,
+        "labour/agency_detail.html",
+        {
+            "agency": agency,
+            **selectors.hr_agency_detail_relations(request.user, agency),
+            "may_edit": services.may_edit_agency(request.user, agency),
+        },
+    )
 
 
 @login_required
@@ -197,26 +229,40 @@ def agency_edit(request, pk: int):
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.hr_agency_update(agency=agency, data=form.cleaned_data,
-                                          regions=form.cleaned_data["region_codes"], updated_by=request.user)
+                services.hr_agency_update(
+                    agency=agency,
+                    data=form.cleaned_data,
+                    regions=form.cleaned_data["region_codes"],
+                    updated_by=request.user,
+                )
             except ValidationError as error:
                 _add_errors(form, error)
             else:
                 messages.success(request, MSG_AGENCY_SAVED)
                 return redirect("labour:agency_detail", pk=agency.pk)
         messages.error(request, MSG_FIX_FORM)
-    return render(request, "labour/form.html", {"form": form, "title": _("修改人力资源机构"),
-                                                "back": "labour:agencies"})
+    return render(
+        request, "labour/form.html", {"form": form, "title": _("修改人力资源机构"), "back": "labour:agencies"}
+    )
 
 
 # --- Pairings -------------------------------------------------------------------------------------
 
 
-pairing_list, pairing_export = list_and_export(ListSpec(
-    select=selectors.pairing_list_visible_to, statuses=Pairing.Status.choices, open_label=_("结对中"),
-    template="labour/pairing_list.html", columns=exports.PAIRING_COLUMNS, rows=exports.pairing_rows,
-    title=_("结对"), heading=_("人力资源机构与企业结对情况"), filename=_("结对.xlsx"), roles=LIST_ROLES,
-))
+pairing_list, pairing_export = list_and_export(
+    ListSpec(
+        select=selectors.pairing_list_visible_to,
+        statuses=Pairing.Status.choices,
+        open_label=_("结对中"),
+        template="labour/pairing_list.html",
+        columns=exports.PAIRING_COLUMNS,
+        rows=exports.pairing_rows,
+        title=_("结对"),
+        heading=_("人力资源机构与企业结对情况"),
+        filename=_("结对.xlsx"),
+        roles=LIST_ROLES,
+    )
+)
 
 
 @login_required
@@ -225,13 +271,18 @@ def pairing_create(request):
     form then offers that enterprise's open positions only, however many the district has."""
     require_role(request.user, (Role.DISTRICT_STAFF,))
     user = request.user
-    enterprise, need = selectors.pairing_start_for(user, need=request.GET.get("need", ""),
-                                                   enterprise=request.GET.get("enterprise", ""))
+    enterprise, need = selectors.pairing_start_for(
+        user, need=request.GET.get("need", ""), enterprise=request.GET.get("enterprise", "")
+    )
     if enterprise is None:
         messages.info(request, MSG_PICK_NEED)
         return redirect(f"{reverse('labour:needs')}?status=open")
-    form = PairingForm(request.POST or None, initial={"needs": [need.pk] if need else []},
-                       agencies=selectors.hr_agencies_for_pairing(user), needs=selectors.open_needs_of(enterprise))
+    form = PairingForm(
+        request.POST or None,
+        initial={"needs": [need.pk] if need else []},
+        agencies=selectors.hr_agencies_for_pairing(user),
+        needs=selectors.open_needs_of(enterprise),
+    )
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -242,18 +293,26 @@ def pairing_create(request):
                 messages.success(request, MSG_PAIRED)
                 return redirect("labour:pairing_detail", pk=pairing.pk)
         messages.error(request, MSG_FIX_FORM)
-    return render(request, "labour/form.html", {"form": form, "back": "labour:pairings",
-                                                "title": _("结对人力资源机构: %(name)s") % {"name": enterprise.name}})
+    return render(
+        request,
+        "labour/form.html",
+        {"form": form, "back": "labour:pairings", "title": _("结对人力资源机构: %(name)s") % {"name": enterprise.name}},
+    )
 
 
 @login_required
 def pairing_detail(request, pk: int):
     pairing = selectors.pairing_get_for_user_or_404(request.user, pk)
-    return render(request, "labour/pairing_detail.html", {
-        "pairing": pairing, **selectors.pairing_detail_relations(pairing),
-        "may_end": services.may_pair(request.user, pairing.enterprise) and pairing.status == Pairing.Status.ACTIVE,
-        "agency_visible": is_hr_bureau(request.user) or request.user.role in AGENCY_ROLES,
-    })
+    return render(
+        request,
+        "labour/pairing_detail.html",
+        {
+            "pairing": pairing,
+            **selectors.pairing_detail_relations(pairing),
+            "may_end": services.may_pair(request.user, pairing.enterprise) and pairing.status == Pairing.Status.ACTIVE,
+            "agency_visible": is_hr_bureau(request.user) or request.user.role in AGENCY_ROLES,
+        },
+    )
 
 
 @require_POST

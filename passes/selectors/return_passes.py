@@ -72,8 +72,14 @@ def pass_get_for_user_or_404(user, pk: int) -> ReturnPass:
     """Missing and out-of-scope passes look the same: 404."""
     return get_object_or_404(
         ReturnPass.objects.visible_to(user).select_related(
-            "worker__origin", "enterprise", "issuing_district", "residence_district", "residence_community",
-            "decided_by", "batch", "reissue_of",
+            "worker__origin",
+            "enterprise",
+            "issuing_district",
+            "residence_district",
+            "residence_community",
+            "decided_by",
+            "batch",
+            "reissue_of",
         ),
         pk=pk,
     )
@@ -103,8 +109,9 @@ def batch_list_visible_to(user) -> QuerySet[PassBatch]:
 
 
 def batch_get_for_user_or_404(user, pk: int) -> PassBatch:
-    return get_object_or_404(PassBatch.objects.visible_to(user).select_related("enterprise__district", "applied_by"),
-                             pk=pk)
+    return get_object_or_404(
+        PassBatch.objects.visible_to(user).select_related("enterprise__district", "applied_by"), pk=pk
+    )
 
 
 def batch_queue_for_district(user) -> QuerySet[PassBatch]:
@@ -120,7 +127,8 @@ def batch_queue_for_district(user) -> QuerySet[PassBatch]:
 
 def batch_passes(user, batch: PassBatch) -> list[ReturnPass]:
     return list(
-        ReturnPass.objects.visible_to(user).filter(batch=batch)
+        ReturnPass.objects.visible_to(user)
+        .filter(batch=batch)
         .select_related("worker", "residence_district", "residence_community", "decided_by")
         .order_by("pk")
     )
@@ -146,8 +154,9 @@ def applicable_workers(enterprise, on: date) -> tuple[list[Worker], list[tuple[W
         .order_by("name", "pk")
     )
     departed = departed_workers(candidates)
-    left_out = [(worker, departed_message(departed[worker.pk], enterprise))
-                for worker in candidates if worker.pk in departed]
+    left_out = [
+        (worker, departed_message(departed[worker.pk], enterprise)) for worker in candidates if worker.pk in departed
+    ]
     candidates = [worker for worker in candidates if worker.pk not in departed]
     decisions = eligibility_today(candidates, on)
     eligible = [worker for worker in candidates if decisions[worker.pk].eligible]
@@ -163,14 +172,19 @@ def pass_landing_counts(user) -> dict:
     """Passes in the user's scope waiting for the issuing district, and valid ones; trips to arrange; for an
     enterprise, its roster's size."""
     counts = ReturnPass.objects.visible_to(user).aggregate(
-        applied=Count("pk", filter=Q(status=S.APPLIED, issuing_district_id=user.district_id)
-                      if user.role == Role.DISTRICT_STAFF else Q(status=S.APPLIED)),
+        applied=Count(
+            "pk",
+            filter=Q(status=S.APPLIED, issuing_district_id=user.district_id)
+            if user.role == Role.DISTRICT_STAFF
+            else Q(status=S.APPLIED),
+        ),
         valid=Count("pk", filter=Q(status=S.VALID)),
     )
-    counts["trips"] = TransportRequest.objects.visible_to(user).filter(
-        status__in=(TransportRequest.Status.REQUESTED, TransportRequest.Status.CONFIRMED)
-    ).count()
+    counts["trips"] = (
+        TransportRequest.objects.visible_to(user)
+        .filter(status__in=(TransportRequest.Status.REQUESTED, TransportRequest.Status.CONFIRMED))
+        .count()
+    )
     if user.role == Role.ENTERPRISE:
         counts["workers"] = Worker.objects.visible_to(user).count()
     return counts
-

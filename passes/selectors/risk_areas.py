@@ -121,4 +121,3 @@ def risk_area_search(areas: list[RiskArea], risk_list: RiskAreaList | None, q: s
         DivisionMatch(division=d, assessment=rules.assess(d.code), areas_beneath=_areas_beneath(areas, d))
         for d in division_search(q)
     ]
-

@@ -15,8 +15,16 @@ from reference.models import Community
 
 PAGE_SIZE = 50
 # What work_eligibility reads of a worker: enough to judge the whole roster for the decision filter.
-_ELIGIBILITY_FIELDS = ("pk", "origin_id", "arrived_on", "quarantine_status", "temperature", "temperature_taken_at",
-                       "test_result", "tested_on")
+_ELIGIBILITY_FIELDS = (
+    "pk",
+    "origin_id",
+    "arrived_on",
+    "quarantine_status",
+    "temperature",
+    "temperature_taken_at",
+    "test_result",
+    "tested_on",
+)
 
 
 @dataclass(frozen=True)
@@ -59,8 +67,11 @@ def roster_page(user, filters: RosterFilters, page_number, *, on: date) -> Roste
     workers = worker_list_visible_to(user, filters)
     if filters.decision:
         # A decision is computed, not stored: judge the roster in Python, then page through the ids.
-        ids = [w.pk for w in workers.only(*_ELIGIBILITY_FIELDS).iterator(chunk_size=2000)
-               if work_eligibility(w, on=on, rules=rules).decision == filters.decision]
+        ids = [
+            w.pk
+            for w in workers.only(*_ELIGIBILITY_FIELDS).iterator(chunk_size=2000)
+            if work_eligibility(w, on=on, rules=rules).decision == filters.decision
+        ]
         page = Paginator(ids, PAGE_SIZE).get_page(page_number)
         by_id = _with_relations(Worker.objects.filter(pk__in=list(page.object_list))).in_bulk()
         page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
@@ -76,8 +87,9 @@ def _with_relations(qs: QuerySet[Worker]) -> QuerySet[Worker]:
 
 def worker_get_for_user_or_404(user, pk: int) -> Worker:
     """Missing and out-of-scope workers look the same: 404."""
-    return get_object_or_404(_with_relations(Worker.objects.visible_to(user)).select_related("enterprise__district"),
-                             pk=pk)
+    return get_object_or_404(
+        _with_relations(Worker.objects.visible_to(user)).select_related("enterprise__district"), pk=pk
+    )
 
 
 def roster_import_get_for_user_or_404(user, pk: int) -> RosterImport:
@@ -92,15 +104,23 @@ def roster_rows_for_filing(enterprise) -> Iterator[dict]:
     """The roster as a filing's roster material lists it (core.rosters), ID numbers masked: a filing's materials
     are read by reviewers, industry authorities and commanders, none of whom needs the full number; the roster
     itself shows it to district staff, with a logged reason."""
-    workers = (Worker.objects.filter(enterprise=enterprise)
-               .select_related("origin", "residence_district", "residence_community").order_by("name", "pk"))
+    workers = (
+        Worker.objects.filter(enterprise=enterprise)
+        .select_related("origin", "residence_district", "residence_community")
+        .order_by("name", "pk")
+    )
     for worker in workers.iterator(chunk_size=2000):
         community = worker.residence_community.name if worker.residence_community else ""
         yield {
-            "name": worker.name, "id_number": worker.id_number_masked, "mobile": worker.mobile, "job": worker.job,
-            "origin": worker.origin.full_name, "arrived_on": worker.arrived_on,
-            "address": " ".join(part for part in (worker.residence_district.name, community,
-                                                  worker.residence_address) if part),
+            "name": worker.name,
+            "id_number": worker.id_number_masked,
+            "mobile": worker.mobile,
+            "job": worker.job,
+            "origin": worker.origin.full_name,
+            "arrived_on": worker.arrived_on,
+            "address": " ".join(
+                part for part in (worker.residence_district.name, community, worker.residence_address) if part
+            ),
         }
 
 

@@ -20,7 +20,9 @@ def id_number_keys_rotate(*, batch_size: int = 1000, after_pk: int = 0) -> Itera
     while True:
         with transaction.atomic():
             batch = list(
-                Worker.objects.select_for_update().filter(pk__gt=last).order_by("pk")
+                Worker.objects.select_for_update()
+                .filter(pk__gt=last)
+                .order_by("pk")
                 .only("pk", "id_number_encrypted")[:batch_size]
             )
             if not batch:

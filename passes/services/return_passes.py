@@ -45,8 +45,9 @@ MSG_ILLEGAL = _("通行证 %(number)s 当前状态“%(status)s”, 不能执行
 # The reason a district gives when it revokes the pass of a worker who left (offered in the revoke form): the
 # enterprise is not offered that worker again (a pass revoked for another reason, e.g. wrong details, is).
 REVOKE_REASON_LEFT = _("员工已离职")
-MSG_WORKER_LEFT = _("通行证 %(number)s 已因“员工已离职”吊销, 不再为其申请; 如该员工回到本企业, 请联系%(district)s换发。"
-                    )
+MSG_WORKER_LEFT = _(
+    "通行证 %(number)s 已因“员工已离职”吊销, 不再为其申请; 如该员工回到本企业, 请联系%(district)s换发。"
+)
 MSG_CANNOT_APPLY = _("%(name)s 暂不能申请: %(reason)s")
 MSG_REASON_REQUIRED = _("请填写原因。")
 MSG_VALIDITY = _("有效期须从今天或以后开始, 结束不早于开始, 且不超过 %(days)s 天。")
@@ -87,8 +88,13 @@ def _log(return_pass: ReturnPass, action: str, actor: User | None, comment: str 
         raise ValidationError(
             MSG_ILLEGAL % {"number": return_pass.number, "status": return_pass.get_status_display()}, code="illegal"
         )
-    event = PassEvent(return_pass=return_pass, actor=actor, from_status=return_pass.status, to_status=target,
-                      comment=str(comment)[:255])
+    event = PassEvent(
+        return_pass=return_pass,
+        actor=actor,
+        from_status=return_pass.status,
+        to_status=target,
+        comment=str(comment)[:255],
+    )
     return_pass.status = target
     return_pass.updated_at = timezone.now()  # bulk_update does not stamp auto_now fields
     return event
@@ -171,20 +177,25 @@ def departed_workers(workers: Iterable[Worker]) -> dict[int, ReturnPass]:
     """The workers whose latest pass the district revoked as 员工已离职, with that pass: they are not applied
     for again; the district reissues (换发) if one does come back."""
     latest: dict[int, ReturnPass] = {}
-    for return_pass in ReturnPass.objects.filter(worker__in=workers).order_by("created_at", "pk").only(
-            "worker_id", "number", "status", "status_reason", "created_at"):
+    for return_pass in (
+        ReturnPass.objects.filter(worker__in=workers)
+        .order_by("created_at", "pk")
+        .only("worker_id", "number", "status", "status_reason", "created_at")
+    ):
         latest[return_pass.worker_id] = return_pass
     left = str(REVOKE_REASON_LEFT)
-    return {worker_id: p for worker_id, p in latest.items()
-            if p.status == S.REVOKED and p.status_reason.strip() == left}
+    return {
+        worker_id: p for worker_id, p in latest.items() if p.status == S.REVOKED and p.status_reason.strip() == left
+    }
 
 
 def departed_message(revoked: ReturnPass, enterprise: Enterprise) -> str:
     return str(MSG_WORKER_LEFT % {"number": revoked.number, "district": enterprise.district.name})
 
 
-def pass_application_errors(*, enterprise: Enterprise, workers: list[Worker], on: date,
-                            rules: RiskAreaRules | None = None) -> list[str]:
+def pass_application_errors(
+    *, enterprise: Enterprise, workers: list[Worker], on: date, rules: RiskAreaRules | None = None
+) -> list[str]:
     """Why these workers cannot be put in an application today (empty when they all can)."""
     rules = rules or risk_area_rules(on)
     open_passes = dict(
@@ -212,8 +223,14 @@ def pass_application_errors(*, enterprise: Enterprise, workers: list[Worker], on
 
 
 @transaction.atomic
-def return_pass_apply(*, enterprise: Enterprise, workers: Iterable[Worker], applied_by: User,
-                      note: str = "", submission_key: UUID | None = None) -> PassBatch:
+def return_pass_apply(
+    *,
+    enterprise: Enterprise,
+    workers: Iterable[Worker],
+    applied_by: User,
+    note: str = "",
+    submission_key: UUID | None = None,
+) -> PassBatch:
     """Apply for passes for the chosen workers, all or none: each must be eligible today, live in
     another district than the enterprise's, and hold no pass in play. The same form sent again (its
     `submission_key`) answers with the batch the first one made."""
@@ -232,15 +249,21 @@ def return_pass_apply(*, enterprise: Enterprise, workers: Iterable[Worker], appl
     errors = pass_application_errors(enterprise=enterprise, workers=locked, on=timezone.localdate())
     if errors:
         raise ValidationError(errors, code="not_applicable")
-    batch, created = insert_or_lock(PassBatch(enterprise=enterprise, applied_by=applied_by, note=note[:255],
-                                              submission_key=submission_key),
-                                    enterprise=enterprise, submission_key=submission_key)
+    batch, created = insert_or_lock(
+        PassBatch(enterprise=enterprise, applied_by=applied_by, note=note[:255], submission_key=submission_key),
+        enterprise=enterprise,
+        submission_key=submission_key,
+    )
     if not created:
         return batch
     passes = [
         ReturnPass(
-            number=new_pass_number(), batch=batch, worker=w, enterprise=enterprise,
-            issuing_district_id=enterprise.district_id, residence_district_id=w.residence_district_id,
+            number=new_pass_number(),
+            batch=batch,
+            worker=w,
+            enterprise=enterprise,
+            issuing_district_id=enterprise.district_id,
+            residence_district_id=w.residence_district_id,
             residence_community_id=w.residence_community_id,
         )
         for w in locked
@@ -264,8 +287,9 @@ class BatchResult:
 
 
 @transaction.atomic
-def return_pass_issue(*, pass_ids: Iterable[int], issued_by: User, valid_from: date | None = None,
-                      valid_until: date | None = None) -> BatchResult:
+def return_pass_issue(
+    *, pass_ids: Iterable[int], issued_by: User, valid_from: date | None = None, valid_until: date | None = None
+) -> BatchResult:
     """Issue the applied passes among these, signed. Passes decided meanwhile (a colleague's double
     approval) or whose worker is no longer eligible are skipped with the reason, never issued twice."""
     # A chosen start without an end runs the default length from that start, not from today.
@@ -280,8 +304,12 @@ def return_pass_issue(*, pass_ids: Iterable[int], issued_by: User, valid_from: d
     result, events = BatchResult(), []
     for return_pass in passes:
         if return_pass.status != S.APPLIED:
-            result.skipped.append((return_pass, str(MSG_ILLEGAL % {"number": return_pass.number,
-                                                               "status": return_pass.get_status_display()})))
+            result.skipped.append(
+                (
+                    return_pass,
+                    str(MSG_ILLEGAL % {"number": return_pass.number, "status": return_pass.get_status_display()}),
+                )
+            )
             continue
         eligibility = work_eligibility(return_pass.worker, on=today, rules=rules)
         if not eligibility.eligible:
@@ -295,7 +323,11 @@ def return_pass_issue(*, pass_ids: Iterable[int], issued_by: User, valid_from: d
     # What the issued passes share goes in one plain UPDATE; only the signatures differ per row. (One
     # bulk_update of every field builds a CASE per field with a branch per pass: most of the time taken.)
     ReturnPass.objects.filter(pk__in=[p.pk for p in result.done]).update(
-        status=S.VALID, valid_from=valid_from, valid_until=valid_until, issued_at=now, decided_by=issued_by,
+        status=S.VALID,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        issued_at=now,
+        decided_by=issued_by,
         updated_at=now,
     )
     ReturnPass.objects.bulk_update(result.done, ["token", "key_id"], batch_size=1000)
@@ -313,8 +345,12 @@ def return_pass_refuse(*, pass_ids: Iterable[int], refused_by: User, reason: str
     result, events = BatchResult(), []
     for return_pass in passes:
         if return_pass.status != S.APPLIED:
-            result.skipped.append((return_pass, str(MSG_ILLEGAL % {"number": return_pass.number,
-                                                               "status": return_pass.get_status_display()})))
+            result.skipped.append(
+                (
+                    return_pass,
+                    str(MSG_ILLEGAL % {"number": return_pass.number, "status": return_pass.get_status_display()}),
+                )
+            )
             continue
         events.append(_log(return_pass, "refuse", refused_by, reason))
         return_pass.status_reason, return_pass.decided_by = reason.strip()[:255], refused_by
@@ -355,8 +391,9 @@ def return_pass_reinstate(*, return_pass: ReturnPass, reinstated_by: User, reaso
 
 
 @transaction.atomic
-def return_pass_reissue(*, return_pass: ReturnPass, reissued_by: User, valid_from: date | None = None,
-                        valid_until: date | None = None) -> ReturnPass:
+def return_pass_reissue(
+    *, return_pass: ReturnPass, reissued_by: User, valid_from: date | None = None, valid_until: date | None = None
+) -> ReturnPass:
     """A new pass (new number, new signature) for the same worker; a pass still in play is revoked."""
     (old,) = _locked([return_pass.pk])
     _require_issuer(reissued_by, [old])
@@ -366,14 +403,23 @@ def return_pass_reissue(*, return_pass: ReturnPass, reissued_by: User, valid_fro
     # open pass per worker, said plainly rather than left to the database constraint. The worker row
     # is locked as return_pass_apply locks it, so an application cannot slip in between.
     Worker.objects.select_for_update(of=("self",)).filter(pk=old.worker_id).first()
-    other = (ReturnPass.objects.filter(worker_id=old.worker_id, status__in=ReturnPass.OPEN_STATUSES)
-             .exclude(pk=old.pk).values_list("number", flat=True).first())
+    other = (
+        ReturnPass.objects.filter(worker_id=old.worker_id, status__in=ReturnPass.OPEN_STATUSES)
+        .exclude(pk=old.pk)
+        .values_list("number", flat=True)
+        .first()
+    )
     if other:
         raise ValidationError(MSG_HAS_OPEN_PASS % {"name": old.worker.name, "number": other}, code="has_open_pass")
     new = ReturnPass(
-        number=new_pass_number(), batch=old.batch, worker=old.worker, enterprise=old.enterprise,
-        issuing_district_id=old.issuing_district_id, residence_district_id=old.worker.residence_district_id,
-        residence_community_id=old.worker.residence_community_id, reissue_of=old,
+        number=new_pass_number(),
+        batch=old.batch,
+        worker=old.worker,
+        enterprise=old.enterprise,
+        issuing_district_id=old.issuing_district_id,
+        residence_district_id=old.worker.residence_district_id,
+        residence_community_id=old.worker.residence_community_id,
+        reissue_of=old,
     )
     if old.status in (S.VALID, S.SUSPENDED):
         event = _log(old, "revoke", reissued_by, str(REASON_REISSUED % {"number": new.number}))
@@ -382,10 +428,14 @@ def return_pass_reissue(*, return_pass: ReturnPass, reissued_by: User, valid_fro
         event.save()
         _publish_on_commit([old])
     new.save()
-    PassEvent.objects.create(return_pass=new, actor=reissued_by, from_status="", to_status=S.APPLIED,
-                             comment=str(REASON_REISSUED % {"number": new.number}))
-    result = return_pass_issue(pass_ids=[new.pk], issued_by=reissued_by, valid_from=valid_from,
-                               valid_until=valid_until)
+    PassEvent.objects.create(
+        return_pass=new,
+        actor=reissued_by,
+        from_status="",
+        to_status=S.APPLIED,
+        comment=str(REASON_REISSUED % {"number": new.number}),
+    )
+    result = return_pass_issue(pass_ids=[new.pk], issued_by=reissued_by, valid_from=valid_from, valid_until=valid_until)
     if result.skipped:
         raise ValidationError(result.skipped[0][1], code="not_eligible")
     return result.done[0]
@@ -415,14 +465,17 @@ def return_passes_suspend_ineligible(*, risk_list: RiskAreaList, today: date | N
     the passes to suspend are locked and re-checked, so the city's passes are not held for the scan."""
     today = today or timezone.localdate()
     rules = RiskAreaRules.for_version(risk_list)
-    valid = ReturnPass.objects.filter(status=S.VALID).select_related("worker").only(
-        "pk", "worker__origin", "worker__arrived_on", "worker__test_result", "worker__tested_on"
+    valid = (
+        ReturnPass.objects.filter(status=S.VALID)
+        .select_related("worker")
+        .only("pk", "worker__origin", "worker__arrived_on", "worker__test_result", "worker__tested_on")
     )
-    to_suspend = [p.pk for p in valid.iterator(chunk_size=5000)
-                  if origin_clearance(p.worker, on=today, rules=rules) is not None]
+    to_suspend = [
+        p.pk for p in valid.iterator(chunk_size=5000) if origin_clearance(p.worker, on=today, rules=rules) is not None
+    ]
     suspended = 0
     for start in range(0, len(to_suspend), 1000):
-        suspended += _suspend_for_risk_list(to_suspend[start:start + 1000], risk_list, rules, today)
+        suspended += _suspend_for_risk_list(to_suspend[start : start + 1000], risk_list, rules, today)
     return suspended
 
 
@@ -462,8 +515,14 @@ class Verification:
         return {"status": "valid" if self.status == PassCheck.Result.VALID else "invalid"}
 
     def for_checkpoint(self) -> dict:
-        return {"status": self.status, "number": self.number, "name": self.masked_name,
-                "enterprise": self.enterprise, "community": self.community, "valid_until": self.valid_until}
+        return {
+            "status": self.status,
+            "number": self.number,
+            "name": self.masked_name,
+            "enterprise": self.enterprise,
+            "community": self.community,
+            "valid_until": self.valid_until,
+        }
 
     def lives_elsewhere(self, checker: User | None) -> bool:
         """Whether the holder lives outside the community of the checkpoint staff who checked. The pass is no
@@ -486,9 +545,15 @@ def return_pass_verify(*, token: str, checked_by: User | None = None, today: dat
         number = str(claims["n"])
         valid_from, valid_until = date.fromisoformat(claims["vf"]), date.fromisoformat(claims["vu"])
         community_id = claims.get("ci")
-        verification = Verification(PassCheck.Result.VALID, number, str(claims["nm"]), str(claims["e"]),
-                                    str(claims["c"]), claims["vu"],
-                                    community_id if isinstance(community_id, int) else None)
+        verification = Verification(
+            PassCheck.Result.VALID,
+            number,
+            str(claims["nm"]),
+            str(claims["e"]),
+            str(claims["c"]),
+            claims["vu"],
+            community_id if isinstance(community_id, int) else None,
+        )
     except (signing.InvalidPassToken, KeyError, TypeError, ValueError):
         verification, number = Verification(PassCheck.Result.INVALID), ""
     user = checked_by if checked_by is not None and checked_by.is_authenticated else None
@@ -517,11 +582,13 @@ def _details(v: Verification) -> tuple[str, str, str, str, str, int | None]:
 def return_pass_verify_number(*, number: str, checked_by: User) -> Verification:
     """A typed pass number: the stored token of that pass, verified as if scanned."""
     normalized = normalize_pass_number(number)
-    token = (
-        ReturnPass.objects.filter(number=normalized).exclude(token="").values_list("token", flat=True).first()
-    )
+    token = ReturnPass.objects.filter(number=normalized).exclude(token="").values_list("token", flat=True).first()
     if token is None:
-        checklog.record(result=PassCheck.Result.INVALID, pass_number=normalized,
-                        community_id=getattr(checked_by, "community_id", None), checked_by_id=checked_by.pk)
+        checklog.record(
+            result=PassCheck.Result.INVALID,
+            pass_number=normalized,
+            community_id=getattr(checked_by, "community_id", None),
+            checked_by_id=checked_by.pk,
+        )
         return Verification(PassCheck.Result.INVALID)
     return return_pass_verify(token=token, checked_by=checked_by)

@@ -23,9 +23,7 @@ from passes.services.return_passes import return_passes_suspend_ineligible
 from reference.models import Division
 
 MSG_ADMIN_ONLY = _("只有系统管理员可以维护风险地区名单。")
-MSG_PUBLISHED_READ_ONLY = _(
-    "已发布的风险地区名单版本不能修改。如需调整, 请新建草稿(可复制现行版本)并发布为新版本。"
-)
+MSG_PUBLISHED_READ_ONLY = _("已发布的风险地区名单版本不能修改。如需调整, 请新建草稿(可复制现行版本)并发布为新版本。")
 MSG_ALREADY_PUBLISHED = _("该版本已经发布, 不能重复发布。")
 MSG_EMPTY_DRAFT = _("草稿中还没有任何地区, 不能发布。")
 MSG_EFFECTIVE_BEFORE_LATEST = _(
@@ -38,20 +36,22 @@ MSG_UNKNOWN_DIVISION = _(
 )
 MSG_UNKNOWN_LEVEL = _("风险等级请填写“高”“中”或“低”。")
 MSG_LOW_NEEDS_LISTED_PARENT = _(
-    "“%(name)s”所在的省、市都没有列为高风险或中风险, 它本来就是低风险。"
-    "低风险只用于已列入名单的省或市中的例外地区。"
+    "“%(name)s”所在的省、市都没有列为高风险或中风险, 它本来就是低风险。低风险只用于已列入名单的省或市中的例外地区。"
 )
-MSG_LOW_WITHOUT_PARENT = _(
-    "以下低风险例外所在的省、市已不在名单中, 请移除这些例外或重新列入其上级地区: %(names)s。"
-)
+MSG_LOW_WITHOUT_PARENT = _("以下低风险例外所在的省、市已不在名单中, 请移除这些例外或重新列入其上级地区: %(names)s。")
 MSG_IMPORT_DUPLICATE_IN_FILE = _("与第 {row} 行的地区代码重复。")
 
 LEVEL_TEXT = {RiskLevel.HIGH: "高", RiskLevel.MEDIUM: "中", RiskLevel.LOW: "低"}
 _LEVEL_VALUES = {
     **{text: level for level, text in LEVEL_TEXT.items()},
-    "高风险": RiskLevel.HIGH, "重点地区": RiskLevel.HIGH, "high": RiskLevel.HIGH,
-    "中风险": RiskLevel.MEDIUM, "关注地区": RiskLevel.MEDIUM, "medium": RiskLevel.MEDIUM,
-    "低风险": RiskLevel.LOW, "low": RiskLevel.LOW,
+    "高风险": RiskLevel.HIGH,
+    "重点地区": RiskLevel.HIGH,
+    "high": RiskLevel.HIGH,
+    "中风险": RiskLevel.MEDIUM,
+    "关注地区": RiskLevel.MEDIUM,
+    "medium": RiskLevel.MEDIUM,
+    "低风险": RiskLevel.LOW,
+    "low": RiskLevel.LOW,
 }
 
 
@@ -96,18 +96,19 @@ def risk_area_list_draft_create(
 
 
 @transaction.atomic
-def risk_area_add(
-    *, draft: RiskAreaList, division: Division, level: str, added_by: User, note: str = ""
-) -> RiskArea:
+def risk_area_add(*, draft: RiskAreaList, division: Division, level: str, added_by: User, note: str = "") -> RiskArea:
     """List a province, city or county as high or medium risk, or as a low-risk exception inside a
     listed province or city (the most specific entry wins)."""
     _require_admin(added_by)
     draft = _lock_draft(draft)
     if draft.areas.filter(division=division).exists():
         raise ValidationError({"division": MSG_DUPLICATE_AREA})
-    if level == RiskLevel.LOW and not draft.areas.filter(
-        division_id__in=_listed_parent_codes(division), level__in=(RiskLevel.HIGH, RiskLevel.MEDIUM)
-    ).exists():
+    if (
+        level == RiskLevel.LOW
+        and not draft.areas.filter(
+            division_id__in=_listed_parent_codes(division), level__in=(RiskLevel.HIGH, RiskLevel.MEDIUM)
+        ).exists()
+    ):
         raise ValidationError({"level": MSG_LOW_NEEDS_LISTED_PARENT % {"name": division.full_name}})
     area = RiskArea(risk_list=draft, division=division, level=level, note=note.strip())
     # The draft is locked and the division given: skip their foreign-key queries and the unique check.
@@ -229,13 +230,24 @@ def risk_area_columns(divisions: dict[str, Division] | None = None) -> list[exce
     if divisions is None:
         divisions = {d.code: d for d in Division.objects.all()}
     return [
-        excel.Column("division", "地区代码", parse=_division_parser(divisions), width=10,
-                     help_text="6 位 GB/T 2260 行政区划代码: 省级(如 420000)、地级(如 330300)或县级(如 420102)。"
-                               "列入省或市即覆盖其下所有地区"),
-        excel.Column("division_name", "地区名称", required=False, width=28,
-                     help_text="仅供核对, 导入时以地区代码为准, 可留空"),
-        excel.Column("level", "风险等级", parse=parse_level, width=10,
-                     help_text="高、中或低。低只用于已列入的省或市中的例外地区(最具体的条目为准)"),
+        excel.Column(
+            "division",
+            "地区代码",
+            parse=_division_parser(divisions),
+            width=10,
+            help_text="6 位 GB/T 2260 行政区划代码: 省级(如 420000)、地级(如 330300)或县级(如 420102)。"
+            "列入省或市即覆盖其下所有地区",
+        ),
+        excel.Column(
+            "division_name", "地区名称", required=False, width=28, help_text="仅供核对, 导入时以地区代码为准, 可留空"
+        ),
+        excel.Column(
+            "level",
+            "风险等级",
+            parse=parse_level,
+            width=10,
+            help_text="高、中或低。低只用于已列入的省或市中的例外地区(最具体的条目为准)",
+        ),
         excel.Column("note", "备注", required=False, parse=_parse_note, width=40),
     ]
 
@@ -282,8 +294,11 @@ def risk_area_import(*, draft: RiskAreaList, upload, imported_by: User) -> RiskA
                 result.add_error(row["_row"], "division", MSG_DUPLICATE_AREA)
             if row.get("level") == RiskLevel.LOW:
                 listed = {**in_draft, **in_file}
-                parents = [code for code in _listed_parent_codes(division)
-                           if listed.get(code) in (RiskLevel.HIGH, RiskLevel.MEDIUM)]
+                parents = [
+                    code
+                    for code in _listed_parent_codes(division)
+                    if listed.get(code) in (RiskLevel.HIGH, RiskLevel.MEDIUM)
+                ]
                 if not parents:
                     result.add_error(row["_row"], "level", MSG_LOW_NEEDS_LISTED_PARENT % {"name": division.full_name})
         if not result.ok:
@@ -315,10 +330,12 @@ def risk_area_export(*, risk_list: RiskAreaList) -> bytes:
             ["说明", risk_list.notes],
         ],
     )
-    return excel.write_workbook([
-        excel.Sheet(title="风险地区", columns=risk_area_columns(divisions={}), rows=risk_area_export_rows(areas)),
-        about,
-    ])
+    return excel.write_workbook(
+        [
+            excel.Sheet(title="风险地区", columns=risk_area_columns(divisions={}), rows=risk_area_export_rows(areas)),
+            about,
+        ]
+    )
 
 
 # --- demo content -------------------------------------------------------------------------------

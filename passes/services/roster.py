@@ -75,9 +75,20 @@ PROGRESS_TTL_SECONDS = 6 * 60 * 60
 # What an import may change on a worker already on the roster. The ID number and the enterprise identify
 # the worker; the name must match (a different name is refused, never overwritten: the form changes it).
 UPDATABLE_FIELDS = (
-    "mobile", "origin_id", "arrived_on", "quarantine_status", "quarantine_started_on", "temperature",
-    "temperature_taken_at", "test_result", "tested_on", "residence_district_id", "residence_community_id",
-    "residence_address", "housing_331_compliant", "job",
+    "mobile",
+    "origin_id",
+    "arrived_on",
+    "quarantine_status",
+    "quarantine_started_on",
+    "temperature",
+    "temperature_taken_at",
+    "test_result",
+    "tested_on",
+    "residence_district_id",
+    "residence_community_id",
+    "residence_address",
+    "housing_331_compliant",
+    "job",
 )
 _UNDER_QUARANTINE = (Worker.Quarantine.HOME, Worker.Quarantine.CENTRAL)
 
@@ -131,8 +142,12 @@ def _lock_roster(enterprise: Enterprise) -> None:
 
 
 def _refuse_duplicate(worker: Worker) -> None:
-    other = (Worker.objects.filter(enterprise_id=worker.enterprise_id, id_number_digest=worker.id_number_digest)
-             .exclude(pk=worker.pk).only("name").first())
+    other = (
+        Worker.objects.filter(enterprise_id=worker.enterprise_id, id_number_digest=worker.id_number_digest)
+        .exclude(pk=worker.pk)
+        .only("name")
+        .first()
+    )
     if other is not None:
         raise ValidationError({"id_number": MSG_DUPLICATE_ID % {"name": other.name}}, code="duplicate_id")
 
@@ -191,12 +206,21 @@ def worker_id_number_disclose(*, worker: Worker, user: User, reason: str) -> str
     number = decrypt_id_number(worker.id_number_encrypted)
     with transaction.atomic():
         disclosure = IdNumberDisclosure.objects.create(
-            kind=IdNumberDisclosure.Kind.VIEW, user=user, enterprise_id=worker.enterprise_id, worker=worker,
+            kind=IdNumberDisclosure.Kind.VIEW,
+            user=user,
+            enterprise_id=worker.enterprise_id,
+            worker=worker,
             reason=reason,
         )
     # Who, whose and why: never the number itself.
-    personal_data_log.info("id_number disclosed kind=view disclosure=%s user=%s enterprise=%s worker=%s reason=%r",
-                disclosure.pk, user.pk, worker.enterprise_id, worker.pk, reason)
+    personal_data_log.info(
+        "id_number disclosed kind=view disclosure=%s user=%s enterprise=%s worker=%s reason=%r",
+        disclosure.pk,
+        user.pk,
+        worker.enterprise_id,
+        worker.pk,
+        reason,
+    )
     return number
 
 
@@ -211,18 +235,33 @@ def roster_export(*, enterprise: Enterprise, exported_by: User, reason: str) -> 
     workbook and the number of workers."""
     _require_roster_owner(exported_by, enterprise)
     reason = _reason(reason)
-    workers = (Worker.objects.filter(enterprise=enterprise)
-               .select_related("origin", "residence_district", "residence_community").order_by("name", "pk"))
+    workers = (
+        Worker.objects.filter(enterprise=enterprise)
+        .select_related("origin", "residence_district", "residence_community")
+        .order_by("name", "pk")
+    )
     count = workers.count()
     with transaction.atomic():
         disclosure = IdNumberDisclosure.objects.create(
-            kind=IdNumberDisclosure.Kind.EXPORT, user=exported_by, enterprise=enterprise, worker_count=count,
+            kind=IdNumberDisclosure.Kind.EXPORT,
+            user=exported_by,
+            enterprise=enterprise,
+            worker_count=count,
             reason=reason,
         )
-    personal_data_log.info("id_number disclosed kind=export disclosure=%s user=%s enterprise=%s workers=%s reason=%r",
-                disclosure.pk, exported_by.pk, enterprise.pk, count, reason)
-    sheet = excel.Sheet(title=ROSTER_SHEET_TITLE, columns=roster_columns(),
-                        rows=(worker_export_row(w) for w in workers.iterator(chunk_size=IMPORT_BATCH_SIZE)))
+    personal_data_log.info(
+        "id_number disclosed kind=export disclosure=%s user=%s enterprise=%s workers=%s reason=%r",
+        disclosure.pk,
+        exported_by.pk,
+        enterprise.pk,
+        count,
+        reason,
+    )
+    sheet = excel.Sheet(
+        title=ROSTER_SHEET_TITLE,
+        columns=roster_columns(),
+        rows=(worker_export_row(w) for w in workers.iterator(chunk_size=IMPORT_BATCH_SIZE)),
+    )
     return excel.write_workbook([sheet]), count
 
 
@@ -302,33 +341,102 @@ def roster_columns() -> list[excel.Column]:
     """The roster sheet: import template, import and export share these columns (the export adds no other)."""
     return [
         excel.Column("name", _("姓名"), parse=excel.parse_text(50), width=12),
-        excel.Column("id_number", _("身份证号"), parse=_parse_id_number, width=22,
-                     help_text=_("18位居民身份证号码; 请把本列设为“文本”格式, 否则 Excel 会把号码改成科学计数法")),
+        excel.Column(
+            "id_number",
+            _("身份证号"),
+            parse=_parse_id_number,
+            width=22,
+            help_text=_("18位居民身份证号码; 请把本列设为“文本”格式, 否则 Excel 会把号码改成科学计数法"),
+        ),
         excel.Column("mobile", _("手机号"), parse=excel.parse_mobile, width=14),
-        excel.Column("origin", _("来源地代码"), parse=_parse_origin, width=12,
-                     help_text=_("出发地县(市、区)的6位行政区划代码(GB/T 2260), 如 511602")),
-        excel.Column("origin_name", _("来源地名称"), required=False, width=26,
-                     help_text=_("仅供核对, 导入时以来源地代码为准")),
-        excel.Column("arrived_on", _("抵昆日期"), required=False, parse=excel.parse_date, width=12,
-                     number_format=DATE_FORMAT, help_text=_("如 2020-02-20; 尚未返昆的留空")),
-        excel.Column("quarantine_status", _("隔离状态"), required=False, parse=_parse_choice(Worker.Quarantine),
-                     width=14, help_text=_("无需隔离、居家隔离观察、集中隔离观察或已解除隔离; 留空为无需隔离")),
-        excel.Column("quarantine_started_on", _("隔离开始日期"), required=False, parse=excel.parse_date, width=12,
-                     number_format=DATE_FORMAT, help_text=_("正在隔离观察的必填")),
-        excel.Column("temperature", _("体温(℃)"), required=False, parse=_parse_temperature, width=9,
-                     number_format="0.0", help_text=_("最近一次体温, 如 36.5; 须同时填写测温时间")),
-        excel.Column("temperature_taken_at", _("测温时间"), required=False, parse=excel.parse_datetime, width=17,
-                     number_format=TIME_FORMAT, help_text=_("如 2020-02-20 08:30")),
-        excel.Column("test_result", _("核酸检测结果"), required=False, parse=_parse_choice(Worker.TestResult),
-                     width=12, help_text=_("未检测、阴性或阳性; 留空为未检测")),
-        excel.Column("tested_on", _("核酸检测日期"), required=False, parse=excel.parse_date, width=12,
-                     number_format=DATE_FORMAT, help_text=_("有检测结果的必填")),
-        excel.Column("residence_district", _("居住地属地"), parse=excel.parse_text(50), width=14,
-                     help_text=_("在昆居住地所在区镇, 如 张浦镇、昆山开发区")),
+        excel.Column(
+            "origin",
+            _("来源地代码"),
+            parse=_parse_origin,
+            width=12,
+            help_text=_("出发地县(市、区)的6位行政区划代码(GB/T 2260), 如 511602"),
+        ),
+        excel.Column(
+            "origin_name", _("来源地名称"), required=False, width=26, help_text=_("仅供核对, 导入时以来源地代码为准")
+        ),
+        excel.Column(
+            "arrived_on",
+            _("抵昆日期"),
+            required=False,
+            parse=excel.parse_date,
+            width=12,
+            number_format=DATE_FORMAT,
+            help_text=_("如 2020-02-20; 尚未返昆的留空"),
+        ),
+        excel.Column(
+            "quarantine_status",
+            _("隔离状态"),
+            required=False,
+            parse=_parse_choice(Worker.Quarantine),
+            width=14,
+            help_text=_("无需隔离、居家隔离观察、集中隔离观察或已解除隔离; 留空为无需隔离"),
+        ),
+        excel.Column(
+            "quarantine_started_on",
+            _("隔离开始日期"),
+            required=False,
+            parse=excel.parse_date,
+            width=12,
+            number_format=DATE_FORMAT,
+            help_text=_("正在隔离观察的必填"),
+        ),
+        excel.Column(
+            "temperature",
+            _("体温(℃)"),
+            required=False,
+            parse=_parse_temperature,
+            width=9,
+            number_format="0.0",
+            help_text=_("最近一次体温, 如 36.5; 须同时填写测温时间"),
+        ),
+        excel.Column(
+            "temperature_taken_at",
+            _("测温时间"),
+            required=False,
+            parse=excel.parse_datetime,
+            width=17,
+            number_format=TIME_FORMAT,
+            help_text=_("如 2020-02-20 08:30"),
+        ),
+        excel.Column(
+            "test_result",
+            _("核酸检测结果"),
+            required=False,
+            parse=_parse_choice(Worker.TestResult),
+            width=12,
+            help_text=_("未检测、阴性或阳性; 留空为未检测"),
+        ),
+        excel.Column(
+            "tested_on",
+            _("核酸检测日期"),
+            required=False,
+            parse=excel.parse_date,
+            width=12,
+            number_format=DATE_FORMAT,
+            help_text=_("有检测结果的必填"),
+        ),
+        excel.Column(
+            "residence_district",
+            _("居住地属地"),
+            parse=excel.parse_text(50),
+            width=14,
+            help_text=_("在昆居住地所在区镇, 如 张浦镇、昆山开发区"),
+        ),
         excel.Column("residence_community", _("居住社区(村)"), required=False, parse=excel.parse_text(50), width=18),
         excel.Column("residence_address", _("居住地址"), parse=excel.parse_text(255), width=30),
-        excel.Column("housing_331_compliant", _("“331”整治达标房屋"), required=False, parse=excel.parse_flag,
-                     width=10, help_text=_("是或否; 留空为否")),
+        excel.Column(
+            "housing_331_compliant",
+            _("“331”整治达标房屋"),
+            required=False,
+            parse=excel.parse_flag,
+            width=10,
+            help_text=_("是或否; 留空为否"),
+        ),
         excel.Column("job", _("岗位"), required=False, parse=excel.parse_text(50), width=12),
     ]
 
@@ -370,11 +478,17 @@ def roster_file_limits() -> dict[str, excel.Limits]:
     """Larger than other imports allow: the roster the portal exports must import back, up to
     ROSTER_IMPORT_MAX_ROWS rows, in a background job. Parts read whole keep the default bound."""
     sheet = settings.ROSTER_IMPORT_MAX_UNCOMPRESSED
-    return {"limits": excel.Limits.default(
-        max_bytes=settings.ROSTER_IMPORT_MAX_BYTES, max_uncompressed=sheet, max_sheet_bytes=sheet,
-        max_strings_bytes=settings.ROSTER_IMPORT_MAX_STRINGS_BYTES, max_rows=settings.ROSTER_IMPORT_MAX_ROWS,
-        max_shared_strings=settings.ROSTER_IMPORT_MAX_SHARED_STRINGS, max_cells=settings.ROSTER_IMPORT_MAX_CELLS,
-    )}
+    return {
+        "limits": excel.Limits.default(
+            max_bytes=settings.ROSTER_IMPORT_MAX_BYTES,
+            max_uncompressed=sheet,
+            max_sheet_bytes=sheet,
+            max_strings_bytes=settings.ROSTER_IMPORT_MAX_STRINGS_BYTES,
+            max_rows=settings.ROSTER_IMPORT_MAX_ROWS,
+            max_shared_strings=settings.ROSTER_IMPORT_MAX_SHARED_STRINGS,
+            max_cells=settings.ROSTER_IMPORT_MAX_CELLS,
+        )
+    }
 
 
 def roster_upload_inspect(upload) -> tuple[int, bool]:
@@ -415,8 +529,11 @@ class _RosterImporter:
         self._flush()
 
     def _require_all_columns(self) -> None:
-        missing = [str(c.header) for c in self.columns
-                   if c.key not in self.result.found_columns and c.key not in _INFORMATIONAL_COLUMNS]
+        missing = [
+            str(c.header)
+            for c in self.columns
+            if c.key not in self.result.found_columns and c.key not in _INFORMATIONAL_COLUMNS
+        ]
         if missing:
             raise excel.ExcelFileError(MSG_MISSING_COLUMNS % {"columns": "、".join(missing)})
 
@@ -446,15 +563,21 @@ class _RosterImporter:
                 if community is None:
                     self._error(number, "residence_community", MSG_UNKNOWN_COMMUNITY)
         data = {
-            "name": row.get("name"), "mobile": row.get("mobile"), "origin_id": row.get("origin"),
+            "name": row.get("name"),
+            "mobile": row.get("mobile"),
+            "origin_id": row.get("origin"),
             "arrived_on": row.get("arrived_on"),
             "quarantine_status": row.get("quarantine_status") or Worker.Quarantine.NONE,
-            "quarantine_started_on": row.get("quarantine_started_on"), "temperature": row.get("temperature"),
+            "quarantine_started_on": row.get("quarantine_started_on"),
+            "temperature": row.get("temperature"),
             "temperature_taken_at": row.get("temperature_taken_at"),
-            "test_result": row.get("test_result") or Worker.TestResult.NONE, "tested_on": row.get("tested_on"),
-            "residence_district": district, "residence_community": community,
+            "test_result": row.get("test_result") or Worker.TestResult.NONE,
+            "tested_on": row.get("tested_on"),
+            "residence_district": district,
+            "residence_community": community,
             "residence_address": row.get("residence_address"),
-            "housing_331_compliant": bool(row.get("housing_331_compliant")), "job": row.get("job") or "",
+            "housing_331_compliant": bool(row.get("housing_331_compliant")),
+            "job": row.get("job") or "",
         }
         # A rule over a cell that did not parse would only repeat that cell's error in other words.
         failed = {c.key for c in self.columns if c.key not in row}
@@ -475,9 +598,13 @@ class _RosterImporter:
         existing: dict[str, Worker] = {}
         digests = [digest for _number, digest, _name, _data in self.batch if digest is not None]
         for start in range(0, len(digests), _LOOKUP_CHUNK):
-            for worker in Worker.objects.filter(
-                enterprise=self.enterprise, id_number_digest__in=digests[start:start + _LOOKUP_CHUNK]
-            ).only("pk", "name", "id_number_digest", *UPDATABLE_FIELDS).order_by():
+            for worker in (
+                Worker.objects.filter(
+                    enterprise=self.enterprise, id_number_digest__in=digests[start : start + _LOOKUP_CHUNK]
+                )
+                .only("pk", "name", "id_number_digest", *UPDATABLE_FIELDS)
+                .order_by()
+            ):
                 existing[worker.id_number_digest] = worker
         creates: list[dict[str, Any]] = []
         updates: list[Worker] = []
@@ -526,8 +653,14 @@ def _apply_changes(worker: Worker, data: Mapping[str, Any]) -> bool:
     return changed
 
 
-def roster_import(*, enterprise: Enterprise, upload, imported_by: User,
-                  progress: Callable[[int], None] | None = None, keep_source: bool = False) -> RosterImportOutcome:
+def roster_import(
+    *,
+    enterprise: Enterprise,
+    upload,
+    imported_by: User,
+    progress: Callable[[int], None] | None = None,
+    keep_source: bool = False,
+) -> RosterImportOutcome:
     """Import a roster sheet all-or-nothing: new ID numbers are added, ID numbers already on the roster
     under the same name are updated from the row, and any error leaves the roster as it was. Raises
     ExcelFileError for a file that cannot be read at all. `progress(rows_read)` is called per batch.
@@ -621,11 +754,13 @@ def roster_uploads_purge(*, now: datetime | None = None) -> int:
     its file fails, saying why. A second run finds nothing. Returns the number of files deleted."""
     now = now or timezone.now()
     old = RosterImport.objects.filter(created_at__lt=now - timedelta(hours=settings.ROSTER_UPLOAD_RETENTION_HOURS))
-    waiting = list(old.filter(status__in=[RosterImport.Status.QUEUED, RosterImport.Status.RUNNING])
-                   .values_list("pk", flat=True))
+    waiting = list(
+        old.filter(status__in=[RosterImport.Status.QUEUED, RosterImport.Status.RUNNING]).values_list("pk", flat=True)
+    )
     deleted = _delete_files(old, "file") + _delete_files(old, "error_file")
     RosterImport.objects.filter(pk__in=waiting, file="").update(
-        status=RosterImport.Status.FAILED, message=str(MSG_UPLOAD_EXPIRED), finished_at=now)
+        status=RosterImport.Status.FAILED, message=str(MSG_UPLOAD_EXPIRED), finished_at=now
+    )
     old.filter(error_file="", error_count__gt=0, message="").update(message=str(MSG_ERROR_FILE_EXPIRED))
     return deleted
 

@@ -85,9 +85,14 @@ class Arrival(NamedTuple):
 
 
 def trip_label(transport_request: TransportRequest) -> str:
-    return str(TRIP_LABEL % {"origin": transport_request.origin.full_name,
-                             "date": transport_request.departure_on.isoformat(),
-                             "headcount": transport_request.headcount})
+    return str(
+        TRIP_LABEL
+        % {
+            "origin": transport_request.origin.full_name,
+            "date": transport_request.departure_on.isoformat(),
+            "headcount": transport_request.headcount,
+        }
+    )
 
 
 def _locked(transport_request: TransportRequest) -> TransportRequest:
@@ -112,9 +117,13 @@ def _move(transport_request: TransportRequest, action: str, actor: User, comment
     """Move a locked request along the table and log it; the caller saves the fields it changed."""
     _require_legal(transport_request, action)
     target = TRANSITIONS[action][1]
-    event = TransportEvent.objects.create(transport_request=transport_request, actor=actor,
-                                          from_status=transport_request.status, to_status=target,
-                                          comment=str(comment)[:255])
+    event = TransportEvent.objects.create(
+        transport_request=transport_request,
+        actor=actor,
+        from_status=transport_request.status,
+        to_status=target,
+        comment=str(comment)[:255],
+    )
     transport_request.status = target
     return event
 
@@ -154,8 +163,11 @@ def available_actions(transport_request: TransportRequest, user: User) -> list[s
         allowed = DISTRICT_ACTIONS
     else:
         return []
-    return [action for action, (sources, _target) in TRANSITIONS.items()
-            if action in allowed and transport_request.status in sources]
+    return [
+        action
+        for action, (sources, _target) in TRANSITIONS.items()
+        if action in allowed and transport_request.status in sources
+    ]
 
 
 # --- the origin and the workers on board -----------------------------------------------------------
@@ -164,18 +176,20 @@ def available_actions(transport_request: TransportRequest, user: User) -> list[s
 def origin_check(*, origin: Division, departure_on: date) -> RiskAreaList | None:
     """Refuse an origin that is too broad to judge or not low risk under the list in force on the
     departure date; returns that list (None when no list is in force: everywhere is low risk)."""
-    if origin.level == Division.Level.PROVINCE or (
-        origin.level == Division.Level.CITY and origin.children.exists()
-    ):
+    if origin.level == Division.Level.PROVINCE or (origin.level == Division.Level.CITY and origin.children.exists()):
         raise ValidationError(MSG_ORIGIN_TOO_BROAD % {"origin": origin.full_name}, code="origin_too_broad")
     rules = risk_area_rules(departure_on)
     risk = rules.assess(origin.code)
     if risk.level != RiskLevel.LOW:
         risk_list = risk.risk_list
         raise ValidationError(
-            MSG_ORIGIN_NOT_LOW % {
-                "origin": origin.full_name, "source": risk_list.source_document, "title": risk_list.title,
-                "effective": risk_list.effective_from.isoformat(), "departure": departure_on.isoformat(),
+            MSG_ORIGIN_NOT_LOW
+            % {
+                "origin": origin.full_name,
+                "source": risk_list.source_document,
+                "title": risk_list.title,
+                "effective": risk_list.effective_from.isoformat(),
+                "departure": departure_on.isoformat(),
                 "level": RiskLevel(risk.level).label,
             },
             code="origin_not_low",
@@ -201,10 +215,17 @@ def _worker_errors(workers: list[Worker], *, enterprise: Enterprise, departure_o
         elif worker.pk in on_trips:
             errors.append(str(MSG_WORKER_ON_TRIP % {"name": worker.name, "date": on_trips[worker.pk].isoformat()}))
         elif risk.level != RiskLevel.LOW:
-            errors.append(str(MSG_WORKER_ORIGIN_NOT_LOW % {
-                "name": worker.name, "origin": worker.origin.full_name, "source": risk.risk_list.source_document,
-                "level": RiskLevel(risk.level).label,
-            }))
+            errors.append(
+                str(
+                    MSG_WORKER_ORIGIN_NOT_LOW
+                    % {
+                        "name": worker.name,
+                        "origin": worker.origin.full_name,
+                        "source": risk.risk_list.source_document,
+                        "level": RiskLevel(risk.level).label,
+                    }
+                )
+            )
     return errors
 
 
@@ -212,9 +233,18 @@ def _worker_errors(workers: list[Worker], *, enterprise: Enterprise, departure_o
 
 
 @transaction.atomic
-def transport_request_create(*, enterprise: Enterprise, requested_by: User, origin: Division, departure_on: date,
-                             headcount: int, contact_name: str, contact_mobile: str,
-                             workers: Iterable[Worker] = (), submission_key: UUID | None = None) -> TransportRequest:
+def transport_request_create(
+    *,
+    enterprise: Enterprise,
+    requested_by: User,
+    origin: Division,
+    departure_on: date,
+    headcount: int,
+    contact_name: str,
+    contact_mobile: str,
+    workers: Iterable[Worker] = (),
+    submission_key: UUID | None = None,
+) -> TransportRequest:
     """Ask the district for a chartered trip, all or nothing: the origin low risk on the departure day,
     the workers (if named) from the roster, not yet back and on no other open trip. The same form sent
     again (its `submission_key`) answers with the trip the first one asked for."""
@@ -229,8 +259,9 @@ def transport_request_create(*, enterprise: Enterprise, requested_by: User, orig
     risk_list = origin_check(origin=origin, departure_on=departure_on)
     # Lock the workers so that two requests naming the same person cannot both pass the checks.
     ids = sorted({worker.pk for worker in workers})
-    locked = list(Worker.objects.filter(pk__in=ids).select_related("origin").select_for_update(of=("self",))
-                  .order_by("pk"))
+    locked = list(
+        Worker.objects.filter(pk__in=ids).select_related("origin").select_for_update(of=("self",)).order_by("pk")
+    )
     if len(locked) < len(ids):
         raise ValidationError(MSG_WORKER_NOT_YOURS, code="worker_not_yours")
     # Behind the workers' locks a repeated form finds its trip (its workers would now read as on a trip).
@@ -239,27 +270,40 @@ def transport_request_create(*, enterprise: Enterprise, requested_by: User, orig
     if repeated:
         return repeated
     if headcount < len(locked):
-        raise ValidationError({"headcount": MSG_HEADCOUNT_BELOW_WORKERS % {"headcount": headcount,
-                                                                           "workers": len(locked)}})
+        raise ValidationError(
+            {"headcount": MSG_HEADCOUNT_BELOW_WORKERS % {"headcount": headcount, "workers": len(locked)}}
+        )
     errors = _worker_errors(locked, enterprise=enterprise, departure_on=departure_on)
     if errors:
         raise ValidationError(errors, code="workers")
-    transport_request, created = insert_or_lock(TransportRequest(
-        enterprise=enterprise, origin=origin, departure_on=departure_on, headcount=headcount,
-        contact_name=contact_name.strip(), contact_mobile=contact_mobile, requested_by=requested_by,
-        risk_list=risk_list, submission_key=submission_key,
-    ), enterprise=enterprise, submission_key=submission_key)
+    transport_request, created = insert_or_lock(
+        TransportRequest(
+            enterprise=enterprise,
+            origin=origin,
+            departure_on=departure_on,
+            headcount=headcount,
+            contact_name=contact_name.strip(),
+            contact_mobile=contact_mobile,
+            requested_by=requested_by,
+            risk_list=risk_list,
+            submission_key=submission_key,
+        ),
+        enterprise=enterprise,
+        submission_key=submission_key,
+    )
     if not created:
         return transport_request
     transport_request.workers.set(locked)
-    TransportEvent.objects.create(transport_request=transport_request, actor=requested_by, from_status="",
-                                  to_status=S.REQUESTED)
+    TransportEvent.objects.create(
+        transport_request=transport_request, actor=requested_by, from_status="", to_status=S.REQUESTED
+    )
     return transport_request
 
 
 @transaction.atomic
-def transport_request_cancel(*, transport_request: TransportRequest, cancelled_by: User,
-                             reason: str = "") -> TransportRequest:
+def transport_request_cancel(
+    *, transport_request: TransportRequest, cancelled_by: User, reason: str = ""
+) -> TransportRequest:
     """The enterprise withdraws a trip not yet arranged; a staff member who confirmed it is told."""
     transport_request = _locked(transport_request)
     _require_enterprise_user(cancelled_by, transport_request.enterprise_id)
@@ -276,13 +320,15 @@ def transport_request_cancel(*, transport_request: TransportRequest, cancelled_b
 
 def _recheck_origin(transport_request: TransportRequest) -> None:
     # A list published since the request may have raised the origin's level for the departure day.
-    transport_request.risk_list = origin_check(origin=transport_request.origin,
-                                               departure_on=transport_request.departure_on)
+    transport_request.risk_list = origin_check(
+        origin=transport_request.origin, departure_on=transport_request.departure_on
+    )
 
 
 @transaction.atomic
-def transport_request_confirm(*, transport_request: TransportRequest, confirmed_by: User,
-                              comment: str = "") -> TransportRequest:
+def transport_request_confirm(
+    *, transport_request: TransportRequest, confirmed_by: User, comment: str = ""
+) -> TransportRequest:
     transport_request = _locked(transport_request)
     _require_district_staff(confirmed_by, transport_request)
     _recheck_origin(transport_request)
@@ -295,8 +341,9 @@ def transport_request_confirm(*, transport_request: TransportRequest, confirmed_
 
 
 @transaction.atomic
-def transport_request_arrange(*, transport_request: TransportRequest, arranged_by: User,
-                              arrangement: str) -> TransportRequest:
+def transport_request_arrange(
+    *, transport_request: TransportRequest, arranged_by: User, arrangement: str
+) -> TransportRequest:
     """Record the vehicle, plate, meeting point and time; the enterprise sees them at once."""
     arrangement = arrangement.strip()
     if not arrangement:
@@ -313,8 +360,9 @@ def transport_request_arrange(*, transport_request: TransportRequest, arranged_b
 
 
 @transaction.atomic
-def transport_request_decline(*, transport_request: TransportRequest, declined_by: User,
-                              reason: str) -> TransportRequest:
+def transport_request_decline(
+    *, transport_request: TransportRequest, declined_by: User, reason: str
+) -> TransportRequest:
     reason = reason.strip()
     if not reason:
         raise ValidationError(MSG_REASON_REQUIRED, code="reason_required")
@@ -329,8 +377,9 @@ def transport_request_decline(*, transport_request: TransportRequest, declined_b
 
 
 @transaction.atomic
-def transport_request_mark_arrived(*, transport_request: TransportRequest, marked_by: User,
-                                   arrived_on: date | None) -> Arrival:
+def transport_request_mark_arrived(
+    *, transport_request: TransportRequest, marked_by: User, arrived_on: date | None
+) -> Arrival:
     """The trip reached Kunshan: its workers' arrival date is set in the same transaction, except for
     a worker whose roster already holds a later arrival."""
     if arrived_on is None:
@@ -346,12 +395,13 @@ def transport_request_mark_arrived(*, transport_request: TransportRequest, marke
             code="arrival_before_departure",
         )
     count = transport_request.workers.filter(Q(arrived_on__isnull=True) | Q(arrived_on__lt=arrived_on)).update(
-        arrived_on=arrived_on, updated_at=timezone.now()  # update() does not stamp auto_now fields
+        arrived_on=arrived_on,
+        updated_at=timezone.now(),  # update() does not stamp auto_now fields
     )
-    _move(transport_request, "arrive", marked_by, str(EVENT_ARRIVED % {"date": arrived_on.isoformat(),
-                                                                        "count": count}))
+    _move(transport_request, "arrive", marked_by, str(EVENT_ARRIVED % {"date": arrived_on.isoformat(), "count": count}))
     transport_request.arrived_on = arrived_on
     transport_request.save(update_fields=["status", "arrived_on", "updated_at"])
-    _notify_enterprise(transport_request, NOTICE_ARRIVED,
-                       str(EVENT_ARRIVED % {"date": arrived_on.isoformat(), "count": count}))
+    _notify_enterprise(
+        transport_request, NOTICE_ARRIVED, str(EVENT_ARRIVED % {"date": arrived_on.isoformat(), "count": count})
+    )
     return Arrival(transport_request, count)

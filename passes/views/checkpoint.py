@@ -74,8 +74,14 @@ def _verdict(verification: Verification, *, detailed: bool, checker=None) -> dic
     else:
         data = verification.public()
         label = LABEL_PUBLIC_VALID if data["status"] == PassCheck.Result.VALID else LABEL_PUBLIC_INVALID
-    return {"data": data, "label": label, "tone": TONES[data["status"]], "detailed": detailed,
-            "elsewhere": elsewhere, "checked_at": timezone.localtime()}
+    return {
+        "data": data,
+        "label": label,
+        "tone": TONES[data["status"]],
+        "detailed": detailed,
+        "elsewhere": elsewhere,
+        "checked_at": timezone.localtime(),
+    }
 
 
 def _is_htmx(request) -> bool:
@@ -143,12 +149,19 @@ def check_log(request):
     checks = pass_checks_visible_to(request.user, day=today, result=result)
     page = Paginator(checks, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = pass_check_counts(request.user, day=today)
-    return render(request, "passes/checks.html", {
-        "day": today, "page": page, "counts": counts, "result": result,
-        "busy_hours": [(hour, n) for hour, n in counts.by_hour if n],
-        "peak": max((n for _hour, n in counts.by_hour), default=0),
-        "query": f"result={result}" if result else "",
-    })
+    return render(
+        request,
+        "passes/checks.html",
+        {
+            "day": today,
+            "page": page,
+            "counts": counts,
+            "result": result,
+            "busy_hours": [(hour, n) for hour, n in counts.by_hour if n],
+            "peak": max((n for _hour, n in counts.by_hour), default=0),
+            "query": f"result={result}" if result else "",
+        },
+    )
 
 
 @require_GET

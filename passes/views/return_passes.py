@@ -81,9 +81,16 @@ def pass_list(request):
         return_pass.display_name = selectors.display_name(request.user, return_pass.worker)
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "passes/pass_list.html", {
-        "form": form, "page": page, "query": query.urlencode(), "today": timezone.localdate(),
-    })
+    return render(
+        request,
+        "passes/pass_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @login_required
@@ -112,8 +119,11 @@ def pass_apply(request):
     if request.method == "POST" and form.is_valid():
         try:
             batch = services.return_pass_apply(
-                enterprise=enterprise, workers=list(form.cleaned_data["workers"]), applied_by=request.user,
-                note=form.cleaned_data["note"], submission_key=form.cleaned_data["submission_key"],
+                enterprise=enterprise,
+                workers=list(form.cleaned_data["workers"]),
+                applied_by=request.user,
+                note=form.cleaned_data["note"],
+                submission_key=form.cleaned_data["submission_key"],
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -128,10 +138,20 @@ def pass_apply(request):
         eligible = [worker for worker in eligible if q in worker.name]
     page = Paginator(eligible, APPLY_PAGE_SIZE).get_page(request.GET.get("page"))
     selected = {str(value) for value in form["workers"].value() or ()}
-    return render(request, "passes/pass_apply.html", {
-        "form": form, "page": page, "left_out": left_out, "selected": selected, "today": today, "q": q,
-        "query": f"q={q}" if q else "", "enterprise": enterprise,
-    })
+    return render(
+        request,
+        "passes/pass_apply.html",
+        {
+            "form": form,
+            "page": page,
+            "left_out": left_out,
+            "selected": selected,
+            "today": today,
+            "q": q,
+            "query": f"q={q}" if q else "",
+            "enterprise": enterprise,
+        },
+    )
 
 
 # --- Batches: the district decides ----------------------------------------------------------------
@@ -150,11 +170,20 @@ def _batch_page(request, batch, form: BatchDecisionForm | None = None):
         form = BatchDecisionForm(pass_ids=[p.pk for p in passes])
     selected = {str(value) for value in (form["passes"].value() or ())} if form is not None and form.is_bound else set()
     counts = {label: sum(1 for p in passes if p.status == value) for value, label in S.choices}
-    return render(request, "passes/batch_detail.html", {
-        "batch": batch, "passes": passes, "form": form if can_decide else None, "can_decide": can_decide,
-        "selected": selected, "counts": {k: v for k, v in counts.items() if v}, "today": today,
-        "max_days": settings.PASS_VALIDITY_MAX_DAYS,
-    })
+    return render(
+        request,
+        "passes/batch_detail.html",
+        {
+            "batch": batch,
+            "passes": passes,
+            "form": form if can_decide else None,
+            "can_decide": can_decide,
+            "selected": selected,
+            "counts": {k: v for k, v in counts.items() if v},
+            "today": today,
+            "max_days": settings.PASS_VALIDITY_MAX_DAYS,
+        },
+    )
 
 
 @login_required
@@ -178,11 +207,16 @@ def batch_decide(request, pk: int):
     data = form.cleaned_data
     try:
         if data["action"] == BatchDecisionForm.ISSUE:
-            result = services.return_pass_issue(pass_ids=data["passes"], issued_by=request.user,
-                                                valid_from=data["valid_from"], valid_until=data["valid_until"])
+            result = services.return_pass_issue(
+                pass_ids=data["passes"],
+                issued_by=request.user,
+                valid_from=data["valid_from"],
+                valid_until=data["valid_until"],
+            )
         else:
-            result = services.return_pass_refuse(pass_ids=data["passes"], refused_by=request.user,
-                                                 reason=data["reason"])
+            result = services.return_pass_refuse(
+                pass_ids=data["passes"], refused_by=request.user, reason=data["reason"]
+            )
     except ValidationError as error:
         form.add_error(None, error)
         return _batch_page(request, batch, form)
@@ -213,7 +247,8 @@ def pass_detail(request, pk: int):
     require_role(request.user, LIST_ROLES)
     relations = selectors.pass_detail_relations(return_pass)
     context = {
-        "pass": return_pass, **relations,
+        "pass": return_pass,
+        **relations,
         "display_name": selectors.display_name(request.user, return_pass.worker),
         "can_open_card": selectors.may_open_card(request.user, return_pass),
         "can_open_batch": selectors.may_open_batch(request.user, return_pass),
@@ -255,30 +290,57 @@ def _pass_action(request, pk: int, form_class, prefix: str, call, done_message):
 @require_POST
 @login_required
 def pass_revoke(request, pk: int):
-    return _pass_action(request, pk, RevokeForm, "revoke", lambda p, data: services.return_pass_revoke(
-        return_pass=p, revoked_by=request.user, reason=data["reason"]), MSG_REVOKED)
+    return _pass_action(
+        request,
+        pk,
+        RevokeForm,
+        "revoke",
+        lambda p, data: services.return_pass_revoke(return_pass=p, revoked_by=request.user, reason=data["reason"]),
+        MSG_REVOKED,
+    )
 
 
 @require_POST
 @login_required
 def pass_suspend(request, pk: int):
-    return _pass_action(request, pk, ReasonForm, "suspend", lambda p, data: services.return_pass_suspend(
-        return_pass=p, suspended_by=request.user, reason=data["reason"]), MSG_SUSPENDED)
+    return _pass_action(
+        request,
+        pk,
+        ReasonForm,
+        "suspend",
+        lambda p, data: services.return_pass_suspend(return_pass=p, suspended_by=request.user, reason=data["reason"]),
+        MSG_SUSPENDED,
+    )
 
 
 @require_POST
 @login_required
 def pass_reinstate(request, pk: int):
-    return _pass_action(request, pk, OptionalReasonForm, "reinstate", lambda p, data: services.return_pass_reinstate(
-        return_pass=p, reinstated_by=request.user, reason=data["reason"]), MSG_REINSTATED)
+    return _pass_action(
+        request,
+        pk,
+        OptionalReasonForm,
+        "reinstate",
+        lambda p, data: services.return_pass_reinstate(
+            return_pass=p, reinstated_by=request.user, reason=data["reason"]
+        ),
+        MSG_REINSTATED,
+    )
 
 
 @require_POST
 @login_required
 def pass_reissue(request, pk: int):
-    return _pass_action(request, pk, ReissueForm, "reissue", lambda p, data: services.return_pass_reissue(
-        return_pass=p, reissued_by=request.user, valid_from=data["valid_from"], valid_until=data["valid_until"]),
-        MSG_REISSUED)
+    return _pass_action(
+        request,
+        pk,
+        ReissueForm,
+        "reissue",
+        lambda p, data: services.return_pass_reissue(
+            return_pass=p, reissued_by=request.user, valid_from=data["valid_from"], valid_until=data["valid_until"]
+        ),
+        MSG_REISSUED,
+    )
 
 
 # --- The pass itself: printable card and phone page ----------------------------------------------------
@@ -292,8 +354,9 @@ def qr_svg(data: str) -> str:
     """The QR code as inline SVG. segno draws with presentation attributes (stroke, fill), never a
     style attribute, so it passes the strict CSP; its size comes from CSS through the viewBox."""
     qr = segno.make(data, error=QR_ERROR_LEVEL)
-    svg = qr.svg_inline(scale=1, border=4, dark="#000", light="#fff", omitsize=True, svgclass="pass-qr-code",
-                        lineclass=None)
+    svg = qr.svg_inline(
+        scale=1, border=4, dark="#000", light="#fff", omitsize=True, svgclass="pass-qr-code", lineclass=None
+    )
     return mark_safe(svg)  # segno's own markup: path data from the URL's bits, no text of ours inside
 
 
@@ -304,8 +367,11 @@ def _card_context(request, pk: int) -> dict:
     today = timezone.localdate()
     presentable = return_pass.status == S.VALID and return_pass.valid_until >= today
     context = {
-        "pass": return_pass, "masked_name": mask_name(return_pass.worker.name), "presentable": presentable,
-        "not_yet": presentable and return_pass.valid_from > today, "today": today,
+        "pass": return_pass,
+        "masked_name": mask_name(return_pass.worker.name),
+        "presentable": presentable,
+        "not_yet": presentable and return_pass.valid_from > today,
+        "today": today,
         "date_expired": return_pass.status == S.VALID and return_pass.valid_until < today,
     }
     if presentable:

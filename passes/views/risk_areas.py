@@ -75,10 +75,14 @@ def _export(version: RiskAreaList):
 
 class RiskAreaListAdmin(RuleListAdmin):
     urls = RuleListUrls(
-        manage="passes:risk_area_manage", create="passes:risk_area_manage_create",
-        detail="passes:risk_area_manage_detail", publish="passes:risk_area_manage_publish",
-        import_items="passes:risk_area_manage_import", export="passes:risk_area_manage_export",
-        import_template="passes:risk_area_manage_template", remove="passes:risk_area_manage_remove",
+        manage="passes:risk_area_manage",
+        create="passes:risk_area_manage_create",
+        detail="passes:risk_area_manage_detail",
+        publish="passes:risk_area_manage_publish",
+        import_items="passes:risk_area_manage_import",
+        export="passes:risk_area_manage_export",
+        import_template="passes:risk_area_manage_template",
+        remove="passes:risk_area_manage_remove",
     )
     templates = "passes/risk_manage_"
     draft_form = RiskListDraftForm
@@ -109,8 +113,11 @@ class RiskAreaListAdmin(RuleListAdmin):
     @staticmethod
     def item_add(*, draft, added_by, **data) -> str:
         area = services.risk_area_add(draft=draft, added_by=added_by, **data)
-        return MSG_AREA_ADDED % {"code": area.division.code, "name": area.division.full_name,
-                                 "level": area.get_level_display()}
+        return MSG_AREA_ADDED % {
+            "code": area.division.code,
+            "name": area.division.full_name,
+            "level": area.get_level_display(),
+        }
 
     @staticmethod
     def item_remove(area, *, removed_by) -> str:

@@ -32,15 +32,22 @@ OWNER_ROLES = (Role.ENTERPRISE,)
 def roster_list(request):
     require_role(request.user, READER_ROLES)
     form = RosterFilterForm(request.GET or None)
-    roster = selectors.roster_page(request.user, form.filters(), request.GET.get("page"),
-                                   on=timezone.localdate())
+    roster = selectors.roster_page(request.user, form.filters(), request.GET.get("page"), on=timezone.localdate())
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "passes/roster_list.html", {
-        "form": form, "roster": roster, "page": roster.page, "query": query.urlencode(),
-        "is_owner": request.user.role == Role.ENTERPRISE, "today": timezone.localdate(),
-        "imports": selectors.roster_imports_recent(request.user) if request.user.role == Role.ENTERPRISE else [],
-    })
+    return render(
+        request,
+        "passes/roster_list.html",
+        {
+            "form": form,
+            "roster": roster,
+            "page": roster.page,
+            "query": query.urlencode(),
+            "is_owner": request.user.role == Role.ENTERPRISE,
+            "today": timezone.localdate(),
+            "imports": selectors.roster_imports_recent(request.user) if request.user.role == Role.ENTERPRISE else [],
+        },
+    )
 
 
 def _save_worker(request, form: WorkerForm, save) -> bool:
@@ -59,9 +66,16 @@ def _save_worker(request, form: WorkerForm, save) -> bool:
 def worker_create(request):
     require_role(request.user, OWNER_ROLES)
     form = WorkerForm(request.POST or None)
-    if request.method == "POST" and _save_worker(request, form, lambda: services.worker_create(
-            enterprise=request.user.enterprise, id_number=form.cleaned_data["id_number"],
-            data=form.worker_data(), created_by=request.user)):
+    if request.method == "POST" and _save_worker(
+        request,
+        form,
+        lambda: services.worker_create(
+            enterprise=request.user.enterprise,
+            id_number=form.cleaned_data["id_number"],
+            data=form.worker_data(),
+            created_by=request.user,
+        ),
+    ):
         messages.success(request, _("已登记员工 %(name)s。") % {"name": form.cleaned_data["name"]})
         return redirect("passes:roster")
     return render(request, "passes/worker_form.html", {"form": form})
@@ -72,11 +86,17 @@ def worker_detail(request, pk: int):
     worker = selectors.worker_get_for_user_or_404(request.user, pk)
     require_role(request.user, READER_ROLES)
     today = timezone.localdate()
-    return render(request, "passes/worker_detail.html", {
-        "worker": worker, "eligibility": work_eligibility(worker, on=today), "today": today,
-        "is_owner": request.user.role == Role.ENTERPRISE,
-        "may_disclose": request.user.role == Role.DISTRICT_STAFF,
-    })
+    return render(
+        request,
+        "passes/worker_detail.html",
+        {
+            "worker": worker,
+            "eligibility": work_eligibility(worker, on=today),
+            "today": today,
+            "is_owner": request.user.role == Role.ENTERPRISE,
+            "may_disclose": request.user.role == Role.DISTRICT_STAFF,
+        },
+    )
 
 
 @login_required
@@ -84,9 +104,13 @@ def worker_edit(request, pk: int):
     worker = selectors.worker_get_for_user_or_404(request.user, pk)
     require_role(request.user, OWNER_ROLES)
     form = WorkerForm(request.POST or None, instance=worker)
-    if request.method == "POST" and _save_worker(request, form, lambda: services.worker_update(
-            worker=worker, data=form.worker_data(), id_number=form.cleaned_data["id_number"],
-            updated_by=request.user)):
+    if request.method == "POST" and _save_worker(
+        request,
+        form,
+        lambda: services.worker_update(
+            worker=worker, data=form.worker_data(), id_number=form.cleaned_data["id_number"], updated_by=request.user
+        ),
+    ):
         messages.success(request, _("已保存 %(name)s 的信息。") % {"name": worker.name})
         return redirect("passes:roster_detail", pk=worker.pk)
     return render(request, "passes/worker_form.html", {"form": form, "worker": worker})
@@ -101,8 +125,9 @@ def worker_id_number(request, pk: int):
     form = ReasonForm(request.POST or None)
     number = None
     if request.method == "POST" and form.is_valid():
-        number = services.worker_id_number_disclose(worker=worker, user=request.user,
-                                                    reason=form.cleaned_data["reason"])
+        number = services.worker_id_number_disclose(
+            worker=worker, user=request.user, reason=form.cleaned_data["reason"]
+        )
     return render(request, "passes/worker_id_number.html", {"worker": worker, "form": form, "number": number})
 
 
@@ -146,23 +171,37 @@ def roster_import(request):
         try:
             rows, inline = services.roster_upload_inspect(upload)
             if not inline:
-                job = services.roster_import_queue(enterprise=enterprise, upload=upload, rows_total=rows,
-                                                   uploaded_by=request.user)
+                job = services.roster_import_queue(
+                    enterprise=enterprise, upload=upload, rows_total=rows, uploaded_by=request.user
+                )
                 return redirect("passes:roster_import_status", pk=job.pk)
-            outcome = services.roster_import(enterprise=enterprise, upload=upload, imported_by=request.user,
-                                              keep_source=True)
+            outcome = services.roster_import(
+                enterprise=enterprise, upload=upload, imported_by=request.user, keep_source=True
+            )
         except excel.ExcelFileError as error:
             form.add_error("file", error.message)
         else:
             if outcome.ok:
-                messages.success(request, _("已导入 %(rows)d 行: 新增 %(created)d 人, 更新 %(updated)d 人, "
-                                            "无变化 %(unchanged)d 人。") % {
-                    "rows": outcome.rows, "created": outcome.created, "updated": outcome.updated,
-                    "unchanged": outcome.unchanged})
+                messages.success(
+                    request,
+                    _("已导入 %(rows)d 行: 新增 %(created)d 人, 更新 %(updated)d 人, 无变化 %(unchanged)d 人。")
+                    % {
+                        "rows": outcome.rows,
+                        "created": outcome.created,
+                        "updated": outcome.updated,
+                        "unchanged": outcome.unchanged,
+                    },
+                )
                 return redirect("passes:roster")
-            context.update(excel.import_error_context(
-                user=request.user, upload=upload, columns=services.roster_columns(), result=outcome.result,
-                filename=_("花名册导入-错误标注.xlsx")))
+            context.update(
+                excel.import_error_context(
+                    user=request.user,
+                    upload=upload,
+                    columns=services.roster_columns(),
+                    result=outcome.result,
+                    filename=_("花名册导入-错误标注.xlsx"),
+                )
+            )
     return render(request, "passes/roster_import.html", context)
 
 
@@ -174,14 +213,21 @@ def roster_import_status(request, pk: int):
     require_role(request.user, OWNER_ROLES)
     rows_done = services.roster_import_rows_done(job)
     context = {
-        "job": job, "rows_done": rows_done,
-        "percent": 100 if job.status == RosterImport.Status.DONE else
-        int(100 * rows_done / job.rows_total) if job.rows_total else 0,
+        "job": job,
+        "rows_done": rows_done,
+        "percent": 100
+        if job.status == RosterImport.Status.DONE
+        else int(100 * rows_done / job.rows_total)
+        if job.rows_total
+        else 0,
         "running": job.status in (RosterImport.Status.QUEUED, RosterImport.Status.RUNNING),
         "unchanged": max(job.rows_done - job.created_count - job.updated_count, 0),
     }
-    template = "passes/roster_import_progress.html" if request.headers.get("HX-Request") else \
-        "passes/roster_import_status.html"
+    template = (
+        "passes/roster_import_progress.html"
+        if request.headers.get("HX-Request")
+        else "passes/roster_import_status.html"
+    )
     return render(request, template, context)
 
 
@@ -191,8 +237,9 @@ def roster_import_errors(request, pk: int):
     require_role(request.user, OWNER_ROLES)
     if not job.error_file:
         raise Http404
-    return uploads.file_response(job.error_file, kind=uploads.UploadKind.XLSX,
-                                 download_name=_("花名册导入-错误标注.xlsx"))
+    return uploads.file_response(
+        job.error_file, kind=uploads.UploadKind.XLSX, download_name=_("花名册导入-错误标注.xlsx")
+    )
 
 
 @never_cache
@@ -202,8 +249,9 @@ def roster_export(request):
     require_role(request.user, OWNER_ROLES)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        content, _count = services.roster_export(enterprise=request.user.enterprise, exported_by=request.user,
-                                                 reason=form.cleaned_data["reason"])
+        content, _count = services.roster_export(
+            enterprise=request.user.enterprise, exported_by=request.user, reason=form.cleaned_data["reason"]
+        )
         name = _("员工花名册-%(day)s.xlsx") % {"day": timezone.localdate().isoformat()}
         return xlsx_response(content, name)
     return render(request, "passes/roster_export.html", {"form": form})

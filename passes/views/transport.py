@@ -39,17 +39,41 @@ class Action:
 
 
 ACTIONS: dict[str, Action] = {
-    "confirm": Action((Role.DISTRICT_STAFF,), lambda tr, user, data: services.transport_request_confirm(
-        transport_request=tr, confirmed_by=user, comment=data["comment"]), lambda _result: MSG_CONFIRMED),
-    "arrange": Action((Role.DISTRICT_STAFF,), lambda tr, user, data: services.transport_request_arrange(
-        transport_request=tr, arranged_by=user, arrangement=data["arrangement"]), lambda _result: MSG_ARRANGED),
-    "decline": Action((Role.DISTRICT_STAFF,), lambda tr, user, data: services.transport_request_decline(
-        transport_request=tr, declined_by=user, reason=data["reason"]), lambda _result: MSG_DECLINED),
-    "arrive": Action((Role.DISTRICT_STAFF,), lambda tr, user, data: services.transport_request_mark_arrived(
-        transport_request=tr, marked_by=user, arrived_on=data["arrived_on"]),
-        lambda arrival: MSG_ARRIVED % {"count": arrival.workers_updated}),
-    "cancel": Action((Role.ENTERPRISE,), lambda tr, user, data: services.transport_request_cancel(
-        transport_request=tr, cancelled_by=user, reason=data["reason"]), lambda _result: MSG_CANCELLED),
+    "confirm": Action(
+        (Role.DISTRICT_STAFF,),
+        lambda tr, user, data: services.transport_request_confirm(
+            transport_request=tr, confirmed_by=user, comment=data["comment"]
+        ),
+        lambda _result: MSG_CONFIRMED,
+    ),
+    "arrange": Action(
+        (Role.DISTRICT_STAFF,),
+        lambda tr, user, data: services.transport_request_arrange(
+            transport_request=tr, arranged_by=user, arrangement=data["arrangement"]
+        ),
+        lambda _result: MSG_ARRANGED,
+    ),
+    "decline": Action(
+        (Role.DISTRICT_STAFF,),
+        lambda tr, user, data: services.transport_request_decline(
+            transport_request=tr, declined_by=user, reason=data["reason"]
+        ),
+        lambda _result: MSG_DECLINED,
+    ),
+    "arrive": Action(
+        (Role.DISTRICT_STAFF,),
+        lambda tr, user, data: services.transport_request_mark_arrived(
+            transport_request=tr, marked_by=user, arrived_on=data["arrived_on"]
+        ),
+        lambda arrival: MSG_ARRIVED % {"count": arrival.workers_updated},
+    ),
+    "cancel": Action(
+        (Role.ENTERPRISE,),
+        lambda tr, user, data: services.transport_request_cancel(
+            transport_request=tr, cancelled_by=user, reason=data["reason"]
+        ),
+        lambda _result: MSG_CANCELLED,
+    ),
 }
 
 
@@ -113,11 +137,15 @@ def transport_queue(request):
 def transport_detail(request, pk: int):
     transport_request = selectors.transport_request_get_for_user_or_404(request.user, pk)
     actions = services.available_actions(transport_request, request.user)
-    return render(request, "passes/transport_detail.html", {
-        "transport_request": transport_request,
-        **selectors.transport_request_detail_relations(transport_request),
-        "forms": {action: ACTION_FORMS[action](prefix=action) for action in actions},
-    })
+    return render(
+        request,
+        "passes/transport_detail.html",
+        {
+            "transport_request": transport_request,
+            **selectors.transport_request_detail_relations(transport_request),
+            "forms": {action: ACTION_FORMS[action](prefix=action) for action in actions},
+        },
+    )
 
 
 @require_POST

@@ -22,8 +22,9 @@ def build(dist: Path) -> list[dict[str, str]]:
         rows.append({"code": code, "name": name, "full_name": name, "level": "province", "parent": ""})
     for code, name in cities.items():
         province = code[:2] + "0000"
-        rows.append({"code": code, "name": name, "full_name": provinces[province] + name, "level": "city",
-                     "parent": province})
+        rows.append(
+            {"code": code, "name": name, "full_name": provinces[province] + name, "level": "city", "parent": province}
+        )
     for code, name in counties.items():
         province, city = code[:2] + "0000", code[:4] + "00"
         # Municipalities' districts (1101xx, 5002xx...) and counties under a province directly
@@ -35,8 +36,9 @@ def build(dist: Path) -> list[dict[str, str]]:
 
 
 def main() -> None:
-    writer = csv.DictWriter(sys.stdout, fieldnames=["code", "name", "full_name", "level", "parent"],
-                            lineterminator="\n")
+    writer = csv.DictWriter(
+        sys.stdout, fieldnames=["code", "name", "full_name", "level", "parent"], lineterminator="\n"
+    )
     writer.writeheader()
     writer.writerows(build(Path(sys.argv[1])))
 

@@ -57,8 +57,9 @@ def test_clean_explains_which_scope_a_role_needs(district_a):
 # --- Login ----------------------------------------------------------------------------------
 
 
-def test_each_role_lands_on_its_own_page(client, enterprise_user_a, district_staff_a, authority_staff,
-                                         checkpoint_staff, commander, admin_user):
+def test_each_role_lands_on_its_own_page(
+    client, enterprise_user_a, district_staff_a, authority_staff, checkpoint_staff, commander, admin_user
+):
     expected = {
         enterprise_user_a: enterprise_user_a.enterprise.name,
         district_staff_a: "张浦镇 · 属地工作台",
@@ -102,23 +103,30 @@ def test_without_a_trusted_proxy_a_forwarded_address_is_ignored(client, district
     assert locked.status_code == 429
 
 
-@pytest.mark.parametrize("proxies, forwarded", [
-    (1, "{client}"),
-    (1, "6.6.6.6, {client}"),  # the client wrote its own header; the proxy appended the real address
-    (2, "{client}, 198.51.100.9"),
-    (2, "6.6.6.6, {client}, 198.51.100.9"),
-])
-def test_behind_proxies_the_lockout_is_keyed_on_the_clients_address(client, district_staff_a, settings,
-                                                                     proxies, forwarded):
+@pytest.mark.parametrize(
+    "proxies, forwarded",
+    [
+        (1, "{client}"),
+        (1, "6.6.6.6, {client}"),  # the client wrote its own header; the proxy appended the real address
+        (2, "{client}, 198.51.100.9"),
+        (2, "6.6.6.6, {client}, 198.51.100.9"),
+    ],
+)
+def test_behind_proxies_the_lockout_is_keyed_on_the_clients_address(
+    client, district_staff_a, settings, proxies, forwarded
+):
     _behind_proxies(settings, proxies)
     attacker, colleague = forwarded.format(client="203.0.113.7"), forwarded.format(client="203.0.113.8")
     for _ in range(settings.AXES_FAILURE_LIMIT):
         _login(client, district_staff_a.username, "wrong-password", ip="127.0.0.1", x_forwarded_for=attacker)
-    assert _login(client, district_staff_a.username, PASSWORD, ip="127.0.0.1",
-                  x_forwarded_for=attacker).status_code == 429
+    assert (
+        _login(client, district_staff_a.username, PASSWORD, ip="127.0.0.1", x_forwarded_for=attacker).status_code == 429
+    )
     # The same user from another address, through the same proxy, still signs in.
-    assert _login(client, district_staff_a.username, PASSWORD, ip="127.0.0.1",
-                  x_forwarded_for=colleague).status_code == 302
+    assert (
+        _login(client, district_staff_a.username, PASSWORD, ip="127.0.0.1", x_forwarded_for=colleague).status_code
+        == 302
+    )
 
 
 def test_session_expires_after_idle_time(client, district_staff_a, settings):
@@ -139,9 +147,14 @@ def test_a_one_time_password_must_be_changed_first(client, district_staff_a):
     district_staff_a.save()
     client.force_login(district_staff_a)
     assert client.get(reverse("enterprises:list"))["Location"] == reverse("accounts:password_change")
-    response = client.post(reverse("accounts:password_change"), {
-        "old_password": PASSWORD, "new_password1": "Kunshan-new-2020", "new_password2": "Kunshan-new-2020",
-    })
+    response = client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Kunshan-new-2020",
+            "new_password2": "Kunshan-new-2020",
+        },
+    )
     assert response.status_code == 302
     district_staff_a.refresh_from_db()
     assert not district_staff_a.password_change_required
@@ -150,9 +163,14 @@ def test_a_one_time_password_must_be_changed_first(client, district_staff_a):
 
 def test_password_validators_refuse_a_weak_password(client, district_staff_a):
     client.force_login(district_staff_a)
-    response = client.post(reverse("accounts:password_change"), {
-        "old_password": PASSWORD, "new_password1": "12345678", "new_password2": "12345678",
-    })
+    response = client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "12345678",
+            "new_password2": "12345678",
+        },
+    )
     assert response.status_code == 200
     district_staff_a.refresh_from_db()
     assert district_staff_a.check_password(PASSWORD)
@@ -166,12 +184,15 @@ IMPORT = reverse("admin:accounts_user_import")
 
 def test_admin_imports_staff_with_one_time_passwords(client, admin_user):
     client.force_login(admin_user)
-    upload = xlsx_upload(STAFF_HEADERS, [
-        ["zp_li", "李明", "属地工作人员", "13912345678", "li@example.cn", "张浦镇", "", ""],
-        ["gxj_wang", "王芳", "行业主管部门人员", "13812345678", "", "", "工信局", ""],
-        ["kk_zhao", "赵强", "卡口核验人员", 13712345678, "", "", "", "zhangpu-demo-1"],
-        ["zhb_chen", "陈刚", "指挥部", "13612345678", "", "", "", ""],
-    ])
+    upload = xlsx_upload(
+        STAFF_HEADERS,
+        [
+            ["zp_li", "李明", "属地工作人员", "13912345678", "li@example.cn", "张浦镇", "", ""],
+            ["gxj_wang", "王芳", "行业主管部门人员", "13812345678", "", "", "工信局", ""],
+            ["kk_zhao", "赵强", "卡口核验人员", 13712345678, "", "", "", "zhangpu-demo-1"],
+            ["zhb_chen", "陈刚", "指挥部", "13612345678", "", "", "", ""],
+        ],
+    )
     response = client.post(IMPORT, {"file": upload})
     assert response.status_code == 200
     imported = User.objects.filter(username__in=["zp_li", "gxj_wang", "kk_zhao", "zhb_chen"])
@@ -188,13 +209,16 @@ def test_admin_imports_staff_with_one_time_passwords(client, admin_user):
 
 def test_staff_import_with_a_bad_row_imports_nobody(client, admin_user, district_staff_a):
     client.force_login(admin_user)
-    upload = xlsx_upload(STAFF_HEADERS, [
-        ["ok_user", "好", "属地工作人员", "13912345678", "", "张浦镇", "", ""],
-        ["ok_user", "重复", "指挥部", "13912345678", "", "", "", ""],
-        [district_staff_a.username, "已存在", "指挥部", "13912345678", "", "", "", ""],
-        ["no_scope", "缺属地", "属地工作人员", "13912345678", "", "", "", ""],
-        ["bad_mobile", "手机错", "指挥部", "12345", "", "", "", ""],
-    ])
+    upload = xlsx_upload(
+        STAFF_HEADERS,
+        [
+            ["ok_user", "好", "属地工作人员", "13912345678", "", "张浦镇", "", ""],
+            ["ok_user", "重复", "指挥部", "13912345678", "", "", "", ""],
+            [district_staff_a.username, "已存在", "指挥部", "13912345678", "", "", "", ""],
+            ["no_scope", "缺属地", "属地工作人员", "13912345678", "", "", "", ""],
+            ["bad_mobile", "手机错", "指挥部", "12345", "", "", "", ""],
+        ],
+    )
     before = User.objects.count()
     response = client.post(IMPORT, {"file": upload})
     assert User.objects.count() == before
@@ -239,8 +263,9 @@ def test_notifications_are_listed_and_marked_read(client, district_staff_a, dist
     assert Notification.objects.filter(user=district_staff_b, read_at__isnull=True).exists()
 
 
-def test_the_menu_groups_what_a_role_has_several_of_and_keeps_single_entries_as_links(district_staff_a,
-                                                                                      enterprise_user_a):
+def test_the_menu_groups_what_a_role_has_several_of_and_keeps_single_entries_as_links(
+    district_staff_a, enterprise_user_a
+):
     from portal.navigation import menu_for
 
     staff_menu = {item["label"]: item for item in menu_for(district_staff_a)}
@@ -250,8 +275,9 @@ def test_the_menu_groups_what_a_role_has_several_of_and_keeps_single_entries_as_
     assert "本企业信息" in enterprise_menu and "企业" not in enterprise_menu  # a group of one is a plain link
 
 
-def test_landing_pages_count_the_passes_waiting_for_the_issuing_district(client, enterprise_user_a,
-                                                                         district_staff_a, district_staff_b):
+def test_landing_pages_count_the_passes_waiting_for_the_issuing_district(
+    client, enterprise_user_a, district_staff_a, district_staff_b
+):
     from tests.passes.factories import applied_passes
 
     applied_passes(enterprise_user_a, count=2)  # workers living in 开发区 (district b), issued by 张浦镇 (a)

@@ -20,8 +20,23 @@ _TEXT = st.one_of(
     st.text(),
     st.text(alphabet="0123456789０１２３４５６７８９-/.:年月日 eE+infaNX℃°C", max_size=40),
     st.from_regex(r"-?[0-9]{1,30}(\.[0-9]{0,5})?([eE][+-]?[0-9]{1,4})?", fullmatch=True),
-    st.sampled_from(["inf", "-inf", "nan", "NaN", "1e400", "1e100", "99999999999999999999-1-1",
-                     "2020-02-30", "2020-02-20 25:61", "2020-02-20 inf:inf", "#VALUE!", "1_000", "٣"]),
+    st.sampled_from(
+        [
+            "inf",
+            "-inf",
+            "nan",
+            "NaN",
+            "1e400",
+            "1e100",
+            "99999999999999999999-1-1",
+            "2020-02-30",
+            "2020-02-20 25:61",
+            "2020-02-20 inf:inf",
+            "#VALUE!",
+            "1_000",
+            "٣",
+        ]
+    ),
 )
 CELLS = st.one_of(
     _TEXT,
@@ -84,8 +99,11 @@ def test_a_time_is_an_aware_moment_to_the_minute(value):
 @example("36.8℃")
 def test_a_temperature_is_a_finite_tenth(value):
     temperature = _value_or_validation_error(roster._parse_temperature, value)
-    assert temperature is None or (isinstance(temperature, decimal.Decimal) and temperature.is_finite()
-                                   and temperature == temperature.quantize(decimal.Decimal("0.1")))
+    assert temperature is None or (
+        isinstance(temperature, decimal.Decimal)
+        and temperature.is_finite()
+        and temperature == temperature.quantize(decimal.Decimal("0.1"))
+    )
 
 
 @_SETTINGS

@@ -166,23 +166,17 @@ def test_optional_column_may_be_left_out_of_the_sheet():
 def test_missing_required_columns_are_named_in_the_message():
     upload = xlsx([["企业名称", "备注"], ["昆山甲公司", ""]])
 
-    assert file_error(read_rows, upload, COLUMNS) == MSG_MISSING_COLUMNS.format(
-        columns="统一社会信用代码、职工人数"
-    )
+    assert file_error(read_rows, upload, COLUMNS) == MSG_MISSING_COLUMNS.format(columns="统一社会信用代码、职工人数")
 
 
 def test_a_column_given_twice_is_refused():
     upload = xlsx([[*HEADERS, "企业名称"], [CODE_A, "甲", 1, "", "乙"]])
 
-    assert file_error(read_rows, upload, COLUMNS) == MSG_DUPLICATE_COLUMNS.format(
-        columns="企业名称"
-    )
+    assert file_error(read_rows, upload, COLUMNS) == MSG_DUPLICATE_COLUMNS.format(columns="企业名称")
 
 
 def test_bad_cell_gives_a_cell_error_with_the_parse_message_and_sheet_row():
-    upload = xlsx(
-        [HEADERS, [CODE_A, "甲", 10, None], [CODE_B, "乙", "十个", None], ["123", "丙", -1, None]]
-    )
+    upload = xlsx([HEADERS, [CODE_A, "甲", 10, None], [CODE_B, "乙", "十个", None], ["123", "丙", -1, None]])
 
     result = read_rows(upload, COLUMNS)
 
@@ -222,9 +216,7 @@ def test_empty_required_cell_gives_required_message():
 def test_more_rows_than_allowed_are_refused():
     upload = xlsx([HEADERS, *[[CODE_A, "甲", n, None] for n in range(3)]])
 
-    assert file_error(read_rows, upload, COLUMNS, max_rows=2) == MSG_TOO_MANY_ROWS.format(
-        max_rows=2
-    )
+    assert file_error(read_rows, upload, COLUMNS, max_rows=2) == MSG_TOO_MANY_ROWS.format(max_rows=2)
     upload.seek(0)
     assert len(read_rows(upload, COLUMNS, max_rows=3).rows) == 3
 
@@ -400,9 +392,7 @@ def test_a_corrected_error_workbook_imports_cleanly_and_its_error_column_is_not_
 
     assert again.ok
     # The apostrophe added on export is removed on the way back in.
-    assert again.rows == [
-        {"_row": 2, "credit_code": CODE_A, "name": "甲", "employees": 12, "remark": "-无-"}
-    ]
+    assert again.rows == [{"_row": 2, "credit_code": CODE_A, "name": "甲", "employees": 12, "remark": "-无-"}]
     again.add_error(2, "name", "名称已被占用。")
     header = [c.value for c in reopen(error_workbook(fixed, COLUMNS, again)).worksheets[0][1]]
     assert header == [*HEADERS, ERROR_COLUMN_HEADER]

@@ -40,8 +40,10 @@ def test_the_reported_file_is_refused_before_openpyxl_opens_it(openpyxl_must_not
 
 
 def test_shared_strings_are_counted(openpyxl_must_not_open):
-    content = files.workbook_bytes(files.sheet_xml([files.header_row(HEADERS)]),
-                                   shared_strings=files.shared_strings_xml([f"s{n}" for n in range(11)]))
+    content = files.workbook_bytes(
+        files.sheet_xml([files.header_row(HEADERS)]),
+        shared_strings=files.shared_strings_xml([f"s{n}" for n in range(11)]),
+    )
     assert refusal(content, max_shared_strings=10) == excel.MSG_TOO_MANY_STRINGS.format(max=10)
 
 
@@ -56,8 +58,9 @@ def test_rows_are_counted_blank_ones_too(openpyxl_must_not_open):
 def test_elements_across_the_scanning_chunks_are_counted_once():
     # Rows of different widths, so that tags fall across each 1 MB boundary at some point.
     rows = [files.row_xml(n, [f'<c r="A{n}"><v>{n * 7}</v></c>']) for n in range(1, 60_001)]
-    shape = excel.inspect_workbook(io.BytesIO(files.workbook_bytes(files.sheet_xml(rows))),
-                                   excel.Limits.default(max_rows=10**6, max_cells=10**6))
+    shape = excel.inspect_workbook(
+        io.BytesIO(files.workbook_bytes(files.sheet_xml(rows))), excel.Limits.default(max_rows=10**6, max_cells=10**6)
+    )
     assert (shape.rows, shape.cells) == (60_000, 60_000)
 
 
@@ -93,7 +96,8 @@ def test_any_exception_of_a_parser_is_the_cells_error_not_a_crash():
     columns = [excel.Column("name", "姓名"), excel.Column("count", "人数", parse=lambda value: int(float(value)))]
     result = excel.read_rows(io.BytesIO(files.text_row_file(HEADERS, "inf")), columns)
     assert [(e.row, e.column, e.message, e.value) for e in result.errors] == [
-        (2, "count", str(excel.MSG_CELL_INVALID), "inf")]
+        (2, "count", str(excel.MSG_CELL_INVALID), "inf")
+    ]
 
 
 def test_text_no_database_can_store_is_the_cells_error():
@@ -103,10 +107,14 @@ def test_text_no_database_can_store_is_the_cells_error():
     assert [e.message for e in result.errors] == [str(excel.MSG_CONTROL_CHARACTERS)]
 
 
-@pytest.mark.parametrize(("content", "value"), [
-    (files.numbers_in_xml(HEADERS, "NaN"), "NaN"),
-    (files.iso_date_cell(HEADERS, "99999-01-01"), "99999-01-01"),
-], ids=["a number NaN", "an ISO date in year 99999"])
+@pytest.mark.parametrize(
+    ("content", "value"),
+    [
+        (files.numbers_in_xml(HEADERS, "NaN"), "NaN"),
+        (files.iso_date_cell(HEADERS, "99999-01-01"), "99999-01-01"),
+    ],
+    ids=["a number NaN", "an ISO date in year 99999"],
+)
 def test_a_cell_openpyxl_cannot_read_is_named(content, value):
     assert refusal(content) == excel.MSG_UNREADABLE_CELL.format(row=2, column="A", value=value)
 

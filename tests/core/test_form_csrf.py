@@ -22,8 +22,11 @@ class _Forms(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "form":
-            self._open = {"action": attrs.get("action", ""), "method": (attrs.get("method") or "get").lower(),
-                          "csrf": 0}
+            self._open = {
+                "action": attrs.get("action", ""),
+                "method": (attrs.get("method") or "get").lower(),
+                "csrf": 0,
+            }
             self.forms.append(self._open)
         elif tag == "input" and self._open is not None and attrs.get("name") == "csrfmiddlewaretoken":
             self._open["csrf"] += 1
@@ -70,8 +73,10 @@ def test_staff_forms_carry_one_csrf_input(client, enterprise_a, district_staff_a
     _assert_one_token_per_form(client, reverse("enterprises:edit", args=[enterprise_a.pk]))
     client.force_login(admin_user)
     _assert_one_token_per_form(client, reverse("negative_list:manage_create"))
-    client.post(reverse("negative_list:manage_create"), {"title": "草稿", "source_document": "昆防指〔2020〕21号",
-                                                         "effective_from": "2020-03-20"})
+    client.post(
+        reverse("negative_list:manage_create"),
+        {"title": "草稿", "source_document": "昆防指〔2020〕21号", "effective_from": "2020-03-20"},
+    )
     from negative_list.models import NegativeList
 
     draft = NegativeList.objects.get(title="草稿")

@@ -40,7 +40,7 @@ def test_core_modules_import_each_other_without_a_circle():
 
     def visit(module: str) -> None:
         if module in path:
-            raise AssertionError("import circle: " + " -> ".join([*path[path.index(module):], module]))
+            raise AssertionError("import circle: " + " -> ".join([*path[path.index(module) :], module]))
         if module in done:
             return
         path.append(module)

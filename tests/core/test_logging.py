@@ -45,15 +45,18 @@ def test_a_record_logged_during_a_request_carries_the_request_id_and_the_user(lo
 
 def test_a_request_id_that_is_not_one_is_replaced(rf):
     response = RequestContextMiddleware(lambda request: HttpResponse())(
-        rf.get("/", HTTP_X_REQUEST_ID="bad id\nInjected: yes"))
+        rf.get("/", HTTP_X_REQUEST_ID="bad id\nInjected: yes")
+    )
     assert response["X-Request-ID"] != "bad id\nInjected: yes" and len(response["X-Request-ID"]) == 32
 
 
 @pytest.mark.django_db
-def test_an_unmasked_id_number_is_written_to_the_personal_data_file_as_a_json_line(client, enterprise_user_a,
-                                                                                   district_staff_a):
-    (handler,) = [h for h in logging.getLogger("personal_data").handlers
-                  if isinstance(h, logging.handlers.WatchedFileHandler)]
+def test_an_unmasked_id_number_is_written_to_the_personal_data_file_as_a_json_line(
+    client, enterprise_user_a, district_staff_a
+):
+    (handler,) = [
+        h for h in logging.getLogger("personal_data").handlers if isinstance(h, logging.handlers.WatchedFileHandler)
+    ]
     assert handler.baseFilename == str(django_settings.PERSONAL_DATA_LOG_FILE)
     assert not logging.getLogger("personal_data").propagate  # never in the general log
     worker = WorkerFactory(enterprise=enterprise_user_a.enterprise, id_number=id_number(7))

@@ -1,4 +1,5 @@
 """Cross-cutting behaviour: security headers, demo data (health checks: tests/portal/test_health.py)."""
+
 import io
 
 import pytest
@@ -32,8 +33,11 @@ def test_signed_in_pages_are_never_stored(client, district_staff_a):
 @pytest.mark.django_db
 def test_templates_contain_no_inline_script_or_style(client, district_staff_a, enterprise_a):
     client.force_login(district_staff_a)
-    for url in [reverse("portal:home"), reverse("enterprises:list"),
-                reverse("enterprises:detail", args=[enterprise_a.pk])]:
+    for url in [
+        reverse("portal:home"),
+        reverse("enterprises:list"),
+        reverse("enterprises:detail", args=[enterprise_a.pk]),
+    ]:
         html = client.get(url).content.decode()
         assert "<script>" not in html and " style=" not in html, url
 

@@ -26,8 +26,11 @@ def _sessions_in_the_database(settings):
 
 
 def _session_writes(captured) -> list[str]:
-    return [q["sql"] for q in captured.captured_queries
-            if "django_session" in q["sql"] and not q["sql"].lstrip().upper().startswith("SELECT")]
+    return [
+        q["sql"]
+        for q in captured.captured_queries
+        if "django_session" in q["sql"] and not q["sql"].lstrip().upper().startswith("SELECT")
+    ]
 
 
 def _expiry(client) -> datetime:
@@ -52,8 +55,11 @@ def test_signing_in_through_the_login_page_stamps_the_session(client, district_s
     from tests.factories import PASSWORD
 
     with time_machine.travel(START, tick=False):
-        client.post(reverse("accounts:login"), {"username": district_staff_a.username, "password": PASSWORD},
-                    REMOTE_ADDR="10.9.9.9")
+        client.post(
+            reverse("accounts:login"),
+            {"username": district_staff_a.username, "password": PASSWORD},
+            REMOTE_ADDR="10.9.9.9",
+        )
         assert client.session[SessionIdleRefreshMiddleware.STAMP] == int(START.timestamp())
         with CaptureQueriesContext(connection) as captured:
             assert client.get(reverse("portal:home")).status_code == 200
@@ -110,7 +116,8 @@ def test_the_refresh_stamp_is_all_it_adds_to_the_session(client, district_staff_
     client.force_login(district_staff_a)
     client.get(reverse("portal:home"))
     assert set(client.session.keys()) - {"_auth_user_id", "_auth_user_backend", "_auth_user_hash"} == {
-        SessionIdleRefreshMiddleware.STAMP}
+        SessionIdleRefreshMiddleware.STAMP
+    }
 
 
 @redis_only

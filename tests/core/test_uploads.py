@@ -92,7 +92,9 @@ def zip_bytes(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-CONTENT_TYPES_XML = b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
+CONTENT_TYPES_XML = (
+    b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
+)
 DOCX_MEMBERS = {
     "[Content_Types].xml": CONTENT_TYPES_XML,
     "_rels/.rels": b'<?xml version="1.0"?><Relationships/>',
@@ -413,8 +415,7 @@ def test_a_chinese_download_name_is_sent_as_utf8_with_an_ascii_fallback(stored):
     response = file_response(stored(docx_bytes(), UploadKind.DOCX), kind="docx", download_name="应急预案.docx")
 
     assert response["Content-Disposition"] == (
-        "attachment; filename=\"download.docx\"; filename*=UTF-8''"
-        "%E5%BA%94%E6%80%A5%E9%A2%84%E6%A1%88.docx"
+        "attachment; filename=\"download.docx\"; filename*=UTF-8''%E5%BA%94%E6%80%A5%E9%A2%84%E6%A1%88.docx"
     )
     assert header_name(response["Content-Disposition"]) == "应急预案.docx"
     release(response)
@@ -545,7 +546,7 @@ def test_content_disposition_is_a_single_safe_header_line_for_any_name(name):
     value = content_disposition(name, inline=True)
 
     assert value.isascii()
-    assert value.startswith("inline; filename=\"")
+    assert value.startswith('inline; filename="')
     assert not any(ord(char) < 32 or ord(char) == 127 for char in value)
     fallback = value.split('filename="', 1)[1].split('"', 1)[0]
     assert re.fullmatch(r"[A-Za-z0-9 ._()\-]+", fallback)

@@ -56,8 +56,14 @@ def test_a_year_the_library_does_not_know_counts_weekdays_until_overrides_are_en
 @pytest.mark.django_db
 def test_an_override_saved_in_the_admin_takes_effect_at_once(admin_client):
     assert is_working_day(dt.date(2020, 3, 14)) is False  # a Saturday
-    response = admin_client.post(reverse("admin:core_workingdayoverride_add"), {
-        "day": "2020-03-14", "is_working_day": "on", "name": "疫情期间调休上班", "source_document": "",
-    })
+    response = admin_client.post(
+        reverse("admin:core_workingdayoverride_add"),
+        {
+            "day": "2020-03-14",
+            "is_working_day": "on",
+            "name": "疫情期间调休上班",
+            "source_document": "",
+        },
+    )
     assert response.status_code == 302
     assert is_working_day(dt.date(2020, 3, 14)) is True

@@ -66,35 +66,64 @@ _serial = iter(range(1, 10**6))
 
 
 def enterprise(district, code: str, *, above=False, headcount=100, status=Enterprise.Status.ACTIVE, name=None):
-    return EnterpriseFactory(district=district, industry=Industry.objects.get(code=code), is_above_scale=above,
-                             headcount=headcount, status=status, **({"name": name} if name else {}))
+    return EnterpriseFactory(
+        district=district,
+        industry=Industry.objects.get(code=code),
+        is_above_scale=above,
+        headcount=headcount,
+        status=status,
+        **({"name": name} if name else {}),
+    )
 
 
 def filing(owner, user, status, *, submitted=None, resumed=None) -> Filing:
     n = next(_serial)
     sent = status != Filing.Status.DRAFT
     return Filing.objects.create(
-        enterprise=owner, status=status, created_by=user, reference=f"KSFG-TEST-{n:05d}" if sent else None,
-        submitted_at=submitted if sent else None, review_deadline=submitted + dt.timedelta(days=1) if sent else None,
+        enterprise=owner,
+        status=status,
+        created_by=user,
+        reference=f"KSFG-TEST-{n:05d}" if sent else None,
+        submitted_at=submitted if sent else None,
+        review_deadline=submitted + dt.timedelta(days=1) if sent else None,
         decided_at=submitted + dt.timedelta(hours=2) if status == Filing.Status.APPROVED else None,
-        scope_work=True, resumed_work_on=resumed,
+        scope_work=True,
+        resumed_work_on=resumed,
     )
 
 
 def report(owner, user, day, total, returned, on_duty, *, late=False, quarantine=0, today=0):
     away = total - returned
     return WorkforceReport.objects.create(
-        enterprise=owner, day=day, total_employees=total, returned=returned, on_duty=on_duty, away_high=0,
-        away_medium=0, away_low=away, in_quarantine=quarantine, returned_today=today, returned_today_high=0,
-        returned_today_medium=0, is_late=late, submitted_by=user, submitted_at=at(day, 17 if late else 9),
+        enterprise=owner,
+        day=day,
+        total_employees=total,
+        returned=returned,
+        on_duty=on_duty,
+        away_high=0,
+        away_medium=0,
+        away_low=away,
+        in_quarantine=quarantine,
+        returned_today=today,
+        returned_today_high=0,
+        returned_today_medium=0,
+        is_late=late,
+        submitted_by=user,
+        submitted_at=at(day, 17 if late else 9),
     )
 
 
 def capacity(owner, user, day, percent):
     return CapacityReport.objects.create(
-        enterprise=owner, day=day, capacity_percent=Decimal(percent), staff_on_site=10,
-        electricity_kwh=Decimal(1000), electricity_kwh_last_year=Decimal(1200), orders_on_hand=Decimal(50),
-        submitted_by=user, submitted_at=at(day, 9),
+        enterprise=owner,
+        day=day,
+        capacity_percent=Decimal(percent),
+        staff_on_site=10,
+        electricity_kwh=Decimal(1000),
+        electricity_kwh_last_year=Decimal(1200),
+        orders_on_hand=Decimal(50),
+        submitted_by=user,
+        submitted_at=at(day, 9),
     )
 
 
@@ -104,9 +133,16 @@ def make_pass(owner, user, status, *, issued=None, valid_until=None) -> ReturnPa
     batch = PassBatch.objects.create(enterprise=owner, applied_by=user)
     issued_date = timezone.localdate(issued) if issued else None
     return ReturnPass.objects.create(
-        number=f"T{n:08d}", batch=batch, worker=worker, enterprise=owner, issuing_district=owner.district,
-        residence_district=worker.residence_district, status=status, issued_at=issued,
-        valid_from=issued_date, valid_until=valid_until or (issued_date + dt.timedelta(days=13) if issued else None),
+        number=f"T{n:08d}",
+        batch=batch,
+        worker=worker,
+        enterprise=owner,
+        issuing_district=owner.district,
+        residence_district=worker.residence_district,
+        status=status,
+        issued_at=issued,
+        valid_from=issued_date,
+        valid_until=valid_until or (issued_date + dt.timedelta(days=13) if issued else None),
     )
 
 
@@ -121,11 +157,14 @@ def known(db, clock):
     a, b = District.objects.get(code="zhangpu"), District.objects.get(code="kfq")
     staff = UserFactory(district_staff=True, district=a)
     e = SimpleNamespace(
-        a1=enterprise(a, "3670", above=True, name="张浦一号"), a2=enterprise(a, "3670", name="张浦二号"),
-        a3=enterprise(a, "3484", above=True, name="张浦三号"), a4=enterprise(a, "8760", name="张浦影院"),
+        a1=enterprise(a, "3670", above=True, name="张浦一号"),
+        a2=enterprise(a, "3670", name="张浦二号"),
+        a3=enterprise(a, "3484", above=True, name="张浦三号"),
+        a4=enterprise(a, "8760", name="张浦影院"),
         a5=enterprise(a, "1431", name="张浦食品"),
         a6=enterprise(a, "3670", status=Enterprise.Status.PENDING, name="张浦待确认"),
-        b1=enterprise(b, "3982", above=True, name="开发区一号"), b2=enterprise(b, "5990", name="开发区仓储"),
+        b1=enterprise(b, "3982", above=True, name="开发区一号"),
+        b2=enterprise(b, "5990", name="开发区仓储"),
     )
     filing(e.a1, staff, Filing.Status.APPROVED, submitted=at(DAY, 9) - dt.timedelta(days=5), resumed=YESTERDAY)
     filing(e.a2, staff, Filing.Status.SUBMITTED, submitted=at(YESTERDAY, 15))

@@ -15,8 +15,13 @@ pytestmark = [pytest.mark.django_db, redis_only]
 
 @pytest.fixture
 def redis_cache(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": os.environ["REDIS_URL"], "KEY_PREFIX": "test-dashboard"}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "test-dashboard",
+        }
+    }
     cache.clear()
     yield
     cache.clear()

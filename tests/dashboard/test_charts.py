@@ -29,7 +29,7 @@ def test_resumption_rate_over_time_per_district_and_city(client, known, commande
     assert list(lines) == ["全市", "昆山开发区", "张浦镇"]  # the city first, then districts in their order
     assert lines["全市"]["total"] and lines["全市"]["data"][-2:] == [33.3, 50.0]  # 2/6 then 3/6
     assert lines["张浦镇"]["data"][-2:] == [25.0, 50.0]  # a1 resumed on the 8th, a3 today
-    assert lines["昆山开发区"]["data"][MARCH_1 - 1:MARCH_1 + 1] == [0.0, 50.0]  # b1 on 1 March
+    assert lines["昆山开发区"]["data"][MARCH_1 - 1 : MARCH_1 + 1] == [0.0, 50.0]  # b1 on 1 March
 
 
 def test_workforce_rates_come_from_the_summaries_and_todays_live_figures(client, known, commander):
@@ -82,7 +82,12 @@ def test_an_enterprise_with_two_filings_in_effect_counts_once_from_its_first_res
     from tests.dashboard.conftest import YESTERDAY, at, filing
 
     # a1's approved filing says it resumed on the 8th; its later filing, also in effect, says the 6th.
-    filing(known.a1, known.staff, Filing.Status.SUBMITTED, submitted=at(YESTERDAY, 9),
-           resumed=YESTERDAY - dt.timedelta(days=2))
+    filing(
+        known.a1,
+        known.staff,
+        Filing.Status.SUBMITTED,
+        submitted=at(YESTERDAY, 9),
+        resumed=YESTERDAY - dt.timedelta(days=2),
+    )
     lines = {s["name"]: s["data"] for s in _chart(client, commander, "dashboard:city_data", "resumption")["series"]}
     assert lines["张浦镇"][-5:] == [0.0, 25.0, 25.0, 25.0, 50.0]  # a1 once, from the 6th; a3 today

@@ -14,8 +14,9 @@ from tests.passes.factories import issued_pass
 pytestmark = pytest.mark.django_db
 
 
-def test_anonymous_checks_are_logged_apart_and_counted_nowhere(client, enterprise_user_a, district_staff_a,
-                                                                checkpoint_staff, commander):
+def test_anonymous_checks_are_logged_apart_and_counted_nowhere(
+    client, enterprise_user_a, district_staff_a, checkpoint_staff, commander
+):
     valid_pass = issued_pass(enterprise_user_a, district_staff_a)
     verify = reverse("passes:verify", kwargs={"token": valid_pass.token})
     for _ in range(5):

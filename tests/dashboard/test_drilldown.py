@@ -16,9 +16,17 @@ pytestmark = pytest.mark.django_db
 
 # Figure: the list that holds the enterprises it counts.
 COUNTED = {
-    "expected": "active", "should": "should", "filed": "filed", "resumed": "resumed", "not_filed": "not_filed",
-    "above_scale_resumed": "above_scale_resumed", "reported": "reported", "not_reported": "not_reported",
-    "late": "late", "above_scale_reporting": "capacity_reported", "low_capacity": "low_capacity",
+    "expected": "active",
+    "should": "should",
+    "filed": "filed",
+    "resumed": "resumed",
+    "not_filed": "not_filed",
+    "above_scale_resumed": "above_scale_resumed",
+    "reported": "reported",
+    "not_reported": "not_reported",
+    "late": "late",
+    "above_scale_reporting": "capacity_reported",
+    "low_capacity": "low_capacity",
 }
 
 
@@ -54,14 +62,22 @@ def test_the_industry_views_lists_hold_its_industries_only(client, known, author
 
 def test_district_staff_see_only_their_district_whatever_the_link_says(client, known, district_staff_a):
     assert _names(_list(client, district_staff_a, figure="not_reported", district=known.b.pk)) == {
-        "张浦三号", "张浦食品"}
+        "张浦三号",
+        "张浦食品",
+    }
 
 
 def test_an_industry_code_at_any_level_narrows_the_list(client, known, commander):
     assert _names(_list(client, commander, figure="should", industry="36")) == {"张浦一号", "张浦二号"}
     assert _names(_list(client, commander, figure="should", industry="3484")) == {"张浦三号"}
     assert _names(_list(client, commander, industry="c")) == {
-        "张浦一号", "张浦二号", "张浦三号", "张浦食品", "张浦待确认", "开发区一号"}
+        "张浦一号",
+        "张浦二号",
+        "张浦三号",
+        "张浦食品",
+        "张浦待确认",
+        "开发区一号",
+    }
 
 
 def test_the_rows_show_filing_report_and_capacity(client, known, commander):
@@ -69,8 +85,10 @@ def test_the_rows_show_filing_report_and_capacity(client, known, commander):
     assert "张浦一号" in html and "45.0%" in html and "未报" in html  # a3 has no report today
 
 
-@pytest.mark.parametrize(("params", "field"), [({"industry": "9999"}, "industry"), ({"figure": "nonsense"}, "figure"),
-                                               ({"district": "999999"}, "district")])
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"industry": "9999"}, "industry"), ({"figure": "nonsense"}, "figure"), ({"district": "999999"}, "district")],
+)
 def test_a_bad_filter_shows_its_error_and_no_list(client, known, commander, params, field):
     response = _list(client, commander, **params)
     assert response.context["page"] is None
@@ -95,9 +113,9 @@ def test_the_export_holds_the_figures_enterprises_in_the_registry_layout(client,
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert rows[0][0] == str(DRILLS["not_filed"])
     header = next(i for i, row in enumerate(rows) if row[0] == "统一社会信用代码")
-    exported = {row[1] for row in rows[header + 1:] if row[0]}
+    exported = {row[1] for row in rows[header + 1 :] if row[0]}
     assert exported == {"张浦食品", "开发区仓储"}
-    assert {row[2] for row in rows[header + 1:] if row[0]} == {"张浦镇", "昆山开发区"}
+    assert {row[2] for row in rows[header + 1 :] if row[0]} == {"张浦镇", "昆山开发区"}
 
 
 @pytest.mark.parametrize("role_user", ["enterprise_user_a", "checkpoint_staff"])

@@ -38,8 +38,7 @@ def test_commanders_and_administrators_open_the_city_dashboard(client, known, re
     assert "全市复工复产看板" in response.content.decode()
 
 
-@pytest.mark.parametrize("role_user", ["district_staff_a", "authority_staff", "enterprise_user_a",
-                                       "checkpoint_staff"])
+@pytest.mark.parametrize("role_user", ["district_staff_a", "authority_staff", "enterprise_user_a", "checkpoint_staff"])
 def test_other_roles_get_403_for_the_city_dashboard_and_its_data(client, known, request, role_user):
     user = request.getfixturevalue(role_user)
     _get(client, user, reverse("dashboard:city"), 403)
@@ -47,14 +46,17 @@ def test_other_roles_get_403_for_the_city_dashboard_and_its_data(client, known, 
     _get(client, user, reverse("dashboard:city_data", kwargs={"chart": "resumption"}), 403)
 
 
-def test_the_dashboard_link_takes_each_role_to_its_own_dashboard(client, known, commander, district_staff_a,
-                                                                 authority_staff, enterprise_user_a):
+def test_the_dashboard_link_takes_each_role_to_its_own_dashboard(
+    client, known, commander, district_staff_a, authority_staff, enterprise_user_a
+):
     home = reverse("dashboard:home")
     assert _get(client, commander, home, 302)["Location"] == reverse("dashboard:city")
     assert _get(client, district_staff_a, home, 302)["Location"] == reverse(
-        "dashboard:district", kwargs={"pk": district_staff_a.district_id})
+        "dashboard:district", kwargs={"pk": district_staff_a.district_id}
+    )
     assert _get(client, authority_staff, home, 302)["Location"] == reverse(
-        "dashboard:industry", kwargs={"pk": authority_staff.industry_authority_id})
+        "dashboard:industry", kwargs={"pk": authority_staff.industry_authority_id}
+    )
     _get(client, enterprise_user_a, home, 403)
 
 
@@ -78,14 +80,14 @@ def test_authority_staff_open_their_own_view_but_not_another_authoritys(client, 
     other = IndustryAuthority.objects.get(code="wjw")
     _get(client, authority_staff, reverse("dashboard:industry", kwargs={"pk": known.gxj.pk}))
     _get(client, authority_staff, reverse("dashboard:industry", kwargs={"pk": other.pk}), 404)
-    _get(client, authority_staff, reverse("dashboard:industry_data", kwargs={"pk": other.pk, "chart": "capacity"}),
-         404)
+    _get(client, authority_staff, reverse("dashboard:industry_data", kwargs={"pk": other.pk, "chart": "capacity"}), 404)
     _get(client, authority_staff, reverse("dashboard:district", kwargs={"pk": known.a.pk}), 404)
 
 
 def test_a_chart_the_scope_does_not_have_is_404(client, known, district_staff_a, commander):
-    _get(client, district_staff_a, reverse("dashboard:district_data", kwargs={"pk": known.a.pk, "chart": "ranking"}),
-         404)
+    _get(
+        client, district_staff_a, reverse("dashboard:district_data", kwargs={"pk": known.a.pk, "chart": "ranking"}), 404
+    )
     _get(client, commander, reverse("dashboard:city_data", kwargs={"chart": "nonsense"}), 404)
 
 
@@ -104,8 +106,7 @@ def test_the_city_page_shows_headlines_with_changes_links_and_the_countdown(clie
     assert html.count('data-testid="ranking-row"') == 2  # only the districts with enterprises
 
 
-def test_the_city_ranking_marks_the_last_place_on_the_default_rate_only_when_there_is_one(client, known,
-                                                                                           commander):
+def test_the_city_ranking_marks_the_last_place_on_the_default_rate_only_when_there_is_one(client, known, commander):
     html = _get(client, commander, reverse("dashboard:city")).content.decode()
     # Both districts have resumed 50 %: a shared first place, no last place.
     assert "dash-last" not in html.split('data-testid="ranking-table"')[1].split("</tbody>")[0]
@@ -149,8 +150,17 @@ def test_the_pages_have_a_print_button_and_a_print_header(client, known, command
     assert "data-print" in html and "dash-print-only" in html
 
 
-@pytest.mark.parametrize("url_name", ["dashboard:city", "dashboard:city_screen", "dashboard:district",
-                                      "dashboard:district_screen", "dashboard:industry", "dashboard:industry_screen"])
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "dashboard:city",
+        "dashboard:city_screen",
+        "dashboard:district",
+        "dashboard:district_screen",
+        "dashboard:industry",
+        "dashboard:industry_screen",
+    ],
+)
 def test_no_inline_script_or_style_on_any_dashboard_page(client, known, commander, url_name):
     kwargs = {"pk": known.a.pk} if "district" in url_name else {"pk": known.gxj.pk} if "industry" in url_name else {}
     html = _get(client, commander, reverse(url_name, kwargs=kwargs)).content.decode()
@@ -160,10 +170,14 @@ def test_no_inline_script_or_style_on_any_dashboard_page(client, known, commande
 
 def test_the_landing_pages_link_to_the_dashboards(client, known, commander, district_staff_a, authority_staff):
     assert reverse("dashboard:city") in _get(client, commander, reverse("portal:home")).content.decode()
-    assert reverse("dashboard:district", kwargs={"pk": known.a.pk}) in _get(
-        client, district_staff_a, reverse("portal:home")).content.decode()
-    assert reverse("dashboard:industry", kwargs={"pk": known.gxj.pk}) in _get(
-        client, authority_staff, reverse("portal:home")).content.decode()
+    assert (
+        reverse("dashboard:district", kwargs={"pk": known.a.pk})
+        in _get(client, district_staff_a, reverse("portal:home")).content.decode()
+    )
+    assert (
+        reverse("dashboard:industry", kwargs={"pk": known.gxj.pk})
+        in _get(client, authority_staff, reverse("portal:home")).content.decode()
+    )
 
 
 # --- JSON ---------------------------------------------------------------------------------------
@@ -179,8 +193,9 @@ def test_the_figures_json_carries_each_headline(client, known, commander):
 
 
 def test_a_district_users_json_holds_only_its_own_district(client, known, district_staff_a):
-    data = _get(client, district_staff_a, reverse("dashboard:district_data",
-                                                  kwargs={"pk": known.a.pk, "chart": "resumption"})).json()
+    data = _get(
+        client, district_staff_a, reverse("dashboard:district_data", kwargs={"pk": known.a.pk, "chart": "resumption"})
+    ).json()
     assert [series["name"] for series in data["series"]] == ["张浦镇"]
 
 
@@ -192,8 +207,13 @@ def _more_data(known):
     for district in (known.a, known.b):
         for n in range(10):
             owner = enterprise(district, "3670", above=n % 2 == 0)
-            filing(owner, known.staff, "approved", submitted=dt.datetime(2020, 3, 2, 9, tzinfo=dt.UTC),
-                   resumed=YESTERDAY if n % 3 else None)
+            filing(
+                owner,
+                known.staff,
+                "approved",
+                submitted=dt.datetime(2020, 3, 2, 9, tzinfo=dt.UTC),
+                resumed=YESTERDAY if n % 3 else None,
+            )
             report(owner, known.staff, DAY, 40, 30, 20)
             report(owner, known.staff, YESTERDAY, 40, 25, 15)
             if owner.is_above_scale:
@@ -208,13 +228,17 @@ def _queries(client, url) -> int:
     return len(captured.captured_queries)
 
 
-@pytest.mark.parametrize(("url_name", "who", "limit"), [
-    ("dashboard:city", "commander", CITY_PAGE_QUERIES),
-    ("dashboard:district", "district_staff_a", DISTRICT_PAGE_QUERIES),
-    ("dashboard:industry", "authority_staff", INDUSTRY_PAGE_QUERIES),
-])
-def test_a_dashboard_page_runs_the_same_queries_for_more_data(client, known, request, django_assert_max_num_queries,
-                                                              url_name, who, limit):
+@pytest.mark.parametrize(
+    ("url_name", "who", "limit"),
+    [
+        ("dashboard:city", "commander", CITY_PAGE_QUERIES),
+        ("dashboard:district", "district_staff_a", DISTRICT_PAGE_QUERIES),
+        ("dashboard:industry", "authority_staff", INDUSTRY_PAGE_QUERIES),
+    ],
+)
+def test_a_dashboard_page_runs_the_same_queries_for_more_data(
+    client, known, request, django_assert_max_num_queries, url_name, who, limit
+):
     from django.core.cache import cache
 
     user = request.getfixturevalue(who)
@@ -252,8 +276,9 @@ def _between(html: str, start: str, end: str) -> str:
     return html.split(start)[1].split(end)[0]
 
 
-def test_tied_districts_read_tied_and_every_rank_is_out_of_the_same_districts(client, known, district_staff_a,
-                                                                              commander):
+def test_tied_districts_read_tied_and_every_rank_is_out_of_the_same_districts(
+    client, known, district_staff_a, commander
+):
     """A and B both resume 50 %: 并列第 1; A's reporting rate is first, its on-duty rate second; all of 2."""
     html = _get(client, district_staff_a, reverse("dashboard:district", kwargs={"pk": known.a.pk})).content.decode()
     ranks = _between(html, 'data-testid="district-ranks"', "</section>")
@@ -263,7 +288,8 @@ def test_tied_districts_read_tied_and_every_rank_is_out_of_the_same_districts(cl
 
     assert (rank("resumption_rate"), rank("report_rate"), rank("on_duty_rate")) == ("并列第 1 名", "第 1 名", "第 2 名")
     assert " / " not in ranks and ranks.count("共 2 个属地") == 5
-    table = _between(_get(client, commander, reverse("dashboard:city")).content.decode(),
-                     'data-testid="ranking-table"', "</tbody>")
+    table = _between(
+        _get(client, commander, reverse("dashboard:city")).content.decode(), 'data-testid="ranking-table"', "</tbody>"
+    )
     rows = table.split('data-testid="ranking-row"')[1:]
     assert all("并列第1</small>" in row.split("</td>")[0] for row in rows)  # the first rate: resumption

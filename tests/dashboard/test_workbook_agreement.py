@@ -56,8 +56,11 @@ def test_dashboard_figures_and_changes_equal_the_workbooks(known, workbook, shee
 
 
 def test_the_headlines_show_the_workbooks_values(known, workbook):
-    city = {f["key"]: f for group in selectors.headlines(selectors.Scope(selectors.CITY),
-                                                          selectors.city_figures(DAY)) for f in group["figures"]}
+    city = {
+        f["key"]: f
+        for group in selectors.headlines(selectors.Scope(selectors.CITY), selectors.city_figures(DAY))
+        for f in group["figures"]
+    }
     cells = workbook_figures(workbook["全市"])
     assert city["returned"]["value"] == cells["累计返昆"][0].value == 270
     assert city["return_rate"]["shown"] == f"{cells['返岗率 (%)'][0].value * 100:.1f}%" == "75.0%"
@@ -65,8 +68,9 @@ def test_the_headlines_show_the_workbooks_values(known, workbook):
     assert city["capacity_mean"]["shown"] == "71.8%"
 
 
-@pytest.mark.parametrize(("heading", "key"), [(RETURN_RANKING_HEADING, "return_rate"),
-                                              (ON_DUTY_RANKING_HEADING, "on_duty_rate")])
+@pytest.mark.parametrize(
+    ("heading", "key"), [(RETURN_RANKING_HEADING, "return_rate"), (ON_DUTY_RANKING_HEADING, "on_duty_rate")]
+)
 def test_district_ranks_equal_the_workbooks_rankings(known, workbook, heading, key):
     data = selectors.city_figures(DAY)
     names = dict(data["districts"])

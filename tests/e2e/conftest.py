@@ -59,15 +59,25 @@ def seeded(transactional_db, settings):
 
 def open_page(browser, viewport: str):
     """A fresh context (no shared cookies) that records console errors and failed requests."""
-    context = browser.new_context(viewport=VIEWPORTS[viewport], locale="zh-CN", timezone_id="Asia/Shanghai",
-                                  is_mobile=viewport == "phone", has_touch=viewport == "phone")
+    context = browser.new_context(
+        viewport=VIEWPORTS[viewport],
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        is_mobile=viewport == "phone",
+        has_touch=viewport == "phone",
+    )
     page = context.new_page()
     page.problems = []
     page.on("console", lambda msg: msg.type == "error" and page.problems.append(f"console: {msg.text}"))
     page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
     # A link that turns into a download ends its navigation with net::ERR_ABORTED: not a failure.
-    page.on("requestfailed", lambda request: request.failure != "net::ERR_ABORTED"
-            and page.problems.append(f"request failed: {request.url} ({request.failure})"))
+    page.on(
+        "requestfailed",
+        lambda request: (
+            request.failure != "net::ERR_ABORTED"
+            and page.problems.append(f"request failed: {request.url} ({request.failure})")
+        ),
+    )
     return context, page
 
 

@@ -81,18 +81,22 @@ def _qr_video(text: str, path: Path, side: int = 720) -> None:
             if dark:
                 for dy in range(scale):
                     start = (offset + y * scale + dy) * side + offset + x * scale
-                    luma[start:start + scale] = b"\x10" * scale
+                    luma[start : start + scale] = b"\x10" * scale
     chroma = b"\x80" * (side // 2) * (side // 2)
-    path.write_bytes(f"YUV4MPEG2 W{side} H{side} F10:1 Ip A1:1 C420jpeg\n".encode() + b"FRAME\n" + bytes(luma)
-                     + chroma + chroma)
+    path.write_bytes(
+        f"YUV4MPEG2 W{side} H{side} F10:1 Ip A1:1 C420jpeg\n".encode() + b"FRAME\n" + bytes(luma) + chroma + chroma
+    )
 
 
 def test_checkpoint_staff_scan_a_pass_with_the_camera(browser, live_server, seeded, tmp_path):
     valid, _revoked = _checkpoint_passes()
     video = tmp_path / "pass.y4m"
     _qr_video(f"{live_server.url}{reverse('passes:verify', kwargs={'token': valid.token})}", video)
-    camera = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-              f"--use-file-for-fake-video-capture={video}"]
+    camera = [
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
     # A second Chromium from the same Playwright, with the fake camera filming the pass.
     chromium = browser.browser_type.launch(executable_path=BROWSER_EXECUTABLE, args=CHROMIUM_ARGS + camera)
     try:
@@ -121,8 +125,12 @@ def test_a_pass_of_another_community_reads_valid_with_a_plain_word(browser, live
     """Issue 12, item 6: the holder's community is shown, and said plainly not to be this checkpoint's; the pass
     stays green (no refusal)."""
     own, _revoked = _checkpoint_passes()
-    other = ReturnPass.objects.filter(status=ReturnPass.Status.VALID).exclude(
-        residence_community__code="zhangpu-demo-1").select_related("residence_community").first()
+    other = (
+        ReturnPass.objects.filter(status=ReturnPass.Status.VALID)
+        .exclude(residence_community__code="zhangpu-demo-1")
+        .select_related("residence_community")
+        .first()
+    )
     context, page = open_page(browser, "phone")
     log_in(page, live_server.url, "demo_checkpoint", seeded)
     page.goto(f"{live_server.url}{reverse('passes:check')}")

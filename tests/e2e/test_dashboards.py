@@ -14,12 +14,19 @@ def _fresh_figures():
 
     cache.clear()
 
+
 # username: (the dashboard /dashboard/ leads to, its title, its charts)
 DASHBOARDS = {
-    "demo_commander": ("/dashboard/city/", "全市复工复产看板",
-                       ("resumption", "workforce", "capacity", "checks", "ranking")),
-    "demo_district": ("/dashboard/district/", "张浦镇 · 复工复产看板",
-                      ("resumption", "workforce", "capacity", "checks")),
+    "demo_commander": (
+        "/dashboard/city/",
+        "全市复工复产看板",
+        ("resumption", "workforce", "capacity", "checks", "ranking"),
+    ),
+    "demo_district": (
+        "/dashboard/district/",
+        "张浦镇 · 复工复产看板",
+        ("resumption", "workforce", "capacity", "checks"),
+    ),
     "demo_authority": ("/dashboard/industry/", "工信局 · 主管行业看板", ("resumption", "capacity", "ranking")),
 }
 
@@ -87,7 +94,8 @@ def test_the_ranking_sorts_by_a_rate_and_the_print_layout_drops_the_navigation(b
     table.get_by_role("button", name="在岗率").click()
     assert table.locator("th[aria-sort]").inner_text().strip() == "在岗率"
     values = table.locator("tbody tr td:nth-child(5)").evaluate_all(
-        "cells => cells.map(c => c.getAttribute('data-value')).filter(v => v !== '').map(parseFloat)")
+        "cells => cells.map(c => c.getAttribute('data-value')).filter(v => v !== '').map(parseFloat)"
+    )
     assert values == sorted(values, reverse=True)
     page.emulate_media(media="print")
     assert not page.locator("nav.navbar").is_visible()
@@ -169,8 +177,9 @@ def test_the_big_screen_fills_one_wall_screen_exactly_and_no_figure_wraps(browse
     """No scrolling, every element inside the screen and its box, each figure on one line; Beijing time
     although the browser is in New York."""
     width, height = size
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
-                                  timezone_id="America/New_York")
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, locale="zh-CN", timezone_id="America/New_York"
+    )
     page = context.new_page()
     page.problems = []
     page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))

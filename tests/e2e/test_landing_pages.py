@@ -92,4 +92,3 @@ def test_an_enterprise_registers_on_a_phone(browser, live_server, seeded):
     assert (enterprise.status, enterprise.district.name) == (Enterprise.Status.PENDING, "周市镇")
     assert not page.problems, page.problems
     context.close()
-

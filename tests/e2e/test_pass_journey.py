@@ -25,13 +25,23 @@ def _roster_file(tmp_path):
     rows = []
     for serial, name in enumerate(NEWCOMERS, start=900):
         values = {
-            "name": name, "id_number": id_number(serial), "mobile": f"1370000{serial:04d}",
-            "origin": LOW_RISK_ORIGIN, "origin_name": "", "arrived_on": now.date() - dt.timedelta(days=2),
-            "quarantine_status": "居家隔离观察", "quarantine_started_on": now.date() - dt.timedelta(days=2),
-            "temperature": 36.4, "temperature_taken_at": (now - dt.timedelta(hours=1)).replace(tzinfo=None),
-            "test_result": "未检测", "tested_on": None, "residence_district": "昆山开发区",
-            "residence_community": "昆山开发区演示社区", "residence_address": f"昆山市前进路{serial}号",
-            "housing_331_compliant": "是", "job": "装配工",
+            "name": name,
+            "id_number": id_number(serial),
+            "mobile": f"1370000{serial:04d}",
+            "origin": LOW_RISK_ORIGIN,
+            "origin_name": "",
+            "arrived_on": now.date() - dt.timedelta(days=2),
+            "quarantine_status": "居家隔离观察",
+            "quarantine_started_on": now.date() - dt.timedelta(days=2),
+            "temperature": 36.4,
+            "temperature_taken_at": (now - dt.timedelta(hours=1)).replace(tzinfo=None),
+            "test_result": "未检测",
+            "tested_on": None,
+            "residence_district": "昆山开发区",
+            "residence_community": "昆山开发区演示社区",
+            "residence_address": f"昆山市前进路{serial}号",
+            "housing_331_compliant": "是",
+            "job": "装配工",
         }
         rows.append([values[c.key] for c in columns])
     path = tmp_path / "花名册.xlsx"

@@ -16,8 +16,9 @@ def test_choosing_a_district_refills_the_community_list(browser, live_server, se
     kfq = District.objects.get(code="kfq")
     expected = [f"{kfq.name} · {c.name}" for c in kfq.communities.order_by("code")]
     page.locator("#id_residence_district").select_option(str(kfq.pk))
-    page.wait_for_function("n => document.querySelectorAll('#id_residence_community option').length === n",
-                           arg=len(expected) + 1)
+    page.wait_for_function(
+        "n => document.querySelectorAll('#id_residence_community option').length === n", arg=len(expected) + 1
+    )
     options = page.locator("#id_residence_community option").all_inner_texts()
     assert [o.strip() for o in options[1:]] == expected
     assert not page.problems, page.problems

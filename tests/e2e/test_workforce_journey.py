@@ -11,8 +11,15 @@ from tests.e2e.test_filing_journey import _fits_the_phone, _log_in
 pytestmark = pytest.mark.e2e
 
 FIGURES = {
-    "total_employees": "320", "returned": "300", "on_duty": "280", "away_high": "0", "away_medium": "5",
-    "away_low": "15", "in_quarantine": "4", "returned_today": "10", "returned_today_high": "0",
+    "total_employees": "320",
+    "returned": "300",
+    "on_duty": "280",
+    "away_high": "0",
+    "away_medium": "5",
+    "away_low": "15",
+    "in_quarantine": "4",
+    "returned_today": "10",
+    "returned_today_high": "0",
     "returned_today_medium": "1",
 }
 

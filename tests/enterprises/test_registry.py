@@ -48,10 +48,19 @@ REGISTER = reverse("enterprises:register")
 
 def _registration(**overrides):
     data = {
-        "credit_code": credit_code(900001), "name": "昆山新注册有限公司", "district": "", "industry": "3670",
-        "address": "昆山市张浦镇测试路8号", "legal_representative": "周法人", "contact_name": "吴联系",
-        "contact_mobile": "13912340000", "headcount": "80", "username": "new_enterprise",
-        "email": "hr@example.cn", "password1": "Kunshan-reg-2020", "password2": "Kunshan-reg-2020",
+        "credit_code": credit_code(900001),
+        "name": "昆山新注册有限公司",
+        "district": "",
+        "industry": "3670",
+        "address": "昆山市张浦镇测试路8号",
+        "legal_representative": "周法人",
+        "contact_name": "吴联系",
+        "contact_mobile": "13912340000",
+        "headcount": "80",
+        "username": "new_enterprise",
+        "email": "hr@example.cn",
+        "password1": "Kunshan-reg-2020",
+        "password2": "Kunshan-reg-2020",
     }
     data.update(overrides)
     return data
@@ -68,8 +77,9 @@ def test_enterprise_registers_and_waits_for_its_district(client, district_a):
 
 
 def test_registration_with_a_bad_code_or_mobile_saves_nothing(client, district_a):
-    response = client.post(REGISTER, _registration(district=district_a.pk, credit_code="91320583MA1M00000H",
-                                                   contact_mobile="1391234"))
+    response = client.post(
+        REGISTER, _registration(district=district_a.pk, credit_code="91320583MA1M00000H", contact_mobile="1391234")
+    )
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert errors["credit_code"] == [MSG_CREDIT_CODE_CHECKSUM]
@@ -79,14 +89,16 @@ def test_registration_with_a_bad_code_or_mobile_saves_nothing(client, district_a
 
 
 def test_a_registered_code_cannot_register_again(client, enterprise_a):
-    response = client.post(REGISTER, _registration(district=enterprise_a.district_id,
-                                                   credit_code=enterprise_a.credit_code))
+    response = client.post(
+        REGISTER, _registration(district=enterprise_a.district_id, credit_code=enterprise_a.credit_code)
+    )
     assert str(services.MSG_CREDIT_CODE_TAKEN) in response.content.decode()
     assert not User.objects.filter(username="new_enterprise").exists()
 
 
-def test_district_confirms_and_the_account_can_log_in(client, district_a, district_staff_a,
-                                                     django_capture_on_commit_callbacks):
+def test_district_confirms_and_the_account_can_log_in(
+    client, district_a, district_staff_a, django_capture_on_commit_callbacks
+):
     client.post(REGISTER, _registration(district=district_a.pk))
     enterprise = Enterprise.objects.get(credit_code=credit_code(900001))
     client.force_login(district_staff_a)
@@ -103,8 +115,9 @@ def test_district_confirms_and_the_account_can_log_in(client, district_a, distri
     assert login.status_code == 302
 
 
-def test_reject_needs_a_reason_and_allows_registering_again(client, district_a, district_staff_a,
-                                                           django_capture_on_commit_callbacks):
+def test_reject_needs_a_reason_and_allows_registering_again(
+    client, district_a, district_staff_a, django_capture_on_commit_callbacks
+):
     client.post(REGISTER, _registration(district=district_a.pk))
     enterprise = Enterprise.objects.get(credit_code=credit_code(900001))
     client.force_login(district_staff_a)
@@ -176,8 +189,10 @@ def test_an_enterprise_user_sees_only_its_own_enterprise(client, enterprise_user
 
 def test_staff_open_an_account_with_a_one_time_password(client, district_staff_a, enterprise_a):
     client.force_login(district_staff_a)
-    response = client.post(reverse("enterprises:account_create", args=[enterprise_a.pk]),
-                           {"username": "zp_account", "full_name": "钱经理", "mobile": "13911112222"})
+    response = client.post(
+        reverse("enterprises:account_create", args=[enterprise_a.pk]),
+        {"username": "zp_account", "full_name": "钱经理", "mobile": "13911112222"},
+    )
     password = response.context["password"]
     account = User.objects.get(username="zp_account")
     assert account.enterprise == enterprise_a and account.password_change_required and account.is_active
@@ -186,15 +201,38 @@ def test_staff_open_an_account_with_a_one_time_password(client, district_staff_a
 
 # --- Excel import ---------------------------------------------------------------------------
 
-HEADERS = ["统一社会信用代码", "企业名称", "属地", "行业代码", "生产经营地址", "法定代表人", "联系人", "联系人手机",
-           "职工总数", "规上企业", "重点企业", "产业链龙头企业"]
+HEADERS = [
+    "统一社会信用代码",
+    "企业名称",
+    "属地",
+    "行业代码",
+    "生产经营地址",
+    "法定代表人",
+    "联系人",
+    "联系人手机",
+    "职工总数",
+    "规上企业",
+    "重点企业",
+    "产业链龙头企业",
+]
 IMPORT = reverse("enterprises:import")
 
 
 def _row(serial, **overrides):
-    row = {"code": credit_code(serial), "name": f"导入企业{serial}", "district": "张浦镇", "industry": "3670",
-           "address": "昆山市张浦镇导入路", "legal": "甲", "contact": "乙", "mobile": "13912345678",
-           "headcount": 50, "above": "否", "key": "", "leader": ""}
+    row = {
+        "code": credit_code(serial),
+        "name": f"导入企业{serial}",
+        "district": "张浦镇",
+        "industry": "3670",
+        "address": "昆山市张浦镇导入路",
+        "legal": "甲",
+        "contact": "乙",
+        "mobile": "13912345678",
+        "headcount": 50,
+        "above": "否",
+        "key": "",
+        "leader": "",
+    }
     row.update(overrides)
     return list(row.values())
 
@@ -220,8 +258,10 @@ def test_import_creates_every_enterprise(client, district_staff_a):
         ([_row(1, district="上海")], (2, "district", services.MSG_UNKNOWN_DISTRICT)),
         ([_row(1, headcount=-3)], (2, "headcount", excel.MSG_NOT_A_COUNT)),
         ([_row(1, above="maybe")], (2, "is_above_scale", excel.MSG_NOT_A_FLAG)),
-        ([_row(1, district="昆山开发区")],
-         (2, "district", services.MSG_IMPORT_OTHER_DISTRICT.format(district="张浦镇"))),
+        (
+            [_row(1, district="昆山开发区")],
+            (2, "district", services.MSG_IMPORT_OTHER_DISTRICT.format(district="张浦镇")),
+        ),
         ([_row(1, name="")], (2, "name", excel.MSG_REQUIRED)),
     ],
 )

@@ -48,8 +48,9 @@ def complete_draft(enterprise_user, **overrides) -> Filing:
     filing = services.filing_start(enterprise=enterprise_user.enterprise, started_by=enterprise_user)
     services.filing_update(filing=filing, data={**STEP_DATA, **overrides}, updated_by=enterprise_user)
     for kind in FilingMaterial.Kind.values:
-        services.filing_material_upload(filing=filing, kind=kind, upload=material_upload(kind),
-                                        uploaded_by=enterprise_user)
+        services.filing_material_upload(
+            filing=filing, kind=kind, upload=material_upload(kind), uploaded_by=enterprise_user
+        )
     filing.refresh_from_db()
     return filing
 
@@ -61,14 +62,20 @@ def submitted(enterprise_user, **overrides) -> Filing:
 def publish_negative_list(*entries, effective_from=dt.date(2020, 3, 1), source="昆防指〔2020〕19号") -> NegativeList:
     """A published version restricting (industry code, scopes) pairs; scopes default to all three."""
     version = NegativeList.objects.create(
-        title="测试清单", source_document=source, effective_from=effective_from,
-        status=NegativeList.Status.PUBLISHED, published_at=timezone.now(),
+        title="测试清单",
+        source_document=source,
+        effective_from=effective_from,
+        status=NegativeList.Status.PUBLISHED,
+        published_at=timezone.now(),
     )
     for code, *scopes in entries:
         scopes = scopes[0] if scopes else ("work", "production", "business")
         NegativeListEntry.objects.create(
-            negative_list=version, industry=Industry.objects.get(code=code), reason="人员密集场所",
-            restricts_work="work" in scopes, restricts_production="production" in scopes,
+            negative_list=version,
+            industry=Industry.objects.get(code=code),
+            reason="人员密集场所",
+            restricts_work="work" in scopes,
+            restricts_production="production" in scopes,
             restricts_business="business" in scopes,
         )
     return version

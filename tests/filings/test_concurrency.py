@@ -38,10 +38,13 @@ def test_two_staff_deciding_at_once_one_wins_and_one_is_told(enterprise_user_a, 
             connection.close()
 
     threads = [
-        threading.Thread(target=decide, args=("approve", lambda: services.filing_approve(
-            filing=filing, approved_by=approver))),
-        threading.Thread(target=decide, args=("reject", lambda: services.filing_reject(
-            filing=filing, rejected_by=rejecter, reason="同时处理"))),
+        threading.Thread(
+            target=decide, args=("approve", lambda: services.filing_approve(filing=filing, approved_by=approver))
+        ),
+        threading.Thread(
+            target=decide,
+            args=("reject", lambda: services.filing_reject(filing=filing, rejected_by=rejecter, reason="同时处理")),
+        ),
     ]
     for thread in threads:
         thread.start()

@@ -64,8 +64,9 @@ def test_an_empty_roster_is_refused_with_the_message_and_upload_stays_the_way(cl
 def test_attaching_replaces_an_uploaded_roster_and_answers_a_returned_one(enterprise_user_a, district_staff_a):
     WorkerFactory(enterprise=enterprise_user_a.enterprise)
     filing = submitted(enterprise_user_a)
-    services.filing_return(filing=filing, returned_by=district_staff_a, comment="",
-                           material_reasons={"roster": "请使用最新花名册"})
+    services.filing_return(
+        filing=filing, returned_by=district_staff_a, comment="", material_reasons={"roster": "请使用最新花名册"}
+    )
     filing.refresh_from_db()
     material, count = services.filing_roster_attach(filing=filing, attached_by=enterprise_user_a)
     assert count == 1 and filing.materials.filter(kind="roster").get() == material
@@ -82,5 +83,6 @@ def test_only_the_enterprise_attaches_and_only_while_it_may_edit(client, enterpr
     before = draft.materials.get(kind="roster").pk
     client.force_login(enterprise_user_a)
     assert client.post(reverse("filings:attach_roster", args=[draft.pk]))["Location"] == reverse(
-        "filings:detail", args=[draft.pk])
+        "filings:detail", args=[draft.pk]
+    )
     assert draft.materials.get(kind="roster").pk == before

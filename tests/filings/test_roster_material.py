@@ -27,8 +27,10 @@ def draft(client, enterprise_user_a):
 
 
 def _post(client, filing, content: bytes, name="花名册.xlsx"):
-    response = client.post(reverse("filings:step_materials", args=[filing.pk]),
-                           {"kind": "roster", "file": SimpleUploadedFile(name, content, content_type=XLSX)})
+    response = client.post(
+        reverse("filings:step_materials", args=[filing.pk]),
+        {"kind": "roster", "file": SimpleUploadedFile(name, content, content_type=XLSX)},
+    )
     assert response.status_code == 302
     return [(m.level_tag, str(m)) for m in get_messages(response.wsgi_request)]
 
@@ -54,14 +56,20 @@ def test_an_empty_file_gets_the_empty_file_message(client, draft, settings):
     assert not FilingMaterial.objects.exists() and _stored(settings) == []
 
 
-@pytest.mark.parametrize(("content", "reason"), [
-    (xlsx_upload(["姓名", "电话", "备注"], [["张三", "13900000011", ""]]).read(),
-     excel.MSG_MISSING_COLUMNS.format(columns="身份证号、手机号、岗位、来昆前所在地(省市县)")),
-    (xlsx_upload(ROSTER_HEADERS, []).read(), excel.MSG_EMPTY),
-    (files.billion_laughs(ROSTER_HEADERS), excel.MSG_NOT_XLSX),
-    (files.formula_cells(ROSTER_HEADERS), excel.MSG_FORMULAS),
-    (files.huge_shared_strings(), excel.MSG_ZIP_BOMB),
-], ids=["other columns", "no worker", "billion laughs", "formulas", "huge shared strings"])
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (
+            xlsx_upload(["姓名", "电话", "备注"], [["张三", "13900000011", ""]]).read(),
+            excel.MSG_MISSING_COLUMNS.format(columns="身份证号、手机号、岗位、来昆前所在地(省市县)"),
+        ),
+        (xlsx_upload(ROSTER_HEADERS, []).read(), excel.MSG_EMPTY),
+        (files.billion_laughs(ROSTER_HEADERS), excel.MSG_NOT_XLSX),
+        (files.formula_cells(ROSTER_HEADERS), excel.MSG_FORMULAS),
+        (files.huge_shared_strings(), excel.MSG_ZIP_BOMB),
+    ],
+    ids=["other columns", "no worker", "billion laughs", "formulas", "huge shared strings"],
+)
 def test_a_roster_that_would_not_import_is_refused_and_not_kept(client, draft, settings, content, reason):
     assert _post(client, draft, content) == [("error", _refusal(reason))]
     assert not FilingMaterial.objects.exists() and _stored(settings) == []
@@ -76,9 +84,15 @@ def test_a_bad_cell_is_named_with_its_row_column_and_value(client, draft):
 
 
 def test_a_sheet_without_a_dimension_is_read_all_the_same(client, draft):
-    sheet = files.sheet_xml([files.header_row(ROSTER_HEADERS), files.row_xml(2, [
-        files.text_cell(f"{files.column_letter(i)}2", value) for i, value in enumerate(ROSTER_ROW, start=1)])],
-        dimension=None)
+    sheet = files.sheet_xml(
+        [
+            files.header_row(ROSTER_HEADERS),
+            files.row_xml(
+                2, [files.text_cell(f"{files.column_letter(i)}2", value) for i, value in enumerate(ROSTER_ROW, start=1)]
+            ),
+        ],
+        dimension=None,
+    )
     assert _post(client, draft, files.workbook_bytes(sheet))[0][0] == "success"
 
 

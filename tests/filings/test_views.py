@@ -28,8 +28,11 @@ def _march_2020():
 
 def _form_data(data: dict) -> dict:
     """Model values as a browser would post them (unchecked boxes are absent)."""
-    return {k: (v.isoformat() if isinstance(v, dt.date) else "on" if v is True else v)
-            for k, v in data.items() if v is not False}
+    return {
+        k: (v.isoformat() if isinstance(v, dt.date) else "on" if v is True else v)
+        for k, v in data.items()
+        if v is not False
+    }
 
 
 # --- Enterprise journey ------------------------------------------------------------------------
@@ -43,7 +46,8 @@ def test_an_enterprise_files_step_by_step_and_gets_a_receipt(client, enterprise_
     scope_fields = ["scope_work", "scope_production", "scope_business", "planned_resume_on", "planned_headcount"]
     step1 = _form_data({k: STEP_DATA[k] for k in scope_fields})
     assert client.post(reverse("filings:step_scope", args=[filing.pk]), step1)["Location"] == reverse(
-        "filings:step_measures", args=[filing.pk])
+        "filings:step_measures", args=[filing.pk]
+    )
     step2 = _form_data({k: v for k, v in STEP_DATA.items() if k not in scope_fields})
     assert client.post(reverse("filings:step_measures", args=[filing.pk]), step2).status_code == 302
     for kind in FilingMaterial.Kind.values:
@@ -75,24 +79,31 @@ def test_step_with_no_scope_shows_an_error_and_saves_nothing(client, enterprise_
     client.force_login(enterprise_user_a)
     client.post(reverse("filings:start"))
     filing = Filing.objects.get()
-    response = client.post(reverse("filings:step_scope", args=[filing.pk]),
-                           {"planned_resume_on": "2020-03-12", "planned_headcount": "5"})
+    response = client.post(
+        reverse("filings:step_scope", args=[filing.pk]), {"planned_resume_on": "2020-03-12", "planned_headcount": "5"}
+    )
     assert response.status_code == 200 and response.context["form"].non_field_errors()
     filing.refresh_from_db()
     assert filing.planned_headcount == enterprise_user_a.enterprise.headcount  # the pre-filled value
 
 
-@pytest.mark.parametrize("name, content", [
-    ("virus.pdf", b"MZ\x90\x00" + b"\x00" * 100),       # a renamed executable
-    ("empty.pdf", b""),
-    ("page.pdf", b"<html><script>alert(1)</script></html>"),
-])
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("virus.pdf", b"MZ\x90\x00" + b"\x00" * 100),  # a renamed executable
+        ("empty.pdf", b""),
+        ("page.pdf", b"<html><script>alert(1)</script></html>"),
+    ],
+)
 def test_bad_uploads_are_refused_with_a_message_and_nothing_stored(client, enterprise_user_a, name, content):
     client.force_login(enterprise_user_a)
     client.post(reverse("filings:start"))
     filing = Filing.objects.get()
-    response = client.post(reverse("filings:step_materials", args=[filing.pk]),
-                           {"kind": "prevention_plan", "file": SimpleUploadedFile(name, content)}, follow=True)
+    response = client.post(
+        reverse("filings:step_materials", args=[filing.pk]),
+        {"kind": "prevention_plan", "file": SimpleUploadedFile(name, content)},
+        follow=True,
+    )
     assert [m.level_tag for m in response.context["messages"]] == ["error"]
     assert not FilingMaterial.objects.exists()
 
@@ -101,8 +112,10 @@ def test_a_roster_must_be_excel(client, enterprise_user_a):
     client.force_login(enterprise_user_a)
     client.post(reverse("filings:start"))
     filing = Filing.objects.get()
-    client.post(reverse("filings:step_materials", args=[filing.pk]),
-                {"kind": "roster", "file": SimpleUploadedFile("roster.pdf", PDF)})
+    client.post(
+        reverse("filings:step_materials", args=[filing.pk]),
+        {"kind": "roster", "file": SimpleUploadedFile("roster.pdf", PDF)},
+    )
     assert not FilingMaterial.objects.exists()
 
 
@@ -132,14 +145,16 @@ def test_step_one_cites_the_entry_beside_a_restricted_scope_and_files_the_others
     assert response.status_code == 200 and "昆防指〔2020〕19号" in response.context["form"].errors["scope_business"][0]
     filing.refresh_from_db()
     assert not filing.scope_work and not filing.scope_business
-    assert client.post(url, {**step1, "scope_work": "on"})["Location"] == reverse("filings:step_measures",
-                                                                               args=[filing.pk])
+    assert client.post(url, {**step1, "scope_work": "on"})["Location"] == reverse(
+        "filings:step_measures", args=[filing.pk]
+    )
     filing.refresh_from_db()
     assert filing.scopes == ["work"]
 
 
-def test_the_enterprise_landing_page_cites_the_entry_restricting_its_industry(client, enterprise_user_a,
-                                                                               enterprise_user_b):
+def test_the_enterprise_landing_page_cites_the_entry_restricting_its_industry(
+    client, enterprise_user_a, enterprise_user_b
+):
     publish_negative_list(("367", ("business",)))
     enterprise_user_b.enterprise.industry_id = "1431"
     enterprise_user_b.enterprise.save()
@@ -159,7 +174,7 @@ def test_the_commitment_checkbox_has_its_text_to_read(client, enterprise_user_a)
     text = html.index('id="commitment-points"')
     assert "对返岗员工逐一登记, 坚持每日两次测温" in html[text:]
     checkbox = html.index('id="id_commitment_accepted"')
-    tag = html[html.rindex("<input", 0, checkbox):checkbox]
+    tag = html[html.rindex("<input", 0, checkbox) : checkbox]
     assert text < checkbox and 'aria-describedby="commitment-points"' in tag
     # The same points as the printed commitment letter.
     letter = client.get(reverse("filings:material_template", args=["commitment_letter"])).content.decode()
@@ -260,19 +275,24 @@ def test_staff_decide_through_the_page(client, enterprise_user_a, district_staff
     client.force_login(district_staff_a)
     page = client.get(reverse("filings:detail", args=[filing.pk]))
     assert "decision_form" in page.context
-    response = client.post(reverse("filings:decide", args=[filing.pk]),
-                           {"action": "return", "comment": "", "reason_commitment_letter": "未盖章"})
+    response = client.post(
+        reverse("filings:decide", args=[filing.pk]),
+        {"action": "return", "comment": "", "reason_commitment_letter": "未盖章"},
+    )
     assert response["Location"] == reverse("filings:queue")
     filing.refresh_from_db()
     assert filing.status == S.RETURNED
 
 
-def test_the_enterprise_sees_why_each_material_was_returned_and_must_correct_it(client, enterprise_user_a,
-                                                                                district_staff_a):
+def test_the_enterprise_sees_why_each_material_was_returned_and_must_correct_it(
+    client, enterprise_user_a, district_staff_a
+):
     filing = submitted(enterprise_user_a)
     client.force_login(district_staff_a)
-    client.post(reverse("filings:decide", args=[filing.pk]),
-                {"action": "return", "comment": "联系人手机号有误", "reason_commitment_letter": "未盖公章"})
+    client.post(
+        reverse("filings:decide", args=[filing.pk]),
+        {"action": "return", "comment": "联系人手机号有误", "reason_commitment_letter": "未盖公章"},
+    )
     client.force_login(enterprise_user_a)
     check = reverse("filings:step_check", args=[filing.pk])
     html = client.get(check).content.decode()
@@ -281,9 +301,12 @@ def test_the_enterprise_sees_why_each_material_was_returned_and_must_correct_it(
     assert "退回原因: 未盖公章 · 须重新上传" in client.get(reverse("filings:detail", args=[filing.pk])).content.decode()
     response = client.post(check, follow=True)
     assert str(services.MSG_RETURNED_MATERIAL % {"kind": "复工复产承诺书(签字盖章)", "reason": "未盖公章"}) in (
-        response.content.decode())
-    client.post(reverse("filings:step_materials", args=[filing.pk]),
-                {"kind": "commitment_letter", "file": SimpleUploadedFile("盖章承诺书.pdf", PDF)})
+        response.content.decode()
+    )
+    client.post(
+        reverse("filings:step_materials", args=[filing.pk]),
+        {"kind": "commitment_letter", "file": SimpleUploadedFile("盖章承诺书.pdf", PDF)},
+    )
     html = client.get(check).content.decode()
     assert "退回原因: 未盖公章 · 已重新上传" in html and 'name="answer"' in html
     response = client.post(check, {"answer": " "})
@@ -293,31 +316,37 @@ def test_the_enterprise_sees_why_each_material_was_returned_and_must_correct_it(
     response = client.post(check, {"answer": "手机号已更正为 13912345679"})
     assert response["Location"] == reverse("filings:receipt", args=[filing.pk])
     client.force_login(district_staff_a)
-    assert "企业答复: 手机号已更正为 13912345679" in client.get(
-        reverse("filings:detail", args=[filing.pk])).content.decode()
+    assert (
+        "企业答复: 手机号已更正为 13912345679"
+        in client.get(reverse("filings:detail", args=[filing.pk])).content.decode()
+    )
 
 
-@pytest.mark.parametrize("action, data, status", [
-    ("approve", {}, S.APPROVED),
-    ("return", {"reason_roster": "缺少岗位"}, S.RETURNED),
-    ("reject", {"comment": "属于负面清单行业"}, S.REJECTED),
-])
-def test_the_decision_message_says_what_was_decided(client, enterprise_user_a, district_staff_a, action, data,
-                                                      status):
+@pytest.mark.parametrize(
+    "action, data, status",
+    [
+        ("approve", {}, S.APPROVED),
+        ("return", {"reason_roster": "缺少岗位"}, S.RETURNED),
+        ("reject", {"comment": "属于负面清单行业"}, S.REJECTED),
+    ],
+)
+def test_the_decision_message_says_what_was_decided(client, enterprise_user_a, district_staff_a, action, data, status):
     filing = submitted(enterprise_user_a)
     client.force_login(district_staff_a)
     response = client.post(reverse("filings:decide", args=[filing.pk]), {"action": action, **data}, follow=True)
     filing.refresh_from_db()
     assert filing.status == status
     assert [str(m) for m in response.context["messages"]] == [
-        str(views.MSG_DECIDED[action] % {"reference": filing.reference})]
+        str(views.MSG_DECIDED[action] % {"reference": filing.reference})
+    ]
 
 
 def test_reject_without_a_reason_shows_the_message(client, enterprise_user_a, district_staff_a):
     filing = submitted(enterprise_user_a)
     client.force_login(district_staff_a)
-    response = client.post(reverse("filings:decide", args=[filing.pk]), {"action": "reject", "comment": ""},
-                           follow=True)
+    response = client.post(
+        reverse("filings:decide", args=[filing.pk]), {"action": "reject", "comment": ""}, follow=True
+    )
     assert str(services.MSG_REASON_REQUIRED) in response.content.decode()
     filing.refresh_from_db()
     assert filing.status == S.SUBMITTED
@@ -333,8 +362,9 @@ def test_bulk_approve_only_touches_filings_in_scope(client, district_a, district
     assert theirs.status == S.SUBMITTED
 
 
-def test_commanders_and_authorities_read_the_queue_but_cannot_decide(client, enterprise_user_a, commander,
-                                                                      authority_staff):
+def test_commanders_and_authorities_read_the_queue_but_cannot_decide(
+    client, enterprise_user_a, commander, authority_staff
+):
     filing = submitted(enterprise_user_a)
     for user in (commander, authority_staff):
         client.force_login(user)

@@ -99,8 +99,9 @@ def test_another_enterprise_cannot_touch_the_filing(enterprise_user_a, enterpris
 # --- Decisions ----------------------------------------------------------------------------------
 
 
-def test_district_staff_approve_and_the_enterprise_is_told(enterprise_user_a, district_staff_a,
-                                                           django_capture_on_commit_callbacks):
+def test_district_staff_approve_and_the_enterprise_is_told(
+    enterprise_user_a, district_staff_a, django_capture_on_commit_callbacks
+):
     enterprise_user_a.email = "boss@example.cn"
     enterprise_user_a.save()
     version = publish_negative_list(("8760",))
@@ -115,8 +116,9 @@ def test_district_staff_approve_and_the_enterprise_is_told(enterprise_user_a, di
 
 def test_return_for_correction_with_reasons_per_material_then_resubmit(enterprise_user_a, district_staff_a):
     filing = submitted(enterprise_user_a)
-    services.filing_return(filing=filing, returned_by=district_staff_a, comment="",
-                           material_reasons={"commitment_letter": "未盖公章"})
+    services.filing_return(
+        filing=filing, returned_by=district_staff_a, comment="", material_reasons={"commitment_letter": "未盖公章"}
+    )
     filing.refresh_from_db()
     assert filing.status == S.RETURNED and filing.is_editable
     assert filing.materials.get(kind="commitment_letter").return_reason == "未盖公章"
@@ -138,7 +140,8 @@ def _returned(enterprise_user, reviewer, comment="", **material_reasons) -> Fili
 
 
 def test_a_returned_filing_cannot_be_resubmitted_until_each_returned_material_is_uploaded_again(
-        enterprise_user_a, district_staff_a):
+    enterprise_user_a, district_staff_a
+):
     filing = _returned(enterprise_user_a, district_staff_a, commitment_letter="未盖公章", roster="缺少岗位")
     with pytest.raises(ValidationError) as error:
         services.filing_submit(filing=filing, submitted_by=enterprise_user_a)
@@ -150,7 +153,8 @@ def test_a_returned_filing_cannot_be_resubmitted_until_each_returned_material_is
     # The reason stays beside the new file, marked answered, until the filing goes back.
     assert (replaced.return_reason, replaced.replaced_after_return) == ("未盖公章", True)
     assert services.filing_completeness_errors(filing) == [
-        str(services.MSG_RETURNED_MATERIAL % {"kind": "员工花名册", "reason": "缺少岗位"})]
+        str(services.MSG_RETURNED_MATERIAL % {"kind": "员工花名册", "reason": "缺少岗位"})
+    ]
     _upload_again(filing, "roster", enterprise_user_a)
     assert services.filing_submit(filing=filing, submitted_by=enterprise_user_a).status == S.SUBMITTED
     assert not filing.materials.filter(replaced_after_return=True).exists()
@@ -169,8 +173,11 @@ def test_a_general_comment_must_be_answered_before_resubmission(enterprise_user_
     filing.refresh_from_db()
     assert (filing.status, filing.return_comment) == (S.SUBMITTED, "")
     event = filing.events.last()
-    assert (event.from_status, event.to_status, event.comment) == (S.RETURNED, S.SUBMITTED,
-                                                                    "已改为 80 人, 其余员工暂不返岗")
+    assert (event.from_status, event.to_status, event.comment) == (
+        S.RETURNED,
+        S.SUBMITTED,
+        "已改为 80 人, 其余员工暂不返岗",
+    )
 
 
 def test_a_return_with_both_needs_the_material_and_the_answer(enterprise_user_a, district_staff_a):
@@ -186,19 +193,24 @@ def test_a_second_return_asks_again(enterprise_user_a, district_staff_a):
     filing = _returned(enterprise_user_a, district_staff_a, roster="缺少岗位")
     _upload_again(filing, "roster", enterprise_user_a)
     services.filing_submit(filing=filing, submitted_by=enterprise_user_a)
-    services.filing_return(filing=filing, returned_by=district_staff_a, comment="",
-                           material_reasons={"roster": "仍缺少岗位"})
+    services.filing_return(
+        filing=filing, returned_by=district_staff_a, comment="", material_reasons={"roster": "仍缺少岗位"}
+    )
     filing.refresh_from_db()
     with pytest.raises(ValidationError) as error:
         services.filing_submit(filing=filing, submitted_by=enterprise_user_a)
     assert error.value.messages == [
-        str(services.MSG_RETURNED_MATERIAL % {"kind": "员工花名册", "reason": "仍缺少岗位"})]
+        str(services.MSG_RETURNED_MATERIAL % {"kind": "员工花名册", "reason": "仍缺少岗位"})
+    ]
 
 
-@pytest.mark.parametrize("call", [
-    lambda f, u: services.filing_reject(filing=f, rejected_by=u, reason="  "),
-    lambda f, u: services.filing_return(filing=f, returned_by=u, comment="", material_reasons={"roster": " "}),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda f, u: services.filing_reject(filing=f, rejected_by=u, reason="  "),
+        lambda f, u: services.filing_return(filing=f, returned_by=u, comment="", material_reasons={"roster": " "}),
+    ],
+)
 def test_reject_and_return_need_a_reason(enterprise_user_a, district_staff_a, call):
     filing = submitted(enterprise_user_a)
     with pytest.raises(ValidationError):
@@ -208,10 +220,17 @@ def test_reject_and_return_need_a_reason(enterprise_user_a, district_staff_a, ca
 
 
 ILLEGAL = [
-    (S.DRAFT, "approve"), (S.DRAFT, "reject"), (S.DRAFT, "return"),
-    (S.APPROVED, "approve"), (S.APPROVED, "reject"), (S.APPROVED, "return"), (S.APPROVED, "submit"),
-    (S.REJECTED, "approve"), (S.REJECTED, "submit"),
-    (S.RETURNED, "approve"), (S.RETURNED, "reject"),
+    (S.DRAFT, "approve"),
+    (S.DRAFT, "reject"),
+    (S.DRAFT, "return"),
+    (S.APPROVED, "approve"),
+    (S.APPROVED, "reject"),
+    (S.APPROVED, "return"),
+    (S.APPROVED, "submit"),
+    (S.REJECTED, "approve"),
+    (S.REJECTED, "submit"),
+    (S.RETURNED, "approve"),
+    (S.RETURNED, "reject"),
 ]
 
 
@@ -220,16 +239,20 @@ def test_every_refused_transition(enterprise_user_a, district_staff_a, status, a
     filing = complete_draft(enterprise_user_a)
     if status != S.DRAFT:
         services.filing_submit(filing=filing, submitted_by=enterprise_user_a)
-        {S.APPROVED: lambda: services.filing_approve(filing=filing, approved_by=district_staff_a),
-         S.REJECTED: lambda: services.filing_reject(filing=filing, rejected_by=district_staff_a, reason="不符合"),
-         S.RETURNED: lambda: services.filing_return(filing=filing, returned_by=district_staff_a, comment="补充",
-                                                    material_reasons={})}[status]()
+        {
+            S.APPROVED: lambda: services.filing_approve(filing=filing, approved_by=district_staff_a),
+            S.REJECTED: lambda: services.filing_reject(filing=filing, rejected_by=district_staff_a, reason="不符合"),
+            S.RETURNED: lambda: services.filing_return(
+                filing=filing, returned_by=district_staff_a, comment="补充", material_reasons={}
+            ),
+        }[status]()
     events = FilingEvent.objects.count()
     run = {
         "approve": lambda: services.filing_approve(filing=filing, approved_by=district_staff_a),
         "reject": lambda: services.filing_reject(filing=filing, rejected_by=district_staff_a, reason="x"),
-        "return": lambda: services.filing_return(filing=filing, returned_by=district_staff_a, comment="x",
-                                                 material_reasons={}),
+        "return": lambda: services.filing_return(
+            filing=filing, returned_by=district_staff_a, comment="x", material_reasons={}
+        ),
         "submit": lambda: services.filing_submit(filing=filing, submitted_by=enterprise_user_a),
     }[action]
     with pytest.raises(ValidationError):
@@ -281,8 +304,9 @@ def test_a_list_effective_tomorrow_does_not_apply_today(enterprise_user_a):
     assert submitted(enterprise_user_a).status == S.SUBMITTED
 
 
-def test_bulk_approve_reports_what_it_could_not_approve(enterprise_user_a, district_a, district_staff_a,
-                                                        django_assert_max_num_queries):
+def test_bulk_approve_reports_what_it_could_not_approve(
+    enterprise_user_a, district_a, district_staff_a, django_assert_max_num_queries
+):
     ok = submitted(enterprise_user_a)
     decided = submitted(UserFactory(enterprise_user=True, enterprise=EnterpriseFactory(district=district_a)))
     services.filing_reject(filing=decided, rejected_by=district_staff_a, reason="不符合")
@@ -312,16 +336,20 @@ def test_an_authority_of_other_industries_cannot_comment(enterprise_user_a):
 
 def test_the_enterprise_records_its_actual_resumption_dates(enterprise_user_a):
     filing = submitted(enterprise_user_a)
-    services.filing_record_resumption(filing=filing, recorded_by=enterprise_user_a,
-                                      dates={"work": dt.date(2020, 3, 9), "production": None})
+    services.filing_record_resumption(
+        filing=filing, recorded_by=enterprise_user_a, dates={"work": dt.date(2020, 3, 9), "production": None}
+    )
     filing.refresh_from_db()
     assert filing.resumed_work_on == dt.date(2020, 3, 9) and filing.resumed_production_on is None
 
 
-@pytest.mark.parametrize("dates, message", [
-    ({"work": dt.date(2020, 3, 10)}, services.MSG_DATE_IN_FUTURE),
-    ({"business": dt.date(2020, 3, 9)}, "没有申请"),
-])
+@pytest.mark.parametrize(
+    "dates, message",
+    [
+        ({"work": dt.date(2020, 3, 10)}, services.MSG_DATE_IN_FUTURE),
+        ({"business": dt.date(2020, 3, 9)}, "没有申请"),
+    ],
+)
 def test_resumption_dates_must_be_past_and_for_filed_scopes(enterprise_user_a, dates, message):
     filing = submitted(enterprise_user_a)
     with pytest.raises(ValidationError, match=str(message)):
@@ -330,5 +358,6 @@ def test_resumption_dates_must_be_past_and_for_filed_scopes(enterprise_user_a, d
 
 def test_a_draft_cannot_record_resumption(enterprise_user_a):
     with pytest.raises(ValidationError):
-        services.filing_record_resumption(filing=complete_draft(enterprise_user_a), recorded_by=enterprise_user_a,
-                                          dates={"work": dt.date(2020, 3, 9)})
+        services.filing_record_resumption(
+            filing=complete_draft(enterprise_user_a), recorded_by=enterprise_user_a, dates={"work": dt.date(2020, 3, 9)}
+        )

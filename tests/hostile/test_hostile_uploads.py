@@ -55,12 +55,21 @@ def _multipart(endpoint, hostile: Hostile, world: dict) -> bytes:
     parts += [(name.encode("utf-8", "surrogateescape"), value) for name, value in hostile.fields]
     body = b""
     for name, value in parts:
-        body += (f"--{_BOUNDARY}\r\n".encode() + b'Content-Disposition: form-data; name="' + name + b'"\r\n\r\n'
-                 + value + b"\r\n")
-    body += (f"--{_BOUNDARY}\r\n".encode()
-             + f'Content-Disposition: form-data; name="{endpoint.field_name}"; filename="'.encode()
-             + hostile.filename + b'"\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml'
-             b".sheet\r\n\r\n" + hostile.content + b"\r\n" + f"--{_BOUNDARY}--\r\n".encode())
+        body += (
+            f"--{_BOUNDARY}\r\n".encode()
+            + b'Content-Disposition: form-data; name="'
+            + name
+            + b'"\r\n\r\n'
+            + value
+            + b"\r\n"
+        )
+    body += (
+        f"--{_BOUNDARY}\r\n".encode()
+        + f'Content-Disposition: form-data; name="{endpoint.field_name}"; filename="'.encode()
+        + hostile.filename
+        + b'"\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml'
+        b".sheet\r\n\r\n" + hostile.content + b"\r\n" + f"--{_BOUNDARY}--\r\n".encode()
+    )
     return body
 
 
@@ -87,16 +96,18 @@ def _counts() -> dict[str, int]:
 
 @pytest.mark.parametrize("hostile_name", list(HOSTILE_CLASSES))
 @pytest.mark.parametrize("url_name", sorted(UPLOAD_ENDPOINTS))
-def test_a_hostile_file_is_refused_with_a_chinese_message_and_leaves_nothing(client, world, settings, url_name,
-                                                                              hostile_name):
+def test_a_hostile_file_is_refused_with_a_chinese_message_and_leaves_nothing(
+    client, world, settings, url_name, hostile_name
+):
     endpoint = UPLOAD_ENDPOINTS[url_name]
     hostile = _hostile(hostile_name, tuple(endpoint.headers()))
     client.force_login(world[endpoint.user])
     url = reverse(url_name, kwargs=endpoint.kwargs(world))
     counts, files = _counts(), _stored_files(settings.MEDIA_ROOT)
 
-    response = client.generic("POST", url, _multipart(endpoint, hostile, world),
-                              content_type=f"multipart/form-data; boundary={_BOUNDARY}")
+    response = client.generic(
+        "POST", url, _multipart(endpoint, hostile, world), content_type=f"multipart/form-data; boundary={_BOUNDARY}"
+    )
 
     assert response.status_code in (200, 302) or 400 <= response.status_code < 500
     if endpoint.must_refuse is not None and hostile_name not in endpoint.must_refuse:

@@ -6,8 +6,17 @@ from portal.demo import demo_seed
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["labour:needs", "labour:pairings", "labour:drives", "labour:disputes", "labour:complaints",
-         "labour:agencies", "labour:figures", "labour:regions", "portal:home"]
+PAGES = [
+    "labour:needs",
+    "labour:pairings",
+    "labour:drives",
+    "labour:disputes",
+    "labour:complaints",
+    "labour:agencies",
+    "labour:figures",
+    "labour:regions",
+    "portal:home",
+]
 
 
 def test_the_labour_demo_is_made_once_and_every_role_opens_its_pages(client, settings):

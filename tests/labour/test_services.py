@@ -96,8 +96,9 @@ def test_a_pairing_delivers_hires_and_the_enterprise_is_told(enterprise_user_a, 
     pairing = pairing_of(need, district_staff_a)
     assert pairing.positions_covered == 8
     assert Notification.objects.filter(user=enterprise_user_a, url=f"/labour/pairings/{pairing.pk}/").exists()
-    supply.labour_hire_record(need=need, count=3, hired_on=timezone.localdate(), recorded_by=district_staff_a,
-                              pairing=pairing)
+    supply.labour_hire_record(
+        need=need, count=3, hired_on=timezone.localdate(), recorded_by=district_staff_a, pairing=pairing
+    )
     assert Pairing.objects.get(pk=pairing.pk).hires_delivered == 3
     assert pairing.hires.get().count == 3
 
@@ -117,8 +118,9 @@ def test_a_pairing_counts_only_for_the_needs_it_covers(enterprise_user_a, distri
     covered, other = need_of(enterprise_user_a), need_of(enterprise_user_a, job="叉车工")
     pairing = pairing_of(covered, district_staff_a)
     with pytest.raises(ValidationError) as error:
-        supply.labour_hire_record(need=other, count=1, hired_on=timezone.localdate(), recorded_by=district_staff_a,
-                                  pairing=pairing)
+        supply.labour_hire_record(
+            need=other, count=1, hired_on=timezone.localdate(), recorded_by=district_staff_a, pairing=pairing
+        )
     assert error.value.messages == [str(supply.MSG_PAIRING_NOT_FOR_NEED)]
 
 
@@ -136,17 +138,16 @@ def test_a_drive_to_a_region_that_is_not_low_risk_cannot_be_scheduled(district_s
 
 
 def test_a_list_in_force_by_the_first_day_counts_too(district_staff_a):
-    published_risk_list(effective_from=timezone.localdate() + timedelta(days=1),
-                        areas={"510000": RiskLevel.MEDIUM})
+    published_risk_list(effective_from=timezone.localdate() + timedelta(days=1), areas={"510000": RiskLevel.MEDIUM})
     with pytest.raises(ValidationError):
         drive_by(district_staff_a, region=LOW_RISK_ORIGIN, days=2)  # 广安 is in Sichuan
 
 
-def test_a_scheduled_drive_is_flagged_once_when_a_new_list_makes_its_region_risky(
-        district_staff_a, enterprise_user_a):
+def test_a_scheduled_drive_is_flagged_once_when_a_new_list_makes_its_region_risky(district_staff_a, enterprise_user_a):
     drive = drive_by(district_staff_a)
-    drives.drive_participant_add(drive=drive, enterprise=enterprise_user_a.enterprise, positions_offered=10,
-                                 added_by=district_staff_a)
+    drives.drive_participant_add(
+        drive=drive, enterprise=enterprise_user_a.enterprise, positions_offered=10, added_by=district_staff_a
+    )
     assert drives.drives_flag_risky() == 0
     published_risk_list(effective_from=timezone.localdate(), areas={"511600": RiskLevel.HIGH})
     assert drives.drives_flag_risky() == 1
@@ -160,25 +161,31 @@ def test_a_scheduled_drive_is_flagged_once_when_a_new_list_makes_its_region_risk
 
 def test_drive_results_link_arrivals_to_roster_workers(district_staff_a, enterprise_user_a, enterprise_b):
     drive = drive_by(district_staff_a)
-    participant = drives.drive_participant_add(drive=drive, enterprise=enterprise_user_a.enterprise,
-                                               positions_offered=10, added_by=district_staff_a)
+    participant = drives.drive_participant_add(
+        drive=drive, enterprise=enterprise_user_a.enterprise, positions_offered=10, added_by=district_staff_a
+    )
     arrived = WorkerFactory(enterprise=enterprise_user_a.enterprise)
-    away = WorkerFactory(enterprise=enterprise_user_a.enterprise, arrived_on=None, quarantine_status="none",
-                         quarantine_started_on=None)
+    away = WorkerFactory(
+        enterprise=enterprise_user_a.enterprise, arrived_on=None, quarantine_status="none", quarantine_started_on=None
+    )
     stranger = WorkerFactory(enterprise=enterprise_b)
     with pytest.raises(ValidationError) as error:
-        drives.drive_result_record(participant=participant, signed=5, arrived=3, workers=[away],
-                                   recorded_by=enterprise_user_a)
+        drives.drive_result_record(
+            participant=participant, signed=5, arrived=3, workers=[away], recorded_by=enterprise_user_a
+        )
     assert error.value.messages == [str(drives.MSG_WORKER_NOT_ARRIVED % {"name": away.name})]
     with pytest.raises(ValidationError):
-        drives.drive_result_record(participant=participant, signed=5, arrived=3, workers=[stranger],
-                                   recorded_by=enterprise_user_a)
+        drives.drive_result_record(
+            participant=participant, signed=5, arrived=3, workers=[stranger], recorded_by=enterprise_user_a
+        )
     with pytest.raises(ValidationError) as error:
-        drives.drive_result_record(participant=participant, signed=2, arrived=3, workers=[],
-                                   recorded_by=enterprise_user_a)
+        drives.drive_result_record(
+            participant=participant, signed=2, arrived=3, workers=[], recorded_by=enterprise_user_a
+        )
     assert error.value.messages == [str(drives.MSG_ARRIVED_GT_SIGNED)]
-    drives.drive_result_record(participant=participant, signed=5, arrived=3, workers=[arrived],
-                               recorded_by=enterprise_user_a)
+    drives.drive_result_record(
+        participant=participant, signed=5, arrived=3, workers=[arrived], recorded_by=enterprise_user_a
+    )
     participant.refresh_from_db()
     assert (participant.signed, participant.arrived, list(participant.arrived_workers.all())) == (5, 3, [arrived])
 
@@ -186,8 +193,9 @@ def test_drive_results_link_arrivals_to_roster_workers(district_staff_a, enterpr
 def test_a_district_drive_takes_only_its_own_enterprises(district_staff_a, enterprise_b):
     drive = drive_by(district_staff_a)
     with pytest.raises(ValidationError) as error:
-        drives.drive_participant_add(drive=drive, enterprise=enterprise_b, positions_offered=3,
-                                     added_by=district_staff_a)
+        drives.drive_participant_add(
+            drive=drive, enterprise=enterprise_b, positions_offered=3, added_by=district_staff_a
+        )
     assert error.value.messages == [str(drives.MSG_ENTERPRISE_NOT_IN_DISTRICT)]
 
 
@@ -212,8 +220,7 @@ def test_a_public_complaint_goes_to_the_bureau_with_a_working_day_deadline(setti
     assert Notification.objects.filter(user=bureau, title__contains=complaint.reference).exists()
 
 
-def test_only_the_bureau_handles_a_complaint_and_the_reporter_hears_the_outcome(enterprise_user_a,
-                                                                                district_staff_a):
+def test_only_the_bureau_handles_a_complaint_and_the_reporter_hears_the_outcome(enterprise_user_a, district_staff_a):
     complaint = complaint_by(enterprise_user_a)
     with pytest.raises(PermissionDenied):
         complaints.complaint_accept(complaint=complaint, accepted_by=district_staff_a)
@@ -222,8 +229,9 @@ def test_only_the_bureau_handles_a_complaint_and_the_reporter_hears_the_outcome(
         complaints.complaint_close(complaint=complaint, closed_by=bureau, outcome="substantiated", note=" ")
     assert error.value.messages == [str(complaints.MSG_OUTCOME_REQUIRED)]
     complaints.complaint_accept(complaint=complaint, accepted_by=bureau)
-    complaints.complaint_close(complaint=complaint, closed_by=bureau, outcome="substantiated",
-                               note="已责令退还中介费并立案查处。")
+    complaints.complaint_close(
+        complaint=complaint, closed_by=bureau, outcome="substantiated", note="已责令退还中介费并立案查处。"
+    )
     complaint.refresh_from_db()
     assert (complaint.status, complaint.outcome) == (MarketComplaint.Status.CLOSED, "substantiated")
     assert Notification.objects.filter(user=enterprise_user_a, title__contains=complaint.reference).exists()
@@ -254,11 +262,16 @@ def test_a_dispute_moves_through_mediation_to_settlement(district_staff_a, enter
     dispute.refresh_from_db()
     assert dispute.status == LabourDispute.Status.SETTLED and dispute.closed_at is not None
     assert [(e.from_status, e.to_status) for e in dispute.events.all()] == [
-        ("", "reported"), ("reported", "negotiating"), ("negotiating", "mediating"), ("mediating", "settled")]
+        ("", "reported"),
+        ("reported", "negotiating"),
+        ("negotiating", "mediating"),
+        ("mediating", "settled"),
+    ]
 
 
-def test_only_the_enterprises_district_or_the_bureau_handles_a_dispute(district_staff_a, district_staff_b,
-                                                                      enterprise_user_a):
+def test_only_the_enterprises_district_or_the_bureau_handles_a_dispute(
+    district_staff_a, district_staff_b, enterprise_user_a
+):
     dispute = dispute_by(district_staff_a, enterprise_user_a.enterprise)
     for outsider in (district_staff_b, enterprise_user_a, UserFactory(authority_staff=True)):
         with pytest.raises(PermissionDenied):
@@ -311,8 +324,9 @@ def test_figures_by_district_and_industry_and_the_days_rows(enterprise_user_a, d
     pairing = pairing_of(need, district_staff_a)
     yesterday = timezone.localdate() - timedelta(days=1)
     supply.labour_hire_record(need=need, count=2, hired_on=yesterday, recorded_by=enterprise_user_a)
-    supply.labour_hire_record(need=need, count=3, hired_on=timezone.localdate(), recorded_by=district_staff_a,
-                              pairing=pairing)
+    supply.labour_hire_record(
+        need=need, count=3, hired_on=timezone.localdate(), recorded_by=district_staff_a, pairing=pairing
+    )
     dispute = dispute_by(district_staff_a, enterprise_user_a.enterprise)
     settled = dispute_by(district_staff_a, enterprise_user_a.enterprise, workers_involved=4)
     disputes.dispute_negotiate(dispute=settled, actor=district_staff_a)
@@ -324,12 +338,22 @@ def test_figures_by_district_and_industry_and_the_days_rows(enterprise_user_a, d
     assert row["district"] == district_staff_a.district
     assert (row["open_positions"], row["hired"], row["pairings"], row["delivered"]) == (5, 5, 1, 3)
     assert (row["disputes_open"], row["disputes_settled"], row["disputes_workers"]) == (1, 1, 3 + 4)
-    assert figures["industries"] == [{"section": "C", "name": "制造业", "open_needs": 1, "open_positions": 5,
-                                      "hired": 5}]
+    assert figures["industries"] == [
+        {"section": "C", "name": "制造业", "open_needs": 1, "open_positions": 5, "hired": 5}
+    ]
     day = labour_day_rows(timezone.localdate())
-    assert day[district_staff_a.district_id] == day[None] == {
-        "open_positions": 5, "hired_today": 3, "hired_total": 5, "pairings": 1, "disputes_open": 1,
-        "disputes_workers": dispute.workers_involved}
+    assert (
+        day[district_staff_a.district_id]
+        == day[None]
+        == {
+            "open_positions": 5,
+            "hired_today": 3,
+            "hired_total": 5,
+            "pairings": 1,
+            "disputes_open": 1,
+            "disputes_workers": dispute.workers_involved,
+        }
+    )
     assert labour_day_rows(yesterday)[None]["hired_total"] == 2
 
 
@@ -352,6 +376,7 @@ def test_tasks_run_without_arguments():
 def test_hire_on_a_future_day_is_refused(enterprise_user_a):
     need = need_of(enterprise_user_a)
     with pytest.raises(ValidationError) as error:
-        supply.labour_hire_record(need=need, count=1, hired_on=timezone.localdate() + timedelta(days=2),
-                                  recorded_by=enterprise_user_a)
+        supply.labour_hire_record(
+            need=need, count=1, hired_on=timezone.localdate() + timedelta(days=2), recorded_by=enterprise_user_a
+        )
     assert error.value.messages == [str(supply.MSG_HIRE_FUTURE)]

@@ -16,8 +16,15 @@ from tests.passes.factories import HIGH_RISK_ORIGIN, published_risk_list
 
 pytestmark = pytest.mark.django_db
 
-LISTS = ["labour:needs", "labour:pairings", "labour:drives", "labour:disputes", "labour:complaints",
-         "labour:agencies", "labour:figures"]
+LISTS = [
+    "labour:needs",
+    "labour:pairings",
+    "labour:drives",
+    "labour:disputes",
+    "labour:complaints",
+    "labour:agencies",
+    "labour:figures",
+]
 
 
 def _world(enterprise_user, district_staff, n: int):
@@ -59,13 +66,23 @@ def test_an_enterprise_lists_only_its_own_needs(client, enterprise_user_a, enter
 
 def test_an_enterprise_reports_a_need_through_the_form(client, enterprise_user_a):
     client.force_login(enterprise_user_a)
-    response = client.post(reverse("labour:need_create"), {
-        "job": "质检员", "positions": 6, "wage_min": 5000, "wage_max": 4000, "start_on": timezone.localdate()})
+    response = client.post(
+        reverse("labour:need_create"),
+        {"job": "质检员", "positions": 6, "wage_min": 5000, "wage_max": 4000, "start_on": timezone.localdate()},
+    )
     assert response.status_code == 200
     assert str(supply.MSG_WAGE_RANGE) in response.content.decode()
-    response = client.post(reverse("labour:need_create"), {
-        "job": "质检员", "positions": 6, "wage_min": 4000, "wage_max": 5000, "start_on": timezone.localdate(),
-        "housing_offered": "on"})
+    response = client.post(
+        reverse("labour:need_create"),
+        {
+            "job": "质检员",
+            "positions": 6,
+            "wage_min": 4000,
+            "wage_max": 5000,
+            "start_on": timezone.localdate(),
+            "housing_offered": "on",
+        },
+    )
     need = LabourNeed.objects.get()
     assert response.status_code == 302 and response.url == reverse("labour:need_detail", args=[need.pk])
     assert (need.job, need.positions, need.housing_offered) == ("质检员", 6, True)
@@ -75,8 +92,10 @@ def test_district_staff_record_hires_through_a_pairing(client, enterprise_user_a
     need = need_of(enterprise_user_a, positions=4)
     pairing = pairing_of(need, district_staff_a)
     client.force_login(district_staff_a)
-    response = client.post(reverse("labour:need_hire", args=[need.pk]), {
-        "count": 4, "hired_on": timezone.localdate().isoformat(), "pairing": pairing.pk})
+    response = client.post(
+        reverse("labour:need_hire", args=[need.pk]),
+        {"count": 4, "hired_on": timezone.localdate().isoformat(), "pairing": pairing.pk},
+    )
     assert response.status_code == 302
     need.refresh_from_db()
     assert (need.hired, need.status) == (4, LabourNeed.Status.CLOSED)
@@ -103,8 +122,10 @@ def test_scheduling_a_drive_to_a_risky_region_shows_the_reason(client, district_
     published_risk_list(effective_from=timezone.localdate())
     client.force_login(district_staff_a)
     start = timezone.localdate() + timedelta(days=1)
-    response = client.post(reverse("labour:drive_create"), {
-        "title": "赴武汉招聘", "region": HIGH_RISK_ORIGIN, "starts_on": start, "ends_on": start})
+    response = client.post(
+        reverse("labour:drive_create"),
+        {"title": "赴武汉招聘", "region": HIGH_RISK_ORIGIN, "starts_on": start, "ends_on": start},
+    )
     assert response.status_code == 200 and not RecruitmentDrive.objects.exists()
     assert "只能组织企业赴低风险地区招聘" in response.content.decode()
 
@@ -133,9 +154,18 @@ def fresh_rate_limit(settings):
 
 
 def _public(client, **extra):
-    return client.post(reverse("labour:complaint_public"), {
-        "kind": "illegal", "target_name": "某黑中介", "description": "无证经营, 收取押金。",
-        "complainant_name": "路人甲", "complainant_mobile": "13912345678", **extra}, REMOTE_ADDR="203.0.113.9")
+    return client.post(
+        reverse("labour:complaint_public"),
+        {
+            "kind": "illegal",
+            "target_name": "某黑中介",
+            "description": "无证经营, 收取押金。",
+            "complainant_name": "路人甲",
+            "complainant_mobile": "13912345678",
+            **extra,
+        },
+        REMOTE_ADDR="203.0.113.9",
+    )
 
 
 def test_the_public_complaint_form_works_without_an_account_and_is_rate_limited(client, settings, fresh_rate_limit):
@@ -148,9 +178,17 @@ def test_the_public_complaint_form_works_without_an_account_and_is_rate_limited(
     third = _public(client)
     assert third.status_code == 429 and str(complaint_views.MSG_TOO_MANY) in third.content.decode()
     assert MarketComplaint.objects.count() == 2
-    other = client.post(reverse("labour:complaint_public"), {
-        "kind": "illegal", "target_name": "某黑中介", "description": "同上", "complainant_name": "路人乙",
-        "complainant_mobile": "13912345679"}, REMOTE_ADDR="203.0.113.10")
+    other = client.post(
+        reverse("labour:complaint_public"),
+        {
+            "kind": "illegal",
+            "target_name": "某黑中介",
+            "description": "同上",
+            "complainant_name": "路人乙",
+            "complainant_mobile": "13912345679",
+        },
+        REMOTE_ADDR="203.0.113.10",
+    )
     assert other.status_code == 200 and MarketComplaint.objects.count() == 3
 
 
@@ -170,8 +208,10 @@ def test_the_bureau_closes_a_complaint_from_its_page(client, enterprise_user_a):
     bureau = hr_bureau_user()
     client.force_login(bureau)
     client.post(reverse("labour:complaint_accept", args=[complaint.pk]))
-    client.post(reverse("labour:complaint_close", args=[complaint.pk]),
-                {"outcome": "unsubstantiated", "note": "经核查收费合规。"})
+    client.post(
+        reverse("labour:complaint_close", args=[complaint.pk]),
+        {"outcome": "unsubstantiated", "note": "经核查收费合规。"},
+    )
     complaint.refresh_from_db()
     assert (complaint.status, complaint.outcome_note) == (MarketComplaint.Status.CLOSED, "经核查收费合规。")
     client.force_login(enterprise_user_a)
@@ -188,7 +228,7 @@ def _sheet(client, url_name):
 
 
 def test_every_list_exports_to_excel(client, enterprise_user_a, district_staff_a):
-    need = need_of(enterprise_user_a, job="=HYPERLINK(\"x\")")
+    need = need_of(enterprise_user_a, job='=HYPERLINK("x")')
     pairing_of(need, district_staff_a)
     drive_by(district_staff_a)
     dispute_by(district_staff_a, enterprise_user_a.enterprise)
@@ -196,15 +236,18 @@ def test_every_list_exports_to_excel(client, enterprise_user_a, district_staff_a
     client.force_login(district_staff_a)
     needs = _sheet(client, "labour:needs_export")
     values = [cell.value for row in needs.iter_rows() for cell in row]
-    assert "'=HYPERLINK(\"x\")" in values and enterprise_user_a.enterprise.name in values
+    assert '\'=HYPERLINK("x")' in values and enterprise_user_a.enterprise.name in values
     disputes_sheet = [c.value for row in _sheet(client, "labour:disputes_export").iter_rows() for c in row]
     assert "张*丰、李*、王*" in disputes_sheet and not any("张三丰" in str(v) for v in disputes_sheet)
     assert "赴广安招聘" in [c.value for row in _sheet(client, "labour:drives_export").iter_rows() for c in row]
     assert "某劳务中介" in [c.value for row in _sheet(client, "labour:complaints_export").iter_rows() for c in row]
     pairings = [c.value for row in _sheet(client, "labour:pairings_export").iter_rows() for c in row]
     assert need.enterprise.name in pairings
-    assert any(str(v).startswith("昆山测试人力资源") for row in _sheet(client, "labour:agencies_export").iter_rows()
-               for v in (c.value for c in row))
+    assert any(
+        str(v).startswith("昆山测试人力资源")
+        for row in _sheet(client, "labour:agencies_export").iter_rows()
+        for v in (c.value for c in row)
+    )
     figures = [c.value for row in _sheet(client, "labour:figures_export").iter_rows() for c in row]
     assert district_staff_a.district.name in figures
 
@@ -247,14 +290,32 @@ def test_region_suggestions(client, district_staff_a):
 
 def test_agency_registration_form(client, district_staff_a):
     client.force_login(district_staff_a)
-    response = client.post(reverse("labour:agency_create"), {
-        "name": "昆山张浦人力资源有限公司", "credit_code": "91320583MA0000001X", "licence_number": "HR1",
-        "contact_name": "钱", "contact_mobile": "13800001111", "is_active": "on", "region_codes": "511602 999999"})
+    response = client.post(
+        reverse("labour:agency_create"),
+        {
+            "name": "昆山张浦人力资源有限公司",
+            "credit_code": "91320583MA0000001X",
+            "licence_number": "HR1",
+            "contact_name": "钱",
+            "contact_mobile": "13800001111",
+            "is_active": "on",
+            "region_codes": "511602 999999",
+        },
+    )
     assert response.status_code == 200 and "999999" in response.content.decode()
     agency = agency_by(district_staff_a)
-    response = client.post(reverse("labour:agency_edit", args=[agency.pk]), {
-        "name": "改名后的机构", "credit_code": agency.credit_code, "licence_number": "HR2", "contact_name": "钱",
-        "contact_mobile": "13800001111", "is_active": "on", "region_codes": "511602 511623"})
+    response = client.post(
+        reverse("labour:agency_edit", args=[agency.pk]),
+        {
+            "name": "改名后的机构",
+            "credit_code": agency.credit_code,
+            "licence_number": "HR2",
+            "contact_name": "钱",
+            "contact_mobile": "13800001111",
+            "is_active": "on",
+            "region_codes": "511602 511623",
+        },
+    )
     assert response.status_code == 302
     agency.refresh_from_db()
     assert agency.name == "改名后的机构" and agency.regions.count() == 2
@@ -262,17 +323,26 @@ def test_agency_registration_form(client, district_staff_a):
 
 def test_dispute_form_for_an_enterprise_user(client, enterprise_user_a):
     client.force_login(enterprise_user_a)
-    response = client.post(reverse("labour:dispute_create"), {
-        "enterprise": enterprise_user_a.enterprise_id, "kind": "resumption", "workers_involved": 2,
-        "worker_names": "赵一, 钱二", "amount": "0", "description": "复工安排有分歧"})
+    response = client.post(
+        reverse("labour:dispute_create"),
+        {
+            "enterprise": enterprise_user_a.enterprise_id,
+            "kind": "resumption",
+            "workers_involved": 2,
+            "worker_names": "赵一, 钱二",
+            "amount": "0",
+            "description": "复工安排有分歧",
+        },
+    )
     dispute = LabourDispute.objects.get()
     assert response.status_code == 302 and dispute.worker_names == "赵一、钱二"
     assert dispute.source == LabourDispute.Source.ENTERPRISE
     assert disputes.available_actions(dispute, enterprise_user_a) == []
 
 
-def test_the_figures_are_cached_for_a_minute_per_scope(client, enterprise_user_a, district_staff_a, commander,
-                                                       django_assert_max_num_queries):
+def test_the_figures_are_cached_for_a_minute_per_scope(
+    client, enterprise_user_a, district_staff_a, commander, django_assert_max_num_queries
+):
     need_of(enterprise_user_a, positions=3)
     client.force_login(commander)
     assert 'data-testid="labour-districts"' in client.get(reverse("labour:figures")).content.decode()
@@ -283,8 +353,9 @@ def test_the_figures_are_cached_for_a_minute_per_scope(client, enterprise_user_a
     assert "张浦镇" in page
 
 
-def test_the_minute_task_leaves_the_city_figures_ready(client, enterprise_user_a, commander,
-                                                      django_assert_max_num_queries):
+def test_the_minute_task_leaves_the_city_figures_ready(
+    client, enterprise_user_a, commander, django_assert_max_num_queries
+):
     from labour.tasks import refresh_labour_figures
 
     need_of(enterprise_user_a, positions=6)
@@ -296,15 +367,16 @@ def test_the_minute_task_leaves_the_city_figures_ready(client, enterprise_user_a
     assert 'data-testid="labour-totals"' in page and ">6<" in page
 
 
-def test_the_dashboards_load_the_labour_section_for_their_scope(client, enterprise_user_a, enterprise_user_b,
-                                                               district_staff_a, commander):
+def test_the_dashboards_load_the_labour_section_for_their_scope(
+    client, enterprise_user_a, enterprise_user_b, district_staff_a, commander
+):
     need_of(enterprise_user_a, positions=3)
     need_of(enterprise_user_b, positions=8)
     client.force_login(commander)
     city = client.get(reverse("dashboard:city")).content.decode()
     assert reverse("labour:dashboard_section") in city
     district_page = client.get(reverse("dashboard:district", args=[district_staff_a.district_id])).content.decode()
-    assert f'{reverse("labour:dashboard_section")}?district={district_staff_a.district_id}' in district_page
+    assert f"{reverse('labour:dashboard_section')}?district={district_staff_a.district_id}" in district_page
     section = client.get(reverse("labour:dashboard_section"), {"district": district_staff_a.district_id})
     assert "张浦镇" in section.content.decode() and "昆山开发区" not in section.content.decode()
     client.force_login(district_staff_a)
@@ -312,8 +384,9 @@ def test_the_dashboards_load_the_labour_section_for_their_scope(client, enterpri
     assert "张浦镇" in section and "昆山开发区" not in section
 
 
-def test_pairing_starts_from_an_open_position_of_the_district(client, enterprise_user_a, enterprise_user_b,
-                                                            district_staff_a):
+def test_pairing_starts_from_an_open_position_of_the_district(
+    client, enterprise_user_a, enterprise_user_b, district_staff_a
+):
     from labour.models import Pairing
     from labour.views.supply import MSG_PICK_NEED
 

@@ -41,7 +41,11 @@ def version_with(entries: dict[str, tuple[bool, bool, bool]] | list[str], **kwar
         entries = dict.fromkeys(entries, (True, True, True))
     for code, (work, production, business) in entries.items():
         NegativeListEntryFactory(
-            negative_list=version, industry_id=code, restricts_work=work, restricts_production=production,
-            restricts_business=business, reason=f"测试理由 {code}",
+            negative_list=version,
+            industry_id=code,
+            restricts_work=work,
+            restricts_production=production,
+            restricts_business=business,
+            reason=f"测试理由 {code}",
         )
     return version

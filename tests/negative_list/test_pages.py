@@ -110,9 +110,13 @@ def test_pages_have_no_inline_script_or_style(client, admin_user):
     draft = version_with(["8760"], draft=True)
     version_with(["9013"])
     client.force_login(admin_user)
-    for url in [reverse("negative_list:public") + "?q=8760", reverse("negative_list:manage"),
-                reverse("negative_list:manage_create"), reverse("negative_list:manage_detail", args=[draft.pk]),
-                reverse("negative_list:manage_import", args=[draft.pk])]:
+    for url in [
+        reverse("negative_list:public") + "?q=8760",
+        reverse("negative_list:manage"),
+        reverse("negative_list:manage_create"),
+        reverse("negative_list:manage_detail", args=[draft.pk]),
+        reverse("negative_list:manage_import", args=[draft.pk]),
+    ]:
         page = client.get(url).content.decode()
         assert " style=" not in page and "<script>" not in page and " onclick=" not in page, url
 
@@ -147,8 +151,9 @@ def test_anonymous_users_are_sent_to_login(client, world):
         assert response.status_code == 302 and response.url.startswith(reverse("accounts:login")), url
 
 
-@pytest.mark.parametrize("who", ["commander", "district_staff_a", "enterprise_user_a", "authority_staff",
-                                 "checkpoint_staff"])
+@pytest.mark.parametrize(
+    "who", ["commander", "district_staff_a", "enterprise_user_a", "authority_staff", "checkpoint_staff"]
+)
 def test_everyone_but_administrators_gets_403(client, world, request, who, admin_user):
     client.force_login(request.getfixturevalue(who))
     for method, url in _manage_urls(world):
@@ -163,9 +168,17 @@ def test_everyone_but_administrators_gets_403(client, world, request, who, admin
 def test_missing_ids_are_404_for_administrators(client, admin_user):
     client.force_login(admin_user)
     missing = 999999999
-    for method, name in [("get", "manage_detail"), ("post", "manage_detail"), ("get", "manage_import"),
-                         ("post", "manage_import"), ("get", "manage_export"), ("post", "manage_publish"),
-                         ("post", "manage_entry_remove"), ("get", "version"), ("get", "version_export")]:
+    for method, name in [
+        ("get", "manage_detail"),
+        ("post", "manage_detail"),
+        ("get", "manage_import"),
+        ("post", "manage_import"),
+        ("get", "manage_export"),
+        ("post", "manage_publish"),
+        ("post", "manage_entry_remove"),
+        ("get", "version"),
+        ("get", "version_export"),
+    ]:
         url = reverse(f"negative_list:{name}", args=[missing])
         assert getattr(client, method)(url).status_code == 404, f"{method.upper()} {url}"
 
@@ -185,10 +198,16 @@ def test_an_administrator_builds_and_publishes_a_new_version(client, admin_user)
     form = client.get(reverse("negative_list:manage_create")).context["form"]
     assert form["copy_from"].initial == current.pk
 
-    response = client.post(reverse("negative_list:manage_create"), {
-        "title": "复工复产负面清单(第二版)", "source_document": "昆防指〔2020〕25号",
-        "effective_from": "2020-03-20", "notes": "", "copy_from": current.pk,
-    })
+    response = client.post(
+        reverse("negative_list:manage_create"),
+        {
+            "title": "复工复产负面清单(第二版)",
+            "source_document": "昆防指〔2020〕25号",
+            "effective_from": "2020-03-20",
+            "notes": "",
+            "copy_from": current.pk,
+        },
+    )
     draft = NegativeList.objects.get(title="复工复产负面清单(第二版)")
     assert response.status_code == 302 and response.url == reverse("negative_list:manage_detail", args=[draft.pk])
     assert draft.entries.count() == 2

@@ -22,15 +22,22 @@ HEADERS = ["行业代码", "行业名称", "限制复工", "限制复产", "限�
 @pytest.fixture
 def draft(admin_user):
     return services.negative_list_draft_create(
-        created_by=admin_user, title="负面清单(第二版)", source_document="昆防指〔2020〕25号",
+        created_by=admin_user,
+        title="负面清单(第二版)",
+        source_document="昆防指〔2020〕25号",
         effective_from=dt.date(2020, 3, 20),
     )
 
 
 def add(draft, admin_user, code="8760", work=True, production=True, business=True, reason="人员密集"):
     return services.negative_list_entry_add(
-        draft=draft, industry=Industry.objects.get(code=code), restricts_work=work, restricts_production=production,
-        restricts_business=business, reason=reason, added_by=admin_user,
+        draft=draft,
+        industry=Industry.objects.get(code=code),
+        restricts_work=work,
+        restricts_production=production,
+        restricts_business=business,
+        reason=reason,
+        added_by=admin_user,
     )
 
 
@@ -40,8 +47,11 @@ def add(draft, admin_user, code="8760", work=True, production=True, business=Tru
 def test_a_draft_can_copy_the_version_in_force(admin_user):
     current = version_with({"8760": (True, True, True), "9013": (False, False, True)})
     draft = services.negative_list_draft_create(
-        created_by=admin_user, title="第二版", source_document="昆防指〔2020〕25号",
-        effective_from=dt.date(2020, 3, 20), copy_from=current,
+        created_by=admin_user,
+        title="第二版",
+        source_document="昆防指〔2020〕25号",
+        effective_from=dt.date(2020, 3, 20),
+        copy_from=current,
     )
     assert draft.status == NegativeList.Status.DRAFT and draft.created_by == admin_user
     copied = {e.industry_id: (e.restricts_work, e.restricts_business) for e in draft.entries.all()}
@@ -134,8 +144,9 @@ def test_only_administrators_write(request, role_user, admin_user):
     draft = NegativeListFactory(draft=True)
     entry = NegativeListEntryFactory(negative_list=draft)
     calls = [
-        lambda: services.negative_list_draft_create(created_by=user, title="x", source_document="x",
-                                                    effective_from=dt.date(2020, 3, 1)),
+        lambda: services.negative_list_draft_create(
+            created_by=user, title="x", source_document="x", effective_from=dt.date(2020, 3, 1)
+        ),
         lambda: add(draft, user, "9013"),
         lambda: services.negative_list_entry_remove(entry=entry, removed_by=user),
         lambda: services.negative_list_publish(draft=draft, published_by=user),
@@ -153,30 +164,38 @@ def test_only_administrators_write(request, role_user, admin_user):
 
 
 def test_import_adds_every_row_at_any_level(draft, admin_user):
-    upload = xlsx_upload(HEADERS, [
-        ["R", "", "否", "否", "是", "文体娱乐场所暂缓开放"],
-        ["876", "电影放映", "是", "是", "是", "影院人员密集"],
-        [9013, None, "是", "是", "是", "网吧人员密集"],
-        [1, None, "是", None, None, "数字格式, 开头的0已丢失"],
-    ])
+    upload = xlsx_upload(
+        HEADERS,
+        [
+            ["R", "", "否", "否", "是", "文体娱乐场所暂缓开放"],
+            ["876", "电影放映", "是", "是", "是", "影院人员密集"],
+            [9013, None, "是", "是", "是", "网吧人员密集"],
+            [1, None, "是", None, None, "数字格式, 开头的0已丢失"],
+        ],
+    )
     outcome = services.negative_list_import(draft=draft, upload=upload, imported_by=admin_user)
     assert outcome.result.ok, outcome.result.errors
-    entries = {e.industry_id: (e.restricts_work, e.restricts_production, e.restricts_business)
-               for e in draft.entries.all()}
-    assert entries == {"R": (False, False, True), "876": (True, True, True), "9013": (True, True, True),
-                       "01": (True, False, False)}
+    entries = {
+        e.industry_id: (e.restricts_work, e.restricts_production, e.restricts_business) for e in draft.entries.all()
+    }
+    assert entries == {
+        "R": (False, False, True),
+        "876": (True, True, True),
+        "9013": (True, True, True),
+        "01": (True, False, False),
+    }
 
 
 def test_import_is_all_or_nothing_and_annotates_the_errors(draft, admin_user):
     add(draft, admin_user, "8051")
     rows = [
-        ["8760", "电影放映", "是", "是", "是", "影院人员密集"],         # row 2: fine
-        ["9999", "", "是", "是", "是", "不存在的代码"],                # row 3: unknown code
-        ["8760", "", "是", "否", "否", "重复"],                        # row 4: duplicate of row 2
-        ["8051", "", "是", "是", "是", "草稿里已有"],                  # row 5: already in the draft
-        ["9013", "", "否", "否", "否", "什么也不限制"],                # row 6: restricts nothing
-        ["9012", "", "也许", "是", "是", "不是是/否"],                 # row 7: bad flag
-        [111, "", "是", "是", "是", "数字格式丢了开头的0"],           # row 8: 111 or 0111?
+        ["8760", "电影放映", "是", "是", "是", "影院人员密集"],  # row 2: fine
+        ["9999", "", "是", "是", "是", "不存在的代码"],  # row 3: unknown code
+        ["8760", "", "是", "否", "否", "重复"],  # row 4: duplicate of row 2
+        ["8051", "", "是", "是", "是", "草稿里已有"],  # row 5: already in the draft
+        ["9013", "", "否", "否", "否", "什么也不限制"],  # row 6: restricts nothing
+        ["9012", "", "也许", "是", "是", "不是是/否"],  # row 7: bad flag
+        [111, "", "是", "是", "是", "数字格式丢了开头的0"],  # row 8: 111 or 0111?
     ]
     upload = xlsx_upload(HEADERS, rows)
     outcome = services.negative_list_import(draft=draft, upload=upload, imported_by=admin_user)
@@ -206,9 +225,10 @@ def test_an_unreadable_file_is_refused_whole(draft, admin_user):
 
 
 def test_export_imports_back_unchanged(draft, admin_user):
-    source = version_with({"R": (False, False, True), "876": (True, True, True), "01": (True, False, False),
-                           "9013": (True, True, False)})
-    NegativeListEntry.objects.filter(negative_list=source, industry_id="9013").update(reason="=HYPERLINK(\"x\")")
+    source = version_with(
+        {"R": (False, False, True), "876": (True, True, True), "01": (True, False, False), "9013": (True, True, False)}
+    )
+    NegativeListEntry.objects.filter(negative_list=source, industry_id="9013").update(reason='=HYPERLINK("x")')
     content = services.negative_list_export(negative_list=source)
     workbook = open_workbook(content)
     assert [c.value for c in workbook.worksheets[0][1]] == HEADERS
@@ -218,8 +238,10 @@ def test_export_imports_back_unchanged(draft, admin_user):
     assert outcome.result.ok, outcome.result.errors
 
     def snapshot(version):
-        return {(e.industry_id, e.restricts_work, e.restricts_production, e.restricts_business, e.reason)
-                for e in version.entries.all()}
+        return {
+            (e.industry_id, e.restricts_work, e.restricts_production, e.restricts_business, e.reason)
+            for e in version.entries.all()
+        }
 
     assert snapshot(draft) == snapshot(source)
 
@@ -242,11 +264,26 @@ def test_demo_list_is_published_marked_and_loaded_once():
     version = services.negative_list_demo_load()
     assert version.is_demo and version.status == NegativeList.Status.PUBLISHED
     assert (version.title, version.source_document, version.effective_from) == (
-        "复工复产负面清单(演示)", "昆防指〔2020〕19号(演示, 非官方文本)", dt.date(2020, 3, 1)
+        "复工复产负面清单(演示)",
+        "昆防指〔2020〕19号(演示, 非官方文本)",
+        dt.date(2020, 3, 1),
     )
     codes = set(version.entries.values_list("industry_id", flat=True))
-    assert codes == {"8051", "8052", "8391", "8392", "8393", "8399", "8760", "8820", "8930", "9011", "9012", "9013",
-                     "9019"}
+    assert codes == {
+        "8051",
+        "8052",
+        "8391",
+        "8392",
+        "8393",
+        "8399",
+        "8760",
+        "8820",
+        "8930",
+        "9011",
+        "9012",
+        "9013",
+        "9019",
+    }
     assert services.negative_list_demo_load() is None
     assert NegativeList.objects.count() == 1
     assert negative_list_in_force(dt.date(2020, 3, 9)) == version

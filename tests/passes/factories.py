@@ -45,16 +45,21 @@ MEDIUM_RISK_ORIGIN = "330302"  # 浙江省温州市鹿城区, under a listed cit
 HIGH_RISK_ORIGIN = "420102"  # 湖北省武汉市江岸区, under a listed province
 
 
-def published_risk_list(*, effective_from: date | None = None, areas: dict[str, str] | None = None,
-                        source: str = "苏防控〔2020〕7号") -> RiskAreaList:
+def published_risk_list(
+    *, effective_from: date | None = None, areas: dict[str, str] | None = None, source: str = "苏防控〔2020〕7号"
+) -> RiskAreaList:
     """A published list: by default Hubei province high risk and Wenzhou city medium risk."""
     areas = areas if areas is not None else {"420000": RiskLevel.HIGH, "330300": RiskLevel.MEDIUM}
     risk_list = RiskAreaList.objects.create(
-        title="测试风险地区名单", source_document=source, effective_from=effective_from or date(2020, 2, 1),
-        status=RiskAreaList.Status.PUBLISHED, published_at=timezone.now(),
+        title="测试风险地区名单",
+        source_document=source,
+        effective_from=effective_from or date(2020, 2, 1),
+        status=RiskAreaList.Status.PUBLISHED,
+        published_at=timezone.now(),
     )
-    RiskArea.objects.bulk_create([RiskArea(risk_list=risk_list, division=division(code), level=level)
-                                  for code, level in areas.items()])
+    RiskArea.objects.bulk_create(
+        [RiskArea(risk_list=risk_list, division=division(code), level=level) for code, level in areas.items()]
+    )
     return risk_list
 
 
@@ -89,8 +94,9 @@ class WorkerFactory(factory.django.DjangoModelFactory):
 def applied_passes(enterprise_user, count: int = 1, **worker_kwargs):
     """Passes applied for by the enterprise user's enterprise, one per new eligible worker."""
     workers = WorkerFactory.create_batch(count, enterprise=enterprise_user.enterprise, **worker_kwargs)
-    batch = services.return_pass_apply(enterprise=enterprise_user.enterprise, workers=workers,
-                                       applied_by=enterprise_user)
+    batch = services.return_pass_apply(
+        enterprise=enterprise_user.enterprise, workers=workers, applied_by=enterprise_user
+    )
     return list(batch.passes.order_by("pk"))
 
 

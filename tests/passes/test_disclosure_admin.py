@@ -34,7 +34,11 @@ def test_nobody_adds_edits_or_deletes_a_line_of_the_log(client, admin_user, disc
     client.force_login(admin_user)
     assert client.get(reverse("admin:passes_idnumberdisclosure_add")).status_code == 403
     client.post(reverse("admin:passes_idnumberdisclosure_change", args=[disclosure.pk]), {"reason": "改掉"})
-    assert client.post(reverse("admin:passes_idnumberdisclosure_delete", args=[disclosure.pk]),
-                       {"post": "yes"}).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:passes_idnumberdisclosure_delete", args=[disclosure.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
     disclosure.refresh_from_db()
     assert disclosure.reason == "核对返岗通行证申请材料" and IdNumberDisclosure.objects.count() == 1

@@ -48,8 +48,9 @@ WUHAN = Division(code="420100", name="武汉市", full_name="湖北省武汉市"
 JIANGAN = Division(code="420102", name="江岸区", full_name="湖北省武汉市江岸区", level="county", parent=WUHAN)
 JIANGHAN = Division(code="420103", name="江汉区", full_name="湖北省武汉市江汉区", level="county", parent=WUHAN)
 HUANGSHI = Division(code="420200", name="黄石市", full_name="湖北省黄石市", level="city", parent=HUBEI)
-HUANGSHIGANG = Division(code="420202", name="黄石港区", full_name="湖北省黄石市黄石港区", level="county",
-                        parent=HUANGSHI)
+HUANGSHIGANG = Division(
+    code="420202", name="黄石港区", full_name="湖北省黄石市黄石港区", level="county", parent=HUANGSHI
+)
 SICHUAN = Division(code="510000", name="四川省", full_name="四川省", level="province")
 GUANGAN_CITY = Division(code="511600", name="广安市", full_name="四川省广安市", level="city", parent=SICHUAN)
 GUANGAN = Division(code="511602", name="广安区", full_name="四川省广安市广安区", level="county", parent=GUANGAN_CITY)
@@ -63,8 +64,12 @@ MORE_SPECIFIC = {"province": ["city", "county"], "city": ["county"], "county": [
 ORIGINS = [JIANGAN, JIANGHAN, HUANGSHIGANG, GUANGAN]
 PREFIX_LENGTH = {"province": 2, "city": 4, "county": 6}
 
-LIST = RiskAreaList(title="测试名单", source_document="苏防控〔2020〕7号", effective_from=dt.date(2020, 2, 1),
-                    status=RiskAreaList.Status.PUBLISHED)
+LIST = RiskAreaList(
+    title="测试名单",
+    source_document="苏防控〔2020〕7号",
+    effective_from=dt.date(2020, 2, 1),
+    status=RiskAreaList.Status.PUBLISHED,
+)
 
 
 def rules_of(entries: dict[Division, str]) -> RiskAreaRules:
@@ -92,8 +97,13 @@ def end_of(day: dt.date) -> dt.datetime:
 def worker(origin: Division = GUANGAN, **kwargs) -> Worker:
     """An unsaved worker; the ID-number fields are stubbed so no key or database is needed."""
     fields = {
-        "enterprise": None, "residence_district": None, "residence_community": None, "origin": origin,
-        "id_number_encrypted": "-", "id_number_digest": "-", "id_number_masked": "-",
+        "enterprise": None,
+        "residence_district": None,
+        "residence_community": None,
+        "origin": origin,
+        "id_number_encrypted": "-",
+        "id_number_digest": "-",
+        "id_number_masked": "-",
     }
     return WorkerFactory.build(**{**fields, **kwargs})
 
@@ -123,9 +133,14 @@ class Facts:
     tested_on: dt.date | None
 
     def worker(self, origin: Division) -> Worker:
-        return worker(origin, arrived_on=self.arrived_on, temperature=self.temperature,
-                      temperature_taken_at=self.temperature_taken_at, test_result=self.test_result,
-                      tested_on=self.tested_on)
+        return worker(
+            origin,
+            arrived_on=self.arrived_on,
+            temperature=self.temperature,
+            temperature_taken_at=self.temperature_taken_at,
+            test_result=self.test_result,
+            tested_on=self.tested_on,
+        )
 
     @property
     def arrived(self) -> bool:
@@ -144,8 +159,12 @@ class Facts:
 
     @property
     def counting_negative_test(self) -> bool:
-        return (self.test_result == NEGATIVE and self.arrived
-                and self.arrived_on <= self.tested_on <= self.on and (self.on - self.tested_on).days < DAYS)
+        return (
+            self.test_result == NEGATIVE
+            and self.arrived
+            and self.arrived_on <= self.tested_on <= self.on
+            and (self.on - self.tested_on).days < DAYS
+        )
 
 
 temperatures = st.decimals(min_value=Decimal("34.0"), max_value=Decimal("42.0"), places=1)
@@ -158,8 +177,11 @@ def facts(draw):
     """Anything: back or not (or arriving after the day judged), any temperature read up to three days
     before the end of the day judged or up to a day after it, any test result on any nearby day."""
     on = draw(days_judged)
-    arrived_on = draw(st.none() | st.integers(-30, 0).map(lambda d: on + dt.timedelta(days=d))
-                      | st.integers(1, 5).map(lambda d: on + dt.timedelta(days=d)))
+    arrived_on = draw(
+        st.none()
+        | st.integers(-30, 0).map(lambda d: on + dt.timedelta(days=d))
+        | st.integers(1, 5).map(lambda d: on + dt.timedelta(days=d))
+    )
     temperature = draw(st.none() | temperatures | normal_temperatures)
     taken = end_of(on) - dt.timedelta(minutes=draw(st.integers(-24 * 60, 72 * 60) | st.integers(0, HOURS * 60)))
     test_result = draw(st.sampled_from([NO_TEST, NEGATIVE, POSITIVE]))
@@ -286,8 +308,9 @@ def test_eligible_means_every_condition_of_clause_7_holds(listing, fact):
 def test_a_lower_risk_level_never_makes_a_worker_less_eligible(fact, origin):
     """Listing the same origin as high, medium, then low (an exception) can only open the door."""
     by_level = {
-        level: judged({HUBEI: RiskLevel.HIGH, SICHUAN: RiskLevel.HIGH, CHAIN["county"]: level, GUANGAN: level}, origin,
-                      fact).eligible
+        level: judged(
+            {HUBEI: RiskLevel.HIGH, SICHUAN: RiskLevel.HIGH, CHAIN["county"]: level, GUANGAN: level}, origin, fact
+        ).eligible
         for level in (RiskLevel.HIGH, RiskLevel.MEDIUM, RiskLevel.LOW)
     }
     assert by_level[RiskLevel.HIGH] <= by_level[RiskLevel.MEDIUM] <= by_level[RiskLevel.LOW]
@@ -320,8 +343,12 @@ def decide(w: Worker, entries=HUBEI_HIGH_WENZHOU_MEDIUM, on=ON):
 
 def back(origin=GUANGAN, **kwargs) -> Worker:
     """Arrived three days ago, 36.5 ℃ this morning."""
-    values = {"arrived_on": ON - dt.timedelta(days=3), "temperature": Decimal("36.5"),
-              "temperature_taken_at": dt.datetime(2020, 3, 9, 8, 0, tzinfo=SHANGHAI), **kwargs}
+    values = {
+        "arrived_on": ON - dt.timedelta(days=3),
+        "temperature": Decimal("36.5"),
+        "temperature_taken_at": dt.datetime(2020, 3, 9, 8, 0, tzinfo=SHANGHAI),
+        **kwargs,
+    }
     return worker(origin, **values)
 
 
@@ -342,15 +369,17 @@ def test_no_list_in_force_means_everywhere_is_low_risk():
     assert (result.decision, result.risk.level, result.risk.area) == (Decision.ELIGIBLE, RiskLevel.LOW, None)
 
 
-@pytest.mark.parametrize(("temperature", "decision"), [("37.2", Decision.ELIGIBLE), ("37.3", Decision.NOT_FIT),
-                                                       ("38.5", Decision.NOT_FIT)])
+@pytest.mark.parametrize(
+    ("temperature", "decision"), [("37.2", Decision.ELIGIBLE), ("37.3", Decision.NOT_FIT), ("38.5", Decision.NOT_FIT)]
+)
 def test_the_fever_threshold_is_included(temperature, decision):
     assert decide(back(temperature=Decimal(temperature)))[0] == decision
 
 
 def test_fever_reason_refers_to_the_fever_clinic():
     assert decide(back(JIANGAN, temperature=Decimal("38.1"))) == (
-        Decision.NOT_FIT, "体温 38.1℃, 达到或超过 37.3℃, 请到发热门诊就诊, 不宜上岗。"
+        Decision.NOT_FIT,
+        "体温 38.1℃, 达到或超过 37.3℃, 请到发热门诊就诊, 不宜上岗。",
     )
 
 
@@ -377,13 +406,16 @@ def test_a_low_exception_inside_a_high_risk_province_may_work():
     assert decide(back(JIANGHAN), entries)[0] == Decision.NOT_YET
 
 
-@pytest.mark.parametrize(("taken", "decision"), [
-    # The window is the 24 hours before the end of the day judged: with 24 h, a reading of that day.
-    (dt.datetime(2020, 3, 9, 0, 0, tzinfo=SHANGHAI), Decision.ELIGIBLE),
-    (dt.datetime(2020, 3, 9, 23, 59, tzinfo=SHANGHAI), Decision.ELIGIBLE),
-    (dt.datetime(2020, 3, 8, 23, 59, tzinfo=SHANGHAI), Decision.NOT_YET),
-    (dt.datetime(2020, 3, 10, 0, 1, tzinfo=SHANGHAI), Decision.NOT_YET),  # after the day judged
-])
+@pytest.mark.parametrize(
+    ("taken", "decision"),
+    [
+        # The window is the 24 hours before the end of the day judged: with 24 h, a reading of that day.
+        (dt.datetime(2020, 3, 9, 0, 0, tzinfo=SHANGHAI), Decision.ELIGIBLE),
+        (dt.datetime(2020, 3, 9, 23, 59, tzinfo=SHANGHAI), Decision.ELIGIBLE),
+        (dt.datetime(2020, 3, 8, 23, 59, tzinfo=SHANGHAI), Decision.NOT_YET),
+        (dt.datetime(2020, 3, 10, 0, 1, tzinfo=SHANGHAI), Decision.NOT_YET),  # after the day judged
+    ],
+)
 def test_a_temperature_reading_counts_for_24_hours(taken, decision):
     result = decide(back(temperature_taken_at=taken))
     assert result[0] == decision
@@ -393,7 +425,8 @@ def test_a_temperature_reading_counts_for_24_hours(taken, decision):
 
 def test_no_temperature_at_all():
     assert decide(back(temperature=None, temperature_taken_at=None)) == (
-        Decision.NOT_YET, str(REASON_NO_TEMPERATURE) % {"hours": HOURS}
+        Decision.NOT_YET,
+        str(REASON_NO_TEMPERATURE) % {"hours": HOURS},
     )
 
 
@@ -404,7 +437,8 @@ def test_medium_risk_needs_a_negative_test_after_arrival():
     assert decide(back(LUCHENG, test_result=NEGATIVE, tested_on=before_arrival)) == needs_test
     tested = ON - dt.timedelta(days=1)
     assert decide(back(LUCHENG, test_result=NEGATIVE, tested_on=tested)) == (
-        Decision.ELIGIBLE, str(REASON_MEDIUM_OK) % {"area": "浙江省温州市", "tested_on": "2020-03-08"}
+        Decision.ELIGIBLE,
+        str(REASON_MEDIUM_OK) % {"area": "浙江省温州市", "tested_on": "2020-03-08"},
     )
 
 
@@ -423,7 +457,8 @@ def test_the_fever_threshold_is_a_setting(settings):
     settings.FEVER_THRESHOLD = 37.5
     assert decide(back(temperature=Decimal("37.4")))[0] == Decision.ELIGIBLE
     assert decide(back(temperature=Decimal("37.5"))) == (
-        Decision.NOT_FIT, "体温 37.5℃, 达到或超过 37.5℃, 请到发热门诊就诊, 不宜上岗。"
+        Decision.NOT_FIT,
+        "体温 37.5℃, 达到或超过 37.5℃, 请到发热门诊就诊, 不宜上岗。",
     )
 
 

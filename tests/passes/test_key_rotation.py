@@ -84,8 +84,9 @@ def _deploy(settings, lines: dict[str, str]) -> None:
 
 
 @pytest.mark.django_db
-def test_the_signing_key_is_retired_only_when_no_live_pass_needs_it(fresh_keyring, client, enterprise_user_a,
-                                                                     district_staff_a):
+def test_the_signing_key_is_retired_only_when_no_live_pass_needs_it(
+    fresh_keyring, client, enterprise_user_a, district_staff_a
+):
     settings = fresh_keyring
     settings.PASS_SIGNING_KEY = signing.new_private_key_text()
     signing.keyring.cache_clear()

@@ -74,12 +74,12 @@ def test_a_pass_no_longer_valid_shows_its_state_and_no_qr(client, enterprise_use
     assert "<svg" not in html and 'data-testid="pass-void"' in html and str(label) in html
 
 
-def test_a_valid_pass_past_its_last_day_reads_expired_before_the_nightly_job(client, enterprise_user_a,
-                                                                              district_staff_a):
+def test_a_valid_pass_past_its_last_day_reads_expired_before_the_nightly_job(
+    client, enterprise_user_a, district_staff_a
+):
     return_pass = issued_pass(enterprise_user_a, district_staff_a)
     yesterday = timezone.localdate() - timedelta(days=1)
-    ReturnPass.objects.filter(pk=return_pass.pk).update(valid_from=yesterday - timedelta(days=3),
-                                                        valid_until=yesterday)
+    ReturnPass.objects.filter(pk=return_pass.pk).update(valid_from=yesterday - timedelta(days=3), valid_until=yesterday)
     client.force_login(enterprise_user_a)
     response = client.get(reverse("passes:phone", args=[return_pass.pk]))
     assert "<svg" not in response.content.decode()
@@ -101,8 +101,9 @@ def test_the_issuing_district_may_open_the_card_too(client, enterprise_user_a, d
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_those_who_only_read_the_pass_cannot_open_its_card_403(client, enterprise_user_a, district_staff_a,
-                                                               district_staff_b, commander, page):
+def test_those_who_only_read_the_pass_cannot_open_its_card_403(
+    client, enterprise_user_a, district_staff_a, district_staff_b, commander, page
+):
     return_pass = issued_pass(enterprise_user_a, district_staff_a)
     home_checkpoint = UserFactory(checkpoint_staff=True, community=return_pass.residence_community)
     for reader in (district_staff_b, home_checkpoint, commander):

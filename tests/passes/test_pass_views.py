@@ -100,12 +100,14 @@ def test_a_worker_whose_pass_was_revoked_is_not_offered_again(client, enterprise
     client.force_login(enterprise_user_a)
     response = client.get(reverse("passes:apply"))
     assert [w.name for w in response.context["page"]] == ["何静"]
-    reason = str(services.MSG_WORKER_LEFT % {"number": revoked.number,
-                                              "district": enterprise_user_a.enterprise.district.name})
+    reason = str(
+        services.MSG_WORKER_LEFT % {"number": revoked.number, "district": enterprise_user_a.enterprise.district.name}
+    )
     assert [(w.name, r) for w, r in response.context["left_out"]] == [("马超", reason)]
     response = client.post(reverse("passes:apply"), {"workers": [revoked.worker_id, other.pk]})
     assert response.context["form"].non_field_errors() == [
-        str(services.MSG_CANNOT_APPLY % {"name": "马超", "reason": reason})]
+        str(services.MSG_CANNOT_APPLY % {"name": "马超", "reason": reason})
+    ]
     assert not ReturnPass.objects.filter(status=S.APPLIED).exists()
     # The district reissues if the worker does come back: then the worker holds a pass again.
     services.return_pass_reissue(return_pass=revoked, reissued_by=district_staff_a)
@@ -145,8 +147,9 @@ def test_only_enterprises_apply(client, request, role):
 # --- lists ------------------------------------------------------------------------------------------------------
 
 
-def test_the_enterprise_lists_its_own_passes_and_filters_by_status(client, district_a, enterprise_user_a,
-                                                                   enterprise_user_b, district_staff_a):
+def test_the_enterprise_lists_its_own_passes_and_filters_by_status(
+    client, district_a, enterprise_user_a, enterprise_user_b, district_staff_a
+):
     valid = issued_pass(enterprise_user_a, district_staff_a)
     (applied,) = applied_passes(enterprise_user_a)
     applied_passes(enterprise_user_b, residence_district=district_a)
@@ -161,7 +164,8 @@ def test_the_enterprise_lists_its_own_passes_and_filters_by_status(client, distr
 
 
 def test_home_district_and_community_see_the_passes_of_workers_living_there(
-        client, enterprise_user_a, district_staff_a, district_staff_b, home_community_staff, checkpoint_staff):
+    client, enterprise_user_a, district_staff_a, district_staff_b, home_community_staff, checkpoint_staff
+):
     return_pass = issued_pass(enterprise_user_a, district_staff_a, name="张小三")
     for user in (district_staff_b, home_community_staff):
         client.force_login(user)
@@ -190,8 +194,9 @@ def _query_count(client, url: str) -> int:
     return len(queries)
 
 
-def test_pass_list_costs_the_same_queries_for_5_and_50_passes(client, enterprise_user_a, district_staff_a,
-                                                              home_community_staff):
+def test_pass_list_costs_the_same_queries_for_5_and_50_passes(
+    client, enterprise_user_a, district_staff_a, home_community_staff
+):
     applied_passes(enterprise_user_a, count=5)
     users = (enterprise_user_a, district_staff_a, home_community_staff)
     counts = []
@@ -221,9 +226,9 @@ def test_batch_pages_cost_the_same_queries_for_5_and_50_rows(client, enterprise_
     assert before == after and max(after) <= 6
 
 
-def test_the_queue_shows_batches_waiting_oldest_first_with_their_count(client, district_a, enterprise_user_a,
-                                                                       district_staff_a, district_staff_b,
-                                                                       enterprise_user_b):
+def test_the_queue_shows_batches_waiting_oldest_first_with_their_count(
+    client, district_a, enterprise_user_a, district_staff_a, district_staff_b, enterprise_user_b
+):
     first = applied_passes(enterprise_user_a, count=3)
     second = applied_passes(enterprise_user_a, count=1)
     services.return_pass_issue(pass_ids=[first[0].pk], issued_by=district_staff_a)
@@ -259,10 +264,15 @@ def test_issuing_selected_passes_reports_issued_and_skipped(client, enterprise_u
     assert 'data-testid="not-eligible"' in page.content.decode()  # the fever shows before deciding
     start = timezone.localdate()
     until = start + timedelta(days=6)
-    response = client.post(reverse("passes:batch_decide", args=[ok.batch_id]), {
-        "passes": [ok.pk, feverish.pk], "action": "issue", "valid_from": start.isoformat(),
-        "valid_until": until.isoformat(),
-    })
+    response = client.post(
+        reverse("passes:batch_decide", args=[ok.batch_id]),
+        {
+            "passes": [ok.pk, feverish.pk],
+            "action": "issue",
+            "valid_from": start.isoformat(),
+            "valid_until": until.isoformat(),
+        },
+    )
     assert response.status_code == 302
     messages = _followed_messages(client, response)
     assert messages[0] == str(views.MSG_ISSUED % {"count": 1, "numbers": ok.number})
@@ -303,13 +313,19 @@ def test_a_validity_beyond_the_maximum_is_refused_on_the_page(client, enterprise
     (return_pass,) = applied_passes(enterprise_user_a)
     client.force_login(district_staff_a)
     start = timezone.localdate()
-    response = client.post(reverse("passes:batch_decide", args=[return_pass.batch_id]), {
-        "passes": [return_pass.pk], "action": "issue", "valid_from": start.isoformat(),
-        "valid_until": (start + timedelta(days=settings.PASS_VALIDITY_MAX_DAYS)).isoformat(),
-    })
+    response = client.post(
+        reverse("passes:batch_decide", args=[return_pass.batch_id]),
+        {
+            "passes": [return_pass.pk],
+            "action": "issue",
+            "valid_from": start.isoformat(),
+            "valid_until": (start + timedelta(days=settings.PASS_VALIDITY_MAX_DAYS)).isoformat(),
+        },
+    )
     assert response.status_code == 200
     assert response.context["form"].non_field_errors() == [
-        str(services.MSG_VALIDITY % {"days": settings.PASS_VALIDITY_MAX_DAYS})]
+        str(services.MSG_VALIDITY % {"days": settings.PASS_VALIDITY_MAX_DAYS})
+    ]
     return_pass.refresh_from_db()
     assert return_pass.status == S.APPLIED
 
@@ -318,8 +334,9 @@ def test_a_pass_of_another_batch_cannot_be_slipped_into_a_decision(client, enter
     (first,) = applied_passes(enterprise_user_a)
     (other,) = applied_passes(enterprise_user_a)
     client.force_login(district_staff_a)
-    response = client.post(reverse("passes:batch_decide", args=[first.batch_id]),
-                           {"passes": [other.pk], "action": "issue"})
+    response = client.post(
+        reverse("passes:batch_decide", args=[first.batch_id]), {"passes": [other.pk], "action": "issue"}
+    )
     assert response.status_code == 200 and "passes" in response.context["form"].errors
     other.refresh_from_db()
     assert other.status == S.APPLIED
@@ -331,11 +348,13 @@ def test_deciding_twice_reports_the_passes_already_decided(client, enterprise_us
     services.return_pass_issue(pass_ids=[return_pass.pk], issued_by=colleague)
     return_pass.refresh_from_db()
     client.force_login(district_staff_a)
-    response = client.post(reverse("passes:batch_decide", args=[return_pass.batch_id]),
-                           {"passes": [return_pass.pk], "action": "issue"})
+    response = client.post(
+        reverse("passes:batch_decide", args=[return_pass.batch_id]), {"passes": [return_pass.pk], "action": "issue"}
+    )
     illegal = services.MSG_ILLEGAL % {"number": return_pass.number, "status": return_pass.get_status_display()}
     assert _followed_messages(client, response) == [
-        str(views.MSG_SKIPPED % {"number": return_pass.number, "reason": illegal})]
+        str(views.MSG_SKIPPED % {"number": return_pass.number, "reason": illegal})
+    ]
     assert PassEvent.objects.filter(return_pass=return_pass, to_status=S.VALID).count() == 1
 
 
@@ -361,14 +380,17 @@ def test_the_pass_page_shows_the_timeline_and_the_issuer_s_actions(client, enter
     response = client.get(reverse("passes:detail", args=[return_pass.pk]))
     assert response.status_code == 200
     assert [(e.from_label, e.to_label) for e in response.context["events"]] == [
-        ("", str(S.APPLIED.label)), (str(S.APPLIED.label), str(S.VALID.label))]
+        ("", str(S.APPLIED.label)),
+        (str(S.APPLIED.label), str(S.VALID.label)),
+    ]
     for name in ("suspend_form", "revoke_form", "reissue_form"):
         assert name in response.context
     assert "reinstate_form" not in response.context
 
 
 def test_the_home_district_and_community_read_the_pass_without_actions(
-        client, enterprise_user_a, district_staff_a, district_staff_b, home_community_staff, commander):
+    client, enterprise_user_a, district_staff_a, district_staff_b, home_community_staff, commander
+):
     return_pass = issued_pass(enterprise_user_a, district_staff_a)
     for user in (district_staff_b, home_community_staff, commander, enterprise_user_a):
         client.force_login(user)
@@ -378,13 +400,16 @@ def test_the_home_district_and_community_read_the_pass_without_actions(
 
 
 @pytest.mark.parametrize("action", ["revoke", "suspend", "reinstate", "reissue"])
-def test_the_home_district_staff_cannot_act_on_a_pass_403(client, enterprise_user_a, district_staff_a,
-                                                          district_staff_b, action):
+def test_the_home_district_staff_cannot_act_on_a_pass_403(
+    client, enterprise_user_a, district_staff_a, district_staff_b, action
+):
     return_pass = issued_pass(enterprise_user_a, district_staff_a)
     client.force_login(district_staff_b)
     today = timezone.localdate().isoformat()
-    response = client.post(reverse(f"passes:{action}", args=[return_pass.pk]), {
-        f"{action}-reason": "越权", f"{action}-valid_from": today, f"{action}-valid_until": today})
+    response = client.post(
+        reverse(f"passes:{action}", args=[return_pass.pk]),
+        {f"{action}-reason": "越权", f"{action}-valid_from": today, f"{action}-valid_until": today},
+    )
     assert response.status_code == 403
     return_pass.refresh_from_db()
     assert return_pass.status == S.VALID and ReturnPass.objects.count() == 1
@@ -430,19 +455,21 @@ def test_suspend_and_reinstate_through_the_page(client, enterprise_user_a, distr
     # Reinstating a valid pass is an illegal move, said with the service's message.
     response = client.post(reverse("passes:reinstate", args=[return_pass.pk]), {})
     assert _followed_messages(client, response) == [
-        str(services.MSG_ILLEGAL % {"number": return_pass.number, "status": return_pass.get_status_display()})]
+        str(services.MSG_ILLEGAL % {"number": return_pass.number, "status": return_pass.get_status_display()})
+    ]
 
 
 def test_reissue_through_the_page_leads_to_the_new_pass(client, enterprise_user_a, district_staff_a):
     old = issued_pass(enterprise_user_a, district_staff_a)
     client.force_login(district_staff_a)
     start = timezone.localdate()
-    response = client.post(reverse("passes:reissue", args=[old.pk]), {
-        "reissue-valid_from": start.isoformat(), "reissue-valid_until": (start + timedelta(days=3)).isoformat()})
+    response = client.post(
+        reverse("passes:reissue", args=[old.pk]),
+        {"reissue-valid_from": start.isoformat(), "reissue-valid_until": (start + timedelta(days=3)).isoformat()},
+    )
     new = ReturnPass.objects.get(reissue_of=old)
     assert response["Location"] == reverse("passes:detail", args=[new.pk])
-    assert _followed_messages(client, response) == [str(views.MSG_REISSUED % {"number": new.number,
-                                                                              "old": old.number})]
+    assert _followed_messages(client, response) == [str(views.MSG_REISSUED % {"number": new.number, "old": old.number})]
     assert new.valid_until == start + timedelta(days=3)
     page = client.get(reverse("passes:detail", args=[old.pk]))
     assert page.context["reissued_as"].pk == new.pk and "reissue_form" not in page.context
@@ -453,8 +480,10 @@ def test_notices_to_the_enterprise_open_its_pass_list(client, enterprise_user_a,
     client.force_login(district_staff_a)
     client.post(reverse("passes:revoke", args=[return_pass.pk]), {"revoke-reason": "离职"})
     notices = list(Notification.objects.filter(user=enterprise_user_a))
-    assert {n.title for n in notices} == {str(services.NOTICE_ISSUED % {"count": 1}),
-                                          str(services.NOTICE_REVOKED % {"number": return_pass.number})}
+    assert {n.title for n in notices} == {
+        str(services.NOTICE_ISSUED % {"count": 1}),
+        str(services.NOTICE_REVOKED % {"number": return_pass.number}),
+    }
     client.force_login(enterprise_user_a)
     inbox = client.get(reverse("accounts:notifications")).content.decode()
     assert f'href="{reverse("passes:list")}"' in inbox
@@ -462,12 +491,16 @@ def test_notices_to_the_enterprise_open_its_pass_list(client, enterprise_user_a,
     assert response.status_code == 200 and return_pass.number in response.content.decode()
 
 
-def test_navigation_shows_the_pass_pages_to_their_roles(client, enterprise_user_a, district_staff_a, checkpoint_staff,
-                                                        authority_staff):
-    for user, expected in ((enterprise_user_a, {"passes:list"}), (district_staff_a, {"passes:list", "passes:queue"}),
-                           (checkpoint_staff, {"passes:list"}), (authority_staff, set())):
+def test_navigation_shows_the_pass_pages_to_their_roles(
+    client, enterprise_user_a, district_staff_a, checkpoint_staff, authority_staff
+):
+    for user, expected in (
+        (enterprise_user_a, {"passes:list"}),
+        (district_staff_a, {"passes:list", "passes:queue"}),
+        (checkpoint_staff, {"passes:list"}),
+        (authority_staff, set()),
+    ):
         client.force_login(user)
         html = client.get(reverse("portal:home")).content.decode()
         shown = {name for name in ("passes:list", "passes:queue") if f'href="{reverse(name)}"' in html}
         assert shown == expected, user.role
-

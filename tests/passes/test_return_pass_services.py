@@ -55,8 +55,9 @@ def other_staff_a(district_a):
 
 def test_apply_creates_one_applied_pass_per_worker_with_an_event_each(enterprise_user_a, district_a, district_b):
     workers = WorkerFactory.create_batch(3, enterprise=enterprise_user_a.enterprise)
-    batch = services.return_pass_apply(enterprise=enterprise_user_a.enterprise, workers=workers,
-                                       applied_by=enterprise_user_a, note="第一批")
+    batch = services.return_pass_apply(
+        enterprise=enterprise_user_a.enterprise, workers=workers, applied_by=enterprise_user_a, note="第一批"
+    )
     passes = list(batch.passes.order_by("worker_id"))
     assert [p.worker_id for p in passes] == sorted(w.pk for w in workers)
     assert {p.status for p in passes} == {S.APPLIED}
@@ -76,8 +77,11 @@ def test_apply_lists_every_worker_who_cannot_have_a_pass_and_creates_nothing(ent
     _fever(feverish)
     (held,) = applied_passes(enterprise_user_a, name="赵六")
     with pytest.raises(ValidationError) as caught:
-        services.return_pass_apply(enterprise=enterprise_user_a.enterprise,
-                                   workers=[ok, local, feverish, held.worker], applied_by=enterprise_user_a)
+        services.return_pass_apply(
+            enterprise=enterprise_user_a.enterprise,
+            workers=[ok, local, feverish, held.worker],
+            applied_by=enterprise_user_a,
+        )
     messages = caught.value.messages
     assert str(services.MSG_SAME_DISTRICT % {"name": "李四"}) in messages
     assert str(services.MSG_HAS_OPEN_PASS % {"name": "赵六", "number": held.number}) in messages
@@ -103,8 +107,9 @@ def test_only_the_enterprise_s_own_users_may_apply(enterprise_user_a, enterprise
 def test_cannot_apply_for_another_enterprise_s_worker(enterprise_user_a, enterprise_b):
     stranger = WorkerFactory(enterprise=enterprise_b)
     with pytest.raises(PermissionDenied):
-        services.return_pass_apply(enterprise=enterprise_user_a.enterprise, workers=[stranger],
-                                   applied_by=enterprise_user_a)
+        services.return_pass_apply(
+            enterprise=enterprise_user_a.enterprise, workers=[stranger], applied_by=enterprise_user_a
+        )
     assert not PassBatch.objects.exists()
 
 
@@ -119,7 +124,9 @@ def test_issue_signs_the_pass_with_the_default_validity(enterprise_user_a, distr
     today = timezone.localdate()
     assert return_pass.status == S.VALID
     assert (return_pass.valid_from, return_pass.valid_until) == (
-        today, today + timedelta(days=settings.PASS_VALIDITY_DAYS - 1))
+        today,
+        today + timedelta(days=settings.PASS_VALIDITY_DAYS - 1),
+    )
     assert return_pass.decided_by == district_staff_a and return_pass.issued_at is not None
     claims = signing.verify(return_pass.token)
     assert claims["n"] == return_pass.number and claims["nm"] == "张*三"
@@ -133,8 +140,9 @@ def test_issue_uses_the_chosen_validity(enterprise_user_a, district_staff_a):
     (return_pass,) = applied_passes(enterprise_user_a)
     start = timezone.localdate() + timedelta(days=2)
     until = start + timedelta(days=settings.PASS_VALIDITY_MAX_DAYS - 1)  # the longest allowed
-    services.return_pass_issue(pass_ids=[return_pass.pk], issued_by=district_staff_a, valid_from=start,
-                               valid_until=until)
+    services.return_pass_issue(
+        pass_ids=[return_pass.pk], issued_by=district_staff_a, valid_from=start, valid_until=until
+    )
     return_pass.refresh_from_db()
     assert (return_pass.valid_from, return_pass.valid_until) == (start, until)
 
@@ -147,17 +155,24 @@ def test_a_chosen_start_without_an_end_runs_the_default_length_from_that_start(e
     assert return_pass.valid_until == start + timedelta(days=settings.PASS_VALIDITY_DAYS - 1)
 
 
-@pytest.mark.parametrize(("start_days", "length_days"), [
-    (-1, 5),  # starts yesterday
-    (0, -1),  # ends before it starts
-    (0, settings.PASS_VALIDITY_MAX_DAYS),  # one day longer than the maximum
-])
+@pytest.mark.parametrize(
+    ("start_days", "length_days"),
+    [
+        (-1, 5),  # starts yesterday
+        (0, -1),  # ends before it starts
+        (0, settings.PASS_VALIDITY_MAX_DAYS),  # one day longer than the maximum
+    ],
+)
 def test_validity_outside_the_limits_is_refused(enterprise_user_a, district_staff_a, start_days, length_days):
     (return_pass,) = applied_passes(enterprise_user_a)
     start = timezone.localdate() + timedelta(days=start_days)
     with pytest.raises(ValidationError) as caught:
-        services.return_pass_issue(pass_ids=[return_pass.pk], issued_by=district_staff_a, valid_from=start,
-                                   valid_until=start + timedelta(days=length_days))
+        services.return_pass_issue(
+            pass_ids=[return_pass.pk],
+            issued_by=district_staff_a,
+            valid_from=start,
+            valid_until=start + timedelta(days=length_days),
+        )
     assert caught.value.messages == [str(services.MSG_VALIDITY % {"days": settings.PASS_VALIDITY_MAX_DAYS})]
     return_pass.refresh_from_db()
     assert return_pass.status == S.APPLIED and not return_pass.token
@@ -176,8 +191,7 @@ def test_only_the_issuing_district_may_issue(enterprise_user_a, district_staff_b
     assert _events(return_pass) == [("", S.APPLIED)]
 
 
-def test_eligibility_is_checked_again_at_issue_a_fever_since_applying_is_skipped(enterprise_user_a,
-                                                                                   district_staff_a):
+def test_eligibility_is_checked_again_at_issue_a_fever_since_applying_is_skipped(enterprise_user_a, district_staff_a):
     healthy, feverish = applied_passes(enterprise_user_a, count=2)
     _fever(feverish.worker)
     result = services.return_pass_issue(pass_ids=[healthy.pk, feverish.pk], issued_by=district_staff_a)
@@ -190,8 +204,9 @@ def test_eligibility_is_checked_again_at_issue_a_fever_since_applying_is_skipped
     assert _events(feverish) == [("", S.APPLIED)]
 
 
-def test_issuing_an_issued_pass_again_skips_it_and_writes_no_second_event(enterprise_user_a, district_staff_a,
-                                                                          other_staff_a):
+def test_issuing_an_issued_pass_again_skips_it_and_writes_no_second_event(
+    enterprise_user_a, district_staff_a, other_staff_a
+):
     (return_pass,) = applied_passes(enterprise_user_a)
     services.return_pass_issue(pass_ids=[return_pass.pk], issued_by=district_staff_a)
     return_pass.refresh_from_db()
@@ -214,8 +229,7 @@ def test_refuse_requires_a_reason(enterprise_user_a, district_staff_a):
 
 def test_refuse_records_the_reason_and_the_event(enterprise_user_a, district_staff_a):
     (return_pass,) = applied_passes(enterprise_user_a)
-    result = services.return_pass_refuse(pass_ids=[return_pass.pk], refused_by=district_staff_a,
-                                         reason="居住地址不详")
+    result = services.return_pass_refuse(pass_ids=[return_pass.pk], refused_by=district_staff_a, reason="居住地址不详")
     assert len(result.done) == 1
     return_pass.refresh_from_db()
     assert return_pass.status == S.REFUSED and return_pass.status_reason == "居住地址不详"
@@ -239,10 +253,12 @@ def test_cannot_issue_a_refused_pass(enterprise_user_a, district_staff_a):
 @pytest.mark.parametrize("action", ["suspend", "revoke"])
 def test_suspending_and_revoking_require_a_reason(enterprise_user_a, district_staff_a, action):
     return_pass = issued_pass(enterprise_user_a, district_staff_a)
-    call = {"suspend": lambda: services.return_pass_suspend(return_pass=return_pass, suspended_by=district_staff_a,
-                                                            reason=""),
-            "revoke": lambda: services.return_pass_revoke(return_pass=return_pass, revoked_by=district_staff_a,
-                                                          reason=" ")}[action]
+    call = {
+        "suspend": lambda: services.return_pass_suspend(
+            return_pass=return_pass, suspended_by=district_staff_a, reason=""
+        ),
+        "revoke": lambda: services.return_pass_revoke(return_pass=return_pass, revoked_by=district_staff_a, reason=" "),
+    }[action]
     with pytest.raises(ValidationError) as caught:
         call()
     assert caught.value.messages == [str(services.MSG_REASON_REQUIRED)]
@@ -277,11 +293,21 @@ def test_a_suspended_pass_can_be_revoked(enterprise_user_a, district_staff_a):
     assert return_pass.status == S.REVOKED
 
 
-@pytest.mark.parametrize(("setup", "action"), [
-    ("applied", "suspend"), ("applied", "revoke"), ("applied", "reinstate"),
-    ("valid", "reinstate"), ("suspended", "suspend"), ("revoked", "revoke"), ("revoked", "reinstate"),
-    ("revoked", "suspend"), ("expired", "revoke"), ("expired", "suspend"),
-])
+@pytest.mark.parametrize(
+    ("setup", "action"),
+    [
+        ("applied", "suspend"),
+        ("applied", "revoke"),
+        ("applied", "reinstate"),
+        ("valid", "reinstate"),
+        ("suspended", "suspend"),
+        ("revoked", "revoke"),
+        ("revoked", "reinstate"),
+        ("revoked", "suspend"),
+        ("expired", "revoke"),
+        ("expired", "suspend"),
+    ],
+)
 def test_illegal_moves_are_refused_with_the_illegal_message(enterprise_user_a, district_staff_a, setup, action):
     if setup == "applied":
         (return_pass,) = applied_passes(enterprise_user_a)
@@ -296,10 +322,12 @@ def test_illegal_moves_are_refused_with_the_illegal_message(enterprise_user_a, d
     return_pass.refresh_from_db()
     before = _events(return_pass)
     calls = {
-        "suspend": lambda: services.return_pass_suspend(return_pass=return_pass, suspended_by=district_staff_a,
-                                                        reason="再次"),
-        "revoke": lambda: services.return_pass_revoke(return_pass=return_pass, revoked_by=district_staff_a,
-                                                      reason="再次"),
+        "suspend": lambda: services.return_pass_suspend(
+            return_pass=return_pass, suspended_by=district_staff_a, reason="再次"
+        ),
+        "revoke": lambda: services.return_pass_revoke(
+            return_pass=return_pass, revoked_by=district_staff_a, reason="再次"
+        ),
         "reinstate": lambda: services.return_pass_reinstate(return_pass=return_pass, reinstated_by=district_staff_a),
     }
     with pytest.raises(ValidationError) as caught:
@@ -309,8 +337,9 @@ def test_illegal_moves_are_refused_with_the_illegal_message(enterprise_user_a, d
 
 
 @pytest.mark.parametrize("action", ["suspend", "revoke", "reinstate", "reissue"])
-def test_only_the_issuing_district_may_change_an_issued_pass(enterprise_user_a, district_staff_a, district_staff_b,
-                                                              checkpoint_staff, action):
+def test_only_the_issuing_district_may_change_an_issued_pass(
+    enterprise_user_a, district_staff_a, district_staff_b, checkpoint_staff, action
+):
     return_pass = issued_pass(enterprise_user_a, district_staff_a)
     if action == "reinstate":
         services.return_pass_suspend(return_pass=return_pass, suspended_by=district_staff_a, reason="排查")
@@ -319,8 +348,9 @@ def test_only_the_issuing_district_may_change_an_issued_pass(enterprise_user_a, 
     for outsider in (district_staff_b, enterprise_user_a, checkpoint_staff):
         with pytest.raises(PermissionDenied):
             {
-                "suspend": lambda u: services.return_pass_suspend(return_pass=return_pass, suspended_by=u,
-                                                                  reason="排查"),
+                "suspend": lambda u: services.return_pass_suspend(
+                    return_pass=return_pass, suspended_by=u, reason="排查"
+                ),
                 "revoke": lambda u: services.return_pass_revoke(return_pass=return_pass, revoked_by=u, reason="离职"),
                 "reinstate": lambda u: services.return_pass_reinstate(return_pass=return_pass, reinstated_by=u),
                 "reissue": lambda u: services.return_pass_reissue(return_pass=return_pass, reissued_by=u),
@@ -385,12 +415,14 @@ def test_reissue_for_a_worker_no_longer_eligible_changes_nothing(enterprise_user
     assert old.status == S.VALID and ReturnPass.objects.count() == 1
 
 
-def test_reissue_of_a_revoked_pass_is_refused_when_the_worker_holds_another_open_pass(enterprise_user_a,
-                                                                                     district_staff_a):
+def test_reissue_of_a_revoked_pass_is_refused_when_the_worker_holds_another_open_pass(
+    enterprise_user_a, district_staff_a
+):
     old = issued_pass(enterprise_user_a, district_staff_a, name="孙七")
     services.return_pass_revoke(return_pass=old, revoked_by=district_staff_a, reason="信息有误")
-    batch = services.return_pass_apply(enterprise=enterprise_user_a.enterprise, workers=[old.worker],
-                                       applied_by=enterprise_user_a)
+    batch = services.return_pass_apply(
+        enterprise=enterprise_user_a.enterprise, workers=[old.worker], applied_by=enterprise_user_a
+    )
     newer = batch.passes.get()
     old.refresh_from_db()
     with pytest.raises(ValidationError) as caught:
@@ -424,16 +456,18 @@ def test_expiry_task_calls_the_service(enterprise_user_a, district_staff_a):
     from passes.tasks import expire_return_passes
 
     return_pass = issued_pass(enterprise_user_a, district_staff_a)
-    ReturnPass.objects.filter(pk=return_pass.pk).update(valid_from=timezone.localdate() - timedelta(days=5),
-                                                        valid_until=timezone.localdate() - timedelta(days=1))
+    ReturnPass.objects.filter(pk=return_pass.pk).update(
+        valid_from=timezone.localdate() - timedelta(days=5), valid_until=timezone.localdate() - timedelta(days=1)
+    )
     assert expire_return_passes.delay().get() == 1
     return_pass.refresh_from_db()
     assert return_pass.status == S.EXPIRED
     assert settings.CELERY_BEAT_SCHEDULE["passes-expire-return-passes"]["task"] == "passes.tasks.expire_return_passes"
 
 
-def test_a_new_risk_list_suspends_the_pass_of_a_worker_whose_origin_became_high_risk(enterprise_user_a,
-                                                                                      district_staff_a):
+def test_a_new_risk_list_suspends_the_pass_of_a_worker_whose_origin_became_high_risk(
+    enterprise_user_a, district_staff_a
+):
     wuhan = issued_pass(enterprise_user_a, district_staff_a, origin=division(HIGH_RISK_ORIGIN, "武汉市江岸区"))
     sichuan = issued_pass(enterprise_user_a, district_staff_a)  # origin stays low risk
     risk_list = published_risk_list(effective_from=timezone.localdate(), areas={"420000": RiskLevel.HIGH})
@@ -442,8 +476,9 @@ def test_a_new_risk_list_suspends_the_pass_of_a_worker_whose_origin_became_high_
     sichuan.refresh_from_db()
     assert wuhan.status == S.SUSPENDED and sichuan.status == S.VALID
     reason = str(REASON_HIGH_RISK % {"area": Division.objects.get(code="420000").full_name})
-    assert wuhan.status_reason == str(services.REASON_RISK_LIST % {"source": risk_list.source_document,
-                                                                   "reason": reason})
+    assert wuhan.status_reason == str(
+        services.REASON_RISK_LIST % {"source": risk_list.source_document, "reason": reason}
+    )
     event = PassEvent.objects.filter(return_pass=wuhan).last()
     assert (event.from_status, event.to_status, event.actor) == (S.VALID, S.SUSPENDED, None)
     assert revocations.blocked_status(wuhan.number) == S.SUSPENDED
@@ -479,4 +514,3 @@ def test_each_decision_tells_the_enterprise_with_a_link_to_its_passes(enterprise
     assert str(services.MSG_NOTICE_REASON % {"reason": "地址不详"}) in notices[1].body
     assert str(services.MSG_NOTICE_REASON % {"reason": "已离职"}) in notices[4].body
     assert not Notification.objects.exclude(user=enterprise_user_a).exists()
-

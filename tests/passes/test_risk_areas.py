@@ -38,20 +38,27 @@ def _march_2020():
 @pytest.fixture
 def draft(admin_user):
     return services.risk_area_list_draft_create(
-        created_by=admin_user, title="风险地区名单(第二版)", source_document="苏防控〔2020〕12号",
+        created_by=admin_user,
+        title="风险地区名单(第二版)",
+        source_document="苏防控〔2020〕12号",
         effective_from=TODAY,
     )
 
 
 def add(draft, admin_user, code="420000", level=RiskLevel.HIGH, note=""):
-    return services.risk_area_add(draft=draft, division=Division.objects.get(code=code), level=level,
-                                  added_by=admin_user, note=note)
+    return services.risk_area_add(
+        draft=draft, division=Division.objects.get(code=code), level=level, added_by=admin_user, note=note
+    )
 
 
-def draft_with(admin_user, areas: dict[str, str], effective_from=TODAY, title="新名单",
-               source="苏防控〔2020〕12号") -> RiskAreaList:
+def draft_with(
+    admin_user, areas: dict[str, str], effective_from=TODAY, title="新名单", source="苏防控〔2020〕12号"
+) -> RiskAreaList:
     version = services.risk_area_list_draft_create(
-        created_by=admin_user, title=title, source_document=source, effective_from=effective_from,
+        created_by=admin_user,
+        title=title,
+        source_document=source,
+        effective_from=effective_from,
     )
     for code, level in areas.items():
         add(version, admin_user, code, level)
@@ -65,12 +72,16 @@ def test_a_draft_can_copy_another_version(admin_user):
     current = published_risk_list()  # Hubei high, Wenzhou medium
     RiskArea.objects.filter(risk_list=current, division_id="330300").update(note="关注地区")
     draft = services.risk_area_list_draft_create(
-        created_by=admin_user, title="第二版", source_document="苏防控〔2020〕12号", effective_from=TODAY,
+        created_by=admin_user,
+        title="第二版",
+        source_document="苏防控〔2020〕12号",
+        effective_from=TODAY,
         copy_from=current,
     )
     assert draft.status == RiskAreaList.Status.DRAFT and draft.created_by == admin_user
     assert {(a.division_id, a.level, a.note) for a in draft.areas.all()} == {
-        ("420000", RiskLevel.HIGH, ""), ("330300", RiskLevel.MEDIUM, "关注地区")
+        ("420000", RiskLevel.HIGH, ""),
+        ("330300", RiskLevel.MEDIUM, "关注地区"),
     }
     assert current.areas.count() == 2  # the original is untouched
 
@@ -80,7 +91,9 @@ def test_areas_at_province_city_and_county_level_and_their_removal(draft, admin_
     city = add(draft, admin_user, "411500", RiskLevel.MEDIUM, note="信阳")
     county = add(draft, admin_user, "330302", RiskLevel.MEDIUM)
     assert [(a.division.level, a.level) for a in (province, city, county)] == [
-        ("province", "high"), ("city", "medium"), ("county", "medium")
+        ("province", "high"),
+        ("city", "medium"),
+        ("county", "medium"),
     ]
     services.risk_area_remove(area=city, removed_by=admin_user)
     assert sorted(draft.areas.values_list("division_id", flat=True)) == ["330302", "420000"]
@@ -108,8 +121,7 @@ def test_low_risk_is_only_an_exception_inside_a_listed_province_or_city(draft, a
 
 
 def test_the_most_specific_entry_decides(admin_user):
-    version = draft_with(admin_user, {"420000": RiskLevel.HIGH, "420100": RiskLevel.MEDIUM,
-                                      "420102": RiskLevel.LOW})
+    version = draft_with(admin_user, {"420000": RiskLevel.HIGH, "420100": RiskLevel.MEDIUM, "420102": RiskLevel.LOW})
     services.risk_area_list_publish(draft=version, published_by=admin_user)
     rules = risk_area_rules(TODAY)
     assert rules.risk_list == version
@@ -147,8 +159,9 @@ def test_cannot_publish_twice(draft, admin_user):
 
 
 def test_cannot_publish_a_version_that_a_published_one_would_always_override(draft, admin_user):
-    later = draft_with(admin_user, {"420000": RiskLevel.HIGH}, effective_from=TODAY + dt.timedelta(days=5),
-                       title="现行名单")
+    later = draft_with(
+        admin_user, {"420000": RiskLevel.HIGH}, effective_from=TODAY + dt.timedelta(days=5), title="现行名单"
+    )
     services.risk_area_list_publish(draft=later, published_by=admin_user)
     add(draft, admin_user)
     with pytest.raises(ValidationError) as error:
@@ -187,15 +200,17 @@ def test_a_published_version_is_never_edited(admin_user):
     assert sorted(published.areas.values_list("division_id", flat=True)) == ["330300", "420000"]
 
 
-@pytest.mark.parametrize("role_user", ["commander", "district_staff_a", "enterprise_user_a", "authority_staff",
-                                       "checkpoint_staff"])
+@pytest.mark.parametrize(
+    "role_user", ["commander", "district_staff_a", "enterprise_user_a", "authority_staff", "checkpoint_staff"]
+)
 def test_only_administrators_write(request, role_user, admin_user):
     user = request.getfixturevalue(role_user)
     draft = draft_with(admin_user, {"330300": RiskLevel.MEDIUM})
     area = draft.areas.get()
     calls = [
-        lambda: services.risk_area_list_draft_create(created_by=user, title="x", source_document="x",
-                                                     effective_from=TODAY),
+        lambda: services.risk_area_list_draft_create(
+            created_by=user, title="x", source_document="x", effective_from=TODAY
+        ),
         lambda: add(draft, user, "420000"),
         lambda: services.risk_area_remove(area=area, removed_by=user),
         lambda: services.risk_area_list_publish(draft=draft, published_by=user),
@@ -226,7 +241,8 @@ def test_publishing_a_list_that_makes_a_workers_origin_high_risk_suspends_the_pa
     return_pass.refresh_from_db()
     assert return_pass.status == ReturnPass.Status.SUSPENDED
     reason = str(REASON_RISK_LIST) % {
-        "source": "苏防控〔2020〕12号", "reason": str(REASON_HIGH_RISK) % {"area": "四川省广安市"}
+        "source": "苏防控〔2020〕12号",
+        "reason": str(REASON_HIGH_RISK) % {"area": "四川省广安市"},
     }
     assert return_pass.status_reason == reason
     event = PassEvent.objects.filter(return_pass=return_pass).last()
@@ -295,30 +311,36 @@ def test_a_replaced_or_unpublished_list_is_not_applied(admin_user, enterprise_us
 
 
 def test_import_adds_every_row_at_any_level(draft, admin_user):
-    upload = xlsx_upload(HEADERS, [
-        ["420000", "湖北省", "高", "重点地区"],
-        [330300, None, "中风险", None],  # a number cell
-        ["420102", "", "低", "例外"],
-        ["411500", "", "关注地区", ""],
-    ])
+    upload = xlsx_upload(
+        HEADERS,
+        [
+            ["420000", "湖北省", "高", "重点地区"],
+            [330300, None, "中风险", None],  # a number cell
+            ["420102", "", "低", "例外"],
+            ["411500", "", "关注地区", ""],
+        ],
+    )
     outcome = services.risk_area_import(draft=draft, upload=upload, imported_by=admin_user)
     assert outcome.result.ok, outcome.result.errors
     assert {(a.division_id, a.level, a.note) for a in draft.areas.all()} == {
-        ("420000", "high", "重点地区"), ("330300", "medium", ""), ("420102", "low", "例外"), ("411500", "medium", ""),
+        ("420000", "high", "重点地区"),
+        ("330300", "medium", ""),
+        ("420102", "low", "例外"),
+        ("411500", "medium", ""),
     }
 
 
 def test_import_is_all_or_nothing_and_annotates_the_errors(draft, admin_user):
     add(draft, admin_user, "330300", RiskLevel.MEDIUM)
     rows = [
-        ["420000", "湖北省", "高", ""],     # row 2: fine
-        ["999999", "", "高", ""],           # row 3: unknown code
-        ["420000", "", "中", ""],           # row 4: duplicate of row 2
-        ["330300", "", "中", ""],           # row 5: already in the draft
-        ["411500", "", "很高", ""],         # row 6: bad level
-        ["511602", "", "低", ""],           # row 7: low without a listed parent
-        ["4201", "", "高", ""],             # row 8: not a 6-digit code
-        ["420102", "", "低", ""],           # row 9: fine, Hubei is listed in the file
+        ["420000", "湖北省", "高", ""],  # row 2: fine
+        ["999999", "", "高", ""],  # row 3: unknown code
+        ["420000", "", "中", ""],  # row 4: duplicate of row 2
+        ["330300", "", "中", ""],  # row 5: already in the draft
+        ["411500", "", "很高", ""],  # row 6: bad level
+        ["511602", "", "低", ""],  # row 7: low without a listed parent
+        ["4201", "", "高", ""],  # row 8: not a 6-digit code
+        ["420102", "", "低", ""],  # row 9: fine, Hubei is listed in the file
     ]
     upload = xlsx_upload(HEADERS, rows)
     outcome = services.risk_area_import(draft=draft, upload=upload, imported_by=admin_user)
@@ -346,23 +368,25 @@ def test_an_unreadable_file_is_refused_whole(draft, admin_user):
     with pytest.raises(excel.ExcelFileError):
         services.risk_area_import(draft=draft, upload=xlsx_upload(["代码"], [["420000"]]), imported_by=admin_user)
     with pytest.raises(excel.ExcelFileError):
-        services.risk_area_import(draft=draft, upload=SimpleUploadedFile("x.xlsx", b"not a zip"),
-                                  imported_by=admin_user)
+        services.risk_area_import(
+            draft=draft, upload=SimpleUploadedFile("x.xlsx", b"not a zip"), imported_by=admin_user
+        )
     assert not draft.areas.exists()
 
 
 def test_export_imports_back_unchanged(draft, admin_user):
     source = draft_with(admin_user, {"420000": RiskLevel.HIGH, "420102": RiskLevel.LOW, "330300": RiskLevel.MEDIUM})
-    RiskArea.objects.filter(risk_list=source, division_id="330300").update(note="=HYPERLINK(\"x\")")
+    RiskArea.objects.filter(risk_list=source, division_id="330300").update(note='=HYPERLINK("x")')
     content = services.risk_area_export(risk_list=source)
     workbook = open_workbook(content)
     sheet = workbook.worksheets[0]
     assert [c.value for c in sheet[1]] == HEADERS
-    assert [c.value for c in sheet[2]] == ["330300", "浙江省温州市", "中", "'=HYPERLINK(\"x\")"]  # neutralised
+    assert [c.value for c in sheet[2]] == ["330300", "浙江省温州市", "中", '\'=HYPERLINK("x")']  # neutralised
     assert workbook.worksheets[1]["B3"].value == "苏防控〔2020〕12号"
 
-    outcome = services.risk_area_import(draft=draft, upload=SimpleUploadedFile("export.xlsx", content),
-                                        imported_by=admin_user)
+    outcome = services.risk_area_import(
+        draft=draft, upload=SimpleUploadedFile("export.xlsx", content), imported_by=admin_user
+    )
     assert outcome.result.ok, outcome.result.errors
 
     def snapshot(version):
@@ -383,7 +407,9 @@ def test_demo_list_is_published_marked_and_loaded_once():
     version = services.risk_area_list_demo_load()
     assert version.is_demo and version.status == RiskAreaList.Status.PUBLISHED
     assert (version.title, version.source_document, version.effective_from) == (
-        "风险地区名单(演示)", "苏防控〔2020〕7号(演示, 非官方文本)", dt.date(2020, 2, 10)
+        "风险地区名单(演示)",
+        "苏防控〔2020〕7号(演示, 非官方文本)",
+        dt.date(2020, 2, 10),
     )
     areas = {a.division.full_name: a.level for a in version.areas.select_related("division")}
     assert areas["湖北省"] == RiskLevel.HIGH

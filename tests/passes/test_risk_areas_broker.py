@@ -24,8 +24,9 @@ def test_a_worker_applies_a_published_list_to_the_passes(admin_user, enterprise_
     draft = services.risk_area_list_draft_create(
         created_by=admin_user, title="新名单", source_document="苏防控〔2020〕12号", effective_from=timezone.localdate()
     )
-    services.risk_area_add(draft=draft, division=Division.objects.get(code="511600"), level=RiskLevel.HIGH,
-                           added_by=admin_user)
+    services.risk_area_add(
+        draft=draft, division=Division.objects.get(code="511600"), level=RiskLevel.HIGH, added_by=admin_user
+    )
     celery_app.conf.task_always_eager = False  # restored by the autouse fixture in tests/conftest.py
     with start_worker(celery_app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
         services.risk_area_list_publish(draft=draft, published_by=admin_user)  # queues on commit

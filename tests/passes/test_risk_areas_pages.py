@@ -29,15 +29,19 @@ def _march_2020():
         yield
 
 
-def version_with(areas: dict[str, str], *, draft=False, title="测试风险地区名单", effective_from=TODAY,
-                 source="苏防控〔2020〕7号") -> RiskAreaList:
+def version_with(
+    areas: dict[str, str], *, draft=False, title="测试风险地区名单", effective_from=TODAY, source="苏防控〔2020〕7号"
+) -> RiskAreaList:
     version = RiskAreaList.objects.create(
-        title=title, source_document=source, effective_from=effective_from,
+        title=title,
+        source_document=source,
+        effective_from=effective_from,
         status=RiskAreaList.Status.DRAFT if draft else RiskAreaList.Status.PUBLISHED,
         published_at=None if draft else timezone.now(),
     )
-    RiskArea.objects.bulk_create(RiskArea(risk_list=version, division_id=code, level=level)
-                                 for code, level in areas.items())
+    RiskArea.objects.bulk_create(
+        RiskArea(risk_list=version, division_id=code, level=level) for code, level in areas.items()
+    )
     return version
 
 
@@ -134,8 +138,9 @@ def test_a_published_version_downloads_as_excel_for_anyone(client):
     assert [c.value for c in open_workbook(response.content).worksheets[0][2]] == ["420000", "湖北省", "高", None]
 
 
-def test_the_nav_shows_the_list_to_every_role_and_management_to_administrators(client, admin_user, commander,
-                                                                               checkpoint_staff):
+def test_the_nav_shows_the_list_to_every_role_and_management_to_administrators(
+    client, admin_user, commander, checkpoint_staff
+):
     for user in (commander, checkpoint_staff):
         client.force_login(user)
         page = client.get(reverse("passes:risk_areas")).content.decode()
@@ -149,9 +154,13 @@ def test_pages_have_no_inline_script_or_style(client, admin_user):
     draft = version_with({"420000": RiskLevel.HIGH}, draft=True)
     version_with({"420000": RiskLevel.HIGH, "420102": RiskLevel.LOW})
     client.force_login(admin_user)
-    for url in [reverse("passes:risk_areas") + "?q=武汉", reverse("passes:risk_area_manage"),
-                reverse("passes:risk_area_manage_create"), reverse("passes:risk_area_manage_detail", args=[draft.pk]),
-                reverse("passes:risk_area_manage_import", args=[draft.pk])]:
+    for url in [
+        reverse("passes:risk_areas") + "?q=武汉",
+        reverse("passes:risk_area_manage"),
+        reverse("passes:risk_area_manage_create"),
+        reverse("passes:risk_area_manage_detail", args=[draft.pk]),
+        reverse("passes:risk_area_manage_import", args=[draft.pk]),
+    ]:
         page = client.get(url).content.decode()
         assert " style=" not in page and "<script>" not in page and " onclick=" not in page, url
 
@@ -186,8 +195,9 @@ def test_anonymous_users_are_sent_to_login(client, world):
         assert response.status_code == 302 and response.url.startswith(reverse("accounts:login")), url
 
 
-@pytest.mark.parametrize("who", ["commander", "district_staff_a", "enterprise_user_a", "authority_staff",
-                                 "checkpoint_staff"])
+@pytest.mark.parametrize(
+    "who", ["commander", "district_staff_a", "enterprise_user_a", "authority_staff", "checkpoint_staff"]
+)
 def test_everyone_but_administrators_gets_403(client, world, request, who, admin_user):
     client.force_login(request.getfixturevalue(who))
     for method, url in _manage_urls(world):
@@ -203,11 +213,17 @@ def test_everyone_but_administrators_gets_403(client, world, request, who, admin
 
 def test_missing_ids_are_404_for_administrators(client, admin_user):
     client.force_login(admin_user)
-    for method, name in [("get", "risk_area_manage_detail"), ("post", "risk_area_manage_detail"),
-                         ("get", "risk_area_manage_import"), ("post", "risk_area_manage_import"),
-                         ("get", "risk_area_manage_export"), ("post", "risk_area_manage_publish"),
-                         ("post", "risk_area_manage_remove"), ("get", "risk_area_version"),
-                         ("get", "risk_area_version_export")]:
+    for method, name in [
+        ("get", "risk_area_manage_detail"),
+        ("post", "risk_area_manage_detail"),
+        ("get", "risk_area_manage_import"),
+        ("post", "risk_area_manage_import"),
+        ("get", "risk_area_manage_export"),
+        ("post", "risk_area_manage_publish"),
+        ("post", "risk_area_manage_remove"),
+        ("get", "risk_area_version"),
+        ("get", "risk_area_version_export"),
+    ]:
         url = reverse(f"passes:{name}", args=[999999999])
         assert getattr(client, method)(url).status_code == 404, f"{method.upper()} {url}"
 
@@ -227,10 +243,16 @@ def test_an_administrator_builds_and_publishes_a_new_version(client, admin_user,
     form = client.get(reverse("passes:risk_area_manage_create")).context["form"]
     assert form["copy_from"].initial == current.pk
 
-    response = client.post(reverse("passes:risk_area_manage_create"), {
-        "title": "风险地区名单(第二版)", "source_document": "苏防控〔2020〕12号",
-        "effective_from": "2020-03-09", "notes": "", "copy_from": current.pk,
-    })
+    response = client.post(
+        reverse("passes:risk_area_manage_create"),
+        {
+            "title": "风险地区名单(第二版)",
+            "source_document": "苏防控〔2020〕12号",
+            "effective_from": "2020-03-09",
+            "notes": "",
+            "copy_from": current.pk,
+        },
+    )
     draft = RiskAreaList.objects.get(title="风险地区名单(第二版)")
     assert response.status_code == 302 and response.url == reverse("passes:risk_area_manage_detail", args=[draft.pk])
     assert draft.areas.count() == 2

@@ -39,11 +39,22 @@ def _form(**overrides) -> dict:
     """What the worker form posts for a worker who came back a week ago and lives in 开发区."""
     kfq = District.objects.get(code="kfq")
     data = {
-        "name": "张三", "id_number": id_number(1), "mobile": "13912345678", "origin": LOW_RISK_ORIGIN,
-        "arrived_on": "2020-03-02", "quarantine_status": "home", "quarantine_started_on": "2020-03-02",
-        "temperature": "36.6", "temperature_taken_at": "2020-03-09T08:30", "test_result": "none", "tested_on": "",
-        "residence_district": kfq.pk, "residence_community": kfq.communities.first().pk,
-        "residence_address": "昆山市前进路100号", "housing_331_compliant": "on", "job": "操作工",
+        "name": "张三",
+        "id_number": id_number(1),
+        "mobile": "13912345678",
+        "origin": LOW_RISK_ORIGIN,
+        "arrived_on": "2020-03-02",
+        "quarantine_status": "home",
+        "quarantine_started_on": "2020-03-02",
+        "temperature": "36.6",
+        "temperature_taken_at": "2020-03-09T08:30",
+        "test_result": "none",
+        "tested_on": "",
+        "residence_district": kfq.pk,
+        "residence_community": kfq.communities.first().pk,
+        "residence_address": "昆山市前进路100号",
+        "housing_331_compliant": "on",
+        "job": "操作工",
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
@@ -64,7 +75,10 @@ def test_the_community_list_follows_the_chosen_district(client, enterprise_user_
     assert len(_options(form, "residence_community")) == Community.objects.count()  # none chosen yet: all
     district = form["residence_district"].field.widget.attrs
     assert (district["hx-get"], district["hx-trigger"], district["hx-target"]) == (
-        reverse("passes:roster_communities"), "change", "#id_residence_community")
+        reverse("passes:roster_communities"),
+        "change",
+        "#id_residence_community",
+    )
     response = client.get(reverse("passes:roster_communities"), {"residence_district": district_b.pk})
     html = response.content.decode()
     assert response.status_code == 200 and all(label in html for label in in_kfq)
@@ -104,34 +118,50 @@ def test_the_same_id_number_twice_on_one_roster_is_refused(client, enterprise_us
 
 def test_the_same_person_may_be_on_two_enterprises_rosters(enterprise_user_a, enterprise_user_b):
     for user in (enterprise_user_a, enterprise_user_b):
-        services.worker_create(enterprise=user.enterprise, id_number=id_number(1), created_by=user,
-                               data=_model_data())
+        services.worker_create(enterprise=user.enterprise, id_number=id_number(1), created_by=user, data=_model_data())
     assert Worker.objects.filter(id_number_digest=id_number_digest(id_number(1))).count() == 2
 
 
 def _model_data() -> dict:
     kfq = District.objects.get(code="kfq")
-    return {"name": "张三", "mobile": "13912345678", "origin_id": LOW_RISK_ORIGIN, "residence_district": kfq,
-            "residence_address": "昆山市前进路100号"}
+    return {
+        "name": "张三",
+        "mobile": "13912345678",
+        "origin_id": LOW_RISK_ORIGIN,
+        "residence_district": kfq,
+        "residence_address": "昆山市前进路100号",
+    }
 
 
-@pytest.mark.parametrize(("overrides", "field", "message"), [
-    ({"id_number": id_number(1)[:17] + ("1" if id_number(1)[17] != "1" else "2")}, "id_number",
-     MSG_ID_NUMBER_INVALID),  # wrong check digit
-    ({"mobile": "1391234567"}, "mobile", MSG_MOBILE_INVALID),
-    ({"temperature": "33.9"}, "temperature",
-     services.MSG_TEMPERATURE_RANGE % {"min": services.TEMPERATURE_MIN, "max": services.TEMPERATURE_MAX}),
-    ({"temperature": "43.1"}, "temperature",
-     services.MSG_TEMPERATURE_RANGE % {"min": services.TEMPERATURE_MIN, "max": services.TEMPERATURE_MAX}),
-    ({"temperature_taken_at": ""}, "temperature_taken_at", services.MSG_TEMPERATURE_NEEDS_TIME),
-    ({"temperature": ""}, "temperature", services.MSG_TIME_NEEDS_TEMPERATURE),
-    ({"temperature_taken_at": "2020-03-09T10:30"}, "temperature_taken_at", services.MSG_TIME_IN_FUTURE),
-    ({"test_result": "negative"}, "tested_on", services.MSG_TEST_NEEDS_DATE),
-    ({"tested_on": "2020-03-10", "test_result": "negative"}, "tested_on", services.MSG_DATE_IN_FUTURE),
-    ({"arrived_on": "2020-03-10"}, "arrived_on", services.MSG_DATE_IN_FUTURE),
-    ({"quarantine_started_on": ""}, "quarantine_started_on", services.MSG_QUARANTINE_NEEDS_START),
-    ({"residence_community": "zhangpu"}, "residence_community", services.MSG_COMMUNITY_NOT_IN_DISTRICT),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        (
+            {"id_number": id_number(1)[:17] + ("1" if id_number(1)[17] != "1" else "2")},
+            "id_number",
+            MSG_ID_NUMBER_INVALID,
+        ),  # wrong check digit
+        ({"mobile": "1391234567"}, "mobile", MSG_MOBILE_INVALID),
+        (
+            {"temperature": "33.9"},
+            "temperature",
+            services.MSG_TEMPERATURE_RANGE % {"min": services.TEMPERATURE_MIN, "max": services.TEMPERATURE_MAX},
+        ),
+        (
+            {"temperature": "43.1"},
+            "temperature",
+            services.MSG_TEMPERATURE_RANGE % {"min": services.TEMPERATURE_MIN, "max": services.TEMPERATURE_MAX},
+        ),
+        ({"temperature_taken_at": ""}, "temperature_taken_at", services.MSG_TEMPERATURE_NEEDS_TIME),
+        ({"temperature": ""}, "temperature", services.MSG_TIME_NEEDS_TEMPERATURE),
+        ({"temperature_taken_at": "2020-03-09T10:30"}, "temperature_taken_at", services.MSG_TIME_IN_FUTURE),
+        ({"test_result": "negative"}, "tested_on", services.MSG_TEST_NEEDS_DATE),
+        ({"tested_on": "2020-03-10", "test_result": "negative"}, "tested_on", services.MSG_DATE_IN_FUTURE),
+        ({"arrived_on": "2020-03-10"}, "arrived_on", services.MSG_DATE_IN_FUTURE),
+        ({"quarantine_started_on": ""}, "quarantine_started_on", services.MSG_QUARANTINE_NEEDS_START),
+        ({"residence_community": "zhangpu"}, "residence_community", services.MSG_COMMUNITY_NOT_IN_DISTRICT),
+    ],
+)
 def test_a_bad_entry_is_refused_with_its_message(client, enterprise_user_a, overrides, field, message):
     if overrides.get("residence_community") == "zhangpu":
         overrides["residence_community"] = Community.objects.filter(district__code="zhangpu").first().pk
@@ -169,8 +199,9 @@ def test_the_form_lists_only_the_chosen_origin(client, enterprise_user_a):
 def test_editing_keeps_the_id_number_when_left_blank(client, enterprise_user_a):
     worker = WorkerFactory(enterprise=enterprise_user_a.enterprise, id_number=id_number(7))
     client.force_login(enterprise_user_a)
-    response = client.post(reverse("passes:roster_edit", args=[worker.pk]),
-                           _form(id_number="", mobile="13700000001", name=worker.name))
+    response = client.post(
+        reverse("passes:roster_edit", args=[worker.pk]), _form(id_number="", mobile="13700000001", name=worker.name)
+    )
     assert response["Location"] == reverse("passes:roster_detail", args=[worker.pk])
     worker.refresh_from_db()
     assert worker.mobile == "13700000001" and decrypt_id_number(worker.id_number_encrypted) == id_number(7)
@@ -181,8 +212,7 @@ def test_editing_to_an_id_number_already_on_the_roster_is_refused(client, enterp
     WorkerFactory(enterprise=enterprise, id_number=id_number(1), name="张三")
     worker = WorkerFactory(enterprise=enterprise, id_number=id_number(2), name="李四")
     client.force_login(enterprise_user_a)
-    response = client.post(reverse("passes:roster_edit", args=[worker.pk]),
-                           _form(id_number=id_number(1), name="李四"))
+    response = client.post(reverse("passes:roster_edit", args=[worker.pk]), _form(id_number=id_number(1), name="李四"))
     assert response.context["form"].errors["id_number"] == [str(services.MSG_DUPLICATE_ID % {"name": "张三"})]
     worker.refresh_from_db()
     assert worker.id_number_digest == id_number_digest(id_number(2))
@@ -211,8 +241,12 @@ def test_services_refuse_another_enterprises_roster(enterprise_user_a, enterpris
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        services.worker_create(enterprise=enterprise_user_a.enterprise, id_number=id_number(1),
-                               data=_model_data(), created_by=enterprise_user_b)
+        services.worker_create(
+            enterprise=enterprise_user_a.enterprise,
+            id_number=id_number(1),
+            data=_model_data(),
+            created_by=enterprise_user_b,
+        )
     assert not Worker.objects.exists()
 
 
@@ -273,8 +307,9 @@ def test_the_roster_searches_by_name_and_mobile(client, enterprise_user_a, query
     assert [row.worker for row in response.context["roster"].rows] == [wanted]
 
 
-def test_district_staff_see_the_workers_of_their_districts_enterprises(client, district_a, district_b,
-                                                                       district_staff_a):
+def test_district_staff_see_the_workers_of_their_districts_enterprises(
+    client, district_a, district_b, district_staff_a
+):
     mine = WorkerFactory(enterprise=EnterpriseFactory(district=district_a))
     WorkerFactory(enterprise=EnterpriseFactory(district=district_b))
     client.force_login(district_staff_a)
@@ -297,8 +332,9 @@ def _query_count(client, url, params) -> int:
 
 @pytest.mark.parametrize("params", [{}, {"decision": Decision.ELIGIBLE}, {"q": "工人", "other_district": "on"}])
 @pytest.mark.parametrize("viewer", ["enterprise_user_a", "district_staff_a"])
-def test_the_roster_query_count_does_not_grow_with_its_length(client, enterprise_user_a, viewer, params, request,
-                                                              django_assert_max_num_queries):
+def test_the_roster_query_count_does_not_grow_with_its_length(
+    client, enterprise_user_a, viewer, params, request, django_assert_max_num_queries
+):
     from tests.passes.factories import published_risk_list
 
     published_risk_list()
@@ -306,8 +342,9 @@ def test_the_roster_query_count_does_not_grow_with_its_length(client, enterprise
     url = reverse("passes:roster")
     WorkerFactory.create_batch(5, enterprise=enterprise_user_a.enterprise)
     with_five = _query_count(client, url, params)
-    WorkerFactory.create_batch(45, enterprise=enterprise_user_a.enterprise,
-                               origin=division(HIGH_RISK_ORIGIN), residence_community=None)
+    WorkerFactory.create_batch(
+        45, enterprise=enterprise_user_a.enterprise, origin=division(HIGH_RISK_ORIGIN), residence_community=None
+    )
     with django_assert_max_num_queries(with_five):
         response = client.get(url, params)
     assert len(response.context["roster"].rows) == (5 if params.get("decision") else 50)
@@ -317,8 +354,9 @@ def test_the_roster_query_count_does_not_grow_with_its_length(client, enterprise
 # --- full ID numbers ---------------------------------------------------------------------------------
 
 
-def test_district_staff_see_a_full_id_number_after_giving_a_reason(client, enterprise_user_a, district_staff_a,
-                                                                    log_records):
+def test_district_staff_see_a_full_id_number_after_giving_a_reason(
+    client, enterprise_user_a, district_staff_a, log_records
+):
     worker = WorkerFactory(enterprise=enterprise_user_a.enterprise, id_number=id_number(5))
     client.force_login(district_staff_a)
     url = reverse("passes:roster_id_number", args=[worker.pk])
@@ -328,7 +366,12 @@ def test_district_staff_see_a_full_id_number_after_giving_a_reason(client, enter
     assert "no-store" in response["Cache-Control"]
     disclosure = IdNumberDisclosure.objects.get()
     assert (disclosure.kind, disclosure.reason, disclosure.user, disclosure.enterprise, disclosure.worker) == (
-        IdNumberDisclosure.Kind.VIEW, "核对通行证申请", district_staff_a, worker.enterprise, worker)
+        IdNumberDisclosure.Kind.VIEW,
+        "核对通行证申请",
+        district_staff_a,
+        worker.enterprise,
+        worker,
+    )
     # Exactly one record in the personal-data trail, none in the general log (issue 20, item 2).
     (record,) = log_records.personal_data
     assert f"worker={worker.pk}" in record.getMessage() and "核对通行证申请" in record.getMessage()
@@ -346,8 +389,7 @@ def test_a_full_id_number_needs_a_reason(client, enterprise_user_a, district_sta
     assert not IdNumberDisclosure.objects.exists()
 
 
-def test_only_district_staff_of_the_enterprises_district_may_see_a_full_id_number(enterprise_user_a,
-                                                                                   district_staff_b):
+def test_only_district_staff_of_the_enterprises_district_may_see_a_full_id_number(enterprise_user_a, district_staff_b):
     from django.core.exceptions import PermissionDenied
 
     worker = WorkerFactory(enterprise=enterprise_user_a.enterprise)
@@ -362,9 +404,13 @@ def test_the_full_id_number_appears_on_no_roster_page_of_anyone_else(client, ent
     full = id_number(8)
     authority = UserFactory(authority_staff=True)  # 工信局 guides the enterprise's industry: it may reach the worker
     commander = UserFactory(role="commander")
-    pages = [reverse("passes:roster"), reverse("passes:roster_detail", args=[worker.pk]),
-             reverse("passes:roster_edit", args=[worker.pk]), reverse("passes:roster_id_number", args=[worker.pk]),
-             reverse("passes:roster") + "?decision=eligible"]
+    pages = [
+        reverse("passes:roster"),
+        reverse("passes:roster_detail", args=[worker.pk]),
+        reverse("passes:roster_edit", args=[worker.pk]),
+        reverse("passes:roster_id_number", args=[worker.pk]),
+        reverse("passes:roster") + "?decision=eligible",
+    ]
     for user in (enterprise_user_a, district_staff_a, authority, commander):
         client.force_login(user)
         for url in pages:

@@ -24,8 +24,9 @@ def _stored(settings) -> list[Path]:
 
 
 def _queue(user, rows, headers=HEADERS) -> RosterImport:
-    return services.roster_import_queue(enterprise=user.enterprise, uploaded_by=user,
-                                        upload=roster_upload(rows, headers), rows_total=len(rows))
+    return services.roster_import_queue(
+        enterprise=user.enterprise, uploaded_by=user, upload=roster_upload(rows, headers), rows_total=len(rows)
+    )
 
 
 def _run(job) -> RosterImport:
@@ -75,11 +76,14 @@ def test_rows_with_errors_keep_only_the_annotated_copy(enterprise_user_a, settin
     assert job.file.name == "" and _stored(settings) == [Path(settings.MEDIA_ROOT) / job.error_file.name]
 
 
-@pytest.mark.parametrize(("headers", "message"), [
-    # The roster's headers are lazy translations: they reach the message as text, not a crash.
-    ([h for h in HEADERS if h != "身份证号"], excel.MSG_MISSING_COLUMNS.format(columns="身份证号")),
-    ([*HEADERS, "手机号"], excel.MSG_DUPLICATE_COLUMNS.format(columns="手机号")),
-])
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        # The roster's headers are lazy translations: they reach the message as text, not a crash.
+        ([h for h in HEADERS if h != "身份证号"], excel.MSG_MISSING_COLUMNS.format(columns="身份证号")),
+        ([*HEADERS, "手机号"], excel.MSG_DUPLICATE_COLUMNS.format(columns="手机号")),
+    ],
+)
 def test_a_job_that_fails_on_the_header_says_what_is_wrong(enterprise_user_a, headers, message):
     rows = [sheet_row(1)[: len(headers)] if len(headers) < len(HEADERS) else [*sheet_row(1), "13800000001"]]
 
@@ -90,8 +94,12 @@ def test_a_job_that_fails_on_the_header_says_what_is_wrong(enterprise_user_a, he
 
 
 def test_a_job_with_an_absurd_cell_reports_it_on_its_row(enterprise_user_a):
-    job = _run(_queue(enterprise_user_a, [sheet_row(1, temperature="1e100",
-                                                    temperature_taken_at="99999999999999999999-1-1 08:00")]))
+    job = _run(
+        _queue(
+            enterprise_user_a,
+            [sheet_row(1, temperature="1e100", temperature_taken_at="99999999999999999999-1-1 08:00")],
+        )
+    )
 
     assert (job.status, job.error_count, job.message) == (RosterImport.Status.FAILED, 2, "")
     assert not Worker.objects.exists()
@@ -115,13 +123,19 @@ def test_the_nightly_purge_deletes_what_is_older_than_a_day_whatever_its_job_bec
     failed.refresh_from_db()
     recent.refresh_from_db()
     assert (waiting.file.name, waiting.status, waiting.message) == (
-        "", RosterImport.Status.FAILED, str(services.MSG_UPLOAD_EXPIRED))
+        "",
+        RosterImport.Status.FAILED,
+        str(services.MSG_UPLOAD_EXPIRED),
+    )
     assert (failed.error_file.name, failed.message) == ("", str(services.MSG_ERROR_FILE_EXPIRED))
     assert _stored(settings) == [Path(settings.MEDIA_ROOT) / recent.file.name]
     assert services.roster_uploads_purge() == 0  # a second run finds nothing
 
 
 def test_the_purge_runs_every_night():
-    schedule = [entry for entry in django_settings.CELERY_BEAT_SCHEDULE.values()
-                if entry["task"] == "passes.tasks.purge_roster_uploads"]
+    schedule = [
+        entry
+        for entry in django_settings.CELERY_BEAT_SCHEDULE.values()
+        if entry["task"] == "passes.tasks.purge_roster_uploads"
+    ]
     assert len(schedule) == 1 and schedule[0]["schedule"].hour == {2}

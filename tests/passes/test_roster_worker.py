@@ -21,8 +21,9 @@ pytestmark = [
 ]
 
 
-def test_a_running_import_shows_its_progress_and_commits_its_rows_at_the_end(client, enterprise_user_a, settings,
-                                                                              monkeypatch):
+def test_a_running_import_shows_its_progress_and_commits_its_rows_at_the_end(
+    client, enterprise_user_a, settings, monkeypatch
+):
     division(LOW_RISK_ORIGIN, "四川省广安市广安区")
     settings.ROSTER_IMPORT_INLINE_MAX_ROWS = 10
     monkeypatch.setattr(services, "IMPORT_BATCH_SIZE", 20)
@@ -44,8 +45,9 @@ def test_a_running_import_shows_its_progress_and_commits_its_rows_at_the_end(cli
     celery_app.conf.task_always_eager = False  # restored by tests/conftest.py
     client.force_login(enterprise_user_a)
     with start_worker(celery_app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
-        response = client.post(reverse("passes:roster_import"),
-                               {"file": roster_upload([sheet_row(n) for n in range(1, 51)])})
+        response = client.post(
+            reverse("passes:roster_import"), {"file": roster_upload([sheet_row(n) for n in range(1, 51)])}
+        )
         job = RosterImport.objects.get()
         assert response["Location"] == reverse("passes:roster_import_status", args=[job.pk])
 

@@ -22,8 +22,15 @@ from passes.management.commands.generate_keys import public_key_text
 from passes.models import PassCheck
 from passes.services.return_passes import return_pass_verify
 
-CLAIMS = {"n": "KS0123ABCD", "nm": "张*三", "e": "张浦甲企业", "c": "开发区某社区", "vf": "2020-03-01",
-          "vu": "2020-03-14", "iat": 1583020800}
+CLAIMS = {
+    "n": "KS0123ABCD",
+    "nm": "张*三",
+    "e": "张浦甲企业",
+    "c": "开发区某社区",
+    "vf": "2020-03-01",
+    "vu": "2020-03-14",
+    "iat": 1583020800,
+}
 
 
 def _b64(data: bytes) -> str:
@@ -35,8 +42,9 @@ def _b64json(value) -> str:
 
 
 def _private_text(key: ec.EllipticCurvePrivateKey) -> str:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 @pytest.fixture
@@ -89,23 +97,37 @@ def test_a_tampered_signature_is_refused(fresh_keyring):
         signing.verify(f"{header}.{payload}.{_b64(bytes(raw))}")
 
 
-@pytest.mark.parametrize("cut", [
-    lambda t: t[:-10],  # part of the signature
-    lambda t: t.rsplit(".", 1)[0],  # no signature
-    lambda t: t.rsplit(".", 1)[0] + ".",  # an empty signature
-    lambda t: t.split(".")[0],  # the header alone
-    lambda t: t[: len(t) // 2],
-    lambda t: "",
-])
+@pytest.mark.parametrize(
+    "cut",
+    [
+        lambda t: t[:-10],  # part of the signature
+        lambda t: t.rsplit(".", 1)[0],  # no signature
+        lambda t: t.rsplit(".", 1)[0] + ".",  # an empty signature
+        lambda t: t.split(".")[0],  # the header alone
+        lambda t: t[: len(t) // 2],
+        lambda t: "",
+    ],
+)
 def test_a_truncated_token_is_refused(fresh_keyring, cut):
     token, _kid = signing.sign(CLAIMS)
     with pytest.raises(signing.InvalidPassToken):
         signing.verify(cut(token))
 
 
-@pytest.mark.parametrize("garbage", ["x", "a.b.c", "....", "令牌.令牌.令牌", "eyJ.eyJ.eyJ", "%00", "a" * 2001,
-                                     f"{_b64json([1, 2])}.{_b64json(CLAIMS)}.AAAA",
-                                     f"{_b64json({'alg': 'ES256', 'kid': ['x']})}.{_b64json(CLAIMS)}.AAAA"])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        "x",
+        "a.b.c",
+        "....",
+        "令牌.令牌.令牌",
+        "eyJ.eyJ.eyJ",
+        "%00",
+        "a" * 2001,
+        f"{_b64json([1, 2])}.{_b64json(CLAIMS)}.AAAA",
+        f"{_b64json({'alg': 'ES256', 'kid': ['x']})}.{_b64json(CLAIMS)}.AAAA",
+    ],
+)
 def test_garbage_is_refused_as_an_invalid_token_not_an_error(fresh_keyring, garbage):
     with pytest.raises(signing.InvalidPassToken):
         signing.verify(garbage)
@@ -148,14 +170,16 @@ def test_a_token_signed_by_a_foreign_key_under_our_key_id_is_refused(fresh_keyri
 
 
 @hypothesis_settings(max_examples=200, deadline=None)
-@given(position=st.integers(min_value=0), replacement=st.sampled_from(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."))
+@given(
+    position=st.integers(min_value=0),
+    replacement=st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."),
+)
 def test_no_one_character_change_yields_different_claims(position, replacement):
     """A changed character is refused, or (base64's unused low bits of a segment's last character)
     decodes to the very same bytes: never to other claims."""
     token, _kid = signing.sign(CLAIMS)
     i = position % len(token)
-    mutated = token[:i] + replacement + token[i + 1:]
+    mutated = token[:i] + replacement + token[i + 1 :]
     try:
         claims = signing.verify(mutated)
     except signing.InvalidPassToken:

@@ -36,8 +36,14 @@ def origin(db):
 
 def trip_of(user, *, departure_on=TODAY, workers=(), headcount=10):
     return services.transport_request_create(
-        enterprise=user.enterprise, requested_by=user, origin=division(LOW_RISK_ORIGIN), departure_on=departure_on,
-        headcount=headcount, workers=workers, contact_name="王五", contact_mobile="13912345678",
+        enterprise=user.enterprise,
+        requested_by=user,
+        origin=division(LOW_RISK_ORIGIN),
+        departure_on=departure_on,
+        headcount=headcount,
+        workers=workers,
+        contact_name="王五",
+        contact_mobile="13912345678",
     )
 
 
@@ -54,8 +60,13 @@ def shown_messages(response) -> list[str]:
 
 
 def form_data(**overrides):
-    data = {"origin": f"{LOW_RISK_ORIGIN} 四川省广安市广安区", "departure_on": "2020-03-10", "headcount": "20",
-            "contact_name": "王五", "contact_mobile": "13912345678"}
+    data = {
+        "origin": f"{LOW_RISK_ORIGIN} 四川省广安市广安区",
+        "departure_on": "2020-03-10",
+        "headcount": "20",
+        "contact_name": "王五",
+        "contact_mobile": "13912345678",
+    }
     return {**data, **overrides}
 
 
@@ -169,8 +180,9 @@ def test_an_unknown_action_is_404(client, district_staff_a, enterprise_user_a, o
 # --- District staff ---------------------------------------------------------------------------------------
 
 
-def test_the_queue_shows_open_requests_of_the_district_oldest_first(client, district_staff_a, district_a,
-                                                                     enterprise_user_a, enterprise_user_b, origin):
+def test_the_queue_shows_open_requests_of_the_district_oldest_first(
+    client, district_staff_a, district_a, enterprise_user_a, enterprise_user_b, origin
+):
     colleague = UserFactory(enterprise_user=True, enterprise=EnterpriseFactory(district=district_a))
     first = trip_of(enterprise_user_a)
     with time_machine.travel(dt.datetime(2020, 3, 9, 11, 0, tzinfo=SHANGHAI), tick=False):
@@ -186,32 +198,34 @@ def test_the_queue_shows_open_requests_of_the_district_oldest_first(client, dist
     assert [t.pk for t in dated.context["page"]] == [second.pk]
 
 
-def test_staff_confirm_arrange_and_mark_arrival_through_the_pages(client, district_staff_a, enterprise_user_a,
-                                                                   origin):
+def test_staff_confirm_arrange_and_mark_arrival_through_the_pages(client, district_staff_a, enterprise_user_a, origin):
     workers = WorkerFactory.create_batch(2, enterprise=enterprise_user_a.enterprise, arrived_on=None)
     trip = trip_of(enterprise_user_a, workers=workers)
     client.force_login(district_staff_a)
     assert list(client.get(detail(trip)).context["forms"]) == ["confirm", "arrange", "decline"]
     client.post(act(trip, "confirm"), {"confirm-comment": "正在联系车辆"})
-    response = client.post(act(trip, "arrange"), {"arrange-arrangement": "大巴 苏E·A1234, 3月9日8:00 广安站"},
-                           follow=True)
+    response = client.post(
+        act(trip, "arrange"), {"arrange-arrangement": "大巴 苏E·A1234, 3月9日8:00 广安站"}, follow=True
+    )
     assert "大巴 苏E·A1234" in response.content.decode()
     response = client.post(act(trip, "arrive"), {"arrive-arrived_on": "2020-03-09"}, follow=True)
     assert shown_messages(response) == [str(views.MSG_ARRIVED % {"count": 2})]
     trip.refresh_from_db()
     assert trip.status == S.ARRIVED
-    assert set(Worker.objects.filter(pk__in=[w.pk for w in workers]).values_list("arrived_on", flat=True)) == {
-        TODAY
-    }
+    assert set(Worker.objects.filter(pk__in=[w.pk for w in workers]).values_list("arrived_on", flat=True)) == {TODAY}
     assert [e.to_status for e in response.context["events"]] == [S.REQUESTED, S.CONFIRMED, S.ARRANGED, S.ARRIVED]
 
 
-@pytest.mark.parametrize(("action", "data", "message"), [
-    ("arrange", {"arrange-arrangement": ""}, services.MSG_ARRANGEMENT_REQUIRED),
-    ("decline", {"decline-reason": ""}, services.MSG_REASON_REQUIRED),
-])
-def test_missing_text_is_refused_with_the_service_message(client, district_staff_a, enterprise_user_a, origin,
-                                                          action, data, message):
+@pytest.mark.parametrize(
+    ("action", "data", "message"),
+    [
+        ("arrange", {"arrange-arrangement": ""}, services.MSG_ARRANGEMENT_REQUIRED),
+        ("decline", {"decline-reason": ""}, services.MSG_REASON_REQUIRED),
+    ],
+)
+def test_missing_text_is_refused_with_the_service_message(
+    client, district_staff_a, enterprise_user_a, origin, action, data, message
+):
     trip = trip_of(enterprise_user_a)
     client.force_login(district_staff_a)
     response = client.post(act(trip, action), data, follow=True)
@@ -232,15 +246,15 @@ def test_an_illegal_move_shows_the_message_and_changes_nothing(client, district_
 
 
 def test_a_future_arrival_date_is_refused(client, district_staff_a, enterprise_user_a, origin):
-    trip = services.transport_request_arrange(transport_request=trip_of(enterprise_user_a),
-                                              arranged_by=district_staff_a, arrangement="大巴")
+    trip = services.transport_request_arrange(
+        transport_request=trip_of(enterprise_user_a), arranged_by=district_staff_a, arrangement="大巴"
+    )
     client.force_login(district_staff_a)
     response = client.post(act(trip, "arrive"), {"arrive-arrived_on": "2020-03-10"}, follow=True)
     assert shown_messages(response) == [str(services.MSG_ARRIVAL_FUTURE)]
 
 
-def test_commanders_read_every_trip_but_take_no_action(client, commander, enterprise_user_a, enterprise_user_b,
-                                                      origin):
+def test_commanders_read_every_trip_but_take_no_action(client, commander, enterprise_user_a, enterprise_user_b, origin):
     trips = [trip_of(enterprise_user_a), trip_of(enterprise_user_b)]
     client.force_login(commander)
     assert len(client.get(QUEUE).context["page"]) == 2
@@ -256,8 +270,9 @@ def test_checkpoint_staff_have_no_transport_pages(client, checkpoint_staff):
     assert client.get(NEW).status_code == 403
 
 
-def test_the_menu_offers_transport_to_enterprises_and_district_staff(enterprise_user_a, district_staff_a,
-                                                                     checkpoint_staff):
+def test_the_menu_offers_transport_to_enterprises_and_district_staff(
+    enterprise_user_a, district_staff_a, checkpoint_staff
+):
     def urls(user):
         return {item["url"] for item in menu_links(user) if item["label"] == "点对点包车"}
 
@@ -276,8 +291,9 @@ def _trips(user, count):
 
 
 @pytest.mark.parametrize(("who", "url"), [("enterprise_user_a", LIST), ("district_staff_a", QUEUE)])
-def test_lists_do_not_grow_with_the_data(client, request, enterprise_user_a, origin, who, url,
-                                         django_assert_max_num_queries):
+def test_lists_do_not_grow_with_the_data(
+    client, request, enterprise_user_a, origin, who, url, django_assert_max_num_queries
+):
     client.force_login(request.getfixturevalue(who))
     _trips(enterprise_user_a, 5)
     # session, user, unread notices, count, page (+ savepoints on PostgreSQL)
@@ -288,8 +304,9 @@ def test_lists_do_not_grow_with_the_data(client, request, enterprise_user_a, ori
         assert len(client.get(url).context["page"]) == 50
 
 
-def test_the_detail_page_does_not_grow_with_the_workers(client, district_staff_a, enterprise_user_a, origin,
-                                                        django_assert_max_num_queries):
+def test_the_detail_page_does_not_grow_with_the_workers(
+    client, district_staff_a, enterprise_user_a, origin, django_assert_max_num_queries
+):
     workers = WorkerFactory.create_batch(40, enterprise=enterprise_user_a.enterprise, arrived_on=None)
     trip = trip_of(enterprise_user_a, workers=workers, headcount=40)
     client.force_login(district_staff_a)

@@ -57,15 +57,21 @@ def _community(code: str) -> Community:
 
 
 def _check(result="valid", *, at, community="zhangpu-demo-1", by=None, number="KS00000001") -> PassCheck:
-    return PassCheck.objects.create(result=result, checked_at=at, community=_community(community) if community
-                                    else None, checked_by=by, pass_number=number)
+    return PassCheck.objects.create(
+        result=result,
+        checked_at=at,
+        community=_community(community) if community else None,
+        checked_by=by,
+        pass_number=number,
+    )
 
 
 # --- the check log page ----------------------------------------------------------------------------
 
 
 def test_checkpoint_staff_see_their_community_and_district_staff_their_district(
-        client, checkpoint_staff, district_staff_a, district_staff_b):
+    client, checkpoint_staff, district_staff_a, district_staff_b
+):
     with time_machine.travel(_at(15), tick=False):
         _check(at=_at(9), number="KSMINE0001", by=checkpoint_staff)
         _check(at=_at(9), community="zhangpu-demo-2", number="KSNEIGHBOR")
@@ -90,8 +96,14 @@ def test_the_log_is_for_checkpoint_and_district_staff_only(client, enterprise_us
 
 def test_the_log_counts_today_by_result_and_by_hour(client, checkpoint_staff):
     with time_machine.travel(_at(15), tick=False):
-        for hour, minute, result in [(7, 5, "valid"), (7, 50, "valid"), (7, 59, "revoked"), (8, 0, "expired"),
-                                     (14, 30, "invalid"), (0, 10, "suspended")]:
+        for hour, minute, result in [
+            (7, 5, "valid"),
+            (7, 50, "valid"),
+            (7, 59, "revoked"),
+            (8, 0, "expired"),
+            (14, 30, "invalid"),
+            (0, 10, "suspended"),
+        ]:
             _check(result, at=_at(hour, minute), by=checkpoint_staff)
         _check("valid", at=_at(23, 59, day_offset=-1))  # yesterday, local time
         client.force_login(checkpoint_staff)
@@ -99,7 +111,12 @@ def test_the_log_counts_today_by_result_and_by_hour(client, checkpoint_staff):
     counts = response.context["counts"]
     assert counts.total == 6
     assert {value: n for value, _label, n in counts.by_result} == {
-        "valid": 2, "expired": 1, "revoked": 1, "suspended": 1, "invalid": 1}
+        "valid": 2,
+        "expired": 1,
+        "revoked": 1,
+        "suspended": 1,
+        "invalid": 1,
+    }
     assert response.context["busy_hours"] == [(0, 1), (7, 3), (8, 1), (14, 1)]
     html = response.content.decode()
     assert 'data-testid="count-total">6<' in html and 'data-testid="count-valid">2<' in html
@@ -119,10 +136,17 @@ def test_the_log_filters_by_result(client, checkpoint_staff):
 
 def test_the_log_pages_through_a_busy_day_newest_first(client, checkpoint_staff):
     with time_machine.travel(_at(15), tick=False):
-        PassCheck.objects.bulk_create([
-            PassCheck(result="valid", checked_at=_at(8) + timedelta(seconds=i), community=checkpoint_staff.community,
-                      pass_number=f"KS{i:08d}") for i in range(60)
-        ])
+        PassCheck.objects.bulk_create(
+            [
+                PassCheck(
+                    result="valid",
+                    checked_at=_at(8) + timedelta(seconds=i),
+                    community=checkpoint_staff.community,
+                    pass_number=f"KS{i:08d}",
+                )
+                for i in range(60)
+            ]
+        )
         client.force_login(checkpoint_staff)
         first = client.get(reverse("passes:checks"))
         second = client.get(reverse("passes:checks"), {"page": 2})
@@ -131,14 +155,23 @@ def test_the_log_pages_through_a_busy_day_newest_first(client, checkpoint_staff)
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_the_log_runs_the_same_queries_whatever_the_volume(client, checkpoint_staff, rows,
-                                                           django_assert_max_num_queries):
+def test_the_log_runs_the_same_queries_whatever_the_volume(
+    client, checkpoint_staff, rows, django_assert_max_num_queries
+):
     staff = [checkpoint_staff, UserFactory(checkpoint_staff=True)]
     with time_machine.travel(_at(15), tick=False):
-        PassCheck.objects.bulk_create([
-            PassCheck(result="valid", checked_at=_at(8 + i % 6), community=checkpoint_staff.community,
-                      checked_by=staff[i % 2], pass_number=f"KS{i:08d}") for i in range(rows)
-        ])
+        PassCheck.objects.bulk_create(
+            [
+                PassCheck(
+                    result="valid",
+                    checked_at=_at(8 + i % 6),
+                    community=checkpoint_staff.community,
+                    checked_by=staff[i % 2],
+                    pass_number=f"KS{i:08d}",
+                )
+                for i in range(rows)
+            ]
+        )
         client.force_login(checkpoint_staff)
         # session, user, notifications badge, page count, page rows, counts by result, counts by hour
         with django_assert_max_num_queries(7):
@@ -166,7 +199,8 @@ def test_with_redis_checks_are_queued_then_flushed_exactly_once(redis_store, val
     checks = list(PassCheck.objects.order_by("result", "pk"))
     assert [c.result for c in checks] == ["invalid", "valid", "valid", "valid"]
     assert {(c.checked_by_id, c.community_id) for c in checks if c.result == "valid"} == {
-        (checkpoint_staff.pk, checkpoint_staff.community_id)}
+        (checkpoint_staff.pk, checkpoint_staff.community_id)
+    }
     assert all(timezone.now() - c.checked_at < timedelta(minutes=1) for c in checks)
 
 
@@ -198,14 +232,19 @@ def test_a_flush_while_another_runs_leaves_the_queue_alone(redis_store, valid_pa
 @redis_only
 def test_large_queues_are_flushed_in_batches(redis_store, checkpoint_staff):
     for i in range(25):
-        checklog.record(result="valid", pass_number=f"KS{i:08d}", community_id=checkpoint_staff.community_id,
-                        checked_by_id=checkpoint_staff.pk)
+        checklog.record(
+            result="valid",
+            pass_number=f"KS{i:08d}",
+            community_id=checkpoint_staff.community_id,
+            checked_by_id=checkpoint_staff.pk,
+        )
     assert checklog.flush(batch_size=10) == 25
     assert PassCheck.objects.count() == 25 and checklog.pending() == 0
 
 
 def test_with_redis_unreachable_the_guard_still_gets_an_answer_and_the_check_is_logged(
-        settings, valid_pass, district_staff_a, checkpoint_staff, django_capture_on_commit_callbacks):
+    settings, valid_pass, district_staff_a, checkpoint_staff, django_capture_on_commit_callbacks
+):
     settings.REDIS_URL = "redis://127.0.0.1:1/5"  # nothing listens there
     revocations.client.cache_clear()
     assert services.return_pass_verify(token=valid_pass.token, checked_by=checkpoint_staff).status == "valid"
@@ -219,8 +258,9 @@ def test_with_redis_unreachable_the_guard_still_gets_an_answer_and_the_check_is_
 
 
 @redis_only
-def test_revoke_then_reinstate_is_seen_at_the_next_check(redis_store, valid_pass, district_staff_a,
-                                                         checkpoint_staff, django_capture_on_commit_callbacks):
+def test_revoke_then_reinstate_is_seen_at_the_next_check(
+    redis_store, valid_pass, district_staff_a, checkpoint_staff, django_capture_on_commit_callbacks
+):
     verify = lambda: services.return_pass_verify(token=valid_pass.token, checked_by=checkpoint_staff).status  # noqa: E731
     assert verify() == "valid"
     assert redis_store.exists(revocations.READY_KEY)  # the first check built the copy
@@ -237,8 +277,9 @@ def test_revoke_then_reinstate_is_seen_at_the_next_check(redis_store, valid_pass
 
 
 @redis_only
-def test_after_redis_lost_its_keys_the_set_is_rebuilt_before_answering(redis_store, valid_pass, district_staff_a,
-                                                                       checkpoint_staff):
+def test_after_redis_lost_its_keys_the_set_is_rebuilt_before_answering(
+    redis_store, valid_pass, district_staff_a, checkpoint_staff
+):
     services.return_pass_revoke(return_pass=valid_pass, revoked_by=district_staff_a, reason="离职")
     _clear_passes_keys(redis_store)  # Redis restarted: no copy, no ready marker
     verification = services.return_pass_verify(token=valid_pass.token, checked_by=checkpoint_staff)
@@ -248,8 +289,9 @@ def test_after_redis_lost_its_keys_the_set_is_rebuilt_before_answering(redis_sto
 
 
 @redis_only
-def test_while_another_process_rebuilds_the_database_answers(redis_store, valid_pass, district_staff_a,
-                                                             checkpoint_staff):
+def test_while_another_process_rebuilds_the_database_answers(
+    redis_store, valid_pass, district_staff_a, checkpoint_staff
+):
     services.return_pass_revoke(return_pass=valid_pass, revoked_by=district_staff_a, reason="离职")
     redis_store.set(revocations.REBUILD_LOCK_KEY, "1", ex=30)
     assert revocations.rebuild() is None
@@ -258,8 +300,9 @@ def test_while_another_process_rebuilds_the_database_answers(redis_store, valid_
 
 
 @redis_only
-def test_the_scheduled_rebuild_repairs_an_update_that_never_reached_redis(redis_store, valid_pass, district_staff_a,
-                                                                          checkpoint_staff):
+def test_the_scheduled_rebuild_repairs_an_update_that_never_reached_redis(
+    redis_store, valid_pass, district_staff_a, checkpoint_staff
+):
     assert services.return_pass_verify(token=valid_pass.token, checked_by=checkpoint_staff).status == "valid"
     # Revoked, but the on-commit update of the copy never ran (these tests' transaction never commits).
     services.return_pass_revoke(return_pass=valid_pass, revoked_by=district_staff_a, reason="离职")
@@ -269,18 +312,20 @@ def test_the_scheduled_rebuild_repairs_an_update_that_never_reached_redis(redis_
 
 
 @redis_only
-def test_a_rebuild_keeps_a_revocation_that_lands_while_it_runs(redis_store, valid_pass, district_staff_a,
-                                                               monkeypatch):
+def test_a_rebuild_keeps_a_revocation_that_lands_while_it_runs(redis_store, valid_pass, district_staff_a, monkeypatch):
     """Revoked after the rebuild read the database, published to the old copy just before the rebuilt
     copy replaces it: the rebuild re-applies recent changes, so the revocation is not lost."""
     real_execute = revocations.redis.client.Pipeline.execute
     landed = []
 
     def execute(pipe, *args, **kwargs):
-        if not landed and any(args[0] == "RENAME" or (args[0] == "SET" and args[1]
-                              == revocations.READY_KEY) for args, _options in pipe.command_stack):
-            landed.append(services.return_pass_revoke(return_pass=valid_pass, revoked_by=district_staff_a,
-                                                      reason="离职"))
+        if not landed and any(
+            args[0] == "RENAME" or (args[0] == "SET" and args[1] == revocations.READY_KEY)
+            for args, _options in pipe.command_stack
+        ):
+            landed.append(
+                services.return_pass_revoke(return_pass=valid_pass, revoked_by=district_staff_a, reason="离职")
+            )
             revocations.publish({valid_pass.number: "revoked"})  # its on-commit update, to the old copy
         return real_execute(pipe, *args, **kwargs)
 

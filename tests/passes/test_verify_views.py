@@ -46,8 +46,12 @@ def test_staff_at_a_checkpoint_see_the_details_the_token_carries(client, valid_p
     client.force_login(checkpoint_staff)
     data = client.get(_verify_url(valid_pass.token), **JSON).json()
     assert data == {
-        "status": "valid", "number": valid_pass.number, "name": "张*三", "enterprise": valid_pass.enterprise.name,
-        "community": valid_pass.residence_community.name, "valid_until": valid_pass.valid_until.isoformat(),
+        "status": "valid",
+        "number": valid_pass.number,
+        "name": "张*三",
+        "enterprise": valid_pass.enterprise.name,
+        "community": valid_pass.residence_community.name,
+        "valid_until": valid_pass.valid_until.isoformat(),
     }
 
 
@@ -68,10 +72,10 @@ def test_the_html_result_shows_the_details_large_and_green(client, valid_pass, c
 
 
 @pytest.mark.parametrize("who", ["anonymous", "enterprise", "commander", "authority"])
-def test_everyone_else_learns_only_valid_or_not(client, valid_pass, who, enterprise_user_b, commander,
-                                                authority_staff):
-    user = {"anonymous": None, "enterprise": enterprise_user_b, "commander": commander,
-            "authority": authority_staff}[who]
+def test_everyone_else_learns_only_valid_or_not(client, valid_pass, who, enterprise_user_b, commander, authority_staff):
+    user = {"anonymous": None, "enterprise": enterprise_user_b, "commander": commander, "authority": authority_staff}[
+        who
+    ]
     if user:
         client.force_login(user)
     assert client.get(_verify_url(valid_pass.token), **JSON).json() == {"status": "valid"}
@@ -80,7 +84,8 @@ def test_everyone_else_learns_only_valid_or_not(client, valid_pass, who, enterpr
 
 
 def test_a_revoked_pass_is_revoked_at_the_checkpoint_and_simply_invalid_in_public(
-        client, valid_pass, district_staff_a, checkpoint_staff):
+    client, valid_pass, district_staff_a, checkpoint_staff
+):
     services.return_pass_revoke(return_pass=valid_pass, revoked_by=district_staff_a, reason="离职")
     assert client.get(_verify_url(valid_pass.token), **JSON).json() == {"status": "invalid"}
     html = client.get(_verify_url(valid_pass.token)).content.decode()
@@ -126,8 +131,12 @@ def _unsigned(token: str) -> str:
 
 def _foreign(token: str) -> str:
     claims = signing.verify(token)
-    return jwt.encode(claims, ec.generate_private_key(ec.SECP256R1()), algorithm="ES256",
-                      headers={"kid": signing.keyring().signing_kid})
+    return jwt.encode(
+        claims,
+        ec.generate_private_key(ec.SECP256R1()),
+        algorithm="ES256",
+        headers={"kid": signing.keyring().signing_kid},
+    )
 
 
 BAD_TOKENS = {
@@ -168,20 +177,30 @@ def test_every_check_is_logged_with_checkpoint_staff_time_and_result(client, val
     client.get(_verify_url("garbage"))
     anonymous, staff, bad = PassCheck.objects.order_by("pk")
     assert (anonymous.result, anonymous.pass_number, anonymous.checked_by, anonymous.community) == (
-        "valid", valid_pass.number, None, None)
+        "valid",
+        valid_pass.number,
+        None,
+        None,
+    )
     assert (staff.result, staff.checked_by, staff.community_id) == (
-        "valid", checkpoint_staff, checkpoint_staff.community_id)
+        "valid",
+        checkpoint_staff,
+        checkpoint_staff.community_id,
+    )
     assert (bad.result, bad.pass_number) == ("invalid", "")
     assert timezone.now() - staff.checked_at < timedelta(minutes=1)
 
 
-@pytest.mark.parametrize(("accept", "kind"), [
-    ("application/json", "json"),
-    ("application/json, text/html;q=0.5", "json"),
-    ("text/html, application/json;q=0.5", "html"),
-    ("*/*", "html"),
-    (None, "html"),
-])
+@pytest.mark.parametrize(
+    ("accept", "kind"),
+    [
+        ("application/json", "json"),
+        ("application/json, text/html;q=0.5", "json"),
+        ("text/html, application/json;q=0.5", "html"),
+        ("*/*", "html"),
+        (None, "html"),
+    ],
+)
 def test_json_only_when_the_client_prefers_it(client, valid_pass, accept, kind):
     headers = {"HTTP_ACCEPT": accept} if accept else {}
     response = client.get(_verify_url(valid_pass.token), **headers)
@@ -209,8 +228,9 @@ def test_an_htmx_request_gets_only_the_result_box(client, valid_pass, checkpoint
 # --- the checkpoint phone page --------------------------------------------------------------------
 
 
-def test_the_check_page_is_for_checkpoint_and_district_staff(client, checkpoint_staff, district_staff_a,
-                                                             enterprise_user_a, commander):
+def test_the_check_page_is_for_checkpoint_and_district_staff(
+    client, checkpoint_staff, district_staff_a, enterprise_user_a, commander
+):
     url = reverse("passes:check")
     assert client.get(url).status_code == 302  # to the login page
     for user in (enterprise_user_a, commander):
@@ -233,8 +253,9 @@ def test_the_check_page_loads_its_script_as_a_file_under_a_strict_policy(client,
     # The page builds verify URLs from this template: the placeholder is what the script replaces.
     assert f'data-verify-url="{_verify_url("TOKEN")}"' in html
     # The camera, for this page only; the policy needs no media-src (the video plays a MediaStream, not a URL).
-    assert response["Permissions-Policy"].startswith("camera=(self)") and "microphone=()" in response[
-        "Permissions-Policy"]
+    assert (
+        response["Permissions-Policy"].startswith("camera=(self)") and "microphone=()" in response["Permissions-Policy"]
+    )
     assert "Permissions-Policy" not in client.get(reverse("passes:checks"))
 
 
@@ -258,8 +279,7 @@ def test_a_typed_number_is_checked_and_shown_in_the_result_box(client, valid_pas
     assert (check.result, check.pass_number, check.checked_by) == ("valid", valid_pass.number, checkpoint_staff)
 
 
-def test_a_typed_number_without_javascript_shows_the_whole_page_with_the_answer(client, valid_pass,
-                                                                                 district_staff_a):
+def test_a_typed_number_without_javascript_shows_the_whole_page_with_the_answer(client, valid_pass, district_staff_a):
     client.force_login(district_staff_a)
     response = client.post(reverse("passes:check_number"), {"number": valid_pass.number})
     html = response.content.decode()
@@ -273,7 +293,10 @@ def test_an_unknown_number_is_invalid_and_logged(client, checkpoint_staff):
     assert 'data-status="invalid"' in html and "无效" in html
     check = PassCheck.objects.get()
     assert (check.result, check.pass_number, check.community_id) == (
-        "invalid", "KS00000000", checkpoint_staff.community_id)
+        "invalid",
+        "KS00000000",
+        checkpoint_staff.community_id,
+    )
 
 
 def test_a_revoked_number_is_revoked(client, valid_pass, district_staff_a, checkpoint_staff):
@@ -338,21 +361,23 @@ def test_signed_in_pages_other_than_the_keys_are_still_never_stored(client, chec
     assert "no-store" in client.get(reverse("passes:check"))["Cache-Control"]
 
 
-
 # --- the holder's community against the checkpoint's (issue 12, item 6) ----------------------------
 
 
 def _pass_living_at_the_checkpoint(enterprise_user_b, district_staff_b, district_a):
     community = Community.objects.get(code="zhangpu-demo-1")
-    return issued_pass(enterprise_user_b, district_staff_b, residence_district=district_a,
-                       residence_community=community)
+    return issued_pass(
+        enterprise_user_b, district_staff_b, residence_district=district_a, residence_community=community
+    )
 
 
 def test_a_pass_of_another_community_is_valid_and_the_guard_is_told(client, valid_pass, checkpoint_staff):
     client.force_login(checkpoint_staff)
     assert valid_pass.residence_community != checkpoint_staff.community
-    for response in (client.get(_verify_url(valid_pass.token), **BROWSER),
-                     client.post(reverse("passes:check_number"), {"number": valid_pass.number}, **HTMX)):
+    for response in (
+        client.get(_verify_url(valid_pass.token), **BROWSER),
+        client.post(reverse("passes:check_number"), {"number": valid_pass.number}, **HTMX),
+    ):
         html = response.content.decode()
         assert 'class="verdict verdict-valid"' in html and valid_pass.residence_community.name in html
         assert 'data-testid="other-community"' in html
@@ -360,8 +385,9 @@ def test_a_pass_of_another_community_is_valid_and_the_guard_is_told(client, vali
     assert PassCheck.objects.filter(result=PassCheck.Result.VALID).count() == 2
 
 
-def test_a_pass_of_the_checkpoint_community_says_nothing_more(client, enterprise_user_b, district_staff_b,
-                                                                district_a, checkpoint_staff, district_staff_a):
+def test_a_pass_of_the_checkpoint_community_says_nothing_more(
+    client, enterprise_user_b, district_staff_b, district_a, checkpoint_staff, district_staff_a
+):
     own = _pass_living_at_the_checkpoint(enterprise_user_b, district_staff_b, district_a)
     for user in (checkpoint_staff, district_staff_a):  # district staff stand at no one community
         client.force_login(user)

@@ -11,10 +11,16 @@ from policies.selectors import policy_answers_published
 pytestmark = pytest.mark.django_db
 
 
-def _publish(editor, question="外地返昆员工什么情况下可以上岗?", body="低风险地区返昆且体温正常的员工可以上岗。",
-             topic=AnswerTopic.PASSES, source="昆防指〔2020〕20号 第七条"):
-    return services.policy_answer_publish(topic=topic, question=question, body=body, source_document=source,
-                                          published_by=editor)
+def _publish(
+    editor,
+    question="外地返昆员工什么情况下可以上岗?",
+    body="低风险地区返昆且体温正常的员工可以上岗。",
+    topic=AnswerTopic.PASSES,
+    source="昆防指〔2020〕20号 第七条",
+):
+    return services.policy_answer_publish(
+        topic=topic, question=question, body=body, source_document=source, published_by=editor
+    )
 
 
 def test_the_public_page_needs_no_login_and_searches_the_current_wording(client, admin_user):
@@ -36,10 +42,14 @@ def test_nothing_found_says_so(client):
 
 def test_a_revision_is_a_new_version_and_the_history_stays(client, commander):
     answer = _publish(commander)
-    services.policy_answer_revise(answer=answer, question=answer.current.question,
-                                  body="低风险地区返昆、体温正常且健康码为绿码的员工可以上岗。",
-                                  source_document="昆防指〔2020〕20号 第七条", change_note="增加健康码要求",
-                                  revised_by=commander)
+    services.policy_answer_revise(
+        answer=answer,
+        question=answer.current.question,
+        body="低风险地区返昆、体温正常且健康码为绿码的员工可以上岗。",
+        source_document="昆防指〔2020〕20号 第七条",
+        change_note="增加健康码要求",
+        revised_by=commander,
+    )
     answer.refresh_from_db()
     assert answer.current.number == 2 and "健康码" in answer.current.body
     assert [v.number for v in answer.versions.order_by("number")] == [1, 2]
@@ -52,9 +62,14 @@ def test_a_revision_is_a_new_version_and_the_history_stays(client, commander):
 def test_an_unchanged_revision_is_refused(commander):
     answer = _publish(commander)
     with pytest.raises(ValidationError) as error:
-        services.policy_answer_revise(answer=answer, question=answer.current.question, body=answer.current.body,
-                                      source_document=answer.current.source_document, change_note="无",
-                                      revised_by=commander)
+        services.policy_answer_revise(
+            answer=answer,
+            question=answer.current.question,
+            body=answer.current.body,
+            source_document=answer.current.source_document,
+            change_note="无",
+            revised_by=commander,
+        )
     assert error.value.messages == [str(services.MSG_ANSWER_UNCHANGED)]
 
 
@@ -68,8 +83,9 @@ def test_a_withdrawn_answer_leaves_the_list_and_says_so_on_its_page(client, admi
     html = client.get(reverse("policies:answer", args=[answer.pk])).content.decode()
     assert 'data-testid="withdrawn"' in html and "政策已调整" in html
     with pytest.raises(ValidationError) as error:
-        services.policy_answer_revise(answer=answer, question="新问题", body="新答复", source_document="x",
-                                      change_note="x", revised_by=admin_user)
+        services.policy_answer_revise(
+            answer=answer, question="新问题", body="新答复", source_document="x", change_note="x", revised_by=admin_user
+        )
     assert error.value.messages == [str(services.MSG_ANSWER_WITHDRAWN)]
 
 
@@ -83,14 +99,26 @@ def test_withdrawing_needs_a_reason(client, admin_user):
 
 def test_editors_publish_and_revise_through_the_pages(client, commander):
     client.force_login(commander)
-    response = client.post(reverse("policies:answer_create"), {
-        "topic": "policies", "question": "补贴何时到账?", "body": "审核通过后按计划兑付。",
-        "source_document": "昆防指〔2020〕20号 第十一条"})
+    response = client.post(
+        reverse("policies:answer_create"),
+        {
+            "topic": "policies",
+            "question": "补贴何时到账?",
+            "body": "审核通过后按计划兑付。",
+            "source_document": "昆防指〔2020〕20号 第十一条",
+        },
+    )
     answer = PolicyAnswer.objects.get()
     assert response.url == reverse("policies:answer", args=[answer.pk])
-    response = client.post(reverse("policies:answer_revise", args=[answer.pk]), {
-        "question": "补贴何时到账?", "body": "审核通过后按计划兑付, 具备条件的提前兑付。",
-        "source_document": "昆防指〔2020〕20号 第十一条", "change_note": "明确提前兑付"})
+    response = client.post(
+        reverse("policies:answer_revise", args=[answer.pk]),
+        {
+            "question": "补贴何时到账?",
+            "body": "审核通过后按计划兑付, 具备条件的提前兑付。",
+            "source_document": "昆防指〔2020〕20号 第十一条",
+            "change_note": "明确提前兑付",
+        },
+    )
     assert response.status_code == 302
     answer.refresh_from_db()
     assert answer.current.number == 2 and answer.current.published_by == commander
@@ -118,5 +146,5 @@ def test_missing_answers_are_404(client, admin_user):
 
 def test_the_filing_and_pass_pages_link_to_their_answers(client, enterprise_user_a):
     client.force_login(enterprise_user_a)
-    assert f'{reverse("policies:answers")}?topic=filings' in client.get(reverse("filings:mine")).content.decode()
-    assert f'{reverse("policies:answers")}?topic=passes' in client.get(reverse("passes:list")).content.decode()
+    assert f"{reverse('policies:answers')}?topic=filings" in client.get(reverse("filings:mine")).content.decode()
+    assert f"{reverse('policies:answers')}?topic=passes" in client.get(reverse("passes:list")).content.decode()

@@ -46,9 +46,13 @@ def test_a_double_submit_makes_one_application_and_both_get_it(enterprise_user_a
     from tests.policies.helpers import application_data
 
     def submit():
-        return services.policy_application_submit(policy=policy, enterprise=enterprise_user_a.enterprise,
-                                                  submitted_by=enterprise_user_a, data=application_data(),
-                                                  files=[pdf_upload()])
+        return services.policy_application_submit(
+            policy=policy,
+            enterprise=enterprise_user_a.enterprise,
+            submitted_by=enterprise_user_a,
+            data=application_data(),
+            files=[pdf_upload()],
+        )
 
     results = _run_together([submit, submit, submit])
     assert all(isinstance(r, PolicyApplication) for r in results), results
@@ -64,9 +68,17 @@ def test_a_double_submit_through_the_page_answers_with_the_application_never_a_5
     def post():
         client = Client()
         client.force_login(enterprise_user_a)
-        return client.post(url, {"contact_name": "王五", "contact_mobile": "13912345678", "bank_name": "中国银行",
-                                 "account_name": "张浦甲企业", "account_number": "6216610100001234567",
-                                 "materials": [pdf_upload()]})
+        return client.post(
+            url,
+            {
+                "contact_name": "王五",
+                "contact_mobile": "13912345678",
+                "bank_name": "中国银行",
+                "account_name": "张浦甲企业",
+                "account_number": "6216610100001234567",
+                "materials": [pdf_upload()],
+            },
+        )
 
     responses = _run_together([post, post])
     application = PolicyApplication.objects.get()
@@ -78,12 +90,16 @@ def test_a_double_submit_through_the_page_answers_with_the_application_never_a_5
 def test_two_reviewers_deciding_at_once_one_wins_and_one_is_told(enterprise_user_a, district_staff_a):
     application = submitted(enterprise_user_a)
     gxj = UserFactory(authority_staff=True, industry_authority=IndustryAuthority.objects.get(code="gxj"))
-    results = _run_together([
-        lambda: services.policy_application_approve(application=application, approved_by=gxj,
-                                                    amount=Decimal("1000")),
-        lambda: services.policy_application_reject(application=application, rejected_by=district_staff_a,
-                                                   reason="同时处理"),
-    ])
+    results = _run_together(
+        [
+            lambda: services.policy_application_approve(
+                application=application, approved_by=gxj, amount=Decimal("1000")
+            ),
+            lambda: services.policy_application_reject(
+                application=application, rejected_by=district_staff_a, reason="同时处理"
+            ),
+        ]
+    )
     errors = [r for r in results if isinstance(r, Exception)]
     assert len(errors) == 1 and isinstance(errors[0], ValidationError) and errors[0].code == "decided"
     decisions = PolicyApplicationEvent.objects.filter(from_status=PolicyApplication.Status.SUBMITTED)

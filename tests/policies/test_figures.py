@@ -30,8 +30,10 @@ def _world(seed: int = 7):
     rng = random.Random(seed)
     districts = [District.objects.get(code="zhangpu"), District.objects.get(code="kfq")]
     reviewers = {d.pk: UserFactory(district_staff=True, district=d) for d in districts}
-    policies = [make_policy(title="甲政策", scheduled=dt.date(2020, 4, 15)),
-                make_policy(title="乙政策", scheduled=dt.date(2020, 3, 20), amount_value="5000")]
+    policies = [
+        make_policy(title="甲政策", scheduled=dt.date(2020, 4, 15)),
+        make_policy(title="乙政策", scheduled=dt.date(2020, 3, 20), amount_value="5000"),
+    ]
     for n in range(40):
         district = districts[n % 2]
         owner = UserFactory(enterprise_user=True, enterprise=EnterpriseFactory(district=district))
@@ -50,9 +52,13 @@ def _world(seed: int = 7):
                 amount = Decimal(rng.randrange(1000, 5000))
                 services.policy_application_approve(application=application, approved_by=reviewer, amount=amount)
                 if outcome == "paid":
-                    services.payout_record(application=application, recorded_by=reviewer,
-                                           paid_on=submitted_day + dt.timedelta(days=rng.randrange(3, 50)),
-                                           amount=amount - rng.randrange(0, 2), voucher_number=f"V{n}")
+                    services.payout_record(
+                        application=application,
+                        recorded_by=reviewer,
+                        paid_on=submitted_day + dt.timedelta(days=rng.randrange(3, 50)),
+                        amount=amount - rng.randrange(0, 2),
+                        voucher_number=f"V{n}",
+                    )
     return policies, districts
 
 
@@ -72,9 +78,20 @@ def _recount(rows) -> dict:
 
 
 def _as_dict(row) -> dict:
-    return {name: getattr(row, name) for name in ("applications", "approved", "rejected", "waiting",
-                                                  "amount_approved", "paid", "paid_early", "amount_paid",
-                                                  "median_days")}
+    return {
+        name: getattr(row, name)
+        for name in (
+            "applications",
+            "approved",
+            "rejected",
+            "waiting",
+            "amount_approved",
+            "paid",
+            "paid_early",
+            "amount_paid",
+            "median_days",
+        )
+    }
 
 
 def _rows(**filters):
@@ -150,8 +167,7 @@ def test_the_figures_are_kept_until_an_application_changes(commander, enterprise
     with CaptureQueriesContext(connection) as cached:
         assert policy_figures(commander)["total"].waiting == 1
     assert not any("policies_policyapplication" in q["sql"] for q in cached.captured_queries)
-    services.policy_application_approve(application=application, approved_by=district_staff_a,
-                                        amount=Decimal("1000"))
+    services.policy_application_approve(application=application, approved_by=district_staff_a, amount=Decimal("1000"))
     total = policy_figures(commander)["total"]
     assert (total.waiting, total.approved, total.amount_approved) == (0, 1, Decimal("1000"))
 

@@ -26,9 +26,15 @@ def gxj_staff(db):
 
 
 def _form(**overrides):
-    data = {"contact_name": "王五", "contact_mobile": "13912345678", "bank_name": "中国银行昆山分行",
-            "account_name": "张浦甲企业", "account_number": ACCOUNT, "stated_headcount": "100",
-            "materials": [SimpleUploadedFile("营业执照.pdf", PDF)]}
+    data = {
+        "contact_name": "王五",
+        "contact_mobile": "13912345678",
+        "bank_name": "中国银行昆山分行",
+        "account_name": "张浦甲企业",
+        "account_number": ACCOUNT,
+        "stated_headcount": "100",
+        "materials": [SimpleUploadedFile("营业执照.pdf", PDF)],
+    }
     return {**data, **overrides}
 
 
@@ -73,11 +79,16 @@ def test_a_double_submit_shows_the_existing_application(client, enterprise_user_
     assert PolicyApplication.objects.count() == 1
 
 
-@pytest.mark.parametrize(("upload", "message"), [
-    (SimpleUploadedFile("空.pdf", b""), uploads.MSG_EMPTY),
-    (SimpleUploadedFile("病毒.pdf", b"MZ\x90\x00 not a pdf"), uploads.MSG_NOT_ALLOWED.format(
-        kinds="PDF、JPEG 图片、PNG 图片、Excel 工作簿、Word 文档")),
-])
+@pytest.mark.parametrize(
+    ("upload", "message"),
+    [
+        (SimpleUploadedFile("空.pdf", b""), uploads.MSG_EMPTY),
+        (
+            SimpleUploadedFile("病毒.pdf", b"MZ\x90\x00 not a pdf"),
+            uploads.MSG_NOT_ALLOWED.format(kinds="PDF、JPEG 图片、PNG 图片、Excel 工作簿、Word 文档"),
+        ),
+    ],
+)
 def test_a_bad_material_is_refused_with_the_upload_message(client, enterprise_user_a, upload, message):
     policy = make_policy()
     client.force_login(enterprise_user_a)
@@ -90,8 +101,9 @@ def test_a_bad_material_is_refused_with_the_upload_message(client, enterprise_us
 def test_a_missing_material_and_bad_fields_are_shown_on_the_form(client, enterprise_user_a):
     policy = make_policy()
     client.force_login(enterprise_user_a)
-    response = client.post(reverse("policies:apply", args=[policy.pk]),
-                           _form(materials=[], account_number="12-34", contact_mobile="123"))
+    response = client.post(
+        reverse("policies:apply", args=[policy.pk]), _form(materials=[], account_number="12-34", contact_mobile="123")
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert "请输入正确的11位手机号" in html or response.context["form"].errors["contact_mobile"]
@@ -122,14 +134,17 @@ def test_the_reviewer_approves_from_the_page_and_records_an_early_payout(client,
     client.force_login(gxj_staff)
     page = client.get(reverse("policies:application", args=[application.pk]))
     assert "decision_form" in page.context
-    response = client.post(reverse("policies:decide", args=[application.pk]),
-                           {"action": "approve", "amount": "90000", "comment": "同意"})
+    response = client.post(
+        reverse("policies:decide", args=[application.pk]), {"action": "approve", "amount": "90000", "comment": "同意"}
+    )
     assert response.status_code == 302 and response.url == reverse("policies:queue")
     application.refresh_from_db()
     assert (application.status, application.approved_amount) == (S.APPROVED, Decimal("90000"))
-    response = client.post(reverse("policies:payout", args=[application.pk]), {
-        "paid_on": timezone.localdate().isoformat(), "amount": "90000", "voucher_number": "KS-2020-0001"},
-        follow=True)
+    response = client.post(
+        reverse("policies:payout", args=[application.pk]),
+        {"paid_on": timezone.localdate().isoformat(), "amount": "90000", "voucher_number": "KS-2020-0001"},
+        follow=True,
+    )
     assert "已登记提前兑付。" in response.content.decode()
     assert Payout.objects.get().is_early
     assert 'data-testid="early"' in response.content.decode()
@@ -138,15 +153,15 @@ def test_the_reviewer_approves_from_the_page_and_records_an_early_payout(client,
 def test_a_decision_without_a_reason_shows_the_message(client, enterprise_user_a, gxj_staff):
     application = submitted(enterprise_user_a)
     client.force_login(gxj_staff)
-    response = client.post(reverse("policies:decide", args=[application.pk]), {"action": "reject", "comment": ""},
-                           follow=True)
+    response = client.post(
+        reverse("policies:decide", args=[application.pk]), {"action": "reject", "comment": ""}, follow=True
+    )
     assert str(services.MSG_REASON_REQUIRED) in response.content.decode()
     application.refresh_from_db()
     assert application.status == S.SUBMITTED
 
 
-def test_a_district_not_routed_to_sees_the_application_but_cannot_decide(client, enterprise_user_a,
-                                                                        district_staff_a):
+def test_a_district_not_routed_to_sees_the_application_but_cannot_decide(client, enterprise_user_a, district_staff_a):
     application = submitted(enterprise_user_a, make_policy(by_district=False))
     client.force_login(district_staff_a)
     page = client.get(reverse("policies:application", args=[application.pk]))
@@ -160,26 +175,32 @@ def test_commanders_read_but_cannot_decide(client, enterprise_user_a, commander)
     application = submitted(enterprise_user_a)
     client.force_login(commander)
     assert client.get(reverse("policies:application", args=[application.pk])).status_code == 200
-    assert client.post(reverse("policies:decide", args=[application.pk]),
-                       {"action": "approve", "amount": "1"}).status_code == 403
+    assert (
+        client.post(reverse("policies:decide", args=[application.pk]), {"action": "approve", "amount": "1"}).status_code
+        == 403
+    )
     assert client.post(reverse("policies:payout", args=[application.pk]), {}).status_code == 403
 
 
 def test_the_enterprise_resubmits_a_returned_application(client, enterprise_user_a, gxj_staff):
-    application = services.policy_application_return(application=submitted(enterprise_user_a),
-                                                     returned_by=gxj_staff, reason="请补充材料")
+    application = services.policy_application_return(
+        application=submitted(enterprise_user_a), returned_by=gxj_staff, reason="请补充材料"
+    )
     client.force_login(enterprise_user_a)
     page = client.get(reverse("policies:resubmit", args=[application.pk]))
     assert page.status_code == 200 and "请补充材料" in page.content.decode()
-    response = client.post(reverse("policies:resubmit", args=[application.pk]),
-                           _form(statement="已补充", materials=[SimpleUploadedFile("补充.pdf", PDF)]))
+    response = client.post(
+        reverse("policies:resubmit", args=[application.pk]),
+        _form(statement="已补充", materials=[SimpleUploadedFile("补充.pdf", PDF)]),
+    )
     assert response.status_code == 302
     application.refresh_from_db()
     assert application.status == S.SUBMITTED and application.materials.count() == 2
 
 
-def test_each_side_sees_only_its_applications_in_the_queue(client, enterprise_user_a, enterprise_user_b,
-                                                           district_staff_a, district_staff_b, gxj_staff):
+def test_each_side_sees_only_its_applications_in_the_queue(
+    client, enterprise_user_a, enterprise_user_b, district_staff_a, district_staff_b, gxj_staff
+):
     health = UserFactory(authority_staff=True, industry_authority=IndustryAuthority.objects.get(code="wjw"))
     mine = submitted(enterprise_user_a)
     theirs = submitted(enterprise_user_b, make_policy(title="开发区政策", authorities=("swj",)))

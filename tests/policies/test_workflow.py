@@ -48,12 +48,15 @@ def test_the_review_deadline_counts_official_working_days(enterprise_user_a, set
     assert timezone.localdate(application.review_deadline) == dt.date(2020, 5, 11)
 
 
-@pytest.mark.parametrize(("rule", "value", "cap", "data", "expected"), [
-    (AmountRule.FIXED, "20000", None, {}, Decimal("20000.00")),
-    (AmountRule.PER_EMPLOYEE, "1000", "200000", {"stated_headcount": 150}, Decimal("150000.00")),
-    (AmountRule.PER_EMPLOYEE, "1000", "200000", {"stated_headcount": 320}, Decimal("200000.00")),
-    (AmountRule.PERCENTAGE, "5", None, {"stated_figure": Decimal("123456.78")}, Decimal("6172.84")),
-])
+@pytest.mark.parametrize(
+    ("rule", "value", "cap", "data", "expected"),
+    [
+        (AmountRule.FIXED, "20000", None, {}, Decimal("20000.00")),
+        (AmountRule.PER_EMPLOYEE, "1000", "200000", {"stated_headcount": 150}, Decimal("150000.00")),
+        (AmountRule.PER_EMPLOYEE, "1000", "200000", {"stated_headcount": 320}, Decimal("200000.00")),
+        (AmountRule.PERCENTAGE, "5", None, {"stated_figure": Decimal("123456.78")}, Decimal("6172.84")),
+    ],
+)
 def test_the_amount_rule_gives_the_requested_amount(enterprise_user_a, rule, value, cap, data, expected):
     policy = make_policy(amount_rule=rule, amount_value=value, amount_cap=cap)
     assert submitted(enterprise_user_a, policy, **data).requested_amount == expected
@@ -83,8 +86,12 @@ def test_an_ineligible_enterprise_cannot_apply_and_is_told_why(enterprise_user_a
 
 def test_a_policy_with_materials_needs_at_least_one_file(enterprise_user_a):
     with pytest.raises(ValidationError) as error:
-        services.policy_application_submit(policy=make_policy(), enterprise=enterprise_user_a.enterprise,
-                                           submitted_by=enterprise_user_a, data=application_data())
+        services.policy_application_submit(
+            policy=make_policy(),
+            enterprise=enterprise_user_a.enterprise,
+            submitted_by=enterprise_user_a,
+            data=application_data(),
+        )
     assert error.value.messages == [str(services.MSG_MATERIALS_REQUIRED)]
 
 
@@ -98,9 +105,13 @@ def test_a_second_submit_while_open_returns_the_same_application(enterprise_user
 
 def test_another_enterprise_user_cannot_apply_for_this_enterprise(enterprise_user_a, enterprise_user_b):
     with pytest.raises(PermissionDenied):
-        services.policy_application_submit(policy=make_policy(), enterprise=enterprise_user_a.enterprise,
-                                           submitted_by=enterprise_user_b, data=application_data(),
-                                           files=[pdf_upload()])
+        services.policy_application_submit(
+            policy=make_policy(),
+            enterprise=enterprise_user_a.enterprise,
+            submitted_by=enterprise_user_b,
+            data=application_data(),
+            files=[pdf_upload()],
+        )
 
 
 def test_the_authority_approves_with_an_amount_and_the_enterprise_is_told(enterprise_user_a, gxj_staff):
@@ -120,15 +131,17 @@ def test_the_district_reviews_when_the_policy_routes_to_districts(enterprise_use
 def test_a_district_that_is_not_routed_to_cannot_decide(enterprise_user_a, district_staff_a):
     application = submitted(enterprise_user_a, make_policy(by_district=False))
     with pytest.raises(PermissionDenied):
-        services.policy_application_approve(application=application, approved_by=district_staff_a,
-                                            amount=Decimal(1))
+        services.policy_application_approve(application=application, approved_by=district_staff_a, amount=Decimal(1))
 
 
 @pytest.mark.parametrize("who", ["district_staff_b", "commander", "enterprise_user_a", "health_staff"])
 def test_only_the_reviewing_departments_decide(enterprise_user_a, who, request):
     application = submitted(enterprise_user_a)
-    user = (UserFactory(authority_staff=True, industry_authority=IndustryAuthority.objects.get(code="wjw"))
-            if who == "health_staff" else request.getfixturevalue(who))
+    user = (
+        UserFactory(authority_staff=True, industry_authority=IndustryAuthority.objects.get(code="wjw"))
+        if who == "health_staff"
+        else request.getfixturevalue(who)
+    )
     with pytest.raises(PermissionDenied):
         services.policy_application_reject(application=application, rejected_by=user, reason="不符合")
     assert PolicyApplication.objects.get().status == S.SUBMITTED
@@ -140,8 +153,7 @@ def test_approval_needs_an_amount_within_the_cap(enterprise_user_a, gxj_staff):
         services.policy_application_approve(application=application, approved_by=gxj_staff, amount=None)
     assert error.value.messages == [str(services.MSG_AMOUNT_REQUIRED)]
     with pytest.raises(ValidationError) as error:
-        services.policy_application_approve(application=application, approved_by=gxj_staff,
-                                            amount=Decimal("50000.01"))
+        services.policy_application_approve(application=application, approved_by=gxj_staff, amount=Decimal("50000.01"))
     assert error.value.messages == [str(services.MSG_AMOUNT_OVER_CAP % {"cap": Decimal("50000.00")})]
 
 
@@ -155,12 +167,16 @@ def test_return_and_reject_need_a_reason(enterprise_user_a, gxj_staff):
 
 
 def test_a_returned_application_is_corrected_and_resubmitted(enterprise_user_a, gxj_staff):
-    application = services.policy_application_return(application=submitted(enterprise_user_a),
-                                                     returned_by=gxj_staff, reason="请补充产值报表")
+    application = services.policy_application_return(
+        application=submitted(enterprise_user_a), returned_by=gxj_staff, reason="请补充产值报表"
+    )
     assert application.status == S.RETURNED
     application = services.policy_application_resubmit(
-        application=application, resubmitted_by=enterprise_user_a, data=application_data(statement="已补充"),
-        files=[pdf_upload("产值报表.pdf")])
+        application=application,
+        resubmitted_by=enterprise_user_a,
+        data=application_data(statement="已补充"),
+        files=[pdf_upload("产值报表.pdf")],
+    )
     assert application.status == S.SUBMITTED and application.statement == "已补充"
     assert application.materials.count() == 2
     assert [e.to_status for e in application.events.all()] == [S.SUBMITTED, S.RETURNED, S.SUBMITTED]
@@ -178,8 +194,13 @@ def test_a_payout_before_the_scheduled_date_is_early(enterprise_user_a, gxj_staf
     with time_machine.travel(dt.datetime(2020, 3, 2, 2, 0, tzinfo=dt.UTC)):
         application = approved(enterprise_user_a, gxj_staff, make_policy(scheduled=dt.date(2020, 6, 30)))
     with time_machine.travel(dt.datetime(2020, 3, 20, 2, 0, tzinfo=dt.UTC)):
-        payout = services.payout_record(application=application, recorded_by=gxj_staff, paid_on=dt.date(2020, 3, 18),
-                                        amount=Decimal("80000"), voucher_number="KS-2020-001")
+        payout = services.payout_record(
+            application=application,
+            recorded_by=gxj_staff,
+            paid_on=dt.date(2020, 3, 18),
+            amount=Decimal("80000"),
+            voucher_number="KS-2020-001",
+        )
     assert payout.is_early and payout.scheduled_on == dt.date(2020, 6, 30) and payout.days_to_payout == 16
     application.refresh_from_db()
     assert application.status == S.PAID
@@ -190,8 +211,13 @@ def test_a_payout_on_or_after_the_scheduled_date_is_not_early(enterprise_user_a,
     with time_machine.travel(dt.datetime(2020, 6, 1, 2, 0, tzinfo=dt.UTC)):
         application = approved(enterprise_user_a, gxj_staff, make_policy(scheduled=dt.date(2020, 6, 30)))
     with time_machine.travel(dt.datetime(2020, 7, 1, 2, 0, tzinfo=dt.UTC)):
-        payout = services.payout_record(application=application, recorded_by=gxj_staff, paid_on=dt.date(2020, 6, 30),
-                                        amount=Decimal("80000"), voucher_number="KS-2020-002")
+        payout = services.payout_record(
+            application=application,
+            recorded_by=gxj_staff,
+            paid_on=dt.date(2020, 6, 30),
+            amount=Decimal("80000"),
+            voucher_number="KS-2020-002",
+        )
     assert not payout.is_early
 
 
@@ -199,15 +225,24 @@ def test_a_payout_cannot_exceed_the_approved_amount_nor_come_twice(enterprise_us
     application = approved(enterprise_user_a, gxj_staff, amount=Decimal("80000"))
     today = timezone.localdate()
     with pytest.raises(ValidationError) as error:
-        services.payout_record(application=application, recorded_by=gxj_staff, paid_on=today,
-                               amount=Decimal("80000.01"), voucher_number="")
-    assert set(error.value.messages) == {str(services.MSG_PAYOUT_AMOUNT % {"amount": Decimal("80000.00")}),
-                                         str(services.MSG_VOUCHER_REQUIRED)}
-    services.payout_record(application=application, recorded_by=gxj_staff, paid_on=today, amount=Decimal("80000"),
-                           voucher_number="KS-1")
+        services.payout_record(
+            application=application, recorded_by=gxj_staff, paid_on=today, amount=Decimal("80000.01"), voucher_number=""
+        )
+    assert set(error.value.messages) == {
+        str(services.MSG_PAYOUT_AMOUNT % {"amount": Decimal("80000.00")}),
+        str(services.MSG_VOUCHER_REQUIRED),
+    }
+    services.payout_record(
+        application=application, recorded_by=gxj_staff, paid_on=today, amount=Decimal("80000"), voucher_number="KS-1"
+    )
     with pytest.raises(ValidationError) as error:
-        services.payout_record(application=application, recorded_by=gxj_staff, paid_on=today,
-                               amount=Decimal("80000"), voucher_number="KS-2")
+        services.payout_record(
+            application=application,
+            recorded_by=gxj_staff,
+            paid_on=today,
+            amount=Decimal("80000"),
+            voucher_number="KS-2",
+        )
     assert error.value.code == "decided"
     assert Payout.objects.count() == 1
 
@@ -217,8 +252,9 @@ def test_a_payout_date_before_the_application_or_in_the_future_is_refused(enterp
     today = timezone.localdate()
     for day in (today - dt.timedelta(days=1), today + dt.timedelta(days=1)):
         with pytest.raises(ValidationError) as error:
-            services.payout_record(application=application, recorded_by=gxj_staff, paid_on=day,
-                                   amount=Decimal(1), voucher_number="KS-1")
+            services.payout_record(
+                application=application, recorded_by=gxj_staff, paid_on=day, amount=Decimal(1), voucher_number="KS-1"
+            )
         assert error.value.messages == [str(services.MSG_PAYOUT_DATE)]
 
 
@@ -228,16 +264,26 @@ def test_a_service_measure_pays_no_money_and_needs_no_bank_account(enterprise_us
     application = services.policy_application_approve(application=application, approved_by=gxj_staff, amount=None)
     assert application.approved_amount == 0
     with pytest.raises(ValidationError) as error:
-        services.payout_record(application=application, recorded_by=gxj_staff, paid_on=timezone.localdate(),
-                               amount=Decimal(1), voucher_number="X")
+        services.payout_record(
+            application=application,
+            recorded_by=gxj_staff,
+            paid_on=timezone.localdate(),
+            amount=Decimal(1),
+            voucher_number="X",
+        )
     assert error.value.messages == [str(services.MSG_NOT_MONEY)]
 
 
 def test_after_payout_the_enterprise_may_apply_again(enterprise_user_a, gxj_staff):
     policy = make_policy()
     application = approved(enterprise_user_a, gxj_staff, policy)
-    services.payout_record(application=application, recorded_by=gxj_staff, paid_on=timezone.localdate(),
-                           amount=Decimal(1), voucher_number="KS-1")
+    services.payout_record(
+        application=application,
+        recorded_by=gxj_staff,
+        paid_on=timezone.localdate(),
+        amount=Decimal(1),
+        voucher_number="KS-1",
+    )
     assert submitted(enterprise_user_a, policy).pk != application.pk
 
 
@@ -257,20 +303,24 @@ def test_reviewers_are_told_of_a_new_application(enterprise_user_a, gxj_staff, d
 def test_a_pending_enterprise_cannot_apply(district_a):
     from enterprises.models import Enterprise
 
-    user = UserFactory(enterprise_user=True,
-                       enterprise=EnterpriseFactory(district=district_a, status=Enterprise.Status.PENDING))
+    user = UserFactory(
+        enterprise_user=True, enterprise=EnterpriseFactory(district=district_a, status=Enterprise.Status.PENDING)
+    )
     with pytest.raises(ValidationError) as error:
         submitted(user)
     assert error.value.messages == [str(services.MSG_NOT_ACTIVE)]
 
 
-@pytest.mark.parametrize(("fields", "reasons"), [
-    ({"min_headcount": 100, "max_headcount": 300}, []),
-    ({"min_headcount": 101}, ["职工人数少于 101 人"]),
-    ({"max_headcount": 99}, ["职工人数多于 99 人"]),
-    ({"industries": ("36",)}, []),  # the division of car parts (3670)
-    ({"industries": ("3620",)}, ["所属行业不在适用范围内"]),
-])
+@pytest.mark.parametrize(
+    ("fields", "reasons"),
+    [
+        ({"min_headcount": 100, "max_headcount": 300}, []),
+        ({"min_headcount": 101}, ["职工人数少于 101 人"]),
+        ({"max_headcount": 99}, ["职工人数多于 99 人"]),
+        ({"industries": ("36",)}, []),  # the division of car parts (3670)
+        ({"industries": ("3620",)}, ["所属行业不在适用范围内"]),
+    ],
+)
 def test_eligibility_by_size_and_industry(enterprise_a, fields, reasons):
     from policies.selectors import policy_is_eligible
 

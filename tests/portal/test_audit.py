@@ -18,8 +18,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def changed_worker(enterprise_user_a, client):
     worker = WorkerFactory(enterprise=enterprise_user_a.enterprise, name="王五", test_result="none")
-    worker_update(worker=worker, data={"test_result": "negative", "tested_on": worker.arrived_on, "name": "王五一"},
-                  id_number=None, updated_by=enterprise_user_a)
+    worker_update(
+        worker=worker,
+        data={"test_result": "negative", "tested_on": worker.arrived_on, "name": "王五一"},
+        id_number=None,
+        updated_by=enterprise_user_a,
+    )
     return worker
 
 
@@ -28,8 +32,9 @@ def _page(client, user, **params):
     return client.get(reverse("portal:audit"), params)
 
 
-def test_district_staff_see_who_changed_their_districts_workers_and_what(client, changed_worker, district_staff_a,
-                                                                         enterprise_user_a):
+def test_district_staff_see_who_changed_their_districts_workers_and_what(
+    client, changed_worker, district_staff_a, enterprise_user_a
+):
     response = _page(client, district_staff_a, kind="worker")
     assert response.status_code == 200
     (row, created) = response.context["rows"]  # the change, then the creation
@@ -42,8 +47,7 @@ def test_district_staff_see_who_changed_their_districts_workers_and_what(client,
     assert created["record"].history_type == "+"
 
 
-def test_another_district_sees_none_of_it_and_the_city_sees_all(client, changed_worker, district_staff_b,
-                                                                commander):
+def test_another_district_sees_none_of_it_and_the_city_sees_all(client, changed_worker, district_staff_b, commander):
     assert list(_page(client, district_staff_b, kind="worker").context["rows"]) == []
     assert len(_page(client, commander, kind="worker").context["rows"]) == 2
 
@@ -53,8 +57,9 @@ def test_other_roles_are_refused(client, role, request):
     assert _page(client, request.getfixturevalue(role)).status_code == 403
 
 
-def test_disclosures_are_listed_with_their_reasons_within_scope(client, changed_worker, district_staff_a,
-                                                                 district_staff_b):
+def test_disclosures_are_listed_with_their_reasons_within_scope(
+    client, changed_worker, district_staff_a, district_staff_b
+):
     worker_id_number_disclose(worker=changed_worker, user=district_staff_a, reason="核对返岗申请")
     (row,) = _page(client, district_staff_a, kind="disclosure").context["rows"]
     assert row["record"].reason == "核对返岗申请" and row["record"].kind == IdNumberDisclosure.Kind.VIEW
@@ -76,8 +81,9 @@ def test_the_export_holds_the_filtered_rows(client, changed_worker, district_sta
     assert not any("→ 王五一" in value for value in values)
 
 
-def test_the_page_costs_the_same_queries_with_five_or_fifty_changes(client, district_staff_a, enterprise_user_a,
-                                                                     django_assert_max_num_queries):
+def test_the_page_costs_the_same_queries_with_five_or_fifty_changes(
+    client, district_staff_a, enterprise_user_a, django_assert_max_num_queries
+):
     workers = WorkerFactory.create_batch(5, enterprise=enterprise_user_a.enterprise)
     client.force_login(district_staff_a)
     with django_assert_max_num_queries(12) as few:

@@ -37,9 +37,21 @@ def city(settings):
 def _snapshot() -> dict:
     from passes.models import PassCheck, ReturnPass, Worker
 
-    return {model.__name__: list(model.objects.order_by("pk").values()) for model in (
-        Enterprise, Filing, FilingEvent, FilingMaterial, WorkforceReport, CapacityReport, DailySummary,
-        Worker, ReturnPass, PassCheck)}
+    return {
+        model.__name__: list(model.objects.order_by("pk").values())
+        for model in (
+            Enterprise,
+            Filing,
+            FilingEvent,
+            FilingMaterial,
+            WorkforceReport,
+            CapacityReport,
+            DailySummary,
+            Worker,
+            ReturnPass,
+            PassCheck,
+        )
+    }
 
 
 def test_running_seed_demo_again_changes_nothing(city):
@@ -50,7 +62,8 @@ def test_running_seed_demo_again_changes_nothing(city):
 
 def test_every_district_has_enterprises_in_several_industries(city):
     for district in District.objects.annotate(
-            n=Count("enterprises"), industries=Count("enterprises__industry", distinct=True)):
+        n=Count("enterprises"), industries=Count("enterprises__industry", distinct=True)
+    ):
         assert district.n >= 10 and district.industries >= 5, district.name
 
 
@@ -110,8 +123,9 @@ def test_every_district_issues_passes_and_checkpoints_scan_them_through_the_week
     from passes.models import PassCheck, ReturnPass
 
     valid = ReturnPass.objects.filter(status=ReturnPass.Status.VALID)
-    assert set(valid.values_list("issuing_district__code", flat=True)) == set(District.objects.values_list("code",
-                                                                                                          flat=True))
+    assert set(valid.values_list("issuing_district__code", flat=True)) == set(
+        District.objects.values_list("code", flat=True)
+    )
     assert not valid.filter(residence_district=models.F("issuing_district")).exists()  # home in another district
     checks = PassCheck.objects.filter(community__isnull=False)
     days = {timezone.localtime(at).date() for at in checks.values_list("checked_at", flat=True)}

@@ -24,9 +24,13 @@ def _admin_home(client, admin_user) -> str:
 
 
 def _official_negative_list() -> NegativeList:
-    return NegativeList.objects.create(title="复工复产负面清单", source_document="昆防指〔2020〕19号",
-                                       effective_from=timezone.localdate(), status=NegativeList.Status.PUBLISHED,
-                                       published_at=timezone.now())
+    return NegativeList.objects.create(
+        title="复工复产负面清单",
+        source_document="昆防指〔2020〕19号",
+        effective_from=timezone.localdate(),
+        status=NegativeList.Status.PUBLISHED,
+        published_at=timezone.now(),
+    )
 
 
 def test_demo_lists_and_communities_are_on_the_admins_list(client, admin_user):

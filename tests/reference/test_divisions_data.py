@@ -19,21 +19,24 @@ def test_every_province_city_and_county_is_loaded():
     assert {"110000", "320000", "420000", "500000", "650000", "710000", "810000", "820000"} <= provinces
 
 
-@pytest.mark.parametrize(("code", "full_name", "level", "parent"), [
-    ("420102", "湖北省武汉市江岸区", "county", "420100"),
-    ("330302", "浙江省温州市鹿城区", "county", "330300"),
-    ("511602", "四川省广安市广安区", "county", "511600"),
-    ("320583", "江苏省苏州市昆山市", "county", "320500"),
-    ("420100", "湖北省武汉市", "city", "420000"),
-    ("411500", "河南省信阳市", "city", "410000"),
-    ("420000", "湖北省", "province", None),
-    # No prefecture-level row above these: the province is the parent.
-    ("110105", "北京市朝阳区", "county", "110000"),
-    ("500229", "重庆市城口县", "county", "500000"),
-    ("429004", "湖北省仙桃市", "county", "420000"),
-    # Changes the Ministry approved around the turn of 2019/2020 are in.
-    ("140703", "山西省晋中市太谷区", "county", "140700"),
-])
+@pytest.mark.parametrize(
+    ("code", "full_name", "level", "parent"),
+    [
+        ("420102", "湖北省武汉市江岸区", "county", "420100"),
+        ("330302", "浙江省温州市鹿城区", "county", "330300"),
+        ("511602", "四川省广安市广安区", "county", "511600"),
+        ("320583", "江苏省苏州市昆山市", "county", "320500"),
+        ("420100", "湖北省武汉市", "city", "420000"),
+        ("411500", "河南省信阳市", "city", "410000"),
+        ("420000", "湖北省", "province", None),
+        # No prefecture-level row above these: the province is the parent.
+        ("110105", "北京市朝阳区", "county", "110000"),
+        ("500229", "重庆市城口县", "county", "500000"),
+        ("429004", "湖北省仙桃市", "county", "420000"),
+        # Changes the Ministry approved around the turn of 2019/2020 are in.
+        ("140703", "山西省晋中市太谷区", "county", "140700"),
+    ],
+)
 def test_2020_codes_are_present_with_their_full_names(code, full_name, level, parent):
     division = Division.objects.get(code=code)
     assert (division.full_name, division.level, division.parent_id) == (full_name, level, parent)
@@ -79,7 +82,8 @@ def test_loading_again_writes_nothing_and_repairs_a_changed_name():
 
 def test_a_code_gone_from_the_file_is_kept():
     """Workers and lists point at divisions (PROTECT): a newer list that drops a code must not delete it."""
-    Division.objects.create(code="360105", name="湾里区", full_name="江西省南昌市湾里区", level="county",
-                            parent_id="360100")
+    Division.objects.create(
+        code="360105", name="湾里区", full_name="江西省南昌市湾里区", level="county", parent_id="360100"
+    )
     divisions_load()
     assert Division.objects.filter(code="360105").exists()

@@ -39,12 +39,20 @@ def test_moving_the_reference_models_keeps_every_row_and_link():
         Industry = old.get_model("negative_list", "Industry")
         zhangpu = District.objects.get(code="zhangpu")
         enterprise = old.get_model("enterprises", "Enterprise").objects.create(
-            credit_code="91320583MA1XXXXX0X", name="迁移测试企业", district=zhangpu,
-            industry=Industry.objects.get(code="3411"), address="张浦镇测试路1号", legal_representative="张三",
-            contact_name="李四", contact_mobile="13912345678", headcount=120,
+            credit_code="91320583MA1XXXXX0X",
+            name="迁移测试企业",
+            district=zhangpu,
+            industry=Industry.objects.get(code="3411"),
+            address="张浦镇测试路1号",
+            legal_representative="张三",
+            contact_name="李四",
+            contact_mobile="13912345678",
+            headcount=120,
         )
         old.get_model("accounts", "User").objects.create(
-            username="move_check", role="district_staff", district=zhangpu,
+            username="move_check",
+            role="district_staff",
+            district=zhangpu,
         )
         counts = {name: old.get_model(*key).objects.count() for key, name in MOVED.items()}
         gxj = old.get_model("accounts", "IndustryAuthority").objects.get(code="gxj")

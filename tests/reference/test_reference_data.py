@@ -29,12 +29,20 @@ def test_every_node_knows_its_section_division_and_group():
 
 
 def test_negative_list_industries_are_present():
-    names = dict(Industry.objects.filter(
-        code__in=["8760", "9011", "9012", "9013", "8051", "8052", "8930", "8393"]
-    ).values_list("code", "name"))
+    names = dict(
+        Industry.objects.filter(code__in=["8760", "9011", "9012", "9013", "8051", "8052", "8930", "8393"]).values_list(
+            "code", "name"
+        )
+    )
     assert names == {
-        "8760": "电影放映", "9011": "歌舞厅娱乐活动", "9012": "电子游艺厅娱乐活动", "9013": "网吧活动",
-        "8051": "洗浴服务", "8052": "足浴服务", "8930": "健身休闲活动", "8393": "文化艺术培训",
+        "8760": "电影放映",
+        "9011": "歌舞厅娱乐活动",
+        "9012": "电子游艺厅娱乐活动",
+        "9013": "网吧活动",
+        "8051": "洗浴服务",
+        "8052": "足浴服务",
+        "8930": "健身休闲活动",
+        "8393": "文化艺术培训",
     }
 
 

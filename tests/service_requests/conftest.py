@@ -26,8 +26,7 @@ def city_leader(db):
 
 @pytest.fixture
 def linkage_a(district_a, task_force_head, city_leader):
-    return DistrictLinkage.objects.create(district=district_a, task_force_head=task_force_head,
-                                          city_leader=city_leader)
+    return DistrictLinkage.objects.create(district=district_a, task_force_head=task_force_head, city_leader=city_leader)
 
 
 @pytest.fixture

@@ -11,10 +11,18 @@ def pdf(name="证明.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, PDF, content_type="application/pdf")
 
 
-def raised(owner, *, category="labour", urgency="normal", title="缺少焊工", text="焊接工段缺少熟练焊工 20 名。",
-           **kwargs):
-    return services.service_request_raise(enterprise=owner.enterprise, raised_by=owner, category=category,
-                                          urgency=urgency, title=title, text=text, **kwargs)
+def raised(
+    owner, *, category="labour", urgency="normal", title="缺少焊工", text="焊接工段缺少熟练焊工 20 名。", **kwargs
+):
+    return services.service_request_raise(
+        enterprise=owner.enterprise,
+        raised_by=owner,
+        category=category,
+        urgency=urgency,
+        title=title,
+        text=text,
+        **kwargs,
+    )
 
 
 def answered(owner, handler, **kwargs):

@@ -15,16 +15,23 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def published(commander):
     return policies.policy_answer_publish(
-        topic=AnswerTopic.values[0], question="社保减免如何申请?", body="无需申请, 由税务部门直接减免。",
-        source_document="人社部发〔2020〕11号", published_by=commander)
+        topic=AnswerTopic.values[0],
+        question="社保减免如何申请?",
+        body="无需申请, 由税务部门直接减免。",
+        source_document="人社部发〔2020〕11号",
+        published_by=commander,
+    )
 
 
-def test_the_handler_cites_a_published_answer_and_the_enterprise_sees_it(client, enterprise_user_a, official_a,
-                                                                           published):
+def test_the_handler_cites_a_published_answer_and_the_enterprise_sees_it(
+    client, enterprise_user_a, official_a, published
+):
     request = raised(enterprise_user_a, category="policy", title="社保减免", text="社保减免怎么申请?")
     client.force_login(official_a)
-    client.post(reverse("service_requests:act", args=[request.pk, "answer"]),
-                {"answer": "按市里统一口径答复如下。", "cited_answer": published.pk})
+    client.post(
+        reverse("service_requests:act", args=[request.pk, "answer"]),
+        {"answer": "按市里统一口径答复如下。", "cited_answer": published.pk},
+    )
     request.refresh_from_db()
     assert request.cited_answer == published
     client.force_login(enterprise_user_a)
@@ -36,8 +43,9 @@ def test_a_withdrawn_answer_cannot_be_cited(enterprise_user_a, official_a, publi
     policies.policy_answer_withdraw(answer=published, withdrawn_by=commander, reason="政策调整")
     request = raised(enterprise_user_a, category="policy")
     with pytest.raises(ValidationError) as error:
-        services.service_request_answer(request=request, answered_by=official_a, answer="见问答",
-                                        cited_answer_id=published.pk)
+        services.service_request_answer(
+            request=request, answered_by=official_a, answer="见问答", cited_answer_id=published.pk
+        )
     assert error.value.messages == [str(services.MSG_CITED_ANSWER_UNPUBLISHED)]
     request.refresh_from_db()
     assert request.status != "answered" and request.cited_answer is None

@@ -75,9 +75,15 @@ def test_a_duplicated_beat_escalates_each_request_once(district_a):
     DistrictLinkage.objects.create(district=district_a, task_force_head=head)
     from tests.factories import EnterpriseFactory
 
-    owners = [UserFactory(enterprise_user=True, enterprise=EnterpriseFactory(
-        district=district_a, responsible_official=UserFactory(district_staff=True, district=district_a)))
-        for _ in range(30)]
+    owners = [
+        UserFactory(
+            enterprise_user=True,
+            enterprise=EnterpriseFactory(
+                district=district_a, responsible_official=UserFactory(district_staff=True, district=district_a)
+            ),
+        )
+        for _ in range(30)
+    ]
     requests = [raised(owner) for owner in owners]
     later = max(r.due_at for r in requests) + dt.timedelta(minutes=1)
     moved = []

@@ -83,9 +83,20 @@ def test_a_district_sees_its_own_figures_and_the_daily_workbook_has_the_same(cli
     assert book.sheetnames[-1] == "企业诉求"
     sheet = book["企业诉求"]
     line = next(r for r in sheet.iter_rows(values_only=True) if r[0] == zhangpu.name)
-    assert list(line[1:10]) == [figures["totals"][k] for k in ("received", "answered", "on_time", "escalated",
-                                                                 "closed", "satisfied", "basic", "unsatisfied",
-                                                                 "deemed")]
+    assert list(line[1:10]) == [
+        figures["totals"][k]
+        for k in (
+            "received",
+            "answered",
+            "on_time",
+            "escalated",
+            "closed",
+            "satisfied",
+            "basic",
+            "unsatisfied",
+            "deemed",
+        )
+    ]
     client.force_login(district_staff_a)
     page = client.get(reverse("dashboard:district", kwargs={"pk": zhangpu.pk})).content.decode()
     assert 'data-testid="request-figures"' in page

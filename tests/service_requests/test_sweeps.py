@@ -14,7 +14,8 @@ S = ServiceRequest.Status
 
 
 def test_a_request_past_its_deadline_moves_up_one_tier_and_everyone_on_the_way_is_told(
-        enterprise_user_a, official_a, linkage_a):
+    enterprise_user_a, official_a, linkage_a
+):
     request = raised(enterprise_user_a)
     later = request.due_at + dt.timedelta(minutes=1)
     assert services.service_requests_escalate_overdue(now=later) == 1
@@ -50,8 +51,12 @@ def test_each_lapse_moves_one_tier_up_to_the_top_then_is_recorded_once(enterpris
     assert request.events.filter(action="lapse_top").count() == 1
     assert Notification.objects.filter(user=linkage_a.city_leader, title__contains="最高层级").count() == 1
     # The city leader, a commander, may act on the request they own.
-    assert services.service_request_answer(request=request, answered_by=linkage_a.city_leader,
-                                           answer="市里已协调。").status == S.ANSWERED
+    assert (
+        services.service_request_answer(
+            request=request, answered_by=linkage_a.city_leader, answer="市里已协调。"
+        ).status
+        == S.ANSWERED
+    )
 
 
 def test_a_handler_escalates_by_hand_and_the_top_tier_refuses(enterprise_user_a, official_a, linkage_a):
@@ -79,7 +84,8 @@ def test_an_unconfirmed_answer_closes_as_deemed_satisfied_and_says_so(enterprise
 
 
 def test_the_look_back_draws_every_unsatisfied_request_and_a_seeded_sample_of_the_rest(
-        enterprise_user_a, official_a, district_staff_a):
+    enterprise_user_a, official_a, district_staff_a
+):
     unhappy = closed(enterprise_user_a, official_a, rating="unsatisfied")
     others = [closed(enterprise_user_a, official_a) for _ in range(6)]
     week = lookback.week_start(unhappy.closed_at.date())
@@ -103,8 +109,9 @@ def test_the_district_records_the_follow_up_call(enterprise_user_a, official_a, 
     with pytest.raises(lookback.ValidationError) as error:
         lookback.look_back_record(look_back=found, called_by=district_staff_a, outcome="resolved", note=" ")
     assert error.value.messages == [str(lookback.MSG_NOTE_REQUIRED)]
-    done = lookback.look_back_record(look_back=found, called_by=district_staff_a, outcome="persists",
-                                     note="企业反映问题仍未解决。")
+    done = lookback.look_back_record(
+        look_back=found, called_by=district_staff_a, outcome="persists", note="企业反映问题仍未解决。"
+    )
     assert (done.outcome, done.called_by) == ("persists", district_staff_a) and done.called_at is not None
 
 

@@ -12,12 +12,20 @@ pytestmark = pytest.mark.django_db
 
 
 def test_an_enterprise_raises_a_request_with_attachments_and_sees_them_served_by_a_scoped_view(
-        client, enterprise_user_a, official_a):
+    client, enterprise_user_a, official_a
+):
     client.force_login(enterprise_user_a)
     assert client.get(reverse("service_requests:raise")).status_code == 200
-    response = client.post(reverse("service_requests:raise"), {
-        "category": "labour", "urgency": "urgent", "title": "缺少焊工", "text": "需要 20 名焊工。",
-        "attachments": [pdf("用工缺口.pdf"), pdf("名单.pdf")]})
+    response = client.post(
+        reverse("service_requests:raise"),
+        {
+            "category": "labour",
+            "urgency": "urgent",
+            "title": "缺少焊工",
+            "text": "需要 20 名焊工。",
+            "attachments": [pdf("用工缺口.pdf"), pdf("名单.pdf")],
+        },
+    )
     request = ServiceRequest.objects.get()
     assert response.status_code == 302 and response.url == reverse("service_requests:detail", args=[request.pk])
     assert (request.owner_user, request.urgency, request.attachments.count()) == (official_a, "urgent", 2)
@@ -30,9 +38,16 @@ def test_a_file_of_the_wrong_kind_is_refused_with_the_shared_message(client, ent
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client.force_login(enterprise_user_a)
-    response = client.post(reverse("service_requests:raise"), {
-        "category": "labour", "urgency": "normal", "title": "t", "text": "x",
-        "attachments": [SimpleUploadedFile("a.pdf", b"<html><script>alert(1)</script>")]})
+    response = client.post(
+        reverse("service_requests:raise"),
+        {
+            "category": "labour",
+            "urgency": "normal",
+            "title": "t",
+            "text": "x",
+            "attachments": [SimpleUploadedFile("a.pdf", b"<html><script>alert(1)</script>")],
+        },
+    )
     assert response.status_code == 200 and not ServiceRequest.objects.exists()
     kinds = "、".join(str(k.label) for k in __import__("core.uploads", fromlist=["UploadKind"]).UploadKind)
     assert str(MSG_NOT_ALLOWED.format(kinds=kinds)) in response.content.decode()
@@ -40,8 +55,14 @@ def test_a_file_of_the_wrong_kind_is_refused_with_the_shared_message(client, ent
 
 def test_staff_raise_on_behalf_by_credit_code(client, district_staff_a, enterprise_a, enterprise_b, official_a):
     client.force_login(district_staff_a)
-    data = {"credit_code": enterprise_b.credit_code, "channel": "visit", "category": "finance", "urgency": "normal",
-            "title": "走访收集", "text": "资金困难。"}
+    data = {
+        "credit_code": enterprise_b.credit_code,
+        "channel": "visit",
+        "category": "finance",
+        "urgency": "normal",
+        "title": "走访收集",
+        "text": "资金困难。",
+    }
     response = client.post(reverse("service_requests:raise"), data)
     assert "您的工作范围内没有" in response.content.decode() and not ServiceRequest.objects.exists()
     client.post(reverse("service_requests:raise"), {**data, "credit_code": enterprise_a.credit_code})
@@ -58,12 +79,19 @@ def test_the_capacity_report_offers_turning_its_blocker_into_a_request(client, e
     enterprise.is_above_scale = True
     enterprise.save(update_fields=["is_above_scale"])
     report = CapacityReport.objects.create(
-        enterprise=enterprise, day=timezone.localdate(), capacity_percent=60, staff_on_site=50, electricity_kwh=100,
-        orders_on_hand=10, blockers="外地配件供应商尚未复工。", submitted_by=enterprise_user_a,
-        submitted_at=timezone.now())
+        enterprise=enterprise,
+        day=timezone.localdate(),
+        capacity_percent=60,
+        staff_on_site=50,
+        electricity_kwh=100,
+        orders_on_hand=10,
+        blockers="外地配件供应商尚未复工。",
+        submitted_by=enterprise_user_a,
+        submitted_at=timezone.now(),
+    )
     client.force_login(enterprise_user_a)
     page = client.get(reverse("workforce:report")).content.decode()
-    link = f'{reverse("service_requests:raise")}?capacity={report.pk}'
+    link = f"{reverse('service_requests:raise')}?capacity={report.pk}"
     assert 'data-testid="blocker-to-request"' in page and link in page
     form = client.get(link).content.decode()
     assert "外地配件供应商尚未复工。" in form and 'data-testid="from-capacity"' in form
@@ -124,8 +152,9 @@ def test_each_role_sees_requests_on_its_landing_page(client, enterprise_user_a, 
     assert 'data-testid="overreach"' in page and "村口再隔离" in page
 
 
-def test_the_queue_and_lists_run_the_same_queries_for_more_rows(client, enterprise_user_a, official_a,
-                                                                django_assert_num_queries):
+def test_the_queue_and_lists_run_the_same_queries_for_more_rows(
+    client, enterprise_user_a, official_a, django_assert_num_queries
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -85,18 +85,20 @@ def test_the_enterprise_reopens_with_a_reason_and_the_same_owner_handles_it_agai
 
 
 def test_asking_for_information_stops_the_clock_and_the_reply_resumes_it_with_the_time_left(
-        enterprise_user_a, official_a):
+    enterprise_user_a, official_a
+):
     with time_machine.travel(at(2020, 3, 9, 9, 0), tick=False):  # Monday
         request = raised(enterprise_user_a)  # due Thursday 12 March 09:00
         assert request.due_at == at(2020, 3, 12, 9, 0)
     with time_machine.travel(at(2020, 3, 10, 9, 0), tick=False):  # a day used, two left
-        paused = services.service_request_ask_for_information(request=request, asked_by=official_a,
-                                                              question="请补充用工缺口明细。")
-        assert (paused.status, paused.due_at, paused.paused_remaining) == (S.INFO_REQUESTED, None,
-                                                                            dt.timedelta(days=2))
+        paused = services.service_request_ask_for_information(
+            request=request, asked_by=official_a, question="请补充用工缺口明细。"
+        )
+        assert (paused.status, paused.due_at, paused.paused_remaining) == (S.INFO_REQUESTED, None, dt.timedelta(days=2))
     with time_machine.travel(at(2020, 3, 13, 15, 0), tick=False):  # Friday: the weekend does not count
-        resumed = services.service_request_supply_information(request=paused, supplied_by=enterprise_user_a,
-                                                              reply="明细见附件。", attachments=[pdf()])
+        resumed = services.service_request_supply_information(
+            request=paused, supplied_by=enterprise_user_a, reply="明细见附件。", attachments=[pdf()]
+        )
     assert (resumed.status, resumed.due_at, resumed.paused_remaining) == (S.ACCEPTED, at(2020, 3, 17, 15, 0), None)
     assert resumed.attachments.count() == 1
 
@@ -112,10 +114,15 @@ def test_hand_over_keeps_one_owner_and_is_an_event(enterprise_user_a, official_a
 
     request = raised(enterprise_user_a)
     gxj = IndustryAuthority.objects.get(code="gxj")
-    handed = services.service_request_hand_over(request=request, handed_over_by=official_a, to_authority=gxj,
-                                                comment="涉及供应链, 请工信局办理。")
-    assert (handed.owner_user, handed.owner_authority, handed.department, handed.status) == (None, gxj, gxj,
-                                                                                             S.SUBMITTED)
+    handed = services.service_request_hand_over(
+        request=request, handed_over_by=official_a, to_authority=gxj, comment="涉及供应链, 请工信局办理。"
+    )
+    assert (handed.owner_user, handed.owner_authority, handed.department, handed.status) == (
+        None,
+        gxj,
+        gxj,
+        S.SUBMITTED,
+    )
     assert handed.due_at == request.due_at and handed.tier == 1
     event = handed.events.get(action="hand_over")
     assert (event.actor, event.to_authority) == (official_a, gxj)
@@ -125,8 +132,9 @@ def test_hand_over_keeps_one_owner_and_is_an_event(enterprise_user_a, official_a
     assert services.service_request_accept(request=handed, accepted_by=gxj_staff).status == S.ACCEPTED
 
 
-def test_only_the_current_owner_may_handle_and_commanders_only_read(enterprise_user_a, official_a, commander,
-                                                                    district_staff_a, enterprise_user_b):
+def test_only_the_current_owner_may_handle_and_commanders_only_read(
+    enterprise_user_a, official_a, commander, district_staff_a, enterprise_user_b
+):
     request = raised(enterprise_user_a)
     for outsider in (district_staff_a, commander, enterprise_user_a):
         with pytest.raises(PermissionDenied) as error:
@@ -146,15 +154,23 @@ def test_answering_twice_says_the_request_was_handled(enterprise_user_a, officia
     assert error.value.messages == [str(services.MSG_ALREADY_HANDLED % {"status": S.ANSWERED.label})]
 
 
-def test_staff_raise_on_behalf_of_enterprises_in_their_scope_only(enterprise_a, enterprise_b, district_staff_a,
-                                                                  official_a, commander):
-    request = services.service_request_raise(enterprise=enterprise_a, raised_by=district_staff_a, category="finance",
-                                             title="电话反映", text="企业电话反映资金困难。", channel="phone")
+def test_staff_raise_on_behalf_of_enterprises_in_their_scope_only(
+    enterprise_a, enterprise_b, district_staff_a, official_a, commander
+):
+    request = services.service_request_raise(
+        enterprise=enterprise_a,
+        raised_by=district_staff_a,
+        category="finance",
+        title="电话反映",
+        text="企业电话反映资金困难。",
+        channel="phone",
+    )
     assert (request.channel, request.raised_by) == ("phone", district_staff_a)
     for user, enterprise in ((district_staff_a, enterprise_b), (commander, enterprise_a)):
         with pytest.raises(PermissionDenied) as error:
-            services.service_request_raise(enterprise=enterprise, raised_by=user, category="finance", title="x",
-                                           text="y")
+            services.service_request_raise(
+                enterprise=enterprise, raised_by=user, category="finance", title="x", text="y"
+            )
         assert str(error.value) == str(services.MSG_CANNOT_RAISE)
 
 
@@ -175,9 +191,16 @@ def test_a_capacity_report_blocker_prefills_the_request(enterprise_user_a):
     from workforce.models import CapacityReport
 
     report = CapacityReport.objects.create(
-        enterprise=enterprise_user_a.enterprise, day=timezone.localdate(), capacity_percent=60, staff_on_site=50,
-        electricity_kwh=100, orders_on_hand=10, blockers="外地配件供应商尚未复工。", submitted_by=enterprise_user_a,
-        submitted_at=timezone.now())
+        enterprise=enterprise_user_a.enterprise,
+        day=timezone.localdate(),
+        capacity_percent=60,
+        staff_on_site=50,
+        electricity_kwh=100,
+        orders_on_hand=10,
+        blockers="外地配件供应商尚未复工。",
+        submitted_by=enterprise_user_a,
+        submitted_at=timezone.now(),
+    )
     prefill = services.capacity_blocker_prefill(report)
     assert prefill["text"] == "外地配件供应商尚未复工。"
     request = raised(enterprise_user_a, capacity_report=report, **prefill)
@@ -192,7 +215,9 @@ def test_events_are_written_for_every_step(enterprise_user_a, official_a):
     request = raised(enterprise_user_a)
     services.service_request_accept(request=request, accepted_by=official_a)
     services.service_request_answer(request=request, answered_by=official_a, answer="已办")
-    steps = list(ServiceRequestEvent.objects.filter(request=request).values_list("action", "from_status",
-                                                                                 "to_status"))
-    assert steps == [("raise", "", "submitted"), ("accept", "submitted", "accepted"),
-                     ("answer", "accepted", "answered")]
+    steps = list(ServiceRequestEvent.objects.filter(request=request).values_list("action", "from_status", "to_status"))
+    assert steps == [
+        ("raise", "", "submitted"),
+        ("accept", "submitted", "accepted"),
+        ("answer", "accepted", "answered"),
+    ]

@@ -28,11 +28,13 @@ def jpeg_upload(name="现场.jpg") -> SimpleUploadedFile:
 
 def published_checklist(*, by=None, effective_from=dt.date(2020, 1, 1), items=ITEMS) -> Checklist:
     by = by or UserFactory(admin=True)
-    draft = services.checklist_draft_create(created_by=by, title="复工复产专项督查清单",
-                                            source_document="昆防指〔2020〕20号", effective_from=effective_from)
+    draft = services.checklist_draft_create(
+        created_by=by, title="复工复产专项督查清单", source_document="昆防指〔2020〕20号", effective_from=effective_from
+    )
     for number, kind, text, days in items:
-        services.checklist_item_add(draft=draft, added_by=by, number=number, text=text, target_kind=kind,
-                                    rectify_working_days=days)
+        services.checklist_item_add(
+            draft=draft, added_by=by, number=number, text=text, target_kind=kind, rectify_working_days=days
+        )
     return services.checklist_publish(draft=draft, published_by=by)
 
 
@@ -42,24 +44,34 @@ def planned_round(planner, *, targets, inspectors=None, kind=TargetKind.ENTERPRI
     if not Checklist.objects.published().exists():
         published_checklist()
     day = starts_on or tz.localdate()
-    return services.inspection_round_plan(planned_by=planner, title=title, target_kind=kind, starts_on=day,
-                                          ends_on=day + dt.timedelta(days=7), inspectors=inspectors or [planner],
-                                          targets=targets)
+    return services.inspection_round_plan(
+        planned_by=planner,
+        title=title,
+        target_kind=kind,
+        starts_on=day,
+        ends_on=day + dt.timedelta(days=7),
+        inspectors=inspectors or [planner],
+        targets=targets,
+    )
 
 
 def answers_for(visit, *, failed: dict[int, str] | None = None, photos: dict[int, list] | None = None) -> dict:
     """Every item of the visit answered: passed, unless its number is in `failed` (number -> problem)."""
     failed, photos = failed or {}, photos or {}
     return {
-        item.pk: services.ItemAnswer(passed=item.number not in failed, note=failed.get(item.number, ""),
-                                     photos=tuple(photos.get(item.number, ())))
+        item.pk: services.ItemAnswer(
+            passed=item.number not in failed,
+            note=failed.get(item.number, ""),
+            photos=tuple(photos.get(item.number, ())),
+        )
         for item in services.checklist_items_for(visit.round.checklist_id, visit.target_kind)
     }
 
 
 def recorded_visit(visit, inspector, *, failed=None, photos=None, summary=""):
-    return services.inspection_visit_record(visit=visit, inspector=inspector, summary=summary,
-                                            answers=answers_for(visit, failed=failed, photos=photos))
+    return services.inspection_visit_record(
+        visit=visit, inspector=inspector, summary=summary, answers=answers_for(visit, failed=failed, photos=photos)
+    )
 
 
 def finding_of(enterprise, district_staff, problem="体温登记缺漏"):
@@ -71,14 +83,24 @@ def finding_of(enterprise, district_staff, problem="体温登记缺漏"):
 
 
 def subject(district, unit="张浦镇某社区", failing="perfunctory") -> services.SubjectData:
-    return services.SubjectData(failing=failing, district=district, unit_name=unit, facts="卡口值守敷衍应付",
-                                person_name="某某", person_title="社区书记")
+    return services.SubjectData(
+        failing=failing,
+        district=district,
+        unit_name=unit,
+        facts="卡口值守敷衍应付",
+        person_name="某某",
+        person_title="社区书记",
+    )
 
 
 def drafted_notice(drafter, district, *, findings=()):
-    return services.notice_draft_create(drafted_by=drafter, title="关于部分单位防控落实不力的通报",
-                                        body="经专项督导, 发现以下问题。", subjects=[subject(district)],
-                                        findings=findings)
+    return services.notice_draft_create(
+        drafted_by=drafter,
+        title="关于部分单位防控落实不力的通报",
+        body="经专项督导, 发现以下问题。",
+        subjects=[subject(district)],
+        findings=findings,
+    )
 
 
 def pending_notice(drafter, district, **kwargs):

@@ -12,8 +12,15 @@ def supervision_world(enterprise_user, district_staff) -> dict:
     a finding) and a planned one; only side A's district staff inspect for it."""
     enterprise = enterprise_user.enterprise
     training = services.training_session_record(
-        enterprise=enterprise, recorded_by=enterprise_user, kind="pre_job", held_on=timezone.localdate(),
-        topic="岗前培训", trainer="安全员", attendee_count=10, material=png_upload())
+        enterprise=enterprise,
+        recorded_by=enterprise_user,
+        kind="pre_job",
+        held_on=timezone.localdate(),
+        topic="岗前培训",
+        trainer="安全员",
+        attendee_count=10,
+        material=png_upload(),
+    )
     neighbour = EnterpriseFactory(district=enterprise.district)
     inspection_round = planned_round(district_staff, targets=[enterprise, neighbour])
     recorded, planned = inspection_round.visits.order_by("pk")

@@ -18,10 +18,12 @@ def test_two_commanders_publishing_at_once_publish_once():
     district = District.objects.get(code="zhangpu")
     drafter, first, second = (UserFactory(role="commander") for _ in range(3))
     notice = pending_notice(drafter, district)
-    results = _race({
-        "first": lambda: services.notice_publish(notice=notice, approved_by=first),
-        "second": lambda: services.notice_publish(notice=notice, approved_by=second),
-    })
+    results = _race(
+        {
+            "first": lambda: services.notice_publish(notice=notice, approved_by=first),
+            "second": lambda: services.notice_publish(notice=notice, approved_by=second),
+        }
+    )
     refused = str(services.MSG_NOTICE_ILLEGAL % {"status": Notice.Status.PUBLISHED.label})
     assert sorted(results.values()) == sorted([refused, "ok"])
     notice.refresh_from_db()
@@ -35,10 +37,12 @@ def test_notices_published_at_once_get_distinct_numbers():
     drafter = UserFactory(role="commander")
     approvers = [UserFactory(role="commander") for _ in range(3)]
     notices = [pending_notice(drafter, district) for _ in approvers]
-    results = _race({
-        str(i): (lambda n=n, a=a: services.notice_publish(notice=n, approved_by=a))
-        for i, (n, a) in enumerate(zip(notices, approvers, strict=True))
-    })
+    results = _race(
+        {
+            str(i): (lambda n=n, a=a: services.notice_publish(notice=n, approved_by=a))
+            for i, (n, a) in enumerate(zip(notices, approvers, strict=True))
+        }
+    )
     assert set(results.values()) == {"ok"}
     numbers = list(Notice.objects.values_list("number", flat=True))
     assert len(set(numbers)) == 3 and all(numbers)

@@ -11,8 +11,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _counts():
-    return [model.objects.count() for model in (Checklist, InspectionRound, InspectionVisit, Finding, Notice,
-                                                  TrainingSession)]
+    return [
+        model.objects.count()
+        for model in (Checklist, InspectionRound, InspectionVisit, Finding, Notice, TrainingSession)
+    ]
 
 
 def test_the_demo_is_idempotent_and_every_role_sees_its_part(client, settings):

@@ -22,8 +22,9 @@ def _row(figures, district):
     return next(row for row in figures["rows"] if row["district"] == district)
 
 
-def test_the_figures_count_each_district_apart(enterprise_user_a, district_staff_a, district_a, district_b,
-                                               district_staff_b):
+def test_the_figures_count_each_district_apart(
+    enterprise_user_a, district_staff_a, district_a, district_b, district_staff_b
+):
     finding = finding_of(enterprise_user_a.enterprise, district_staff_a)
     services.finding_report_rectification(finding=finding, reported_by=enterprise_user_a, rectification="x")
     services.finding_accept(finding=finding, reinspected_by=district_staff_a)
@@ -34,9 +35,16 @@ def test_the_figures_count_each_district_apart(enterprise_user_a, district_staff
     published_notice(*commanders, district_a)
     returnee = WorkerFactory(enterprise=enterprise_user_a.enterprise)
     WorkerFactory(enterprise=enterprise_user_a.enterprise)
-    services.training_session_record(enterprise=enterprise_user_a.enterprise, recorded_by=enterprise_user_a,
-                                     kind="pre_job", held_on=timezone.localdate(), topic="t", trainer="t",
-                                     attendee_count=1, attendees=[returnee])
+    services.training_session_record(
+        enterprise=enterprise_user_a.enterprise,
+        recorded_by=enterprise_user_a,
+        kind="pre_job",
+        held_on=timezone.localdate(),
+        topic="t",
+        trainer="t",
+        attendee_count=1,
+        attendees=[returnee],
+    )
     with time_machine.travel(late.deadline + dt.timedelta(minutes=1), tick=False):
         figures = selectors.supervision_figures()
     a, b = _row(figures, district_a), _row(figures, district_b)
@@ -74,8 +82,9 @@ def test_the_refresh_task_keeps_the_figures_the_pages_show(client, commander, di
     assert client.get(reverse("supervision:figures_city")).context["totals"]["visits"] == 1
 
 
-def test_the_dashboards_load_the_block_scoped_like_the_dashboards(client, commander, district_staff_a,
-                                                                  district_staff_b, district_a):
+def test_the_dashboards_load_the_block_scoped_like_the_dashboards(
+    client, commander, district_staff_a, district_staff_b, district_a
+):
     client.force_login(commander)
     assert 'hx-get="/supervision/figures/city/"' in client.get(reverse("dashboard:city")).content.decode()
     response = client.get(reverse("supervision:figures_city"))

@@ -50,14 +50,17 @@ def test_only_commanders_draft_and_approve(district_staff_a, drafter, district_a
 
 
 def test_a_second_commander_publishes_it_with_a_number_and_every_staff_account_is_told(
-        drafter, approver, district_a, district_staff_b, enterprise_user_a, checkpoint_staff):
+    drafter, approver, district_a, district_staff_b, enterprise_user_a, checkpoint_staff
+):
     finding = finding_of(enterprise_user_a.enterprise, UserFactory(district_staff=True, district=district_a))
     notice = published_notice(drafter, approver, district_a, findings=[finding])
     assert notice.status == Notice.Status.PUBLISHED and notice.approved_by == approver
     assert notice.number.startswith("昆防指督通〔") and notice.number.endswith("〕1号")
     assert list(notice.findings.all()) == [finding]
     assert [(e.from_status, e.to_status) for e in NoticeEvent.objects.filter(notice=notice)] == [
-        ("draft", "pending"), ("pending", "published")]
+        ("draft", "pending"),
+        ("pending", "published"),
+    ]
     told = set(Notification.objects.filter(title__startswith="通报:").values_list("user_id", flat=True))
     assert {district_staff_b.pk, checkpoint_staff.pk, drafter.pk} <= told and enterprise_user_a.pk not in told
 
@@ -76,8 +79,9 @@ def test_a_returned_notice_goes_back_to_its_drafter_with_the_reason(drafter, app
     notice = services.notice_return(notice=notice, returned_by=approver, comment="事实不清")
     assert notice.status == Notice.Status.DRAFT
     assert Notification.objects.filter(user=drafter, body="事实不清").exists()
-    services.notice_draft_update(notice=notice, updated_by=drafter, title="改后标题", body="b",
-                                 subjects=[subject(district_a, unit="改后单位")])
+    services.notice_draft_update(
+        notice=notice, updated_by=drafter, title="改后标题", body="b", subjects=[subject(district_a, unit="改后单位")]
+    )
     assert list(notice.subjects.values_list("unit_name", flat=True)) == ["改后单位"]
 
 
@@ -98,8 +102,7 @@ def test_a_published_notice_is_never_edited_only_withdrawn_with_a_reason(client,
     assert "所列单位已整改, 经研究撤回" in printed
 
 
-def test_district_staff_read_published_notices_but_not_drafts(client, drafter, approver, district_a,
-                                                             district_staff_b):
+def test_district_staff_read_published_notices_but_not_drafts(client, drafter, approver, district_a, district_staff_b):
     draft = drafted_notice(drafter, district_a)
     published = published_notice(drafter, approver, district_a)
     client.force_login(district_staff_b)
@@ -110,8 +113,12 @@ def test_district_staff_read_published_notices_but_not_drafts(client, drafter, a
     client.get(reverse("supervision:notice_detail", args=[published.pk]))
     assert NoticeRead.objects.filter(notice=published).count() == 1
     assert client.get(reverse("supervision:notice_print", args=[published.pk])).status_code == 403
-    assert client.post(reverse("supervision:notice_act", args=[published.pk, "withdraw"]),
-                       {"withdraw-text": "x"}).status_code == 403
+    assert (
+        client.post(
+            reverse("supervision:notice_act", args=[published.pk, "withdraw"]), {"withdraw-text": "x"}
+        ).status_code
+        == 403
+    )
     listed = client.get(reverse("supervision:notice_list")).content.decode()
     assert published.title in listed and "草稿" not in listed
 
@@ -125,12 +132,23 @@ def test_enterprises_never_see_notices(client, drafter, approver, district_a, en
 
 def test_the_pages_take_a_notice_from_draft_to_print(client, drafter, approver, district_a):
     client.force_login(drafter)
-    response = client.post(reverse("supervision:notice_new"), {
-        "title": "关于张浦镇某社区卡口值守敷衍应付的通报", "body": "经督导发现。",
-        "subjects-TOTAL_FORMS": "1", "subjects-INITIAL_FORMS": "0", "subjects-MIN_NUM_FORMS": "1",
-        "subjects-MAX_NUM_FORMS": "50", "subjects-0-failing": "perfunctory", "subjects-0-district": district_a.pk,
-        "subjects-0-unit_name": "张浦镇某社区", "subjects-0-person_name": "王某", "subjects-0-person_title": "书记",
-        "subjects-0-facts": "卡口无人值守"})
+    response = client.post(
+        reverse("supervision:notice_new"),
+        {
+            "title": "关于张浦镇某社区卡口值守敷衍应付的通报",
+            "body": "经督导发现。",
+            "subjects-TOTAL_FORMS": "1",
+            "subjects-INITIAL_FORMS": "0",
+            "subjects-MIN_NUM_FORMS": "1",
+            "subjects-MAX_NUM_FORMS": "50",
+            "subjects-0-failing": "perfunctory",
+            "subjects-0-district": district_a.pk,
+            "subjects-0-unit_name": "张浦镇某社区",
+            "subjects-0-person_name": "王某",
+            "subjects-0-person_title": "书记",
+            "subjects-0-facts": "卡口无人值守",
+        },
+    )
     notice = Notice.objects.get()
     assert response.status_code == 302 and notice.drafted_by == drafter
     client.post(reverse("supervision:notice_act", args=[notice.pk, "submit"]), {"submit-text": ""})
@@ -138,14 +156,18 @@ def test_the_pages_take_a_notice_from_draft_to_print(client, drafter, approver, 
     assert list(own.context["forms"]) == []  # the drafter has nothing left to do
     client.force_login(approver)
     assert list(client.get(reverse("supervision:notice_detail", args=[notice.pk])).context["forms"]) == [
-        "publish", "return"]
+        "publish",
+        "return",
+    ]
     client.post(reverse("supervision:notice_act", args=[notice.pk, "publish"]), {"publish-text": "同意"})
     notice.refresh_from_db()
     assert notice.status == Notice.Status.PUBLISHED
     printed = client.get(reverse("supervision:notice_print", args=[notice.pk]))
     assert printed.status_code == 200 and notice.number in printed.content.decode()
-    rows = [[c.value for c in row] for row in open_workbook(
-        client.get(reverse("supervision:notice_export")).content).active.iter_rows()]
+    rows = [
+        [c.value for c in row]
+        for row in open_workbook(client.get(reverse("supervision:notice_export")).content).active.iter_rows()
+    ]
     header = next(i for i, row in enumerate(rows) if row[0] == "通报编号")
     assert rows[header + 1][0] == notice.number and rows[header + 1][4] == "张浦镇某社区(敷衍应付)"
 

@@ -9,16 +9,28 @@ from tests.supervision.helpers import drafted_notice, pending_notice, published_
 
 pytestmark = pytest.mark.django_db
 
-NOTICE_URLS = [("supervision:notice_detail", {}, "get"), ("supervision:notice_edit", {}, "get"),
-               ("supervision:notice_print", {}, "get"), ("supervision:notice_act", {"action": "publish"}, "post")]
-CHECKLIST_URLS = [("supervision:checklist_detail", "get"), ("supervision:checklist_publish", "post"),
-                  ("supervision:checklist_import", "get"), ("supervision:checklist_export", "get")]
+NOTICE_URLS = [
+    ("supervision:notice_detail", {}, "get"),
+    ("supervision:notice_edit", {}, "get"),
+    ("supervision:notice_print", {}, "get"),
+    ("supervision:notice_act", {"action": "publish"}, "post"),
+]
+CHECKLIST_URLS = [
+    ("supervision:checklist_detail", "get"),
+    ("supervision:checklist_publish", "post"),
+    ("supervision:checklist_import", "get"),
+    ("supervision:checklist_export", "get"),
+]
 
 
 @pytest.fixture
 def others(enterprise_user_a, district_staff_a, authority_staff, checkpoint_staff):
-    return {"enterprise": enterprise_user_a, "district": district_staff_a, "authority": authority_staff,
-            "checkpoint": checkpoint_staff}
+    return {
+        "enterprise": enterprise_user_a,
+        "district": district_staff_a,
+        "authority": authority_staff,
+        "checkpoint": checkpoint_staff,
+    }
 
 
 @pytest.mark.parametrize(("name", "extra", "method"), NOTICE_URLS)

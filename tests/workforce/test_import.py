@@ -12,8 +12,19 @@ from workforce.models import WorkforceReport
 
 pytestmark = pytest.mark.django_db
 
-HEADERS = ["统一社会信用代码", "职工总数", "累计返昆人数", "今日在岗人数", "未返昆: 高风险地区", "未返昆: 中风险地区",
-           "未返昆: 低风险地区", "隔离观察人数", "今日返昆人数", "今日返昆: 来自高风险地区", "今日返昆: 来自中风险地区"]
+HEADERS = [
+    "统一社会信用代码",
+    "职工总数",
+    "累计返昆人数",
+    "今日在岗人数",
+    "未返昆: 高风险地区",
+    "未返昆: 中风险地区",
+    "未返昆: 低风险地区",
+    "隔离观察人数",
+    "今日返昆人数",
+    "今日返昆: 来自高风险地区",
+    "今日返昆: 来自中风险地区",
+]
 GOOD = [100, 80, 70, 2, 8, 10, 5, 6, 0, 1]
 
 
@@ -41,8 +52,8 @@ def test_a_bad_row_imports_nothing(client, district_a, district_b, district_staf
     client.force_login(district_staff_a)
     rows = [
         [mine.credit_code, *GOOD],
-        [mine.credit_code, *GOOD],                       # the same enterprise twice
-        [theirs.credit_code, *GOOD],                     # another district's enterprise
+        [mine.credit_code, *GOOD],  # the same enterprise twice
+        [theirs.credit_code, *GOOD],  # another district's enterprise
         [EnterpriseFactory(district=district_a).credit_code, 100, 80, 90, 2, 8, 10, 5, 6, 0, 1],  # on duty > returned
         [EnterpriseFactory(district=district_a).credit_code, 100, 80, "很多", 2, 8, 10, 5, 6, 0, 1],
     ]

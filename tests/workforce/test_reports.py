@@ -23,11 +23,21 @@ def at(hour, minute=0, day=DAY):
     return time_machine.travel(dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI), tick=False)
 
 
-def figures(total=100, returned=80, on_duty=70, high=2, medium=8, low=10, quarantine=5, today=6, today_high=0,
-            today_medium=1):
-    return {"total_employees": total, "returned": returned, "on_duty": on_duty, "away_high": high,
-            "away_medium": medium, "away_low": low, "in_quarantine": quarantine, "returned_today": today,
-            "returned_today_high": today_high, "returned_today_medium": today_medium}
+def figures(
+    total=100, returned=80, on_duty=70, high=2, medium=8, low=10, quarantine=5, today=6, today_high=0, today_medium=1
+):
+    return {
+        "total_employees": total,
+        "returned": returned,
+        "on_duty": on_duty,
+        "away_high": high,
+        "away_medium": medium,
+        "away_low": low,
+        "in_quarantine": quarantine,
+        "returned_today": today,
+        "returned_today_high": today_high,
+        "returned_today_medium": today_medium,
+    }
 
 
 # --- Saving a report --------------------------------------------------------------------------
@@ -35,41 +45,53 @@ def figures(total=100, returned=80, on_duty=70, high=2, medium=8, low=10, quaran
 
 def test_a_report_before_the_cutoff_is_on_time_and_after_it_late(enterprise_user_a, enterprise_user_b):
     with at(15, 59):
-        on_time = services.workforce_report_save(enterprise=enterprise_user_a.enterprise, day=DAY, data=figures(),
-                                                 saved_by=enterprise_user_a)
+        on_time = services.workforce_report_save(
+            enterprise=enterprise_user_a.enterprise, day=DAY, data=figures(), saved_by=enterprise_user_a
+        )
     with at(16, 1):
-        late = services.workforce_report_save(enterprise=enterprise_user_b.enterprise, day=DAY, data=figures(),
-                                              saved_by=enterprise_user_b)
+        late = services.workforce_report_save(
+            enterprise=enterprise_user_b.enterprise, day=DAY, data=figures(), saved_by=enterprise_user_b
+        )
     assert (on_time.is_late, late.is_late) == (False, True)
 
 
 def test_saving_again_the_same_day_updates_the_one_report(enterprise_user_a):
     with at(9):
-        services.workforce_report_save(enterprise=enterprise_user_a.enterprise, day=DAY, data=figures(),
-                                       saved_by=enterprise_user_a)
-        services.workforce_report_save(enterprise=enterprise_user_a.enterprise, day=DAY,
-                                       data=figures(on_duty=75), saved_by=enterprise_user_a)
+        services.workforce_report_save(
+            enterprise=enterprise_user_a.enterprise, day=DAY, data=figures(), saved_by=enterprise_user_a
+        )
+        services.workforce_report_save(
+            enterprise=enterprise_user_a.enterprise, day=DAY, data=figures(on_duty=75), saved_by=enterprise_user_a
+        )
     assert WorkforceReport.objects.get().on_duty == 75
 
 
 def test_an_enterprise_cannot_report_another_day_or_for_another_enterprise(enterprise_user_a, enterprise_user_b):
     with at(9), pytest.raises(ValidationError):
-        services.workforce_report_save(enterprise=enterprise_user_a.enterprise, day=DAY - dt.timedelta(days=1),
-                                       data=figures(), saved_by=enterprise_user_a)
+        services.workforce_report_save(
+            enterprise=enterprise_user_a.enterprise,
+            day=DAY - dt.timedelta(days=1),
+            data=figures(),
+            saved_by=enterprise_user_a,
+        )
     with at(9), pytest.raises(PermissionDenied):
-        services.workforce_report_save(enterprise=enterprise_user_a.enterprise, day=DAY, data=figures(),
-                                       saved_by=enterprise_user_b)
+        services.workforce_report_save(
+            enterprise=enterprise_user_a.enterprise, day=DAY, data=figures(), saved_by=enterprise_user_b
+        )
     assert not WorkforceReport.objects.exists()
 
 
-@pytest.mark.parametrize("data, field, message", [
-    (figures(on_duty=90), "on_duty", services.MSG_ON_DUTY_GT_RETURNED),
-    (figures(returned=120, on_duty=10, high=0, medium=0, low=0), "returned", services.MSG_RETURNED_GT_TOTAL),
-    (figures(low=11), "away_low", "应等于职工总数减累计返昆人数"),
-    (figures(quarantine=81), "in_quarantine", services.MSG_QUARANTINE_GT_RETURNED),
-    (figures(today=81), "returned_today", services.MSG_TODAY_GT_RETURNED),
-    (figures(today=2, today_high=2, today_medium=1), "returned_today_high", services.MSG_TODAY_BY_RISK),
-])
+@pytest.mark.parametrize(
+    "data, field, message",
+    [
+        (figures(on_duty=90), "on_duty", services.MSG_ON_DUTY_GT_RETURNED),
+        (figures(returned=120, on_duty=10, high=0, medium=0, low=0), "returned", services.MSG_RETURNED_GT_TOTAL),
+        (figures(low=11), "away_low", "应等于职工总数减累计返昆人数"),
+        (figures(quarantine=81), "in_quarantine", services.MSG_QUARANTINE_GT_RETURNED),
+        (figures(today=81), "returned_today", services.MSG_TODAY_GT_RETURNED),
+        (figures(today=2, today_high=2, today_medium=1), "returned_today_high", services.MSG_TODAY_BY_RISK),
+    ],
+)
 def test_cross_field_rules_give_a_clear_message_and_save_nothing(client, enterprise_user_a, data, field, message):
     client.force_login(enterprise_user_a)
     with at(10):
@@ -81,15 +103,23 @@ def test_cross_field_rules_give_a_clear_message_and_save_nothing(client, enterpr
 
 def test_the_database_refuses_figures_that_do_not_add_up(enterprise_a, enterprise_user_a):
     with pytest.raises(IntegrityError), transaction.atomic():
-        WorkforceReport.objects.create(enterprise=enterprise_a, day=DAY, submitted_by=enterprise_user_a,
-                                       submitted_at=dt.datetime(2020, 3, 9, 9, tzinfo=SHANGHAI),
-                                       **figures(low=11))
+        WorkforceReport.objects.create(
+            enterprise=enterprise_a,
+            day=DAY,
+            submitted_by=enterprise_user_a,
+            submitted_at=dt.datetime(2020, 3, 9, 9, tzinfo=SHANGHAI),
+            **figures(low=11),
+        )
 
 
 def test_the_form_prefills_from_yesterday(client, enterprise_user_a):
     with at(9, day=DAY - dt.timedelta(days=1)):
-        services.workforce_report_save(enterprise=enterprise_user_a.enterprise, day=DAY - dt.timedelta(days=1),
-                                       data=figures(on_duty=42), saved_by=enterprise_user_a)
+        services.workforce_report_save(
+            enterprise=enterprise_user_a.enterprise,
+            day=DAY - dt.timedelta(days=1),
+            data=figures(on_duty=42),
+            saved_by=enterprise_user_a,
+        )
     client.force_login(enterprise_user_a)
     with at(9):
         response = client.get(reverse("workforce:report"))
@@ -105,8 +135,14 @@ def test_enterprise_reports_through_the_page(client, enterprise_user_a):
 
 
 def test_capacity_report_only_for_above_scale(client, enterprise_user_a):
-    data = {"capacity_percent": "85.5", "staff_on_site": "70", "electricity_kwh": "12000",
-            "electricity_kwh_last_year": "15000", "orders_on_hand": "3200", "blockers": "缺少外地配件"}
+    data = {
+        "capacity_percent": "85.5",
+        "staff_on_site": "70",
+        "electricity_kwh": "12000",
+        "electricity_kwh_last_year": "15000",
+        "orders_on_hand": "3200",
+        "blockers": "缺少外地配件",
+    }
     client.force_login(enterprise_user_a)
     with at(10):
         client.post(reverse("workforce:capacity"), data)
@@ -128,8 +164,9 @@ def test_status_tells_not_reported_from_reported_zero(client, district_a, distri
     users = [UserFactory(enterprise_user=True, enterprise=EnterpriseFactory(district=district_a)) for _ in range(3)]
     with at(10):
         services.workforce_report_save(enterprise=users[0].enterprise, day=DAY, data=figures(), saved_by=users[0])
-        services.workforce_report_save(enterprise=users[1].enterprise, day=DAY,
-                                       data=figures(on_duty=0), saved_by=users[1])
+        services.workforce_report_save(
+            enterprise=users[1].enterprise, day=DAY, data=figures(on_duty=0), saved_by=users[1]
+        )
         client.force_login(district_staff_a)
         response = client.get(reverse("workforce:status"))
     ctx = response.context
@@ -216,21 +253,45 @@ def test_only_staff_see_the_status_and_summaries(client, enterprise_user_a, chec
 
 
 def _report(district, day=DAY, late=False, above_scale=False, capacity=None, **numbers):
-    user = UserFactory(enterprise_user=True, enterprise=EnterpriseFactory(district=district,
-                                                                          is_above_scale=above_scale))
+    user = UserFactory(
+        enterprise_user=True, enterprise=EnterpriseFactory(district=district, is_above_scale=above_scale)
+    )
     with at(17 if late else 10, day=day):
         services.workforce_report_save(enterprise=user.enterprise, day=day, data=figures(**numbers), saved_by=user)
         if capacity is not None:
-            services.capacity_report_save(enterprise=user.enterprise, day=day, saved_by=user, data={
-                "capacity_percent": Decimal(capacity), "staff_on_site": 10, "electricity_kwh": Decimal(100),
-                "electricity_kwh_last_year": Decimal(200), "orders_on_hand": Decimal(1), "blockers": ""})
+            services.capacity_report_save(
+                enterprise=user.enterprise,
+                day=day,
+                saved_by=user,
+                data={
+                    "capacity_percent": Decimal(capacity),
+                    "staff_on_site": 10,
+                    "electricity_kwh": Decimal(100),
+                    "electricity_kwh_last_year": Decimal(200),
+                    "orders_on_hand": Decimal(1),
+                    "blockers": "",
+                },
+            )
     return user
 
 
 def test_the_summary_agrees_exactly_with_the_reports(district_a, district_b):
     _report(district_a, above_scale=True, capacity="80")
-    _report(district_a, late=True, total=50, returned=30, on_duty=30, high=0, medium=5, low=15, quarantine=0,
-            today=0, today_medium=0, above_scale=True, capacity="60")
+    _report(
+        district_a,
+        late=True,
+        total=50,
+        returned=30,
+        on_duty=30,
+        high=0,
+        medium=5,
+        low=15,
+        quarantine=0,
+        today=0,
+        today_medium=0,
+        above_scale=True,
+        capacity="60",
+    )
     _report(district_a, above_scale=True, capacity="95")
     EnterpriseFactory(district=district_a)  # expected, not reported
     _report(district_b)
@@ -258,8 +319,9 @@ def test_building_twice_gives_the_same_rows(district_a):
     assert DailySummary.objects.filter(day=DAY, district__isnull=True).count() == 1
 
 
-def test_the_final_build_tells_district_officials(district_a, district_staff_a, commander,
-                                                  django_capture_on_commit_callbacks):
+def test_the_final_build_tells_district_officials(
+    district_a, district_staff_a, commander, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         services.daily_summary_build(day=DAY, final=True)
     assert Notification.objects.filter(user=district_staff_a, title__contains="2020-03-09").exists()
@@ -305,8 +367,9 @@ def test_publishing_to_a_dead_broker_gives_up_instead_of_hanging():
 
     app.conf.task_always_eager = False  # restored by tests/conftest.py
     with app.connection_for_write("redis://127.0.0.1:1/0") as dead, pytest.raises(OperationalError):
-        build_daily_summary.apply_async(args=["2020-03-09"], connection=dead, retry=True,
-                                        retry_policy=app.conf.task_publish_retry_policy)
+        build_daily_summary.apply_async(
+            args=["2020-03-09"], connection=dead, retry=True, retry_policy=app.conf.task_publish_retry_policy
+        )
 
 
 def test_a_responsible_official_sees_the_reports_of_their_key_enterprises(client, district_a, district_staff_a):

@@ -44,9 +44,18 @@ def clock():
 
 
 def _report_data(total: int, returned: int, on_duty: int) -> dict:
-    return {"total_employees": total, "returned": returned, "on_duty": on_duty, "away_high": 0, "away_medium": 0,
-            "away_low": total - returned, "in_quarantine": 0, "returned_today": 0, "returned_today_high": 0,
-            "returned_today_medium": 0}
+    return {
+        "total_employees": total,
+        "returned": returned,
+        "on_duty": on_duty,
+        "away_high": 0,
+        "away_medium": 0,
+        "away_low": total - returned,
+        "in_quarantine": 0,
+        "returned_today": 0,
+        "returned_today_high": 0,
+        "returned_today_medium": 0,
+    }
 
 
 # --- The write side: the first report with people on duty sets the date -------------------------------
@@ -93,8 +102,7 @@ def test_a_report_before_the_filing_was_sent_does_not_count(db, clock, district_
     assert sent.resumed_work_on is None
 
 
-def test_the_issues_city_reads_resumed_when_filings_are_in_effect_and_people_on_duty(db, clock, district_a,
-                                                                                      commander):
+def test_the_issues_city_reads_resumed_when_filings_are_in_effect_and_people_on_duty(db, clock, district_a, commander):
     """Four filings in effect, people on duty in the daily reports, no date typed: not 0 % any more."""
     publish_negative_list(("8760",))
     owners = [enterprise(district_a, "3670", above=True) for _ in range(4)]
@@ -117,9 +125,12 @@ def _build_city(seed: int, districts, staff) -> None:
     industries = {code: Industry.objects.get(code=code) for code in INDUSTRIES}
     for n in range(36):
         owner = Enterprise.objects.create(
-            name=f"重算企业{seed}-{n}", credit_code=credit_code(9_000_000 + 100 * seed + n),
-            district=rng.choice(districts), industry=industries[rng.choice(INDUSTRIES)],
-            is_above_scale=rng.random() < 0.4, headcount=100,
+            name=f"重算企业{seed}-{n}",
+            credit_code=credit_code(9_000_000 + 100 * seed + n),
+            district=rng.choice(districts),
+            industry=industries[rng.choice(INDUSTRIES)],
+            is_above_scale=rng.random() < 0.4,
+            headcount=100,
             status=rng.choice([Enterprise.Status.ACTIVE] * 5 + [Enterprise.Status.PENDING]),
         )
         for _ in range(rng.choice([0, 1, 1, 2])):
@@ -128,8 +139,13 @@ def _build_city(seed: int, districts, staff) -> None:
                 status = S.APPROVED
             sent_day = DAY - dt.timedelta(days=rng.randint(0, 9))
             typed = sent_day + dt.timedelta(days=rng.randint(0, 3)) if rng.random() < 0.3 else None
-            made = filing(owner, staff, S.APPROVED if status == S.REJECTED else status,
-                          submitted=at(sent_day, rng.randint(8, 20)), resumed=typed)
+            made = filing(
+                owner,
+                staff,
+                S.APPROVED if status == S.REJECTED else status,
+                submitted=at(sent_day, rng.randint(8, 20)),
+                resumed=typed,
+            )
             if status == S.REJECTED:  # decided, so the helper's approved filing has its decision time
                 Filing.objects.filter(pk=made.pk).update(status=status)
         for back in range(rng.randint(0, 8), -1, -1):
@@ -139,8 +155,9 @@ def _build_city(seed: int, districts, staff) -> None:
                 if rng.random() < 0.5:
                     report(owner, staff, day, 50, 40, on_duty)
                 elif owner.status == Enterprise.Status.ACTIVE and owner.district_id == staff.district_id:
-                    services.workforce_report_save(enterprise=owner, day=day, data=_report_data(50, 40, on_duty),
-                                                   saved_by=staff)
+                    services.workforce_report_save(
+                        enterprise=owner, day=day, data=_report_data(50, 40, on_duty), saved_by=staff
+                    )
 
 
 def _recount(day: dt.date, restricted: frozenset[str]) -> dict:
@@ -170,8 +187,7 @@ def _recount(day: dt.date, restricted: frozenset[str]) -> dict:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_every_count_of_resumed_equals_a_recount_from_the_rows(client, clock, district_a, district_b, commander,
-                                                                seed):
+def test_every_count_of_resumed_equals_a_recount_from_the_rows(client, clock, district_a, district_b, commander, seed):
     publish_negative_list(("8760",))
     staff = UserFactory(district_staff=True, district=district_a)
     _build_city(seed, [district_a, district_b], staff)
@@ -206,6 +222,6 @@ def test_the_dashboard_states_the_definition_under_the_resumed_figure(client, cl
     client.force_login(commander)
     response = client.get(reverse("dashboard:city"))
     html = response.content.decode()
-    figure = html[html.index('data-testid="figure-resumed"'):]
-    figure = figure[:figure.index('data-testid="figure-', 10)]
+    figure = html[html.index('data-testid="figure-resumed"') :]
+    figure = figure[: figure.index('data-testid="figure-', 10)]
     assert str(NOTE_RESUMED) in figure

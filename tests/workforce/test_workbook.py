@@ -16,8 +16,18 @@ HEADER_ROW = 3
 FIRST_FIGURE_ROW = 4
 
 COUNTS = [
-    "expected", "reported", "late", "employees", "returned", "on_duty", "away_high", "away_medium", "away_low",
-    "in_quarantine", "returned_today", "above_scale_reporting",
+    "expected",
+    "reported",
+    "late",
+    "employees",
+    "returned",
+    "on_duty",
+    "away_high",
+    "away_medium",
+    "away_low",
+    "in_quarantine",
+    "returned_today",
+    "above_scale_reporting",
 ]
 
 pytestmark = pytest.mark.django_db
@@ -33,22 +43,58 @@ def summary(day, code, *, is_final=False, **figures) -> DailySummary:
 
 
 KFQ_TODAY = {
-    "expected": 50, "reported": 45, "late": 3, "employees": 1000, "returned": 800, "on_duty": 600,
-    "away_high": 50, "away_medium": 50, "away_low": 100, "in_quarantine": 20, "returned_today": 30,
-    "above_scale_reporting": 10, "capacity_mean": Decimal("75.5"), "capacity_median": Decimal("80.0"),
-    "electricity_kwh": Decimal("12000.0"), "electricity_kwh_last_year": Decimal("15000.0"),
+    "expected": 50,
+    "reported": 45,
+    "late": 3,
+    "employees": 1000,
+    "returned": 800,
+    "on_duty": 600,
+    "away_high": 50,
+    "away_medium": 50,
+    "away_low": 100,
+    "in_quarantine": 20,
+    "returned_today": 30,
+    "above_scale_reporting": 10,
+    "capacity_mean": Decimal("75.5"),
+    "capacity_median": Decimal("80.0"),
+    "electricity_kwh": Decimal("12000.0"),
+    "electricity_kwh_last_year": Decimal("15000.0"),
 }
 KFQ_YESTERDAY = {
-    "expected": 50, "reported": 40, "late": 5, "employees": 1000, "returned": 700, "on_duty": 500,
-    "away_high": 100, "away_medium": 100, "away_low": 100, "in_quarantine": 25, "returned_today": 20,
-    "above_scale_reporting": 8, "capacity_mean": Decimal("70.0"), "capacity_median": Decimal("75.0"),
-    "electricity_kwh": Decimal("10000.0"), "electricity_kwh_last_year": Decimal("14000.0"),
+    "expected": 50,
+    "reported": 40,
+    "late": 5,
+    "employees": 1000,
+    "returned": 700,
+    "on_duty": 500,
+    "away_high": 100,
+    "away_medium": 100,
+    "away_low": 100,
+    "in_quarantine": 25,
+    "returned_today": 20,
+    "above_scale_reporting": 8,
+    "capacity_mean": Decimal("70.0"),
+    "capacity_median": Decimal("75.0"),
+    "electricity_kwh": Decimal("10000.0"),
+    "electricity_kwh_last_year": Decimal("14000.0"),
 }
 CITY_TODAY = {
-    "expected": 125, "reported": 113, "late": 5, "employees": 1700, "returned": 1300, "on_duty": 950,
-    "away_high": 70, "away_medium": 110, "away_low": 220, "in_quarantine": 30, "returned_today": 42,
-    "above_scale_reporting": 16, "capacity_mean": Decimal("70.0"), "capacity_median": Decimal("72.0"),
-    "electricity_kwh": Decimal("20000.0"), "electricity_kwh_last_year": Decimal("25000.0"),
+    "expected": 125,
+    "reported": 113,
+    "late": 5,
+    "employees": 1700,
+    "returned": 1300,
+    "on_duty": 950,
+    "away_high": 70,
+    "away_medium": 110,
+    "away_low": 220,
+    "in_quarantine": 30,
+    "returned_today": 42,
+    "above_scale_reporting": 16,
+    "capacity_mean": Decimal("70.0"),
+    "capacity_median": Decimal("72.0"),
+    "electricity_kwh": Decimal("20000.0"),
+    "electricity_kwh_last_year": Decimal("25000.0"),
 }
 
 
@@ -185,14 +231,32 @@ def test_the_city_sheet_shows_the_city_figures_and_a_district_table_whose_total_
     assert figures(sheet)["已报企业"][1].value == 13
 
     table = table_below(sheet, "各属地情况")
-    assert table[0] == ["属地", "应报", "已报", "未报", "迟报", "职工总数", "累计返昆", "今日在岗", "返岗率", "在岗率",
-                        "平均产能利用率"]
+    assert table[0] == [
+        "属地",
+        "应报",
+        "已报",
+        "未报",
+        "迟报",
+        "职工总数",
+        "累计返昆",
+        "今日在岗",
+        "返岗率",
+        "在岗率",
+        "平均产能利用率",
+    ]
     assert [row[0] for row in table[1:]] == ["昆山开发区", "昆山高新区", "张浦镇", "周市镇", "合计"]
     assert table[3][:9] == ["张浦镇", 40, 38, 2, 2, 500, 400, 250, pytest.approx(0.8)]
     total = table[-1]
     assert total[1:] == [
-        shown["应报企业"], shown["已报企业"], shown["未报企业"], shown["迟报企业"], shown["职工总数"],
-        shown["累计返昆"], shown["今日在岗"], pytest.approx(shown["返岗率 (%)"]), pytest.approx(shown["在岗率 (%)"]),
+        shown["应报企业"],
+        shown["已报企业"],
+        shown["未报企业"],
+        shown["迟报企业"],
+        shown["职工总数"],
+        shown["累计返昆"],
+        shown["今日在岗"],
+        pytest.approx(shown["返岗率 (%)"]),
+        pytest.approx(shown["在岗率 (%)"]),
         pytest.approx(shown["平均产能利用率 (%)"]),
     ]
     total_row = next(row for row in sheet.iter_rows() if row[0].value == "合计")

@@ -27,7 +27,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--rotate", action="store_true",
+            "--rotate",
+            action="store_true",
             help="轮换签名密钥: 新 PASS_SIGNING_KEY + 保留当前公钥的 PASS_VERIFYING_KEYS",
         )
 

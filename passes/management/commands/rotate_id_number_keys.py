@@ -4,9 +4,11 @@ from passes.services.keys import id_number_keys_rotate
 
 
 class Command(BaseCommand):
-    help = ("用 ID_NUMBER_ENCRYPTION_KEYS 中的第一个(最新)密钥重新加密全部身份证号。"
-            "分批进行, 每批一个短事务; 已是最新密钥的记录跳过, 中断后重新运行即可续做, 重复运行不改写任何记录。"
-            "完成后才能从环境变量中删除旧密钥。")
+    help = (
+        "用 ID_NUMBER_ENCRYPTION_KEYS 中的第一个(最新)密钥重新加密全部身份证号。"
+        "分批进行, 每批一个短事务; 已是最新密钥的记录跳过, 中断后重新运行即可续做, 重复运行不改写任何记录。"
+        "完成后才能从环境变量中删除旧密钥。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=1000, help="每批记录数(默认 1000)")

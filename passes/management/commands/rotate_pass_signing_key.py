@@ -19,9 +19,11 @@ LIVE = (ReturnPass.Status.VALID, ReturnPass.Status.SUSPENDED)
 
 
 class Command(BaseCommand):
-    help = ("更换通行证签名密钥。默认: 打印新的 PASS_SIGNING_KEY 和保留当前公钥的 PASS_VERIFYING_KEYS"
-            "(旧通行证继续可核验)。--retire: 打印去掉已无有效或暂停通行证使用的旧公钥后的 PASS_VERIFYING_KEYS。"
-            "密钥只输出到终端。")
+    help = (
+        "更换通行证签名密钥。默认: 打印新的 PASS_SIGNING_KEY 和保留当前公钥的 PASS_VERIFYING_KEYS"
+        "(旧通行证继续可核验)。--retire: 打印去掉已无有效或暂停通行证使用的旧公钥后的 PASS_VERIFYING_KEYS。"
+        "密钥只输出到终端。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--retire", action="store_true", help="停用不再需要的旧核验公钥")
@@ -37,8 +39,10 @@ class Command(BaseCommand):
         retired = [*settings.PASS_VERIFYING_KEYS, public_key_text(ring.signing_key.public_key())]
         self.stdout.write("# 更换通行证签名密钥: 用下面两行替换环境变量后重启。")
         self.stdout.write(f"# 当前密钥 {ring.signing_kid} 转为只核验;")
-        self.stdout.write(f"# 待它签发的通行证全部过期(最长 {settings.PASS_VALIDITY_MAX_DAYS} 天)后, "
-                          "运行 rotate_pass_signing_key --retire 停用它。")
+        self.stdout.write(
+            f"# 待它签发的通行证全部过期(最长 {settings.PASS_VALIDITY_MAX_DAYS} 天)后, "
+            "运行 rotate_pass_signing_key --retire 停用它。"
+        )
         self.stdout.write(f"PASS_SIGNING_KEY={signing.new_private_key_text()}")
         self.stdout.write(f"PASS_VERIFYING_KEYS={','.join(retired)}")
 

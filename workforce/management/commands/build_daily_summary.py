@@ -20,5 +20,6 @@ class Command(BaseCommand):
             raise CommandError("日期格式应为 YYYY-MM-DD") from None
         rows = daily_summary_build(day=day, final=options["final"])
         city = rows[-1]
-        self.stdout.write(f"{day}: {len(rows)} 行; 全市应报 {city.expected} 家, 已报 {city.reported} 家, "
-                          f"在岗 {city.on_duty} 人。")
+        self.stdout.write(
+            f"{day}: {len(rows)} 行; 全市应报 {city.expected} 家, 已报 {city.reported} 家, 在岗 {city.on_duty} 人。"
+        )
