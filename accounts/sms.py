@@ -17,6 +17,7 @@ import urllib.request
 from functools import cache
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -64,6 +65,11 @@ class FileBackend:
 
 
 class HttpGatewayBackend:
+    def __init__(self):
+        # urlopen would also follow file: and ftp: addresses; the gateway is only ever an HTTP(S) API.
+        if not settings.SMS_GATEWAY_URL.startswith(("https://", "http://")):
+            raise ImproperlyConfigured("SMS_GATEWAY_URL must be an http(s) address")
+
     def send(self, message: SmsMessage) -> str:
         body = json.dumps(
             {
@@ -75,7 +81,7 @@ class HttpGatewayBackend:
             },
             ensure_ascii=False,
         ).encode()
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 - the scheme is checked in __init__
             settings.SMS_GATEWAY_URL,
             data=body,
             method="POST",
@@ -86,7 +92,7 @@ class HttpGatewayBackend:
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=settings.SMS_GATEWAY_TIMEOUT) as response:
+            with urllib.request.urlopen(request, timeout=settings.SMS_GATEWAY_TIMEOUT) as response:  # noqa: S310 - http(s) only, see __init__
                 answer = json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as error:
             if error.code >= 500 or error.code == 429:

@@ -665,7 +665,7 @@ def _save_escalations(batch: list[ServiceRequest]) -> None:
     with connection.cursor() as cursor:
         execute_values(
             cursor,
-            f"UPDATE {table} AS t SET status = v.status, tier = v.tier, owner_user_id = v.owner_user, "
+            f"UPDATE {table} AS t SET status = v.status, tier = v.tier, owner_user_id = v.owner_user, "  # noqa: S608 - our own table; values are parameters
             "owner_authority_id = v.owner_authority, department_id = v.department, due_at = v.due_at, "
             "last_lapse_due_at = v.lapse, escalation_count = v.escalations, first_escalated_at = v.first, "
             "updated_at = v.updated FROM (VALUES %s) AS v(id, status, tier, owner_user, owner_authority, department, "

@@ -28,7 +28,7 @@ def _behind_proxies(settings, count):
 
 
 @pytest.mark.parametrize(
-    "role, scope",
+    ("role", "scope"),
     [
         (Role.ENTERPRISE, {}),
         (Role.DISTRICT_STAFF, {}),
@@ -104,7 +104,7 @@ def test_without_a_trusted_proxy_a_forwarded_address_is_ignored(client, district
 
 
 @pytest.mark.parametrize(
-    "proxies, forwarded",
+    ("proxies", "forwarded"),
     [
         (1, "{client}"),
         (1, "6.6.6.6, {client}"),  # the client wrote its own header; the proxy appended the real address

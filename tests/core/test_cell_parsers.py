@@ -55,8 +55,9 @@ def _value_or_validation_error(parse, value):
     try:
         return parse(value)
     except ValidationError as error:
-        assert error.messages and all(message for message in error.messages)
-        return None
+        messages = error.messages
+    assert messages and all(message for message in messages)
+    return None
 
 
 @_SETTINGS

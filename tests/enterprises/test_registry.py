@@ -27,7 +27,7 @@ def test_a_valid_credit_code_passes():
 
 
 @pytest.mark.parametrize(
-    "code, message",
+    ("code", "message"),
     [
         ("91320583MA1M00000H", MSG_CREDIT_CODE_CHECKSUM),
         ("91320583MA1M0000", MSG_CREDIT_CODE_LENGTH),
@@ -249,7 +249,7 @@ def test_import_creates_every_enterprise(client, district_staff_a):
 
 
 @pytest.mark.parametrize(
-    "rows, expected",
+    ("rows", "expected"),
     [
         ([_row(1), _row(1)], (3, "credit_code", services.MSG_IMPORT_DUPLICATE_IN_FILE.format(row=3))),
         ([_row(1, code="91320583MA1M00000H")], (2, "credit_code", MSG_CREDIT_CODE_CHECKSUM)),
@@ -290,7 +290,7 @@ def test_a_code_already_in_the_registry_is_a_duplicate(client, district_staff_a,
 
 
 @pytest.mark.parametrize(
-    "upload, message",
+    ("upload", "message"),
     [
         (xlsx_upload(HEADERS[:3], [["x", "y", "z"]]), "缺少必填列"),
         (xlsx_upload(HEADERS, []), excel.MSG_EMPTY),

@@ -88,7 +88,7 @@ def test_step_with_no_scope_shows_an_error_and_saves_nothing(client, enterprise_
 
 
 @pytest.mark.parametrize(
-    "name, content",
+    ("name", "content"),
     [
         ("virus.pdf", b"MZ\x90\x00" + b"\x00" * 100),  # a renamed executable
         ("empty.pdf", b""),
@@ -323,7 +323,7 @@ def test_the_enterprise_sees_why_each_material_was_returned_and_must_correct_it(
 
 
 @pytest.mark.parametrize(
-    "action, data, status",
+    ("action", "data", "status"),
     [
         ("approve", {}, S.APPROVED),
         ("return", {"reason_roster": "缺少岗位"}, S.RETURNED),

@@ -234,7 +234,7 @@ ILLEGAL = [
 ]
 
 
-@pytest.mark.parametrize("status, action", ILLEGAL)
+@pytest.mark.parametrize(("status", "action"), ILLEGAL)
 def test_every_refused_transition(enterprise_user_a, district_staff_a, status, action):
     filing = complete_draft(enterprise_user_a)
     if status != S.DRAFT:
@@ -344,7 +344,7 @@ def test_the_enterprise_records_its_actual_resumption_dates(enterprise_user_a):
 
 
 @pytest.mark.parametrize(
-    "dates, message",
+    ("dates", "message"),
     [
         ({"work": dt.date(2020, 3, 10)}, services.MSG_DATE_IN_FUTURE),
         ({"business": dt.date(2020, 3, 9)}, "没有申请"),

@@ -133,7 +133,7 @@ def test_an_entry_restricting_only_business_does_not_restrict_work_or_production
 
 def test_an_unknown_scope_is_a_programming_error():
     version_with(["8760"])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="holiday"):
         negative_list_rules(MARCH_9).restriction(industry("8760"), "holiday")
 
 

@@ -131,8 +131,8 @@ def test_a_published_version_is_never_edited(admin_user):
     with pytest.raises(ValidationError) as error:
         services.negative_list_entry_remove(entry=entry, removed_by=admin_user)
     assert error.value.messages == read_only
+    upload = xlsx_upload(HEADERS, [["9013", "", "是", "是", "是", "x"]])
     with pytest.raises(ValidationError) as error:
-        upload = xlsx_upload(HEADERS, [["9013", "", "是", "是", "是", "x"]])
         services.negative_list_import(draft=published, upload=upload, imported_by=admin_user)
     assert error.value.messages == read_only
     assert list(published.entries.values_list("industry_id", flat=True)) == ["8760"]

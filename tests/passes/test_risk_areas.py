@@ -193,8 +193,8 @@ def test_a_published_version_is_never_edited(admin_user):
     with pytest.raises(ValidationError) as error:
         services.risk_area_remove(area=area, removed_by=admin_user)
     assert error.value.messages == read_only
+    upload = xlsx_upload(HEADERS, [["411500", "", "中", ""]])
     with pytest.raises(ValidationError) as error:
-        upload = xlsx_upload(HEADERS, [["411500", "", "中", ""]])
         services.risk_area_import(draft=published, upload=upload, imported_by=admin_user)
     assert error.value.messages == read_only
     assert sorted(published.areas.values_list("division_id", flat=True)) == ["330300", "420000"]

@@ -160,8 +160,8 @@ def test_approval_needs_an_amount_within_the_cap(enterprise_user_a, gxj_staff):
 def test_return_and_reject_need_a_reason(enterprise_user_a, gxj_staff):
     application = submitted(enterprise_user_a)
     for call in (services.policy_application_return, services.policy_application_reject):
+        kwargs = {"returned_by" if call is services.policy_application_return else "rejected_by": gxj_staff}
         with pytest.raises(ValidationError) as error:
-            kwargs = {"returned_by" if call is services.policy_application_return else "rejected_by": gxj_staff}
             call(application=application, reason=" ", **kwargs)
         assert error.value.messages == [str(services.MSG_REASON_REQUIRED)]
 

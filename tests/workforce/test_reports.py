@@ -82,7 +82,7 @@ def test_an_enterprise_cannot_report_another_day_or_for_another_enterprise(enter
 
 
 @pytest.mark.parametrize(
-    "data, field, message",
+    ("data", "field", "message"),
     [
         (figures(on_duty=90), "on_duty", services.MSG_ON_DUTY_GT_RETURNED),
         (figures(returned=120, on_duty=10, high=0, medium=0, low=0), "returned", services.MSG_RETURNED_GT_TOTAL),
