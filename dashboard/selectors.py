@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
+from core import replica
 from core.dates import day_bounds
 from dashboard import figures as F
 from enterprises.models import Enterprise
@@ -297,7 +298,7 @@ def _figures_compute(day: date, authority_id: int | None = None) -> dict:
     areas[None] = area(None, str(MSG_CITY))
     return {
         "day": day,
-        "computed_at": timezone.now(),
+        "computed_at": replica.data_as_of(),
         "districts": [(d.pk, d.name) for d in districts],
         "areas": areas,
         "divisions": _division_rows(groups, capacity, day, industries, restricted),

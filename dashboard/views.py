@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.permissions import STAFF_ROLES, require_role
 from core import excel
 from core.downloads import xlsx_response
+from core.replica import reads_from_replica
 from dashboard import selectors
 from dashboard.charts import chart_data
 from dashboard.drilldown import DRILLS, drilldown_rows, drilldown_visible_to
@@ -48,6 +49,7 @@ def home(request):
 
 
 @login_required
+@reads_from_replica
 def city(request):
     return _page(
         request,
@@ -58,16 +60,19 @@ def city(request):
 
 
 @login_required
+@reads_from_replica
 def city_screen(request):
     return _page(request, selectors.city_scope_for(request.user), "dashboard/screen.html")
 
 
 @login_required
+@reads_from_replica
 def city_data(request, chart: str):
     return _data(selectors.city_scope_for(request.user), chart)
 
 
 @login_required
+@reads_from_replica
 def district(request, pk: int):
     scope = selectors.district_scope_get_or_404(request.user, pk)
     return _page(
@@ -79,31 +84,37 @@ def district(request, pk: int):
 
 
 @login_required
+@reads_from_replica
 def district_screen(request, pk: int):
     return _page(request, selectors.district_scope_get_or_404(request.user, pk), "dashboard/screen.html")
 
 
 @login_required
+@reads_from_replica
 def district_data(request, pk: int, chart: str):
     return _data(selectors.district_scope_get_or_404(request.user, pk), chart)
 
 
 @login_required
+@reads_from_replica
 def industry(request, pk: int):
     return _page(request, selectors.industry_scope_get_or_404(request.user, pk), "dashboard/industry.html")
 
 
 @login_required
+@reads_from_replica
 def industry_screen(request, pk: int):
     return _page(request, selectors.industry_scope_get_or_404(request.user, pk), "dashboard/screen.html")
 
 
 @login_required
+@reads_from_replica
 def industry_data(request, pk: int, chart: str):
     return _data(selectors.industry_scope_get_or_404(request.user, pk), chart)
 
 
 @login_required
+@reads_from_replica
 def enterprise_list(request):
     """The enterprises behind a figure: scoped, filterable, exportable."""
     require_role(request.user, STAFF_ROLES)
@@ -131,6 +142,7 @@ def enterprise_list(request):
 
 
 @login_required
+@reads_from_replica
 def enterprise_export(request):
     require_role(request.user, STAFF_ROLES)
     form = DrillDownForm(request.GET or None, user=request.user)

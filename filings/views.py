@@ -14,6 +14,7 @@ from accounts.permissions import STAFF_ROLES, require_role
 from core import excel, uploads
 from core.downloads import xlsx_response
 from core.forms import error_text
+from core.replica import reads_from_replica
 from filings import selectors, services
 from filings.forms import (
     DecisionForm,
@@ -352,6 +353,7 @@ def bulk_approve(request):
 
 
 @login_required
+@reads_from_replica
 def queue_export(request):
     require_role(request.user, STAFF_ROLES)
     _form, filters = _queue_filters(request)

@@ -5,8 +5,10 @@ tasks executed eagerly in-process. DATABASE_URL and REDIS_URL switch to PostgreS
 broker. When DEBUG is off the transport-security settings default to production values.
 """
 
+import os
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from celery.schedules import crontab
@@ -79,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "core.middleware.NoStoreForAuthenticatedMiddleware",
+    "core.replica.PrimaryAfterWriteMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Axes must come last so that it sees the result of authentication.
@@ -111,10 +114,30 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A streaming replica for the heavy reads (core/replica.py; README, "Read replica"): dashboards, drill-down
+# lists, exports and the daily workbook read from it; writes, and a user's pages right after their own write,
+# the primary. In tests it mirrors the default database (tests/core/test_replica.py uses a real one).
+if DATABASE_REPLICA_URL := env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+# After a write, the user's pages read the primary this long (longer than the replica's usual lag).
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=15)
+# A replica further behind than this is skipped: the figures never describe more than this long ago.
+REPLICA_MAX_LAG_SECONDS = env.int("REPLICA_MAX_LAG_SECONDS", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery --------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# pytest-xdist runs the suite in several processes, each with its own test database: each gets its own Redis
+# database too, or one process's test would see (or empty) another's cache, rate limits, revocation set and queue.
+if REDIS_URL and (_xdist_worker := env.str("PYTEST_XDIST_WORKER", default="")):
+    _redis = urlsplit(REDIS_URL)
+    _redis_db = (int(_redis.path.strip("/") or 0) + 1 + int(_xdist_worker.removeprefix("gw"))) % 16
+    REDIS_URL = urlunsplit(_redis._replace(path=f"/{_redis_db}"))
+    os.environ["REDIS_URL"] = REDIS_URL  # for the tests that read it and the processes they start
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": REDIS_URL}}

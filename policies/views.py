@@ -12,6 +12,7 @@ from accounts.permissions import STAFF_ROLES, require_role
 from core import uploads
 from core.downloads import xlsx_response
 from core.forms import error_text
+from core.replica import reads_from_replica
 from policies import selectors, services
 from policies.figures_export import figures_workbook
 from policies.forms import AnswerForm, ApplicationForm, DecisionForm, PayoutForm, QueueFilterForm, WithdrawForm
@@ -280,6 +281,7 @@ def figures(request):
 
 
 @login_required
+@reads_from_replica
 def figures_export(request):
     require_role(request.user, STAFF_ROLES)
     content = figures_workbook(selectors.policy_figures(request.user), at=timezone.localtime())

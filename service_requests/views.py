@@ -13,6 +13,7 @@ from accounts.permissions import STAFF_ROLES, require_role
 from core import excel, uploads
 from core.downloads import xlsx_response
 from core.forms import ExcelUploadForm, error_text
+from core.replica import reads_from_replica
 from service_requests import linkage, lookback, selectors, services
 from service_requests.forms import (
     MSG_CREDIT_CODE_UNKNOWN,
@@ -273,6 +274,7 @@ def attachment(request, pk: int):
 
 
 @login_required
+@reads_from_replica
 def figures(request):
     """件件有答复: the figures of the requests in the user's scope, each linking to its list."""
     require_role(request.user, STAFF_ROLES)

@@ -17,6 +17,7 @@ from accounts.permissions import STAFF_ROLES, require_role
 from core import excel, uploads
 from core.downloads import xlsx_response
 from core.forms import error_text
+from core.replica import reads_from_replica
 from core.rule_list_admin import RuleListAdmin, RuleListUrls
 from supervision import forms, selectors, services
 from supervision.models import Checklist, Notice
@@ -87,6 +88,7 @@ def training_list(request):
 
 
 @login_required
+@reads_from_replica
 def training_export(request):
     require_role(request.user, (Role.ENTERPRISE, *STAFF_ROLES))
     form = forms.TrainingFilterForm(request.GET or None)
@@ -231,6 +233,7 @@ def round_list(request):
 
 
 @login_required
+@reads_from_replica
 def round_export(request):
     require_role(request.user, INSPECTION_ROLES)
     rounds = selectors.round_list_visible_to(request.user)
@@ -350,6 +353,7 @@ def visit_list(request):
 
 
 @login_required
+@reads_from_replica
 def visit_export(request):
     require_role(request.user, INSPECTION_ROLES)
     form = forms.VisitFilterForm(request.GET or None)
@@ -440,6 +444,7 @@ def finding_list(request):
 
 
 @login_required
+@reads_from_replica
 def finding_export(request):
     require_role(request.user, (Role.ENTERPRISE, *INSPECTION_ROLES))
     form = forms.FindingFilterForm(request.GET or None)
@@ -533,6 +538,7 @@ def notice_list(request):
 
 
 @login_required
+@reads_from_replica
 def notice_export(request):
     require_role(request.user, NOTICE_READERS)
     notices = selectors.notice_list_visible_to(

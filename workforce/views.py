@@ -17,6 +17,7 @@ from accounts.permissions import require_role
 from core import excel
 from core.downloads import xlsx_response
 from core.forms import ExcelUploadForm
+from core.replica import reads_from_replica
 from labour.selectors import shortage_of
 from reference.models import District
 from workforce import selectors, services
@@ -217,6 +218,7 @@ def summary_day(request, day: str):
 
 
 @login_required
+@reads_from_replica
 def workbook(request, day: str):
     """District officials download their own district's sheet; commanders the whole workbook."""
     require_role(request.user, STATUS_ROLES)
