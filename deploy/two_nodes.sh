@@ -20,7 +20,9 @@ log() { printf '  -- %s\n' "$*"; }
 if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
   log "installing Debian's nginx"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light >/dev/null
+  # nginx-light where the release still has it (Debian 12), else nginx.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light >/dev/null 2>&1 ||
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx >/dev/null
   # The package starts its own server on port 80 where it can: this test needs only its own.
   if [ -f /run/nginx.pid ]; then /usr/sbin/nginx -s quit 2>/dev/null || true; fi
 fi
@@ -148,12 +150,21 @@ EOF
 "$NGINX" -p "$work" -c "$work/nginx.conf" -e "$work/error.log"
 nginx_started=1
 
-for port in "$port_a" "$port_b"; do
-  for _ in $(seq 1 60); do
-    if curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz/live"; then break; fi
-    sleep 0.5
-  done
-done
+# Both nodes answer before the journey starts (each boots Django in its workers).
+"$PY" - "$port_a" "$port_b" <<'EOF'
+import sys, time, urllib.request
+
+direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through a proxy of the environment
+for port in sys.argv[1:]:
+    for _ in range(120):
+        try:
+            direct.open(f"http://127.0.0.1:{port}/healthz/live", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        sys.exit(f"the node on port {port} did not come up")
+EOF
 
 log "the journey, through nginx only"
 "$PY" deploy/smoke.py --ca "$work/cert.pem" --balanced "https://127.0.0.1:$port_lb" \
