@@ -181,6 +181,23 @@ class Journey:
         allowed = self.sign_in(colleague, self.o.balanced, user, self.o.demo_password)
         self.ok(allowed.status_code == 302, "the same user from 127.0.0.3 signs in: the lock is on the address")
 
+    def json_is_gzipped(self):
+        commander = self.client()
+        signed_in = self.sign_in(commander, self.o.balanced, "demo_commander", self.o.demo_password)
+        self.ok(signed_in.status_code == 302, "demo_commander signs in through the balanced port")
+        figures = commander.get(
+            self.o.balanced + "/dashboard/city/data/figures.json", headers={"Accept-Encoding": "gzip"}
+        )
+        self.ok(
+            figures.status_code == 200
+            and figures.headers.get("Content-Type", "").startswith("application/json")
+            and figures.headers.get("Content-Encoding") == "gzip"
+            and bool(figures.json()),
+            "the city dashboard's figures (JSON) come gzipped",
+            figures.status_code,
+            figures.headers,
+        )
+
     def pass_verifies_on_both_nodes(self):
         for name, base in (("A", self.o.node_a), ("B", self.o.node_b)):
             reply = self.client().get(
@@ -207,6 +224,7 @@ def main() -> None:
     browser = journey.session_crosses_nodes()
     journey.upload_on_one_node_download_on_the_other(browser)
     journey.lockout_keys_on_the_client_address()
+    journey.json_is_gzipped()
     journey.pass_verifies_on_both_nodes()
     print("two-node journey: every step passed")
 
