@@ -50,7 +50,7 @@ serve: $(VENV)/.installed .env
 	$(PY) manage.py load_reference
 	$(PY) manage.py collectstatic --noinput
 	$(VENV)/bin/celery -A kunshan_resume worker --loglevel=INFO --concurrency=2 & \
-	$(VENV)/bin/celery -A kunshan_resume beat --loglevel=INFO --schedule=var/celerybeat-schedule & \
+	$(VENV)/bin/celery -A kunshan_resume beat --loglevel=INFO & \
 	$(VENV)/bin/gunicorn --bind 0.0.0.0:$(PORT) --access-logfile - ; \
 	kill %1 %2 2>/dev/null || true
 

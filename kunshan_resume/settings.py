@@ -133,7 +133,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 # pytest-xdist runs the suite in several processes, each with its own test database: each gets its own Redis
 # database too, or one process's test would see (or empty) another's cache, rate limits, revocation set and queue.
-if REDIS_URL and (_xdist_worker := env.str("PYTEST_XDIST_WORKER", default="")):
+if REDIS_URL and (_xdist_worker := os.environ.get("PYTEST_XDIST_WORKER", "")):
     _redis = urlsplit(REDIS_URL)
     _redis_db = (int(_redis.path.strip("/") or 0) + 1 + int(_xdist_worker.removeprefix("gw"))) % 16
     REDIS_URL = urlunsplit(_redis._replace(path=f"/{_redis_db}"))
@@ -160,6 +160,18 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 1}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# One beat: celery-redbeat keeps the schedule (each entry's last run) in Redis and lets only the beat holding a
+# Redis lock send; a second beat started by mistake waits for the lock, and takes over, at the schedule where the
+# first left it, within CELERY_REDBEAT_LOCK_TIMEOUT of the first one dying (at once when it stops cleanly).
+if REDIS_URL:
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+CELERY_REDBEAT_REDIS_URL = REDIS_URL
+CELERY_REDBEAT_REDIS_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_REDBEAT_KEY_PREFIX = "redbeat"
+# The leader renews its lock at every tick (at most every CELERY_BEAT_MAX_LOOP_INTERVAL seconds); a waiting beat
+# tries the lock as often.
+CELERY_BEAT_MAX_LOOP_INTERVAL = 10
+CELERY_REDBEAT_LOCK_TIMEOUT = env.int("BEAT_LOCK_TIMEOUT", default=60)
 
 # --- Accounts, login protection -------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -258,8 +270,36 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded files go through Django's storage API only (core.uploads): FILE_STORAGE chooses the backend, "local"
+# (MEDIA_ROOT on this machine, or a folder every app node mounts) or "s3" (an S3-compatible object store, e.g. a
+# city's private cloud, through django-storages; objects are private and served only through the portal's views).
+FILE_STORAGE = env.str("FILE_STORAGE", default="local")
+if FILE_STORAGE == "local":
+    _FILES = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif FILE_STORAGE == "s3":
+    _FILES = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("S3_PREFIX", default=""),
+            # Most private clouds (MinIO, Ceph) answer on one host name: the bucket goes in the path.
+            "addressing_style": env.str("S3_ADDRESSING_STYLE", default="path"),
+            "signature_version": "s3v4",
+            "default_acl": None,  # the bucket's own policy: private
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+else:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured('FILE_STORAGE must be "local" or "s3".')
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _FILES,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -393,7 +433,7 @@ LABOUR_COMPLAINT_WORKING_DAYS = env.int("LABOUR_COMPLAINT_WORKING_DAYS", default
 LABOUR_DISPUTE_WORKING_DAYS = env.int("LABOUR_DISPUTE_WORKING_DAYS", default=10)
 # Anonymous complaints about the HR market, per client address (django-ratelimit, e.g. "5/h").
 LABOUR_PUBLIC_COMPLAINT_RATE = env.str("LABOUR_PUBLIC_COMPLAINT_RATE", default="5/h")
-# Only one beat process runs (make serve starts one); a doubled run is still harmless: tasks are idempotent.
+# One beat sends (the lock above); the tasks are idempotent besides: a run repeated after a takeover is harmless.
 CELERY_BEAT_SCHEDULE = {
     "workforce-reminders": {
         "task": "workforce.tasks.send_report_reminders",
