@@ -1,6 +1,6 @@
 from django.urls import path
 
-from passes.views import checkpoint, return_passes, risk_areas, roster, transport  # noqa: F401  (each area adds its module to this import)
+from passes.views import checkpoint, pass_links, return_passes, risk_areas, roster, transport  # noqa: F401  (each area adds its module to this import)
 
 app_name = "passes"
 
@@ -33,6 +33,9 @@ urlpatterns = [
     path("<int:pk>/suspend/", return_passes.pass_suspend, name="suspend"),
     path("<int:pk>/reinstate/", return_passes.pass_reinstate, name="reinstate"),
     path("<int:pk>/reissue/", return_passes.pass_reissue, name="reissue"),
+    # --- the worker's own pass link (passes/views/pass_links.py) ---
+    path("<int:pk>/send-link/", pass_links.pass_link_resend, name="send_link"),
+    path("mine/<str:token>", pass_links.own_pass, name="own"),
     # --- checkpoint verification and public keys (passes/views/checkpoint.py) ---
     path("verify/<str:token>", checkpoint.verify, name="verify"),
     path("check/", checkpoint.check, name="check"),

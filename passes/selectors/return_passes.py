@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import Role
 from passes.eligibility import Eligibility, RiskAreaRules, risk_area_rules, work_eligibility
-from passes.models import PassBatch, PassEvent, ReturnPass, TransportRequest, Worker
+from passes.models import PassBatch, PassEvent, PassLink, ReturnPass, TransportRequest, Worker
 from passes.personal_data import mask_name
 from passes.services.return_passes import departed_message, departed_workers, normalize_pass_number
 
@@ -86,7 +86,7 @@ def pass_get_for_user_or_404(user, pk: int) -> ReturnPass:
 
 
 def pass_detail_relations(return_pass: ReturnPass) -> dict:
-    """The timeline, and the pass that replaced this one if it was re-issued."""
+    """The timeline, the pass that replaced this one if it was re-issued, and the worker's latest link."""
     events = list(PassEvent.objects.filter(return_pass=return_pass).select_related("actor"))
     for event in events:
         event.from_label = S(event.from_status).label if event.from_status else ""
@@ -94,6 +94,7 @@ def pass_detail_relations(return_pass: ReturnPass) -> dict:
     return {
         "events": events,
         "reissued_as": ReturnPass.objects.filter(reissue_of=return_pass).only("pk", "number").first(),
+        "link": PassLink.objects.filter(return_pass=return_pass).select_related("sms").first(),
     }
 
 

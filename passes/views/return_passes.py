@@ -32,6 +32,7 @@ from passes.models import ReturnPass
 from passes.personal_data import mask_name
 from passes.selectors import return_passes as selectors
 from passes.services import return_passes as services
+from passes.services.pass_links import LINKABLE_STATUSES
 
 PAGE_SIZE = 50
 APPLY_PAGE_SIZE = 200
@@ -264,6 +265,11 @@ def pass_detail(request, pk: int):
             context["revoke_form"] = RevokeForm(prefix="revoke")
         if status in (S.VALID, S.SUSPENDED, S.REVOKED, S.EXPIRED) and relations["reissued_as"] is None:
             context["reissue_form"] = ReissueForm(prefix="reissue")
+    context["can_send_link"] = (
+        request.user.role == Role.ENTERPRISE
+        and return_pass.status in LINKABLE_STATUSES
+        and relations["reissued_as"] is None
+    )
     return render(request, "passes/pass_detail.html", context)
 
 
@@ -364,6 +370,11 @@ def _card_context(request, pk: int) -> dict:
     return_pass = selectors.pass_get_for_user_or_404(request.user, pk)
     if not selectors.may_open_card(request.user, return_pass):
         raise PermissionDenied
+    return card_context(request, return_pass)
+
+
+def card_context(request, return_pass: ReturnPass) -> dict:
+    """What the card shows, whoever opens it: the printed card, the phone page and the worker's own link."""
     today = timezone.localdate()
     presentable = return_pass.status == S.VALID and return_pass.valid_until >= today
     context = {
