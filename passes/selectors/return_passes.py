@@ -6,6 +6,7 @@ from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.models import Role
 from passes.eligibility import Eligibility, RiskAreaRules, risk_area_rules, work_eligibility
@@ -66,6 +67,19 @@ def pass_list_visible_to(user, filters: PassFilters = PassFilters()) -> QuerySet
         # Who sees names masked cannot search by the full name either (it would confirm who holds a pass).
         qs = qs.filter(by_number | Q(worker__name__contains=text) if shows_full_names(user) else by_number)
     return qs.order_by("-created_at", "-pk")
+
+
+def passes_printable_by(user, filters: PassFilters = PassFilters(), *, ids: list[int] | None = None):
+    """The passes of the list whose card this user may print (see may_open_card) and a checkpoint would accept
+    (valid, not past their last day), in the list's order."""
+    qs = pass_list_visible_to(user, filters).filter(status=S.VALID, valid_until__gte=timezone.localdate())
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    if user.role == Role.ENTERPRISE:
+        return qs.filter(enterprise_id=user.enterprise_id)
+    if user.role == Role.DISTRICT_STAFF:
+        return qs.filter(issuing_district_id=user.district_id)
+    return qs.none()
 
 
 def pass_get_for_user_or_404(user, pk: int) -> ReturnPass:
