@@ -50,7 +50,9 @@ class SmsPermanentError(Exception):
 
 class ConsoleBackend:
     def send(self, message: SmsMessage) -> str:
-        logger.info("sms to %s template=%s: %s", message.masked_mobile, message.template, message.text)
+        # A secret (a pass link) stays hidden in the log, as on the row.
+        text = getattr(message, "logged_text", message.text)
+        logger.info("sms to %s template=%s: %s", message.masked_mobile, message.template, text)
         return ""
 
 
@@ -149,6 +151,7 @@ def sms_deliver(*, message_id: int, final_attempt: bool, secret: dict | None = N
     if message.status != SmsMessage.Status.QUEUED:
         return message  # sent already (a redelivered task), or given up
     if secret:
+        message.logged_text = message.text
         message.params = {**message.params, **secret}
         message.text = TEMPLATES[message.template].format(**message.params)[:500]
     message.attempts += 1

@@ -197,3 +197,16 @@ def test_each_opening_is_in_the_personal_data_trail_without_the_token(client, se
     assert "pass link opened" in message and f"pass={issued.pk}" in message and f"worker={issued.worker_id}" in message
     assert path.rsplit("/", 1)[1] not in message
     assert not [r for r in log_records.general if "pass link" in r.getMessage()]
+
+
+def test_the_console_backend_logs_the_text_with_the_link_hidden(
+    settings, enterprise_user_a, district_staff_a, django_capture_on_commit_callbacks, log_records
+):
+    from accounts import sms
+
+    settings.SMS_BACKEND = "accounts.sms.ConsoleBackend"
+    sms.backend.cache_clear()
+    issued = _issue(enterprise_user_a, district_staff_a, django_capture_on_commit_callbacks)
+    logged = [r.getMessage() for r in log_records.general if r.name == "accounts.sms"]
+    assert len(logged) == 1 and SECRET_SHOWN_AS in logged[0] and "/passes/mine/" not in logged[0]
+    assert PassLink.objects.get(return_pass=issued).sms.status == SmsMessage.Status.SENT
