@@ -311,6 +311,7 @@ LOGGING = {
         "request_context": {"()": "core.logging.RequestContextFilter"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
         "refusal_without_traceback": {"()": "core.logging.RefusalWithoutTraceback"},
+        "secret_paths_hidden": {"()": "core.logging.SecretPathsHidden"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
@@ -340,7 +341,10 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         # A 403 logs its one line without the traceback; server errors also go to ADMINS by mail.
-        "django.request": {"handlers": ["mail_admins"], "filters": ["refusal_without_traceback"]},
+        "django.request": {
+            "handlers": ["mail_admins"],
+            "filters": ["refusal_without_traceback", "secret_paths_hidden"],
+        },
         "personal_data": {"handlers": ["personal_data_file"], "level": "INFO", "propagate": False},
     },
 }

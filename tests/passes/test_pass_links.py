@@ -210,3 +210,12 @@ def test_the_console_backend_logs_the_text_with_the_link_hidden(
     logged = [r.getMessage() for r in log_records.general if r.name == "accounts.sms"]
     assert len(logged) == 1 and SECRET_SHOWN_AS in logged[0] and "/passes/mine/" not in logged[0]
     assert PassLink.objects.get(return_pass=issued).sms.status == SmsMessage.Status.SENT
+
+
+def test_a_refused_link_is_logged_by_django_without_its_token(client, settings, issued, district_staff_a, log_records):
+    path = _last_link(settings)
+    services.return_pass_revoke(return_pass=issued, revoked_by=district_staff_a, reason="信息有误")
+    assert client.get(path).status_code == 410
+    lines = [r.getMessage() for r in log_records.general if r.name == "django.request"]
+    assert lines and all(path.rsplit("/", 1)[1] not in line for line in lines)
+    assert "/passes/mine/***" in lines[0]
