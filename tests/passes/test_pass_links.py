@@ -219,3 +219,12 @@ def test_a_refused_link_is_logged_by_django_without_its_token(client, settings, 
     lines = [r.getMessage() for r in log_records.general if r.name == "django.request"]
     assert lines and all(path.rsplit("/", 1)[1] not in line for line in lines)
     assert "/passes/mine/***" in lines[0]
+
+
+def test_the_link_state_shows_to_the_employer_and_the_issuer_only(client, issued, district_staff_a, commander):
+    detail = reverse("passes:detail", args=[issued.pk])
+    client.force_login(district_staff_a)
+    html = client.get(detail).content.decode()
+    assert 'data-testid="pass-link"' in html and 'data-testid="send-link-form"' not in html
+    client.force_login(commander)
+    assert 'data-testid="pass-link"' not in client.get(detail).content.decode()
