@@ -8,6 +8,8 @@ once the transaction commits; the task hands the message to the backend that `SM
   from settings). A 5xx answer, a timeout or a refused connection is temporary (the task retries with backoff);
   a 4xx answer is permanent (the row says why).
 Each number receives at most `SMS_DAILY_CAP_PER_NUMBER` messages a day; the rest are recorded as capped.
+A parameter that is a secret (the worker's pass link) is passed as `secret=`: the row keeps it hidden, and only
+the task's arguments carry it to the gateway.
 """
 
 import json
@@ -36,6 +38,9 @@ TEMPLATES = {
 }
 
 
+SECRET_SHOWN_AS = "***"
+
+
 class SmsTemporaryError(Exception):
     """The gateway may accept the message later: retry."""
 
@@ -46,7 +51,9 @@ class SmsPermanentError(Exception):
 
 class ConsoleBackend:
     def send(self, message: SmsMessage) -> str:
-        logger.info("sms to %s template=%s: %s", message.masked_mobile, message.template, message.text)
+        # A secret (a pass link) stays hidden in the log, as on the row.
+        text = getattr(message, "logged_text", message.text)
+        logger.info("sms to %s template=%s: %s", message.masked_mobile, message.template, text)
         return ""
 
 
@@ -108,9 +115,14 @@ def backend():
     return import_string(settings.SMS_BACKEND)()
 
 
-def sms_send(*, mobile: str, template: str, params: dict, user: User | None = None) -> SmsMessage:
-    """Record the message and send it after the transaction commits, or record it as capped."""
+def sms_send(
+    *, mobile: str, template: str, params: dict, user: User | None = None, secret: dict | None = None
+) -> SmsMessage:
+    """Record the message and send it after the transaction commits, or record it as capped. The `secret`
+    parameters are sent but stored as SECRET_SHOWN_AS."""
+    secret = {key: str(value) for key, value in (secret or {}).items()}
     params = {key: str(value) for key, value in params.items()}  # lazy translations become text
+    params.update(dict.fromkeys(secret, SECRET_SHOWN_AS))
     text = TEMPLATES[template].format(**params)
     start, end = day_bounds(timezone.localdate())
     sent_today = (
@@ -130,16 +142,24 @@ def sms_send(*, mobile: str, template: str, params: dict, user: User | None = No
     if not capped:
         from accounts.tasks import send_sms
 
-        transaction.on_commit(lambda: send_sms.delay(message.pk))
+        if secret:
+            transaction.on_commit(lambda: send_sms.delay(message.pk, secret))
+        else:
+            transaction.on_commit(lambda: send_sms.delay(message.pk))
     return message
 
 
-def sms_deliver(*, message_id: int, final_attempt: bool) -> SmsMessage:
+def sms_deliver(*, message_id: int, final_attempt: bool, secret: dict | None = None) -> SmsMessage:
     """One attempt: the backend's answer recorded on the row. Temporary errors are raised again for the task to
-    retry, unless this was the last attempt."""
+    retry, unless this was the last attempt. The secret parameters fill the message for the backend only; the
+    row is saved without them (params and text are never among the saved fields)."""
     message = SmsMessage.objects.get(pk=message_id)
     if message.status != SmsMessage.Status.QUEUED:
         return message  # sent already (a redelivered task), or given up
+    if secret:
+        message.logged_text = message.text
+        message.params = {**message.params, **secret}
+        message.text = TEMPLATES[message.template].format(**message.params)[:500]
     message.attempts += 1
     try:
         message.gateway_id = backend().send(message)

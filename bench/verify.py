@@ -12,9 +12,11 @@ It needs PostgreSQL and Redis, as production runs:
 In a throwaway database (bench_<name>, dropped afterwards) it issues N passes through the services, revokes
 some, signs in a checkpoint guard, and starts gunicorn (DEBUG off, the portal's settings with the bench's
 URLconf, which adds the no-op view) on a free local port. Debian's wrk then presents the passes in turn
-with the guard's session cookie and Accept: application/json (bench/verify.lua), first to the no-op view,
-then to /passes/verify/<token>. While wrk runs, the check queue is flushed every 5 s as the Celery beat job
-does; at the end every request wrk completed must be a PassCheck row. Results go to bench/results/.
+with the guard's session cookie (bench/verify.lua), first to the no-op view, then to /passes/verify/<token>
+twice: as JSON (Accept: application/json, a verifier app) and as the phone page asks (htmx's headers,
+HX-Request, answered with the result box and nothing of the menu). Both are reported, and each must meet the
+targets. While wrk runs, the check queue is flushed every 5 s as the Celery beat job does; at the end every
+request wrk completed must be a PassCheck row. Results go to bench/results/.
 
 Gunicorn runs as production does, with the project's gunicorn.conf.py (sync workers, two per core):
 wrk keeps its connections alive and a sync worker closes each after its answer, as the reverse proxy's
@@ -63,6 +65,7 @@ FLUSH_EVERY_S = 5.0  # as the beat schedule does (CELERY_BEAT_SCHEDULE["passes-f
 class WrkRun:
     name: str
     path_prefix: str
+    mode: str = "json"  # the headers wrk sends: "json" (Accept: application/json) or "htmx" (the phone page's)
     requests: int = 0
     seconds: float = 0.0
     rps: float = 0.0
@@ -260,8 +263,11 @@ def _gunicorn(args: argparse.Namespace, port: int, database_name: str) -> subpro
     return subprocess.Popen(command, env=env, cwd=BENCH_DIR.parent)
 
 
-def _get(url: str, cookie: str = "", accept: str = "application/json") -> tuple[int, bytes]:
-    request = urllib.request.Request(url, headers={"Accept": accept, "Cookie": cookie})
+HTMX_HEADERS = {"Accept": "*/*", "HX-Request": "true", "HX-Target": "check-result"}
+
+
+def _get(url: str, cookie: str = "", accept: str = "application/json", **headers: str) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers={"Accept": accept, "Cookie": cookie, **headers})
     try:
         with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - our own local server
             return response.status, response.read()
@@ -289,6 +295,10 @@ def _sanity_check(base: str, cookie: str, valid_token: str, revoked_token: str) 
         data = json.loads(body)
         if status != 200 or data.get("status") != expected or "number" not in data:
             raise SystemExit(f"verify answered {status} {data!r}, expected {expected} with the guard's details")
+        status, body = _get(f"{base}/passes/verify/{token}", cookie, **HTMX_HEADERS)
+        html = body.decode()
+        if status != 200 or f'data-status="{expected}"' not in html or "<html" in html or "nav-main" in html:
+            raise SystemExit(f"verify through htmx answered {status} {html[:300]!r}, expected the {expected} box only")
     if _get(f"{base}/bench/noop/x", cookie)[0] != 200:
         raise SystemExit("the no-op view did not answer 200")
 
@@ -327,6 +337,7 @@ def _wrk(
         tokens_file,
         cookie,
         run.path_prefix,
+        run.mode,
     ]
     run.load_before = os.getloadavg()
     server_before, children_before = _cpu_seconds(server_pid), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -379,28 +390,39 @@ class _Flusher(threading.Thread):
             connection.close()
 
 
-def _targets(verify: WrkRun, noop: WrkRun, logged: int, duration: int, connections: int) -> list[Target]:
-    ratio = verify.rps / noop.rps if noop.rps else 0.0
-    errors = sum(verify.errors.values())
-    # Requests in flight when wrk stopped were answered and logged, but not counted by wrk.
-    unlogged = verify.requests - logged
-    return [
-        Target(
-            "verify requests/s",
-            round(verify.rps, 1),
-            f">= {TARGET_RPS:.0f} for {duration} s",
-            verify.rps >= TARGET_RPS and duration >= 30,
-        ),
-        Target("verify p99 ms", round(verify.p99_ms, 2), f"< {TARGET_P99_MS:.0f}", verify.p99_ms < TARGET_P99_MS),
-        Target("verify / no-op rate", round(ratio, 3), f">= {TARGET_RATIO}", ratio >= TARGET_RATIO),
+def _targets(verifies: list[WrkRun], noop: WrkRun, logged: int, duration: int, connections: int) -> list[Target]:
+    targets = []
+    for verify in verifies:
+        ratio = verify.rps / noop.rps if noop.rps else 0.0
+        errors = sum(verify.errors.values())
+        targets += [
+            Target(
+                f"{verify.name} requests/s",
+                round(verify.rps, 1),
+                f">= {TARGET_RPS:.0f} for {duration} s",
+                verify.rps >= TARGET_RPS and duration >= 30,
+            ),
+            Target(
+                f"{verify.name} p99 ms",
+                round(verify.p99_ms, 2),
+                f"< {TARGET_P99_MS:.0f}",
+                verify.p99_ms < TARGET_P99_MS,
+            ),
+            Target(f"{verify.name} / no-op rate", round(ratio, 3), f">= {TARGET_RATIO}", ratio >= TARGET_RATIO),
+            Target(f"{verify.name} errors and non-2xx", errors, "0", errors == 0),
+        ]
+    # Requests in flight when wrk stopped were answered and logged, but not counted by wrk (once per run).
+    completed = sum(v.requests for v in verifies)
+    in_flight = connections * len(verifies)
+    targets.append(
         Target(
             "checks logged - requests completed",
-            logged - verify.requests,
-            f"0 .. {connections} (in flight when wrk stopped)",
-            unlogged <= 0 <= connections + unlogged,
-        ),
-        Target("verify errors and non-2xx", errors, "0", errors == 0),
-    ]
+            logged - completed,
+            f"0 .. {in_flight} (in flight when wrk stopped)",
+            0 <= logged - completed <= in_flight,
+        )
+    )
+    return targets
 
 
 def _print(runs: list[WrkRun], targets: list[Target], extra: dict) -> None:
@@ -459,8 +481,8 @@ def main(argv: list[str] | None = None) -> int:
             revoked_token = next(t for t in tokens if revocations.blocked_status(_number(t)) == "revoked")
             _sanity_check(base, cookie, valid_token, revoked_token)
             # Warm-up: every worker's imports, templates, connections and code paths, then an empty queue.
-            for prefix in ("/bench/noop/", "/passes/verify/"):
-                _wrk(args, base, str(tokens_file), cookie, WrkRun("warmup", prefix), args.warmup, server.pid)
+            for prefix, mode in (("/bench/noop/", "json"), ("/passes/verify/", "json"), ("/passes/verify/", "htmx")):
+                _wrk(args, base, str(tokens_file), cookie, WrkRun("warmup", prefix, mode), args.warmup, server.pid)
             time.sleep(1)  # the warm-up's last answers, logged before the count starts
             checklog.flush()
             runs.append(
@@ -469,11 +491,9 @@ def main(argv: list[str] | None = None) -> int:
             before = PassCheck.objects.count()
             flusher = _Flusher()
             flusher.start()
-            runs.append(
-                _wrk(
-                    args, base, str(tokens_file), cookie, WrkRun("verify", "/passes/verify/"), args.duration, server.pid
-                )
-            )
+            for name, mode in (("json", "json"), ("htmx", "htmx")):
+                run = WrkRun(name, "/passes/verify/", mode)
+                runs.append(_wrk(args, base, str(tokens_file), cookie, run, args.duration, server.pid))
             flusher.stopping.set()
             flusher.join()
             if flusher.error:
@@ -487,15 +507,16 @@ def main(argv: list[str] | None = None) -> int:
             server.terminate()
             server.wait(timeout=30)
         info = machine()
-    verify, noop = runs[-1], runs[-2]
-    targets = _targets(verify, noop, logged, args.duration, args.connections)
+    noop, verifies = runs[0], runs[1:]
+    targets = _targets(verifies, noop, logged, args.duration, args.connections)
     extra = {
         "passes": f"{args.passes:,} issued in the setup ({generated_s:.1f} s), statuses {statuses}",
         "gunicorn": f"{args.workers} × {args.worker_class}"
         + (f", {args.threads} threads" if args.worker_class == "gthread" else ""),
         "wrk": f"{args.wrk_threads} thread(s), {args.connections} connections, {args.duration} s, keep-alive",
-        "verify / no-op": f"{verify.rps / noop.rps:.3f}" if noop.rps else "-",
-        "checks logged": f"{logged:,} for {verify.requests:,} completed requests (flushed during the run: "
+        "verify / no-op": ", ".join(f"{v.name} {v.rps / noop.rps:.3f}" for v in verifies) if noop.rps else "-",
+        "checks logged": f"{logged:,} for {sum(v.requests for v in verifies):,} completed requests "
+        f"(json and htmx; flushed during the runs: "
         f"{flusher.moved:,}); by result over the whole run incl. warm-up {by_result}; "
         f"by the guard at their checkpoint: {by_guard:,}",
         "session engine": settings.SESSION_ENGINE,

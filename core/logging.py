@@ -55,3 +55,18 @@ class RefusalWithoutTraceback(logging.Filter):
             record.exc_info = None
             record.exc_text = None
         return True
+
+
+class SecretPathsHidden(logging.Filter):
+    """Django logs the path of every 4xx and 5xx answer; a worker's pass link carries its token in the path
+    (a 429 to a busy address would log a working link), so the token is masked before the line is written."""
+
+    _LINK = re.compile(r"(/passes/mine/)[\w-]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(a, str) and "/passes/mine/" in a for a in record.args):
+            record.args = tuple(self._LINK.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args)
+        request = getattr(record, "request", None)
+        if request is not None and "/passes/mine/" in getattr(request, "path", ""):
+            record.request = None  # the admins' mail would print the request with its path
+        return True

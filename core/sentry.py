@@ -19,6 +19,7 @@ _PATTERNS = [
     (re.compile(r"\b\d{17}[\dXx]\b"), "[身份证号]"),  # GB 11643 ID numbers
     (re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)"), "[手机号]"),  # mainland mobiles
     (re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w-]+"), "[令牌]"),  # JWS compact tokens (pass QR codes)
+    (re.compile(r"(/passes/mine/)[\w-]+"), r"\1[令牌]"),  # the worker's own pass link
 ]
 
 

@@ -374,6 +374,7 @@ LOGGING = {
         "request_context": {"()": "core.logging.RequestContextFilter"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
         "refusal_without_traceback": {"()": "core.logging.RefusalWithoutTraceback"},
+        "secret_paths_hidden": {"()": "core.logging.SecretPathsHidden"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
@@ -403,7 +404,10 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         # A 403 logs its one line without the traceback; server errors also go to ADMINS by mail.
-        "django.request": {"handlers": ["mail_admins"], "filters": ["refusal_without_traceback"]},
+        "django.request": {
+            "handlers": ["mail_admins"],
+            "filters": ["refusal_without_traceback", "secret_paths_hidden"],
+        },
         "personal_data": {"handlers": ["personal_data_file"], "level": "INFO", "propagate": False},
     },
 }
@@ -589,6 +593,12 @@ elif not (ID_NUMBER_ENCRYPTION_KEYS and ID_NUMBER_HMAC_KEY and PASS_SIGNING_KEY)
 # A pass is issued for this many days unless the district staff choose otherwise (at most the maximum).
 PASS_VALIDITY_DAYS = env.int("PASS_VALIDITY_DAYS", default=14)
 PASS_VALIDITY_MAX_DAYS = env.int("PASS_VALIDITY_MAX_DAYS", default=30)
+# The worker's own pass link goes out by text message, so it names the portal's public address.
+PORTAL_URL = env.str("PORTAL_URL", default="http://localhost:8000").rstrip("/")
+# An enterprise may send a pass's link again this many times a day (each send retires the previous link).
+PASS_LINK_RESENDS_PER_DAY = env.int("PASS_LINK_RESENDS_PER_DAY", default=3)
+# Opening a worker's pass link, per client address (it needs no account, so it is limited like public pages).
+PASS_LINK_RATE_LIMIT = env.str("PASS_LINK_RATE_LIMIT", default="20/m")
 # Clause 7: a temperature at or above this is a fever; a reading older than this many hours is stale.
 FEVER_THRESHOLD = env.float("FEVER_THRESHOLD", default=37.3)
 TEMPERATURE_VALID_HOURS = env.int("TEMPERATURE_VALID_HOURS", default=24)

@@ -278,6 +278,51 @@ class ReturnPass(models.Model):
         return self.number
 
 
+class PassLink(models.Model):
+    """The worker's own link to their pass page, sent by text message (no account needed). Only a digest of
+    its random token is stored; a new link (resent) retires the previous one, and revoking or reissuing the
+    pass retires it too."""
+
+    return_pass = models.ForeignKey(
+        ReturnPass, verbose_name=_("通行证"), on_delete=models.CASCADE, related_name="links"
+    )
+    token_digest = models.CharField(_("令牌摘要"), max_length=64, unique=True, editable=False)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("重发人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("空表示核发时自动发送"),
+    )
+    sms = models.ForeignKey(
+        "accounts.SmsMessage",
+        verbose_name=_("短信"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+    retired_at = models.DateTimeField(_("失效时间"), null=True, blank=True)
+    opened_count = models.PositiveIntegerField(_("打开次数"), default=0)
+    last_opened_at = models.DateTimeField(_("最近打开"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("员工通行证链接")
+        verbose_name_plural = _("员工通行证链接")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["return_pass"], condition=Q(retired_at__isnull=True), name="pass_link_one_live_per_pass"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.return_pass_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class PassBatch(models.Model):
     """One application for passes, sent by an enterprise to its district and decided pass by pass."""
 

@@ -3,7 +3,13 @@
 from celery import shared_task
 
 from passes import checklog, revocations
-from passes.services import return_passes, risk_areas, roster
+from passes.services import pass_links, return_passes, risk_areas, roster
+
+
+@shared_task(ignore_result=True)
+def send_pass_links(pass_ids: list[int]) -> int:
+    """After passes are issued: text each worker the link to their own pass (a second run sends none)."""
+    return pass_links.pass_links_send_issued(pass_ids=pass_ids)
 
 
 @shared_task(ignore_result=True)

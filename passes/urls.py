@@ -1,6 +1,6 @@
 from django.urls import path
 
-from passes.views import checkpoint, return_passes, risk_areas, roster, transport  # noqa: F401  (each area adds its module to this import)
+from passes.views import checkpoint, pass_links, return_passes, risk_areas, roster, transport  # noqa: F401  (each area adds its module to this import)
 
 app_name = "passes"
 
@@ -21,6 +21,8 @@ urlpatterns = [
     path("roster/template.xlsx", roster.roster_template, name="roster_template"),
     # --- return passes (passes/views/return_passes.py) ---
     path("", return_passes.pass_list, name="list"),
+    path("export.xlsx", return_passes.pass_export, name="export"),
+    path("print/", return_passes.pass_sheet, name="print"),
     path("apply/", return_passes.pass_apply, name="apply"),
     path("batches/", return_passes.batch_list, name="batch_list"),
     path("queue/", return_passes.batch_queue, name="queue"),
@@ -33,11 +35,15 @@ urlpatterns = [
     path("<int:pk>/suspend/", return_passes.pass_suspend, name="suspend"),
     path("<int:pk>/reinstate/", return_passes.pass_reinstate, name="reinstate"),
     path("<int:pk>/reissue/", return_passes.pass_reissue, name="reissue"),
+    # --- the worker's own pass link (passes/views/pass_links.py) ---
+    path("<int:pk>/send-link/", pass_links.pass_link_resend, name="send_link"),
+    path("mine/<str:token>", pass_links.own_pass, name="own"),
     # --- checkpoint verification and public keys (passes/views/checkpoint.py) ---
     path("verify/<str:token>", checkpoint.verify, name="verify"),
     path("check/", checkpoint.check, name="check"),
     path("check/number/", checkpoint.check_number, name="check_number"),
     path("checks/", checkpoint.check_log, name="checks"),
+    path("checks/export.xlsx", checkpoint.check_log_export, name="checks_export"),
     path("keys.json", checkpoint.keys, name="keys"),
     # --- risk areas (passes/views/risk_areas.py) ---
     path("risk-areas/", risk_areas.public, name="risk_areas"),
@@ -56,6 +62,7 @@ urlpatterns = [
     path("transport/new/", transport.transport_new, name="transport_new"),
     path("transport/origins/", transport.transport_origins, name="transport_origins"),
     path("transport/queue/", transport.transport_queue, name="transport_queue"),
+    path("transport/export.xlsx", transport.transport_export, name="transport_export"),
     path("transport/<int:pk>/", transport.transport_detail, name="transport_detail"),
     path("transport/<int:pk>/<slug:action>/", transport.transport_act, name="transport_act"),
 ]

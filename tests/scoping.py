@@ -54,6 +54,7 @@ SCOPED_URLS: dict[str, ScopedUrl] = {
     "passes:suspend": ScopedUrl(lambda w: {"pk": w["pass_a"].pk}, ("post",)),
     "passes:reinstate": ScopedUrl(lambda w: {"pk": w["pass_a"].pk}, ("post",)),
     "passes:reissue": ScopedUrl(lambda w: {"pk": w["pass_a"].pk}, ("post",)),
+    "passes:send_link": ScopedUrl(lambda w: {"pk": w["pass_a"].pk}, ("post",), insider="filing_owner"),
     "passes:batch_detail": ScopedUrl(lambda w: {"pk": w["pass_a"].batch_id}, ("get",)),
     "passes:batch_decide": ScopedUrl(lambda w: {"pk": w["pass_a"].batch_id}, ("post",)),
     "passes:roster_detail": ScopedUrl(lambda w: {"pk": w["worker_a"].pk}, ("get",)),

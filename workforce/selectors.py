@@ -42,13 +42,18 @@ def reporting_status(user, day: date, district_id: int | None = None) -> dict:
     counts = reports.aggregate(
         reported=Count("pk"), reported_zero=Count("pk", filter=Q(on_duty=0)), late=Count("pk", filter=Q(is_late=True))
     )
+    return {"expected": expected.count(), **counts, "not_reported": not_reported_visible_to(user, day, district_id)}
+
+
+def not_reported_visible_to(user, day: date, district_id: int | None = None) -> QuerySet[Enterprise]:
+    """The enterprises in the user's scope expected to report on `day` that have no report of that day."""
+    expected = Enterprise.objects.visible_to(user) & enterprises_expected_to_report(district_id)
     # NOT EXISTS reads the (day, enterprise) index per enterprise instead of hashing the whole city's day.
-    not_reported = (
+    return (
         expected.filter(~Exists(WorkforceReport.objects.filter(day=day, enterprise=OuterRef("pk"))))
-        .select_related("district")
+        .select_related("district", "industry")
         .order_by("district__sort_order", "name", "pk")
     )
-    return {"expected": expected.count(), **counts, "not_reported": not_reported}
 
 
 def summary_days_visible_to(user) -> QuerySet:

@@ -21,6 +21,7 @@ from core.replica import reads_from_replica
 from labour.selectors import shortage_of
 from reference.models import District
 from workforce import selectors, services
+from workforce import workbook as workbook_module
 from workforce.forms import CapacityReportForm, WorkforceReportForm
 from workforce.services import CAPACITY_FIELDS, REPORT_FIELDS
 from workforce.tasks import build_daily_summary
@@ -32,6 +33,7 @@ STATUS_ROLES = (Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN)
 MSG_REPORT_SAVED = _lazy("今日用工情况日报已保存。")
 MSG_CAPACITY_SAVED = _lazy("今日产能日报已保存。")
 
+MSG_EXPORT_DAY = _lazy("请选择今天或以前的日期(格式 2020-02-10)。")
 MSG_REMIND_NOBODY = _lazy("今日应报企业都已填报, 无需提醒。")
 MSG_REMINDED = _lazy(
     "今日未报企业 %(enterprises)d 家: 已向其中 %(reached)d 家的 %(accounts)d 个企业账号发送站内提醒, "
@@ -141,8 +143,30 @@ def reporting_status(request):
             "districts": District.objects.all() if not request.user.district_id else None,
             "district_id": district_id,
             "query": f"district={district_id}" if district_id and not request.user.district_id else "",
+            "district_query": district_id if district_id and not request.user.district_id else "",
         },
     )
+
+
+@login_required
+def not_reported_export(request):
+    """The enterprises of the user's scope without a daily report on a chosen day (today by default)."""
+    require_role(request.user, STATUS_ROLES)
+    today = timezone.localdate()
+    text = request.GET.get("day", "").strip()
+    try:
+        day = date.fromisoformat(text) if text else today
+    except ValueError:
+        day = None
+    if day is None or day > today:
+        messages.error(request, MSG_EXPORT_DAY)
+        return redirect("workforce:status")
+    district_id = _status_district(request)
+    district = District.objects.filter(pk=district_id).only("name").first() if district_id else None
+    enterprises = selectors.not_reported_visible_to(request.user, day, district_id)
+    area = district.name if district else _("全市")
+    content = workbook_module.not_reported_workbook(enterprises, day=day, area=area)
+    return xlsx_response(content, _("未报日报企业-%(day)s.xlsx") % {"day": day.isoformat()})
 
 
 @require_POST

@@ -261,3 +261,41 @@ def _ranking(districts: list[DailySummary], numerator: str) -> list[list]:
         lines.append([rank, row.district.name, getattr(row, numerator) / row.employees])
     lines += [[None, row.district.name, None] for row in districts if not row.employees]
     return lines
+
+
+NOT_REPORTED_TITLE = _("未报日报企业")
+NOT_REPORTED_HEADING = _("%(day)s 未报用工情况日报的企业 · %(area)s")
+NOT_REPORTED_COLUMNS = [
+    excel.Column("district", _("属地"), width=14),
+    excel.Column("name", _("企业名称"), width=34),
+    excel.Column("credit_code", _("统一社会信用代码"), width=22),
+    excel.Column("industry", _("行业"), width=28),
+    excel.Column("contact_name", _("联系人"), width=10),
+    excel.Column("contact_mobile", _("联系人手机"), width=13),
+    excel.Column("above_scale", _("规上企业"), width=9),
+    excel.Column("key", _("重点企业"), width=9),
+]
+
+
+def not_reported_workbook(enterprises, *, day: date, area: str) -> bytes:
+    """The enterprises without a daily report on `day` (a queryset scoped by the selector), streamed."""
+    sheet = excel.Sheet(
+        title=str(NOT_REPORTED_TITLE),
+        columns=NOT_REPORTED_COLUMNS,
+        rows=(
+            [
+                e.district.name,
+                e.name,
+                e.credit_code,
+                f"{e.industry.code} {e.industry.name}" if e.industry_id else None,
+                e.contact_name,
+                e.contact_mobile,
+                excel.FLAG_TEXT[e.is_above_scale],
+                excel.FLAG_TEXT[e.is_key],
+            ]
+            for e in enterprises.iterator(chunk_size=2000)
+        ),
+        heading=str(NOT_REPORTED_HEADING % {"day": day.isoformat(), "area": area}),
+        subheading=str(_("导出时间: %(now)s") % {"now": timezone.localtime().strftime("%Y-%m-%d %H:%M")}),
+    )
+    return excel.write_workbook([sheet])

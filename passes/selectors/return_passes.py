@@ -6,10 +6,11 @@ from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.models import Role
 from passes.eligibility import Eligibility, RiskAreaRules, risk_area_rules, work_eligibility
-from passes.models import PassBatch, PassEvent, ReturnPass, TransportRequest, Worker
+from passes.models import PassBatch, PassEvent, PassLink, ReturnPass, TransportRequest, Worker
 from passes.personal_data import mask_name
 from passes.services.return_passes import departed_message, departed_workers, normalize_pass_number
 
@@ -68,6 +69,19 @@ def pass_list_visible_to(user, filters: PassFilters = PassFilters()) -> QuerySet
     return qs.order_by("-created_at", "-pk")
 
 
+def passes_printable_by(user, filters: PassFilters = PassFilters(), *, ids: list[int] | None = None):
+    """The passes of the list whose card this user may print (see may_open_card) and a checkpoint would accept
+    (valid, not past their last day), in the list's order."""
+    qs = pass_list_visible_to(user, filters).filter(status=S.VALID, valid_until__gte=timezone.localdate())
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    if user.role == Role.ENTERPRISE:
+        return qs.filter(enterprise_id=user.enterprise_id)
+    if user.role == Role.DISTRICT_STAFF:
+        return qs.filter(issuing_district_id=user.district_id)
+    return qs.none()
+
+
 def pass_get_for_user_or_404(user, pk: int) -> ReturnPass:
     """Missing and out-of-scope passes look the same: 404."""
     return get_object_or_404(
@@ -86,7 +100,7 @@ def pass_get_for_user_or_404(user, pk: int) -> ReturnPass:
 
 
 def pass_detail_relations(return_pass: ReturnPass) -> dict:
-    """The timeline, and the pass that replaced this one if it was re-issued."""
+    """The timeline, the pass that replaced this one if it was re-issued, and the worker's latest link."""
     events = list(PassEvent.objects.filter(return_pass=return_pass).select_related("actor"))
     for event in events:
         event.from_label = S(event.from_status).label if event.from_status else ""
@@ -94,6 +108,7 @@ def pass_detail_relations(return_pass: ReturnPass) -> dict:
     return {
         "events": events,
         "reissued_as": ReturnPass.objects.filter(reissue_of=return_pass).only("pk", "number").first(),
+        "link": PassLink.objects.filter(return_pass=return_pass).select_related("sms").first(),
     }
 
 

@@ -22,6 +22,7 @@ from passes import checklog, revocations, signing
 from passes.eligibility import RiskAreaRules, origin_clearance, risk_area_rules, work_eligibility
 from passes.models import PassBatch, PassCheck, PassEvent, ReturnPass, RiskAreaList, Worker
 from passes.personal_data import mask_name
+from passes.services.pass_links import pass_links_retire
 
 S = ReturnPass.Status
 
@@ -333,7 +334,18 @@ def return_pass_issue(
     ReturnPass.objects.bulk_update(result.done, ["token", "key_id"], batch_size=1000)
     PassEvent.objects.bulk_create(events, batch_size=1000)
     _notify_enterprises(result.done, NOTICE_ISSUED)
+    _send_links_on_commit(result.done)
     return result
+
+
+def _send_links_on_commit(passes: list[ReturnPass]) -> None:
+    """Each worker gets a text with the link to their own pass, from a Celery job (a batch may hold thousands)."""
+    if not passes:
+        return
+    from passes.tasks import send_pass_links
+
+    ids = [p.pk for p in passes]
+    transaction.on_commit(lambda: send_pass_links.delay(ids))
 
 
 @transaction.atomic
@@ -370,6 +382,8 @@ def _single(return_pass: ReturnPass, action: str, actor: User, reason: str, noti
     locked.status_reason = reason.strip()[:255]
     locked.save(update_fields=["status", "status_reason", "updated_at"])
     event.save()
+    if locked.status == S.REVOKED:
+        pass_links_retire(pass_ids=[locked.pk])
     _publish_on_commit([locked])
     _notify_enterprises([locked], notice, reason=locked.status_reason)
     return locked
@@ -427,6 +441,7 @@ def return_pass_reissue(
         old.save(update_fields=["status", "status_reason", "updated_at"])
         event.save()
         _publish_on_commit([old])
+    pass_links_retire(pass_ids=[old.pk])  # the new pass gets its own link once issued
     new.save()
     PassEvent.objects.create(
         return_pass=new,

@@ -21,10 +21,12 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.models import Role
 from accounts.permissions import require_role
+from core.downloads import xlsx_response
 from core.ratelimit import limit_per_address
 from passes import signing
 from passes.models import PassCheck
 from passes.selectors.checks import pass_check_counts, pass_checks_visible_to
+from passes.services import exports
 from passes.services.return_passes import Verification, return_pass_verify, return_pass_verify_number
 
 # Who sees the details of a pass and uses the checkpoint pages.
@@ -35,6 +37,7 @@ KEYS_MAX_AGE = 3600  # a verifier refetches within the hour, so a retired key dr
 # (a proxy's header) cannot silently break scanning, and no other device feature is open to the page.
 CHECK_PAGE_PERMISSIONS = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
 
+CHECKS_FILENAME = _("核验记录-%(day)s.xlsx")
 MSG_NUMBER_REQUIRED = _("请输入通行证编号。")
 LABEL_PUBLIC_VALID = _("有效")
 LABEL_PUBLIC_INVALID = _("无效")
@@ -162,6 +165,19 @@ def check_log(request):
             "query": f"result={result}" if result else "",
         },
     )
+
+
+@require_GET
+@login_required
+def check_log_export(request):
+    """The check log of the page (today's checks at the user's checkpoints, the same result filter)."""
+    require_role(request.user, CHECKPOINT_ROLES)
+    today = timezone.localdate()
+    result = request.GET.get("result", "")
+    if result not in PassCheck.Result.values:
+        result = ""
+    content = exports.checks_workbook(pass_checks_visible_to(request.user, day=today, result=result), day=today)
+    return xlsx_response(content, str(CHECKS_FILENAME % {"day": today.isoformat()}))
 
 
 @require_GET

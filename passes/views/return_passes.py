@@ -19,6 +19,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.permissions import require_role
+from core.downloads import xlsx_response
+from core.logging import personal_data_log
 from passes.forms_passes import (
     BatchDecisionForm,
     OptionalReasonForm,
@@ -31,9 +33,15 @@ from passes.forms_passes import (
 from passes.models import ReturnPass
 from passes.personal_data import mask_name
 from passes.selectors import return_passes as selectors
+from passes.services import exports
 from passes.services import return_passes as services
+from passes.services.pass_links import LINKABLE_STATUSES
 
 PAGE_SIZE = 50
+PRINT_ROLES = (Role.ENTERPRISE, Role.DISTRICT_STAFF)  # who may open a card (selectors.may_open_card)
+SHEET_CARDS_PER_PAGE = 8
+SHEET_MAX_PASSES = 400  # 50 sheets; a larger print is split by filtering the list
+EXPORT_FILENAME = _("返岗员工通行证-%(day)s.xlsx")
 APPLY_PAGE_SIZE = 200
 REPORT_LIMIT = 20  # skipped passes named one by one in the messages; the rest are counted
 S = ReturnPass.Status
@@ -71,10 +79,7 @@ def pass_list(request):
     """Each role's passes: the enterprise's own, the district's (issued there or living there), a
     community's, or all for headquarters; filtered by state or by number or name."""
     require_role(request.user, LIST_ROLES)
-    form = PassFilterForm(request.GET or None)
-    filters = selectors.PassFilters()
-    if form.is_bound and form.is_valid():
-        filters = selectors.PassFilters(status=form.cleaned_data["status"], q=form.cleaned_data["q"].strip())
+    form, filters = _pass_filters(request)
     passes = selectors.pass_list_visible_to(request.user, filters)
     page = Paginator(passes, PAGE_SIZE).get_page(request.GET.get("page"))
     for return_pass in page:
@@ -89,7 +94,61 @@ def pass_list(request):
             "page": page,
             "query": query.urlencode(),
             "today": timezone.localdate(),
+            "can_print": request.user.role in PRINT_ROLES,
+            "print_max": SHEET_MAX_PASSES,
         },
+    )
+
+
+def _pass_filters(request) -> tuple[PassFilterForm, selectors.PassFilters]:
+    form = PassFilterForm(request.GET or None)
+    filters = selectors.PassFilters()
+    if form.is_bound and form.is_valid():
+        filters = selectors.PassFilters(status=form.cleaned_data["status"], q=form.cleaned_data["q"].strip())
+    return form, filters
+
+
+@login_required
+def pass_export(request):
+    """The list as a workbook: the same passes and filters, names as the list shows them."""
+    require_role(request.user, LIST_ROLES)
+    _form, filters = _pass_filters(request)
+    passes = selectors.pass_list_visible_to(request.user, filters)
+    full_names = selectors.shows_full_names(request.user)
+    content = exports.passes_workbook(passes, full_names=full_names)
+    if full_names:
+        # Workers' names leave the portal: who, and which list (never the search text, which may be a name).
+        personal_data_log.info(
+            "pass list exported user=%s role=%s status=%r searched=%s",
+            request.user.pk,
+            request.user.role,
+            filters.status,
+            bool(filters.q),
+        )
+    return xlsx_response(content, str(EXPORT_FILENAME % {"day": timezone.localdate().isoformat()}))
+
+
+@login_required
+def pass_sheet(request):
+    """Cards to print, eight to an A4 sheet: the passes ticked on the list (`ids`), or every pass the list's
+    filters find (`all=1`). Only passes whose card the user may open are printed (the employer's, the issuing
+    district's); others are left out, as are passes beyond SHEET_MAX_PASSES."""
+    require_role(request.user, PRINT_ROLES)
+    if request.GET.get("all") == "1":
+        _form, filters = _pass_filters(request)
+        ids = None
+    else:
+        filters = selectors.PassFilters()
+        ids = [int(value) for value in request.GET.getlist("ids") if value.isdigit()][: SHEET_MAX_PASSES + 1]
+    passes = list(selectors.passes_printable_by(request.user, filters, ids=ids)[: SHEET_MAX_PASSES + 1])
+    too_many = len(passes) > SHEET_MAX_PASSES
+    passes = passes[:SHEET_MAX_PASSES]
+    cards = [card_context(request, return_pass) for return_pass in passes]
+    pages = [cards[start : start + SHEET_CARDS_PER_PAGE] for start in range(0, len(cards), SHEET_CARDS_PER_PAGE)]
+    return render(
+        request,
+        "passes/pass_sheet.html",
+        {"pages": pages, "count": len(cards), "too_many": too_many, "max": SHEET_MAX_PASSES},
     )
 
 
@@ -264,6 +323,11 @@ def pass_detail(request, pk: int):
             context["revoke_form"] = RevokeForm(prefix="revoke")
         if status in (S.VALID, S.SUSPENDED, S.REVOKED, S.EXPIRED) and relations["reissued_as"] is None:
             context["reissue_form"] = ReissueForm(prefix="reissue")
+    context["can_send_link"] = (
+        request.user.role == Role.ENTERPRISE
+        and return_pass.status in LINKABLE_STATUSES
+        and relations["reissued_as"] is None
+    )
     return render(request, "passes/pass_detail.html", context)
 
 
@@ -364,6 +428,11 @@ def _card_context(request, pk: int) -> dict:
     return_pass = selectors.pass_get_for_user_or_404(request.user, pk)
     if not selectors.may_open_card(request.user, return_pass):
         raise PermissionDenied
+    return card_context(request, return_pass)
+
+
+def card_context(request, return_pass: ReturnPass) -> dict:
+    """What the card shows, whoever opens it: the printed card, the phone page and the worker's own link."""
     today = timezone.localdate()
     presentable = return_pass.status == S.VALID and return_pass.valid_until >= today
     context = {

@@ -9,18 +9,22 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.permissions import STAFF_ROLES, require_role
+from core.downloads import xlsx_response
 from core.forms import error_text
 from passes.forms_transport import ACTION_FORMS, QueueFilterForm, TransportRequestForm
 from passes.selectors import transport as selectors
 from passes.selectors.risk_areas import division_search
+from passes.services import exports
 from passes.services import transport as services
 
 PAGE_SIZE = 50
+EXPORT_FILENAME = _("点对点包车-%(day)s.xlsx")
 
 MSG_REQUESTED = _("包车申请已提交, 请等待属地确认。")
 MSG_FIX_FORM = _("请按提示修改后再提交。")
@@ -128,6 +132,19 @@ def transport_queue(request):
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "passes/transport_queue.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@login_required
+def transport_export(request):
+    """The enterprise's own list, or the staff's queue with its filters, as a workbook."""
+    require_role(request.user, (Role.ENTERPRISE, *STAFF_ROLES))
+    if request.user.role == Role.ENTERPRISE:
+        requests = selectors.transport_request_list_for_enterprise(request.user)
+    else:
+        filters = QueueFilterForm(request.GET or None).filters()
+        requests = selectors.transport_request_queue_visible_to(request.user, filters)
+    name = EXPORT_FILENAME % {"day": timezone.localdate().isoformat()}
+    return xlsx_response(exports.transport_workbook(requests), str(name))
 
 
 # --- Everyone in scope ---------------------------------------------------------------------------------

@@ -117,3 +117,4 @@ def test_error_reports_carry_no_id_numbers_mobiles_names_or_tokens(settings):
 
 def test_the_scrubber_masks_what_it_finds_in_free_text():
     assert scrub_text("身份证 32058319900101123X, 手机 13912345678") == "身份证 [身份证号], 手机 [手机号]"
+    assert scrub_text("GET /passes/mine/Zq3-x_9AbCdEfGhIjKlMnOpQrStUvWxYz0123456789ab") == "GET /passes/mine/[令牌]"

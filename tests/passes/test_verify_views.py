@@ -403,3 +403,48 @@ def test_a_token_signed_without_the_community_id_is_compared_by_name(valid_pass,
         verification = services.return_pass_verify(token=token, checked_by=checkpoint_staff)
         assert verification.status == PassCheck.Result.VALID
         assert verification.lives_elsewhere(checkpoint_staff) is elsewhere
+
+
+# --- what the phone's htmx requests cost ------------------------------------------------------------
+
+
+def _notification_queries(queries) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if "accounts_notification" in q["sql"]]
+
+
+def test_the_phone_result_box_skips_the_menu_and_the_unread_count(
+    client, valid_pass, checkpoint_staff, django_assert_max_num_queries
+):
+    """The scan answer is a fragment: the session and the guard, the pass's stored state (the check goes to the
+    queue), nothing for a menu the fragment does not show."""
+    client.force_login(checkpoint_staff)
+    with django_assert_max_num_queries(3) as queries:
+        response = client.get(_verify_url(valid_pass.token), **HTMX)
+    assert response.status_code == 200 and 'data-testid="verdict"' in response.content.decode()
+    assert _notification_queries(queries) == []
+
+
+def test_a_typed_number_through_htmx_skips_the_menu_and_the_unread_count(
+    client, valid_pass, checkpoint_staff, django_assert_max_num_queries
+):
+    client.force_login(checkpoint_staff)
+    with django_assert_max_num_queries(4) as queries:
+        response = client.post(reverse("passes:check_number"), {"number": valid_pass.number}, **HTMX)
+    assert 'data-testid="verdict"' in response.content.decode()
+    assert _notification_queries(queries) == []
+
+
+def test_the_whole_page_still_shows_the_menu_and_the_unread_count(client, valid_pass, checkpoint_staff):
+    client.force_login(checkpoint_staff)
+    checkpoint_staff.notifications.create(title="测试通知")
+    html = client.get(reverse("passes:check")).content.decode()
+    assert reverse("passes:checks") in html and 'rounded-pill text-bg-warning">1<' in html
+
+
+def test_an_htmx_history_restore_gets_the_whole_page_with_the_menu(client, checkpoint_staff):
+    """After a pushed URL, the back button may ask htmx to fetch the whole page again: it shows the menu."""
+    client.force_login(checkpoint_staff)
+    html = client.get(
+        reverse("passes:check"), HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    ).content.decode()
+    assert reverse("passes:checks") in html
