@@ -38,7 +38,7 @@ TEMPLATES = {
 }
 
 
-SECRET_SHOWN_AS = "***"
+SECRET_SHOWN_AS = "***"  # noqa: S105 - the mask shown in place of a secret
 
 
 class SmsTemporaryError(Exception):
