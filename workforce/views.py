@@ -149,6 +149,7 @@ def reporting_status(request):
 
 
 @login_required
+@reads_from_replica
 def not_reported_export(request):
     """The enterprises of the user's scope without a daily report on a chosen day (today by default)."""
     require_role(request.user, STATUS_ROLES)

@@ -23,6 +23,7 @@ from accounts.models import Role
 from accounts.permissions import require_role
 from core.downloads import xlsx_response
 from core.ratelimit import limit_per_address
+from core.replica import reads_from_replica
 from passes import signing
 from passes.models import PassCheck
 from passes.selectors.checks import pass_check_counts, pass_checks_visible_to
@@ -169,6 +170,7 @@ def check_log(request):
 
 @require_GET
 @login_required
+@reads_from_replica
 def check_log_export(request):
     """The check log of the page (today's checks at the user's checkpoints, the same result filter)."""
     require_role(request.user, CHECKPOINT_ROLES)

@@ -21,6 +21,7 @@ from accounts.models import Role
 from accounts.permissions import require_role
 from core.downloads import xlsx_response
 from core.logging import personal_data_log
+from core.replica import reads_from_replica
 from passes.forms_passes import (
     BatchDecisionForm,
     OptionalReasonForm,
@@ -109,6 +110,7 @@ def _pass_filters(request) -> tuple[PassFilterForm, selectors.PassFilters]:
 
 
 @login_required
+@reads_from_replica
 def pass_export(request):
     """The list as a workbook: the same passes and filters, names as the list shows them."""
     require_role(request.user, LIST_ROLES)

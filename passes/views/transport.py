@@ -17,6 +17,7 @@ from accounts.models import Role
 from accounts.permissions import STAFF_ROLES, require_role
 from core.downloads import xlsx_response
 from core.forms import error_text
+from core.replica import reads_from_replica
 from passes.forms_transport import ACTION_FORMS, QueueFilterForm, TransportRequestForm
 from passes.selectors import transport as selectors
 from passes.selectors.risk_areas import division_search
@@ -135,6 +136,7 @@ def transport_queue(request):
 
 
 @login_required
+@reads_from_replica
 def transport_export(request):
     """The enterprise's own list, or the staff's queue with its filters, as a workbook."""
     require_role(request.user, (Role.ENTERPRISE, *STAFF_ROLES))
