@@ -37,6 +37,10 @@ urlpatterns = [
     path("verify/<str:token>", checkpoint.verify, name="verify"),
     path("check/", checkpoint.check, name="check"),
     path("check/number/", checkpoint.check_number, name="check_number"),
+    path("check/revocations.json", checkpoint.revocations, name="check_revocations"),
+    path("check/upload/", checkpoint.check_upload, name="check_upload"),
+    path("check/manifest.webmanifest", checkpoint.manifest, name="check_manifest"),
+    path("check/sw.js", checkpoint.service_worker, name="check_sw"),
     path("checks/", checkpoint.check_log, name="checks"),
     path("keys.json", checkpoint.keys, name="keys"),
     # --- risk areas (passes/views/risk_areas.py) ---
