@@ -4,7 +4,8 @@ Each check carries the id the phone gave it, so a batch sent twice (the upload w
 wrote it, the phone reloaded) is stored once: the insert skips ids already stored, and the phone is told
 they are accepted, so it stops resending them. A check is refused, with its reason, when it is malformed,
 dated in the future or past the retention period, or made at another checkpoint than the uploader's
-(a phone of community A cannot write into the log of community B).
+(a phone of community A cannot write into the log of community B), or by another guard than the one
+uploading (the phone keeps them until that guard signs in again).
 """
 
 import re
@@ -27,6 +28,7 @@ _RESULTS = frozenset(PassCheck.Result.values)
 
 MSG_MALFORMED = _("核验记录格式不正确。")
 MSG_OTHER_COMMUNITY = _("不是本账号所在卡口的核验记录。")
+MSG_OTHER_USER = _("不是本账号做的核验记录, 请由核验人登录后上传。")
 MSG_FUTURE = _("核验时间晚于服务器时间, 请检查手机时间。")
 MSG_TOO_OLD = _("核验时间早于保存期限, 不再入库。")
 
@@ -37,7 +39,7 @@ class UploadResult:
     refused: list[tuple[str, str]] = field(default_factory=list)  # (check id as sent, reason)
 
 
-def _parse(item, *, community_id: int | None, earliest: datetime, latest: datetime) -> tuple | str:
+def _parse(item, *, community_id: int | None, user_id: int, earliest: datetime, latest: datetime) -> tuple | str:
     """The check to store as (check_id, checked_at, result, pass_number), or why not."""
     if not isinstance(item, dict):
         return str(MSG_MALFORMED)
@@ -56,6 +58,9 @@ def _parse(item, *, community_id: int | None, earliest: datetime, latest: dateti
     # Entrances (issue 17, item 2) add an "entrance" key; it is tolerated here and wired by that change.
     if community != community_id:
         return str(MSG_OTHER_COMMUNITY)
+    # A shared phone: checks one guard made offline are not logged under the next guard's name.
+    if item.get("by", user_id) != user_id:
+        return str(MSG_OTHER_USER)
     if checked_at > latest:
         return str(MSG_FUTURE)
     if checked_at < earliest:
@@ -70,7 +75,9 @@ def pass_checks_upload(*, checks: list, uploaded_by) -> UploadResult:
     community_id = uploaded_by.community_id
     result, rows, seen = UploadResult(), [], set()
     for item in checks:
-        parsed = _parse(item, community_id=community_id, earliest=earliest, latest=now + FUTURE_TOLERANCE)
+        parsed = _parse(
+            item, community_id=community_id, user_id=uploaded_by.pk, earliest=earliest, latest=now + FUTURE_TOLERANCE
+        )
         if isinstance(parsed, str):
             sent = item.get("check_id") if isinstance(item, dict) else None
             result.refused.append((str(sent)[:64] if sent is not None else "", parsed))

@@ -153,6 +153,7 @@ def _offline_settings(user) -> dict:
     """What the page's script needs to verify, label and log a check without the server."""
     return {
         "community": user.community_id,
+        "user": user.pk,
         "communityName": user.community.name if user.community_id else "",
         "refreshMinutes": settings.PASS_REVOCATION_REFRESH_MINUTES,
         "staleHours": settings.PASS_REVOCATION_STALE_HOURS,

@@ -256,6 +256,7 @@
       result: verdict.status,
       pass_number: verdict.claims ? String(verdict.claims.n).slice(0, 16) : "",
       community: config.community,
+      by: config.user,
     };
     return write("checks", check).then(function () {
       showStatus();
@@ -315,8 +316,15 @@
     if (uploading) return uploading;
     uploading = (function next() {
       return transact(["checks"], "readonly", function (transaction, out) {
-        var request = transaction.objectStore("checks").getAll(null, config.batchSize);
-        request.onsuccess = function () { out.value = request.result; };
+        // This guard's checks only: another guard's (a shared phone) wait for that guard to sign in.
+        out.value = [];
+        var request = transaction.objectStore("checks").openCursor();
+        request.onsuccess = function () {
+          var cursor = request.result;
+          if (!cursor || out.value.length >= config.batchSize) return;
+          if (cursor.value.by === undefined || cursor.value.by === config.user) out.value.push(cursor.value);
+          cursor.continue();
+        };
       }).then(function (checks) {
         if (!checks.length) return null;
         return sendBatch(checks).then(function (answer) {

@@ -222,6 +222,20 @@ def test_a_malformed_check_is_refused_with_its_reason(client, checkpoint_staff, 
     assert PassCheck.objects.count() == 1
 
 
+def test_checks_of_another_guard_are_refused(client, checkpoint_staff):
+    """A shared phone: what one guard checked offline is not logged under the next guard's name."""
+    colleague = UserFactory(checkpoint_staff=True)
+    client.force_login(checkpoint_staff)
+    mine, theirs = (
+        _check(checkpoint_staff.community_id, by=checkpoint_staff.pk),
+        _check(checkpoint_staff.community_id, by=colleague.pk),
+    )
+    answer = _upload(client, [mine, theirs]).json()
+    assert answer["accepted"] == [mine["check_id"]]
+    assert answer["refused"] == [{"check_id": theirs["check_id"], "reason": str(check_upload.MSG_OTHER_USER)}]
+    assert list(PassCheck.objects.values_list("checked_by", flat=True)) == [checkpoint_staff.pk]
+
+
 def test_an_entrance_key_is_tolerated(client, checkpoint_staff):
     client.force_login(checkpoint_staff)
     check = _check(checkpoint_staff.community_id, entrance=3)
