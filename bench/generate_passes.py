@@ -175,7 +175,7 @@ def _write_chunk(rng, start, chunk, origin, communities, district_names, days, a
     PassBatch.objects.bulk_create(list(batches.values()), batch_size=BATCH_SIZE)
     passes = []
     for index, (worker, plan) in enumerate(zip(workers, plans, strict=True)):
-        enterprise_id, district_id, enterprise_name, home, created, (status, issued_at, valid_from, valid_until) = plan
+        enterprise_id, district_id, _enterprise_name, home, created, (status, issued_at, valid_from, valid_until) = plan
         number = f"KS{start + index:010d}"
         token, kid = "", ""
         if issued_at is not None:
@@ -183,7 +183,7 @@ def _write_chunk(rng, start, chunk, origin, communities, district_names, days, a
                 {
                     "n": number,
                     "nm": mask_name(worker.name),
-                    "e": enterprise_name,
+                    "i4": worker.id_number_masked[-4:],  # as pass_claims signs them (issue 17)
                     "c": district_names[home],
                     "vf": valid_from.isoformat(),
                     "vu": valid_until.isoformat(),

@@ -607,6 +607,10 @@ NUCLEIC_ACID_TEST_VALID_DAYS = env.int("NUCLEIC_ACID_TEST_VALID_DAYS", default=7
 # A checkpoint check says where and when someone's pass was seen: kept this many days after the day of the
 # check (long enough to trace contacts), then deleted every night.
 PASS_CHECK_RETENTION_DAYS = env.int("PASS_CHECK_RETENTION_DAYS", default=30)
+# Offline checkpoint phones (README, "Offline checks"): the revocation list is refreshed this often while
+# online; past this age a valid signature reads orange "请联网更新吊销名单" instead of green.
+PASS_REVOCATION_REFRESH_MINUTES = env.int("PASS_REVOCATION_REFRESH_MINUTES", default=5)
+PASS_REVOCATION_STALE_HOURS = env.int("PASS_REVOCATION_STALE_HOURS", default=12)
 # Roster uploads above this many rows go to a Celery job with a progress bar.
 ROSTER_IMPORT_INLINE_MAX_ROWS = env.int("ROSTER_IMPORT_INLINE_MAX_ROWS", default=2000)
 # The largest roster upload: rows, file size, and what its sheet may unpack to. A sheet is streamed, never

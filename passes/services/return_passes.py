@@ -145,12 +145,14 @@ def _publish_on_commit(passes: Iterable[ReturnPass]) -> None:
 
 
 def pass_claims(return_pass: ReturnPass) -> dict:
-    """What the checkpoint screen shows, and nothing more: it travels inside the QR code."""
+    """What the checkpoint screen shows, and nothing more: it travels inside the QR code, signed but not
+    encrypted, so anyone who photographs the code can read it. No employer: the guard does not need it.
+    The last four ID characters let the guard match the pass to the ID card in front of them."""
     where = return_pass.residence_community.name if return_pass.residence_community else ""
     return {
         "n": return_pass.number,
         "nm": mask_name(return_pass.worker.name),
-        "e": return_pass.enterprise.name,
+        "i4": return_pass.worker.id_number_masked[-4:],
         "c": where or return_pass.residence_district.name,
         "ci": return_pass.residence_community_id,  # so a checkpoint tells its own residents from others
         "vf": return_pass.valid_from.isoformat(),
@@ -520,7 +522,7 @@ class Verification:
     status: str  # a PassCheck.Result value
     number: str = ""
     masked_name: str = ""
-    enterprise: str = ""
+    id_last4: str = ""  # empty for a pass signed before the field travelled in the token
     community: str = ""
     valid_until: str = ""
     community_id: int | None = None
@@ -534,7 +536,7 @@ class Verification:
             "status": self.status,
             "number": self.number,
             "name": self.masked_name,
-            "enterprise": self.enterprise,
+            "id_last4": self.id_last4,
             "community": self.community,
             "valid_until": self.valid_until,
         }
@@ -564,7 +566,7 @@ def return_pass_verify(*, token: str, checked_by: User | None = None, today: dat
             PassCheck.Result.VALID,
             number,
             str(claims["nm"]),
-            str(claims["e"]),
+            str(claims.get("i4", "")),  # a pass issued before it carried the field still verifies
             str(claims["c"]),
             claims["vu"],
             community_id if isinstance(community_id, int) else None,
@@ -591,7 +593,7 @@ def return_pass_verify(*, token: str, checked_by: User | None = None, today: dat
 
 
 def _details(v: Verification) -> tuple[str, str, str, str, str, int | None]:
-    return v.number, v.masked_name, v.enterprise, v.community, v.valid_until, v.community_id
+    return v.number, v.masked_name, v.id_last4, v.community, v.valid_until, v.community_id
 
 
 def return_pass_verify_number(*, number: str, checked_by: User) -> Verification:

@@ -3,9 +3,11 @@
 The QR link is public: anyone who scans it learns valid or not valid, nothing about the person, and
 is rate limited per address (core.ratelimit); a check made without signing in is logged but counts in
 no checkpoint figure (PassCheckQuerySet.at_checkpoints).
-Checkpoint and district staff who are signed in see what the token carries (masked name, enterprise,
-community, valid until, number). Every check is logged by the service, whoever asks.
+Checkpoint and district staff who are signed in see what the token carries (masked name, last four ID
+characters, community, valid until, number). Every check is logged by the service, whoever asks.
 """
+
+import json
 
 from django import forms
 from django.conf import settings
@@ -13,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control, never_cache
@@ -27,7 +30,9 @@ from core.replica import reads_from_replica
 from passes import signing
 from passes.models import PassCheck
 from passes.selectors.checks import pass_check_counts, pass_checks_visible_to
+from passes.selectors.revocation_list import revocation_list
 from passes.services import exports
+from passes.services.check_upload import MAX_BATCH, pass_checks_upload
 from passes.services.return_passes import Verification, return_pass_verify, return_pass_verify_number
 
 # Who sees the details of a pass and uses the checkpoint pages.
@@ -40,8 +45,35 @@ CHECK_PAGE_PERMISSIONS = "camera=(self), microphone=(), geolocation=(), payment=
 
 CHECKS_FILENAME = _("核验记录-%(day)s.xlsx")
 MSG_NUMBER_REQUIRED = _("请输入通行证编号。")
+MSG_UPLOAD_MALFORMED = _('请求格式不正确: 需要 JSON 对象 {"checks": [...]}, 每批最多 %(max)s 条。')
 LABEL_PUBLIC_VALID = _("有效")
 LABEL_PUBLIC_INVALID = _("无效")
+
+# What the page's script shows when it answers without the server (static/js/checkpoint-offline.js); the
+# verdict itself uses the same labels and layout as templates/passes/verify_result.html.
+OFFLINE_TEXTS = {
+    "name": _("姓名"),
+    "idLast4": _("身份证后四位"),
+    "idLast4Missing": _("未载明(旧证)"),
+    "community": _("居住社区"),
+    "validUntil": _("有效期至"),
+    "number": _("编号"),
+    "elsewhere": _("不是本卡口所在社区。"),
+    "noRefusal": _("通行证有效, 不得因此拒绝通行。"),
+    "checkedAt": _("核验时间"),
+    "offlineCheck": _("离线核验"),
+    "staleList": _("请联网更新吊销名单"),
+    "clockWrong": _("手机时间可能不准, 有效期按手机时间判断, 请校准时间。"),
+    "online": _("在线"),
+    "offline": _("离线"),
+    "listAge": _("吊销名单更新于 %(age)s前"),
+    "listNever": _("尚未下载吊销名单"),
+    "minutes": _("%(n)s 分钟"),
+    "hours": _("%(n)s 小时"),
+    "pending": _("待上传核验记录 %(n)s 条"),
+    "refused": _("%(n)s 条核验记录被服务器拒收"),
+    "numberOffline": _("离线时无法按编号核验, 请扫码核验。"),
+}
 
 # The colour a guard reads at a glance: green go, orange look closer, red stop.
 TONES = {
@@ -115,12 +147,29 @@ def verify(request, token: str):
 @require_GET
 @login_required
 def check(request):
-    """The guard's phone page: scan with the camera or type a number; the answer appears below."""
+    """The guard's phone page: scan with the camera or type a number; the answer appears below.
+    Installable and usable offline (static/js/checkpoint-sw.js): see README, "Offline checks"."""
     require_role(request.user, CHECKPOINT_ROLES)
     return _check_page(request, {"form": PassNumberForm()})
 
 
+def _offline_settings(user) -> dict:
+    """What the page's script needs to verify, label and log a check without the server."""
+    return {
+        "community": user.community_id,
+        "user": user.pk,
+        "communityName": user.community.name if user.community_id else "",
+        "refreshMinutes": settings.PASS_REVOCATION_REFRESH_MINUTES,
+        "staleHours": settings.PASS_REVOCATION_STALE_HOURS,
+        "batchSize": MAX_BATCH // 2,
+        "labels": {value: str(label) for value, label in PassCheck.Result.choices},
+        "tones": {str(value): tone for value, tone in TONES.items()},
+        "texts": {key: str(text) for key, text in OFFLINE_TEXTS.items()},
+    }
+
+
 def _check_page(request, context: dict):
+    context["offline"] = _offline_settings(request.user)
     response = render(request, "passes/check.html", context)
     response["Permissions-Policy"] = CHECK_PAGE_PERMISSIONS
     return response
@@ -187,3 +236,50 @@ def check_log_export(request):
 def keys(request):
     """The public keys (JWK set) a verifier accepts today, for offline verification."""
     return JsonResponse(signing.public_jwks())
+
+
+@require_GET
+@login_required
+def revocations(request):
+    """The revocation list for offline checks: `?since=<version>` gives the changes after it, else the full list."""
+    require_role(request.user, CHECKPOINT_ROLES)
+    try:
+        since = int(request.GET.get("since", ""))
+    except ValueError:
+        since = None
+    return JsonResponse(revocation_list(since=since).as_json())
+
+
+@require_POST
+@login_required
+def check_upload(request):
+    """Offline checks, uploaded in batches by the checkpoint page: {"checks": [{check_id, at, result,
+    pass_number, community}]}. Answers which ids are stored (now or before) and which are refused, and why."""
+    require_role(request.user, CHECKPOINT_ROLES)
+    try:
+        checks = json.loads(request.body)["checks"]
+        if not isinstance(checks, list) or len(checks) > MAX_BATCH:
+            raise ValueError
+    except (ValueError, KeyError, TypeError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return JsonResponse({"error": str(MSG_UPLOAD_MALFORMED % {"max": MAX_BATCH})}, status=400)
+    result = pass_checks_upload(checks=checks, uploaded_by=request.user)
+    return JsonResponse(
+        {"accepted": result.accepted, "refused": [{"check_id": i, "reason": why} for i, why in result.refused]},
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@require_GET
+def manifest(request):
+    """The web app manifest that makes the checkpoint page installable (public: browsers fetch it without cookies)."""
+    return render(request, "passes/checkpoint.webmanifest", content_type="application/manifest+json")
+
+
+@require_GET
+@never_cache
+def service_worker(request):
+    """The service worker, served from /passes/check/ so that its scope is the checkpoint page; the script
+    itself lives in static/js (its cache name follows the static file's hash, so a deploy refreshes it)."""
+    response = render(request, "passes/checkpoint-sw.js", content_type="text/javascript")
+    response["Service-Worker-Allowed"] = reverse("passes:check")
+    return response

@@ -1,6 +1,8 @@
 // The checkpoint phone page: scan a pass's QR code with the camera, or type its number.
 // The browser's BarcodeDetector decodes where it exists; elsewhere the vendored jsQR, loaded on demand.
-// Each decoded code is sent to the pass's verify URL through htmx, and the answer replaces the result box.
+// Each decoded code is sent to the pass's verify URL, and the answer replaces the result box; when the
+// server cannot answer (no network, or too slow), checkpoint-offline.js verifies it on the phone instead.
+// A QR text typed into the number field (a handheld scanner types what it reads) is verified as a scan.
 // Loaded as a file: the CSP allows no inline script.
 (function () {
   "use strict";
@@ -39,13 +41,47 @@
     return cleaned || "-"; // a foreign code still gets an answer (INVALID) and a log line
   }
 
+  var SERVER_TIMEOUT_MS = 4000; // a gate cannot wait longer: past this the phone answers by itself
+  var resultBox = document.getElementById("check-result");
+
+  function answered() {
+    // A short buzz tells the guard an answer arrived without looking away from the queue.
+    if (navigator.vibrate) navigator.vibrate(120);
+  }
+
+  function askServer(token) {
+    var controller = new AbortController();
+    var timer = window.setTimeout(function () { controller.abort(); }, SERVER_TIMEOUT_MS);
+    var url = verifyUrl.replace("TOKEN", encodeURIComponent(token));
+    return fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin", signal: controller.signal })
+      .then(function (response) {
+        if (!response.ok || response.redirected) throw new Error("HTTP " + response.status);
+        return response.text();
+      }).finally(function () { window.clearTimeout(timer); });
+  }
+
   function verify(text) {
     var now = Date.now();
     if (text === lastCode && now - lastCodeAt < SAME_CODE_PAUSE_MS) return;
     lastCode = text;
     lastCodeAt = now;
-    var url = verifyUrl.replace("TOKEN", encodeURIComponent(tokenOf(text)));
-    window.htmx.ajax("GET", url, { target: "#check-result", swap: "innerHTML" });
+    var token = tokenOf(text);
+    var offline = window.checkpointOffline;
+    var ask = navigator.onLine || !offline ? askServer(token) : Promise.reject(new Error("offline"));
+    ask.then(function (html) {
+      resultBox.innerHTML = html; // the server's own rendering of verify_result.html
+      answered();
+    }).catch(function () {
+      if (!offline) return;
+      offline.check(token).then(function (result) {
+        resultBox.replaceChildren(result.element);
+        answered();
+      });
+    });
+  }
+
+  function looksLikeScan(text) {
+    return /\/verify\//.test(text) || /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(text);
   }
 
   function loadJsQR() {
@@ -149,16 +185,39 @@
     if (document.hidden) stop();
   });
 
-  // After a typed number is answered: empty the field and keep the keyboard up for the next pass.
-  numberForm.addEventListener("htmx:afterRequest", function () {
+  var numberInput = numberForm.querySelector("input[name=number]");
+
+  function nextPass() {
     numberForm.reset();
-    numberForm.querySelector("input[name=number]").focus();
+    numberInput.focus();
+  }
+
+  // A scanned QR text in the field is verified like a camera scan (and offline too); a typed number goes
+  // to the server through htmx.
+  numberForm.addEventListener("htmx:confirm", function (event) {
+    var text = numberInput.value.trim();
+    if (!looksLikeScan(text)) return;
+    event.preventDefault();
+    lastCode = "";
+    verify(text);
+    nextPass();
   });
 
-  // A short buzz tells the guard an answer arrived without looking away from the queue.
+  // After a typed number is answered: empty the field and keep the keyboard up for the next pass.
+  numberForm.addEventListener("htmx:afterRequest", nextPass);
+
+  // A typed number needs the server (the token is not on the phone): said plainly when it is away.
+  numberForm.addEventListener("htmx:sendError", function () {
+    var offline = window.checkpointOffline;
+    var box = document.createElement("div");
+    box.className = "alert alert-warning mb-0";
+    box.setAttribute("role", "alert");
+    box.setAttribute("data-testid", "check-error");
+    box.textContent = offline ? offline.numberOffline : "";
+    resultBox.replaceChildren(box);
+  });
+
   document.body.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target && event.detail.target.id === "check-result" && navigator.vibrate) {
-      navigator.vibrate(120);
-    }
+    if (event.detail.target && event.detail.target.id === "check-result") answered();
   });
 })();

@@ -130,7 +130,11 @@ def test_issue_signs_the_pass_with_the_default_validity(enterprise_user_a, distr
     assert return_pass.decided_by == district_staff_a and return_pass.issued_at is not None
     claims = signing.verify(return_pass.token)
     assert claims["n"] == return_pass.number and claims["nm"] == "张*三"
-    assert claims["e"] == enterprise_user_a.enterprise.name and claims["vu"] == return_pass.valid_until.isoformat()
+    assert (
+        claims["i4"] == return_pass.worker.id_number_masked[-4:] and claims["vu"] == return_pass.valid_until.isoformat()
+    )
+    # Only what the guard needs travels in the (readable) token: no employer.
+    assert set(claims) == {"n", "nm", "i4", "c", "ci", "vf", "vu", "iat"}
     assert return_pass.key_id == signing.keyring().signing_kid
     assert _events(return_pass) == [("", S.APPLIED), (S.APPLIED, S.VALID)]
     assert PassEvent.objects.get(return_pass=return_pass, to_status=S.VALID).actor == district_staff_a

@@ -36,7 +36,7 @@ def _verify_url(token: str) -> str:
 
 
 def _details_absent(html: str, p) -> bool:
-    return all(text not in html for text in (p.number, p.enterprise.name, "张*三", str(p.valid_until)))
+    return all(text not in html for text in (p.number, p.worker.id_number_masked[-4:], "张*三", str(p.valid_until)))
 
 
 # --- the QR link: who learns what -----------------------------------------------------------------
@@ -49,7 +49,7 @@ def test_staff_at_a_checkpoint_see_the_details_the_token_carries(client, valid_p
         "status": "valid",
         "number": valid_pass.number,
         "name": "张*三",
-        "enterprise": valid_pass.enterprise.name,
+        "id_last4": valid_pass.worker.id_number_masked[-4:],
         "community": valid_pass.residence_community.name,
         "valid_until": valid_pass.valid_until.isoformat(),
     }
@@ -66,8 +66,10 @@ def test_the_html_result_shows_the_details_large_and_green(client, valid_pass, c
     html = response.content.decode()
     assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
     assert 'class="verdict verdict-valid"' in html and 'data-status="valid"' in html
-    for text in ("有效", "张*三", valid_pass.enterprise.name, valid_pass.number, valid_pass.residence_community.name):
+    last4 = valid_pass.worker.id_number_masked[-4:]
+    for text in ("有效", "张*三", last4, valid_pass.number, valid_pass.residence_community.name):
         assert text in html
+    assert valid_pass.enterprise.name not in html  # the employer no longer travels in the token
     assert valid_pass.worker.name not in html  # only ever the masked name
 
 

@@ -1,0 +1,122 @@
+"""Checks a checkpoint phone made offline, uploaded in batches when the network returns.
+
+Each check carries the id the phone gave it, so a batch sent twice (the upload was cut after the server
+wrote it, the phone reloaded) is stored once: the insert skips ids already stored, and the phone is told
+they are accepted, so it stops resending them. A check is refused, with its reason, when it is malformed,
+dated in the future or past the retention period, or made at another checkpoint than the uploader's
+(a phone of community A cannot write into the log of community B), or by another guard than the one
+uploading (the phone keeps them until that guard signs in again).
+"""
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from passes.models import PassCheck
+
+MAX_BATCH = 1000  # the phone sends 500 at a time
+# A phone's clock may run a little fast; a check further in the future than this is not believable.
+FUTURE_TOLERANCE = timedelta(minutes=10)
+_NUMBER = re.compile(r"[A-Z0-9]{0,16}")
+_RESULTS = frozenset(PassCheck.Result.values)
+
+MSG_MALFORMED = _("核验记录格式不正确。")
+MSG_OTHER_COMMUNITY = _("不是本账号所在卡口的核验记录。")
+MSG_OTHER_USER = _("不是本账号做的核验记录, 请由核验人登录后上传。")
+MSG_FUTURE = _("核验时间晚于服务器时间, 请检查手机时间。")
+MSG_TOO_OLD = _("核验时间早于保存期限, 不再入库。")
+
+
+@dataclass
+class UploadResult:
+    accepted: list[str] = field(default_factory=list)  # check ids stored now or before
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (check id as sent, reason)
+
+
+def _parse(item, *, community_id: int | None, user_id: int, earliest: datetime, latest: datetime) -> tuple | str:
+    """The check to store as (check_id, checked_at, result, pass_number), or why not."""
+    if not isinstance(item, dict):
+        return str(MSG_MALFORMED)
+    try:
+        check_id = uuid.UUID(str(item["check_id"]))
+        millis = item["at"]
+        if isinstance(millis, bool) or not isinstance(millis, int):
+            raise TypeError
+        checked_at = datetime.fromtimestamp(millis / 1000, tz=UTC)
+        result, number = item["result"], item.get("pass_number", "")
+        if result not in _RESULTS or not isinstance(number, str) or not _NUMBER.fullmatch(number):
+            raise ValueError
+        community = item.get("community")
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        return str(MSG_MALFORMED)
+    # Entrances (issue 17, item 2) add an "entrance" key; it is tolerated here and wired by that change.
+    if community != community_id:
+        return str(MSG_OTHER_COMMUNITY)
+    # A shared phone: checks one guard made offline are not logged under the next guard's name.
+    if item.get("by", user_id) != user_id:
+        return str(MSG_OTHER_USER)
+    if checked_at > latest:
+        return str(MSG_FUTURE)
+    if checked_at < earliest:
+        return str(MSG_TOO_OLD)
+    return check_id, checked_at, result, number
+
+
+def pass_checks_upload(*, checks: list, uploaded_by) -> UploadResult:
+    """Store a batch of offline checks made by `uploaded_by` at their checkpoint; idempotent on check id."""
+    now = timezone.now()
+    earliest = now - timedelta(days=settings.PASS_CHECK_RETENTION_DAYS)
+    community_id = uploaded_by.community_id
+    result, rows, seen = UploadResult(), [], set()
+    for item in checks:
+        parsed = _parse(
+            item, community_id=community_id, user_id=uploaded_by.pk, earliest=earliest, latest=now + FUTURE_TOLERANCE
+        )
+        if isinstance(parsed, str):
+            sent = item.get("check_id") if isinstance(item, dict) else None
+            result.refused.append((str(sent)[:64] if sent is not None else "", parsed))
+            continue
+        if parsed[0] in seen:
+            continue
+        seen.add(parsed[0])
+        rows.append(parsed)
+        result.accepted.append(str(item["check_id"]))  # as sent: the phone deletes it by that key
+    _insert(rows, community_id=community_id, checked_by_id=uploaded_by.pk)
+    return result
+
+
+def _insert(rows: list[tuple], *, community_id: int | None, checked_by_id: int) -> None:
+    """One INSERT ... ON CONFLICT DO NOTHING: ids already stored (a batch sent again) are skipped."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        checks = [
+            PassCheck(
+                check_id=i,
+                checked_at=at,
+                result=r,
+                pass_number=n,
+                community_id=community_id,
+                checked_by_id=checked_by_id,
+            )
+            for i, at, r, n in rows
+        ]
+        PassCheck.objects.bulk_create(checks, ignore_conflicts=True)
+        return
+    # On PostgreSQL the columns go as six arrays: one short statement whatever the batch, and no model
+    # instances (building 500 of them cost more than validating the batch).
+    ids, times, results, numbers = (list(column) for column in zip(*rows, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {PassCheck._meta.db_table} "  # noqa: S608 - the table name is ours, values are parameters
+            "(check_id, checked_at, result, pass_number, community_id, checked_by_id) "
+            "SELECT c, t, r, n, %s, %s FROM unnest(%s::uuid[], %s::timestamptz[], %s::varchar[], %s::varchar[]) "
+            "AS u(c, t, r, n) ON CONFLICT (check_id) DO NOTHING",
+            [community_id, checked_by_id, ids, times, results, numbers],
+        )
