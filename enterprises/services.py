@@ -1,6 +1,7 @@
 """Writes to the enterprise registry: registration, confirmation, edits, accounts and Excel import."""
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -16,6 +17,9 @@ from core.db import insert_or_lock
 from enterprises.models import Enterprise
 from enterprises.validators import normalize_credit_code, validate_credit_code
 from reference.models import District, Industry
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MSG_CREDIT_CODE_TAKEN = _("该统一社会信用代码已登记。如需开通账号, 请联系属地工作人员。")
 MSG_CREDIT_CODE_PENDING = _("该统一社会信用代码已有待确认的注册申请, 请等待属地工作人员确认。")
@@ -187,7 +191,7 @@ def _parse_credit_code(value) -> str:
     return code
 
 
-def _lookup_parser(table: dict, message: str):
+def _lookup_parser(table: dict, message: "StrOrPromise"):
     def parse(value):
         key = excel.parse_digits(value)
         if key not in table:
