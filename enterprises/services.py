@@ -280,9 +280,10 @@ def enterprise_import(*, upload, imported_by: User) -> EnterpriseImport:
             first_row_of_code[code] = row["_row"]
         district = row.get("district")
         if imported_by.role == Role.DISTRICT_STAFF and district and district.pk != imported_by.district_id:
-            result.add_error(
-                row["_row"], "district", MSG_IMPORT_OTHER_DISTRICT.format(district=imported_by.district.name)
-            )
+            own_district = imported_by.district
+            if own_district is None:  # the role's check constraint rules this out
+                raise PermissionDenied(MSG_NOT_YOUR_DISTRICT)
+            result.add_error(row["_row"], "district", MSG_IMPORT_OTHER_DISTRICT.format(district=own_district.name))
     existing = set(
         Enterprise.objects.filter(credit_code__in=list(first_row_of_code)).values_list("credit_code", flat=True)
     )
