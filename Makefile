@@ -70,6 +70,7 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 
 # A closed network (a government intranet) has no package index. requirements.lock pins every runtime package,
 # transitive ones included, with their hashes: `make lock` renews it after requirements.txt changes;

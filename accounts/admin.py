@@ -1,3 +1,5 @@
+from typing import cast
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.shortcuts import render
@@ -134,7 +136,7 @@ class SmsMessageAdmin(admin.ModelAdmin):
         "gateway_id",
         "sent_at",
     ]
-    readonly_fields = fields
+    readonly_fields = cast(list[str], fields)  # plain field names, no groups
 
     @admin.display(description=_("手机号"))
     def masked_mobile(self, obj):

@@ -1,3 +1,5 @@
+from typing import ClassVar, Self, cast
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
@@ -73,7 +75,7 @@ class User(AbstractUser):
         _("须修改密码"), default=False, help_text=_("管理员设定或导入的初始密码, 首次登录后必须修改")
     )
 
-    objects = UserManager()
+    objects: "ClassVar[UserManager[Self]]" = UserManager()
     # Who changed what and when (django-simple-history): the audit page reads it.
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
@@ -102,7 +104,7 @@ class User(AbstractUser):
         errors = {}
         for field in SCOPE_FIELDS:
             has_value = getattr(self, f"{field}_id") is not None
-            label = self._meta.get_field(field).verbose_name
+            label = cast(models.Field, self._meta.get_field(field)).verbose_name  # SCOPE_FIELDS are foreign keys
             if field == self.scope_field and not has_value:
                 errors[field] = MSG_SCOPE_REQUIRED % {"role": self.get_role_display(), "scope": label}
             elif field != self.scope_field and has_value:
@@ -153,6 +155,9 @@ class SmsMessage(models.Model):
     gateway_id = models.CharField(_("网关流水号"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    # The text as logged and shown, with a secret parameter (a pass link) masked; set by sms_deliver.
+    logged_text: str
 
     class Meta:
         verbose_name = _("短信")

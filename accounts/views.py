@@ -1,3 +1,5 @@
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -8,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import selectors
 from accounts.forms import LoginForm
+from accounts.models import User
 from accounts.services import notification_mark_all_read, user_password_changed
 
 
@@ -23,7 +26,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        user_password_changed(user=self.request.user)
+        user_password_changed(user=cast(User, self.request.user))  # the view requires a signed-in user
         messages.success(self.request, _("密码已修改。"))
         return response
 

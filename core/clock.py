@@ -24,6 +24,6 @@ def demo_clock_install(today: date) -> timedelta:
     def now() -> datetime:
         return real_now() + offset
 
-    now.real_now = real_now
+    now.real_now = real_now  # type: ignore[attr-defined]  # mypy cannot type an attribute set on a function
     timezone.now = now
     return offset

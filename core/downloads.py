@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
+from django.utils.functional import Promise
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOWNLOAD_TTL_SECONDS = 60 * 60
@@ -21,7 +22,7 @@ _FILENAME_REMOVED = frozenset("\"'/\\")
 _ASCII_UNSAFE_RE = re.compile(r"[^A-Za-z0-9 ._()\-]")
 
 
-def download_stash(*, user, content: bytes, filename: str) -> str:
+def download_stash(*, user, content: bytes, filename: str | Promise) -> str:
     token = uuid.uuid4().hex
     cache.set(
         f"download:{token}", {"user_id": user.pk, "content": content, "filename": str(filename)}, DOWNLOAD_TTL_SECONDS

@@ -22,7 +22,7 @@ import re
 import unicodedata
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
@@ -31,6 +31,7 @@ import openpyxl
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -140,12 +141,12 @@ class _Upload(Protocol):
 @dataclass(frozen=True)
 class Column:
     key: str
-    header: str
+    header: str | Promise
     required: bool = True
     # Raises ValidationError on bad input; None keeps the stripped text.
     parse: Callable[[Any], Any] | None = None
     width: int = _DEFAULT_WIDTH
-    help_text: str = ""
+    help_text: str | Promise = ""
     # Exports only, e.g. "0.00%"; None leaves openpyxl's default for the value's type.
     number_format: str | None = None
 
@@ -153,7 +154,7 @@ class Column:
 class ExcelFileError(Exception):
     """The file as a whole cannot be imported; `message` is shown to the user."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str | Promise) -> None:
         # Messages may be lazy translations; resolve them now so they pickle and join as text.
         super().__init__(str(message))
         self.message = str(message)
@@ -203,7 +204,7 @@ class ImportResult:
     def ok(self) -> bool:
         return not self.errors
 
-    def add_error(self, row: int, column: str | None, message: str, *, value: Any = _UNKNOWN) -> None:
+    def add_error(self, row: int, column: str | None, message: str | Promise, *, value: Any = _UNKNOWN) -> None:
         """Record an error; the value typed in the cell is looked up in the kept sheet unless given."""
         if value is _UNKNOWN:
             value = self._typed_at(row, column)
@@ -623,15 +624,14 @@ def iter_rows(
         result.found_columns = frozenset(positions)
         result.headers = {c.key: str(c.header) for c in columns}
         result.positions = positions
+        source: list[tuple[Any, ...] | None] | None = None
         if keep_source:
-            result.source = [header]
+            source = result.source = [header]
         for row_number, values in enumerate(rows, start=2):
             cells = {c.key: _clean(_at(values, positions.get(c.key))) for c in columns}
             blank = all(v is None for v in cells.values())
-            if keep_source:
-                result.source.append(
-                    None if blank and all(_clean(v) is None for v in values) else values[: len(header)]
-                )
+            if source is not None:
+                source.append(None if blank and all(_clean(v) is None for v in values) else values[: len(header)])
             if blank:
                 continue
             if count == limits.max_rows:
@@ -682,7 +682,7 @@ def _first_sheet_rows(upload: _Upload, limits: Limits) -> Iterator[Iterator[tupl
         workbook.close()
 
 
-def _checked_rows(rows: Iterator[tuple[Any, ...]], limits: Limits) -> Iterator[tuple[Any, ...]]:
+def _checked_rows(rows: Iterator[tuple[Any, ...]], limits: Limits) -> Generator[tuple[Any, ...], None, None]:
     # Only the openpyxl parsing step is guarded: the consumer's own errors pass through untouched.
     while True:
         try:
@@ -801,7 +801,7 @@ def error_workbook(
         return _annotated(rows, columns, result)
 
 
-def import_error_context(*, user, upload, columns, result, filename: str) -> dict:
+def import_error_context(*, user, upload, columns, result, filename: str | Promise) -> dict:
     """A refused import: its annotated workbook stashed for the uploader, and the first errors to list."""
     token = download_stash(user=user, content=error_workbook(upload, columns, result), filename=filename)
     return {"errors": result.errors[:200], "error_count": len(result.errors), "error_token": token}
@@ -823,7 +823,8 @@ def _annotated(rows: Iterator[tuple[Any, ...] | None], columns: Sequence[Column]
 
     with _new_workbook() as workbook:
         sheet = workbook.create_sheet(ERROR_SHEET_TITLE)
-        header = [_header_text(value) for value in _trimmed(next(rows, None) or ())]
+        first = next(rows, None)
+        header = [_header_text(value) for value in _trimmed(first or ())]
         # Source positions to copy: a re-uploaded error workbook's own error column is dropped.
         kept = [i for i, text in enumerate(header) if text != ERROR_COLUMN_HEADER]
         texts = [header[i] for i in kept]
@@ -1047,7 +1048,9 @@ def _set_widths(sheet: WriteOnlyWorksheet, widths: Iterable[int]) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = width
 
 
-def _header_cell(sheet: WriteOnlyWorksheet, text: str, *, required: bool = False, comment: str = "") -> WriteOnlyCell:
+def _header_cell(
+    sheet: WriteOnlyWorksheet, text: str | Promise, *, required: bool = False, comment: str | Promise = ""
+) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, _export_value(text))
     cell.font = _REQUIRED_HEADER_FONT if required else _HEADER_FONT
     cell.fill = _HEADER_FILL
@@ -1110,7 +1113,7 @@ def _export_value(value: Any) -> Any:
     return safe_cell(value)
 
 
-def _comment(text: str) -> Comment:
+def _comment(text: str | Promise) -> Comment:
     text = str(text)  # help texts may be lazy translations
     # Grow the box with the text: about 20 Chinese characters fit a 240pt line.
     lines = sum(len(line) // 20 + 1 for line in text.splitlines()) or 1

@@ -1,4 +1,5 @@
 import uuid
+from typing import cast
 
 from crispy_forms.helper import FormHelper
 from django import forms
@@ -48,7 +49,9 @@ class RuleListDraftForm(NoFormTag, forms.ModelForm):
 
     copy_label = _("复制内容自")
     copy_help = _("默认复制现行版本的全部内容, 在其基础上增删。")
-    copy_from = forms.ModelChoiceField(queryset=None, required=False, empty_label=_("不复制, 新建空白草稿"))
+    copy_from: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label=_("不复制, 新建空白草稿")
+    )
 
     class Meta:
         fields = ["title", "source_document", "effective_from", "notes"]
@@ -59,11 +62,12 @@ class RuleListDraftForm(NoFormTag, forms.ModelForm):
 
     def __init__(self, *args, versions, in_force=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["copy_from"].queryset = versions
-        self.fields["copy_from"].label = self.copy_label
-        self.fields["copy_from"].help_text = self.copy_help
-        self.fields["copy_from"].label_from_instance = self._version_label
-        self.fields["copy_from"].initial = in_force.pk if in_force else None
+        copy_from = cast(forms.ModelChoiceField, self.fields["copy_from"])
+        copy_from.queryset = versions
+        copy_from.label = self.copy_label
+        copy_from.help_text = self.copy_help
+        copy_from.label_from_instance = self._version_label  # type: ignore[assignment]  # stubs know it only as a method
+        copy_from.initial = in_force.pk if in_force else None
         self._no_form_tag()
 
     @staticmethod

@@ -30,7 +30,7 @@ def _cache() -> str | None:
     backend = caches["default"]
     if not isinstance(backend, RedisCache):
         return "local"  # no Redis configured: an in-process cache, nothing to reach
-    backend._cache.get_client(write=True).ping()
+    backend._cache.get_client(write=True).ping()  # type: ignore[attr-defined]  # Django internal, not in the stubs
     return None
 
 

@@ -9,6 +9,7 @@ templates (which extend the shared ones under templates/core/rule_list/). The pu
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -24,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from core import excel
 from core.downloads import xlsx_response
-from core.forms import ExcelUploadForm
+from core.forms import ExcelUploadForm, RuleListDraftForm
 from core.models import RuleList
 
 MSG_DRAFT_CREATED = _("已新建草稿“%(title)s”。")
@@ -52,7 +53,7 @@ class RuleListAdmin:
 
     urls: RuleListUrls
     templates: str  # the folder and prefix of the list's templates, e.g. "negative_list/manage_"
-    draft_form: type[forms.ModelForm]
+    draft_form: type[RuleListDraftForm]
     item_form: type[forms.Form]
     items_name: str  # what the detail template calls a version's items, e.g. "entries"
     template_filename: str
@@ -74,7 +75,7 @@ class RuleListAdmin:
     item_add: Callable[..., str]  # (draft=, added_by=, **the item form's data) -> the message saying what was added
     item_remove: Callable[..., str]  # (item, removed_by=) -> the message saying what went
     publish: Callable[..., RuleList]  # (draft=, published_by=)
-    import_items: Callable[..., object]  # (draft=, upload=, imported_by=) -> .result, .columns, .created
+    import_items: Callable[..., Any]  # (draft=, upload=, imported_by=) -> .result, .columns, .created
     import_template: Callable[[], bytes]
     export: Callable[[RuleList], HttpResponse]
 

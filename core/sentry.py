@@ -5,7 +5,10 @@ breadcrumbs, headers) has ID numbers, mobile numbers and pass tokens masked, and
 or secrets are replaced whatever their content."""
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sentry_sdk._types import Event
 
 FILTERED = "[已过滤]"
 # Personal fields by their names in the portal's models and forms, and anything that looks like a secret.
@@ -44,7 +47,7 @@ def scrub(value: Any, key: str = "") -> Any:
     return value
 
 
-def scrub_event(event: dict, hint: dict) -> dict:
+def scrub_event(event: "Event", hint: dict[str, Any]) -> "Event":
     return scrub(event)
 
 

@@ -230,7 +230,7 @@ def upload_path(instance: Any, filename: str) -> str:
     file name never reaches the disk.
     """
     try:
-        kind = UploadKind(getattr(instance, "file_kind", None))
+        kind = UploadKind(getattr(instance, "file_kind", ""))
     except ValueError as exc:
         raise ValueError("Set instance.file_kind from validate_upload() before saving the file.") from exc
     return f"{timezone.localtime().strftime('uploads/%Y/%m')}/{uuid.uuid4().hex}.{kind.value}"

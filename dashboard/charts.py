@@ -8,6 +8,7 @@ fixed number of queries and cached like the figures.
 from datetime import date, timedelta
 
 from django.db.models import Count, Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import day_bounds
@@ -56,7 +57,7 @@ WORKFORCE_SERIES = (
 )
 
 
-def charts_for(scope: Scope) -> list[tuple[str, str]]:
+def charts_for(scope: Scope) -> list[tuple[str, str | Promise]]:
     return [(slug, CHART_TITLES[slug]) for slug in SCOPE_CHARTS[scope.kind]]
 
 
@@ -100,7 +101,7 @@ def _resumption(scope: Scope, day: date) -> dict:
         return {"name": name, "data": [_percent(F.rate(n, should)) for n in resumed.get(area, empty)], "total": total}
 
     if scope.kind == DISTRICT:
-        series = [line(scope.district.name, scope.district.pk, total=True)]
+        series = [line(scope.own_district.name, scope.own_district.pk, total=True)]
     else:
         series = [line(str(MSG_CITY if scope.kind == CITY else MSG_TOTAL), None, total=True)]
         series += [line(name, pk) for pk, name in data["districts"] if areas[pk]["now"]["should"]]
@@ -111,7 +112,9 @@ def _workforce(scope: Scope, day: date) -> dict:
     """Earlier days from the daily summaries, today from the live figures."""
     days = window(day)
     rows = DailySummary.objects.filter(day__gte=days[0], day__lt=day)
-    rows = rows.filter(district_id=scope.district.pk) if scope.kind == DISTRICT else rows.filter(district__isnull=True)
+    rows = (
+        rows.filter(district_id=scope.own_district.pk) if scope.kind == DISTRICT else rows.filter(district__isnull=True)
+    )
     by_day = {row.day: row for row in rows}
     today = figures_for(scope, day)["areas"][scope.area_key]["now"]
 
@@ -159,7 +162,9 @@ def _checks(scope: Scope, day: date) -> dict:
     start, end = day_bounds(day)
     checks = PassCheck.objects.at_checkpoints().filter(checked_at__gte=start, checked_at__lt=end)
     if scope.kind == DISTRICT:
-        checks = checks.filter(community_id__in=Community.objects.filter(district_id=scope.district.pk).values("pk"))
+        checks = checks.filter(
+            community_id__in=Community.objects.filter(district_id=scope.own_district.pk).values("pk")
+        )
     counts = checks.aggregate(
         **{
             f"h{hour}": Count(

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from workforce.resumption import NOTE_FILED, NOTE_RESUMED, NOTE_RESUMPTION_RATE, NOTE_SHOULD
@@ -22,11 +23,11 @@ MSG_NO_VALUE = "—"
 @dataclass(frozen=True)
 class Figure:
     key: str
-    label: str
+    label: str | Promise
     unit: str = COUNT
     better: int = 1  # +1: higher is better, -1: lower is better, 0: neither
     drill: str = ""  # the enterprise-list filter (DRILLS) that lists the enterprises behind the figure
-    note: str = ""  # 口径: what the figure counts, shown under it
+    note: str | Promise = ""  # 口径: what the figure counts, shown under it
 
 
 FIGURES = {
@@ -100,7 +101,7 @@ FIGURES = {
 @dataclass(frozen=True)
 class Group:
     key: str
-    title: str
+    title: str | Promise
     figures: tuple[str, ...]
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import accumulate
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -73,30 +74,44 @@ class Scope:
     authority: IndustryAuthority | None = None
 
     @property
+    def own_district(self) -> District:
+        """A district scope's district: every district scope names one."""
+        if self.district is None:
+            raise ValueError(f"a {self.kind} scope has no district")
+        return self.district
+
+    @property
+    def own_authority(self) -> IndustryAuthority:
+        """An industry scope's authority: every industry scope names one."""
+        if self.authority is None:
+            raise ValueError(f"a {self.kind} scope has no industry authority")
+        return self.authority
+
+    @property
     def key(self) -> str:
         if self.kind == DISTRICT:
-            return f"district-{self.district.pk}"
+            return f"district-{self.own_district.pk}"
         if self.kind == INDUSTRY:
-            return f"industry-{self.authority.pk}"
+            return f"industry-{self.own_authority.pk}"
         return CITY
 
     @property
     def name(self) -> str:
         if self.kind == DISTRICT:
-            return self.district.name
+            return self.own_district.name
         if self.kind == INDUSTRY:
-            return self.authority.name
+            return self.own_authority.name
         return str(MSG_CITY)
 
     @property
     def area_key(self) -> int | None:
         """The area of the figures that is this scope's own: the district's, else the total."""
-        return self.district.pk if self.kind == DISTRICT else None
+        return self.own_district.pk if self.kind == DISTRICT else None
 
     def url(self, name: str, **kwargs) -> str:
         if self.kind == CITY:
             return reverse(f"dashboard:city{name}", kwargs=kwargs)
-        pk = self.district.pk if self.kind == DISTRICT else self.authority.pk
+        pk = self.own_district.pk if self.kind == DISTRICT else self.own_authority.pk
         return reverse(f"dashboard:{self.kind}{name}", kwargs={"pk": pk, **kwargs})
 
 
@@ -234,7 +249,7 @@ def industry_figures(authority: IndustryAuthority, day: date) -> dict:
 
 def figures_for(scope: Scope, day: date) -> dict:
     if scope.kind == INDUSTRY:
-        return industry_figures(scope.authority, day)
+        return industry_figures(scope.own_authority, day)
     data = city_figures(day)
     if scope.area_key not in data["areas"]:
         # A district added within the cache's minute: compute again rather than show it nothing.
@@ -255,7 +270,7 @@ def _figures_compute(day: date, authority_id: int | None = None) -> dict:
     group_rows, resumed = _resumption_groups(day, scoped)
     groups = _by_district(group_rows.values(), lambda g: g["district"])
     reports = _report_groups(day, scoped)
-    percents = {day: {}, yesterday: {}}
+    percents: dict[date, dict[int | None, list]] = {day: {}, yesterday: {}}
     capacity = _capacity_rows(day, scoped)
     for row_day, district_id, _industry, percent in capacity:
         percents[row_day].setdefault(district_id, []).append(percent)
@@ -286,7 +301,7 @@ def _figures_compute(day: date, authority_id: int | None = None) -> dict:
         else:
             before |= _report_figures(pick(reports.get(yesterday, {}), district_id), expected)
             before |= _capacity_figures(yesterday_percents)
-        if passes is not None:
+        if passes is not None and checks is not None:  # both or neither
             now |= _pass_figures(pick(passes, district_id))
             before["passes_issued"] = now["passes_issued"] - now["passes_issued_today"]
             counts = pick(checks, district_id)
@@ -294,7 +309,7 @@ def _figures_compute(day: date, authority_id: int | None = None) -> dict:
             before["checks_today"] = sum(earlier for _today, earlier in counts)
         return {"pk": district_id, "name": name, "now": now, "before": before, "buckets": _buckets(today_percents)}
 
-    areas = {d.pk: area(d.pk, d.name) for d in districts}
+    areas: dict[int | None, dict] = {d.pk: area(d.pk, d.name) for d in districts}
     areas[None] = area(None, str(MSG_CITY))
     return {
         "day": day,
@@ -410,8 +425,10 @@ def _resumption_figures(rows, restricted, restricted_before) -> tuple[dict, dict
     Yesterday's figures judge the list in force yesterday, filings in effect sent before today, and
     resumption dates up to yesterday.
     """
-    now = dict.fromkeys(("total", "should", "filed", "resumed", "above_scale_should", "above_scale_resumed"), 0)
-    before = dict.fromkeys(("should", "filed", "resumed", "above_scale_resumed"), 0)
+    now: dict[str, Any] = dict.fromkeys(
+        ("total", "should", "filed", "resumed", "above_scale_should", "above_scale_resumed"), 0
+    )
+    before: dict[str, Any] = dict.fromkeys(("should", "filed", "resumed", "above_scale_resumed"), 0)
     for row in rows:
         now["total"] += row["total"]
         if row["industry"] not in restricted:
@@ -583,7 +600,7 @@ def _checks_by_district(day: date) -> dict[int | None, list[tuple[int, int]]]:
 
 
 def _division_rows(
-    groups: dict[int, list[dict]],
+    groups: dict[int | None, list[dict]],
     capacity: list[tuple],
     day: date,
     industries: dict[str, Industry],
@@ -639,11 +656,11 @@ def _division_rows(
 
 def drill_url(scope: Scope, drill: str, **extra) -> str:
     """The enterprise list behind a figure, narrowed to the scope."""
-    params = {"figure": drill}
+    params: dict[str, Any] = {"figure": drill}
     if scope.kind == DISTRICT:
-        params["district"] = scope.district.pk
+        params["district"] = scope.own_district.pk
     elif scope.kind == INDUSTRY:
-        params["authority"] = scope.authority.pk
+        params["authority"] = scope.own_authority.pk
     params.update({k: v for k, v in extra.items() if v not in (None, "")})
     return f"{reverse('dashboard:enterprises')}?{urlencode(params)}"
 
@@ -811,8 +828,8 @@ def dashboard_context(scope: Scope, day: date) -> dict:
         **countdown(day),
     }
     if scope.kind == DISTRICT:
-        context["ranks"] = district_ranks(scope.district.pk, data)
-        context["extras"] = district_extras(scope.district, day, data["restricted"])
+        context["ranks"] = district_ranks(scope.own_district.pk, data)
+        context["extras"] = district_extras(scope.own_district, day, data["restricted"])
         context["blocking_urls"] = {
             drill: drill_url(scope, drill) for drill in ("not_filed", "not_reported", "low_capacity")
         }

@@ -1,6 +1,7 @@
 """Writes to the enterprise registry: registration, confirmation, edits, accounts and Excel import."""
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -16,6 +17,9 @@ from core.db import insert_or_lock
 from enterprises.models import Enterprise
 from enterprises.validators import normalize_credit_code, validate_credit_code
 from reference.models import District, Industry
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MSG_CREDIT_CODE_TAKEN = _("该统一社会信用代码已登记。如需开通账号, 请联系属地工作人员。")
 MSG_CREDIT_CODE_PENDING = _("该统一社会信用代码已有待确认的注册申请, 请等待属地工作人员确认。")
@@ -187,7 +191,7 @@ def _parse_credit_code(value) -> str:
     return code
 
 
-def _lookup_parser(table: dict, message: str):
+def _lookup_parser(table: dict, message: "StrOrPromise"):
     def parse(value):
         key = excel.parse_digits(value)
         if key not in table:
@@ -276,9 +280,10 @@ def enterprise_import(*, upload, imported_by: User) -> EnterpriseImport:
             first_row_of_code[code] = row["_row"]
         district = row.get("district")
         if imported_by.role == Role.DISTRICT_STAFF and district and district.pk != imported_by.district_id:
-            result.add_error(
-                row["_row"], "district", MSG_IMPORT_OTHER_DISTRICT.format(district=imported_by.district.name)
-            )
+            own_district = imported_by.district
+            if own_district is None:  # the role's check constraint rules this out
+                raise PermissionDenied(MSG_NOT_YOUR_DISTRICT)
+            result.add_error(row["_row"], "district", MSG_IMPORT_OTHER_DISTRICT.format(district=own_district.name))
     existing = set(
         Enterprise.objects.filter(credit_code__in=list(first_row_of_code)).values_list("credit_code", flat=True)
     )

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -155,7 +156,7 @@ class Filing(models.Model):
         return [scope for scope in ResumptionScope.values if getattr(self, f"scope_{scope}")]
 
     @property
-    def scope_labels(self) -> list[str]:
+    def scope_labels(self) -> list[str | Promise]:
         return [ResumptionScope(scope).label for scope in self.scopes]
 
     @property

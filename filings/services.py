@@ -3,13 +3,16 @@
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Field
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
@@ -126,7 +129,7 @@ def _next_reference(day: date) -> str:
     return f"KSFG-{day:%Y%m%d}-{counter.last:05d}"
 
 
-def _notify_enterprise(filing: Filing, title: str, body: str = "", *, decision: str = "") -> None:
+def _notify_enterprise(filing: Filing, title: str, body: str = "", *, decision: str | Promise = "") -> None:
     """A portal notice to each of the enterprise's accounts, and e-mail once the transaction commits; a decision
     also goes to the enterprise's contact by text message."""
     url = reverse("filings:detail", args=[filing.pk])
@@ -266,7 +269,8 @@ def filing_completeness_errors(filing: Filing) -> list[str]:
         "contact_mobile",
     ):
         if getattr(filing, name) in (None, ""):
-            errors.append(str(MSG_FIELD_REQUIRED % {"field": Filing._meta.get_field(name).verbose_name}))
+            label = cast(Field, Filing._meta.get_field(name)).verbose_name  # model fields, not relations
+            errors.append(str(MSG_FIELD_REQUIRED % {"field": label}))
     if not filing.commitment_accepted:
         errors.append(str(MSG_COMMITMENT_REQUIRED))
     uploaded = {m.kind: m for m in filing.materials.all()}

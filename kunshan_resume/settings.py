@@ -8,6 +8,7 @@ broker. When DEBUG is off the transport-security settings default to production 
 import os
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import environ
@@ -274,6 +275,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # (MEDIA_ROOT on this machine, or a folder every app node mounts) or "s3" (an S3-compatible object store, e.g. a
 # city's private cloud, through django-storages; objects are private and served only through the portal's views).
 FILE_STORAGE = env.str("FILE_STORAGE", default="local")
+_FILES: dict[str, Any]
 if FILE_STORAGE == "local":
     _FILES = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 elif FILE_STORAGE == "s3":

@@ -128,7 +128,7 @@ class NegativeListRules:
     def restriction(self, industry: Industry, scope: str) -> Restriction | None:
         _check_scope(scope)
         entry = self.covering_entry(industry)
-        if entry is None or not entry.restricts(scope):
+        if entry is None or self.version is None or not entry.restricts(scope):  # no version, no entries
             return None
         return Restriction(entry=entry, version=self.version, industry=industry, scope=scope)
 

@@ -7,6 +7,7 @@ administrators (Role.ADMIN, the city headquarters) write.
 
 import datetime
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -145,7 +146,7 @@ def negative_list_publish(*, draft: NegativeList, published_by: User) -> Negativ
 # --- Excel import and export -----------------------------------------------------------------
 
 
-_parse_reason = excel.parse_text(NegativeListEntry._meta.get_field("reason").max_length)
+_parse_reason = excel.parse_text(cast(int, NegativeListEntry._meta.get_field("reason").max_length))  # a CharField
 
 
 def _industry_parser(industries: dict[str, Industry]):

@@ -45,6 +45,13 @@ class RiskAssessment:
     def area_name(self) -> str:
         return self.area.division.full_name if self.area else ""
 
+    @property
+    def listed_by(self) -> RiskAreaList:
+        """The list that rated the origin: a level above low always comes from one."""
+        if self.risk_list is None:
+            raise ValueError(f"a {self.level} risk assessment without a risk-area list")
+        return self.risk_list
+
 
 class RiskAreaRules:
     """The risk-area list of one version in memory. The most specific entry wins: a county listed as
@@ -136,7 +143,9 @@ def work_eligibility(worker: Worker, *, on: date, rules: RiskAreaRules | None = 
     if worker.arrived_on is None or worker.arrived_on > on:
         return decide(Decision.NOT_YET, REASON_NOT_ARRIVED)
     if risk.level == RiskLevel.HIGH:
-        return origin_clearance(worker, on=on, rules=rules)
+        high = origin_clearance(worker, on=on, rules=rules)
+        if high is not None:  # always, for a high-risk origin
+            return high
     # A reading counts if it was taken within the window before the moment judged: now when judging today
     # (yesterday morning's reading still counts at 7 a.m.), the end of the day when judging a past day.
     hours = settings.TEMPERATURE_VALID_HOURS
@@ -148,7 +157,10 @@ def work_eligibility(worker: Worker, *, on: date, rules: RiskAreaRules | None = 
     if blocked is not None:
         return blocked
     if risk.level == RiskLevel.MEDIUM:
-        return decide(Decision.ELIGIBLE, REASON_MEDIUM_OK, area=risk.area_name, tested_on=worker.tested_on.isoformat())
+        tested_on = worker.tested_on
+        if tested_on is None:  # origin_clearance clears a medium-risk origin only with a counting test
+            raise ValueError("a medium-risk origin cleared without a test date")
+        return decide(Decision.ELIGIBLE, REASON_MEDIUM_OK, area=risk.area_name, tested_on=tested_on.isoformat())
     if worker.quarantine_status in (Worker.Quarantine.HOME, Worker.Quarantine.CENTRAL):
         return decide(Decision.ELIGIBLE, REASON_LOW_RISK_OK)
     return decide(Decision.ELIGIBLE, REASON_LOW_RISK_OK_NOT_QUARANTINED)

@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -370,6 +371,9 @@ class PassEvent(models.Model):
     to_status = models.CharField(_("新状态"), max_length=10)
     comment = models.CharField(_("说明"), max_length=255, blank=True)
     at = models.DateTimeField(_("时间"), auto_now_add=True)
+    # The statuses' labels, set on the events pass_detail_relations lists for the timeline.
+    from_label: str | Promise
+    to_label: str | Promise
 
     class Meta:
         verbose_name = _("通行证记录")

@@ -10,12 +10,16 @@ import contextlib
 import logging
 from datetime import timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 
 import redis
 from django.conf import settings
 from django.utils import timezone
 
 from passes.models import ReturnPass
+
+if TYPE_CHECKING:
+    from redis.typing import EncodableT, FieldT
 
 BLOCKED_KEY = "passes:blocked"
 READY_KEY = "passes:blocked:ready"
@@ -48,7 +52,10 @@ def blocked_status(number: str) -> str | None:
     if r is None:
         return _blocked_in_database(number)
     try:
-        status, ready = r.pipeline(transaction=False).hget(BLOCKED_KEY, number).exists(READY_KEY).execute()
+        pipe = r.pipeline(transaction=False)
+        pipe.hget(BLOCKED_KEY, number)
+        pipe.exists(READY_KEY)
+        status, ready = pipe.execute()
     except redis.RedisError:
         # A checkpoint must get an answer while Redis is away: the database holds the record.
         logger.warning("revocation set unavailable; reading the database", exc_info=True)
@@ -102,7 +109,7 @@ def publish(changes: dict[str, str | None]) -> None:
     if r is None or not changes:
         return
     pipe = r.pipeline()
-    blocked = {number: status for number, status in changes.items() if status}
+    blocked: dict[FieldT, EncodableT] = {number: status for number, status in changes.items() if status}
     unblocked = [number for number, status in changes.items() if not status]
     if blocked:
         pipe.hset(BLOCKED_KEY, mapping=blocked)

@@ -16,6 +16,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -128,7 +129,8 @@ def verify(token: str) -> dict:
         header = json.loads(_decode_segment(header_segment))
         if not isinstance(header, dict) or header.get("alg") != ALGORITHM:
             raise InvalidPassToken("not ES256")
-        key = keyring().verifying.get(header.get("kid"))
+        kid: Any = header.get("kid")  # untrusted JSON, looked up as it came
+        key = keyring().verifying.get(kid)
         if key is None:
             raise InvalidPassToken("unknown key")
         signature = _decode_segment(signature_segment)

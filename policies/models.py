@@ -400,7 +400,7 @@ class PolicyAnswer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.current.question if self.current_id else f"#{self.pk}"
+        return self.current.question if self.current is not None else f"#{self.pk}"
 
     def get_absolute_url(self) -> str:
         """The public page of the answer, for a reply that cites it."""

@@ -5,17 +5,20 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from enterprises.models import Enterprise
 from policies.models import (
     PolicyAnswer,
+    PolicyAnswerQuerySet,
     PolicyAnswerVersion,
     PolicyApplication,
     PolicyApplicationMaterial,
@@ -47,9 +50,9 @@ def policy_get_or_404(pk: int) -> SupportPolicy:
     return get_object_or_404(policy_catalogue(), pk=pk)
 
 
-def policy_is_eligible(policy: SupportPolicy, enterprise: Enterprise) -> list[str]:
+def policy_is_eligible(policy: SupportPolicy, enterprise: Enterprise) -> list[str | Promise]:
     """Why the enterprise may not apply, in plain words; empty when it may (as far as the registry shows)."""
-    reasons = []
+    reasons: list[str | Promise] = []
     industries = {industry.code for industry in policy.industries.all()}
     if industries and not industries.intersection(enterprise.industry.ancestor_codes):
         reasons.append(REASON_INDUSTRY)
@@ -67,7 +70,8 @@ def policy_is_eligible(policy: SupportPolicy, enterprise: Enterprise) -> list[st
 
 def policies_for_enterprise(enterprise: Enterprise) -> tuple[list[SupportPolicy], list[SupportPolicy]]:
     """The policies open for application that the enterprise may be eligible for, and the rest."""
-    eligible, other = [], []
+    eligible: list[SupportPolicy] = []
+    other: list[SupportPolicy] = []
     for policy in policy_catalogue().filter(accepts_applications=True):
         (other if policy_is_eligible(policy, enterprise) else eligible).append(policy)
     return eligible, other
@@ -299,7 +303,10 @@ def _figures_compute(applications):
     for (policy_id, district_id), cell in cells.items():
         for row in (by_policy[policy_id], by_district[district_id], total):
             row.add(cell)
-    days_cells, days_policy, days_district = (defaultdict(lambda: defaultdict(int)) for _ in range(3))
+    # Keyed like cells, by_policy and by_district.
+    days_cells: dict[Any, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    days_policy: dict[Any, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    days_district: dict[Any, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     days_total: dict[int, int] = defaultdict(int)
     for policy_id, district_id, day, n in days:
         for histogram in (
@@ -343,7 +350,7 @@ def _days(value) -> int | float | None:
 # --- Official policy answers ---------------------------------------------------------------------
 
 
-def _answers() -> QuerySet[PolicyAnswer]:
+def _answers() -> PolicyAnswerQuerySet:
     return PolicyAnswer.objects.select_related("current")
 
 

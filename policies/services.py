@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
@@ -175,7 +176,7 @@ def _notify_reviewers(application: PolicyApplication) -> None:
 
 
 def _clean_data(policy: SupportPolicy, data: ApplicationData) -> ApplicationData:
-    errors = []
+    errors: list[str | Promise] = []
     if policy.amount_rule == AmountRule.PER_EMPLOYEE and not data.stated_headcount:
         errors.append(MSG_HEADCOUNT_REQUIRED)
     if policy.amount_rule == AmountRule.PERCENTAGE and data.stated_figure is None:
@@ -386,9 +387,12 @@ def payout_record(
     if application.status == S.APPROVED and not policy.pays_money:
         raise ValidationError(MSG_NOT_MONEY)
     submitted_on = timezone.localdate(application.submitted_at)
-    errors = []
+    errors: list[str | Promise] = []
     if application.status == S.APPROVED:
-        if amount is None or amount <= 0 or amount > application.approved_amount:
+        approved_amount = application.approved_amount
+        if approved_amount is None:  # a check constraint of approved applications
+            raise ValueError(f"application {application.pk} approved without an amount")
+        if amount is None or amount <= 0 or amount > approved_amount:
             errors.append(MSG_PAYOUT_AMOUNT % {"amount": application.approved_amount})
         if not voucher_number.strip():
             errors.append(MSG_VOUCHER_REQUIRED)
@@ -447,7 +451,7 @@ def _version(
 
 @transaction.atomic
 def policy_answer_publish(
-    *, topic: str, question: str, body: str, source_document: str, published_by: User, is_demo: bool = False
+    *, topic: str, question: str, body: str, source_document: str, published_by: User | None, is_demo: bool = False
 ) -> PolicyAnswer:
     """A new official answer, in force at once (version 1). The demo answers of load_reference have no author."""
     if not (is_demo and published_by is None):
@@ -478,6 +482,8 @@ def policy_answer_revise(
     if answer.is_withdrawn:
         raise ValidationError(MSG_ANSWER_WITHDRAWN)
     current = answer.current
+    if current is None:  # every answer is published with its first version
+        raise ValueError(f"policy answer {answer.pk} has no current version")
     if (question.strip(), body.strip(), source_document.strip()) == (
         current.question,
         current.body,

@@ -2,6 +2,8 @@
 city's industry authorities (行业主管部门), the national industry classification (GB/T 4754-2017) and the
 administrative divisions (GB/T 2260). Loaded by `manage.py load_reference`, edited in the admin."""
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -52,7 +54,7 @@ class IndustryAuthority(models.Model):
 
     code = models.SlugField(_("代码"), max_length=20, unique=True)
     name = models.CharField(_("名称"), max_length=50, unique=True)
-    industries = models.ManyToManyField(
+    industries: "models.ManyToManyField[Industry, Any]" = models.ManyToManyField(
         "Industry",
         verbose_name=_("主管行业"),
         related_name="authorities",

@@ -52,7 +52,11 @@ class Assignee:
 
     @property
     def label(self) -> str:
-        return self.user.display_name if self.user else self.authority.name
+        if self.user is not None:
+            return self.user.display_name
+        if self.authority is None:
+            raise ValueError("an official is a person or an authority")
+        return self.authority.name
 
 
 def industry_authority_map() -> dict[str, IndustryAuthority]:
@@ -177,7 +181,7 @@ def linkage_set(*, enterprise: Enterprise, settings: dict[int, User | IndustryAu
         if isinstance(target, IndustryAuthority) and tier.source != Source.INDUSTRY_AUTHORITY:
             raise ValidationError(MSG_PERSON_REQUIRED)
         if tier.source == Source.RESPONSIBLE_OFFICIAL:
-            if target is not None and enterprise.responsible_official_id != target.pk:
+            if isinstance(target, User) and enterprise.responsible_official_id != target.pk:  # not an authority
                 enterprise.responsible_official = target
                 enterprise.save(update_fields=["responsible_official", "updated_at"])
             continue
@@ -249,7 +253,7 @@ class LinkageImport:
 def linkage_import(*, upload, imported_by: User) -> LinkageImport:
     """All-or-nothing: every row names an enterprise of the importer's district and valid officials, or
     nothing is written and the annotated workbook says what to fix."""
-    if imported_by.role != Role.DISTRICT_STAFF:
+    if imported_by.role != Role.DISTRICT_STAFF or imported_by.district_id is None:
         raise PermissionDenied(MSG_NOT_YOUR_DISTRICT)
     columns = linkage_import_columns()
     outcome = LinkageImport(result=excel.ImportResult(), columns=columns)

@@ -338,9 +338,9 @@ class ServiceRequest(models.Model):
 
     @property
     def owner_label(self) -> str:
-        if self.owner_user_id:
+        if self.owner_user is not None:
             return self.owner_user.display_name
-        if self.owner_authority_id:
+        if self.owner_authority is not None:
             return self.owner_authority.name
         return str(_("待属地分派"))
 

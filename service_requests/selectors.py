@@ -225,7 +225,7 @@ def request_figures(
     qs = requests.filter(created_at__lt=until)
     if district_id is not None:
         qs = qs.filter(district_id=district_id)
-    aggregates = {key: Count("pk", filter=figure_q(key, until)) for key in COUNTED}
+    aggregates: dict[str, Aggregate] = {key: Count("pk", filter=figure_q(key, until)) for key in COUNTED}
     on_postgres = connection.vendor == "postgresql"
     if on_postgres:
         aggregates["median_minutes"] = Median("minutes_to_answer", filter=Q(first_answered_at__lt=until))

@@ -106,7 +106,8 @@ TOP_LAPSED_COMMENT = _("办理期限 %(due)s 已过, 已是最高层级。")
 
 
 def working_days_for(category: str, urgency: str) -> int:
-    normal, urgent = settings.SERVICE_REQUEST_WORKING_DAYS.get(category, settings.SERVICE_REQUEST_WORKING_DAYS["other"])
+    default: tuple[int, int] = settings.SERVICE_REQUEST_WORKING_DAYS["other"]
+    normal, urgent = settings.SERVICE_REQUEST_WORKING_DAYS.get(category, default)
     return urgent if urgency == "urgent" else normal
 
 
@@ -175,7 +176,7 @@ def _require_enterprise(user: User, request: ServiceRequest) -> None:
 
 def owner_users(request: ServiceRequest) -> list[User]:
     """Everyone who holds the request now (the official, or the department's staff)."""
-    if request.owner_user_id:
+    if request.owner_user is not None:
         return [request.owner_user]
     if request.owner_authority_id:
         return list(
@@ -532,15 +533,15 @@ def _escalation_notices(moved: list[tuple[ServiceRequest, list[User]]], now) -> 
     return notices
 
 
-def _authority_staff(authority_ids) -> dict[int, list[User]]:
-    found = defaultdict(list)
+def _authority_staff(authority_ids) -> dict[int | None, list[User]]:
+    found: dict[int | None, list[User]] = defaultdict(list)
     for user in User.objects.filter(is_active=True, role=Role.AUTHORITY_STAFF, industry_authority_id__in=authority_ids):
         found[user.industry_authority_id].append(user)
     return found
 
 
-def _district_staff(district_ids) -> dict[int, list[User]]:
-    found = defaultdict(list)
+def _district_staff(district_ids) -> dict[int | None, list[User]]:
+    found: dict[int | None, list[User]] = defaultdict(list)
     for user in User.objects.filter(is_active=True, role=Role.DISTRICT_STAFF, district_id__in=district_ids):
         found[user.district_id].append(user)
     return found

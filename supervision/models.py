@@ -5,6 +5,8 @@ Scoping: training sessions belong to an enterprise (the registry's rule). Inspec
 their target (and of the round that planned them); commanders and administrators see all of it. Published notices
 are city-wide: every staff account reads them; drafts are the commanders'."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -14,6 +16,9 @@ from accounts.models import Role
 from core.models import RuleList
 from core.uploads import upload_path
 from enterprises.models import EnterpriseOwnedQuerySet
+
+if TYPE_CHECKING:
+    from passes.models import Worker
 
 # --- training (clause 13) ------------------------------------------------------------------------
 
@@ -33,7 +38,7 @@ class TrainingSession(models.Model):
     topic = models.CharField(_("培训主题"), max_length=200)
     trainer = models.CharField(_("授课人"), max_length=50)
     attendee_count = models.PositiveIntegerField(_("参训人数"))
-    attendees = models.ManyToManyField(
+    attendees: "models.ManyToManyField[Worker, TrainingAttendance]" = models.ManyToManyField(
         "passes.Worker",
         verbose_name=_("参训员工"),
         blank=True,
@@ -272,7 +277,7 @@ class InspectionVisit(models.Model):
 
     @property
     def target_name(self) -> str:
-        if self.enterprise_id:
+        if self.enterprise is not None:
             return self.enterprise.name
         if self.community_id:
             return str(self.community)

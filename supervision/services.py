@@ -499,7 +499,10 @@ def inspection_visit_record(
     visit.summary = summary.strip()
     visit.save(update_fields=["status", "visited_at", "inspector", "summary"])
     VisitItemResult.objects.bulk_create(
-        VisitItemResult(visit=visit, item=item, passed=answers[item.pk].passed, note=answers[item.pk].note.strip())
+        # Every answer's `passed` was checked above to be True or False.
+        VisitItemResult(
+            visit=visit, item=item, passed=bool(answers[item.pk].passed), note=answers[item.pk].note.strip()
+        )
         for item in items
     )
     for item in items:
@@ -520,7 +523,7 @@ def inspection_visit_record(
         for item in items
         if not answers[item.pk].passed
     )
-    if findings and visit.enterprise_id:
+    if findings and visit.enterprise is not None:
         earliest = min(f.deadline for f in findings)
         notify(
             users=visit.enterprise.users.filter(is_active=True, role=Role.ENTERPRISE),
@@ -682,6 +685,8 @@ def finding_accept(*, finding: Finding, reinspected_by: User, comment: str = "")
     _require(may_reinspect(reinspected_by, finding), MSG_NOT_REINSPECTOR)
     _finding_transition(finding, "accept", reinspected_by, comment.strip())
     finding.closed_at = timezone.now()
+    if finding.rectified_at is None:  # accepted only once rectified, which stamps it
+        raise ValueError(f"finding {finding.pk} accepted without a rectification time")
     finding.on_time = finding.rectified_at <= finding.deadline
     finding.save(update_fields=["status", "closed_at", "on_time"])
     return finding
@@ -695,7 +700,7 @@ def finding_reopen(*, finding: Finding, reinspected_by: User, reason: str) -> Fi
     finding = _locked_finding(finding)
     _require(may_reinspect(reinspected_by, finding), MSG_NOT_REINSPECTOR)
     _finding_transition(finding, "reopen", reinspected_by, reason.strip())
-    days = finding.item.rectify_working_days if finding.item_id else 3
+    days = finding.item.rectify_working_days if finding.item is not None else 3
     finding.deadline = add_working_days(timezone.now(), days)
     finding.escalated_at = None
     finding.save(update_fields=["status", "deadline", "escalated_at"])

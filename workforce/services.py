@@ -8,9 +8,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Field, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Notification, Role, User
@@ -65,9 +66,9 @@ def report_cutoff(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, settings.WORKFORCE_REPORT_CUTOFF))
 
 
-def workforce_report_errors(data: dict) -> dict[str, str]:
+def workforce_report_errors(data: dict) -> dict[str, str | Promise]:
     """The cross-field rules, with the field each message belongs to (the database enforces the same)."""
-    errors = {}
+    errors: dict[str, str | Promise] = {}
     if data["on_duty"] > data["returned"]:
         errors["on_duty"] = MSG_ON_DUTY_GT_RETURNED
     if data["returned"] > data["total_employees"]:
@@ -303,7 +304,7 @@ MSG_IMPORT_DUPLICATE = _("与第 %(row)d 行是同一家企业。")
 
 
 def workforce_import_columns() -> list[excel.Column]:
-    fields = {f.name: f for f in WorkforceReport._meta.get_fields() if f.name in REPORT_FIELDS}
+    fields = {f.name: f for f in WorkforceReport._meta.get_fields() if f.name in REPORT_FIELDS and isinstance(f, Field)}
     return [excel.Column("credit_code", _("统一社会信用代码"), width=24)] + [
         excel.Column(name, fields[name].verbose_name, parse=excel.parse_count, width=12) for name in REPORT_FIELDS
     ]
@@ -318,7 +319,7 @@ class WorkforceImport:
 
 def workforce_import(*, upload, day: date, imported_by: User) -> WorkforceImport:
     """All-or-nothing: every row checked (enterprise of this district, no duplicates, figures add up) first."""
-    if imported_by.role != Role.DISTRICT_STAFF:
+    if imported_by.role != Role.DISTRICT_STAFF or imported_by.district_id is None:
         raise PermissionDenied(MSG_NO_STAFF_IMPORT)
     columns = workforce_import_columns()
     result = excel.read_rows(upload, columns)

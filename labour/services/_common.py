@@ -1,7 +1,9 @@
 """What the labour services share: moving a row along its transition table with an event, and notices."""
 
+from typing import Protocol
+
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
@@ -11,8 +13,22 @@ from labour.models import HR_BUREAU_CODE, LabourEvent
 MSG_ILLEGAL = _("当前状态“%(status)s”不能%(action)s。")
 
 
+class _StatusRow(Protocol):
+    """A row with a status field that has choices (a need, a drive, a pairing)."""
+
+    status: str
+
+    def get_status_display(self) -> str: ...
+
+
 def move(
-    obj: models.Model, subject: str, transitions: dict, labels: dict, action: str, actor: User | None, comment: str = ""
+    obj: _StatusRow,
+    subject: str,
+    transitions: dict,
+    labels: dict,
+    action: str,
+    actor: User | None,
+    comment: str | Promise = "",
 ) -> LabourEvent:
     """Move a locked row along its table and log it; the caller saves the fields it changed."""
     sources, target = transitions[action]

@@ -52,20 +52,23 @@ NOTICE_INVITED = _("贵企业已列入招聘活动“%(title)s”(%(region)s, %(
 def _region_level(region: Division, on: date) -> tuple[RiskAssessment, date]:
     """The highest risk the region has on the list in force today or on the drive's first day."""
     today = timezone.localdate()
-    worst = None
+    worst: tuple[RiskAssessment, date] | None = None
     for day in dict.fromkeys((today, max(today, on))):
         assessment = risk_area_rules(day).assess(region.code)
         if worst is None or _rank(assessment.level) > _rank(worst[0].level):
             worst = (assessment, day)
+    if worst is None:  # the loop above runs at least once
+        raise ValueError("no day assessed")
     return worst
 
 
 def _rank(level: str) -> int:
-    return {RiskLevel.LOW: 0, RiskLevel.MEDIUM: 1, RiskLevel.HIGH: 2}[level]
+    ranks: dict[str, int] = {RiskLevel.LOW: 0, RiskLevel.MEDIUM: 1, RiskLevel.HIGH: 2}
+    return ranks[level]
 
 
 def _not_low_message(region: Division, assessment: RiskAssessment, day: date, text=MSG_REGION_NOT_LOW) -> str:
-    risk_list = assessment.risk_list
+    risk_list = assessment.listed_by
     return str(
         text
         % {

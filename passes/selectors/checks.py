@@ -6,6 +6,7 @@ from datetime import date
 from django.db.models import Count, QuerySet
 from django.db.models.functions import ExtractHour
 from django.utils import timezone
+from django.utils.functional import Promise
 
 from core.dates import day_bounds
 from passes.models import PassCheck
@@ -14,7 +15,7 @@ from passes.models import PassCheck
 @dataclass(frozen=True)
 class CheckCounts:
     total: int
-    by_result: list[tuple[str, str, int]]  # (result, label, count), in the order of PassCheck.Result
+    by_result: list[tuple[str, str | Promise, int]]  # (result, label, count), in the order of PassCheck.Result
     by_hour: list[tuple[int, int]]  # (local hour, count) for every hour 0-23
 
 

@@ -9,6 +9,7 @@ only those; without one (or with one this server never gave) it gets the full li
 import json
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.db import connection
 from django.utils import timezone
@@ -68,7 +69,7 @@ def revocation_list(*, since: int | None = None) -> RevocationList:
             f"SELECT status, json_agg(number) FROM {passes} "  # noqa: S608 - our table names; values are parameters
             "WHERE status = ANY(%s) AND valid_until >= %s GROUP BY status"
         )
-        params = [blocked, cutoff]
+        params: list[Any] = [blocked, cutoff]
     else:
         result = RevocationList(version=max(since, settled), full=False)
         sql = (

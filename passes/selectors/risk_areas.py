@@ -17,7 +17,7 @@ from reference.models import Division
 DIVISION_SEARCH_LIMIT = 50
 
 # Highest risk first on every list of areas.
-_LEVEL_ORDER = {RiskLevel.HIGH: 0, RiskLevel.MEDIUM: 1, RiskLevel.LOW: 2}
+_LEVEL_ORDER: dict[str, int] = {RiskLevel.HIGH: 0, RiskLevel.MEDIUM: 1, RiskLevel.LOW: 2}
 
 
 # --- divisions -----------------------------------------------------------------------------------

@@ -72,7 +72,7 @@ def roster_page(user, filters: RosterFilters, page_number, *, on: date) -> Roste
             for w in workers.only(*_ELIGIBILITY_FIELDS).iterator(chunk_size=2000)
             if work_eligibility(w, on=on, rules=rules).decision == filters.decision
         ]
-        page = Paginator(ids, PAGE_SIZE).get_page(page_number)
+        page: Page = Paginator(ids, PAGE_SIZE).get_page(page_number)  # of ids, then of workers
         by_id = _with_relations(Worker.objects.filter(pk__in=list(page.object_list))).in_bulk()
         page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
     else:

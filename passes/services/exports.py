@@ -113,7 +113,7 @@ def checks_workbook(checks: QuerySet[PassCheck], *, day: date) -> bytes:
     return excel.write_workbook([sheet])
 
 
-def _transport_rows(requests: QuerySet[TransportRequest]) -> Iterator[list[Any]]:
+def _transport_rows(requests: QuerySet[Any]) -> Iterator[list[Any]]:  # annotated with worker_count
     for r in requests.iterator(chunk_size=CHUNK):
         yield [
             r.created_at,

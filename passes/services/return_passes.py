@@ -119,7 +119,7 @@ def _require_issuer(user: User, passes: Iterable[ReturnPass]) -> None:
 
 def _notify_enterprises(passes: Iterable[ReturnPass], title, reason: str = "", **params) -> None:
     """One notice per enterprise account for the passes of that enterprise, with the reason if any."""
-    by_enterprise: dict[int, list[ReturnPass]] = defaultdict(list)
+    by_enterprise: dict[int | None, list[ReturnPass]] = defaultdict(list)
     for return_pass in passes:
         by_enterprise[return_pass.enterprise_id].append(return_pass)
     if not by_enterprise:
@@ -149,6 +149,8 @@ def pass_claims(return_pass: ReturnPass) -> dict:
     encrypted, so anyone who photographs the code can read it. No employer: the guard does not need it.
     The last four ID characters let the guard match the pass to the ID card in front of them."""
     where = return_pass.residence_community.name if return_pass.residence_community else ""
+    if return_pass.valid_from is None or return_pass.valid_until is None:
+        raise ValueError(f"pass {return_pass.number} has no validity dates to sign")
     return {
         "n": return_pass.number,
         "nm": mask_name(return_pass.worker.name),
@@ -272,9 +274,9 @@ def return_pass_apply(
         for w in locked
     ]
     ReturnPass.objects.bulk_create(passes, batch_size=1000)
-    created = ReturnPass.objects.filter(batch=batch)
+    batch_passes = ReturnPass.objects.filter(batch=batch)
     PassEvent.objects.bulk_create(
-        [PassEvent(return_pass=p, actor=applied_by, from_status="", to_status=S.APPLIED) for p in created],
+        [PassEvent(return_pass=p, actor=applied_by, from_status="", to_status=S.APPLIED) for p in batch_passes],
         batch_size=1000,
     )
     return batch
@@ -546,11 +548,14 @@ class Verification:
         less valid for it (clause 9: no refusal), but the guard should know. A token signed before the
         community's id travelled in it is compared by the community's name."""
         community_id = getattr(checker, "community_id", None)
-        if community_id is None or not self.number:
+        if checker is None or community_id is None or not self.number:
             return False
         if self.community_id is not None:
             return self.community_id != community_id
-        return self.community != checker.community.name
+        checkpoint_community = checker.community
+        if checkpoint_community is None:  # its id is set
+            raise ValueError("checkpoint staff without a community")
+        return self.community != checkpoint_community.name
 
 
 def return_pass_verify(*, token: str, checked_by: User | None = None, today: date | None = None) -> Verification:

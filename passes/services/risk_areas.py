@@ -10,6 +10,7 @@ workers who may no longer work under it are suspended and their enterprises told
 
 import datetime
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -198,7 +199,7 @@ def risk_area_lists_apply_due(*, today: datetime.date | None = None) -> int | No
 # --- Excel import and export --------------------------------------------------------------------
 
 
-_parse_note = excel.parse_text(RiskArea._meta.get_field("note").max_length)
+_parse_note = excel.parse_text(cast(int, RiskArea._meta.get_field("note").max_length))  # a CharField
 
 
 def parse_level(value) -> str:

@@ -12,13 +12,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import FileField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -179,7 +180,7 @@ def worker_update(*, worker: Worker, data: Mapping[str, Any], id_number: str | N
         _lock_roster(worker.enterprise)
         for name, value in data.items():
             setattr(worker, name, value)
-        worker._history_user = updated_by  # the change history's "who", also outside a web request
+        worker._history_user = updated_by  # type: ignore[attr-defined]  # simple-history's untyped hook: the history's "who", also outside a request
         worker.temperature_taken_at = _minute(worker.temperature_taken_at)
         if id_number and id_number_digest(id_number) != worker.id_number_digest:
             for name, value in id_number_fields(id_number).items():
@@ -474,7 +475,11 @@ class _Refused(Exception):
     """Raised inside the import's transaction to roll back every row written."""
 
 
-def roster_file_limits() -> dict[str, excel.Limits]:
+class _FileLimits(TypedDict):
+    limits: excel.Limits
+
+
+def roster_file_limits() -> _FileLimits:
     """Larger than other imports allow: the roster the portal exports must import back, up to
     ROSTER_IMPORT_MAX_ROWS rows, in a background job. Parts read whole keep the default bound."""
     sheet = settings.ROSTER_IMPORT_MAX_UNCOMPRESSED
@@ -562,7 +567,7 @@ class _RosterImporter:
                 community = self.communities.get((district.pk, row["residence_community"]))
                 if community is None:
                     self._error(number, "residence_community", MSG_UNKNOWN_COMMUNITY)
-        data = {
+        data: dict[str, Any] = {
             "name": row.get("name"),
             "mobile": row.get("mobile"),
             "origin_id": row.get("origin"),
@@ -586,6 +591,8 @@ class _RosterImporter:
                 self._error(number, name, message)
         if failed or len(self.result.errors) > errors_before:
             return number, digest, row.get("name"), None
+        if district is None:  # a blank or unknown district is an error above
+            raise ValueError(f"row {number}: no district and no error")
         data["id_number"] = row["id_number"]
         data["residence_district_id"] = district.pk
         data["residence_community_id"] = community.pk if community else None
@@ -595,7 +602,7 @@ class _RosterImporter:
     def _flush(self) -> None:
         if not self.batch:
             return
-        existing: dict[str, Worker] = {}
+        existing: dict[str | None, Worker] = {}
         digests = [digest for _number, digest, _name, _data in self.batch if digest is not None]
         for start in range(0, len(digests), _LOOKUP_CHUNK):
             for worker in (
@@ -735,7 +742,7 @@ def roster_import_run(*, roster_import_id: int) -> RosterImport:
 def _delete_files(jobs, name: str) -> int:
     """Delete the stored files named in field `name` of these imports, then forget the names; a file that
     could not be deleted keeps its name, for the nightly purge to try again. Returns the files deleted."""
-    storage = RosterImport._meta.get_field(name).storage
+    storage = cast(FileField, RosterImport._meta.get_field(name)).storage
     deleted = 0
     for pk, stored in jobs.exclude(**{name: ""}).values_list("pk", name):
         try:

@@ -181,7 +181,7 @@ def origin_check(*, origin: Division, departure_on: date) -> RiskAreaList | None
     rules = risk_area_rules(departure_on)
     risk = rules.assess(origin.code)
     if risk.level != RiskLevel.LOW:
-        risk_list = risk.risk_list
+        risk_list = risk.listed_by
         raise ValidationError(
             MSG_ORIGIN_NOT_LOW
             % {
@@ -221,7 +221,7 @@ def _worker_errors(workers: list[Worker], *, enterprise: Enterprise, departure_o
                     % {
                         "name": worker.name,
                         "origin": worker.origin.full_name,
-                        "source": risk.risk_list.source_document,
+                        "source": risk.listed_by.source_document,
                         "level": RiskLevel(risk.level).label,
                     }
                 )
