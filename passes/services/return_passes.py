@@ -19,8 +19,8 @@ from accounts.models import Notification, Role, User
 from core.db import insert_or_lock
 from enterprises.models import Enterprise
 from passes import checklog, revocations, signing
-from passes.eligibility import RiskAreaRules, origin_clearance, risk_area_rules, work_eligibility
-from passes.models import PassBatch, PassCheck, PassEvent, ReturnPass, RiskAreaList, Worker
+from passes.eligibility import RiskAreaRules, risk_area_rules, work_eligibility
+from passes.models import PassBatch, PassCheck, PassEvent, PassSuspension, ReturnPass, Worker
 from passes.personal_data import mask_name
 
 S = ReturnPass.Status
@@ -136,6 +136,10 @@ def _notify_enterprises(passes: Iterable[ReturnPass], title, reason: str = "", *
             body = f"{body}\n{MSG_NOTICE_REASON % {'reason': reason}}"
         notices.append(Notification(user=user, title=text, body=body, url=url))
     Notification.objects.bulk_create(notices, batch_size=2000)
+
+
+def _lift_all_reasons(ids: list[int]) -> None:
+    PassSuspension.objects.filter(return_pass_id__in=ids, lifted_at__isnull=True).update(lifted_at=timezone.now())
 
 
 def _publish_on_commit(passes: Iterable[ReturnPass]) -> None:
@@ -370,6 +374,14 @@ def _single(return_pass: ReturnPass, action: str, actor: User, reason: str, noti
     locked.status_reason = reason.strip()[:255]
     locked.save(update_fields=["status", "status_reason", "updated_at"])
     event.save()
+    if action == "suspend":
+        PassSuspension.objects.create(
+            return_pass=locked, reason=PassSuspension.Reason.MANUAL, detail=locked.status_reason
+        )
+    else:
+        # A district that reinstates by hand overrides every standing reason (health, risk list, its own);
+        # a revoked pass has none left to stand.
+        _lift_all_reasons([locked.pk])
     _publish_on_commit([locked])
     _notify_enterprises([locked], notice, reason=locked.status_reason)
     return locked
@@ -426,6 +438,7 @@ def return_pass_reissue(
         old.status_reason = event.comment
         old.save(update_fields=["status", "status_reason", "updated_at"])
         event.save()
+        _lift_all_reasons([old.pk])
         _publish_on_commit([old])
     new.save()
     PassEvent.objects.create(
@@ -454,47 +467,10 @@ def return_passes_expire(*, today: date | None = None) -> int:
     events = [_log(p, "expire", None) for p in passes]
     ReturnPass.objects.bulk_update(passes, ["status", "updated_at"], batch_size=1000)
     PassEvent.objects.bulk_create(events, batch_size=1000)
+    _lift_all_reasons([p.pk for p in passes])
     _notify_enterprises(passes, NOTICE_EXPIRED)
     _publish_on_commit(passes)
     return len(passes)
-
-
-def return_passes_suspend_ineligible(*, risk_list: RiskAreaList, today: date | None = None) -> int:
-    """After a risk list comes into force: suspend the valid passes of workers whose origin it now keeps
-    from work (see eligibility.origin_clearance). Judged without locks over all valid passes, then only
-    the passes to suspend are locked and re-checked, so the city's passes are not held for the scan."""
-    today = today or timezone.localdate()
-    rules = RiskAreaRules.for_version(risk_list)
-    valid = (
-        ReturnPass.objects.filter(status=S.VALID)
-        .select_related("worker")
-        .only("pk", "worker__origin", "worker__arrived_on", "worker__test_result", "worker__tested_on")
-    )
-    to_suspend = [
-        p.pk for p in valid.iterator(chunk_size=5000) if origin_clearance(p.worker, on=today, rules=rules) is not None
-    ]
-    suspended = 0
-    for start in range(0, len(to_suspend), 1000):
-        suspended += _suspend_for_risk_list(to_suspend[start : start + 1000], risk_list, rules, today)
-    return suspended
-
-
-@transaction.atomic
-def _suspend_for_risk_list(ids: list[int], risk_list: RiskAreaList, rules: RiskAreaRules, today: date) -> int:
-    suspended, events = [], []
-    for return_pass in _locked(ids):
-        blocked = origin_clearance(return_pass.worker, on=today, rules=rules) if return_pass.status == S.VALID else None
-        if blocked is None:
-            continue  # changed since the scan: reinstated, revoked, or the worker's test arrived
-        reason = str(REASON_RISK_LIST % {"source": risk_list.source_document, "reason": blocked.reason})
-        events.append(_log(return_pass, "suspend", None, reason))
-        return_pass.status_reason = reason[:255]
-        suspended.append(return_pass)
-    ReturnPass.objects.bulk_update(suspended, ["status", "status_reason", "updated_at"], batch_size=1000)
-    PassEvent.objects.bulk_create(events, batch_size=1000)
-    _notify_enterprises(suspended, NOTICE_SUSPENDED)
-    _publish_on_commit(suspended)
-    return len(suspended)
 
 
 # --- verification ----------------------------------------------------------------------------------
