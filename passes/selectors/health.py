@@ -6,7 +6,9 @@ from datetime import date
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
+from accounts.models import Role
 from passes.models import HealthImport, HealthIncident, HealthReading, Worker
 
 PAGE_SIZE = 50
@@ -81,3 +83,20 @@ def health_incident_readings(incident: HealthIncident) -> list[HealthReading]:
 
 def health_import_get_for_user_or_404(user, pk: int) -> HealthImport:
     return get_object_or_404(HealthImport.objects.visible_to(user), pk=pk)
+
+
+def health_landing_counts(user) -> dict:
+    """The landing page's to-do: the enterprise's readings today and open incidents; a district's open
+    incidents of the workers living there (the ones it closes)."""
+    incidents = HealthIncident.objects.visible_to(user).filter(status=HealthIncident.Status.OPEN)
+    if user.role == Role.DISTRICT_STAFF:
+        return {"open_incidents": incidents.filter(home_district_id=user.district_id).count()}
+    today = timezone.localdate()
+    return {
+        "read_today": HealthReading.objects.filter(enterprise_id=user.enterprise_id, day=today)
+        .values("worker_id")
+        .distinct()
+        .count(),
+        "workers": Worker.objects.filter(enterprise_id=user.enterprise_id).count(),
+        "open_incidents": incidents.count(),
+    }
