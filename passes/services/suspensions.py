@@ -19,11 +19,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from passes.eligibility import OriginCheck, RiskAreaRules
-from passes.models import HealthIncident, PassEvent, PassSuspension, ReturnPass, RiskAreaList
+from passes.models import HealthIncident, PassEvent, PassSuspension, ReturnPass, RiskAreaList, Worker
 from passes.services.return_passes import (
     NOTICE_SUSPENDED,
     REASON_RISK_LIST,
-    _locked,
     _log,
     _notify_enterprises,
     _publish_on_commit,
@@ -57,12 +56,12 @@ def suspension_reasons_add(
     risk_list: RiskAreaList | None = None,
     incident: HealthIncident | None = None,
     notify: bool = True,
-) -> list[ReturnPass]:
+) -> tuple[list[ReturnPass], int]:
     """Give each pass in play this reason unless it already stands; the valid ones are suspended.
-    Returns the passes suspended now."""
+    Returns the passes suspended now, and how many passes gained the reason."""
     candidates = [p for p in passes if p.status in IN_PLAY]
     if not candidates:
-        return []
+        return [], 0
     standing = set(
         PassSuspension.objects.filter(
             return_pass_id__in=[p.pk for p in candidates], reason=reason, lifted_at__isnull=True
@@ -84,7 +83,7 @@ def suspension_reasons_add(
     _publish_on_commit(suspended)
     if notify:
         _notify_enterprises(suspended, NOTICE_SUSPENDED)
-    return suspended
+    return suspended, len(rows)
 
 
 def suspension_reasons_lift(
@@ -95,12 +94,13 @@ def suspension_reasons_lift(
     reasons: Iterable[str] | None = None,
     incident: HealthIncident | None = None,
     reinstate: bool = True,
-) -> list[ReturnPass]:
+) -> tuple[list[ReturnPass], int]:
     """Lift the standing reasons of these passes (all of them, or only `reasons`, or only `incident`'s).
-    A suspended pass left with no reason is reinstated, with an event carrying `comment`. Returns those."""
+    A suspended pass left with no reason is reinstated, with an event carrying `comment`. Returns those,
+    and how many passes had a reason lifted."""
     passes = list(passes)
     if not passes:
-        return []
+        return [], 0
     standing = PassSuspension.objects.filter(return_pass_id__in=[p.pk for p in passes], lifted_at__isnull=True)
     if reasons is not None:
         standing = standing.filter(reason__in=list(reasons))
@@ -108,10 +108,10 @@ def suspension_reasons_lift(
         standing = standing.filter(incident=incident)
     lifted = set(standing.values_list("return_pass_id", flat=True))
     if not lifted:
-        return []
+        return [], 0
     standing.update(lifted_at=timezone.now())
     if not reinstate:
-        return []
+        return [], len(lifted)
     still = set(
         PassSuspension.objects.filter(return_pass_id__in=list(lifted), lifted_at__isnull=True).values_list(
             "return_pass_id", flat=True
@@ -126,7 +126,7 @@ def suspension_reasons_lift(
     _save_status(reinstated)
     PassEvent.objects.bulk_create(events, batch_size=2000)
     _publish_on_commit(reinstated)
-    return reinstated
+    return reinstated, len(lifted)
 
 
 def standing_reasons(return_pass: ReturnPass) -> list[PassSuspension]:
@@ -139,7 +139,7 @@ REASON_RISK_LIFTED = _(
     "风险地区名单更新(《%(title)s》第 %(version)s 版, %(source)s, %(date)s 起施行): 来源地不再限制上岗"
 )
 NOTICE_RISK_REINSTATED = _("%(count)s 张返岗员工通行证已随风险地区名单更新恢复使用")
-SWEEP_CHUNK = 2000
+SWEEP_CHUNK = 5000
 
 
 @dataclass
@@ -183,29 +183,51 @@ def return_passes_follow_risk_list(*, risk_list: RiskAreaList, today: date | Non
     return sweep
 
 
-def _origin_reason(check: OriginCheck, p: ReturnPass) -> str | None:
-    w = p.worker
-    return check.reason(w.origin_id, w.arrived_on, w.test_result, w.tested_on)
+def _lean_locked(ids: list[int]) -> list[tuple[ReturnPass, str | None]]:
+    """Lock these passes (rows of ReturnPass only, in id order) and read just what the sweep needs, with the
+    reason the worker's origin blocks now: the city's passes in a few queries per chunk, no full objects."""
+    rows = (
+        ReturnPass.objects.filter(pk__in=ids)
+        .select_for_update(of=("self",))
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "number",
+            "status",
+            "enterprise_id",
+            "worker__name",
+            "worker__origin_id",
+            "worker__arrived_on",
+            "worker__test_result",
+            "worker__tested_on",
+        )
+    )
+    return [
+        (
+            ReturnPass(pk=pk, number=number, status=status, enterprise_id=enterprise_id, worker=Worker(name=name)),
+            origin,
+        )
+        for pk, number, status, enterprise_id, name, *origin in rows
+    ]
 
 
 @transaction.atomic
 def _add_chunk(ids: list[int], risk_list: RiskAreaList, check: OriginCheck, sweep: RiskListSweep) -> None:
     reasons = {}
-    for p in _locked(ids):
-        reason = _origin_reason(check, p) if p.status in IN_PLAY else None
+    for p, origin in _lean_locked(ids):
+        reason = check.reason(*origin) if p.status in IN_PLAY else None
         if reason is not None:  # else changed since the scan: revoked, or the worker's test arrived
             reasons[p] = str(REASON_RISK_LIST % {"source": risk_list.source_document, "reason": reason})
-    before = PassSuspension.objects.filter(reason=R.RISK_AREA, return_pass_id__in=ids).count()
-    suspended = suspension_reasons_add(
+    suspended, added = suspension_reasons_add(
         passes=list(reasons), reason=R.RISK_AREA, actor=None, detail=reasons.__getitem__, risk_list=risk_list
     )
     sweep.suspended += len(suspended)
-    sweep.reasons_added += PassSuspension.objects.filter(reason=R.RISK_AREA, return_pass_id__in=ids).count() - before
+    sweep.reasons_added += added
 
 
 @transaction.atomic
 def _lift_chunk(ids: list[int], risk_list: RiskAreaList, check: OriginCheck, sweep: RiskListSweep) -> None:
-    clear = [p for p in _locked(ids) if _origin_reason(check, p) is None]
+    clear = [p for p, origin in _lean_locked(ids) if check.reason(*origin) is None]
     comment = str(
         REASON_RISK_LIFTED
         % {
@@ -215,10 +237,7 @@ def _lift_chunk(ids: list[int], risk_list: RiskAreaList, check: OriginCheck, swe
             "date": f"{risk_list.effective_from:%Y-%m-%d}",
         }
     )
-    standing = PassSuspension.objects.filter(
-        return_pass_id__in=[p.pk for p in clear], reason=R.RISK_AREA, lifted_at__isnull=True
-    ).count()
-    reinstated = suspension_reasons_lift(passes=clear, actor=None, comment=comment, reasons=[R.RISK_AREA])
-    sweep.reasons_lifted += standing
+    reinstated, lifted = suspension_reasons_lift(passes=clear, actor=None, comment=comment, reasons=[R.RISK_AREA])
+    sweep.reasons_lifted += lifted
     sweep.reinstated += len(reinstated)
     _notify_enterprises(reinstated, NOTICE_RISK_REINSTATED)
