@@ -20,7 +20,7 @@ from core.db import insert_or_lock
 from enterprises.models import Enterprise
 from passes import checklog, revocations, signing
 from passes.eligibility import RiskAreaRules, risk_area_rules, work_eligibility
-from passes.models import PassBatch, PassCheck, PassEvent, PassSuspension, ReturnPass, Worker
+from passes.models import HealthIncident, PassBatch, PassCheck, PassEvent, PassSuspension, ReturnPass, Worker
 from passes.personal_data import mask_name
 
 S = ReturnPass.Status
@@ -49,6 +49,7 @@ MSG_WORKER_LEFT = _(
     "通行证 %(number)s 已因“员工已离职”吊销, 不再为其申请; 如该员工回到本企业, 请联系%(district)s换发。"
 )
 MSG_CANNOT_APPLY = _("%(name)s 暂不能申请: %(reason)s")
+MSG_HEALTH_INCIDENT = _("%(name)s 有未办结的健康异常事件, 须由居住地属地办结后才能申请或核发通行证。")
 MSG_REASON_REQUIRED = _("请填写原因。")
 MSG_VALIDITY = _("有效期须从今天或以后开始, 结束不早于开始, 且不超过 %(days)s 天。")
 MSG_REISSUE_STATUS = _("只有有效、暂停、吊销或过期的通行证可以换发。")
@@ -197,6 +198,15 @@ def departed_message(revoked: ReturnPass, enterprise: Enterprise) -> str:
     return str(MSG_WORKER_LEFT % {"number": revoked.number, "district": enterprise.district.name})
 
 
+def _with_open_incident(workers: Iterable[Worker]) -> set[int]:
+    """Workers whose health incident is open: their eligibility waits for the home district's closing."""
+    return set(
+        HealthIncident.objects.filter(worker__in=list(workers), status=HealthIncident.Status.OPEN).values_list(
+            "worker_id", flat=True
+        )
+    )
+
+
 def pass_application_errors(
     *, enterprise: Enterprise, workers: list[Worker], on: date, rules: RiskAreaRules | None = None
 ) -> list[str]:
@@ -208,6 +218,7 @@ def pass_application_errors(
         )
     )
     departed = departed_workers(workers)
+    unwell = _with_open_incident(workers)
     errors = []
     for worker in workers:
         if worker.enterprise_id != enterprise.pk:
@@ -216,6 +227,8 @@ def pass_application_errors(
             errors.append(str(MSG_SAME_DISTRICT % {"name": worker.name}))
         elif worker.pk in open_passes:
             errors.append(str(MSG_HAS_OPEN_PASS % {"name": worker.name, "number": open_passes[worker.pk]}))
+        elif worker.pk in unwell:
+            errors.append(str(MSG_HEALTH_INCIDENT % {"name": worker.name}))
         elif worker.pk in departed:
             reason = departed_message(departed[worker.pk], enterprise)
             errors.append(str(MSG_CANNOT_APPLY % {"name": worker.name, "reason": reason}))
@@ -306,6 +319,7 @@ def return_pass_issue(
     rules = risk_area_rules(today)
     now = timezone.now()
     result, events = BatchResult(), []
+    unwell = _with_open_incident([p.worker for p in passes])
     for return_pass in passes:
         if return_pass.status != S.APPLIED:
             result.skipped.append(
@@ -314,6 +328,9 @@ def return_pass_issue(
                     str(MSG_ILLEGAL % {"number": return_pass.number, "status": return_pass.get_status_display()}),
                 )
             )
+            continue
+        if return_pass.worker_id in unwell:
+            result.skipped.append((return_pass, str(MSG_HEALTH_INCIDENT % {"name": return_pass.worker.name})))
             continue
         eligibility = work_eligibility(return_pass.worker, on=today, rules=rules)
         if not eligibility.eligible:

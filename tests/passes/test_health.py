@@ -192,3 +192,19 @@ def test_every_status_change_wrote_an_event(enterprise_user_a, district_staff_a,
     health_incident_close(incident=HealthIncident.objects.get(), closed_by=home_staff, outcome="normal_reading")
     statuses = list(PassEvent.objects.filter(return_pass=return_pass).values_list("to_status", flat=True))
     assert statuses == [S.APPLIED, S.VALID, S.SUSPENDED, S.VALID]
+
+
+def test_a_worker_with_an_open_incident_gets_no_new_pass(enterprise_user_a, district_staff_a, home_staff):
+    from tests.passes.factories import WorkerFactory
+
+    worker = WorkerFactory(enterprise=enterprise_user_a.enterprise)
+    _read(enterprise_user_a, worker, "36.5", symptoms=True)  # a normal temperature: only the incident stands
+    with pytest.raises(ValidationError) as refused:
+        return_passes.return_pass_apply(enterprise=worker.enterprise, workers=[worker], applied_by=enterprise_user_a)
+    assert refused.value.messages == [str(return_passes.MSG_HEALTH_INCIDENT % {"name": worker.name})]
+    _read(enterprise_user_a, worker, "36.4")
+    health_incident_close(incident=HealthIncident.objects.get(), closed_by=home_staff, outcome="normal_reading")
+    batch = return_passes.return_pass_apply(
+        enterprise=worker.enterprise, workers=[worker], applied_by=enterprise_user_a
+    )
+    assert batch.passes.count() == 1
