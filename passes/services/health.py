@@ -116,8 +116,11 @@ def fever_threshold() -> Decimal:
     return Decimal(str(settings.FEVER_THRESHOLD))
 
 
-def reading_abnormal(temperature: Decimal | None, symptoms: bool, test_result: str) -> bool:
-    return (temperature is not None and temperature >= fever_threshold()) or symptoms or test_result == TR.POSITIVE
+def reading_abnormal(
+    temperature: Decimal | None, symptoms: bool, test_result: str, *, threshold: Decimal | None = None
+) -> bool:
+    threshold = threshold if threshold is not None else fever_threshold()
+    return (temperature is not None and temperature >= threshold) or symptoms or test_result == TR.POSITIVE
 
 
 def reading_summary(reading) -> str:
@@ -190,6 +193,7 @@ def health_readings_record(
 def _record(
     enterprise: Enterprise, entries: list[ReadingInput], recorded_by: User, day: date, source: str
 ) -> list[HealthReading]:
+    threshold = fever_threshold()
     readings = [
         HealthReading(
             worker_id=e.worker_id,
@@ -201,7 +205,7 @@ def _record(
             quarantine_ended=e.quarantine_ended,
             test_result=e.test_result,
             tested_on=e.tested_on,
-            abnormal=reading_abnormal(e.temperature, e.symptoms, e.test_result),
+            abnormal=reading_abnormal(e.temperature, e.symptoms, e.test_result, threshold=threshold),
             source=source,
             recorded_by=recorded_by,
         )
