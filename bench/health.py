@@ -226,18 +226,29 @@ SELECT id, 'valid', 'suspended', %(reason)s, now() FROM hit
 """
 
 HAND_REINSTATE = """
-WITH lifted AS (
-    UPDATE passes_passsuspension s SET lifted_at = now()
-    WHERE s.reason = 'risk_area' AND s.lifted_at IS NULL
-    RETURNING s.return_pass_id
-), hit AS (
+WITH hit AS (
     UPDATE passes_returnpass p SET status = 'valid', status_reason = '', updated_at = now()
-    WHERE p.id IN (SELECT return_pass_id FROM lifted) AND p.status = 'suspended'
+    FROM passes_passsuspension s
+    WHERE s.return_pass_id = p.id AND s.reason = 'risk_area' AND s.lifted_at IS NULL AND p.status = 'suspended'
     RETURNING p.id
+), lifted AS (
+    UPDATE passes_passsuspension s SET lifted_at = now() WHERE s.reason = 'risk_area' AND s.lifted_at IS NULL
 )
 INSERT INTO passes_passevent (return_pass_id, from_status, to_status, comment, at)
 SELECT id, 'suspended', 'valid', %(reason)s, now() FROM hit
 """
+
+
+def _analyze() -> None:
+    """Fresh planner statistics before each direction, for the service and the hand SQL alike."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE passes_returnpass; ANALYZE passes_passsuspension; ANALYZE passes_passevent")
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
 
 
 def _hand_sql(statement: str, risk_list) -> tuple[float, int]:
@@ -294,11 +305,18 @@ def bench_sweep(args) -> dict:
     relaxed = published_risk_list(areas={"330300": RiskLevel.MEDIUM})
     events_before = PassEvent.objects.count()
 
+    _say(f"{total:,} passes ({hubei:,} from Hubei) written in {generated:.1f} s")
+    _analyze()
     hand_suspend_s, hand_suspended = _hand_sql(HAND_SUSPEND, strict)
+    _say(f"hand SQL suspend: {hand_suspend_s:.2f} s ({hand_suspended:,} rows)")
     suspend_s, suspend = _timed(return_passes_follow_risk_list, risk_list=strict)
+    _say(f"service suspend: {suspend_s:.2f} s ({suspend})")
     assert suspend.suspended == hubei == hand_suspended, (suspend, hubei, hand_suspended)
+    _analyze()
     hand_reinstate_s, hand_reinstated = _hand_sql(HAND_REINSTATE, relaxed)
+    _say(f"hand SQL reinstate: {hand_reinstate_s:.2f} s ({hand_reinstated:,} rows)")
     reinstate_s, reinstate = _timed(return_passes_follow_risk_list, risk_list=relaxed)
+    _say(f"service reinstate: {reinstate_s:.2f} s ({reinstate})")
     assert reinstate.reinstated == hubei == hand_reinstated, (reinstate, hubei, hand_reinstated)
     events = PassEvent.objects.filter(pk__gt=0).count() - events_before
     assert events == 2 * hubei, events
@@ -338,6 +356,7 @@ def main(argv=None) -> None:
             print("bench.health needs DATABASE_URL (PostgreSQL): skipped")
             return
         results["import"] = bench_import(args, Path(directory))
+        _say(f"import: {results['import']}")
         results["sweep"] = bench_sweep(args)
         results["machine"] = report.machine()
     imp, sweep = results["import"], results["sweep"]
