@@ -103,13 +103,16 @@ def _end_of(day: date) -> datetime:
 
 
 def _negative_test_counts(worker: Worker, on: date) -> bool:
+    return _negative_test_counts_values(worker.test_result, worker.tested_on, worker.arrived_on, on)
+
+
+def _negative_test_counts_values(test_result: str, tested: date | None, arrived_on: date | None, on: date) -> bool:
     days = settings.NUCLEIC_ACID_TEST_VALID_DAYS
-    tested = worker.tested_on
     return (
-        worker.test_result == Worker.TestResult.NEGATIVE
+        test_result == Worker.TestResult.NEGATIVE
         and tested is not None
-        and worker.arrived_on is not None
-        and worker.arrived_on <= tested <= on
+        and arrived_on is not None
+        and arrived_on <= tested <= on
         and (on - tested).days < days
     )
 
@@ -164,3 +167,33 @@ def work_eligibility(worker: Worker, *, on: date, rules: RiskAreaRules | None = 
     if worker.quarantine_status in (Worker.Quarantine.HOME, Worker.Quarantine.CENTRAL):
         return decide(Decision.ELIGIBLE, REASON_LOW_RISK_OK)
     return decide(Decision.ELIGIBLE, REASON_LOW_RISK_OK_NOT_QUARANTINED)
+
+
+class OriginCheck:
+    """origin_clearance for many workers from plain values, each origin assessed once: what a risk-list
+    sweep over the city's passes needs without building a Worker per pass. Gives the same answer."""
+
+    def __init__(self, rules: RiskAreaRules, *, on: date) -> None:
+        self.rules, self.on = rules, on
+        self._by_origin: dict[str, tuple[str, str]] = {}
+
+    def reason(self, origin_id: str, arrived_on: date | None, test_result: str, tested_on: date | None) -> str | None:
+        """The reason the origin keeps this worker from work, or None."""
+        known = self._by_origin.get(origin_id)
+        if known is None:
+            risk = self.rules.assess(origin_id)
+            text = ""
+            if risk.level == RiskLevel.HIGH:
+                text = str(REASON_HIGH_RISK) % {"area": risk.area_name}
+            elif risk.level == RiskLevel.MEDIUM:
+                text = str(REASON_MEDIUM_NEEDS_TEST) % {
+                    "area": risk.area_name,
+                    "days": settings.NUCLEIC_ACID_TEST_VALID_DAYS,
+                }
+            known = self._by_origin[origin_id] = (risk.level, text)
+        level, text = known
+        if level == RiskLevel.HIGH:
+            return text
+        if level == RiskLevel.MEDIUM:
+            return None if _negative_test_counts_values(test_result, tested_on, arrived_on, self.on) else text
+        return None

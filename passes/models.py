@@ -590,3 +590,226 @@ class RosterImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise_id} {self.get_status_display()}"
+
+
+# --- health (clause 7 day by day): readings, incidents, and why a pass is suspended -----------------
+
+
+class HealthReading(models.Model):
+    """One reading of a worker's health on a day (每日健康登记). A row per reading, never edited: a
+    second reading that day is a second row, and yesterday's is not carried into today."""
+
+    class TestResult(models.TextChoices):
+        NONE = "none", _("未检测")
+        PENDING = "pending", _("已检测, 待出结果")
+        NEGATIVE = "negative", _("阴性")
+        POSITIVE = "positive", _("阳性")
+
+    class Source(models.TextChoices):
+        SHEET = "sheet", _("网页登记")
+        IMPORT = "import", _("Excel 导入")
+
+    worker = models.ForeignKey(Worker, verbose_name=_("员工"), on_delete=models.PROTECT, related_name="readings")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="+"
+    )
+    day = models.DateField(_("登记日期"))
+    temperature = models.DecimalField(_("体温(℃)"), max_digits=3, decimal_places=1, null=True, blank=True)
+    taken_at = models.DateTimeField(_("测温时间"), null=True, blank=True)
+    symptoms = models.BooleanField(_("有发热、咳嗽等症状"), default=False)
+    quarantine_ended = models.BooleanField(_("今日解除隔离"), default=False)
+    test_result = models.CharField(_("核酸检测"), max_length=10, choices=TestResult.choices, default=TestResult.NONE)
+    tested_on = models.DateField(_("核酸检测日期"), null=True, blank=True)
+    # Fever, symptoms or a positive test, judged when recorded (the threshold is a setting that may change).
+    abnormal = models.BooleanField(_("异常"), default=False)
+    source = models.CharField(_("来源"), max_length=10, choices=Source.choices, default=Source.SHEET)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    objects = EnterpriseOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("健康登记")
+        verbose_name_plural = _("健康登记")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(temperature__isnull=True) | Q(taken_at__isnull=False), name="reading_temperature_has_time"
+            ),
+            models.CheckConstraint(
+                condition=Q(test_result="none") | Q(tested_on__isnull=False), name="reading_test_has_date"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["enterprise", "day"], name="reading_enterprise_day"),
+            models.Index(fields=["worker", "created_at"], name="reading_worker_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} {self.day} {self.temperature or ''}"
+
+
+class HealthIncidentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The enterprise its own workers'; district staff those of workers living in their district (who
+        close them) and of their district's enterprises; commanders all, read-only."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.role == Role.ENTERPRISE:
+            return self.filter(enterprise_id=user.enterprise_id)
+        if user.role == Role.DISTRICT_STAFF:
+            return self.filter(Q(home_district_id=user.district_id) | Q(enterprise__district_id=user.district_id))
+        if user.role in (Role.COMMANDER, Role.ADMIN):
+            return self.all()
+        return self.none()
+
+
+class HealthIncident(models.Model):
+    """A health anomaly (健康异常事件): opened by an abnormal reading, closed by the district of the worker's
+    home community with an outcome backed by evidence (a later normal reading, a negative test)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待处置")
+        CLOSED = "closed", _("已办结")
+
+    class Outcome(models.TextChoices):
+        NORMAL_READING = "normal_reading", _("复测体温正常, 无症状")
+        NEGATIVE_TEST = "negative_test", _("核酸检测阴性")
+
+    worker = models.ForeignKey(Worker, verbose_name=_("员工"), on_delete=models.PROTECT, related_name="incidents")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="+"
+    )
+    home_district = models.ForeignKey(
+        "reference.District", verbose_name=_("居住地属地"), on_delete=models.PROTECT, related_name="+"
+    )
+    reading = models.ForeignKey(
+        HealthReading, verbose_name=_("异常登记"), on_delete=models.PROTECT, related_name="incidents_opened"
+    )
+    summary = models.CharField(_("异常情况"), max_length=255)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField(_("发生时间"), auto_now_add=True)
+    outcome = models.CharField(_("处置结果"), max_length=20, choices=Outcome.choices, blank=True)
+    evidence = models.ForeignKey(
+        HealthReading,
+        verbose_name=_("依据登记"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incidents_closed",
+    )
+    note = models.CharField(_("处置说明"), max_length=255, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("办结人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    objects = HealthIncidentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("健康异常事件")
+        verbose_name_plural = _("健康异常事件")
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["worker"], condition=Q(status="open"), name="health_incident_one_open_per_worker"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open")
+                | (Q(closed_at__isnull=False, closed_by__isnull=False, evidence__isnull=False) & ~Q(outcome="")),
+                name="health_incident_closed_has_outcome",
+            ),
+        ]
+        indexes = [models.Index(fields=["home_district", "status"], name="health_incident_home_status")]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} {self.summary}"
+
+
+class PassSuspension(models.Model):
+    """One reason a pass stands suspended. A pass is suspended exactly while it has a reason not lifted;
+    it comes back when the last one is lifted. Rows are never deleted: lifted reasons are the history."""
+
+    class Reason(models.TextChoices):
+        HEALTH = "health", _("健康异常")
+        RISK_AREA = "risk_area", _("来源地风险")
+        MANUAL = "manual", _("属地暂停")
+
+    return_pass = models.ForeignKey(
+        ReturnPass, verbose_name=_("通行证"), on_delete=models.CASCADE, related_name="suspensions"
+    )
+    reason = models.CharField(_("暂停原因"), max_length=10, choices=Reason.choices)
+    detail = models.CharField(_("说明"), max_length=255, blank=True)
+    risk_list = models.ForeignKey(
+        RiskAreaList, verbose_name=_("名单版本"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    incident = models.ForeignKey(
+        HealthIncident,
+        verbose_name=_("健康异常事件"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(_("开始"), auto_now_add=True)
+    lifted_at = models.DateTimeField(_("解除"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通行证暂停原因")
+        verbose_name_plural = _("通行证暂停原因")
+        ordering = ["started_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["return_pass", "reason"],
+                condition=Q(lifted_at__isnull=True),
+                name="pass_suspension_one_standing_per_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["reason"], condition=Q(lifted_at__isnull=True), name="pass_suspension_standing"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.return_pass_id} {self.reason}"
+
+
+class HealthImport(models.Model):
+    """A health-sheet upload processed by a Celery job (like RosterImport): progress and error workbook."""
+
+    Status = RosterImport.Status
+
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
+    )
+    day = models.DateField(_("登记日期"))
+    file_kind = UploadKind.XLSX
+    file = models.FileField(_("文件"), upload_to=upload_path, max_length=200)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(_("总行数"), default=0)
+    rows_done = models.PositiveIntegerField(_("已处理行数"), default=0)
+    created_count = models.PositiveIntegerField(_("登记条数"), default=0)
+    error_count = models.PositiveIntegerField(_("错误数"), default=0)
+    error_file = models.FileField(_("错误标注文件"), upload_to=upload_path, max_length=200, blank=True)
+    message = models.CharField(_("说明"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    objects = EnterpriseOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("健康登记导入")
+        verbose_name_plural = _("健康登记导入")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.day} {self.get_status_display()}"

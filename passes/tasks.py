@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from passes import checklog, revocations
-from passes.services import pass_links, return_passes, risk_areas, roster
+from passes.services import health, pass_links, return_passes, risk_areas, roster
 
 
 @shared_task(ignore_result=True)
@@ -39,15 +39,18 @@ def expire_return_passes() -> int:
 @shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)
 def apply_risk_list(risk_list_id: int) -> int | None:
     """Queued when a risk list is published (for its effective day when that is later): suspend the
-    passes it makes ineligible. Does nothing before the list is in force, or once a later one is."""
-    return risk_areas.risk_area_list_apply(risk_list_id=risk_list_id)
+    passes it makes ineligible, reinstate those it alone kept suspended; returns how many changed. Does
+    nothing before the list is in force, or once a later one is."""
+    sweep = risk_areas.risk_area_list_apply(risk_list_id=risk_list_id)
+    return None if sweep is None else sweep.suspended + sweep.reinstated
 
 
 @shared_task(ignore_result=True)
 def apply_due_risk_lists() -> int | None:
     """Daily after midnight: apply the risk list that comes into force today, in case its scheduled run
-    was lost (a second run that day suspends nothing more)."""
-    return risk_areas.risk_area_lists_apply_due()
+    was lost (a second run that day changes nothing more)."""
+    sweep = risk_areas.risk_area_lists_apply_due()
+    return None if sweep is None else sweep.suspended + sweep.reinstated
 
 
 @shared_task(ignore_result=True)
@@ -60,3 +63,9 @@ def purge_roster_uploads() -> int:
 def run_roster_import(roster_import_id: int) -> str:
     """Import a stored roster upload; an import already DONE or FAILED is not run again."""
     return roster.roster_import_run(roster_import_id=roster_import_id).status
+
+
+@shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def run_health_import(health_import_id: int) -> str:
+    """Import a stored health-sheet upload; an import already DONE or FAILED is not run again."""
+    return health.health_import_run(health_import_id=health_import_id).status

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from passes.views import checkpoint, pass_links, return_passes, risk_areas, roster, transport  # noqa: F401  (each area adds its module to this import)
+from passes.views import checkpoint, health, pass_links, return_passes, risk_areas, roster, transport  # noqa: F401  (each area adds its module to this import)
 
 app_name = "passes"
 
@@ -19,6 +19,15 @@ urlpatterns = [
     path("roster/import/<int:pk>/errors.xlsx", roster.roster_import_errors, name="roster_import_errors"),
     path("roster/export/", roster.roster_export, name="roster_export"),
     path("roster/template.xlsx", roster.roster_template, name="roster_template"),
+    # --- daily health sheet and health incidents (passes/views/health.py) ---
+    path("health/", health.health_sheet, name="health_sheet"),
+    path("health/template.xlsx", health.health_template, name="health_template"),
+    path("health/import/", health.health_import, name="health_import"),
+    path("health/import/<int:pk>/", health.health_import_status, name="health_import_status"),
+    path("health/import/<int:pk>/errors.xlsx", health.health_import_errors, name="health_import_errors"),
+    path("health/incidents/", health.health_incidents, name="health_incidents"),
+    path("health/incidents/<int:pk>/", health.health_incident, name="health_incident"),
+    path("health/incidents/<int:pk>/close/", health.health_incident_close, name="health_incident_close"),
     # --- return passes (passes/views/return_passes.py) ---
     path("", return_passes.pass_list, name="list"),
     path("export.xlsx", return_passes.pass_export, name="export"),

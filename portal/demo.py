@@ -124,6 +124,7 @@ def demo_seed(*, password: str) -> list[User]:
     _demo_filings(users)
     _demo_workforce(users)
     _demo_passes(users)
+    _demo_health(users)
     demo_requests_seed(users, [Enterprise.objects.get(credit_code=demo_credit_code(n)) for n in (1, 2, 3)])
     users += demo_labour_seed(users, password=password)
     demo_supervision(users, password=password)
@@ -230,6 +231,34 @@ def _demo_passes(users: list[User]) -> None:
         services.return_pass_issue(
             pass_ids=batch.passes.values_list("pk", flat=True), issued_by=by_name["demo_district2"]
         )
+
+
+def _demo_health(users: list[User]) -> None:
+    """Today's health sheet: two 张浦镇 demo workers read normal (the others show as not read yet), and a
+    fever of a 开发区 enterprise's worker living in 张浦镇's demo community: the pass is suspended and
+    张浦镇 (demo_district) finds the open incident in its to-do."""
+    from decimal import Decimal
+
+    from passes.models import HealthReading, Worker
+    from passes.services.health import ReadingInput, health_readings_record
+
+    by_name = {user.username: user for user in users}
+    owner = by_name["demo_enterprise"]
+    now = timezone.now().replace(second=0, microsecond=0)
+    if not HealthReading.objects.filter(enterprise=owner.enterprise).exists():
+        readings = [("刘建国", "36.4"), ("陈晓梅", "36.6")]
+        workers = dict(Worker.objects.filter(enterprise=owner.enterprise).values_list("name", "pk"))
+        entries = [ReadingInput(workers[name], temperature=Decimal(t), taken_at=now) for name, t in readings]
+        health_readings_record(enterprise=owner.enterprise, entries=entries, recorded_by=owner)
+    kfq_enterprise = Enterprise.objects.get(credit_code=demo_credit_code(5))
+    kfq_owner = User.objects.filter(username="demo_enterprise_kfq").first()
+    if kfq_owner is not None and not HealthReading.objects.filter(enterprise=kfq_enterprise).exists():
+        workers = dict(Worker.objects.filter(enterprise=kfq_enterprise).values_list("name", "pk"))
+        entries = [
+            ReadingInput(workers["何静"], temperature=Decimal("37.9"), taken_at=now, symptoms=True),
+            ReadingInput(workers["罗斌"], temperature=Decimal("36.5"), taken_at=now),
+        ]
+        health_readings_record(enterprise=kfq_enterprise, entries=entries, recorded_by=kfq_owner)
 
 
 def _demo_workforce(users: list[User]) -> None:

@@ -42,6 +42,13 @@ NAV_ITEMS = (
     NavItem(_("每日汇总"), "workforce:summaries", (Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN), WORKFORCE),
     NavItem(_("通行证核验"), "passes:check", (Role.CHECKPOINT_STAFF, Role.DISTRICT_STAFF), WORKER_RETURN),
     NavItem(_("员工花名册"), "passes:roster", (Role.ENTERPRISE, Role.DISTRICT_STAFF), WORKER_RETURN),
+    NavItem(_("今日健康登记"), "passes:health_sheet", (Role.ENTERPRISE,), WORKER_RETURN),
+    NavItem(
+        _("健康异常事件"),
+        "passes:health_incidents",
+        (Role.ENTERPRISE, Role.DISTRICT_STAFF, Role.COMMANDER, Role.ADMIN),
+        WORKER_RETURN,
+    ),
     NavItem(
         _("返岗通行证"),
         "passes:list",

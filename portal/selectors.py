@@ -9,6 +9,7 @@ from labour.selectors import labour_landing
 from negative_list.selectors import industry_restrictions, negative_list_in_force
 from passes.eligibility import risk_area_list_in_force
 from passes.selectors.checks import pass_check_counts
+from passes.selectors.health import health_landing_counts
 from passes.selectors.return_passes import pass_landing_counts
 from policies.selectors import policy_demo_count, policy_landing_counts
 from reference.selectors import demo_community_count
@@ -40,6 +41,7 @@ def _role_landing_context(user) -> dict:
             "todays_report": report_of_day(user.enterprise_id, timezone.localdate()),
             "cutoff": report_cutoff(timezone.localdate()),
             "passes": pass_landing_counts(user),
+            "health": health_landing_counts(user),
             "requests": service_request_landing_counts(user),
             "industry_restrictions": industry_restrictions(user.enterprise.industry, timezone.localdate()),
             "policies": policy_landing_counts(user),
@@ -53,6 +55,7 @@ def _role_landing_context(user) -> dict:
             "reporting": _reporting_counts(user),
             "responsible": responsible_reports(user, timezone.localdate()),
             "passes": pass_landing_counts(user),
+            "health": health_landing_counts(user),
             "requests": service_request_landing_counts(user),
             "without_tier_one": enterprises_without_tier_one(user).count(),
             "look_backs": look_backs_pending(user).count(),

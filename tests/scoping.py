@@ -60,6 +60,14 @@ SCOPED_URLS: dict[str, ScopedUrl] = {
     "passes:roster_detail": ScopedUrl(lambda w: {"pk": w["worker_a"].pk}, ("get",)),
     "passes:roster_edit": ScopedUrl(lambda w: {"pk": w["worker_a"].pk}, insider="filing_owner"),
     "passes:roster_id_number": ScopedUrl(lambda w: {"pk": w["worker_a"].pk}),
+    "passes:health_import_status": ScopedUrl(
+        lambda w: {"pk": w["health_import_a"].pk}, ("get",), insider="filing_owner"
+    ),
+    "passes:health_import_errors": ScopedUrl(
+        lambda w: {"pk": w["health_import_a"].pk}, ("get",), insider="filing_owner"
+    ),
+    "passes:health_incident": ScopedUrl(lambda w: {"pk": w["health_incident_a"].pk}, ("get",)),
+    "passes:health_incident_close": ScopedUrl(lambda w: {"pk": w["health_incident_a"].pk}, ("post",)),
     "passes:roster_import_status": ScopedUrl(
         lambda w: {"pk": w["roster_import_a"].pk}, ("get",), insider="filing_owner"
     ),

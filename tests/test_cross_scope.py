@@ -53,6 +53,8 @@ def world(
         "pass_a": _issued_pass_living_in_gxq(enterprise_user_a, district_staff_a),
         "worker_a": _worker_of(enterprise_a),
         "roster_import_a": _failed_roster_import(enterprise_user_a),
+        "health_import_a": _failed_health_import(enterprise_user_a),
+        "health_incident_a": _health_incident_living_in_gxq(enterprise_user_a),
         **_service_request_world(enterprise_user_a, district_staff_a),
         **_labour_world(enterprise_user_a, district_staff_a),
         **supervision_world(enterprise_user_a, district_staff_a),
@@ -117,6 +119,46 @@ def _failed_roster_import(enterprise_user):
     job.error_file.save("errors.xlsx", ContentFile(b"PK"), save=False)
     job.save()
     return job
+
+
+def _failed_health_import(enterprise_user):
+    """A background health-sheet import that found errors, with its annotated workbook to download."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from passes.models import HealthImport
+
+    job = HealthImport(
+        enterprise=enterprise_user.enterprise,
+        uploaded_by=enterprise_user,
+        day=timezone.localdate(),
+        status=HealthImport.Status.FAILED,
+        rows_total=3000,
+        rows_done=3000,
+        error_count=1,
+    )
+    job.error_file.save("errors.xlsx", ContentFile(b"PK"), save=False)
+    job.save()
+    return job
+
+
+def _health_incident_living_in_gxq(enterprise_user):
+    """A fever of a worker of enterprise_a living in 高新区: 开发区 (district_staff_b) is no home district of it."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from passes.services.health import ReadingInput, health_readings_record
+    from reference.models import District
+    from tests.passes.factories import WorkerFactory
+
+    worker = WorkerFactory(enterprise=enterprise_user.enterprise, residence_district=District.objects.get(code="gxq"))
+    (reading,) = health_readings_record(
+        enterprise=enterprise_user.enterprise,
+        entries=[ReadingInput(worker.pk, temperature=Decimal("38.2"), taken_at=timezone.now())],
+        recorded_by=enterprise_user,
+    )
+    return reading.incidents_opened.get()
 
 
 def _service_request_world(enterprise_user, district_staff):

@@ -19,8 +19,8 @@ from accounts.models import Notification, Role, User
 from core.db import insert_or_lock
 from enterprises.models import Enterprise
 from passes import checklog, revocations, signing
-from passes.eligibility import RiskAreaRules, origin_clearance, risk_area_rules, work_eligibility
-from passes.models import PassBatch, PassCheck, PassEvent, ReturnPass, RiskAreaList, Worker
+from passes.eligibility import RiskAreaRules, risk_area_rules, work_eligibility
+from passes.models import HealthIncident, PassBatch, PassCheck, PassEvent, PassSuspension, ReturnPass, Worker
 from passes.personal_data import mask_name
 from passes.services.pass_links import pass_links_retire
 
@@ -50,6 +50,7 @@ MSG_WORKER_LEFT = _(
     "通行证 %(number)s 已因“员工已离职”吊销, 不再为其申请; 如该员工回到本企业, 请联系%(district)s换发。"
 )
 MSG_CANNOT_APPLY = _("%(name)s 暂不能申请: %(reason)s")
+MSG_HEALTH_INCIDENT = _("%(name)s 有未办结的健康异常事件, 须由居住地属地办结后才能申请或核发通行证。")
 MSG_REASON_REQUIRED = _("请填写原因。")
 MSG_VALIDITY = _("有效期须从今天或以后开始, 结束不早于开始, 且不超过 %(days)s 天。")
 MSG_REISSUE_STATUS = _("只有有效、暂停、吊销或过期的通行证可以换发。")
@@ -139,6 +140,10 @@ def _notify_enterprises(passes: Iterable[ReturnPass], title, reason: str = "", *
     Notification.objects.bulk_create(notices, batch_size=2000)
 
 
+def _lift_all_reasons(ids: list[int]) -> None:
+    PassSuspension.objects.filter(return_pass_id__in=ids, lifted_at__isnull=True).update(lifted_at=timezone.now())
+
+
 def _publish_on_commit(passes: Iterable[ReturnPass]) -> None:
     changes = {p.number: (p.status if p.status in ReturnPass.BLOCKED_STATUSES else None) for p in passes}
     transaction.on_commit(lambda: revocations.publish(changes))
@@ -198,6 +203,15 @@ def departed_message(revoked: ReturnPass, enterprise: Enterprise) -> str:
     return str(MSG_WORKER_LEFT % {"number": revoked.number, "district": enterprise.district.name})
 
 
+def _with_open_incident(workers: Iterable[Worker]) -> set[int]:
+    """Workers whose health incident is open: their eligibility waits for the home district's closing."""
+    return set(
+        HealthIncident.objects.filter(worker__in=list(workers), status=HealthIncident.Status.OPEN).values_list(
+            "worker_id", flat=True
+        )
+    )
+
+
 def pass_application_errors(
     *, enterprise: Enterprise, workers: list[Worker], on: date, rules: RiskAreaRules | None = None
 ) -> list[str]:
@@ -209,6 +223,7 @@ def pass_application_errors(
         )
     )
     departed = departed_workers(workers)
+    unwell = _with_open_incident(workers)
     errors = []
     for worker in workers:
         if worker.enterprise_id != enterprise.pk:
@@ -217,6 +232,8 @@ def pass_application_errors(
             errors.append(str(MSG_SAME_DISTRICT % {"name": worker.name}))
         elif worker.pk in open_passes:
             errors.append(str(MSG_HAS_OPEN_PASS % {"name": worker.name, "number": open_passes[worker.pk]}))
+        elif worker.pk in unwell:
+            errors.append(str(MSG_HEALTH_INCIDENT % {"name": worker.name}))
         elif worker.pk in departed:
             reason = departed_message(departed[worker.pk], enterprise)
             errors.append(str(MSG_CANNOT_APPLY % {"name": worker.name, "reason": reason}))
@@ -307,6 +324,7 @@ def return_pass_issue(
     rules = risk_area_rules(today)
     now = timezone.now()
     result, events = BatchResult(), []
+    unwell = _with_open_incident([p.worker for p in passes])
     for return_pass in passes:
         if return_pass.status != S.APPLIED:
             result.skipped.append(
@@ -315,6 +333,9 @@ def return_pass_issue(
                     str(MSG_ILLEGAL % {"number": return_pass.number, "status": return_pass.get_status_display()}),
                 )
             )
+            continue
+        if return_pass.worker_id in unwell:
+            result.skipped.append((return_pass, str(MSG_HEALTH_INCIDENT % {"name": return_pass.worker.name})))
             continue
         eligibility = work_eligibility(return_pass.worker, on=today, rules=rules)
         if not eligibility.eligible:
@@ -386,6 +407,14 @@ def _single(return_pass: ReturnPass, action: str, actor: User, reason: str, noti
     locked.status_reason = reason.strip()[:255]
     locked.save(update_fields=["status", "status_reason", "updated_at"])
     event.save()
+    if action == "suspend":
+        PassSuspension.objects.create(
+            return_pass=locked, reason=PassSuspension.Reason.MANUAL, detail=locked.status_reason
+        )
+    else:
+        # A district that reinstates by hand overrides every standing reason (health, risk list, its own);
+        # a revoked pass has none left to stand.
+        _lift_all_reasons([locked.pk])
     if locked.status == S.REVOKED:
         pass_links_retire(pass_ids=[locked.pk])
     _publish_on_commit([locked])
@@ -444,6 +473,7 @@ def return_pass_reissue(
         old.status_reason = event.comment
         old.save(update_fields=["status", "status_reason", "updated_at"])
         event.save()
+        _lift_all_reasons([old.pk])
         _publish_on_commit([old])
     pass_links_retire(pass_ids=[old.pk])  # the new pass gets its own link once issued
     new.save()
@@ -473,47 +503,10 @@ def return_passes_expire(*, today: date | None = None) -> int:
     events = [_log(p, "expire", None) for p in passes]
     ReturnPass.objects.bulk_update(passes, ["status", "updated_at"], batch_size=1000)
     PassEvent.objects.bulk_create(events, batch_size=1000)
+    _lift_all_reasons([p.pk for p in passes])
     _notify_enterprises(passes, NOTICE_EXPIRED)
     _publish_on_commit(passes)
     return len(passes)
-
-
-def return_passes_suspend_ineligible(*, risk_list: RiskAreaList, today: date | None = None) -> int:
-    """After a risk list comes into force: suspend the valid passes of workers whose origin it now keeps
-    from work (see eligibility.origin_clearance). Judged without locks over all valid passes, then only
-    the passes to suspend are locked and re-checked, so the city's passes are not held for the scan."""
-    today = today or timezone.localdate()
-    rules = RiskAreaRules.for_version(risk_list)
-    valid = (
-        ReturnPass.objects.filter(status=S.VALID)
-        .select_related("worker")
-        .only("pk", "worker__origin", "worker__arrived_on", "worker__test_result", "worker__tested_on")
-    )
-    to_suspend = [
-        p.pk for p in valid.iterator(chunk_size=5000) if origin_clearance(p.worker, on=today, rules=rules) is not None
-    ]
-    suspended = 0
-    for start in range(0, len(to_suspend), 1000):
-        suspended += _suspend_for_risk_list(to_suspend[start : start + 1000], risk_list, rules, today)
-    return suspended
-
-
-@transaction.atomic
-def _suspend_for_risk_list(ids: list[int], risk_list: RiskAreaList, rules: RiskAreaRules, today: date) -> int:
-    suspended, events = [], []
-    for return_pass in _locked(ids):
-        blocked = origin_clearance(return_pass.worker, on=today, rules=rules) if return_pass.status == S.VALID else None
-        if blocked is None:
-            continue  # changed since the scan: reinstated, revoked, or the worker's test arrived
-        reason = str(REASON_RISK_LIST % {"source": risk_list.source_document, "reason": blocked.reason})
-        events.append(_log(return_pass, "suspend", None, reason))
-        return_pass.status_reason = reason[:255]
-        suspended.append(return_pass)
-    ReturnPass.objects.bulk_update(suspended, ["status", "status_reason", "updated_at"], batch_size=1000)
-    PassEvent.objects.bulk_create(events, batch_size=1000)
-    _notify_enterprises(suspended, NOTICE_SUSPENDED)
-    _publish_on_commit(suspended)
-    return len(suspended)
 
 
 # --- verification ----------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, User
 from core import excel
 from passes.models import RiskArea, RiskAreaList, RiskLevel
-from passes.services.return_passes import return_passes_suspend_ineligible
+from passes.services.suspensions import RiskListSweep, return_passes_follow_risk_list
 from reference.models import Division
 
 MSG_ADMIN_ONLY = _("只有系统管理员可以维护风险地区名单。")
@@ -175,19 +175,20 @@ def _apply_on_commit(risk_list: RiskAreaList) -> None:
 # --- applying a version to the passes -----------------------------------------------------------
 
 
-def risk_area_list_apply(*, risk_list_id: int, today: datetime.date | None = None) -> int | None:
-    """Suspend the valid passes of workers who may not work under this version, once it is the version
-    in force; returns how many, or None when it is not in force (a draft, not yet effective, or
-    already replaced). Running it again suspends nothing more unless a worker's data changed."""
+def risk_area_list_apply(*, risk_list_id: int, today: datetime.date | None = None) -> RiskListSweep | None:
+    """Make the passes follow this version once it is in force: suspend those of workers it keeps from
+    work, reinstate those it alone kept suspended (see return_passes_follow_risk_list); None when it is
+    not in force (a draft, not yet effective, or already replaced). Running it again changes nothing
+    more unless a worker's data changed."""
     today = today or timezone.localdate()
     risk_list = RiskAreaList.objects.published().filter(pk=risk_list_id).first()
     in_force = RiskAreaList.objects.in_force(today)
     if risk_list is None or in_force is None or in_force.pk != risk_list.pk:
         return None
-    return return_passes_suspend_ineligible(risk_list=risk_list, today=today)
+    return return_passes_follow_risk_list(risk_list=risk_list, today=today)
 
 
-def risk_area_lists_apply_due(*, today: datetime.date | None = None) -> int | None:
+def risk_area_lists_apply_due(*, today: datetime.date | None = None) -> RiskListSweep | None:
     """The daily job: apply the version that comes into force today, if one does. Safe to repeat."""
     today = today or timezone.localdate()
     in_force = RiskAreaList.objects.in_force(today)

@@ -55,6 +55,14 @@ def _workforce_columns():
     return workforce_import_columns()
 
 
+def _health_columns():
+    from django.utils import timezone
+
+    from passes.services.health import health_columns
+
+    return health_columns(timezone.localdate())
+
+
 def _roster_columns():
     from passes.services.roster import roster_columns
 
@@ -119,6 +127,7 @@ UPLOAD_ENDPOINTS: dict[str, UploadEndpoint] = {
     "enterprises:import": UploadEndpoint("district_staff", _headers(_enterprise_columns)),
     "workforce:import": UploadEndpoint("district_staff", _headers(_workforce_columns)),
     "passes:roster_import": UploadEndpoint("enterprise_user", _headers(_roster_columns)),
+    "passes:health_import": UploadEndpoint("enterprise_user", _headers(_health_columns)),
     "negative_list:manage_import": UploadEndpoint(
         "admin", _headers(_negative_list_columns), kwargs=lambda w: {"pk": w["negative_list_draft"].pk}
     ),

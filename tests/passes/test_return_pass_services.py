@@ -15,6 +15,7 @@ from passes import revocations, signing
 from passes.eligibility import REASON_FEVER, REASON_HIGH_RISK
 from passes.models import PassBatch, PassEvent, ReturnPass, RiskLevel
 from passes.services import return_passes as services
+from passes.services.suspensions import return_passes_follow_risk_list
 from reference.models import Division
 from tests.factories import UserFactory
 from tests.passes.factories import (
@@ -475,7 +476,7 @@ def test_a_new_risk_list_suspends_the_pass_of_a_worker_whose_origin_became_high_
     wuhan = issued_pass(enterprise_user_a, district_staff_a, origin=division(HIGH_RISK_ORIGIN, "武汉市江岸区"))
     sichuan = issued_pass(enterprise_user_a, district_staff_a)  # origin stays low risk
     risk_list = published_risk_list(effective_from=timezone.localdate(), areas={"420000": RiskLevel.HIGH})
-    assert services.return_passes_suspend_ineligible(risk_list=risk_list) == 1
+    assert return_passes_follow_risk_list(risk_list=risk_list).suspended == 1
     wuhan.refresh_from_db()
     sichuan.refresh_from_db()
     assert wuhan.status == S.SUSPENDED and sichuan.status == S.VALID
@@ -488,7 +489,7 @@ def test_a_new_risk_list_suspends_the_pass_of_a_worker_whose_origin_became_high_
     assert revocations.blocked_status(wuhan.number) == S.SUSPENDED
     notice = Notification.objects.filter(user=enterprise_user_a).first()
     assert notice.title == str(services.NOTICE_SUSPENDED % {"count": 1}) and wuhan.number in notice.body
-    assert services.return_passes_suspend_ineligible(risk_list=risk_list) == 0  # already suspended
+    assert return_passes_follow_risk_list(risk_list=risk_list).suspended == 0  # already suspended
 
 
 # --- notices --------------------------------------------------------------------------------------------------

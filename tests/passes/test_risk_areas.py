@@ -274,9 +274,9 @@ def test_a_list_effective_later_is_scheduled_for_its_day_and_applied_then(
     assert return_pass.status == ReturnPass.Status.VALID
     # The daily job does nothing on other days, applies the list on its day, and is harmless when repeated.
     assert services.risk_area_lists_apply_due(today=effective - dt.timedelta(days=1)) is None
-    assert services.risk_area_lists_apply_due(today=effective) == 1
-    assert services.risk_area_lists_apply_due(today=effective) == 0
-    assert services.risk_area_list_apply(risk_list_id=version.pk, today=effective) == 0
+    assert services.risk_area_lists_apply_due(today=effective).suspended == 1
+    assert services.risk_area_lists_apply_due(today=effective).suspended == 0
+    assert services.risk_area_list_apply(risk_list_id=version.pk, today=effective).suspended == 0
     return_pass.refresh_from_db()
     assert return_pass.status == ReturnPass.Status.SUSPENDED
     assert PassEvent.objects.filter(return_pass=return_pass, to_status="suspended").count() == 1
