@@ -276,7 +276,8 @@ def enterprise_flags(request, pk: int):
     enterprise = selectors.enterprise_get_for_user_or_404(request.user, pk)
     require_role(request.user, services.FLAG_ROLES)
     initial = {"is_key": enterprise.is_key, "is_chain_leader": enterprise.is_chain_leader}
-    form = EnterpriseFlagsForm(request.POST or None, initial=initial)
+    # Two unticked boxes post nothing but the CSRF token: bind on the method, not on the data.
+    form = EnterpriseFlagsForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         services.enterprise_flags_set(enterprise=enterprise, set_by=request.user, **form.cleaned_data)
         messages.success(request, _("已保存“%(name)s”的重点企业标记。") % {"name": enterprise.name})

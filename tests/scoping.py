@@ -24,6 +24,7 @@ SCOPED_URLS: dict[str, ScopedUrl] = {
     "enterprises:confirm": ScopedUrl(lambda w: {"pk": w["pending_a"].pk}, ("post",)),
     "enterprises:reject": ScopedUrl(lambda w: {"pk": w["pending_a"].pk}, ("post",)),
     "enterprises:account_create": ScopedUrl(lambda w: {"pk": w["enterprise_a"].pk}),
+    "enterprises:flags": ScopedUrl(lambda w: {"pk": w["enterprise_a"].pk}),
     "filings:detail": ScopedUrl(lambda w: {"pk": w["filing_a"].pk}, ("get",)),
     "filings:receipt": ScopedUrl(lambda w: {"pk": w["filing_a"].pk}, ("get",)),
     "filings:material": ScopedUrl(lambda w: {"pk": w["filing_a"].materials.first().pk}, ("get",)),

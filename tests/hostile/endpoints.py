@@ -49,6 +49,12 @@ def _enterprise_columns():
     return enterprise_import_columns()
 
 
+def _enterprise_flags_columns():
+    from enterprises.services import enterprise_flags_columns
+
+    return enterprise_flags_columns()
+
+
 def _workforce_columns():
     from workforce.services import workforce_import_columns
 
@@ -117,6 +123,7 @@ def _filing_roster_columns():
 
 UPLOAD_ENDPOINTS: dict[str, UploadEndpoint] = {
     "enterprises:import": UploadEndpoint("district_staff", _headers(_enterprise_columns)),
+    "enterprises:flags_import": UploadEndpoint("district_staff", _headers(_enterprise_flags_columns)),
     "workforce:import": UploadEndpoint("district_staff", _headers(_workforce_columns)),
     "passes:roster_import": UploadEndpoint("enterprise_user", _headers(_roster_columns)),
     "negative_list:manage_import": UploadEndpoint(
