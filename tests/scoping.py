@@ -59,6 +59,7 @@ SCOPED_URLS: dict[str, ScopedUrl] = {
     "passes:batch_decide": ScopedUrl(lambda w: {"pk": w["pass_a"].batch_id}, ("post",)),
     "passes:roster_detail": ScopedUrl(lambda w: {"pk": w["worker_a"].pk}, ("get",)),
     "passes:roster_edit": ScopedUrl(lambda w: {"pk": w["worker_a"].pk}, insider="filing_owner"),
+    "passes:roster_leave": ScopedUrl(lambda w: {"pk": w["worker_a"].pk}, ("post",), insider="filing_owner"),
     "passes:roster_id_number": ScopedUrl(lambda w: {"pk": w["worker_a"].pk}),
     "passes:roster_import_status": ScopedUrl(
         lambda w: {"pk": w["roster_import_a"].pk}, ("get",), insider="filing_owner"
