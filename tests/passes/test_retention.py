@@ -282,3 +282,19 @@ def test_the_daily_summaries_do_not_change_when_the_rows_under_them_are_purged(
     assert sorted(after, key=lambda r: r["district_id"] or 0) == sorted(
         ({k: v for k, v in row.items() if k not in skip} for row in before), key=lambda r: r["district_id"] or 0
     )
+
+
+def test_roster_uploads_are_deleted_by_the_sweep(periods, enterprise_user_a):
+    from tests.passes.test_roster_import import sheet_row
+    from tests.passes.test_roster_upload_cleanup import _age, _queue, _stored
+
+    old = _queue(enterprise_user_a, [sheet_row(1)])
+    _age(old, 25)
+    recent = _queue(enterprise_user_a, [sheet_row(2)])
+
+    (result,) = retention.retention_sweep(only=["passes.roster_uploads"])
+
+    assert result.rows == 1
+    old.refresh_from_db(), recent.refresh_from_db()
+    assert old.file.name == "" and recent.file.name
+    assert len(_stored(periods)) == 1

@@ -57,11 +57,11 @@ def test_a_demo_community_imported_by_its_code_becomes_real(client, admin_user):
         ([["张浦镇", "坏 代码", "某社区"]], imports.MSG_BAD_CODE),
         (
             [["张浦镇", "zp-1", "甲社区"], ["张浦镇", "zp-1", "乙社区"]],
-            imports.MSG_DUPLICATE_CODE_IN_FILE.format(row=2),
+            imports.MSG_DUPLICATE_CODE_IN_FILE.format(row=3),
         ),
         (
             [["张浦镇", "zp-1", "甲社区"], ["张浦镇", "zp-2", "甲社区"]],
-            imports.MSG_DUPLICATE_NAME_IN_FILE.format(row=2),
+            imports.MSG_DUPLICATE_NAME_IN_FILE.format(row=3),
         ),
         ([["张浦镇", "zp-9", "张浦镇演示社区"]], imports.MSG_NAME_TAKEN.format(code="zhangpu-demo-1")),
         ([["张浦镇", "zp-1", "甲" * 51]], None),
@@ -100,7 +100,7 @@ def test_an_administrator_imports_the_city_management_offices(client, admin_user
     [
         ([["cgb-x", "张浦镇", ""]], imports.MSG_NAME_TAKEN.format(code="zhangpu")),
         ([["cgb-x", "某办事处", "街道"]], imports.MSG_UNKNOWN_KIND),
-        ([["cgb-x", "甲办事处", ""], ["cgb-x", "乙办事处", ""]], imports.MSG_DUPLICATE_CODE_IN_FILE.format(row=2)),
+        ([["cgb-x", "甲办事处", ""], ["cgb-x", "乙办事处", ""]], imports.MSG_DUPLICATE_CODE_IN_FILE.format(row=3)),
         ([["a" * 21, "甲办事处", ""]], None),
     ],
 )
