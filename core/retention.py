@@ -32,6 +32,8 @@ class RetentionKind:
     purge_batch: Callable[[datetime, int], int]  # (cutoff, batch size) -> rows handled; fewer than asked: done
     action: str = DELETE
     unit: str = DAYS  # a period in days runs to the start of a local day; in hours, to the hour
+    # Fewer rows per transaction than the sweep's batch, for a kind whose rows cost more (several tables, indexes).
+    max_batch: int | None = None
 
     def period(self) -> timedelta:
         return timedelta(**{self.unit: getattr(settings, self.setting)})
@@ -75,16 +77,17 @@ def retention_sweep(
             continue
         result = SweepResult(kind.key)
         cutoff = kind.cutoff(now)
+        size = min(batch_size, kind.max_batch) if kind.max_batch else batch_size
         while True:
             started = time.perf_counter()
             with transaction.atomic():
-                handled = kind.purge_batch(cutoff, batch_size)
+                handled = kind.purge_batch(cutoff, size)
             elapsed = time.perf_counter() - started
             result.batches += 1
             result.rows += handled
             result.durations.append(elapsed)
             result.longest_transaction = max(result.longest_transaction, elapsed)
-            if handled < batch_size:
+            if handled < size:
                 break
         results.append(result)
     return results

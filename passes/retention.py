@@ -63,6 +63,9 @@ def register() -> None:
             setting="WORKER_LEFT_RETENTION_DAYS",
             purge_batch=workers_left_anonymise_batch,
             action=retention.ANONYMISE,
+            # Each worker rewrites its row, its history rows and its passes, and the roster's indexes with them:
+            # a quarter of the usual batch keeps the transaction short (bench/retention.py).
+            max_batch=250,
         )
     )
     retention.register(
