@@ -206,7 +206,7 @@ def main(argv=None) -> int:
         pending = Worker.objects.filter(anonymised_at__isnull=True, left_on__isnull=False).count()
 
     longest = max((r.longest_transaction for r in results), default=0.0)
-    print(f"\nretention sweep over {args.workers:,} workers, batches of {args.batch}:")
+    print(f"\nretention sweep over {args.workers:,} workers, batches of up to {args.batch} (a kind may cap its own):")
     for r in results:
         mean = sum(r.durations) / len(r.durations) if r.durations else 0.0
         print(
