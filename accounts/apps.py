@@ -17,6 +17,10 @@ class AccountsConfig(AppConfig):
         post_save.connect(forget_cached_user, sender=User, dispatch_uid="accounts.forget_cached_user_save")
         post_delete.connect(forget_cached_user, sender=User, dispatch_uid="accounts.forget_cached_user_delete")
 
+        from accounts import retention
+
+        retention.register()  # text messages, into the nightly retention sweep
+
         # A sign-in stamps last_login without saving the user, so that it is not a change in the user's history.
         from django.contrib.auth.signals import user_logged_in
 

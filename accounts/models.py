@@ -163,7 +163,10 @@ class SmsMessage(models.Model):
         verbose_name = _("短信")
         verbose_name_plural = _("短信")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["mobile", "created_at"], name="sms_mobile_created")]
+        indexes = [
+            models.Index(fields=["mobile", "created_at"], name="sms_mobile_created"),
+            models.Index(fields=["created_at"], name="sms_created"),  # the retention sweep
+        ]
 
     def __str__(self) -> str:
         return f"{self.masked_mobile} {self.template} ({self.get_status_display()})"

@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from dashboard.selectors import ISSUED, LOW_CAPACITY_PERCENT, PASS, restricted_classes
-from enterprises.models import Enterprise, industry_in_authority_q
+from enterprises.models import Enterprise, industry_in_authority_q, key_enterprise_q
 from enterprises.selectors import EnterpriseFilters, enterprise_list_visible_to
 from negative_list.selectors import negative_list_rules
 from passes.models import ReturnPass
@@ -32,6 +32,8 @@ DRILLS = {
     "late": _("今日迟报"),
     "capacity_reported": _("今日已报产能的规上企业"),
     "low_capacity": _("今日产能利用率低于 50% 的规上企业"),
+    "key_reported": _("今日已报日报的重点企业和产业链龙头企业"),
+    "key_capacity_reported": _("今日已报产能的重点企业和产业链龙头企业"),
     "passes_issued": _("有已核发通行证的企业"),
     "passes_valid": _("有有效通行证的企业"),
 }
@@ -77,6 +79,8 @@ def figure_q(figure: str, day: date) -> Q:
         "late": active & Exists(report.filter(is_late=True)),
         "capacity_reported": above_scale & Exists(capacity),
         "low_capacity": above_scale & Exists(capacity.filter(capacity_percent__lt=LOW_CAPACITY_PERCENT)),
+        "key_reported": active & key_enterprise_q() & Exists(report),
+        "key_capacity_reported": above_scale & key_enterprise_q() & Exists(capacity),
         "passes_issued": Exists(ReturnPass.objects.filter(enterprise=OuterRef("pk"), status__in=ISSUED)),
         "passes_valid": Exists(
             ReturnPass.objects.filter(enterprise=OuterRef("pk"), status=PASS.VALID, valid_until__gte=day)

@@ -94,6 +94,39 @@ FIGURES = {
             "passes_valid", _("有效通行证"), drill="passes_valid", note=_("口径: 今日在有效期内且未暂停、吊销的通行证")
         ),
         Figure("checks_today", _("今日卡口核验"), better=0, note=_("口径: 今日各卡口核验通行证的次数")),
+        # Clause 6: key enterprises and chain leaders (either flag, counted once), as figures of their own.
+        Figure(
+            "key_reported",
+            _("重点企业今日已报"),
+            drill="key_reported",
+            note=_("口径: 今日已报用工日报的重点企业和产业链龙头企业"),
+        ),
+        Figure(
+            "key_returned",
+            _("重点企业累计返昆"),
+            drill="key_reported",
+            note=_("口径: 今日已报日报的重点企业和产业链龙头企业的累计返昆人数之和"),
+        ),
+        Figure(
+            "key_on_duty",
+            _("重点企业今日在岗"),
+            drill="key_reported",
+            note=_("口径: 今日已报日报的重点企业和产业链龙头企业的在岗人数之和"),
+        ),
+        Figure(
+            "key_on_duty_rate",
+            _("重点企业在岗率"),
+            RATE,
+            drill="key_reported",
+            note=_("口径: 重点企业今日在岗人数 ÷ 职工总数(今日已报的重点企业和产业链龙头企业)"),
+        ),
+        Figure(
+            "key_capacity_mean",
+            _("重点企业平均产能利用率"),
+            PERCENT,
+            drill="key_capacity_reported",
+            note=_("口径: 今日报送产能日报的重点企业和产业链龙头企业产能利用率的算术平均"),
+        ),
     ]
 }
 
@@ -109,6 +142,11 @@ GROUPS = (
     Group("resumption", _("应复尽复"), ("resumption_rate", "should", "filed", "resumed", "not_filed")),
     Group("above_scale", _("规上企业达产"), ("above_scale_resumed", "capacity_mean", "low_capacity")),
     Group("workforce", _("员工返岗在岗"), ("returned", "return_rate", "on_duty", "on_duty_rate")),
+    Group(
+        "key",
+        _("重点企业和产业链龙头企业"),
+        ("key_returned", "key_on_duty", "key_on_duty_rate", "key_capacity_mean", "key_reported"),
+    ),
     Group("reporting", _("今日日报"), ("not_reported", "reported", "report_rate")),
     Group("passes", _("返岗通行证"), ("passes_issued", "passes_valid", "checks_today")),
 )

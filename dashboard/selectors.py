@@ -30,7 +30,7 @@ from accounts.models import Role
 from core import replica
 from core.dates import day_bounds
 from dashboard import figures as F
-from enterprises.models import Enterprise
+from enterprises.models import Enterprise, key_enterprise_q
 from filings.models import Filing
 from negative_list.models import ResumptionScope
 from negative_list.selectors import NegativeListRules, negative_list_rules
@@ -61,6 +61,12 @@ _SUMS = {
     "on_duty": "on_duty",
     "in_quarantine": "in_quarantine",
     "returned_today": "returned_today",
+}
+# Clause 6: the key enterprises' own sums, from the same query (as workforce.services.KEY_SUMS).
+_KEY_SUMS = {
+    "key_employees": "total_employees",
+    "key_returned": "returned",
+    "key_on_duty": "on_duty",
 }
 
 
@@ -272,8 +278,11 @@ def _figures_compute(day: date, authority_id: int | None = None) -> dict:
     reports = _report_groups(day, scoped)
     percents: dict[date, dict[int | None, list]] = {day: {}, yesterday: {}}
     capacity = _capacity_rows(day, scoped)
-    for row_day, district_id, _industry, percent in capacity:
+    key_percents: dict[date, dict[int | None, list]] = {day: {}, yesterday: {}}
+    for row_day, district_id, _industry, percent, is_key in capacity:
         percents[row_day].setdefault(district_id, []).append(percent)
+        if is_key:
+            key_percents[row_day].setdefault(district_id, []).append(percent)
     if scoped is None:
         # The workbook's "change on the day" compares with yesterday's summary row: so does the dashboard.
         before_rows = {row.district_id: row for row in DailySummary.objects.filter(day=yesterday)}
@@ -295,12 +304,14 @@ def _figures_compute(day: date, authority_id: int | None = None) -> dict:
         yesterday_percents = pick(percents[yesterday], district_id)
         now |= _report_figures(pick(reports.get(day, {}), district_id), expected)
         now |= _capacity_figures(today_percents)
+        now["key_capacity_mean"] = _mean(pick(key_percents[day], district_id))
         before["low_capacity"] = _capacity_figures(yesterday_percents)["low_capacity"]
         if scoped is None:
             before |= _summary_figures(before_rows.get(district_id))
         else:
             before |= _report_figures(pick(reports.get(yesterday, {}), district_id), expected)
             before |= _capacity_figures(yesterday_percents)
+            before["key_capacity_mean"] = _mean(pick(key_percents[yesterday], district_id))
         if passes is not None and checks is not None:  # both or neither
             now |= _pass_figures(pick(passes, district_id))
             before["passes_issued"] = now["passes_issued"] - now["passes_issued_today"]
@@ -462,6 +473,9 @@ def _report_groups(day: date, scoped: frozenset[str] | None) -> dict[date, dict[
         .annotate(
             reported=Count("pk"),
             late=Count("pk", filter=Q(is_late=True)),
+            key_reported=Count("pk", filter=key_enterprise_q("enterprise__")),
+            # Before the plain sums: those take the column names as their own aliases.
+            **{name: Sum(column, filter=key_enterprise_q("enterprise__")) for name, column in _KEY_SUMS.items()},
             **{name: Sum(column) for name, column in _SUMS.items()},
         )
         .order_by()
@@ -473,7 +487,9 @@ def _report_groups(day: date, scoped: frozenset[str] | None) -> dict[date, dict[
 
 
 def _report_figures(rows: list[dict], expected: int) -> dict:
-    figures = {name: sum(row[name] or 0 for row in rows) for name in ("reported", "late", *_SUMS)}
+    figures = {
+        name: sum(row[name] or 0 for row in rows) for name in ("reported", "late", "key_reported", *_SUMS, *_KEY_SUMS)
+    }
     return _with_report_rates(figures | {"expected": expected})
 
 
@@ -483,6 +499,7 @@ def _with_report_rates(figures: dict) -> dict:
         "report_rate": F.rate(figures["reported"], figures["expected"]),
         "return_rate": F.rate(figures["returned"], figures["employees"]),
         "on_duty_rate": F.rate(figures["on_duty"], figures["employees"]),
+        "key_on_duty_rate": F.rate(figures["key_on_duty"], figures["key_employees"]),
     }
 
 
@@ -499,14 +516,17 @@ def _summary_figures(row: DailySummary | None) -> dict:
             "above_scale_reporting",
             "capacity_mean",
             "capacity_median",
+            "key_reported",
+            "key_capacity_mean",
             *_SUMS,
+            *_KEY_SUMS,
         )
     }
     return _with_report_rates(figures)
 
 
 def _capacity_rows(day: date, scoped: frozenset[str] | None) -> list[tuple]:
-    """(day, district, industry, percent) of the capacity reports of today and yesterday, above-scale only."""
+    """(day, district, industry, percent, key) of the capacity reports of today and yesterday, above-scale only."""
     rows = CapacityReport.objects.filter(
         day__in=[day, day - timedelta(days=1)],
         enterprise__is_above_scale=True,
@@ -514,7 +534,11 @@ def _capacity_rows(day: date, scoped: frozenset[str] | None) -> list[tuple]:
     )
     if scoped is not None:
         rows = rows.filter(enterprise__industry_id__in=scoped)
-    return list(rows.values_list("day", "enterprise__district_id", "enterprise__industry_id", "capacity_percent"))
+    return list(
+        rows.annotate(
+            is_key=ExpressionWrapper(key_enterprise_q("enterprise__"), output_field=BooleanField())
+        ).values_list("day", "enterprise__district_id", "enterprise__industry_id", "capacity_percent", "is_key")
+    )
 
 
 def _capacity_figures(percents: list[Decimal]) -> dict:
@@ -525,6 +549,10 @@ def _capacity_figures(percents: list[Decimal]) -> dict:
         "capacity_median": _one_decimal(statistics.median(percents)) if percents else None,
         "low_capacity": sum(1 for p in percents if p < LOW_CAPACITY_PERCENT),
     }
+
+
+def _mean(percents: list[Decimal]) -> Decimal | None:
+    return _one_decimal(sum(percents) / len(percents)) if percents else None
 
 
 def _buckets(percents: list[Decimal]) -> list[int]:
@@ -626,7 +654,7 @@ def _division_rows(
                     found[1] += group["total"]
                     found[2] += group["filed"]
                     found[3] += group["resumed"]
-    for row_day, district_id, industry, percent in capacity:
+    for row_day, district_id, industry, percent, _key in capacity:
         if row_day == day:
             for area in (district_id, None):
                 entry(area, industries[industry].division)[4].append(percent)

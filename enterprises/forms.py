@@ -167,3 +167,12 @@ class EnterpriseFilterForm(forms.Form):
         for name, field in self.fields.items():
             css = "form-check-input" if isinstance(field, forms.BooleanField) else "form-select form-select-sm"
             field.widget.attrs["class"] = "form-control form-control-sm" if name == "q" else css
+
+
+class EnterpriseFlagsForm(forms.Form):
+    is_key = forms.BooleanField(label=_("重点企业"), required=False)
+    is_chain_leader = forms.BooleanField(label=_("产业链龙头企业"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = fields_only_helper()

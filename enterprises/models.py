@@ -126,3 +126,8 @@ class Enterprise(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def key_enterprise_q(prefix: str = "") -> Q:
+    """Clause 6's watched enterprises: key enterprises (重点企业) and chain leaders (产业链龙头企业), counted once."""
+    return Q(**{f"{prefix}is_key": True}) | Q(**{f"{prefix}is_chain_leader": True})

@@ -37,6 +37,16 @@ def enterprise_list_visible_to(user, filters: EnterpriseFilters = EnterpriseFilt
     return qs.order_by("name", "pk")
 
 
+def enterprise_flagged_visible_to(user) -> QuerySet[Enterprise]:
+    """Key enterprises and chain leaders in the user's scope, for the flags workbook."""
+    return (
+        Enterprise.objects.visible_to(user)
+        .filter(Q(is_key=True) | Q(is_chain_leader=True))
+        .only("credit_code", "is_key", "is_chain_leader")
+        .order_by("credit_code")
+    )
+
+
 def enterprise_get_for_user_or_404(user, pk: int) -> Enterprise:
     """Missing and out-of-scope enterprises look the same: 404."""
     return get_object_or_404(Enterprise.objects.visible_to(user).select_related("district", "industry"), pk=pk)

@@ -8,7 +8,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts.models import Role, User
 from accounts.services import initial_password
@@ -330,3 +330,97 @@ def enterprise_export_rows(enterprises):
             flag[e.is_key],
             flag[e.is_chain_leader],
         ]
+
+
+# --- Key enterprises and chain leaders (clause 6) ------------------------------------------------
+
+# District staff and industry authorities flag the enterprises in their scope; administrators any.
+FLAG_ROLES = (Role.DISTRICT_STAFF, Role.AUTHORITY_STAFF, Role.ADMIN)
+MSG_FLAGS_NOT_ALLOWED = _("只有属地工作人员、行业主管部门和管理员可以标记重点企业和产业链龙头企业。")
+MSG_FLAGS_OUT_OF_SCOPE = _("名录中没有该企业, 或该企业不在您的管辖范围内。")
+
+
+def enterprise_flags_set(*, enterprise: Enterprise, is_key: bool, is_chain_leader: bool, set_by: User) -> Enterprise:
+    """Mark or unmark an enterprise as key (重点企业) and/or chain leader (产业链龙头企业), within the actor's scope."""
+    if set_by.role not in FLAG_ROLES:
+        raise PermissionDenied(MSG_FLAGS_NOT_ALLOWED)
+    with transaction.atomic():
+        locked = Enterprise.objects.visible_to(set_by).select_for_update().filter(pk=enterprise.pk).first()
+        if locked is None:
+            raise PermissionDenied(MSG_FLAGS_OUT_OF_SCOPE)
+        locked.is_key, locked.is_chain_leader = is_key, is_chain_leader
+        locked.save(update_fields=["is_key", "is_chain_leader", "updated_at"])
+    return locked
+
+
+def enterprise_flags_columns() -> list[excel.Column]:
+    return [
+        excel.Column(
+            "credit_code", "统一社会信用代码", parse=_parse_credit_code, width=24, help_text="18位, 企业须已在名录中"
+        ),
+        excel.Column("is_key", "重点企业", parse=excel.parse_flag, width=10, help_text="是/否"),
+        excel.Column("is_chain_leader", "产业链龙头企业", parse=excel.parse_flag, width=14, help_text="是/否"),
+    ]
+
+
+@dataclass
+class FlagsImport:
+    result: excel.ImportResult
+    columns: list[excel.Column]
+    updated: int = 0
+
+
+def enterprise_flags_import(*, upload, imported_by: User) -> FlagsImport:
+    """All-or-nothing: every row names an enterprise in the importer's scope, or nothing changes.
+
+    Raises excel.ExcelFileError for a file that cannot be read at all.
+    """
+    if imported_by.role not in FLAG_ROLES:
+        raise PermissionDenied(MSG_FLAGS_NOT_ALLOWED)
+    columns = enterprise_flags_columns()
+    result = excel.read_rows(upload, columns)
+    outcome = FlagsImport(result=result, columns=columns)
+    first_row_of_code: dict[str, int] = {}
+    for row in result.rows:
+        code = row.get("credit_code")
+        if code is None:
+            continue
+        if code in first_row_of_code:
+            result.add_error(
+                row["_row"], "credit_code", MSG_IMPORT_DUPLICATE_IN_FILE.format(row=first_row_of_code[code])
+            )
+        else:
+            first_row_of_code[code] = row["_row"]
+    if not result.ok:
+        return outcome
+    with transaction.atomic():
+        in_scope = {
+            e.credit_code: e
+            for e in Enterprise.objects.visible_to(imported_by)
+            .select_for_update()
+            .filter(credit_code__in=list(first_row_of_code))
+        }
+        for row in result.rows:
+            if row["credit_code"] not in in_scope:
+                result.add_error(row["_row"], "credit_code", MSG_FLAGS_OUT_OF_SCOPE)
+        if not result.ok:
+            return outcome
+        changed = []
+        for row in result.rows:
+            enterprise = in_scope[row["credit_code"]]
+            if (enterprise.is_key, enterprise.is_chain_leader) != (row["is_key"], row["is_chain_leader"]):
+                enterprise.is_key, enterprise.is_chain_leader = row["is_key"], row["is_chain_leader"]
+                enterprise.updated_at = timezone.now()
+                changed.append(enterprise)
+        bulk_update_with_history(
+            changed, Enterprise, ["is_key", "is_chain_leader", "updated_at"], batch_size=1000, default_user=imported_by
+        )
+        outcome.updated = len(changed)
+    return outcome
+
+
+def enterprise_flags_export_rows(enterprises):
+    """The flagged enterprises in the template's order, so the export imports back unchanged."""
+    flag = excel.FLAG_TEXT
+    for e in enterprises.iterator(chunk_size=2000):
+        yield [e.credit_code, flag[e.is_key], flag[e.is_chain_leader]]

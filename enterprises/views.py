@@ -14,7 +14,14 @@ from core.downloads import xlsx_response
 from core.forms import ExcelUploadForm
 from core.ratelimit import limit_per_address
 from enterprises import selectors, services
-from enterprises.forms import AccountCreateForm, EnterpriseFilterForm, EnterpriseForm, RegistrationForm, RejectForm
+from enterprises.forms import (
+    AccountCreateForm,
+    EnterpriseFilterForm,
+    EnterpriseFlagsForm,
+    EnterpriseForm,
+    RegistrationForm,
+    RejectForm,
+)
 from enterprises.selectors import EnterpriseFilters
 
 PAGE_SIZE = 50
@@ -49,7 +56,13 @@ def enterprise_list(request):
     return render(
         request,
         "enterprises/enterprise_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "can_edit": request.user.role in EDITOR_ROLES},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_edit": request.user.role in EDITOR_ROLES,
+            "can_flag": request.user.role in services.FLAG_ROLES,
+        },
     )
 
 
@@ -79,6 +92,7 @@ def enterprise_detail(request, pk: int):
             "enterprise": enterprise,
             "accounts": enterprise.users.order_by("username") if can_edit else None,
             "can_edit": can_edit,
+            "can_flag": request.user.role in services.FLAG_ROLES,
             "reject_form": RejectForm(),
         },
     )
@@ -252,3 +266,60 @@ def enterprise_import(request):
                 )
             )
     return render(request, "enterprises/enterprise_import.html", context)
+
+
+# --- Key enterprises and chain leaders -------------------------------------------------------------
+
+
+@login_required
+def enterprise_flags(request, pk: int):
+    enterprise = selectors.enterprise_get_for_user_or_404(request.user, pk)
+    require_role(request.user, services.FLAG_ROLES)
+    initial = {"is_key": enterprise.is_key, "is_chain_leader": enterprise.is_chain_leader}
+    # Two unticked boxes post nothing but the CSRF token: bind on the method, not on the data.
+    form = EnterpriseFlagsForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.enterprise_flags_set(enterprise=enterprise, set_by=request.user, **form.cleaned_data)
+        messages.success(request, _("已保存“%(name)s”的重点企业标记。") % {"name": enterprise.name})
+        return redirect("enterprises:detail", pk=pk)
+    return render(request, "enterprises/enterprise_flags.html", {"form": form, "enterprise": enterprise})
+
+
+@login_required
+def flags_template(request):
+    """The flags template, pre-filled with the key enterprises and chain leaders in the user's scope."""
+    require_role(request.user, services.FLAG_ROLES)
+    flagged = selectors.enterprise_flagged_visible_to(request.user)
+    content = excel.template_workbook(
+        services.enterprise_flags_columns(),
+        title="重点企业标记导入模板",
+        example_rows=list(services.enterprise_flags_export_rows(flagged)),
+    )
+    return xlsx_response(content, "重点企业标记导入模板.xlsx")
+
+
+@login_required
+def flags_import(request):
+    require_role(request.user, services.FLAG_ROLES)
+    form = ExcelUploadForm(request.POST or None, request.FILES or None)
+    context = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            outcome = services.enterprise_flags_import(upload=upload, imported_by=request.user)
+        except excel.ExcelFileError as error:
+            form.add_error("file", error.message)
+        else:
+            if outcome.result.ok:
+                messages.success(request, _("已更新 %(count)d 家企业的重点企业标记。") % {"count": outcome.updated})
+                return redirect(reverse("enterprises:list") + "?key=on")
+            context.update(
+                excel.import_error_context(
+                    user=request.user,
+                    upload=upload,
+                    columns=outcome.columns,
+                    result=outcome.result,
+                    filename=_("重点企业标记导入-错误标注.xlsx"),
+                )
+            )
+    return render(request, "enterprises/flags_import.html", context)

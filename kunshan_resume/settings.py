@@ -512,14 +512,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=60),
         "options": {"expires": 60},
     },
-    "passes-purge-checks": {
-        "task": "passes.tasks.purge_pass_checks",
+    # Personal data past its period (core.retention: workers who left, the ID-number disclosure log, checkpoint
+    # checks, roster uploads, text messages, and whatever kind an app registers), in short batches.
+    "core-retention-sweep": {
+        "task": "core.tasks.retention_sweep",
         "schedule": crontab(hour=2, minute=30),
-    },
-    # Roster uploads (full ID numbers) older than ROSTER_UPLOAD_RETENTION_HOURS, whatever their job's fate.
-    "passes-purge-roster-uploads": {
-        "task": "passes.tasks.purge_roster_uploads",
-        "schedule": crontab(hour=2, minute=45),
     },
     # Requests past their deadline move up one tier; a doubled run moves none twice (compare-and-set).
     "service-requests-escalate": {
@@ -629,3 +626,9 @@ ROSTER_IMPORT_MAX_STRINGS_BYTES = env.int("ROSTER_IMPORT_MAX_STRINGS_BYTES", def
 # An uploaded roster holds full ID numbers: its job deletes it when it ends, and every night a task deletes
 # uploads (and annotated copies) older than this, whatever became of their job.
 ROSTER_UPLOAD_RETENTION_HOURS = env.int("ROSTER_UPLOAD_RETENTION_HOURS", default=24)
+# Retention of personal data (core.retention, swept nightly): days after which each kind is deleted or anonymised.
+WORKER_LEFT_RETENTION_DAYS = env.int("WORKER_LEFT_RETENTION_DAYS", default=30)
+ID_DISCLOSURE_RETENTION_DAYS = env.int("ID_DISCLOSURE_RETENTION_DAYS", default=365)
+SMS_RETENTION_DAYS = env.int("SMS_RETENTION_DAYS", default=90)
+# Daily health readings and closed health incidents: long enough to trace an outbreak back (two incubation periods).
+HEALTH_RECORD_RETENTION_DAYS = env.int("HEALTH_RECORD_RETENTION_DAYS", default=28)

@@ -14,7 +14,7 @@ from enterprises.validators import validate_credit_code
 from reference.models import Division
 
 # The human-resources bureau (人社局) keeps the agency registry, hears complaints about the HR market and
-# sees every shortage, pairing and dispute; reference.services.INDUSTRY_AUTHORITIES lists it under this code.
+# sees every shortage, pairing and dispute; reference/data/industry_authorities.csv lists it under this code.
 HR_BUREAU_CODE = "rsj"
 
 

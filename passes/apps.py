@@ -12,3 +12,7 @@ class PassesConfig(AppConfig):
         from passes.selectors.roster import roster_rows_for_filing
 
         register_roster_reader(roster_rows_for_filing)  # a filing attaches the roster kept here
+
+        from passes import retention
+
+        retention.register()  # the personal data kept here, into the nightly retention sweep

@@ -161,3 +161,14 @@ class ReasonForm(forms.Form):
         error_messages={"required": MSG_REASON_REQUIRED},
         widget=forms.TextInput(attrs={"placeholder": _("如 核对返岗通行证申请材料")}),
     )
+
+
+class WorkerLeaveForm(forms.Form):
+    """The day a worker left; cleared to undo a mistake (before the sweep anonymised them)."""
+
+    left_on = forms.DateField(
+        label=_("离职日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("留空表示未离职"),
+    )

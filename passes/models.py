@@ -114,6 +114,9 @@ class Worker(models.Model):
     residence_address = models.CharField(_("居住地址"), max_length=255)
     housing_331_compliant = models.BooleanField(_("“331”整治达标房屋"), default=False)
     job = models.CharField(_("岗位"), max_length=50, blank=True)
+    # Set by the enterprise from the roster; WORKER_LEFT_RETENTION_DAYS later the sweep anonymises the worker.
+    left_on = models.DateField(_("离职日期"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("匿名化时间"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -135,7 +138,15 @@ class Worker(models.Model):
                 condition=Q(test_result="none") | Q(tested_on__isnull=False), name="worker_test_has_date"
             ),
         ]
-        indexes = [models.Index(fields=["enterprise", "name", "id"], name="worker_enterprise_name")]
+        indexes = [
+            models.Index(fields=["enterprise", "name", "id"], name="worker_enterprise_name"),
+            # The retention sweep's queue: workers who left and still carry personal data (a small index).
+            models.Index(
+                fields=["left_on", "id"],
+                condition=Q(anonymised_at__isnull=True, left_on__isnull=False),
+                name="worker_left_pending",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} {self.id_number_masked}"
@@ -166,6 +177,7 @@ class IdNumberDisclosure(models.Model):
         verbose_name = _("身份证号查看记录")
         verbose_name_plural = _("身份证号查看记录")
         ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["at"], name="id_disclosure_at")]  # the audit page and the retention sweep
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"

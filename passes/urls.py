@@ -13,6 +13,7 @@ urlpatterns = [
     path("roster/communities/", roster.roster_communities, name="roster_communities"),
     path("roster/<int:pk>/", roster.worker_detail, name="roster_detail"),
     path("roster/<int:pk>/edit/", roster.worker_edit, name="roster_edit"),
+    path("roster/<int:pk>/leave/", roster.worker_leave, name="roster_leave"),
     path("roster/<int:pk>/id-number/", roster.worker_id_number, name="roster_id_number"),
     path("roster/import/", roster.roster_import, name="roster_import"),
     path("roster/import/<int:pk>/", roster.roster_import_status, name="roster_import_status"),

@@ -32,6 +32,8 @@ PERSONAL_FIELDS = {
     "id_number_masked",
     "address",
     "housing_address",
+    "residence_address",  # a worker's home address
+    "temperature",  # a health reading
 }
 
 

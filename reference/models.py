@@ -14,6 +14,7 @@ class District(models.Model):
     class Kind(models.TextChoices):
         ZONE = "zone", _("开发区/功能区")
         TOWN = "town", _("镇")
+        OFFICE = "office", _("城市管理办事处")
 
     code = models.SlugField(_("代码"), max_length=20, unique=True, help_text=_("稳定代码, 不随名称变化"))
     name = models.CharField(_("名称"), max_length=50, unique=True)
@@ -54,6 +55,9 @@ class IndustryAuthority(models.Model):
 
     code = models.SlugField(_("代码"), max_length=20, unique=True)
     name = models.CharField(_("名称"), max_length=50, unique=True)
+    duties = models.CharField(
+        _("职责"), max_length=255, blank=True, help_text=_("除主管行业外的职责, 如劳动用工、市场监管、安全生产")
+    )
     industries: "models.ManyToManyField[Industry, Any]" = models.ManyToManyField(
         "Industry",
         verbose_name=_("主管行业"),

@@ -29,23 +29,14 @@ DISTRICTS = [
     ("jinxi", "锦溪镇", District.Kind.TOWN),
 ]
 
-# Each bureau with the GB/T 4754-2017 sections or divisions it guides.
-INDUSTRY_AUTHORITIES = [
-    ("gxj", "工信局", ["B", "C", "D", "I"]),
-    ("swj", "商务局", ["F", "H", "L", "O"]),
-    ("zjj", "住建局", ["E", "K"]),
-    ("jtysj", "交通运输局", ["G"]),
-    ("wtglj", "文体广电和旅游局", ["R"]),
-    ("jyj", "教育局", ["P"]),
-    ("wjw", "卫健委", ["84"]),
-    ("mzj", "民政局", ["85"]),
-    ("nyncj", "农业农村局", ["A"]),
-    ("kjj", "科技局", ["M"]),
-    ("jrjgj", "地方金融监管局", ["J"]),
-    ("swuj", "水务局", ["46", "76"]),
-    # Human resources and social security: guides HR services (726) and keeps the labour registry (labour/).
-    ("rsj", "人社局", ["726"]),
-]
+INDUSTRY_AUTHORITIES_CSV = DATA / "industry_authorities.csv"
+
+
+def industry_authorities() -> list[tuple[str, str, list[str], str]]:
+    """Each bureau with the GB/T 4754-2017 nodes it guides and its other duties (reference/data)."""
+    with INDUSTRY_AUTHORITIES_CSV.open(encoding="utf-8", newline="") as f:
+        return [(r["code"], r["name"], r["industries"].split(), r["duties"]) for r in csv.DictReader(f)]
+
 
 # Two demonstration communities per district until the real list of 社区(村) is loaded.
 DEMO_COMMUNITIES = [("demo-1", "演示社区"), ("demo-2", "演示村")]
@@ -62,8 +53,10 @@ def reference_load() -> dict[str, int]:
                 code=f"{district.code}-{suffix}",
                 defaults={"district": district, "name": f"{district.name}{name}", "is_demo": True},
             )
-    for code, name, industry_codes in INDUSTRY_AUTHORITIES:
-        authority, _created = IndustryAuthority.objects.update_or_create(code=code, defaults={"name": name})
+    for code, name, industry_codes, duties in industry_authorities():
+        authority, _created = IndustryAuthority.objects.update_or_create(
+            code=code, defaults={"name": name, "duties": duties}
+        )
         authority.industries.set(Industry.objects.filter(code__in=industry_codes))
     return {
         "districts": District.objects.count(),

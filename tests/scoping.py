@@ -24,6 +24,7 @@ SCOPED_URLS: dict[str, ScopedUrl] = {
     "enterprises:confirm": ScopedUrl(lambda w: {"pk": w["pending_a"].pk}, ("post",)),
     "enterprises:reject": ScopedUrl(lambda w: {"pk": w["pending_a"].pk}, ("post",)),
     "enterprises:account_create": ScopedUrl(lambda w: {"pk": w["enterprise_a"].pk}),
+    "enterprises:flags": ScopedUrl(lambda w: {"pk": w["enterprise_a"].pk}),
     "filings:detail": ScopedUrl(lambda w: {"pk": w["filing_a"].pk}, ("get",)),
     "filings:receipt": ScopedUrl(lambda w: {"pk": w["filing_a"].pk}, ("get",)),
     "filings:material": ScopedUrl(lambda w: {"pk": w["filing_a"].materials.first().pk}, ("get",)),
@@ -59,6 +60,7 @@ SCOPED_URLS: dict[str, ScopedUrl] = {
     "passes:batch_decide": ScopedUrl(lambda w: {"pk": w["pass_a"].batch_id}, ("post",)),
     "passes:roster_detail": ScopedUrl(lambda w: {"pk": w["worker_a"].pk}, ("get",)),
     "passes:roster_edit": ScopedUrl(lambda w: {"pk": w["worker_a"].pk}, insider="filing_owner"),
+    "passes:roster_leave": ScopedUrl(lambda w: {"pk": w["worker_a"].pk}, ("post",), insider="filing_owner"),
     "passes:roster_id_number": ScopedUrl(lambda w: {"pk": w["worker_a"].pk}),
     "passes:health_import_status": ScopedUrl(
         lambda w: {"pk": w["health_import_a"].pk}, ("get",), insider="filing_owner"

@@ -143,6 +143,17 @@ class DailySummary(models.Model):
     capacity_median = models.DecimalField(_("产能利用率中位数(%)"), max_digits=5, decimal_places=1, null=True)
     electricity_kwh = models.DecimalField(_("用电量(千瓦时)"), max_digits=16, decimal_places=1)
     electricity_kwh_last_year = models.DecimalField(_("去年同日用电量(千瓦时)"), max_digits=16, decimal_places=1)
+    # Clause 6: key enterprises and chain leaders (either flag, counted once) as figures of their own.
+    key_expected = models.PositiveIntegerField(_("重点企业: 应报"), default=0)
+    key_reported = models.PositiveIntegerField(_("重点企业: 已报"), default=0)
+    key_employees = models.PositiveIntegerField(_("重点企业: 职工总数"), default=0)
+    key_returned = models.PositiveIntegerField(_("重点企业: 累计返昆"), default=0)
+    key_on_duty = models.PositiveIntegerField(_("重点企业: 今日在岗"), default=0)
+    key_returned_today = models.PositiveIntegerField(_("重点企业: 今日返昆"), default=0)
+    key_capacity_reporting = models.PositiveIntegerField(_("重点企业: 报送产能"), default=0)
+    key_capacity_mean = models.DecimalField(
+        _("重点企业: 平均产能利用率(%)"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
 
     objects = DailySummaryQuerySet.as_manager()
 
@@ -172,3 +183,11 @@ class DailySummary(models.Model):
     @property
     def on_duty_rate(self) -> float | None:
         return self.on_duty / self.employees if self.employees else None
+
+    @property
+    def key_return_rate(self) -> float | None:
+        return self.key_returned / self.key_employees if self.key_employees else None
+
+    @property
+    def key_on_duty_rate(self) -> float | None:
+        return self.key_on_duty / self.key_employees if self.key_employees else None

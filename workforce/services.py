@@ -19,7 +19,7 @@ from accounts.services import notify
 from accounts.sms import sms_send
 from core import excel
 from core.db import insert_or_lock
-from enterprises.models import Enterprise
+from enterprises.models import Enterprise, key_enterprise_q
 from reference.models import District
 from workforce.models import CapacityReport, DailySummary, WorkforceReport
 from workforce.resumption import filing_resume_from_report
@@ -194,33 +194,60 @@ _SUMS = [
 ]
 
 
+# The key enterprises' own figures (clause 6), summed in the same query as everyone's.
+KEY_SUMS = {
+    "key_employees": "total_employees",
+    "key_returned": "returned",
+    "key_on_duty": "on_duty",
+    "key_returned_today": "returned_today",
+}
+
+
 def _workforce_by_district(day: date) -> dict[int, dict]:
+    key = key_enterprise_q("enterprise__")
     rows = (
         WorkforceReport.objects.filter(day=day, enterprise__status=Enterprise.Status.ACTIVE)
         .values("enterprise__district_id")
-        .annotate(reported=Count("pk"), late=Count("pk", filter=Q(is_late=True)), **{name: Sum(name) for name in _SUMS})
+        .annotate(
+            reported=Count("pk"),
+            late=Count("pk", filter=Q(is_late=True)),
+            key_reported=Count("pk", filter=key),
+            # Before the plain sums: those take the column names as their own aliases.
+            **{name: Sum(column, filter=key) for name, column in KEY_SUMS.items()},
+            **{name: Sum(name) for name in _SUMS},
+        )
     )
     return {row["enterprise__district_id"]: row for row in rows}
 
 
 def _capacity_reports(day: date) -> dict[int, list[tuple]]:
-    """(percent, kWh, kWh a year ago) of each above-scale report, by district; the median needs the values."""
+    """(percent, kWh, kWh a year ago, key) of each above-scale report, by district; the median needs the values."""
     by_district: dict[int, list[tuple]] = {}
-    for district_id, percent, kwh, kwh_last in CapacityReport.objects.filter(
+    for district_id, percent, kwh, kwh_last, is_key, is_leader in CapacityReport.objects.filter(
         day=day, enterprise__is_above_scale=True, enterprise__status=Enterprise.Status.ACTIVE
-    ).values_list("enterprise__district_id", "capacity_percent", "electricity_kwh", "electricity_kwh_last_year"):
-        by_district.setdefault(district_id, []).append((percent, kwh, kwh_last or Decimal(0)))
+    ).values_list(
+        "enterprise__district_id",
+        "capacity_percent",
+        "electricity_kwh",
+        "electricity_kwh_last_year",
+        "enterprise__is_key",
+        "enterprise__is_chain_leader",
+    ):
+        by_district.setdefault(district_id, []).append((percent, kwh, kwh_last or Decimal(0), is_key or is_leader))
     return by_district
 
 
 def _capacity_figures(items: list[tuple]) -> dict:
-    percents = [percent for percent, _kwh, _last in items]
+    percents = [percent for percent, _kwh, _last, _key in items]
+    key_percents = [percent for percent, _kwh, _last, key in items if key]
     return {
         "above_scale_reporting": len(items),
         "capacity_mean": _one_decimal(sum(percents) / len(percents)) if percents else None,
         "capacity_median": _one_decimal(statistics.median(percents)) if percents else None,
-        "electricity_kwh": sum((kwh for _p, kwh, _last in items), Decimal(0)),
-        "electricity_kwh_last_year": sum((last for _p, _kwh, last in items), Decimal(0)),
+        "electricity_kwh": sum((kwh for _p, kwh, _last, _key in items), Decimal(0)),
+        "electricity_kwh_last_year": sum((last for _p, _kwh, last, _key in items), Decimal(0)),
+        "key_capacity_reporting": len(key_percents),
+        "key_capacity_mean": _one_decimal(sum(key_percents) / len(key_percents)) if key_percents else None,
     }
 
 
@@ -233,9 +260,14 @@ def daily_summary_build(*, day: date, final: bool = False) -> list[DailySummary]
 
     Running it again for the same day gives the same rows, so the task may be retried or scheduled twice.
     """
-    expected = dict(
-        enterprises_expected_to_report().values("district_id").annotate(n=Count("pk")).values_list("district_id", "n")
-    )
+    expected, key_expected = {}, {}
+    for district_id, n, n_key in (
+        enterprises_expected_to_report()
+        .values("district_id")
+        .annotate(n=Count("pk"), n_key=Count("pk", filter=key_enterprise_q()))
+        .values_list("district_id", "n", "n_key")
+    ):
+        expected[district_id], key_expected[district_id] = n, n_key
     workforce = _workforce_by_district(day)
     capacity = _capacity_reports(day)
     built_at = timezone.now()
@@ -244,14 +276,18 @@ def daily_summary_build(*, day: date, final: bool = False) -> list[DailySummary]
             day,
             district,
             expected.get(district.pk, 0),
-            workforce.get(district.pk, {}),
+            {"key_expected": key_expected.get(district.pk, 0), **workforce.get(district.pk, {})},
             _capacity_figures(capacity.get(district.pk, [])),
             final,
             built_at,
         )
         for district in District.objects.all()
     ]
-    city_workforce = {key: sum(row[key] or 0 for row in workforce.values()) for key in ["reported", "late", *_SUMS]}
+    city_workforce = {
+        key: sum(row[key] or 0 for row in workforce.values()) for key in ["reported", "late", "key_reported", *_SUMS]
+    }
+    city_workforce |= {key: sum(row[key] or 0 for row in workforce.values()) for key in KEY_SUMS}
+    city_workforce["key_expected"] = sum(key_expected.values())
     city_capacity = _capacity_figures([item for items in capacity.values() for item in items])
     rows.append(_summary_row(day, None, sum(expected.values()), city_workforce, city_capacity, final, built_at))
     with transaction.atomic():
@@ -287,6 +323,11 @@ def _summary_row(day, district, expected, workforce: dict, capacity: dict, final
         capacity_median=capacity["capacity_median"],
         electricity_kwh=capacity["electricity_kwh"],
         electricity_kwh_last_year=capacity["electricity_kwh_last_year"],
+        key_expected=workforce.get("key_expected") or 0,
+        key_reported=workforce.get("key_reported") or 0,
+        **{name: workforce.get(name) or 0 for name in KEY_SUMS},
+        key_capacity_reporting=capacity["key_capacity_reporting"],
+        key_capacity_mean=capacity["key_capacity_mean"],
     )
 
 

@@ -77,6 +77,17 @@ FIGURES = [
     Figure(_("用电量"), _field("electricity_kwh"), KWH),
     Figure(_("去年同日用电量"), _field("electricity_kwh_last_year"), KWH),
     Figure(_("用电量同比 (%)"), _electricity_change, PERCENT),
+    # Clause 6: key enterprises and chain leaders (either flag, counted once).
+    Figure(_("重点企业: 应报"), _field("key_expected"), COUNT),
+    Figure(_("重点企业: 已报"), _field("key_reported"), COUNT),
+    Figure(_("重点企业: 职工总数"), _field("key_employees"), COUNT),
+    Figure(_("重点企业: 累计返昆"), _field("key_returned"), COUNT),
+    Figure(_("重点企业: 今日在岗"), _field("key_on_duty"), COUNT),
+    Figure(_("重点企业: 返岗率 (%)"), _field("key_return_rate"), PERCENT),
+    Figure(_("重点企业: 在岗率 (%)"), _field("key_on_duty_rate"), PERCENT),
+    Figure(_("重点企业: 今日返昆"), _field("key_returned_today"), COUNT),
+    Figure(_("重点企业: 报送产能"), _field("key_capacity_reporting"), COUNT),
+    Figure(_("重点企业: 平均产能利用率 (%)"), lambda row: _percent(row.key_capacity_mean), PERCENT),
 ]
 
 FIGURE_COLUMNS = [
@@ -96,6 +107,9 @@ DISTRICT_TABLE = [
     (_("返岗率"), _field("return_rate"), PERCENT),
     (_("在岗率"), _field("on_duty_rate"), PERCENT),
     (_("平均产能利用率"), lambda row: _percent(row.capacity_mean), PERCENT),
+    (_("重点企业返昆"), _field("key_returned"), COUNT),
+    (_("重点企业在岗"), _field("key_on_duty"), COUNT),
+    (_("重点企业产能利用率"), lambda row: _percent(row.key_capacity_mean), PERCENT),
 ]
 DISTRICT_COLUMNS = [
     excel.Column("district", _("属地"), width=14),

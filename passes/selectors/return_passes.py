@@ -161,7 +161,7 @@ def applicable_workers(enterprise, on: date) -> tuple[list[Worker], list[tuple[W
     living elsewhere without a pass who are left out (departed, or may not work today), each with the reason."""
     open_pass = ReturnPass.objects.filter(worker=OuterRef("pk"), status__in=ReturnPass.OPEN_STATUSES)
     candidates = list(
-        Worker.objects.filter(enterprise=enterprise)
+        Worker.objects.filter(enterprise=enterprise, left_on__isnull=True)  # who left is not applied for
         .exclude(residence_district_id=enterprise.district_id)
         .annotate(has_open_pass=Exists(open_pass))
         .filter(has_open_pass=False)

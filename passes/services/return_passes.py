@@ -232,6 +232,8 @@ def pass_application_errors(
             errors.append(str(MSG_SAME_DISTRICT % {"name": worker.name}))
         elif worker.pk in open_passes:
             errors.append(str(MSG_HAS_OPEN_PASS % {"name": worker.name, "number": open_passes[worker.pk]}))
+        elif worker.left_on is not None:
+            errors.append(str(MSG_CANNOT_APPLY % {"name": worker.name, "reason": REVOKE_REASON_LEFT}))
         elif worker.pk in unwell:
             errors.append(str(MSG_HEALTH_INCIDENT % {"name": worker.name}))
         elif worker.pk in departed:
@@ -435,6 +437,25 @@ def return_pass_suspend(*, return_pass: ReturnPass, suspended_by: User, reason: 
 @transaction.atomic
 def return_pass_reinstate(*, return_pass: ReturnPass, reinstated_by: User, reason: str = "") -> ReturnPass:
     return _single(return_pass, "reinstate", reinstated_by, reason, NOTICE_REINSTATED)
+
+
+def return_passes_close_for_departure(*, worker: Worker, closed_by: User) -> list[ReturnPass]:
+    """The enterprise says a worker left: their valid or suspended passes are revoked and a pending application
+    refused, as 员工已离职, each with its event (so the enterprise is not offered the worker again)."""
+    passes = _locked(
+        ReturnPass.objects.filter(worker=worker, status__in=[S.APPLIED, S.VALID, S.SUSPENDED]).values_list(
+            "pk", flat=True
+        )
+    )
+    reason = str(REVOKE_REASON_LEFT)
+    events = []
+    for return_pass in passes:
+        events.append(_log(return_pass, "refuse" if return_pass.status == S.APPLIED else "revoke", closed_by, reason))
+        return_pass.status_reason = reason
+    ReturnPass.objects.bulk_update(passes, ["status", "status_reason", "updated_at"])
+    PassEvent.objects.bulk_create(events)
+    _publish_on_commit(passes)
+    return passes
 
 
 @transaction.atomic

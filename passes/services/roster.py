@@ -10,7 +10,7 @@ inside one transaction, so a failure at row 90,000 leaves nothing of rows 1 to 8
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypedDict, cast
 
@@ -30,6 +30,7 @@ from core.logging import personal_data_log
 from enterprises.models import Enterprise
 from passes.models import IdNumberDisclosure, RosterImport, Worker
 from passes.personal_data import decrypt_id_number, id_number_digest, id_number_fields, normalize_id_number
+from passes.services.return_passes import return_passes_close_for_departure
 from reference.models import Community, District, Division
 
 logger = logging.getLogger(__name__)
@@ -176,6 +177,7 @@ def worker_create(*, enterprise: Enterprise, id_number: str, data: Mapping[str, 
 def worker_update(*, worker: Worker, data: Mapping[str, Any], id_number: str | None, updated_by: User) -> Worker:
     """Change a worker's entries; a new ID number (or None to keep it) is checked against the roster."""
     _require_roster_owner(updated_by, worker.enterprise)
+    _require_not_anonymised(worker)
     with transaction.atomic():
         _lock_roster(worker.enterprise)
         for name, value in data.items():
@@ -187,6 +189,34 @@ def worker_update(*, worker: Worker, data: Mapping[str, Any], id_number: str | N
                 setattr(worker, name, value)
         _save_refusing_duplicates(worker)
     return worker
+
+
+# --- workers who left: the enterprise marks them, the retention sweep anonymises them later ------------
+
+MSG_LEFT_IN_FUTURE = _("离职日期不能晚于今天。")
+MSG_ANONYMISED = _("该员工已离职超过保留期限, 个人信息已匿名化, 不能再修改或查看。")
+
+
+def _require_not_anonymised(worker: Worker) -> None:
+    if worker.anonymised_at is not None:
+        raise ValidationError(MSG_ANONYMISED, code="anonymised")
+
+
+def worker_leave(*, worker: Worker, left_on: date | None, marked_by: User) -> Worker:
+    """Record the day a worker left the enterprise (None: they did not, after all). WORKER_LEFT_RETENTION_DAYS
+    after that day the nightly sweep anonymises them (passes.retention); their open passes are closed now."""
+    _require_roster_owner(marked_by, worker.enterprise)
+    if left_on is not None and left_on > timezone.localdate():
+        raise ValidationError({"left_on": MSG_LEFT_IN_FUTURE}, code="future")
+    with transaction.atomic():
+        locked = Worker.objects.select_for_update().get(pk=worker.pk)
+        _require_not_anonymised(locked)
+        locked.left_on = left_on
+        locked._history_user = marked_by
+        locked.save(update_fields=["left_on", "updated_at"])
+        if left_on is not None:
+            return_passes_close_for_departure(worker=locked, closed_by=marked_by)
+    return locked
 
 
 # --- full ID numbers: shown to the district with a reason, exported by the enterprise -------------------
@@ -203,6 +233,7 @@ def worker_id_number_disclose(*, worker: Worker, user: User, reason: str) -> str
     """The full ID number for the staff of the enterprise's district, recorded with the reason given."""
     if user.role != Role.DISTRICT_STAFF or user.district_id != worker.enterprise.district_id:
         raise PermissionDenied(MSG_NOT_YOUR_DISTRICT)
+    _require_not_anonymised(worker)
     reason = _reason(reason)
     number = decrypt_id_number(worker.id_number_encrypted)
     with transaction.atomic():
@@ -237,7 +268,8 @@ def roster_export(*, enterprise: Enterprise, exported_by: User, reason: str) -> 
     _require_roster_owner(exported_by, enterprise)
     reason = _reason(reason)
     workers = (
-        Worker.objects.filter(enterprise=enterprise)
+        # Anonymised workers have no ID number left to export (nor a row the import could read back).
+        Worker.objects.filter(enterprise=enterprise, anonymised_at__isnull=True)
         .select_related("origin", "residence_district", "residence_community")
         .order_by("name", "pk")
     )
@@ -760,7 +792,13 @@ def roster_uploads_purge(*, now: datetime | None = None) -> int:
     whatever became of their job (a lost worker, a broker that never ran it); an import still waiting for
     its file fails, saying why. A second run finds nothing. Returns the number of files deleted."""
     now = now or timezone.now()
-    old = RosterImport.objects.filter(created_at__lt=now - timedelta(hours=settings.ROSTER_UPLOAD_RETENTION_HOURS))
+    return roster_uploads_purge_before(cutoff=now - timedelta(hours=settings.ROSTER_UPLOAD_RETENTION_HOURS), now=now)
+
+
+def roster_uploads_purge_before(*, cutoff: datetime, now: datetime | None = None) -> int:
+    """The retention sweep's step for roster uploads (core.retention): the files of imports made before cutoff."""
+    now = now or timezone.now()
+    old = RosterImport.objects.filter(created_at__lt=cutoff)
     waiting = list(
         old.filter(status__in=[RosterImport.Status.QUEUED, RosterImport.Status.RUNNING]).values_list("pk", flat=True)
     )

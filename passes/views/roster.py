@@ -10,15 +10,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
 from accounts.permissions import require_role
 from core import excel, uploads
 from core.downloads import xlsx_response
-from core.forms import ExcelUploadForm
+from core.forms import ExcelUploadForm, error_text
 from passes.eligibility import work_eligibility
-from passes.forms_roster import ReasonForm, RosterFilterForm, WorkerForm
+from passes.forms_roster import ReasonForm, RosterFilterForm, WorkerForm, WorkerLeaveForm
 from passes.models import RosterImport
 from passes.selectors import risk_areas as division_selectors
 from passes.selectors import roster as selectors
@@ -94,9 +94,28 @@ def worker_detail(request, pk: int):
             "eligibility": work_eligibility(worker, on=today),
             "today": today,
             "is_owner": request.user.role == Role.ENTERPRISE,
-            "may_disclose": request.user.role == Role.DISTRICT_STAFF,
+            "may_disclose": request.user.role == Role.DISTRICT_STAFF and worker.anonymised_at is None,
+            "leave_form": WorkerLeaveForm(initial={"left_on": worker.left_on}),
         },
     )
+
+
+@require_POST
+@login_required
+def worker_leave(request, pk: int):
+    worker = selectors.worker_get_for_user_or_404(request.user, pk)
+    require_role(request.user, OWNER_ROLES)
+    form = WorkerLeaveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("passes:roster_detail", pk=worker.pk)
+    try:
+        services.worker_leave(worker=worker, left_on=form.cleaned_data["left_on"], marked_by=request.user)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(request, _("已保存 %(name)s 的离职信息。") % {"name": worker.name})
+    return redirect("passes:roster_detail", pk=worker.pk)
 
 
 @login_required

@@ -29,6 +29,11 @@ WORKBOOK_FIGURES = {
     "报送产能的规上企业": ("above_scale_reporting", 1),
     "平均产能利用率 (%)": ("capacity_mean", 100),  # the workbook holds every rate as a fraction
     "产能利用率中位数 (%)": ("capacity_median", 100),
+    "重点企业: 已报": ("key_reported", 1),
+    "重点企业: 累计返昆": ("key_returned", 1),
+    "重点企业: 今日在岗": ("key_on_duty", 1),
+    "重点企业: 在岗率 (%)": ("key_on_duty_rate", 1),
+    "重点企业: 平均产能利用率 (%)": ("key_capacity_mean", 100),
 }
 
 

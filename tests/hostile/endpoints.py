@@ -49,6 +49,24 @@ def _enterprise_columns():
     return enterprise_import_columns()
 
 
+def _enterprise_flags_columns():
+    from enterprises.services import enterprise_flags_columns
+
+    return enterprise_flags_columns()
+
+
+def _community_columns():
+    from reference.imports import community_columns
+
+    return community_columns()
+
+
+def _office_columns():
+    from reference.imports import office_columns
+
+    return office_columns()
+
+
 def _workforce_columns():
     from workforce.services import workforce_import_columns
 
@@ -125,6 +143,7 @@ def _filing_roster_columns():
 
 UPLOAD_ENDPOINTS: dict[str, UploadEndpoint] = {
     "enterprises:import": UploadEndpoint("district_staff", _headers(_enterprise_columns)),
+    "enterprises:flags_import": UploadEndpoint("district_staff", _headers(_enterprise_flags_columns)),
     "workforce:import": UploadEndpoint("district_staff", _headers(_workforce_columns)),
     "passes:roster_import": UploadEndpoint("enterprise_user", _headers(_roster_columns)),
     "passes:health_import": UploadEndpoint("enterprise_user", _headers(_health_columns)),
@@ -135,6 +154,8 @@ UPLOAD_ENDPOINTS: dict[str, UploadEndpoint] = {
         "admin", _headers(_risk_area_columns), kwargs=lambda w: {"pk": w["risk_list_draft"].pk}
     ),
     "admin:accounts_user_import": UploadEndpoint("admin", _headers(_staff_columns)),
+    "admin:reference_community_import": UploadEndpoint("admin", _headers(_community_columns)),
+    "admin:reference_district_import": UploadEndpoint("admin", _headers(_office_columns)),
     # The roster slot of a filing's materials: the one kept as uploaded, so it is read like an import.
     "filings:step_materials": UploadEndpoint(
         "enterprise_user",
@@ -213,6 +234,7 @@ def watched_models() -> list[type[models.Model]]:
     from negative_list.models import NegativeListEntry
     from passes.models import RiskArea, RosterImport, Worker
     from policies.models import PolicyApplication, PolicyApplicationMaterial
+    from reference.models import Community, District
     from service_requests.models import LinkedOfficial, ServiceRequest, ServiceRequestAttachment
     from supervision.models import ChecklistItem, TrainingSession, VisitPhoto
     from workforce.models import WorkforceReport
@@ -234,6 +256,8 @@ def watched_models() -> list[type[models.Model]]:
         VisitPhoto,
         PolicyApplication,
         PolicyApplicationMaterial,
+        Community,
+        District,
     ]
 
 

@@ -133,9 +133,13 @@ def test_the_nightly_purge_deletes_what_is_older_than_a_day_whatever_its_job_bec
 
 
 def test_the_purge_runs_every_night():
+    """Roster uploads are a kind of the nightly retention sweep (core.retention)."""
+    from core import retention
+
     schedule = [
         entry
         for entry in django_settings.CELERY_BEAT_SCHEDULE.values()
-        if entry["task"] == "passes.tasks.purge_roster_uploads"
+        if entry["task"] == "core.tasks.retention_sweep"
     ]
     assert len(schedule) == 1 and schedule[0]["schedule"].hour == {2}
+    assert "passes.roster_uploads" in {kind.key for kind in retention.kinds()}

@@ -399,6 +399,11 @@ def test_the_nightly_task_purges_and_is_on_the_beat_schedule(settings):
     _check(at=_local(2020, 3, 1, 8, 0))
     purge_pass_checks.delay()
     assert not PassCheck.objects.exists()
-    entry = settings.CELERY_BEAT_SCHEDULE["passes-purge-checks"]
-    assert entry["task"] == purge_pass_checks.name
+    # The nightly retention sweep (core.retention) deletes them: pass checks are one of its kinds.
+    _check(at=_local(2020, 3, 1, 8, 0))
+    from core.tasks import retention_sweep
+
+    assert settings.CELERY_BEAT_SCHEDULE["core-retention-sweep"]["task"] == retention_sweep.name
+    assert retention_sweep.delay().get()["passes.pass_checks"] == 1
+    assert not PassCheck.objects.exists()
     assert purge_pass_checks.name in app.tasks

@@ -102,3 +102,28 @@ def test_imports_and_sign_ins_leave_the_right_history(client, district_staff_a):
     client.force_login(district_staff_a)
     assert UserModel.history.count() == before  # signing in is not a change to the account
     assert Worker.history.model is not None and User.history.model is not None
+
+
+def test_a_workers_home_address_and_temperature_are_shown_only_as_changed(client, enterprise_user_a, district_staff_a):
+    worker = WorkerFactory(enterprise=enterprise_user_a.enterprise, residence_address="前进路1号")
+    worker_update(
+        worker=worker,
+        data={"residence_address": "朝阳路9号", "temperature": "37.9"},
+        id_number=None,
+        updated_by=enterprise_user_a,
+    )
+    response = _page(client, district_staff_a, kind="worker")
+    changes = {str(change["field"]): change for change in response.context["rows"][0]["changes"]}
+    assert changes["居住地址"]["personal"] and changes["居住地址"]["after"] is None
+    assert changes["最近体温(℃)"]["personal"] and changes["最近体温(℃)"]["after"] is None
+    table = response.content.decode().split('data-testid="audit-table"')[1].split("</table>")[0]
+    assert "朝阳路9号" not in table and "前进路1号" not in table and "37.9" not in table
+
+
+def test_commanders_read_who_viewed_full_id_numbers_and_why(client, enterprise_user_a, district_staff_a, commander):
+    worker = WorkerFactory(enterprise=enterprise_user_a.enterprise)
+    worker_id_number_disclose(worker=worker, user=district_staff_a, reason="核查返岗人员身份")
+    response = _page(client, commander, kind="disclosure")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "核查返岗人员身份" in page and district_staff_a.username in page or district_staff_a.full_name in page

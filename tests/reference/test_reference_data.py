@@ -74,3 +74,35 @@ def test_authority_scope_covers_sections_and_divisions(district_a):
     assert set(Enterprise.objects.visible_to(industry_bureau)) == {car_parts}
     assert set(Enterprise.objects.visible_to(health)) == {hospital}
     assert cinema not in Enterprise.objects.visible_to(health)
+
+
+def test_the_missing_industry_authorities_are_loaded_with_their_industries_and_duties():
+    mapped = {
+        a.code: (a.name, sorted(a.industries.values_list("code", flat=True)), bool(a.duties))
+        for a in IndustryAuthority.objects.filter(code__in=["rsj", "scjgj", "yjglj"])
+    }
+    assert mapped == {
+        "rsj": ("人社局", ["726"], True),
+        "scjgj": ("市场监管局", ["13", "14", "15", "27", "62"], True),
+        "yjglj": ("应急管理局", ["25", "26", "31", "32", "B"], True),
+    }
+
+
+def test_an_authority_sees_the_enterprises_of_its_industries():
+    from enterprises.models import industry_in_authority_q
+    from tests.factories import EnterpriseFactory
+
+    chemicals = EnterpriseFactory(industry=Industry.objects.get(code="2614"))
+    bakery = EnterpriseFactory(industry=Industry.objects.get(code="1411"))
+    safety = IndustryAuthority.objects.get(code="yjglj")
+    market = IndustryAuthority.objects.get(code="scjgj")
+    assert set(Enterprise.objects.filter(industry_in_authority_q(safety.pk))) == {chemicals}
+    assert set(Enterprise.objects.filter(industry_in_authority_q(market.pk))) == {bakery}
+
+
+def test_loading_the_authorities_twice_changes_nothing():
+    before = list(IndustryAuthority.objects.order_by("code").values_list("code", "name", "duties"))
+    reference_load()
+    reference_load()
+    assert list(IndustryAuthority.objects.order_by("code").values_list("code", "name", "duties")) == before
+    assert IndustryAuthority.objects.count() == 15

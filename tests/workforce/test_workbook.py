@@ -243,6 +243,9 @@ def test_the_city_sheet_shows_the_city_figures_and_a_district_table_whose_total_
         "返岗率",
         "在岗率",
         "平均产能利用率",
+        "重点企业返昆",
+        "重点企业在岗",
+        "重点企业产能利用率",
     ]
     assert [row[0] for row in table[1:]] == ["昆山开发区", "昆山高新区", "张浦镇", "周市镇", "合计"]
     assert table[3][:9] == ["张浦镇", 40, 38, 2, 2, 500, 400, 250, pytest.approx(0.8)]
@@ -258,6 +261,9 @@ def test_the_city_sheet_shows_the_city_figures_and_a_district_table_whose_total_
         pytest.approx(shown["返岗率 (%)"]),
         pytest.approx(shown["在岗率 (%)"]),
         pytest.approx(shown["平均产能利用率 (%)"]),
+        shown["重点企业: 累计返昆"],
+        shown["重点企业: 今日在岗"],
+        shown["重点企业: 平均产能利用率 (%)"],
     ]
     total_row = next(row for row in sheet.iter_rows() if row[0].value == "合计")
     assert all(cell.font.bold for cell in total_row)
