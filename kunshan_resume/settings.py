@@ -134,11 +134,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 # pytest-xdist runs the suite in several processes, each with its own test database: each gets its own Redis
 # database too, or one process's test would see (or empty) another's cache, rate limits, revocation set and queue.
-if REDIS_URL and (_xdist_worker := os.environ.get("PYTEST_XDIST_WORKER", "")):
+_xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and _xdist_worker and os.environ.get("REDIS_URL_SHIFTED_FOR") != _xdist_worker:
     _redis = urlsplit(REDIS_URL)
     _redis_db = (int(_redis.path.strip("/") or 0) + 1 + int(_xdist_worker.removeprefix("gw"))) % 16
     REDIS_URL = urlunsplit(_redis._replace(path=f"/{_redis_db}"))
-    os.environ["REDIS_URL"] = REDIS_URL  # for the tests that read it and the processes they start
+    # For the tests that read it and the processes they start, which inherit both and shift nothing again.
+    os.environ["REDIS_URL"] = REDIS_URL
+    os.environ["REDIS_URL_SHIFTED_FOR"] = _xdist_worker
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": REDIS_URL}}
