@@ -1,6 +1,6 @@
 from django.urls import path
 
-from passes.views import checkpoint, return_passes, risk_areas, roster, transport  # noqa: F401  (each area adds its module to this import)
+from passes.views import checkpoint, entrances, return_passes, risk_areas, roster, transport  # noqa: F401  (each area adds its module to this import)
 
 app_name = "passes"
 
@@ -39,6 +39,11 @@ urlpatterns = [
     path("check/number/", checkpoint.check_number, name="check_number"),
     path("checks/", checkpoint.check_log, name="checks"),
     path("keys.json", checkpoint.keys, name="keys"),
+    # --- entrances (passes/views/entrances.py) ---
+    path("entrances/", entrances.entrance_list, name="entrances"),
+    path("entrances/choose/", entrances.entrance_choose, name="entrance_choose"),
+    path("entrances/<int:pk>/close/", entrances.entrance_close, name="entrance_close"),
+    path("entrances/<int:pk>/reopen/", entrances.entrance_reopen, name="entrance_reopen"),
     # --- risk areas (passes/views/risk_areas.py) ---
     path("risk-areas/", risk_areas.public, name="risk_areas"),
     path("risk-areas/<int:pk>/", risk_areas.version_detail, name="risk_area_version"),

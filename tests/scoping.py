@@ -54,6 +54,8 @@ SCOPED_URLS: dict[str, ScopedUrl] = {
     "passes:suspend": ScopedUrl(lambda w: {"pk": w["pass_a"].pk}, ("post",)),
     "passes:reinstate": ScopedUrl(lambda w: {"pk": w["pass_a"].pk}, ("post",)),
     "passes:reissue": ScopedUrl(lambda w: {"pk": w["pass_a"].pk}, ("post",)),
+    "passes:entrance_close": ScopedUrl(lambda w: {"pk": w["entrance_a"].pk}, ("post",)),
+    "passes:entrance_reopen": ScopedUrl(lambda w: {"pk": w["entrance_a"].pk}, ("post",)),
     "passes:batch_detail": ScopedUrl(lambda w: {"pk": w["pass_a"].batch_id}, ("get",)),
     "passes:batch_decide": ScopedUrl(lambda w: {"pk": w["pass_a"].batch_id}, ("post",)),
     "passes:roster_detail": ScopedUrl(lambda w: {"pk": w["worker_a"].pk}, ("get",)),
