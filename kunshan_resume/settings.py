@@ -370,6 +370,8 @@ LABOUR_COMPLAINT_WORKING_DAYS = env.int("LABOUR_COMPLAINT_WORKING_DAYS", default
 LABOUR_DISPUTE_WORKING_DAYS = env.int("LABOUR_DISPUTE_WORKING_DAYS", default=10)
 # Anonymous complaints about the HR market, per client address (django-ratelimit, e.g. "5/h").
 LABOUR_PUBLIC_COMPLAINT_RATE = env.str("LABOUR_PUBLIC_COMPLAINT_RATE", default="5/h")
+# A pass holder's report of a refusal at a community (issue 17), per client address: a few per hour.
+ACCESS_COMPLAINT_RATE = env.str("ACCESS_COMPLAINT_RATE", default="5/h")
 # Only one beat process runs (make serve starts one); a doubled run is still harmless: tasks are idempotent.
 CELERY_BEAT_SCHEDULE = {
     "workforce-reminders": {
