@@ -460,6 +460,39 @@ class PassCheck(models.Model):
         return f"{self.pass_number} {self.result} {self.checked_at:%Y-%m-%d %H:%M:%S}"
 
 
+class EntranceQuarter(models.Model):
+    """Checks at an entrance in one quarter-hour (counted from the Unix epoch, as passes.flow_rollup.QuarterHour):
+    the check log rolled up for the peak-hour figures, so that a week of millions of checks is read as a few hundred
+    thousand counts. Rebuilt from the log by passes.flow_rollup (never edited otherwise)."""
+
+    entrance = models.ForeignKey(Entrance, verbose_name=_("出入口"), on_delete=models.CASCADE, related_name="+")
+    quarter = models.BigIntegerField(_("15分钟时段"))
+    checks = models.PositiveIntegerField(_("核验次数"))
+
+    class Meta:
+        verbose_name = _("出入口每15分钟核验量")
+        verbose_name_plural = _("出入口每15分钟核验量")
+        constraints = [models.UniqueConstraint(fields=["entrance", "quarter"], name="entrance_quarter_unique")]
+        indexes = [models.Index(fields=["quarter"], name="entrance_quarter_time")]
+
+    def __str__(self) -> str:
+        return f"{self.entrance_id}@{self.quarter}: {self.checks}"
+
+
+class FlowRollup(models.Model):
+    """How far EntranceQuarter holds the log: every quarter-hour before `until` (one row)."""
+
+    until = models.BigIntegerField(_("已汇总至(15分钟时段)"))
+    rebuilt_at = models.DateTimeField(_("汇总时间"))
+
+    class Meta:
+        verbose_name = _("出入口核验量汇总进度")
+        verbose_name_plural = _("出入口核验量汇总进度")
+
+    def __str__(self) -> str:
+        return str(self.until)
+
+
 class TransportRequest(models.Model):
     """A chartered point-to-point trip (点对点一站式直达) that brings workers back from a low-risk origin."""
 

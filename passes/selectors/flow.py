@@ -4,47 +4,27 @@ Checks per entrance per 15 minutes over the last 7 local days, the busiest entra
 quarter-hour, the busiest hours of the day, and the median interval between consecutive checks at an entrance
 in its busiest quarter-hour (a proxy for the queue: a guard who checks every 4 seconds has people waiting).
 Every figure is a count of PassCheck rows (checks made at a checkpoint, with an entrance) and agrees with the log
-exactly; the queries are a fixed handful, whatever the volume: grouped counts and, for the median, only the
+exactly: the quarter-hours the rollup holds (passes.flow_rollup) are read from it, the later ones from the log. The
+queries are a fixed handful, whatever the volume: grouped counts from each source and, for the median, only the
 timestamps of the busiest quarter-hours.
 """
 
 import statistics
+from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Func, IntegerField, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from core.dates import day_start
-from passes.models import Entrance, PassCheck
+from passes.flow_rollup import QuarterHour, counted_checks, quarter_of, quarter_start, rolled_until
+from passes.models import Entrance, EntranceQuarter
 
 QUARTER = timedelta(minutes=15)
-QUARTER_SECONDS = 900
 SLOTS_PER_DAY = 96
 DAYS = 7
 TOP_ENTRANCES = 10
-
-
-class QuarterHour(Func):
-    """The index of the quarter-hour a timestamp falls in, counted from the Unix epoch (UTC). Local quarter-hours
-    start on the same instants wherever the zone's offset is a whole number of quarter-hours (Asia/Shanghai)."""
-
-    output_field = IntegerField()
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler, connection, template="FLOOR(EXTRACT(EPOCH FROM %(expressions)s) / 900)::bigint", **extra
-        )
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler, connection, template="(CAST(strftime('%%%%s', %(expressions)s) AS INTEGER) / 900)", **extra
-        )
-
-
-def quarter_start(index: int) -> datetime:
-    """The local start of quarter-hour `index` (as QuarterHour counts)."""
-    return timezone.localtime(datetime.fromtimestamp(index * QUARTER_SECONDS, tz=UTC))
 
 
 def slot_of_day(moment: datetime) -> int:
@@ -94,61 +74,75 @@ class Flow:
         return [(-h, n) for n, h in ranked]
 
 
-def _checks(district_id: int | None, start: datetime, end: datetime):
-    checks = PassCheck.objects.at_checkpoints().filter(
-        entrance__isnull=False, checked_at__gte=start, checked_at__lt=end
-    )
-    if district_id is not None:
-        checks = checks.filter(entrance__community__district_id=district_id)
-    return checks.order_by()
+class _Sources:
+    """The window split at the rollup's mark: counts before it from EntranceQuarter, after it from the log."""
+
+    def __init__(self, district_id: int | None, start: datetime, end: datetime):
+        first, last = quarter_of(start), quarter_of(end)
+        mark = min(max(rolled_until(), first), last)
+        self.rolled = EntranceQuarter.objects.filter(quarter__gte=first, quarter__lt=mark).order_by()
+        self.live = counted_checks().filter(checked_at__gte=quarter_start(mark), checked_at__lt=end)
+        if district_id is not None:
+            self.rolled = self.rolled.filter(entrance__community__district_id=district_id)
+            self.live = self.live.filter(entrance__community__district_id=district_id)
+
+    def per_quarter(self, ids: list[int] | None = None):
+        """(entrance or None, quarter, checks) rows of both sources."""
+        rolled, live = self.rolled, self.live.annotate(q=QuarterHour("checked_at"))
+        if ids is None:
+            yield from ((None, q, n) for q, n in rolled.values_list("quarter").annotate(n=Sum("checks")))
+            yield from ((None, q, n) for q, n in live.values_list("q").annotate(n=Count("pk")))
+            return
+        yield from rolled.filter(entrance_id__in=ids).values_list("entrance_id", "quarter", "checks")
+        yield from live.filter(entrance_id__in=ids).values_list("entrance_id", "q").annotate(n=Count("pk"))
+
+    def per_entrance(self) -> dict[int, int]:
+        totals: dict[int, int] = defaultdict(int)
+        for entrance_id, n in self.rolled.values_list("entrance_id").annotate(n=Sum("checks")):
+            totals[entrance_id] += n
+        for entrance_id, n in self.live.values_list("entrance_id").annotate(n=Count("pk")):
+            totals[entrance_id] += n
+        return totals
 
 
 def entrance_flow(*, district_id: int | None = None, today: date | None = None, top: int = TOP_ENTRANCES) -> Flow:
-    """The flow of the last DAYS local days (today included) for a district, or the city (None). Five queries."""
+    """The flow of the last DAYS local days (today included) for a district, or the city (None). At most nine
+    queries: the rollup's mark, two per grouping (rollup and log), the peaks' checks, the names."""
     today = today or timezone.localdate()
     first_day = today - timedelta(days=DAYS - 1)
-    start, end = day_start(first_day), day_start(today + timedelta(days=1))
-    checks = _checks(district_id, start, end)
+    sources = _Sources(district_id, day_start(first_day), day_start(today + timedelta(days=1)))
 
     # 1. Every quarter-hour of the window, all entrances together: the hours and the day's profile.
     by_hour, by_slot, total = [0] * 24, [0] * SLOTS_PER_DAY, 0
-    for index, n in checks.annotate(q=QuarterHour("checked_at")).values_list("q").annotate(n=Count("pk")):
+    for _entrance, index, n in sources.per_quarter():
         slot = slot_of_day(quarter_start(index))
         by_slot[slot] += n
         by_hour[slot // 4] += n
         total += n
 
-    # 2. The busiest entrances.
-    ranked = list(checks.values_list("entrance_id").annotate(n=Count("pk")).order_by("-n", "entrance_id")[:top])
+    # 2. The busiest entrances (the earlier-added first among equals).
+    ranked = sorted(sources.per_entrance().items(), key=lambda item: (-item[1], item[0]))[:top]
     ids = [entrance_id for entrance_id, _n in ranked]
     if not ids:
         return Flow(first_day, today, total, [], by_hour, by_slot)
 
-    # 3. Their quarter-hours: the peak of each and its profile over the day.
-    per_quarter: dict[int, dict[int, int]] = {entrance_id: {} for entrance_id in ids}
-    for entrance_id, index, n in (
-        checks.filter(entrance_id__in=ids)
-        .annotate(q=QuarterHour("checked_at"))
-        .values_list("entrance_id", "q")
-        .annotate(n=Count("pk"))
-    ):
-        per_quarter[entrance_id][index] = n
+    # 3. Their quarter-hours: the peak of each (the earliest among equals) and its profile over the day.
+    per_quarter: dict[int, dict[int, int]] = {entrance_id: defaultdict(int) for entrance_id in ids}
+    for entrance_id, index, n in sources.per_quarter(ids):
+        per_quarter[entrance_id][index] += n
     peaks = {
         entrance_id: min(quarters.items(), key=lambda item: (-item[1], item[0]))
         for entrance_id, quarters in per_quarter.items()
     }
 
-    # 4. The timestamps of each peak quarter-hour, for the median interval.
+    # 4. The checks of each peak quarter-hour, from the log, for the median interval.
     at_peak = Q()
     for entrance_id, (index, _n) in peaks.items():
         peak = quarter_start(index)
         at_peak |= Q(entrance_id=entrance_id, checked_at__gte=peak, checked_at__lt=peak + QUARTER)
     moments: dict[int, list[datetime]] = {entrance_id: [] for entrance_id in ids}
     for entrance_id, checked_at in (
-        PassCheck.objects.at_checkpoints()
-        .filter(at_peak)
-        .order_by("entrance_id", "checked_at")
-        .values_list("entrance_id", "checked_at")
+        counted_checks().filter(at_peak).order_by("entrance_id", "checked_at").values_list("entrance_id", "checked_at")
     ):
         moments[entrance_id].append(checked_at)
 
@@ -184,6 +178,3 @@ def median_interval(moments: list[datetime]) -> float | None:
         return None
     ordered = sorted(moments)
     return round(statistics.median((b - a).total_seconds() for a, b in zip(ordered, ordered[1:], strict=False)), 1)
-
-
-__all__ = ["Flow", "EntrancePeak", "entrance_flow", "median_interval", "slot_label"]

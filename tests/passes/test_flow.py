@@ -8,8 +8,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from passes.models import Entrance, PassCheck
+from passes.flow_rollup import flow_rollup, quarter_of
+from passes.models import Entrance, EntranceQuarter, PassCheck
 from passes.selectors.flow import DAYS, entrance_flow, median_interval, slot_label
+from passes.tasks import roll_up_entrance_flow
 from reference.models import Community
 
 pytestmark = pytest.mark.django_db
@@ -102,9 +104,15 @@ def recount(district_id):
     return len(rows), by_hour, expected
 
 
+@pytest.mark.parametrize("rolled", ["none", "all", "all but the last hours"])
 @pytest.mark.parametrize("scope", ["district", "city"])
-def test_every_figure_agrees_with_the_check_log(gates, scope):
+def test_every_figure_agrees_with_the_check_log(gates, scope, rolled):
+    """Read from the log alone, from the rollup (and the log after its mark), or with the rollup's mark hours back."""
     log_checks(gates, seed=17, per_day=6)
+    if rolled == "all":
+        flow_rollup(full=True)
+    elif rolled == "all but the last hours":
+        flow_rollup(now=now() - timedelta(hours=5))
     district_id = gates["east"].community.district_id if scope == "district" else None
     flow = entrance_flow(district_id=district_id)
     total, by_hour, expected = recount(district_id)
@@ -146,6 +154,42 @@ def test_no_entrance_checks_give_empty_figures(frozen):
 @pytest.mark.parametrize("per_day", [1, 20])
 def test_the_same_queries_whatever_the_volume(gates, per_day, django_assert_num_queries):
     log_checks(gates, seed=5, per_day=per_day)
-    # quarter-hours of all entrances, the busiest entrances, their quarter-hours, their peak checks, their names
-    with django_assert_num_queries(5):
+    flow_rollup(now=now() - timedelta(hours=2))
+    # the rollup's mark; quarter-hours of all entrances, the busiest entrances, their quarter-hours (each from the
+    # rollup and from the log); their peak checks; their names
+    with django_assert_num_queries(9):
         entrance_flow()
+
+
+def test_the_rollup_is_idempotent_and_catches_late_checks(gates):
+    log_checks(gates, seed=8, per_day=4)
+    flow_rollup()
+    first = sorted(EntranceQuarter.objects.values_list("entrance_id", "quarter", "checks"))
+    flow_rollup()  # the recent hours again: the same counts
+    assert sorted(EntranceQuarter.objects.values_list("entrance_id", "quarter", "checks")) == first
+    window = quarter_of(timezone.make_aware(datetime.combine(_today() - timedelta(days=DAYS - 1), time(0, 0))))
+    in_window = sum(n for _e, q, n in first if q >= window)
+    assert in_window == recount(None)[0] - _current_quarter_checks()
+    # A phone back online uploads a check of two hours ago: the next run counts it.
+    late = now() - timedelta(hours=2)
+    PassCheck.objects.create(checked_at=late, result="valid", community=gates["east"].community, entrance=gates["east"])
+    flow_rollup()
+    flow = entrance_flow()
+    assert flow.total == recount(None)[0]
+    # One of five days ago is counted by the nightly run (beyond the recent minutes), and read exactly after it.
+    old = now() - timedelta(days=5)
+    PassCheck.objects.create(checked_at=old, result="valid", community=gates["east"].community, entrance=gates["east"])
+    flow_rollup(full=True)
+    assert entrance_flow().total == recount(None)[0]
+
+
+def _current_quarter_checks() -> int:
+    moment = timezone.localtime(now())
+    start = moment.replace(minute=moment.minute // 15 * 15, second=0, microsecond=0)
+    return PassCheck.objects.filter(entrance__isnull=False, community__isnull=False, checked_at__gte=start).count()
+
+
+def test_a_beat_run_of_the_task_rolls_up(gates):
+    log_checks(gates, seed=9, per_day=1)
+    roll_up_entrance_flow.delay(full=True)
+    assert EntranceQuarter.objects.exists()
