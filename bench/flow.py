@@ -1,18 +1,19 @@
 """python -m bench.flow [--scales 0.1,1] [--repeat 10] [--warmup 1]
 
-Issue 17's peak-hour flow (passes.selectors.flow) at Kunshan's size: 2,000 checkpoint entrances and a week of
-the check log of 400,000 passes each checked about twice a day (5.6 million PassCheck rows at full size), most
-at the morning and evening peaks. The flow is cached for a minute per scope, as the dashboard figures are; these
-cases measure what the minute's first request (or the minute refresh task, for the city) pays to compute it:
+Issue 17's peak-hour flow (passes.selectors.flow) at Kunshan's size: 2,000 checkpoint entrances and a week of the
+check log of 400,000 passes each checked about twice a day (5.6 million PassCheck rows at full size), most at the
+morning and evening peaks. The flow is cached for a minute per scope, as the dashboard figures are; these cases
+measure what the minute's first request (or the minute refresh task, for the city) pays to compute it:
 
   city flow      entrance_flow() for the whole city (the city dashboard's table; refreshed by the minute task)
   district chart the district dashboard's flow chart endpoint, cache emptied before each request (GET through the
                  whole middleware stack, as district staff of 张浦镇)
 
 Targets at full size: the district chart under 300 ms and the city flow under 1,000 ms (median), with the same
-number of queries at every scale. Each scale starts from an empty throwaway database (bench/__main__.py's
-throwaway_database; PostgreSQL with DATABASE_URL, where rows are loaded with COPY). Results go to
-bench/results/flow-<database>-<UTC time>.json.
+number of queries at every scale. The rollup (passes.flow_rollup) is run first as the beat jobs run it, and its
+nightly (whole week) and five-minute (recent hours) runs are timed once for information. Each scale starts from an
+empty throwaway database (bench/__main__.py's throwaway_database; PostgreSQL with DATABASE_URL, where rows are
+loaded with COPY). Results go to bench/results/flow-<database>-<UTC time>.json.
 """
 
 import argparse
@@ -167,7 +168,8 @@ def main(argv=None) -> int:
     from bench import generate, report
     from bench.__main__ import throwaway_database
     from bench.dashboard import Target, _p95, _vacuum_analyze
-    from passes.models import Entrance, PassCheck
+    from passes.flow_rollup import flow_rollup
+    from passes.models import Entrance, EntranceQuarter, PassCheck
     from passes.selectors.flow import entrance_flow
     from reference.services import reference_load
 
@@ -185,6 +187,7 @@ def main(argv=None) -> int:
         client = Client()
         client.force_login(staff)
         for scale in args.scales:
+            EntranceQuarter.objects.all().delete()
             PassCheck.objects.all().delete()
             Entrance.objects.all().delete()
             print(f"scale {scale:g}: generating", flush=True)
@@ -193,6 +196,14 @@ def main(argv=None) -> int:
             checks = _checks(scale, entrances, timezone.localdate())
             counts = {"scale": scale, "entrances": len(entrances), "checks": checks}
             counts["generated_s"] = round(time.perf_counter() - start, 1)
+            _vacuum_analyze(connection)
+            # What the beat jobs do: the nightly re-count of the week, then the five-minute one of the recent hours.
+            start = time.perf_counter()
+            counts["rollup_rows"] = flow_rollup(full=True)
+            counts["rollup_full_s"] = round(time.perf_counter() - start, 2)
+            start = time.perf_counter()
+            flow_rollup()
+            counts["rollup_recent_s"] = round(time.perf_counter() - start, 2)
             _vacuum_analyze(connection)
             generated.append(counts)
             print(f"  {counts}", flush=True)
