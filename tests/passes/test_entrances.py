@@ -170,6 +170,13 @@ def test_a_scan_records_the_entrance_of_the_shift(client, checkpoint_staff, east
     assert (check.entrance_id, check.community_id, check.result) == (east.pk, east.community_id, "valid")
 
 
+def test_the_check_log_shows_the_entrance(client, checkpoint_staff, east, valid_pass):
+    client.force_login(checkpoint_staff)
+    client.cookies[ENTRANCE_COOKIE] = str(east.pk)
+    _verify(client, valid_pass.token, **JSON)
+    assert f"{east.community.name} · 东门" in client.get(reverse("passes:checks")).content.decode()
+
+
 def test_a_typed_number_records_the_entrance_sent_with_it(client, checkpoint_staff, east, valid_pass):
     client.force_login(checkpoint_staff)
     client.post(reverse("passes:check_number"), {"number": valid_pass.number, "entrance": east.pk}, **HTMX)
