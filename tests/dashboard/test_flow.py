@@ -64,3 +64,11 @@ def test_the_flow_chart_runs_the_same_queries_whatever_the_volume(
     # session, user, the district, the nine flow queries (passes.selectors.flow)
     with django_assert_max_num_queries(12):
         assert client.get(url).status_code == 200
+
+
+def test_another_districts_flow_chart_is_404(client, gates, district_staff_b, checkpoint_staff):
+    url = reverse("dashboard:district_data", kwargs={"pk": gates["east"].community.district_id, "chart": "flow"})
+    client.force_login(district_staff_b)
+    assert client.get(url).status_code == 404
+    client.force_login(checkpoint_staff)
+    assert client.get(url).status_code == 404
