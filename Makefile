@@ -56,7 +56,7 @@ serve: $(VENV)/.installed .env
 
 # Each benchmark builds its own throwaway database; run them one after another, never side by side.
 # A benchmark that misses a target does not stop the others; `make bench` fails at the end, naming them.
-BENCHES := bench bench.roster bench.passes_issue bench.dashboard bench.hostile_upload bench.requests bench.labour bench.supervision bench.policies bench.offline bench.health bench.retention
+BENCHES := bench bench.roster bench.passes_issue bench.dashboard bench.hostile_upload bench.requests bench.labour bench.supervision bench.policies bench.offline bench.health bench.retention bench.flow
 bench: $(VENV)/.installed-dev .env
 	mkdir -p var bench/results
 	@failed=""; \

@@ -23,6 +23,7 @@ from dashboard.selectors import (
     cached,
     figures_for,
     figures_json,
+    flow_cached,
     window,
 )
 from passes.models import PassCheck
@@ -35,13 +36,16 @@ CHART_TITLES = {
     "capacity": _("规上企业产能利用率分布(今日)"),
     "checks": _("今日卡口核验(每小时)"),
     "ranking": _("各属地应复尽复率排名"),
+    "flow": _("近7天各出入口每15分钟核验量"),
 }
 # 口径 of the check figures (the chart, and "今日卡口核验" among the headlines): PassCheckQuerySet.at_checkpoints.
 CHECKS_BASIS = _("口径: 只计卡口核验人员登录后在卡口的核验; 未登录扫码打开核验页面的访问另行记录, 不计入。")
-CHART_NOTES = {"checks": CHECKS_BASIS}
+FLOW_NOTE = _("按一天中的时段(每15分钟)合计近7天的核验次数, 核验最多的5个出入口; 只计选择了出入口的卡口核验。")
+CHART_NOTES = {"checks": CHECKS_BASIS, "flow": FLOW_NOTE}
+FLOW_SERIES = 5
 SCOPE_CHARTS = {
     CITY: ("resumption", "workforce", "capacity", "checks", "ranking"),
-    DISTRICT: ("resumption", "workforce", "capacity", "checks"),
+    DISTRICT: ("resumption", "workforce", "capacity", "checks", "flow"),
     # Passes and checks belong to districts, and the daily summaries have no industry rows.
     INDUSTRY: ("resumption", "capacity", "ranking"),
 }
@@ -73,6 +77,7 @@ def chart_data(scope: Scope, chart: str, day: date) -> dict | None:
         "capacity": _capacity,
         "checks": _checks,
         "ranking": _ranking,
+        "flow": _flow,
     }[chart]
     data = cached(f"{scope.key}:{day.isoformat()}:{chart}", lambda: build(scope, day))
     return data | {"title": str(CHART_TITLES[chart])}
@@ -183,6 +188,21 @@ def _checks(scope: Scope, day: date) -> dict:
         "x": hours,
         "highlight": [],
         "series": [{"name": str(MSG_CHECKS), "data": [counts[f"h{h}"] for h in range(24)], "total": True}],
+    }
+
+
+def _flow(scope: Scope, day: date) -> dict:
+    """The district's busiest entrances, each a line over the quarter-hours of the day (summed over 7 days)."""
+    from passes.selectors.flow import SLOTS_PER_DAY, slot_label
+
+    flow = flow_cached(scope.own_district.pk, day)
+    series = [{"name": row.label, "data": row.by_slot, "total": False} for row in flow.entrances[:FLOW_SERIES]]
+    return {
+        "kind": "line",
+        "unit": "",
+        "x": [slot_label(slot) for slot in range(SLOTS_PER_DAY)],
+        "series": series,
+        "highlight": [],
     }
 
 

@@ -197,6 +197,19 @@ def request_figures_cached(district_id: int | None, *, refresh: bool = False) ->
     return value
 
 
+def flow_cached(district_id: int | None, day: date, *, refresh: bool = False):
+    """Peak-hour flow at the entrances (passes.selectors.flow) for the city or a district, cached like the figures;
+    the city's refreshed with them by the minute task."""
+    from passes.selectors.flow import entrance_flow
+
+    key = f"{CACHE_PREFIX}:flow-{district_id or 'city'}:{day.isoformat()}"
+    value = None if refresh else cache.get(key)
+    if value is None:
+        value = entrance_flow(district_id=district_id, today=day)
+        cache.set(key, value, CACHE_SECONDS)
+    return value
+
+
 def restricted_classes(rules: NegativeListRules, classes) -> frozenset[str]:
     """Industry classes whose work the rules restrict: their enterprises should not resume yet.
 
@@ -245,6 +258,7 @@ def city_figures_refresh(day: date) -> dict:
     data = _figures_compute(day)
     cache.set(f"{CACHE_PREFIX}:{CITY}:{day.isoformat()}", data, REFRESH_SECONDS + CACHE_SECONDS)
     request_figures_cached(None, refresh=True)
+    flow_cached(None, day, refresh=True)
     return data
 
 

@@ -55,7 +55,10 @@ def city(request):
         request,
         selectors.city_scope_for(request.user),
         "dashboard/city.html",
-        {"request_figures": selectors.request_figures_cached(None)},
+        {
+            "request_figures": selectors.request_figures_cached(None),
+            "flow": selectors.flow_cached(None, timezone.localdate()),
+        },
     )
 
 
@@ -79,7 +82,10 @@ def district(request, pk: int):
         request,
         scope,
         "dashboard/district.html",
-        {"request_figures": selectors.request_figures_cached(scope.district.pk)},
+        {
+            "request_figures": selectors.request_figures_cached(scope.district.pk),
+            "flow": selectors.flow_cached(scope.district.pk, timezone.localdate()),
+        },
     )
 
 

@@ -442,6 +442,10 @@ LABOUR_COMPLAINT_WORKING_DAYS = env.int("LABOUR_COMPLAINT_WORKING_DAYS", default
 LABOUR_DISPUTE_WORKING_DAYS = env.int("LABOUR_DISPUTE_WORKING_DAYS", default=10)
 # Anonymous complaints about the HR market, per client address (django-ratelimit, e.g. "5/h").
 LABOUR_PUBLIC_COMPLAINT_RATE = env.str("LABOUR_PUBLIC_COMPLAINT_RATE", default="5/h")
+# The peak-hour figures re-count this many recent minutes of the check log every few minutes (passes.flow_rollup).
+FLOW_ROLLUP_RECENT_MINUTES = env.int("FLOW_ROLLUP_RECENT_MINUTES", default=180)
+# A pass holder's report of a refusal at a community (issue 17), per client address: a few per hour.
+ACCESS_COMPLAINT_RATE = env.str("ACCESS_COMPLAINT_RATE", default="5/h")
 # One beat sends (the lock above); the tasks are idempotent besides: a run repeated after a takeover is harmless.
 CELERY_BEAT_SCHEDULE = {
     "workforce-reminders": {
@@ -463,6 +467,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "passes.tasks.flush_pass_checks",
         "schedule": timedelta(seconds=5),
         "options": {"expires": 5},
+    },
+    # The peak-hour figures read the check log rolled up per entrance and quarter-hour (passes.flow_rollup): the
+    # recent quarter-hours every few minutes, the whole week at night (a phone's late offline checks included).
+    "passes-roll-up-flow": {
+        "task": "passes.tasks.roll_up_entrance_flow",
+        "schedule": timedelta(minutes=5),
+        "options": {"expires": 300},
+    },
+    "passes-roll-up-flow-nightly": {
+        "task": "passes.tasks.roll_up_entrance_flow",
+        "schedule": crontab(hour=2, minute=40),
+        "kwargs": {"full": True},
     },
     # The revocation set's Redis copy is rebuilt on its own when Redis lost it; this also repairs an
     # update that failed while Redis was unreachable.

@@ -25,7 +25,13 @@ logger = logging.getLogger(__name__)
 
 
 def record(
-    *, result: str, pass_number: str, community_id: int | None, checked_by_id: int | None, at: datetime | None = None
+    *,
+    result: str,
+    pass_number: str,
+    community_id: int | None,
+    checked_by_id: int | None,
+    at: datetime | None = None,
+    entrance_id: int | None = None,
 ) -> None:
     at = at or timezone.now()
     r = client()
@@ -33,7 +39,17 @@ def record(
         try:
             r.rpush(
                 QUEUE_KEY,
-                json.dumps([uuid.uuid4().hex, at.timestamp(), result, pass_number[:16], community_id, checked_by_id]),
+                json.dumps(
+                    [
+                        uuid.uuid4().hex,
+                        at.timestamp(),
+                        result,
+                        pass_number[:16],
+                        community_id,
+                        checked_by_id,
+                        entrance_id,
+                    ]
+                ),
             )
             return
         except redis.RedisError:
@@ -45,6 +61,7 @@ def record(
         community_id=community_id,
         checked_by_id=checked_by_id,
         checked_at=at,
+        entrance_id=entrance_id,
     )
 
 
@@ -64,7 +81,12 @@ def _check_and_record_script(r):
 
 
 def record_unless_blocked(
-    *, result: str, pass_number: str, community_id: int | None, checked_by_id: int | None
+    *,
+    result: str,
+    pass_number: str,
+    community_id: int | None,
+    checked_by_id: int | None,
+    entrance_id: int | None = None,
 ) -> str | None:
     """Log a check of a pass whose signature and dates gave `result`, unless the revocation set blocks the
     pass (then its status is logged). Returns the result logged, or None when Redis cannot answer: the
@@ -75,7 +97,7 @@ def record_unless_blocked(
     at = timezone.now()
     # The record is the same JSON list as `record` writes, with the result filled in by the script.
     head = json.dumps([uuid.uuid4().hex, at.timestamp()])[:-1] + ","
-    tail = "," + json.dumps([pass_number[:16], community_id, checked_by_id])[1:]
+    tail = "," + json.dumps([pass_number[:16], community_id, checked_by_id, entrance_id])[1:]
     try:
         logged = _check_and_record_script(r)(
             keys=[BLOCKED_KEY, READY_KEY, QUEUE_KEY], args=[pass_number, result, head, tail]
@@ -112,7 +134,8 @@ def _flush(r, batch_size: int) -> int:
             return moved
         rows = []
         for item in raw:
-            check_id, ts, result, number, community_id, user_id = json.loads(item)
+            # Records queued before entrances existed have six fields.
+            check_id, ts, result, number, community_id, user_id, *rest = json.loads(item)
             rows.append(
                 PassCheck(
                     check_id=uuid.UUID(check_id),
@@ -121,6 +144,7 @@ def _flush(r, batch_size: int) -> int:
                     pass_number=number,
                     community_id=community_id,
                     checked_by_id=user_id,
+                    entrance_id=rest[0] if rest else None,
                 )
             )
         PassCheck.objects.bulk_create(rows, ignore_conflicts=True)

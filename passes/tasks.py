@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from passes import checklog, revocations
+from passes import checklog, flow_rollup, revocations
 from passes.services import health, pass_links, return_passes, risk_areas, roster
 
 
@@ -22,6 +22,13 @@ def flush_pass_checks() -> int:
 def purge_pass_checks() -> int:
     """Nightly: delete the checks kept past their retention (a second run finds none)."""
     return checklog.purge()
+
+
+@shared_task(ignore_result=True)
+def roll_up_entrance_flow(full: bool = False) -> int:
+    """Every few minutes (the recent quarter-hours) and nightly (`full`, the whole week): re-count the checks per
+    entrance and quarter-hour from the log, for the peak-hour figures (idempotent)."""
+    return flow_rollup.flow_rollup(full=full)
 
 
 @shared_task(ignore_result=True)

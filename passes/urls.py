@@ -1,6 +1,6 @@
 from django.urls import path
 
-from passes.views import checkpoint, health, pass_links, return_passes, risk_areas, roster, transport  # noqa: F401  (each area adds its module to this import)
+from passes.views import checkpoint, entrances, health, pass_links, return_passes, risk_areas, roster, transport  # noqa: F401  (each area adds its module to this import)
 
 app_name = "passes"
 
@@ -59,6 +59,11 @@ urlpatterns = [
     path("checks/", checkpoint.check_log, name="checks"),
     path("checks/export.xlsx", checkpoint.check_log_export, name="checks_export"),
     path("keys.json", checkpoint.keys, name="keys"),
+    # --- entrances (passes/views/entrances.py) ---
+    path("entrances/", entrances.entrance_list, name="entrances"),
+    path("entrances/choose/", entrances.entrance_choose, name="entrance_choose"),
+    path("entrances/<int:pk>/close/", entrances.entrance_close, name="entrance_close"),
+    path("entrances/<int:pk>/reopen/", entrances.entrance_reopen, name="entrance_reopen"),
     # --- risk areas (passes/views/risk_areas.py) ---
     path("risk-areas/", risk_areas.public, name="risk_areas"),
     path("risk-areas/<int:pk>/", risk_areas.version_detail, name="risk_area_version"),

@@ -123,6 +123,7 @@ def demo_seed(*, password: str) -> list[User]:
         users.append(user)
     _demo_filings(users)
     _demo_workforce(users)
+    _demo_entrances()
     _demo_passes(users)
     _demo_health(users)
     demo_requests_seed(users, [Enterprise.objects.get(credit_code=demo_credit_code(n)) for n in (1, 2, 3)])
@@ -187,6 +188,19 @@ def _demo_workers(enterprise: Enterprise, rows) -> list:
             worker = Worker.objects.create(enterprise=enterprise, **id_number_fields(number), **values)
         workers.append(worker)
     return workers
+
+
+# Gates of each demo community (出入口): three at a community, two at a village.
+DEMO_ENTRANCES = {"demo-1": ("东门", "南门", "北门临时卡口"), "demo-2": ("村口", "西侧便道")}
+
+
+def _demo_entrances() -> None:
+    from passes.models import Entrance
+
+    for community in Community.objects.filter(is_demo=True):
+        suffix = next((key for key in DEMO_ENTRANCES if community.code.endswith(f"-{key}")), None)
+        for name in DEMO_ENTRANCES.get(suffix, ()):
+            Entrance.objects.get_or_create(community=community, name=name)
 
 
 def _ric_check(body: str) -> str:

@@ -112,7 +112,7 @@ def _passes(rng: random.Random, plans: list[_Plan], reviewers: dict[int, User], 
     """Workers living in another district, with return passes applied for and issued through the services, for a
     few enterprises of each district; and the checkpoints' scans of those passes over the last week, most at
     the morning and evening peaks (the dashboards' checks and hourly chart)."""
-    from passes.models import PassCheck, Worker
+    from passes.models import Entrance, PassCheck, Worker
     from passes.personal_data import id_number_fields
     from passes.services import return_passes as services
     from portal.demo import _ric_check
@@ -159,6 +159,10 @@ def _passes(rng: random.Random, plans: list[_Plan], reviewers: dict[int, User], 
         issued += services.return_pass_issue(
             pass_ids=batch.passes.values_list("pk", flat=True), issued_by=reviewers[district_id]
         ).done
+    # Each community's gates, the first the busiest (the chart of peak flow has something to show).
+    gates: dict[int, list[int]] = {}
+    for community_id, entrance_id in Entrance.objects.order_by("pk").values_list("community_id", "pk"):
+        gates.setdefault(community_id, []).append(entrance_id)
     checks = []
     for return_pass in issued:
         for back in range(7):
@@ -171,9 +175,16 @@ def _passes(rng: random.Random, plans: list[_Plan], reviewers: dict[int, User], 
                             pass_number=return_pass.number,
                             result=PassCheck.Result.VALID,
                             community=return_pass.residence_community,
+                            entrance_id=_gate(rng, gates.get(return_pass.residence_community_id, [])),
                         )
                     )
     PassCheck.objects.bulk_create(checks, batch_size=1000)
+
+
+def _gate(rng: random.Random, entrance_ids: list[int]) -> int | None:
+    if not entrance_ids:
+        return None
+    return rng.choices(entrance_ids, weights=[3] + [1] * (len(entrance_ids) - 1))[0]
 
 
 def _reviewer(district: District) -> User:

@@ -57,6 +57,7 @@ NAV_ITEMS = (
     ),
     NavItem(_("通行证审核"), "passes:queue", (Role.DISTRICT_STAFF,), WORKER_RETURN),
     NavItem(_("核验记录"), "passes:checks", (Role.CHECKPOINT_STAFF, Role.DISTRICT_STAFF), WORKER_RETURN),
+    NavItem(_("社区出入口"), "passes:entrances", (Role.DISTRICT_STAFF,), WORKER_RETURN),
     NavItem(_("点对点包车"), "passes:transport_list", (Role.ENTERPRISE,), WORKER_RETURN),
     NavItem(_("点对点包车"), "passes:transport_queue", (Role.DISTRICT_STAFF,), WORKER_RETURN),
     NavItem(_("我的诉求"), "service_requests:list", (Role.ENTERPRISE,), REQUESTS),

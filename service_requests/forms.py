@@ -2,7 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from policies.selectors import policy_answers_published
-from reference.models import District, IndustryAuthority
+from reference.models import Community, District, IndustryAuthority
+from service_requests import access
 from service_requests.models import Category, LookBack, Rating, ServiceRequest, Urgency
 
 MSG_CREDIT_CODE_UNKNOWN = _("您的工作范围内没有该统一社会信用代码的企业。")
@@ -151,3 +152,42 @@ class LinkageForm(forms.Form):
 class LookBackForm(forms.Form):
     outcome = forms.ChoiceField(label=_("回访结果"), choices=LookBack.Outcome.choices, widget=forms.RadioSelect)
     note = forms.CharField(label=_("回访记录"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AccessComplaintForm(forms.Form):
+    """A pass holder turned away at a community (the public form; service_requests.access checks the details)."""
+
+    community = forms.ModelChoiceField(
+        label=_("被拒社区(村)"),
+        queryset=Community.objects.select_related("district").order_by("district__sort_order", "code"),
+        empty_label=_("请选择社区(村)"),
+    )
+    entrance = forms.CharField(
+        label=_("出入口"),
+        max_length=40,
+        help_text=_("如: 东门、南门临时卡口"),
+        error_messages={"required": access.MSG_ENTRANCE_REQUIRED},
+    )
+    refused_at = forms.DateTimeField(
+        label=_("被拒时间"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    text = forms.CharField(
+        label=_("经过(简要)"),
+        max_length=access.TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": access.TEXT_MAX}),
+        error_messages={"required": access.MSG_TEXT_REQUIRED},
+    )
+    mobile = forms.CharField(
+        label=_("联系手机"),
+        max_length=11,
+        help_text=_("属地工作人员将通过此号码与您联系"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            invalid = " is-invalid" if self.is_bound and name in self.errors else ""
+            field.widget.attrs["class"] = ("form-select" if name == "community" else "form-control") + invalid

@@ -37,6 +37,8 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("电话反映")
     VISIT = "visit", _("走访收集")
     CAPACITY_REPORT = "capacity", _("产能日报")
+    # Clause 9: a pass holder turned away at a community, from the public page of the pass, without an account.
+    PASS_HOLDER = "holder", _("持证人反映")
 
 
 class Rating(models.TextChoices):
@@ -216,7 +218,13 @@ class ServiceRequest(models.Model):
     text = models.TextField(_("诉求内容"))
     channel = models.CharField(_("来源"), max_length=10, choices=Channel.choices, default=Channel.ENTERPRISE)
     raised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("提出人"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提出人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("空: 持证人在通行证页面反映, 没有账号"),
     )
     source_capacity_report = models.ForeignKey(
         "workforce.CapacityReport",
@@ -426,6 +434,29 @@ class ServiceRequestAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class AccessComplaint(models.Model):
+    """What a pass holder turned away at a community reported (clause 9: 不得拒绝持证人员进入): the details of the
+    request it raised, which sits with the district of that community."""
+
+    request = models.OneToOneField(
+        ServiceRequest, verbose_name=_("诉求"), on_delete=models.CASCADE, related_name="access_complaint"
+    )
+    pass_number = models.CharField(_("通行证编号"), max_length=16)
+    community = models.ForeignKey(
+        "reference.Community", verbose_name=_("被拒社区(村)"), on_delete=models.PROTECT, related_name="+"
+    )
+    entrance = models.CharField(_("出入口"), max_length=40)
+    refused_at = models.DateTimeField(_("被拒时间"))
+    mobile = models.CharField(_("联系手机"), max_length=11)
+
+    class Meta:
+        verbose_name = _("持证被拒反映")
+        verbose_name_plural = _("持证被拒反映")
+
+    def __str__(self) -> str:
+        return f"{self.pass_number} @ {self.community_id}"
 
 
 # --- Look-back (回头看) -------------------------------------------------------------------------

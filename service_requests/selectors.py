@@ -39,6 +39,7 @@ def service_request_get_for_user_or_404(user, pk: int) -> ServiceRequest:
             "owner_authority",
             "raised_by",
             "answered_by",
+            "access_complaint__community",
         ),
         pk=pk,
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from service_requests import views
+from service_requests import views, views_access
 
 app_name = "service_requests"
 
@@ -19,4 +19,6 @@ urlpatterns = [
     path("linkage/<int:pk>/", views.linkage_edit, name="linkage_edit"),
     path("lookbacks/", views.lookbacks, name="lookbacks"),
     path("lookbacks/<int:pk>/", views.lookback_record, name="lookback_record"),
+    # Public: a pass holder turned away at a community, from the pass's own page (the QR link).
+    path("access/<str:token>", views_access.access_complaint, name="access_complaint"),
 ]

@@ -56,6 +56,8 @@ SCOPED_URLS: dict[str, ScopedUrl] = {
     "passes:reinstate": ScopedUrl(lambda w: {"pk": w["pass_a"].pk}, ("post",)),
     "passes:reissue": ScopedUrl(lambda w: {"pk": w["pass_a"].pk}, ("post",)),
     "passes:send_link": ScopedUrl(lambda w: {"pk": w["pass_a"].pk}, ("post",), insider="filing_owner"),
+    "passes:entrance_close": ScopedUrl(lambda w: {"pk": w["entrance_a"].pk}, ("post",)),
+    "passes:entrance_reopen": ScopedUrl(lambda w: {"pk": w["entrance_a"].pk}, ("post",)),
     "passes:batch_detail": ScopedUrl(lambda w: {"pk": w["pass_a"].batch_id}, ("get",)),
     "passes:batch_decide": ScopedUrl(lambda w: {"pk": w["pass_a"].batch_id}, ("post",)),
     "passes:roster_detail": ScopedUrl(lambda w: {"pk": w["worker_a"].pk}, ("get",)),

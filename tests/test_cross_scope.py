@@ -52,6 +52,8 @@ def world(
         # checkpoint's community is its home, so both are outsiders.
         "pass_a": _issued_pass_living_in_gxq(enterprise_user_a, district_staff_a),
         "worker_a": _worker_of(enterprise_a),
+        # A gate of the checkpoint's own community: the guard may choose it, only its district manages it.
+        "entrance_a": _entrance_of(district_staff_a),
         "roster_import_a": _failed_roster_import(enterprise_user_a),
         "health_import_a": _failed_health_import(enterprise_user_a),
         "health_incident_a": _health_incident_living_in_gxq(enterprise_user_a),
@@ -73,6 +75,14 @@ def _issued_pass_living_in_gxq(enterprise_user, issuer):
     from tests.passes.factories import issued_pass
 
     return issued_pass(enterprise_user, issuer, residence_district=District.objects.get(code="gxq"))
+
+
+def _entrance_of(district_staff):
+    from passes.services.entrances import entrance_add
+    from reference.models import Community
+
+    community = Community.objects.get(code="zhangpu-demo-1")
+    return entrance_add(community=community, name="东门", added_by=district_staff)[0]
 
 
 def _worker_of(enterprise):

@@ -187,3 +187,19 @@ def test_a_filing_submitted_twice_at_once_is_submitted_once(enterprise_user_a):
     draft.refresh_from_db()
     assert draft.status == Filing.Status.SUBMITTED and draft.reference
     assert FilingEvent.objects.filter(filing=draft, to_status=Filing.Status.SUBMITTED).count() == 1
+
+
+def test_an_entrance_added_twice_at_once_is_stored_once(district_staff_a):
+    from passes.models import Entrance
+    from passes.services.entrances import MSG_EXISTS
+    from passes.views.entrances import MSG_ADDED
+    from reference.models import Community
+
+    community = Community.objects.get(code="zhangpu-demo-1")
+    data = {"community": community.pk, "name": "东门"}
+    responses = post_at_once(reverse("passes:entrances"), data, user=district_staff_a)
+    assert statuses(responses) == [302] * PARALLEL
+    assert Entrance.objects.filter(community=community).count() == 1
+    told = sorted(messages_of(r)[0] for r in responses)
+    assert told.count(str(MSG_ADDED % {"name": "东门"})) == 1
+    assert told.count(str(MSG_EXISTS % {"name": "东门"})) == PARALLEL - 1

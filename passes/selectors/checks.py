@@ -25,7 +25,7 @@ def pass_checks_visible_to(user, *, day: date, result: str = "") -> QuerySet[Pas
     checks = PassCheck.objects.visible_to(user).filter(checked_at__gte=start, checked_at__lt=end)
     if result:
         checks = checks.filter(result=result)
-    return checks.select_related("community", "checked_by").order_by("-checked_at", "-pk")
+    return checks.select_related("community", "checked_by", "entrance").order_by("-checked_at", "-pk")
 
 
 def pass_check_counts(user, *, day: date) -> CheckCounts:

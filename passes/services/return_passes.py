@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
 from django.conf import settings
@@ -572,8 +573,11 @@ class Verification:
         return self.community != checkpoint_community.name
 
 
-def return_pass_verify(*, token: str, checked_by: User | None = None, today: date | None = None) -> Verification:
-    """Check a token: signature and key, revocation set, validity dates; then log the check.
+def return_pass_verify(
+    *, token: str, checked_by: User | None = None, today: date | None = None, entrance_id: int | None = None
+) -> Verification:
+    """Check a token: signature and key, revocation set, validity dates; then log the check (at the entrance the
+    caller has validated, see passes.services.entrances.entrance_for_check).
     Reads no database row beyond the revocation check (when Redis holds the set)."""
     today = today or timezone.localdate()
     try:
@@ -593,7 +597,11 @@ def return_pass_verify(*, token: str, checked_by: User | None = None, today: dat
     except (signing.InvalidPassToken, KeyError, TypeError, ValueError):
         verification, number = Verification(PassCheck.Result.INVALID), ""
     user = checked_by if checked_by is not None and checked_by.is_authenticated else None
-    who = {"community_id": getattr(user, "community_id", None), "checked_by_id": getattr(user, "pk", None)}
+    who: dict[str, Any] = {
+        "community_id": getattr(user, "community_id", None),
+        "checked_by_id": getattr(user, "pk", None),
+        "entrance_id": entrance_id if user is not None else None,
+    }
     if not number:
         checklog.record(result=verification.status, pass_number="", **who)
         return verification
@@ -615,7 +623,7 @@ def _details(v: Verification) -> tuple[str, str, str, str, str, int | None]:
     return v.number, v.masked_name, v.id_last4, v.community, v.valid_until, v.community_id
 
 
-def return_pass_verify_number(*, number: str, checked_by: User) -> Verification:
+def return_pass_verify_number(*, number: str, checked_by: User, entrance_id: int | None = None) -> Verification:
     """A typed pass number: the stored token of that pass, verified as if scanned."""
     normalized = normalize_pass_number(number)
     token = ReturnPass.objects.filter(number=normalized).exclude(token="").values_list("token", flat=True).first()
@@ -625,6 +633,7 @@ def return_pass_verify_number(*, number: str, checked_by: User) -> Verification:
             pass_number=normalized,
             community_id=getattr(checked_by, "community_id", None),
             checked_by_id=checked_by.pk,
+            entrance_id=entrance_id,
         )
         return Verification(PassCheck.Result.INVALID)
-    return return_pass_verify(token=token, checked_by=checked_by)
+    return return_pass_verify(token=token, checked_by=checked_by, entrance_id=entrance_id)

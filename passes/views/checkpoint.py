@@ -30,9 +30,11 @@ from core.replica import reads_from_replica
 from passes import signing
 from passes.models import PassCheck
 from passes.selectors.checks import pass_check_counts, pass_checks_visible_to
+from passes.selectors.entrances import entrances_to_choose
 from passes.selectors.revocation_list import revocation_list
 from passes.services import exports
 from passes.services.check_upload import MAX_BATCH, pass_checks_upload
+from passes.services.entrances import EntranceRefused, entrance_for_check
 from passes.services.return_passes import Verification, return_pass_verify, return_pass_verify_number
 
 # Who sees the details of a pass and uses the checkpoint pages.
@@ -48,6 +50,9 @@ MSG_NUMBER_REQUIRED = _("请输入通行证编号。")
 MSG_UPLOAD_MALFORMED = _('请求格式不正确: 需要 JSON 对象 {"checks": [...]}, 每批最多 %(max)s 条。')
 LABEL_PUBLIC_VALID = _("有效")
 LABEL_PUBLIC_INVALID = _("无效")
+# The entrance the guard chose for the shift: kept on the phone (static/js/entrance.js writes localStorage and
+# this cookie), so that it travels with every check, the QR link opened by the phone's own camera app included.
+ENTRANCE_COOKIE = "checkpoint_entrance"
 
 # What the page's script shows when it answers without the server (static/js/checkpoint-offline.js); the
 # verdict itself uses the same labels and layout as templates/passes/verify_result.html.
@@ -124,6 +129,25 @@ def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def _entrance(request, sent: str | None) -> int | None:
+    """The validated entrance of a staff check (EntranceRefused when it is not one of the guard's open ones)."""
+    if not _sees_details(request.user):
+        return None
+    return entrance_for_check(user=request.user, raw=sent or request.COOKIES.get(ENTRANCE_COOKIE))
+
+
+def _entrance_refused(request, refusal: EntranceRefused):
+    """Nothing is logged; the guard is sent back to choose an entrance (the page's script opens the chooser)."""
+    message = str(refusal.message)
+    if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
+        return JsonResponse(
+            {"status": "entrance", "message": message}, status=409, json_dumps_params={"ensure_ascii": False}
+        )
+    if _is_htmx(request):
+        return render(request, "passes/entrance_refused.html", {"message": message})
+    return render(request, "passes/verify.html", {"entrance_refused": message}, status=409)
+
+
 def _public_rate(request) -> str | None:
     """Passers-by are limited per address; the staff scanning at a checkpoint are not, and pay nothing for it."""
     return None if _sees_details(request.user) else settings.PUBLIC_RATE_LIMIT
@@ -136,12 +160,16 @@ def _public_rate(request) -> str | None:
 def verify(request, token: str):
     """The URL inside the QR code. HTML by default; JSON when the client prefers application/json."""
     detailed = _sees_details(request.user)
-    verification = return_pass_verify(token=token, checked_by=request.user)
+    try:
+        entrance_id = _entrance(request, request.GET.get("entrance"))
+    except EntranceRefused as refusal:
+        return _entrance_refused(request, refusal)
+    verification = return_pass_verify(token=token, checked_by=request.user, entrance_id=entrance_id)
     verdict = _verdict(verification, detailed=detailed, checker=request.user)
     if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
         return JsonResponse(verdict["data"], json_dumps_params={"ensure_ascii": False})
     template = "passes/verify_result.html" if _is_htmx(request) else "passes/verify.html"
-    return render(request, template, {"verdict": verdict})
+    return render(request, template, {"verdict": verdict, "token": token})
 
 
 @require_GET
@@ -168,9 +196,18 @@ def _offline_settings(user) -> dict:
     }
 
 
+def _with_entrances(request, context: dict) -> dict:
+    return {
+        **context,
+        "entrances": entrances_to_choose(request.user),
+        "entrance_cookie": ENTRANCE_COOKIE,
+        "current_entrance": request.COOKIES.get(ENTRANCE_COOKIE, ""),
+    }
+
+
 def _check_page(request, context: dict):
     context["offline"] = _offline_settings(request.user)
-    response = render(request, "passes/check.html", context)
+    response = render(request, "passes/check.html", _with_entrances(request, context))
     response["Permissions-Policy"] = CHECK_PAGE_PERMISSIONS
     return response
 
@@ -181,8 +218,14 @@ def check_number(request):
     require_role(request.user, CHECKPOINT_ROLES)
     form = PassNumberForm(request.POST)
     verdict = None
+    try:
+        entrance_id = _entrance(request, request.POST.get("entrance"))
+    except EntranceRefused as refusal:
+        return _entrance_refused(request, refusal)
     if form.is_valid():
-        verification = return_pass_verify_number(number=form.cleaned_data["number"], checked_by=request.user)
+        verification = return_pass_verify_number(
+            number=form.cleaned_data["number"], checked_by=request.user, entrance_id=entrance_id
+        )
         verdict = _verdict(verification, detailed=True, checker=request.user)
     if _is_htmx(request):
         return render(request, "passes/verify_result.html", {"verdict": verdict, "form": form})

@@ -17,8 +17,10 @@ pytestmark = pytest.mark.django_db
 # Issue 14 adds the request figures (件件有答复) to the city and district pages, cached like the others: the totals,
 # one grouping and its names, and the medians where the database has no percentile function (SQLite).
 REQUEST_FIGURE_QUERIES = 4
-CITY_PAGE_QUERIES = 19 + REQUEST_FIGURE_QUERIES
-DISTRICT_PAGE_QUERIES = 26 + REQUEST_FIGURE_QUERIES
+# Issue 17 adds the peak-hour flow at the entrances (passes.selectors.flow), cached the same way: at most nine queries.
+FLOW_QUERIES = 9
+CITY_PAGE_QUERIES = 19 + REQUEST_FIGURE_QUERIES + FLOW_QUERIES
+DISTRICT_PAGE_QUERIES = 26 + REQUEST_FIGURE_QUERIES + FLOW_QUERIES
 INDUSTRY_PAGE_QUERIES = 15
 
 

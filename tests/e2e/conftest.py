@@ -99,3 +99,10 @@ def log_in(page, base: str, username: str, password: str) -> None:
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_load_state("networkidle")
+
+
+def choose_entrance(page, name: str = "东门") -> None:
+    """A guard starts the shift at one of the demo community's entrances (issue 17): every check records it."""
+    page.get_by_label("本班次值守出入口").select_option(label=name)
+    with page.expect_navigation():
+        page.get_by_role("button", name="确定", exact=True).click()

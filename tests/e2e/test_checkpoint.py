@@ -9,7 +9,7 @@ import segno
 from django.urls import reverse
 
 from passes.models import PassCheck, ReturnPass
-from tests.e2e.conftest import BROWSER_EXECUTABLE, CHROMIUM_ARGS, log_in, open_page, screenshot
+from tests.e2e.conftest import BROWSER_EXECUTABLE, CHROMIUM_ARGS, choose_entrance, log_in, open_page, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -29,6 +29,7 @@ def test_checkpoint_staff_type_numbers_on_a_phone(browser, live_server, seeded):
     context, page = open_page(browser, "phone")
     log_in(page, live_server.url, "demo_checkpoint", seeded)
     page.goto(f"{live_server.url}{reverse('passes:check')}")
+    choose_entrance(page)
     number = page.get_by_label("或输入通行证编号")
 
     number.fill(valid.number.lower())
@@ -104,6 +105,7 @@ def test_checkpoint_staff_scan_a_pass_with_the_camera(browser, live_server, seed
         context.grant_permissions(["camera"], origin=live_server.url)
         log_in(page, live_server.url, "demo_checkpoint", seeded)
         page.goto(f"{live_server.url}{reverse('passes:check')}")
+        choose_entrance(page)
         page.get_by_role("button", name="打开摄像头扫码").click()
         verdict = page.locator('[data-testid="verdict"][data-status="valid"]')
         verdict.wait_for(timeout=20_000)
@@ -134,6 +136,7 @@ def test_a_pass_of_another_community_reads_valid_with_a_plain_word(browser, live
     context, page = open_page(browser, "phone")
     log_in(page, live_server.url, "demo_checkpoint", seeded)
     page.goto(f"{live_server.url}{reverse('passes:check')}")
+    choose_entrance(page)
     number = page.get_by_label("或输入通行证编号")
 
     number.fill(other.number)

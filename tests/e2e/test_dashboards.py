@@ -25,7 +25,7 @@ DASHBOARDS = {
     "demo_district": (
         "/dashboard/district/",
         "张浦镇 · 复工复产看板",
-        ("resumption", "workforce", "capacity", "checks"),
+        ("resumption", "workforce", "capacity", "checks", "flow"),
     ),
     "demo_authority": ("/dashboard/industry/", "工信局 · 主管行业看板", ("resumption", "capacity", "ranking")),
 }

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from passes.models import ReturnPass
 from passes.services import roster as roster_services
-from tests.e2e.conftest import open_page, screenshot
+from tests.e2e.conftest import choose_entrance, open_page, screenshot
 from tests.e2e.test_filing_journey import _fits_the_phone, _log_in
 from tests.excel_helpers import xlsx_upload
 from tests.passes.factories import LOW_RISK_ORIGIN, id_number
@@ -97,6 +97,7 @@ def test_roster_to_gate_and_revocation(browser, live_server, seeded, tmp_path):
     guard_context, guard = open_page(browser, "phone")
     _log_in(guard, base, "demo_checkpoint", seeded)
     guard.goto(f"{base}/passes/check/")
+    choose_entrance(guard)
     assert _check_number(guard, number) == "valid"
     shown = guard.get_by_test_id("verdict").inner_text()
     assert "欧**远" in shown and NEWCOMERS[0] not in shown
