@@ -1,4 +1,4 @@
-"""Names found by pinyin (issue 18, item 5): full pinyin and initials, stored on every write, used by the search boxes."""
+"""Names found by pinyin (issue 18, item 5): full pinyin and initials, stored on every write, used by searches."""
 
 import pytest
 from django.urls import reverse
