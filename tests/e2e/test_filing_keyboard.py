@@ -42,6 +42,22 @@ def _follow(page, selector: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
+def _type_date(page, selector: str, day) -> None:
+    """Type a date into the browser's date field, segment by segment. The segments' order is the browser's
+    locale's (y-m-d, m-d-y or d-m-y), so each order is tried from the first segment until the value is right.
+    Month and day move on after two digits; the year (up to six digits) with ArrowRight."""
+    _tab_to(page, selector)
+    for keys in ([f"{day:%Y}", "ArrowRight", f"{day:%m%d}"], [f"{day:%m%d%Y}"], [f"{day:%d%m%Y}"]):
+        for key in keys:
+            page.keyboard.press(key) if key == "ArrowRight" else page.keyboard.type(key)
+        if page.locator(selector).input_value() == day.isoformat():
+            return
+        while page.evaluate("s => document.activeElement.matches(s)", selector):
+            page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Tab")  # back on the first segment
+    raise AssertionError(f"{selector} does not take {day} from the keyboard")
+
+
 def test_an_enterprise_files_with_the_keyboard_alone(browser, live_server, seeded, tmp_path):
     files = _material_files(tmp_path / "materials")
     context, page = open_page(browser, "desktop")
@@ -60,8 +76,7 @@ def test_an_enterprise_files_with_the_keyboard_alone(browser, live_server, seede
     _press_on(page, "#id_scope_work", "Space")
     _press_on(page, "#id_scope_production", "Space")
     today = timezone.localdate()
-    _type_into(page, "#id_planned_resume_on", today.strftime("%Y%m%d"))
-    assert page.locator("#id_planned_resume_on").input_value() == today.isoformat()
+    _type_date(page, "#id_planned_resume_on", today)
     _type_into(page, "#id_planned_headcount", "280")
     _follow(page, 'main button[type="submit"]:not([name])')
 
