@@ -11,7 +11,6 @@ from functools import lru_cache
 
 from django.db import models
 from django.db.models import Q
-from pypinyin import lazy_pinyin
 
 _NOT_LETTER_OR_DIGIT = re.compile(r"[^0-9a-z]+")
 _NOT_CHINESE = "\x00"
@@ -25,6 +24,9 @@ def pinyin_key(name: str) -> str:
     in both parts (ABC科技 -> "abckeji abckj"); punctuation is dropped. Cached: rosters repeat names."""
     if not name:
         return ""
+    # Imported on first use: its dictionaries hold ~50 MB, which a process that never writes a name need not load.
+    from pypinyin import lazy_pinyin
+
     # One conversion for both parts (it is the cost of an import); what is not Chinese comes back marked.
     parts = lazy_pinyin(name, errors=lambda text: _NOT_CHINESE + text)
     full = "".join(p.removeprefix(_NOT_CHINESE) for p in parts)
