@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Role
+from core.pinyin import PinyinField
 from core.validators import validate_mobile
 from enterprises.validators import validate_credit_code
 
@@ -65,6 +66,7 @@ class Enterprise(models.Model):
 
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code])
     name = models.CharField(_("企业名称"), max_length=200)
+    name_pinyin = PinyinField(_("企业名称拼音"), source="name")
     district = models.ForeignKey(
         "reference.District", verbose_name=_("属地"), on_delete=models.PROTECT, related_name="enterprises"
     )
@@ -111,7 +113,7 @@ class Enterprise(models.Model):
 
     objects = EnterpriseQuerySet.as_manager()
     # Who changed what and when (django-simple-history): the audit page reads it.
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "name_pinyin"])
 
     class Meta:
         verbose_name = _("企业")

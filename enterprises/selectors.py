@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from core.pinyin import name_q
 from enterprises.models import Enterprise
 from reference.models import District
 
@@ -21,7 +22,7 @@ class EnterpriseFilters:
 def enterprise_list_visible_to(user, filters: EnterpriseFilters = EnterpriseFilters()) -> QuerySet[Enterprise]:
     qs = Enterprise.objects.visible_to(user).select_related("district", "industry")
     if filters.q:
-        qs = qs.filter(Q(name__contains=filters.q) | Q(credit_code__startswith=filters.q.upper()))
+        qs = qs.filter(name_q("name", filters.q) | Q(credit_code__startswith=filters.q.upper()))
     if filters.district:
         qs = qs.filter(district_id=filters.district)
     if filters.section:

@@ -5,6 +5,7 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from core.pinyin import name_q
 from filings.models import Filing, FilingMaterial
 
 
@@ -64,7 +65,7 @@ def filing_queue_visible_to(user, filters: QueueFilters = QueueFilters()) -> Que
     if filters.section:
         qs = qs.filter(enterprise__industry__section=filters.section)
     if filters.q:
-        qs = qs.filter(Q(enterprise__name__contains=filters.q) | Q(reference=filters.q.upper()))
+        qs = qs.filter(name_q("enterprise__name", filters.q) | Q(reference=filters.q.upper()))
     if filters.above_scale:
         qs = qs.filter(enterprise__is_above_scale=True)
     if filters.key:

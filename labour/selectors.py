@@ -7,6 +7,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from core.pinyin import name_q
 from enterprises.models import Enterprise
 from labour.models import (
     DriveParticipant,
@@ -41,7 +42,9 @@ def _filtered(qs: QuerySet, filters: ListFilters, *, open_statuses, district_fie
     if q:
         condition = Q()
         for name in name_fields:
-            condition |= Q(**{f"{name}__icontains": q})
+            # Enterprise names are found by pinyin too (core.pinyin); the other fields by their text.
+            pinyin = name == "enterprise__name"
+            condition |= name_q(name, q, lookup="icontains") if pinyin else Q(**{f"{name}__icontains": q})
         qs = qs.filter(condition)
     return qs
 

@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
+from core.pinyin import name_q
 from negative_list.models import NegativeList, NegativeListEntry, ResumptionScope
 from reference.models import Industry
 
@@ -35,7 +36,7 @@ def industry_search(q: str) -> QuerySet[Industry]:
         return classes.none()
     if q.isdigit() or (len(q) == 1 and q.isalpha()):
         return classes.filter(Q(code__startswith=q) | Q(section=q.upper())).order_by("code")[:SEARCH_LIMIT]
-    return classes.filter(Q(name__contains=q) | Q(parent__name__contains=q)).order_by("code")[:SEARCH_LIMIT]
+    return classes.filter(name_q("name", q) | name_q("parent__name", q)).order_by("code")[:SEARCH_LIMIT]
 
 
 def industry_sections() -> QuerySet[Industry]:
@@ -245,7 +246,7 @@ def _industries_matching(q: str) -> QuerySet[Industry]:
     elif len(q) == 1 and q.isalpha():
         matches = Industry.objects.filter(code=q.upper())
     else:
-        matches = Industry.objects.filter(name__contains=q)
+        matches = Industry.objects.filter(name_q("name", q))
     return matches.order_by("section", "code")[:NEGATIVE_LIST_SEARCH_LIMIT]
 
 

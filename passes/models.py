@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Role
 from core.models import RuleList
+from core.pinyin import PinyinField
 from core.uploads import UploadKind, upload_path
 from core.validators import validate_mobile
 from enterprises.models import EnterpriseOwnedQuerySet
@@ -78,6 +79,7 @@ class Worker(models.Model):
         "enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="workers"
     )
     name = models.CharField(_("姓名"), max_length=50)
+    name_pinyin = PinyinField(_("姓名拼音"), source="name")
     id_number_encrypted = models.TextField(_("身份证号(加密)"), editable=False)
     id_number_digest = models.CharField(_("身份证号摘要"), max_length=64, editable=False, db_index=True)
     id_number_masked = models.CharField(_("身份证号"), max_length=18, editable=False)
@@ -122,7 +124,9 @@ class Worker(models.Model):
 
     objects = EnterpriseOwnedQuerySet.as_manager()
     # Who changed what and when (django-simple-history): the audit page reads it.
-    history = HistoricalRecords(excluded_fields=["id_number_encrypted", "id_number_digest", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["id_number_encrypted", "id_number_digest", "updated_at", "name_pinyin"]
+    )
 
     class Meta:
         verbose_name = _("员工")

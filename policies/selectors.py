@@ -15,6 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
+from core.pinyin import name_q
 from enterprises.models import Enterprise
 from policies.models import (
     PolicyAnswer,
@@ -125,7 +126,7 @@ def application_queue_visible_to(user, filters: QueueFilters = QueueFilters()) -
     if filters.district:
         qs = qs.filter(district_id=filters.district)
     if filters.q:
-        qs = qs.filter(enterprise__name__contains=filters.q)
+        qs = qs.filter(name_q("enterprise__name", filters.q))
     if filters.overdue_before:
         qs = qs.filter(status=PolicyApplication.Status.SUBMITTED, review_deadline__lt=filters.overdue_before)
     return qs.order_by("submitted_at", "pk")

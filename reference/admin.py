@@ -131,7 +131,7 @@ class IndustryAuthorityAdmin(admin.ModelAdmin):
 class IndustryAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "level", "section", "division"]
     list_filter = ["level", "section"]
-    search_fields = ["code", "name"]
+    search_fields = ["code", "name", "name_pinyin"]
     raw_id_fields = ["parent"]
 
 

@@ -7,6 +7,8 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.pinyin import PinyinField
+
 
 class District(models.Model):
     """A 属地 (区镇): the area that owns enterprises and issues their workers' passes."""
@@ -90,6 +92,7 @@ class Industry(models.Model):
 
     code = models.CharField(_("代码"), max_length=4, primary_key=True)
     name = models.CharField(_("名称"), max_length=100)
+    name_pinyin = PinyinField(_("名称拼音"), source="name")
     level = models.CharField(_("层级"), max_length=10, choices=Level.choices)
     parent = models.ForeignKey(
         "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"

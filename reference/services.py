@@ -94,7 +94,7 @@ def industries_load(*, path: Path = GBT4754_CSV) -> int:
         industries,
         update_conflicts=True,
         unique_fields=["code"],
-        update_fields=["name", "level", "parent", "section", "division", "group"],
+        update_fields=["name", "name_pinyin", "level", "parent", "section", "division", "group"],
         batch_size=500,
     )
     return len(industries)

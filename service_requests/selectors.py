@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
+from core.pinyin import name_q
 from enterprises.models import Enterprise
 from reference.models import District, IndustryAuthority
 from service_requests.linkage import LinkageResolver
@@ -154,7 +155,7 @@ def service_request_list_visible_to(user, filters: ListFilters = ListFilters()) 
     if filters.figure in FIGURE_LABELS:
         qs = qs.filter(figure_q(filters.figure, timezone.now()))
     if filters.q:
-        qs = qs.filter(Q(enterprise__name__contains=filters.q) | Q(title__contains=filters.q))
+        qs = qs.filter(name_q("enterprise__name", filters.q) | Q(title__contains=filters.q))
     return qs.order_by("-created_at", "-pk")
 
 

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Role
+from core.pinyin import name_q
 from passes.eligibility import Eligibility, RiskAreaRules, risk_area_rules, work_eligibility
 from passes.models import PassBatch, PassEvent, PassLink, ReturnPass, TransportRequest, Worker
 from passes.personal_data import mask_name
@@ -65,7 +66,7 @@ def pass_list_visible_to(user, filters: PassFilters = PassFilters()) -> QuerySet
         text = filters.q.strip()
         by_number = Q(number=normalize_pass_number(text))
         # Who sees names masked cannot search by the full name either (it would confirm who holds a pass).
-        qs = qs.filter(by_number | Q(worker__name__contains=text) if shows_full_names(user) else by_number)
+        qs = qs.filter(by_number | name_q("worker__name", text) if shows_full_names(user) else by_number)
     return qs.order_by("-created_at", "-pk")
 
 

@@ -9,6 +9,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from core.pinyin import name_q
 from passes.eligibility import Eligibility, RiskAreaRules, risk_area_rules, work_eligibility
 from passes.models import RosterImport, Worker
 from reference.models import Community
@@ -53,7 +54,7 @@ def worker_list_visible_to(user, filters: RosterFilters = RosterFilters()) -> Qu
     qs = Worker.objects.visible_to(user)
     if filters.q:
         q = filters.q.strip()
-        qs = qs.filter(Q(name__contains=q) | Q(mobile__startswith=q) | Q(enterprise__name__contains=q))
+        qs = qs.filter(name_q("name", q) | Q(mobile__startswith=q) | name_q("enterprise__name", q))
     if filters.other_district:
         qs = qs.exclude(residence_district_id=F("enterprise__district_id"))
     return qs.order_by("enterprise_id", "name", "pk")

@@ -1,0 +1,17 @@
+"""The pinyin of the names written before the column existed (core.pinyin), in batches."""
+
+from django.db import migrations
+
+from core.pinyin import pinyin_backfill
+
+
+def backfill(apps, schema_editor):
+    pinyin_backfill(apps.get_model("enterprises", "Enterprise"))
+
+
+class Migration(migrations.Migration):
+    atomic = False  # each batch commits: no lock on the whole table for the length of the backfill
+
+    dependencies = [("enterprises", "0005_enterprise_name_pinyin")]
+
+    operations = [migrations.RunPython(backfill, migrations.RunPython.noop)]
