@@ -6,6 +6,11 @@ return_passes (`_log`), writes a PassEvent (in bulk for a sweep) and reaches the
 on commit (`_publish_on_commit`): the offline revocation list reads its deltas from PassEvent ids.
 
 Callers hold the passes locked (`return_passes._locked`) and run inside a transaction.
+
+The risk-list sweep works in chunks of SWEEP_CHUNK passes, each its own short transaction. On PostgreSQL a
+chunk's reasons, status changes and PassEvents are one statement (INSERT ... SELECT / UPDATE ... FROM over
+the chunk's ids) with the same rules as suspension_reasons_add/lift, which SQLite still goes through:
+per-pass model instances cost the city's sweep several times the SQL it needs.
 """
 
 from collections import defaultdict
