@@ -247,10 +247,10 @@ def _add_chunk(ids: list[int], risk_list: RiskAreaList, check: OriginCheck, swee
         details[pk] = texts[reason]
     if connection.vendor != "postgresql":
         passes = [_lean_pass(row) for row in rows if row[0] in details]
-        suspended, added = suspension_reasons_add(
+        suspended_passes, added = suspension_reasons_add(
             passes=passes, reason=R.RISK_AREA, actor=None, detail=lambda p: details[p.pk], risk_list=risk_list
         )
-        sweep.suspended += len(suspended)
+        sweep.suspended += len(suspended_passes)
         sweep.reasons_added += added
         return
     added, suspended_ids = _add_risk_reasons_pg(details, risk_list)
