@@ -14,7 +14,7 @@ characters added): its length and the QR version segno needs for it (information
 
 In a throwaway database (bench_<name>, dropped afterwards): the passes are written with bulk_create (issued an
 hour and a half ago, with their events), a phone's version is taken, then 50,000 of them are suspended as
-`return_passes_suspend_ineligible` does (status, reason and one PassEvent each). Gunicorn runs with DEBUG off
+`return_passes_follow_risk_list` does (status, reason and one PassEvent each). Gunicorn runs with DEBUG off
 on a free local port; the clients are threads of this process sending prepared bodies over keep-alive
 connections with a signed-in guard's session. Results go to bench/results/offline-<UTC time>.json.
 """

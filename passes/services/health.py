@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -219,6 +219,66 @@ def _record(
     return readings
 
 
+def _record_import(
+    enterprise: Enterprise, entries: list[ReadingInput], recorded_by: User, day: date, source: str
+) -> int:
+    """_record for an import batch: on PostgreSQL the readings go as column arrays in one INSERT, and only the
+    abnormal ones (an incident each) become model instances. Returns how many were recorded."""
+    if connection.vendor != "postgresql":
+        return len(_record(enterprise, entries, recorded_by, day, source))
+    threshold, now = fever_threshold(), timezone.now()
+    flags = [reading_abnormal(e.temperature, e.symptoms, e.test_result, threshold=threshold) for e in entries]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {HealthReading._meta.db_table} (worker_id, enterprise_id, day, temperature, taken_at, "  # noqa: S608 - our table, values are parameters
+            "symptoms, quarantine_ended, test_result, tested_on, abnormal, source, recorded_by_id, created_at) "
+            "SELECT w, %s, %s, t, a, s, q, r, o, b, %s, %s, %s FROM unnest(%s::bigint[], %s::numeric[], "
+            "%s::timestamptz[], %s::boolean[], %s::boolean[], %s::varchar[], %s::date[], %s::boolean[]) "
+            "AS u(w, t, a, s, q, r, o, b) RETURNING id, worker_id, abnormal",
+            [
+                enterprise.pk,
+                day,
+                source,
+                recorded_by.pk,
+                now,
+                [e.worker_id for e in entries],
+                [e.temperature for e in entries],
+                [e.taken_at for e in entries],
+                [e.symptoms for e in entries],
+                [e.quarantine_ended for e in entries],
+                [e.test_result for e in entries],
+                [e.tested_on for e in entries],
+                flags,
+            ],
+        )
+        # An import names each worker once (MSG_DUPLICATE_IN_FILE), so the worker finds the reading's id.
+        abnormal_ids = {worker_id: pk for pk, worker_id, abnormal in cursor.fetchall() if abnormal}
+    _workers_follow(entries)
+    abnormal = [
+        HealthReading(
+            pk=abnormal_ids[e.worker_id],
+            worker_id=e.worker_id,
+            enterprise=enterprise,
+            day=day,
+            temperature=e.temperature,
+            taken_at=e.taken_at,
+            symptoms=e.symptoms,
+            quarantine_ended=e.quarantine_ended,
+            test_result=e.test_result,
+            tested_on=e.tested_on,
+            abnormal=True,
+            source=source,
+            recorded_by=recorded_by,
+            created_at=now,
+        )
+        for e, flag in zip(entries, flags, strict=True)
+        if flag
+    ]
+    if abnormal:
+        _open_incidents(enterprise, abnormal)
+    return len(entries)
+
+
 def _latest(worker_field: str, **having) -> Subquery:
     newest = HealthReading.objects.filter(worker=OuterRef("pk"), **having).order_by("-created_at", "-id")
     return Subquery(newest.values(worker_field)[:1])
@@ -231,6 +291,9 @@ def _workers_follow(entries: list[ReadingInput]) -> None:
     with_temperature = [e.worker_id for e in entries if e.temperature is not None]
     with_result = [e.worker_id for e in entries if e.test_result in (TR.NEGATIVE, TR.POSITIVE)]
     ended = [e.worker_id for e in entries if e.quarantine_ended]
+    if connection.vendor == "postgresql":
+        _workers_follow_pg(with_temperature, with_result, ended, now)
+        return
     for start in range(0, len(with_temperature), IMPORT_BATCH_SIZE):
         Worker.objects.filter(pk__in=with_temperature[start : start + IMPORT_BATCH_SIZE]).update(
             temperature=_latest("temperature", temperature__isnull=False),
@@ -248,6 +311,35 @@ def _workers_follow(entries: list[ReadingInput]) -> None:
         Worker.objects.filter(pk__in=ended[start : start + IMPORT_BATCH_SIZE]).update(
             quarantine_status=Worker.Quarantine.ENDED, updated_at=now
         )
+
+
+def _workers_follow_pg(with_temperature: list[int], with_result: list[int], ended: list[int], now: datetime) -> None:
+    """_workers_follow in one statement per kind: each worker joined once to its newest reading of that kind
+    (DISTINCT ON), rather than two correlated subqueries per worker."""
+    workers, readings = Worker._meta.db_table, HealthReading._meta.db_table
+    newest = (
+        f"SELECT DISTINCT ON (worker_id) worker_id, %s FROM {readings} "  # noqa: S608 - our tables
+        "WHERE worker_id = ANY(%%s::bigint[]) AND %s ORDER BY worker_id, created_at DESC, id DESC"
+    )
+    with connection.cursor() as cursor:
+        if with_temperature:
+            cursor.execute(
+                f"UPDATE {workers} w SET temperature = r.temperature, temperature_taken_at = r.taken_at, "  # noqa: S608
+                f"updated_at = %s FROM ({newest % ('temperature, taken_at', 'temperature IS NOT NULL')}) r "
+                "WHERE w.id = r.worker_id",
+                [now, with_temperature],
+            )
+        if with_result:
+            cursor.execute(
+                f"UPDATE {workers} w SET test_result = r.test_result, tested_on = r.tested_on, updated_at = %s "  # noqa: S608
+                f"FROM ({newest % ('test_result, tested_on', 'test_result = ANY(%s)')}) r WHERE w.id = r.worker_id",
+                [now, with_result, [TR.NEGATIVE, TR.POSITIVE]],
+            )
+        if ended:
+            cursor.execute(
+                f"UPDATE {workers} SET quarantine_status = %s, updated_at = %s WHERE id = ANY(%s::bigint[])",  # noqa: S608
+                [Worker.Quarantine.ENDED, now, ended],
+            )
 
 
 def _home_district_id(worker: Worker) -> int:
@@ -510,8 +602,8 @@ class _HealthImporter:
 
     def _flush(self) -> None:
         if self.batch and self.result.ok:  # after the first error nothing more is written: it would be rolled back
-            self.outcome.recorded += len(
-                _record(self.enterprise, self.batch, self.user, self.day, HealthReading.Source.IMPORT)
+            self.outcome.recorded += _record_import(
+                self.enterprise, self.batch, self.user, self.day, HealthReading.Source.IMPORT
             )
         self.batch = []
         if self.progress is not None:

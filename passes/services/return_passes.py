@@ -121,9 +121,14 @@ def _require_issuer(user: User, passes: Iterable[ReturnPass]) -> None:
 
 def _notify_enterprises(passes: Iterable[ReturnPass], title, reason: str = "", **params) -> None:
     """One notice per enterprise account for the passes of that enterprise, with the reason if any."""
-    by_enterprise: dict[int | None, list[ReturnPass]] = defaultdict(list)
-    for return_pass in passes:
-        by_enterprise[return_pass.enterprise_id].append(return_pass)
+    _notify_enterprises_of(((p.enterprise_id, p.number, p.worker.name) for p in passes), title, reason, **params)
+
+
+def _notify_enterprises_of(passes: Iterable[tuple[int | None, str, str]], title, reason: str = "", **params) -> None:
+    """_notify_enterprises from (enterprise id, pass number, worker name): a sweep builds no pass objects."""
+    by_enterprise: dict[int | None, list[tuple[str, str]]] = defaultdict(list)
+    for enterprise_id, number, name in passes:
+        by_enterprise[enterprise_id].append((number, name))
     if not by_enterprise:
         return
     users = User.objects.filter(enterprise_id__in=by_enterprise, role=Role.ENTERPRISE, is_active=True)
@@ -131,8 +136,8 @@ def _notify_enterprises(passes: Iterable[ReturnPass], title, reason: str = "", *
     notices = []
     for user in users:
         group = by_enterprise[user.enterprise_id]
-        text = str(title) % {"count": len(group), "number": group[0].number, **params}
-        body = "、".join(f"{p.number} {p.worker.name}" for p in group[:20])
+        text = str(title) % {"count": len(group), "number": group[0][0], **params}
+        body = "、".join(f"{number} {name}" for number, name in group[:20])
         if len(group) > 20:
             body += "…"
         if reason:
@@ -146,7 +151,13 @@ def _lift_all_reasons(ids: list[int]) -> None:
 
 
 def _publish_on_commit(passes: Iterable[ReturnPass]) -> None:
-    changes = {p.number: (p.status if p.status in ReturnPass.BLOCKED_STATUSES else None) for p in passes}
+    _publish_changes_on_commit(
+        {p.number: (p.status if p.status in ReturnPass.BLOCKED_STATUSES else None) for p in passes}
+    )
+
+
+def _publish_changes_on_commit(changes: dict[str, str | None]) -> None:
+    """number -> blocked status, or None to unblock; reaches the Redis copy once the transaction commits."""
     transaction.on_commit(lambda: revocations.publish(changes))
 
 

@@ -6,15 +6,21 @@ return_passes (`_log`), writes a PassEvent (in bulk for a sweep) and reaches the
 on commit (`_publish_on_commit`): the offline revocation list reads its deltas from PassEvent ids.
 
 Callers hold the passes locked (`return_passes._locked`) and run inside a transaction.
+
+The risk-list sweep works in chunks of SWEEP_CHUNK passes, each its own short transaction. On PostgreSQL a
+chunk's reasons, status changes and PassEvents are one statement (INSERT ... SELECT / UPDATE ... FROM over
+the chunk's ids) with the same rules as suspension_reasons_add/lift, which SQLite still goes through:
+per-pass model instances cost the city's sweep several times the SQL it needs.
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +32,8 @@ from passes.services.return_passes import (
     REASON_RISK_LIST,
     _log,
     _notify_enterprises,
+    _notify_enterprises_of,
+    _publish_changes_on_commit,
     _publish_on_commit,
 )
 
@@ -184,51 +192,125 @@ def return_passes_follow_risk_list(*, risk_list: RiskAreaList, today: date | Non
     return sweep
 
 
-def _lean_locked(ids: list[int]) -> list[tuple[ReturnPass, list[Any]]]:
-    """Lock these passes (rows of ReturnPass only, in id order) and read just what the sweep needs, with the
-    reason the worker's origin blocks now: the city's passes in a few queries per chunk, no full objects."""
-    rows = (
-        ReturnPass.objects.filter(pk__in=ids)
-        .select_for_update(of=("self",))
-        .order_by("pk")
-        .values_list(
-            "pk",
-            "number",
-            "status",
-            "enterprise_id",
-            "worker__name",
-            "worker__origin_id",
-            "worker__arrived_on",
-            "worker__test_result",
-            "worker__tested_on",
-        )
-    )
-    return [
-        (
-            ReturnPass(pk=pk, number=number, status=status, enterprise_id=enterprise_id, worker=Worker(name=name)),
-            origin,
-        )
-        for pk, number, status, enterprise_id, name, *origin in rows
-    ]
+# A locked pass as the sweep reads it: id, number, status, enterprise id, the worker's name, then the values
+# OriginCheck.reason takes.
+_SWEEP_ROW = (
+    "pk",
+    "number",
+    "status",
+    "enterprise_id",
+    "worker__name",
+    "worker__origin_id",
+    "worker__arrived_on",
+    "worker__test_result",
+    "worker__tested_on",
+)
+
+
+def _locked_rows(ids: list[int]) -> list[tuple[Any, ...]]:
+    """Lock these passes (rows of ReturnPass only, in id order) and read just what the sweep needs: the
+    city's passes in one query per chunk, no model instances."""
+    wanted: Any = ids
+    if connection.vendor == "postgresql":
+        wanted = RawSQL("SELECT unnest(%s::bigint[])", [ids])  # one array parameter, not thousands
+    rows = ReturnPass.objects.filter(pk__in=wanted).select_for_update(of=("self",)).order_by("pk")
+    return list(rows.values_list(*_SWEEP_ROW))
+
+
+def _lean_pass(row: tuple[Any, ...]) -> ReturnPass:
+    pk, number, status, enterprise_id, name, *_origin = row
+    return ReturnPass(pk=pk, number=number, status=status, enterprise_id=enterprise_id, worker=Worker(name=name))
+
+
+def _changed(rows: list[tuple[Any, ...]], ids: set[int], status: str | None) -> list[tuple[Any, ...]]:
+    """The rows that changed, in id order; their Redis copy is updated on commit."""
+    changed = [row for row in rows if row[0] in ids]
+    _publish_changes_on_commit({row[1]: status for row in changed})
+    return changed
+
+
+def _notices(rows: list[tuple[Any, ...]]) -> Iterator[tuple[int, str, str]]:
+    return ((row[3], row[1], row[4]) for row in rows)
 
 
 @transaction.atomic
 def _add_chunk(ids: list[int], risk_list: RiskAreaList, check: OriginCheck, sweep: RiskListSweep) -> None:
-    reasons = {}
-    for p, origin in _lean_locked(ids):
-        reason = check.reason(*origin) if p.status in IN_PLAY else None
-        if reason is not None:  # else changed since the scan: revoked, or the worker's test arrived
-            reasons[p] = str(REASON_RISK_LIST % {"source": risk_list.source_document, "reason": reason})
-    suspended, added = suspension_reasons_add(
-        passes=list(reasons), reason=R.RISK_AREA, actor=None, detail=reasons.__getitem__, risk_list=risk_list
-    )
+    rows = _locked_rows(ids)
+    texts: dict[str, str] = {}
+    details: dict[int, str] = {}
+    for pk, _number, status, _enterprise, _name, *origin in rows:
+        reason = check.reason(*origin) if status in IN_PLAY else None
+        if reason is None:  # changed since the scan: revoked, or the worker's test arrived
+            continue
+        if reason not in texts:
+            texts[reason] = str(REASON_RISK_LIST % {"source": risk_list.source_document, "reason": reason})[:255]
+        details[pk] = texts[reason]
+    if connection.vendor != "postgresql":
+        passes = [_lean_pass(row) for row in rows if row[0] in details]
+        suspended_passes, added = suspension_reasons_add(
+            passes=passes, reason=R.RISK_AREA, actor=None, detail=lambda p: details[p.pk], risk_list=risk_list
+        )
+        sweep.suspended += len(suspended_passes)
+        sweep.reasons_added += added
+        return
+    added, suspended_ids = _add_risk_reasons_pg(details, risk_list)
+    suspended = _changed(rows, suspended_ids, S.SUSPENDED)
+    _notify_enterprises_of(_notices(suspended), NOTICE_SUSPENDED)
     sweep.suspended += len(suspended)
     sweep.reasons_added += added
 
 
+def _add_risk_reasons_pg(details: dict[int, str], risk_list: RiskAreaList) -> tuple[int, set[int]]:
+    """suspension_reasons_add for a chunk in one statement: the reason row for each pass that lacks it, then
+    the valid ones among those suspended with their PassEvent. Returns (reasons added, ids suspended)."""
+    if not details:
+        return 0, set()
+    ids = list(details)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH wanted AS (
+                SELECT u.id, u.detail FROM unnest(%(ids)s::bigint[], %(details)s::varchar[]) AS u(id, detail)
+            ), added AS (
+                INSERT INTO {PassSuspension._meta.db_table}
+                    (return_pass_id, reason, detail, risk_list_id, incident_id, started_at)
+                SELECT w.id, %(reason)s, w.detail, %(list)s, NULL, %(now)s FROM wanted w
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM {PassSuspension._meta.db_table} s
+                    WHERE s.return_pass_id = w.id AND s.reason = %(reason)s AND s.lifted_at IS NULL
+                )
+                ORDER BY w.id
+                RETURNING return_pass_id, detail
+            ), suspended AS (
+                UPDATE {ReturnPass._meta.db_table} p
+                SET status = %(to)s, status_reason = a.detail, updated_at = %(now)s
+                FROM added a WHERE p.id = a.return_pass_id AND p.status = %(from)s
+                RETURNING p.id, a.detail
+            ), events AS (
+                INSERT INTO {PassEvent._meta.db_table} (return_pass_id, actor_id, from_status, to_status, comment, at)
+                SELECT id, NULL, %(from)s, %(to)s, detail, %(now)s FROM suspended ORDER BY id
+                RETURNING return_pass_id
+            )
+            SELECT (SELECT count(*) FROM added), ARRAY(SELECT return_pass_id FROM events)
+            """,  # noqa: S608 - the table names are ours, the values parameters
+            {
+                "ids": ids,
+                "details": [details[pk] for pk in ids],
+                "reason": R.RISK_AREA,
+                "list": risk_list.pk,
+                "now": timezone.now(),
+                "from": S.VALID,
+                "to": S.SUSPENDED,
+            },
+        )
+        added, suspended = cursor.fetchone()
+    return added, set(suspended)
+
+
 @transaction.atomic
 def _lift_chunk(ids: list[int], risk_list: RiskAreaList, check: OriginCheck, sweep: RiskListSweep) -> None:
-    clear = [p for p, origin in _lean_locked(ids) if check.reason(*origin) is None]
+    rows = _locked_rows(ids)
+    clear = [row for row in rows if check.reason(*row[5:]) is None]
     comment = str(
         REASON_RISK_LIFTED
         % {
@@ -237,8 +319,59 @@ def _lift_chunk(ids: list[int], risk_list: RiskAreaList, check: OriginCheck, swe
             "source": risk_list.source_document,
             "date": f"{risk_list.effective_from:%Y-%m-%d}",
         }
-    )
-    reinstated, lifted = suspension_reasons_lift(passes=clear, actor=None, comment=comment, reasons=[R.RISK_AREA])
+    )[:255]
+    if connection.vendor != "postgresql":
+        reinstated_passes, lifted = suspension_reasons_lift(
+            passes=[_lean_pass(row) for row in clear], actor=None, comment=comment, reasons=[R.RISK_AREA]
+        )
+        _notify_enterprises(reinstated_passes, NOTICE_RISK_REINSTATED)
+        sweep.reasons_lifted += lifted
+        sweep.reinstated += len(reinstated_passes)
+        return
+    lifted, reinstated_ids = _lift_risk_reasons_pg([row[0] for row in clear], comment)
+    reinstated = _changed(clear, reinstated_ids, None)
+    _notify_enterprises_of(_notices(reinstated), NOTICE_RISK_REINSTATED)
     sweep.reasons_lifted += lifted
     sweep.reinstated += len(reinstated)
-    _notify_enterprises(reinstated, NOTICE_RISK_REINSTATED)
+
+
+def _lift_risk_reasons_pg(ids: list[int], comment: str) -> tuple[int, set[int]]:
+    """suspension_reasons_lift(reasons=[risk area]) for a chunk in one statement: the standing risk-list
+    reasons lifted, and the suspended passes left with no other reason reinstated with their PassEvent.
+    The statement's snapshot still sees the risk-list rows it lifts, hence `reason <>` in the check for
+    another standing reason (one standing row per reason). Returns (passes lifted, ids reinstated)."""
+    if not ids:
+        return 0, set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH lifted AS (
+                UPDATE {PassSuspension._meta.db_table} s SET lifted_at = %(now)s
+                WHERE s.return_pass_id = ANY(%(ids)s::bigint[]) AND s.reason = %(reason)s AND s.lifted_at IS NULL
+                RETURNING s.return_pass_id
+            ), back AS (
+                UPDATE {ReturnPass._meta.db_table} p SET status = %(to)s, status_reason = '', updated_at = %(now)s
+                FROM lifted l
+                WHERE p.id = l.return_pass_id AND p.status = %(from)s AND NOT EXISTS (
+                    SELECT 1 FROM {PassSuspension._meta.db_table} o
+                    WHERE o.return_pass_id = p.id AND o.lifted_at IS NULL AND o.reason <> %(reason)s
+                )
+                RETURNING p.id
+            ), events AS (
+                INSERT INTO {PassEvent._meta.db_table} (return_pass_id, actor_id, from_status, to_status, comment, at)
+                SELECT id, NULL, %(from)s, %(to)s, %(comment)s, %(now)s FROM back ORDER BY id
+                RETURNING return_pass_id
+            )
+            SELECT (SELECT count(*) FROM lifted), ARRAY(SELECT return_pass_id FROM events)
+            """,  # noqa: S608 - the table names are ours, the values parameters
+            {
+                "ids": ids,
+                "reason": R.RISK_AREA,
+                "comment": comment,
+                "now": timezone.now(),
+                "from": S.SUSPENDED,
+                "to": S.VALID,
+            },
+        )
+        lifted, reinstated = cursor.fetchone()
+    return lifted, set(reinstated)

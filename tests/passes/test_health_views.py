@@ -109,6 +109,43 @@ def test_the_template_lists_the_roster_and_imports_back(client, enterprise_user_
     assert HealthIncident.objects.get().worker == workers[1]
 
 
+def test_an_imported_reading_is_stored_as_the_grid_stores_it_and_a_fever_suspends_the_pass(
+    client, enterprise_user_a, district_staff_a
+):
+    return_pass = issued_pass(enterprise_user_a, district_staff_a)
+    worker = return_pass.worker
+    well = WorkerFactory(enterprise=enterprise_user_a.enterprise)
+    rows = [
+        _row(worker, temperature="38.2", time="00:01", test="阴性", tested_on=timezone.localdate()),
+        _row(well, ended="是"),
+    ]
+    client.force_login(enterprise_user_a)
+    response = client.post(reverse("passes:health_import"), {"file": xlsx_upload(_headers(), rows)})
+    assert response.status_code == 302
+    fever = HealthReading.objects.get(worker=worker)
+    assert (fever.temperature, fever.abnormal, fever.source, fever.recorded_by) == (
+        Decimal("38.2"),
+        True,
+        HealthReading.Source.IMPORT,
+        enterprise_user_a,
+    )
+    assert (fever.test_result, fever.tested_on, fever.day) == (
+        HealthReading.TestResult.NEGATIVE,
+        timezone.localdate(),
+        timezone.localdate(),
+    )
+    assert timezone.localtime(fever.taken_at).strftime("%H:%M") == "00:01" and fever.created_at is not None
+    normal = HealthReading.objects.get(worker=well)
+    assert (normal.abnormal, normal.quarantine_ended, normal.temperature) == (False, True, Decimal("36.5"))
+    incident = HealthIncident.objects.get()
+    assert (incident.worker, incident.reading) == (worker, fever)
+    return_pass.refresh_from_db()
+    worker.refresh_from_db()
+    assert return_pass.status == ReturnPass.Status.SUSPENDED
+    assert (worker.temperature, worker.test_result) == (Decimal("38.2"), HealthReading.TestResult.NEGATIVE)
+    assert return_pass.events.filter(to_status=ReturnPass.Status.SUSPENDED).count() == 1
+
+
 def test_an_import_with_errors_writes_nothing_and_offers_the_annotated_workbook(client, enterprise_user_a):
     a, b = WorkerFactory.create_batch(2, enterprise=enterprise_user_a.enterprise)
     stranger = WorkerFactory()

@@ -16,6 +16,7 @@ from passes.selectors import revocation_list as revocation_selectors
 from passes.selectors.revocation_list import revocation_list
 from passes.services import check_upload
 from passes.services import return_passes as services
+from passes.services.suspensions import return_passes_follow_risk_list
 from reference.models import Community
 from tests.factories import UserFactory
 from tests.passes.factories import HIGH_RISK_ORIGIN, applied_passes, division, issued_pass, published_risk_list
@@ -102,7 +103,7 @@ def test_a_new_risk_list_suspending_a_thousand_arrives_as_one_delta(enterprise_u
     with _settled():
         version = revocation_list().version
     risk_list = published_risk_list(effective_from=timezone.localdate(), areas={"420000": RiskLevel.HIGH})
-    assert services.return_passes_suspend_ineligible(risk_list=risk_list) == 1000
+    assert return_passes_follow_risk_list(risk_list=risk_list).suspended == 1000
     delta = revocation_list(since=version)
     assert sorted(delta.suspended) == sorted(p.number for p in passes) and delta.revoked == []
     # Compact: a number and its quotes each, well under a megabyte for 50,000 (see bench/offline.py).
