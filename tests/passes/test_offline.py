@@ -14,7 +14,7 @@ from passes import signing
 from passes.models import PassCheck, PassEvent, RiskLevel
 from passes.selectors import revocation_list as revocation_selectors
 from passes.selectors.revocation_list import revocation_list
-from passes.services import check_upload
+from passes.services import check_upload, suspensions
 from passes.services import return_passes as services
 from reference.models import Community
 from tests.factories import UserFactory
@@ -102,7 +102,7 @@ def test_a_new_risk_list_suspending_a_thousand_arrives_as_one_delta(enterprise_u
     with _settled():
         version = revocation_list().version
     risk_list = published_risk_list(effective_from=timezone.localdate(), areas={"420000": RiskLevel.HIGH})
-    assert services.return_passes_suspend_ineligible(risk_list=risk_list) == 1000
+    assert suspensions.return_passes_follow_risk_list(risk_list=risk_list).suspended == 1000
     delta = revocation_list(since=version)
     assert sorted(delta.suspended) == sorted(p.number for p in passes) and delta.revoked == []
     # Compact: a number and its quotes each, well under a megabyte for 50,000 (see bench/offline.py).
@@ -170,6 +170,24 @@ def test_a_batch_is_stored_once_however_often_it_is_sent(client, checkpoint_staf
     row = stored.get(pass_number="KS00000000")
     assert (row.community_id, row.checked_by, row.result) == (checkpoint_staff.community_id, checkpoint_staff, "valid")
     assert row.checked_at == datetime.fromtimestamp(checks[0]["at"] / 1000, tz=UTC)
+
+
+def test_an_empty_or_null_looking_number_and_an_uppercase_id_are_stored_as_sent(client, checkpoint_staff):
+    # The insert sends each column as one array literal: an empty element or the word NULL must stay a string,
+    # and an id in another spelling is the same check as its canonical form.
+    client.force_login(checkpoint_staff)
+    check_id = uuid.uuid4()
+    checks = [
+        _check(checkpoint_staff.community_id, pass_number="", result="invalid"),
+        _check(checkpoint_staff.community_id, pass_number="NULL"),
+        _check(checkpoint_staff.community_id, check_id=str(check_id).upper()),
+        _check(checkpoint_staff.community_id, check_id=str(check_id)),
+    ]
+    answer = _upload(client, checks).json()
+    assert answer["accepted"] == [c["check_id"] for c in checks[:3]] and answer["refused"] == []
+    numbers = PassCheck.objects.filter(checked_by=checkpoint_staff).values_list("pass_number", flat=True)
+    assert sorted(numbers) == ["", "KS12345678", "NULL"]
+    assert PassCheck.objects.filter(check_id=check_id).count() == 1
 
 
 def test_a_partial_batch_then_the_rest_stores_every_check_once(client, checkpoint_staff):
