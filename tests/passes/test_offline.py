@@ -109,6 +109,35 @@ def test_a_new_risk_list_suspending_a_thousand_arrives_as_one_delta(enterprise_u
     assert len(json.dumps(delta.as_json())) < 1000 * 16 + 200
 
 
+def test_a_settled_delta_is_served_from_the_cache_until_the_next_event(
+    client, checkpoint_staff, enterprise_user_a, district_staff_a, django_assert_max_num_queries
+):
+    """Phones coming online after a list change share one query; a later change is never hidden by it."""
+    first, second = (issued_pass(enterprise_user_a, district_staff_a) for _i in range(2))
+    with _settled():
+        version = revocation_list().version
+    services.return_pass_suspend(return_pass=first, suspended_by=district_staff_a, reason="核酸复检")
+    client.force_login(checkpoint_staff)
+    url = reverse("passes:check_revocations")
+    with _settled():
+        expected = revocation_list(since=version).as_json()
+        answer = client.get(url, {"since": version}, **JSON).json()
+        with django_assert_max_num_queries(3):  # the session's user and the two event ids, not the list
+            again = client.get(url, {"since": version}, **JSON).json()
+    for body in (answer, again):
+        assert {k: v for k, v in body.items() if k != "generated_at"} == {
+            k: v for k, v in expected.items() if k != "generated_at"
+        }
+    assert again["suspended"] == [first.number] and again["version"] == PassEvent.objects.latest("pk").pk
+    services.return_pass_revoke(return_pass=second, revoked_by=district_staff_a, reason="员工已离职")
+    fresh = client.get(url, {"since": version}, **JSON).json()  # not settled yet: read from the database
+    assert (fresh["suspended"], fresh["revoked"]) == ([first.number], [second.number])
+    assert fresh["version"] == version
+    with _settled():
+        settled = client.get(url, {"since": version}, **JSON).json()
+    assert (settled["suspended"], settled["revoked"]) == ([first.number], [second.number])
+
+
 # --- the revocation endpoint: who may read it ---------------------------------------------------------------
 
 
