@@ -61,17 +61,20 @@ def _settled_event_id() -> int:
 
 def revocation_list_json(*, since: int | None = None) -> str:
     """`revocation_list(since=since).as_json()` serialized, for the endpoint. A delta is served from the cache
-    when every event up to the newest has settled (none can still appear below it), which makes the answer
-    a function of (since, newest event) alone."""
-    latest = _latest_event_id()
-    settled = _settled_event_id()
-    key = f"passes:revocations:{since}:{latest}" if _is_delta(since, latest) and settled == latest else None
-    lists = cache.get(key) if key else None
+    when the newest event has settled (so has every one below it: none can still appear), which makes the
+    answer a function of (since, newest event) alone. The event's time is in the key with its id: a database
+    restored or rebuilt reuses ids, never both."""
+    newest = PassEvent.objects.order_by("-pk").values_list("pk", "at").first()
+    latest, latest_at = newest or (0, None)
+    settled = latest_at is not None and latest_at < timezone.now() - SETTLE
+    key = f"passes:revocations:{since}:{latest}:{latest_at and latest_at.isoformat()}"
+    key_or_none = key if settled and _is_delta(since, latest) else None
+    lists = cache.get(key_or_none) if key_or_none else None
     if lists is None:
-        result = revocation_list(since=since, latest=latest, settled=settled)
+        result = revocation_list(since=since, latest=latest, settled=latest if settled else None)
         lists = json.dumps({"revoked": result.revoked, "suspended": result.suspended, "cleared": result.cleared})
-        if key:
-            cache.set(key, lists, DELTA_CACHE_SECONDS)
+        if key_or_none:
+            cache.set(key_or_none, lists, DELTA_CACHE_SECONDS)
         version, full = result.version, result.full
     else:
         version, full = latest, False
