@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
@@ -23,6 +24,10 @@ SETTLE = timedelta(minutes=2)
 # A blocked pass whose dates ended before yesterday can no longer pass a checkpoint on its dates alone:
 # left out of the full list to keep it small (the same cutoff as the server's Redis copy).
 PRESENTABLE_DAYS = 1
+# A delta whose events have all settled is the same answer for every phone holding that version until the
+# next event: after a list change, the phones coming online at the morning shift share one query. Kept for
+# the phones' refresh period; a new event gives a new key, so nothing stale is served.
+DELTA_CACHE_SECONDS = 5 * 60
 
 
 @dataclass
@@ -54,10 +59,40 @@ def _settled_event_id() -> int:
     return PassEvent.objects.filter(at__lt=cutoff).order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
-def revocation_list(*, since: int | None = None) -> RevocationList:
-    """The full list (since None, 0, or a version this server never gave), or the changes after `since`."""
-    latest = _latest_event_id()
-    settled = _settled_event_id()
+def revocation_list_json(*, since: int | None = None) -> str:
+    """`revocation_list(since=since).as_json()` serialized, for the endpoint. A delta is served from the cache
+    when the newest event has settled (so has every one below it: none can still appear), which makes the
+    answer a function of (since, newest event) alone. The event's time is in the key with its id: a database
+    restored or rebuilt reuses ids, never both."""
+    newest = PassEvent.objects.order_by("-pk").values_list("pk", "at").first()
+    latest, latest_at = newest or (0, None)
+    settled = latest_at is not None and latest_at < timezone.now() - SETTLE
+    key = f"passes:revocations:{since}:{latest}:{latest_at and latest_at.isoformat()}"
+    key_or_none = key if settled and _is_delta(since, latest) else None
+    lists = cache.get(key_or_none) if key_or_none else None
+    if lists is None:
+        result = revocation_list(since=since, latest=latest, settled=latest if settled else None)
+        lists = json.dumps({"revoked": result.revoked, "suspended": result.suspended, "cleared": result.cleared})
+        if key_or_none:
+            cache.set(key_or_none, lists, DELTA_CACHE_SECONDS)
+        version, full = result.version, result.full
+    else:
+        version, full = latest, False
+    head = json.dumps({"version": version, "full": full, "generated_at": int(timezone.now().timestamp() * 1000)})
+    return f"{head[:-1]}, {lists[1:]}"  # the two objects joined: the numbers are not parsed again
+
+
+def _is_delta(since: int | None, latest: int) -> bool:
+    return since is not None and 0 < since <= latest
+
+
+def revocation_list(
+    *, since: int | None = None, latest: int | None = None, settled: int | None = None
+) -> RevocationList:
+    """The full list (since None, 0, or a version this server never gave), or the changes after `since`.
+    `latest` and `settled` are the event ids read by the caller, if it read them already."""
+    latest = _latest_event_id() if latest is None else latest
+    settled = _settled_event_id() if settled is None else settled
     passes, events = ReturnPass._meta.db_table, PassEvent._meta.db_table
     blocked = list(ReturnPass.BLOCKED_STATUSES)
     # The database groups the numbers into JSON arrays itself: 50,000 numbers cost no Python objects but

@@ -24,6 +24,8 @@ MAX_BATCH = 1000  # the phone sends 500 at a time
 # A phone's clock may run a little fast; a check further in the future than this is not believable.
 FUTURE_TOLERANCE = timedelta(minutes=10)
 _NUMBER = re.compile(r"[A-Z0-9]{0,16}")
+# The form the phone sends (crypto.randomUUID()): taken as is, with no UUID object per check.
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _RESULTS = frozenset(PassCheck.Result.values)
 
 MSG_MALFORMED = _("核验记录格式不正确。")
@@ -44,7 +46,9 @@ def _parse(item, *, community_id: int | None, user_id: int, earliest: datetime, 
     if not isinstance(item, dict):
         return str(MSG_MALFORMED)
     try:
-        check_id = uuid.UUID(str(item["check_id"]))
+        check_id = item["check_id"]
+        if not (isinstance(check_id, str) and _CANONICAL_UUID.fullmatch(check_id)):
+            check_id = str(uuid.UUID(str(check_id)))
         millis = item["at"]
         if isinstance(millis, bool) or not isinstance(millis, int):
             raise TypeError
@@ -72,12 +76,11 @@ def pass_checks_upload(*, checks: list, uploaded_by) -> UploadResult:
     """Store a batch of offline checks made by `uploaded_by` at their checkpoint; idempotent on check id."""
     now = timezone.now()
     earliest = now - timedelta(days=settings.PASS_CHECK_RETENTION_DAYS)
-    community_id = uploaded_by.community_id
+    # Read once: request.user is a lazy object, and an attribute read per check cost a fifth of the batch.
+    community_id, user_id, latest = uploaded_by.community_id, uploaded_by.pk, now + FUTURE_TOLERANCE
     result, rows, seen = UploadResult(), [], set()
     for item in checks:
-        parsed = _parse(
-            item, community_id=community_id, user_id=uploaded_by.pk, earliest=earliest, latest=now + FUTURE_TOLERANCE
-        )
+        parsed = _parse(item, community_id=community_id, user_id=user_id, earliest=earliest, latest=latest)
         if isinstance(parsed, str):
             sent = item.get("check_id") if isinstance(item, dict) else None
             result.refused.append((str(sent)[:64] if sent is not None else "", parsed))
@@ -87,7 +90,7 @@ def pass_checks_upload(*, checks: list, uploaded_by) -> UploadResult:
         seen.add(parsed[0])
         rows.append(parsed)
         result.accepted.append(str(item["check_id"]))  # as sent: the phone deletes it by that key
-    _insert(rows, community_id=community_id, checked_by_id=uploaded_by.pk)
+    _insert(rows, community_id=community_id, checked_by_id=user_id)
     return result
 
 
@@ -109,9 +112,20 @@ def _insert(rows: list[tuple], *, community_id: int | None, checked_by_id: int) 
         ]
         PassCheck.objects.bulk_create(checks, ignore_conflicts=True)
         return
-    # On PostgreSQL the columns go as six arrays: one short statement whatever the batch, and no model
-    # instances (building 500 of them cost more than validating the batch).
-    ids, times, results, numbers = (list(column) for column in zip(*rows, strict=True))
+    # On PostgreSQL the columns go as four arrays: one short statement whatever the batch, and no model
+    # instances (building 500 of them cost more than validating the batch). Each array is one text literal
+    # ('{a,b}'): a Python list becomes ARRAY[x::uuid, ...], which took psycopg2 5 ms and PostgreSQL 2,000
+    # expressions to read per batch. Every element is quoted: a pass number may be empty, or read "NULL"
+    # (validated [A-Z0-9]*, so no quote or backslash inside).
+    ids, times, results, numbers = (
+        '{"' + '","'.join(column) + '"}'
+        for column in (
+            (row[0] for row in rows),
+            (row[1].isoformat() for row in rows),
+            (row[2] for row in rows),
+            (row[3] for row in rows),
+        )
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {PassCheck._meta.db_table} "  # noqa: S608 - the table name is ours, values are parameters

@@ -13,7 +13,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +31,7 @@ from passes import signing
 from passes.models import PassCheck
 from passes.selectors.checks import pass_check_counts, pass_checks_visible_to
 from passes.selectors.entrances import entrances_to_choose
-from passes.selectors.revocation_list import revocation_list
+from passes.selectors.revocation_list import revocation_list_json
 from passes.services import exports
 from passes.services.check_upload import MAX_BATCH, pass_checks_upload
 from passes.services.entrances import EntranceRefused, entrance_for_check
@@ -290,7 +290,7 @@ def revocations(request):
         since = int(request.GET.get("since", ""))
     except ValueError:
         since = None
-    return JsonResponse(revocation_list(since=since).as_json())
+    return HttpResponse(revocation_list_json(since=since), content_type="application/json")
 
 
 @require_POST

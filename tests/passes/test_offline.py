@@ -110,6 +110,35 @@ def test_a_new_risk_list_suspending_a_thousand_arrives_as_one_delta(enterprise_u
     assert len(json.dumps(delta.as_json())) < 1000 * 16 + 200
 
 
+def test_a_settled_delta_is_served_from_the_cache_until_the_next_event(
+    client, checkpoint_staff, enterprise_user_a, district_staff_a, django_assert_max_num_queries
+):
+    """Phones coming online after a list change share one query; a later change is never hidden by it."""
+    first, second = (issued_pass(enterprise_user_a, district_staff_a) for _i in range(2))
+    with _settled():
+        version = revocation_list().version
+    services.return_pass_suspend(return_pass=first, suspended_by=district_staff_a, reason="核酸复检")
+    client.force_login(checkpoint_staff)
+    url = reverse("passes:check_revocations")
+    with _settled():
+        expected = revocation_list(since=version).as_json()
+        answer = client.get(url, {"since": version}, **JSON).json()
+        with django_assert_max_num_queries(2):  # the session's user and the newest event, not the list
+            again = client.get(url, {"since": version}, **JSON).json()
+    for body in (answer, again):
+        assert {k: v for k, v in body.items() if k != "generated_at"} == {
+            k: v for k, v in expected.items() if k != "generated_at"
+        }
+    assert again["suspended"] == [first.number] and again["version"] == PassEvent.objects.latest("pk").pk
+    services.return_pass_revoke(return_pass=second, revoked_by=district_staff_a, reason="员工已离职")
+    fresh = client.get(url, {"since": version}, **JSON).json()  # not settled yet: read from the database
+    assert (fresh["suspended"], fresh["revoked"]) == ([first.number], [second.number])
+    assert fresh["version"] == version
+    with _settled():
+        settled = client.get(url, {"since": version}, **JSON).json()
+    assert (settled["suspended"], settled["revoked"]) == ([first.number], [second.number])
+
+
 # --- the revocation endpoint: who may read it ---------------------------------------------------------------
 
 
@@ -171,6 +200,24 @@ def test_a_batch_is_stored_once_however_often_it_is_sent(client, checkpoint_staf
     row = stored.get(pass_number="KS00000000")
     assert (row.community_id, row.checked_by, row.result) == (checkpoint_staff.community_id, checkpoint_staff, "valid")
     assert row.checked_at == datetime.fromtimestamp(checks[0]["at"] / 1000, tz=UTC)
+
+
+def test_an_empty_or_null_looking_number_and_an_uppercase_id_are_stored_as_sent(client, checkpoint_staff):
+    # The insert sends each column as one array literal: an empty element or the word NULL must stay a string,
+    # and an id in another spelling is the same check as its canonical form.
+    client.force_login(checkpoint_staff)
+    check_id = uuid.uuid4()
+    checks = [
+        _check(checkpoint_staff.community_id, pass_number="", result="invalid"),
+        _check(checkpoint_staff.community_id, pass_number="NULL"),
+        _check(checkpoint_staff.community_id, check_id=str(check_id).upper()),
+        _check(checkpoint_staff.community_id, check_id=str(check_id)),
+    ]
+    answer = _upload(client, checks).json()
+    assert answer["accepted"] == [c["check_id"] for c in checks[:3]] and answer["refused"] == []
+    numbers = PassCheck.objects.filter(checked_by=checkpoint_staff).values_list("pass_number", flat=True)
+    assert sorted(numbers) == ["", "KS12345678", "NULL"]
+    assert PassCheck.objects.filter(check_id=check_id).count() == 1
 
 
 def test_a_partial_batch_then_the_rest_stores_every_check_once(client, checkpoint_staff):
