@@ -4,8 +4,9 @@ Each check carries the id the phone gave it, so a batch sent twice (the upload w
 wrote it, the phone reloaded) is stored once: the insert skips ids already stored, and the phone is told
 they are accepted, so it stops resending them. A check is refused, with its reason, when it is malformed,
 dated in the future or past the retention period, or made at another checkpoint than the uploader's
-(a phone of community A cannot write into the log of community B), or by another guard than the one
-uploading (the phone keeps them until that guard signs in again).
+(a phone of community A cannot write into the log of community B) or at an entrance not of it, or by
+another guard than the one uploading (the phone keeps them until that guard signs in again). An entrance
+closed since the check was made is still its entrance: the check happened there.
 """
 
 import re
@@ -18,7 +19,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from passes.models import PassCheck
+from passes.models import Entrance, PassCheck
 
 MAX_BATCH = 1000  # the phone sends 500 at a time
 # A phone's clock may run a little fast; a check further in the future than this is not believable.
@@ -30,6 +31,7 @@ _RESULTS = frozenset(PassCheck.Result.values)
 
 MSG_MALFORMED = _("核验记录格式不正确。")
 MSG_OTHER_COMMUNITY = _("不是本账号所在卡口的核验记录。")
+MSG_OTHER_ENTRANCE = _("不是本卡口的出入口。")
 MSG_OTHER_USER = _("不是本账号做的核验记录, 请由核验人登录后上传。")
 MSG_FUTURE = _("核验时间晚于服务器时间, 请检查手机时间。")
 MSG_TOO_OLD = _("核验时间早于保存期限, 不再入库。")
@@ -41,8 +43,10 @@ class UploadResult:
     refused: list[tuple[str, str]] = field(default_factory=list)  # (check id as sent, reason)
 
 
-def _parse(item, *, community_id: int | None, user_id: int, earliest: datetime, latest: datetime) -> tuple | str:
-    """The check to store as (check_id, checked_at, result, pass_number), or why not."""
+def _parse(
+    item, *, community_id: int | None, user_id: int, entrances: set[int], earliest: datetime, latest: datetime
+) -> tuple | str:
+    """The check to store as (check_id, checked_at, result, pass_number, entrance_id), or why not."""
     if not isinstance(item, dict):
         return str(MSG_MALFORMED)
     try:
@@ -57,11 +61,17 @@ def _parse(item, *, community_id: int | None, user_id: int, earliest: datetime, 
         if result not in _RESULTS or not isinstance(number, str) or not _NUMBER.fullmatch(number):
             raise ValueError
         community = item.get("community")
+        entrance = item.get("entrance") or None  # a phone without a chosen entrance sends none
+        if entrance is not None:
+            if isinstance(entrance, bool) or not isinstance(entrance, int | str):
+                raise TypeError
+            entrance = int(entrance)
     except (KeyError, TypeError, ValueError, OverflowError, OSError):
         return str(MSG_MALFORMED)
-    # Entrances (issue 17, item 2) add an "entrance" key; it is tolerated here and wired by that change.
     if community != community_id:
         return str(MSG_OTHER_COMMUNITY)
+    if entrance is not None and entrance not in entrances:
+        return str(MSG_OTHER_ENTRANCE)
     # A shared phone: checks one guard made offline are not logged under the next guard's name.
     if item.get("by", user_id) != user_id:
         return str(MSG_OTHER_USER)
@@ -69,7 +79,7 @@ def _parse(item, *, community_id: int | None, user_id: int, earliest: datetime, 
         return str(MSG_FUTURE)
     if checked_at < earliest:
         return str(MSG_TOO_OLD)
-    return check_id, checked_at, result, number
+    return check_id, checked_at, result, number, entrance
 
 
 def pass_checks_upload(*, checks: list, uploaded_by) -> UploadResult:
@@ -78,9 +88,12 @@ def pass_checks_upload(*, checks: list, uploaded_by) -> UploadResult:
     earliest = now - timedelta(days=settings.PASS_CHECK_RETENTION_DAYS)
     # Read once: request.user is a lazy object, and an attribute read per check cost a fifth of the batch.
     community_id, user_id, latest = uploaded_by.community_id, uploaded_by.pk, now + FUTURE_TOLERANCE
+    entrances = set(Entrance.objects.filter(community_id=community_id).values_list("pk", flat=True))
     result, rows, seen = UploadResult(), [], set()
     for item in checks:
-        parsed = _parse(item, community_id=community_id, user_id=user_id, earliest=earliest, latest=latest)
+        parsed = _parse(
+            item, community_id=community_id, user_id=user_id, entrances=entrances, earliest=earliest, latest=latest
+        )
         if isinstance(parsed, str):
             sent = item.get("check_id") if isinstance(item, dict) else None
             result.refused.append((str(sent)[:64] if sent is not None else "", parsed))
@@ -107,8 +120,9 @@ def _insert(rows: list[tuple], *, community_id: int | None, checked_by_id: int) 
                 pass_number=n,
                 community_id=community_id,
                 checked_by_id=checked_by_id,
+                entrance_id=e,
             )
-            for i, at, r, n in rows
+            for i, at, r, n, e in rows
         ]
         PassCheck.objects.bulk_create(checks, ignore_conflicts=True)
         return
@@ -116,7 +130,8 @@ def _insert(rows: list[tuple], *, community_id: int | None, checked_by_id: int) 
     # instances (building 500 of them cost more than validating the batch). Each array is one text literal
     # ('{a,b}'): a Python list becomes ARRAY[x::uuid, ...], which took psycopg2 5 ms and PostgreSQL 2,000
     # expressions to read per batch. Every element is quoted: a pass number may be empty, or read "NULL"
-    # (validated [A-Z0-9]*, so no quote or backslash inside).
+    # (validated [A-Z0-9]*, so no quote or backslash inside); an entrance is a number, or NULL unquoted.
+    entrance_ids = "{" + ",".join("NULL" if row[4] is None else str(row[4]) for row in rows) + "}"
     ids, times, results, numbers = (
         '{"' + '","'.join(column) + '"}'
         for column in (
@@ -129,8 +144,8 @@ def _insert(rows: list[tuple], *, community_id: int | None, checked_by_id: int) 
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {PassCheck._meta.db_table} "  # noqa: S608 - the table name is ours, values are parameters
-            "(check_id, checked_at, result, pass_number, community_id, checked_by_id) "
-            "SELECT c, t, r, n, %s, %s FROM unnest(%s::uuid[], %s::timestamptz[], %s::varchar[], %s::varchar[]) "
-            "AS u(c, t, r, n) ON CONFLICT (check_id) DO NOTHING",
-            [community_id, checked_by_id, ids, times, results, numbers],
+            "(check_id, checked_at, result, pass_number, entrance_id, community_id, checked_by_id) "
+            "SELECT c, t, r, n, e, %s, %s FROM unnest(%s::uuid[], %s::timestamptz[], %s::varchar[], %s::varchar[], "
+            "%s::bigint[]) AS u(c, t, r, n, e) ON CONFLICT (check_id) DO NOTHING",
+            [community_id, checked_by_id, ids, times, results, numbers, entrance_ids],
         )

@@ -257,6 +257,8 @@
       pass_number: verdict.claims ? String(verdict.claims.n).slice(0, 16) : "",
       community: config.community,
       by: config.user,
+      // The entrance chosen for the shift (static/js/entrance.js), as an online check records it.
+      entrance: window.checkpointEntrance ? window.checkpointEntrance() || null : null,
     };
     return write("checks", check).then(function () {
       showStatus();

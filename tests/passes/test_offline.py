@@ -239,6 +239,34 @@ def test_checks_of_another_community_are_refused_and_the_rest_stored(client, che
     assert not PassCheck.objects.filter(community=other).exists()
 
 
+def test_an_offline_check_records_its_entrance_even_one_closed_since(client, checkpoint_staff):
+    from passes.models import Entrance
+
+    community = checkpoint_staff.community
+    east = Entrance.objects.create(community=community, name="东门")
+    west = Entrance.objects.create(community=community, name="西门", is_open=False)  # closed after the check
+    elsewhere = Entrance.objects.create(community=Community.objects.exclude(pk=community.pk).first(), name="北门")
+    client.force_login(checkpoint_staff)
+    at_east, at_west = _check(community.pk, entrance=str(east.pk)), _check(community.pk, entrance=west.pk)
+    none, foreign, garbage = (
+        _check(community.pk),
+        _check(community.pk, entrance=elsewhere.pk),
+        _check(community.pk, entrance="东门"),
+    )
+    answer = _upload(client, [at_east, at_west, none, foreign, garbage]).json()
+    assert answer["accepted"] == [at_east["check_id"], at_west["check_id"], none["check_id"]]
+    assert answer["refused"] == [
+        {"check_id": foreign["check_id"], "reason": str(check_upload.MSG_OTHER_ENTRANCE)},
+        {"check_id": garbage["check_id"], "reason": str(check_upload.MSG_MALFORMED)},
+    ]
+    stored = dict(PassCheck.objects.values_list("check_id", "entrance_id"))
+    assert {str(k): v for k, v in stored.items()} == {
+        at_east["check_id"]: east.pk,
+        at_west["check_id"]: west.pk,
+        none["check_id"]: None,
+    }
+
+
 def test_district_staff_upload_their_own_checks_without_a_community(client, district_staff_a, checkpoint_staff):
     client.force_login(district_staff_a)
     mine, claimed = _check(None), _check(checkpoint_staff.community_id)
@@ -282,12 +310,6 @@ def test_checks_of_another_guard_are_refused(client, checkpoint_staff):
     assert answer["accepted"] == [mine["check_id"]]
     assert answer["refused"] == [{"check_id": theirs["check_id"], "reason": str(check_upload.MSG_OTHER_USER)}]
     assert list(PassCheck.objects.values_list("checked_by", flat=True)) == [checkpoint_staff.pk]
-
-
-def test_an_entrance_key_is_tolerated(client, checkpoint_staff):
-    client.force_login(checkpoint_staff)
-    check = _check(checkpoint_staff.community_id, entrance=3)
-    assert _upload(client, [check]).json()["accepted"] == [check["check_id"]]
 
 
 @pytest.mark.parametrize(
