@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from passes.models import ReturnPass
-from tests.e2e.conftest import log_in, open_page, screenshot
+from tests.e2e.conftest import choose_entrance, log_in, open_page, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -52,6 +52,8 @@ def test_a_fever_suspends_the_pass_and_the_district_brings_it_back_on_a_phone(br
 
     guard_context, guard = open_page(browser, "phone")
     log_in(guard, base, "demo_checkpoint", seeded)
+    guard.goto(f"{base}{reverse('passes:check')}")
+    choose_entrance(guard)  # the shift's entrance, remembered on the phone for every later check
     status, text = _check(guard, base, return_pass.number)
     assert status == "suspended" and "暂停使用" in text
     screenshot(guard, "health-checkpoint-suspended-phone")

@@ -56,7 +56,7 @@ def _check_number(page, number: str) -> str:
         page.get_by_role("button", name="核验", exact=True).click()
     verdict = page.get_by_test_id("verdict")
     verdict.wait_for()
-    assert number in verdict.locator(".code").inner_text()
+    assert number in verdict.get_by_test_id("pass-number").inner_text()
     return verdict.get_attribute("data-status")
 
 
