@@ -36,27 +36,41 @@ def _args(argv):
     return parser.parse_args(argv)
 
 
-def _build(cursor, workers: int, *, enterprise_ids: list[int], district_id: int, user_id: int, origin: str) -> dict:
-    """The roster and the logs, in SQL. Returns the row counts."""
+def workers_insert(
+    cursor, workers: int, *, enterprise_ids: list[int], district_id: int, origin: str, leavers: bool = True
+) -> None:
+    """`workers` roster rows spread over the enterprises (whose ids must be consecutive), in one INSERT … SELECT.
+    With `leavers`, 10 % left long ago and 5 % within the period; without, every one still works."""
     first, last = enterprise_ids[0], enterprise_ids[-1]
     span = last - first + 1
+    if span != len(enterprise_ids):
+        raise ValueError("workers_insert spreads the workers over consecutive enterprise ids")
     cursor.execute(
         """
-        INSERT INTO passes_worker (enterprise_id, name, id_number_encrypted, id_number_digest, id_number_masked,
-            mobile, origin_id, arrived_on, quarantine_status, quarantine_started_on, temperature, temperature_taken_at,
+        INSERT INTO passes_worker (enterprise_id, name, name_pinyin, id_number_encrypted, id_number_digest,
+            id_number_masked, mobile, origin_id, arrived_on, quarantine_status, quarantine_started_on, temperature,
+            temperature_taken_at,
             test_result, tested_on, residence_district_id, residence_community_id, residence_address,
             housing_331_compliant, job, left_on, anonymised_at, created_at, updated_at)
-        SELECT %(first)s + g %% %(span)s, '工人' || g, 'gAAAAA' || md5(g::text), md5(g::text) || md5(g::text),
+        SELECT %(first)s + g %% %(span)s, '工人' || g, 'gongren' || g || ' gr' || g, 'gAAAAA' || md5(g::text),
+            md5(g::text) || md5(g::text),
             '320583********' || lpad((g %% 10000)::text, 4, '0'), '138' || lpad(g::text, 8, '0'), %(origin)s,
             current_date - 20, 'home', current_date - 20, 36.5, now() - interval '1 hour', 'negative',
             current_date - 10, %(district)s, NULL, '昆山市前进路' || g || '号', true, '操作工',
-            CASE WHEN g %% 20 IN (0, 1) THEN current_date - 90
+            CASE WHEN NOT %(leavers)s THEN NULL
+                 WHEN g %% 20 IN (0, 1) THEN current_date - 90
                  WHEN g %% 20 = 2 THEN current_date - 5 END,
             NULL, now() - interval '100 days', now()
         FROM generate_series(1, %(n)s) AS g
         """,
-        {"first": first, "span": span, "origin": origin, "district": district_id, "n": workers},
+        {"first": first, "span": span, "origin": origin, "district": district_id, "n": workers, "leavers": leavers},
     )
+
+
+def _build(cursor, workers: int, *, enterprise_ids: list[int], district_id: int, user_id: int, origin: str) -> dict:
+    """The roster and the logs, in SQL. Returns the row counts."""
+    first = enterprise_ids[0]
+    workers_insert(cursor, workers, enterprise_ids=enterprise_ids, district_id=district_id, origin=origin)
     cursor.execute(
         """
         INSERT INTO passes_historicalworker (id, name, id_number_masked, mobile, arrived_on, quarantine_status,
