@@ -289,6 +289,8 @@ class ReturnPass(models.Model):
             models.Index(fields=["status", "valid_until"], name="return_pass_status_until"),
             # The dashboards count the passes issued today, per issuing district, from this index alone.
             models.Index(fields=["issued_at", "issuing_district"], name="return_pass_issued_at"),
+            # The revocation rebuild re-reads the passes changed in its last minutes (passes/revocations.py).
+            models.Index(fields=["updated_at"], name="return_pass_updated_at"),
         ]
 
     def __str__(self) -> str:
