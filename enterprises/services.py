@@ -78,7 +78,9 @@ def enterprise_register(*, data: dict, username: str, password: str, email: str 
         is_active=False,
     )
     user.set_password(password)
-    user.full_clean()
+    # The username's uniqueness is decided by the insert below, not by a look-up that a registration committing
+    # meanwhile would turn into Django's generic message: the loser of a race is told as any other taker.
+    user.full_clean(validate_unique=False)
     if not insert_or_lock(user, username=username)[1]:
         raise ValidationError({"username": MSG_USERNAME_TAKEN})
     return enterprise
