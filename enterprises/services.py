@@ -62,7 +62,9 @@ def enterprise_register(*, data: dict, username: str, password: str, email: str 
     enterprise.reviewed_by = None
     enterprise.reviewed_at = None
     enterprise.review_comment = ""
-    enterprise.full_clean()
+    # A new code's uniqueness is decided by the insert below (a registration committing meanwhile would otherwise
+    # surface as Django's generic message); a returning one is its own row.
+    enterprise.full_clean(validate_unique=existing is not None)
     if existing:
         enterprise.save()
     elif not insert_or_lock(enterprise, credit_code=code)[1]:
