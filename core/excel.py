@@ -433,6 +433,7 @@ def _count_elements(upload: _Upload, members: list[zipfile.ZipInfo]) -> Workbook
                 cells += counts[b"c"]
                 strings += counts[b"si"]
                 formulas += counts[b"f"]
+    # zipfile raises NotImplementedError for a compression method it does not know: a hostile file, not our bug.
     except (zipfile.BadZipFile, NotImplementedError, OSError, ValueError, EOFError) as exc:
         raise ExcelFileError(MSG_NOT_XLSX) from exc
     return WorkbookShape(rows=largest_rows, cells=cells, shared_strings=strings, formulas=formulas)

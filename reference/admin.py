@@ -21,6 +21,8 @@ class ExcelImportMixin:
     import_example: list = []
     import_help = ""
 
+    # Each admin that mixes this in names its columns and runs its import (reference/imports.py); the mixin
+    # itself is never an admin, so reaching these is a programming error.
     def import_columns(self):
         raise NotImplementedError
 
