@@ -36,8 +36,8 @@ from negative_list.models import ResumptionScope
 from negative_list.selectors import NegativeListRules, negative_list_rules
 from passes.models import PassCheck, ReturnPass
 from reference.models import Community, District, Industry, IndustryAuthority
-from workforce.models import CapacityReport, DailySummary, WorkforceReport
-from workforce.resumption import filings_in_effect, resumption_date
+from workforce.models import CapacityReport, DailySummary, ReportTally, ResumptionStanding, WorkforceReport
+from workforce.resumption import filings_in_effect
 
 CACHE_SECONDS = 60
 REFRESH_SECONDS = 60  # how often Celery beat recomputes the city's figures (settings.CELERY_BEAT_SCHEDULE)
@@ -287,8 +287,7 @@ def _figures_compute(day: date, authority_id: int | None = None) -> dict:
     scoped = authority_classes(authority_id, industries) if authority_id else None
     districts = list(District.objects.all())
 
-    group_rows, resumed = _resumption_groups(day, scoped)
-    groups = _by_district(group_rows.values(), lambda g: g["district"])
+    groups = _by_district(_resumption_groups(day, scoped, restricted, restricted_before), lambda g: g["district_id"])
     reports = _report_groups(day, scoped)
     percents: dict[date, dict[int | None, list]] = {day: {}, yesterday: {}}
     capacity = _capacity_rows(day, scoped)
@@ -312,7 +311,7 @@ def _figures_compute(day: date, authority_id: int | None = None) -> dict:
         return [item for items in by_district.values() for item in items]
 
     def area(district_id: int | None, name: str) -> dict:
-        now, before = _resumption_figures(pick(groups, district_id), restricted, restricted_before)
+        now, before = _resumption_figures(pick(groups, district_id))
         expected = now["total"]  # every active enterprise reports daily
         today_percents = pick(percents[day], district_id)
         yesterday_percents = pick(percents[yesterday], district_id)
@@ -341,8 +340,8 @@ def _figures_compute(day: date, authority_id: int | None = None) -> dict:
         "computed_at": replica.data_as_of(),
         "districts": [(d.pk, d.name) for d in districts],
         "areas": areas,
-        "divisions": _division_rows(groups, capacity, day, industries, restricted),
-        "resumed_history": _resumed_history(resumed, day, restricted),
+        "divisions": _division_rows(groups, capacity, day, industries),
+        "resumed_history": _resumed_history(day, scoped, restricted),
         "restricted": restricted,
         "scoped_classes": scoped,
     }
@@ -355,75 +354,45 @@ def _by_district(items, district_of) -> dict[int | None, list]:
     return found
 
 
-def _resumption_groups(day: date, scoped: frozenset[str] | None) -> tuple[dict[tuple, dict], list[tuple]]:
-    """Per (district, industry class): active enterprises, and those filed and resumed (today, yesterday);
-    and each resumed enterprise's (district, industry, first resumption date) for the history.
+def _standings(scoped: frozenset[str] | None):
+    """The standings of the active enterprises (of the scope's industries)."""
+    standings = ResumptionStanding.objects.filter(is_active=True)
+    return standings if scoped is None else standings.filter(industry_id__in=scoped)
 
-    Two queries whatever the size: the registry grouped, and the filings in effect, one row each, folded
-    into one entry per enterprise here (an enterprise may have more than one filing in effect): it is
-    filed, filed before today if any of them was sent before today, and resumed from its earliest date.
+
+def _resumption_groups(
+    day: date, scoped: frozenset[str] | None, restricted: frozenset[str], restricted_before: frozenset[str]
+) -> list[dict]:
+    """Per (district, industry division): the active enterprises, and among those that should resume (their class
+    not restricted on the day) those filed and resumed; and the same by the day before, judged by yesterday's list,
+    filings sent before today and resumption dates up to yesterday.
+
+    One grouped query over the enterprises' standings (workforce.models.ResumptionStanding) whatever the size.
     """
     start, _end = day_bounds(day)
     yesterday = day - timedelta(days=1)
-    enterprises = Enterprise.objects.filter(status=Enterprise.Status.ACTIVE)
-    filings = filings_in_effect().filter(enterprise__status=Enterprise.Status.ACTIVE)
-    if scoped is not None:
-        enterprises = enterprises.filter(industry_id__in=scoped)
-        filings = filings.filter(enterprise__industry_id__in=scoped)
-    groups = {}
-    for row in (
-        enterprises.values("district_id", "industry_id")
-        .annotate(total=Count("pk"), above=Count("pk", filter=Q(is_above_scale=True)))
-        .order_by()
-    ):
-        groups[row["district_id"], row["industry_id"]] = {
-            "district": row["district_id"],
-            "industry": row["industry_id"],
-            "total": row["total"],
-            "above": row["above"],
-            "filed": 0,
-            "filed_before": 0,
-            "resumed": 0,
-            "resumed_before": 0,
-            "above_resumed": 0,
-            "above_resumed_before": 0,
-        }
-    by_enterprise: dict[int, list] = {}  # id -> [district, industry, above-scale, sent before today, first resumed]
-    for enterprise_id, district_id, industry_id, above, sent_before, resumed_on in (
-        filings.annotate(
-            sent_before=ExpressionWrapper(Q(submitted_at__lt=start), output_field=BooleanField()),
-            resumed_on=resumption_date(),
-        )
-        .values_list(
-            "enterprise_id",
-            "enterprise__district_id",
-            "enterprise__industry_id",
-            "enterprise__is_above_scale",
-            "sent_before",
-            "resumed_on",
+    should = ~Q(industry_id__in=restricted)
+    should_before = ~Q(industry_id__in=restricted_before)
+    above = Q(is_above_scale=True)
+    resumed = Q(resumed_on__lte=day)
+    resumed_before = Q(resumed_on__lte=yesterday)
+    return list(
+        _standings(scoped)
+        .values("district_id", "industry__division")
+        .annotate(
+            total=Count("pk"),
+            should=Count("pk", filter=should),
+            filed=Count("pk", filter=should & Q(filed_at__isnull=False)),
+            resumed=Count("pk", filter=should & resumed),
+            above_should=Count("pk", filter=should & above),
+            above_resumed=Count("pk", filter=should & above & resumed),
+            should_before=Count("pk", filter=should_before),
+            filed_before=Count("pk", filter=should_before & Q(filed_at__lt=start)),
+            resumed_before=Count("pk", filter=should_before & resumed_before),
+            above_resumed_before=Count("pk", filter=should_before & above & resumed_before),
         )
         .order_by()
-    ):
-        entry = by_enterprise.get(enterprise_id)
-        if entry is None:
-            entry = by_enterprise[enterprise_id] = [district_id, industry_id, above, False, None]
-        entry[3] = entry[3] or sent_before
-        if resumed_on is not None and resumed_on <= day and (entry[4] is None or resumed_on < entry[4]):
-            entry[4] = resumed_on
-    resumed = []
-    for district_id, industry_id, above, sent_before, first in by_enterprise.values():
-        group = groups.get((district_id, industry_id))
-        if group is None:  # confirmed or moved between the two reads: it counts from the next refresh
-            continue
-        group["filed"] += 1
-        group["filed_before"] += sent_before
-        if first is not None:
-            resumed.append((district_id, industry_id, first))
-            group["resumed"] += 1
-            group["resumed_before"] += first <= yesterday
-            group["above_resumed"] += above
-            group["above_resumed_before"] += above and first <= yesterday
-    return groups, resumed
+    )
 
 
 def window(day: date) -> list[date]:
@@ -431,42 +400,46 @@ def window(day: date) -> list[date]:
     return [day - timedelta(days=n) for n in range(HISTORY_DAYS - 1, -1, -1)]
 
 
-def _resumed_history(resumed: list[tuple], day: date, restricted: frozenset[str]) -> dict[int | None, list[int]]:
+def _resumed_history(
+    day: date, scoped: frozenset[str] | None, restricted: frozenset[str]
+) -> dict[int | None, list[int]]:
     """Per district (and the total, key None): enterprises that should resume and had resumed by each day."""
     days = window(day)
     per_day: dict[int | None, list[int]] = {}
-    for district_id, industry_id, first in resumed:
-        if industry_id in restricted:
-            continue
-        index = max(0, (first - days[0]).days)  # 0: by the window's first day
-        for area in (district_id, None):
-            per_day.setdefault(area, [0] * len(days))[index] += 1
+    for row in (
+        _standings(scoped)
+        .filter(resumed_on__lte=day)
+        .exclude(industry_id__in=restricted)
+        .values("district_id", "resumed_on")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        index = max(0, (row["resumed_on"] - days[0]).days)  # 0: by the window's first day
+        for area in (row["district_id"], None):
+            per_day.setdefault(area, [0] * len(days))[index] += row["n"]
     return {area: list(accumulate(counts)) for area, counts in per_day.items()}
 
 
-def _resumption_figures(rows, restricted, restricted_before) -> tuple[dict, dict]:
+def _resumption_figures(rows: list[dict]) -> tuple[dict, dict]:
     """Should resume (not restricted), filed, resumed: filed and resumed only among those that should.
 
     Yesterday's figures judge the list in force yesterday, filings in effect sent before today, and
     resumption dates up to yesterday.
     """
-    now: dict[str, Any] = dict.fromkeys(
-        ("total", "should", "filed", "resumed", "above_scale_should", "above_scale_resumed"), 0
-    )
-    before: dict[str, Any] = dict.fromkeys(("should", "filed", "resumed", "above_scale_resumed"), 0)
-    for row in rows:
-        now["total"] += row["total"]
-        if row["industry"] not in restricted:
-            now["should"] += row["total"]
-            now["filed"] += row["filed"]
-            now["resumed"] += row["resumed"]
-            now["above_scale_should"] += row["above"]
-            now["above_scale_resumed"] += row["above_resumed"]
-        if row["industry"] not in restricted_before:
-            before["should"] += row["total"]
-            before["filed"] += row["filed_before"]
-            before["resumed"] += row["resumed_before"]
-            before["above_scale_resumed"] += row["above_resumed_before"]
+    now: dict[str, Any] = {
+        "total": sum(row["total"] for row in rows),
+        "should": sum(row["should"] for row in rows),
+        "filed": sum(row["filed"] for row in rows),
+        "resumed": sum(row["resumed"] for row in rows),
+        "above_scale_should": sum(row["above_should"] for row in rows),
+        "above_scale_resumed": sum(row["above_resumed"] for row in rows),
+    }
+    before: dict[str, Any] = {
+        "should": sum(row["should_before"] for row in rows),
+        "filed": sum(row["filed_before"] for row in rows),
+        "resumed": sum(row["resumed_before"] for row in rows),
+        "above_scale_resumed": sum(row["above_resumed_before"] for row in rows),
+    }
     for figures in (now, before):
         figures["not_filed"] = figures["should"] - figures["filed"]
         figures["resumption_rate"] = F.rate(figures["resumed"], figures["should"])
@@ -474,29 +447,33 @@ def _resumption_figures(rows, restricted, restricted_before) -> tuple[dict, dict
 
 
 def _report_groups(day: date, scoped: frozenset[str] | None) -> dict[date, dict[int, list[dict]]]:
-    """The day's reports of active enterprises summed per district, as the daily summary sums them.
+    """The day's reports of active enterprises summed per district, as the daily summary sums them, from the cells
+    the reports are tallied in as they are saved (workforce.tallies).
 
     The industry view also needs yesterday's (it has no summary row to compare with).
     """
     days = [day] if scoped is None else [day, day - timedelta(days=1)]
-    reports = WorkforceReport.objects.filter(day__in=days, enterprise__status=Enterprise.Status.ACTIVE)
+    cells = ReportTally.objects.filter(day__in=days)
     if scoped is not None:
-        reports = reports.filter(enterprise__industry_id__in=scoped)
+        cells = cells.filter(industry_id__in=scoped)
+    watched = Q(is_watched=True)
     rows = (
-        reports.values("day", "enterprise__district_id")
+        cells.values("day", "district_id")
         .annotate(
-            reported=Count("pk"),
-            late=Count("pk", filter=Q(is_late=True)),
-            key_reported=Count("pk", filter=key_enterprise_q("enterprise__")),
-            # Before the plain sums: those take the column names as their own aliases.
-            **{name: Sum(column, filter=key_enterprise_q("enterprise__")) for name, column in _KEY_SUMS.items()},
-            **{name: Sum(column) for name, column in _SUMS.items()},
+            # Aliases other than the cells' own column names, which Django would not let an annotation take.
+            n_reported=Sum("reported"),
+            n_late=Sum("late"),
+            key_reported=Sum("reported", filter=watched),
+            **{name: Sum(column, filter=watched) for name, column in _KEY_SUMS.items()},
+            **{f"n_{name}": Sum(column) for name, column in _SUMS.items()},
         )
         .order_by()
     )
     found: dict[date, dict[int, list[dict]]] = {}
     for row in rows:
-        found.setdefault(row["day"], {})[row["enterprise__district_id"]] = [row]
+        figures = {name: row[f"n_{name}"] for name in ("reported", "late", *_SUMS)}
+        figures |= {name: row[name] for name in ("key_reported", *_KEY_SUMS)}
+        found.setdefault(row["day"], {})[row["district_id"]] = [figures]
     return found
 
 
@@ -646,7 +623,6 @@ def _division_rows(
     capacity: list[tuple],
     day: date,
     industries: dict[str, Industry],
-    restricted: frozenset[str],
 ) -> dict[int | None, list[dict]]:
     """Per district (and in total, key None): each industry division's resumption and capacity."""
     counts: dict[tuple, list] = {}  # (area, division) -> [total, should, filed, resumed, percents]
@@ -659,15 +635,12 @@ def _division_rows(
 
     for district_id, rows in groups.items():
         for group in rows:
-            division = industries[group["industry"]].division
-            should = group["industry"] not in restricted
             for area in (district_id, None):
-                found = entry(area, division)
+                found = entry(area, group["industry__division"])
                 found[0] += group["total"]
-                if should:
-                    found[1] += group["total"]
-                    found[2] += group["filed"]
-                    found[3] += group["resumed"]
+                found[1] += group["should"]
+                found[2] += group["filed"]
+                found[3] += group["resumed"]
     for row_day, district_id, industry, percent, _key in capacity:
         if row_day == day:
             for area in (district_id, None):

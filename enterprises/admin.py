@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from enterprises.models import Enterprise
+from enterprises.standing import standing_changed
 
 
 @admin.register(Enterprise)
@@ -11,3 +12,7 @@ class EnterpriseAdmin(admin.ModelAdmin):
     list_select_related = ["district", "industry"]
     raw_id_fields = ["industry", "responsible_official"]
     readonly_fields = ["status", "reviewed_by", "reviewed_at", "review_comment", "created_at", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        standing_changed([obj.pk])  # the district, industry or flags may have changed

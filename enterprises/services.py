@@ -15,6 +15,7 @@ from accounts.services import initial_password
 from core import excel
 from core.db import insert_or_lock
 from enterprises.models import Enterprise
+from enterprises.standing import standing_changed
 from enterprises.validators import normalize_credit_code, validate_credit_code
 from reference.models import District, Industry
 
@@ -85,6 +86,7 @@ def enterprise_register(*, data: dict, username: str, password: str, email: str 
     user.full_clean(validate_unique=False)
     if not insert_or_lock(user, username=username)[1]:
         raise ValidationError({"username": MSG_USERNAME_TAKEN})
+    standing_changed([enterprise.pk])
     return enterprise
 
 
@@ -99,6 +101,7 @@ def enterprise_confirm(*, enterprise: Enterprise, confirmed_by: User) -> Enterpr
     enterprise.reviewed_at = timezone.now()
     enterprise.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated_at"])
     enterprise.users.filter(role=Role.ENTERPRISE).update(is_active=True)
+    standing_changed([enterprise.pk])
     _notify_on_commit(enterprise)
     return enterprise
 
@@ -116,6 +119,7 @@ def enterprise_reject(*, enterprise: Enterprise, rejected_by: User, reason: str)
     enterprise.reviewed_at = timezone.now()
     enterprise.review_comment = reason.strip()
     enterprise.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comment", "updated_at"])
+    standing_changed([enterprise.pk])
     _notify_on_commit(enterprise)
     return enterprise
 
@@ -161,6 +165,7 @@ def enterprise_save(*, enterprise: Enterprise, saved_by: User) -> Enterprise:
         _require_district_power(saved_by, original_district)
     enterprise.full_clean()
     enterprise.save()
+    standing_changed([enterprise.pk])
     return enterprise
 
 
@@ -313,6 +318,9 @@ def enterprise_import(*, upload, imported_by: User) -> EnterpriseImport:
         return outcome
     with transaction.atomic():
         outcome.created = bulk_create_with_history(enterprises, Enterprise, batch_size=1000)
+        standing_changed(
+            Enterprise.objects.filter(credit_code__in=[e.credit_code for e in enterprises]).values_list("pk", flat=True)
+        )
     return outcome
 
 
@@ -354,6 +362,7 @@ def enterprise_flags_set(*, enterprise: Enterprise, is_key: bool, is_chain_leade
             raise PermissionDenied(MSG_FLAGS_OUT_OF_SCOPE)
         locked.is_key, locked.is_chain_leader = is_key, is_chain_leader
         locked.save(update_fields=["is_key", "is_chain_leader", "updated_at"])
+        standing_changed([locked.pk])
     return locked
 
 
@@ -419,6 +428,7 @@ def enterprise_flags_import(*, upload, imported_by: User) -> FlagsImport:
         bulk_update_with_history(
             changed, Enterprise, ["is_key", "is_chain_leader", "updated_at"], batch_size=1000, default_user=imported_by
         )
+        standing_changed(e.pk for e in changed)
         outcome.updated = len(changed)
     return outcome
 

@@ -21,6 +21,7 @@ from accounts.sms import sms_send
 from core import excel, rosters, uploads
 from core.dates import add_working_days
 from core.db import insert_or_lock
+from enterprises.standing import standing_changed
 from filings.models import Filing, FilingEvent, FilingMaterial, FilingReferenceCounter
 from negative_list.models import ResumptionScope
 from negative_list.selectors import NegativeListRules, Restriction, negative_list_rules
@@ -330,6 +331,7 @@ def filing_submit(*, filing: Filing, submitted_by: User, answer: str = "") -> Fi
         ]
     )
     filing.materials.update(return_reason="", replaced_after_return=False)
+    standing_changed([filing.enterprise_id])
     _notify_enterprise(filing, NOTICE_SUBMITTED % {"reference": filing.reference})
     return filing
 
@@ -353,6 +355,7 @@ def filing_record_resumption(*, filing: Filing, recorded_by: User, dates: dict[s
         setattr(filing, f"resumed_{scope}_on", day)
         changed.append(f"resumed_{scope}_on")
     filing.save(update_fields=[*changed, "updated_at"])
+    standing_changed([filing.enterprise_id])
     return filing
 
 
@@ -373,6 +376,7 @@ def _decide(filing: Filing, action: str, actor: User, comment: str, rules: Negat
     filing.decision_comment = comment
     filing.decided_under = rules.version
     filing.save(update_fields=["status", "decided_at", "decided_by", "decision_comment", "decided_under", "updated_at"])
+    standing_changed([filing.enterprise_id])
     return filing
 
 

@@ -123,6 +123,12 @@ if DATABASE_REPLICA_URL := env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        # The portal's queries are short and run on every page: PostgreSQL's JIT compiled the larger ones (the
+        # dashboards' grouped counts) for 15-30 ms each and won nothing back on queries of that size (bench.dashboard).
+        _options = _database.setdefault("OPTIONS", {})
+        _options["options"] = f"-c jit=off {_options.get('options', '')}".strip()
 DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
 # After a write, the user's pages read the primary this long (longer than the replica's usual lag).
 REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=15)

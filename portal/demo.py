@@ -17,6 +17,7 @@ from portal.demo_labour import demo_labour_seed
 from portal.demo_supervision import demo_supervision
 from reference.models import Community, District, IndustryAuthority
 from service_requests.demo import demo_requests_seed
+from workforce.resumption import standings_refresh
 
 DEMO_DISTRICTS = ("zhangpu", "kfq")
 
@@ -123,6 +124,9 @@ def demo_seed(*, password: str) -> list[User]:
         users.append(user)
     _demo_filings(users)
     _demo_workforce(users)
+    # The demo enterprises are written straight to the registry, past the services that keep their standing.
+    codes = [demo_credit_code(serial) for serial, *_rest in DEMO_ENTERPRISES]
+    standings_refresh(Enterprise.objects.filter(credit_code__in=codes).values_list("pk", flat=True))
     _demo_entrances()
     _demo_passes(users)
     _demo_health(users)

@@ -3,6 +3,7 @@ from stdnum.cn import uscc
 
 from accounts.models import Role, User
 from enterprises.models import Enterprise
+from enterprises.standing import standing_changed
 from reference.models import Community, District, Industry, IndustryAuthority
 
 
@@ -15,6 +16,7 @@ def credit_code(serial: int) -> str:
 class EnterpriseFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Enterprise
+        skip_postgeneration_save = True
 
     credit_code = factory.Sequence(credit_code)
     name = factory.Sequence(lambda n: f"昆山测试{n}号有限公司")
@@ -26,6 +28,12 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
     contact_mobile = "13912345678"
     headcount = 100
     status = Enterprise.Status.ACTIVE
+
+    @factory.post_generation
+    def standing(obj, create, extracted, **kwargs):
+        """As the enterprises services do after every change (the dashboards count from the standing)."""
+        if create:
+            standing_changed([obj.pk])
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -101,6 +101,72 @@ class CapacityReport(models.Model):
         return f"{self.enterprise_id} {self.day}"
 
 
+class ResumptionStanding(models.Model):
+    """Where an enterprise stands in the resumption figures: its district, industry and flags as the enterprise has
+    them, when a filing of it first took effect (备案) and the day it counts as resumed from (已复工, as
+    workforce.resumption.resumption_date defines it), the earliest of its filings in effect.
+
+    Kept by workforce.resumption.standings_refresh after every change of an enterprise or of its filings (through
+    enterprises.standing) and after every daily report, so that the dashboards count the city's enterprises from
+    this one narrow table in a few grouped queries instead of re-deriving each resumption date per request; rebuilt
+    whole every night as a safety net (tests/workforce/test_standing.py holds the two equal).
+    """
+
+    enterprise = models.OneToOneField(
+        "enterprises.Enterprise", primary_key=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("企业")
+    )
+    district = models.ForeignKey(
+        "reference.District", verbose_name=_("属地"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    industry = models.ForeignKey(
+        "reference.Industry", verbose_name=_("行业"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    is_active = models.BooleanField(_("已确认"))
+    is_above_scale = models.BooleanField(_("规上企业"))
+    is_watched = models.BooleanField(_("重点企业或产业链龙头企业"))
+    filed_at = models.DateTimeField(_("备案生效时间"), null=True, blank=True)
+    resumed_on = models.DateField(_("复工日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("企业复工状态")
+        verbose_name_plural = _("企业复工状态")
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id}: {self.filed_at or '-'} / {self.resumed_on or '-'}"
+
+
+class ReportTally(models.Model):
+    """The daily reports of one day summed per district, industry class and watched flag (key enterprises and chain
+    leaders), over the active enterprises: kept by workforce.tallies as each report is saved and each enterprise
+    moves, so that the dashboards read the day's figures from these cells instead of summing every report."""
+
+    day = models.DateField(_("日期"))
+    district = models.ForeignKey(
+        "reference.District", verbose_name=_("属地"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    industry = models.ForeignKey(
+        "reference.Industry", verbose_name=_("行业"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    is_watched = models.BooleanField(_("重点企业或产业链龙头企业"))
+    reported = models.IntegerField(_("已报企业"), default=0)
+    late = models.IntegerField(_("迟报企业"), default=0)
+    total_employees = models.IntegerField(_("职工总数"), default=0)
+    returned = models.IntegerField(_("累计返昆"), default=0)
+    on_duty = models.IntegerField(_("今日在岗"), default=0)
+    in_quarantine = models.IntegerField(_("隔离观察"), default=0)
+    returned_today = models.IntegerField(_("今日返昆"), default=0)
+
+    class Meta:
+        verbose_name = _("日报汇总单元")
+        verbose_name_plural = _("日报汇总单元")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "district", "industry", "is_watched"], name="report_tally_cell")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.district_id} {self.industry_id}{' *' if self.is_watched else ''}: {self.reported}"
+
+
 class DailySummaryQuerySet(models.QuerySet):
     def visible_to(self, user):
         """District staff see their district's rows; commanders and administrators all, city row included."""

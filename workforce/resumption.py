@@ -6,12 +6,16 @@ on the filing or, failing that date, the day of the enterprise's first daily wor
 on duty, counted from the day the filing was sent. Saving such a report also records that day on the
 filing (`filing_resume_from_report`), so that the enterprise sees the date it is counted from.
 
-The dashboards (figures, history, drill-down lists) and the landing pages' 应复尽复 progress all count
-through `resumption_date()` and `resumed_by()`; tests/workforce/test_resumption.py recounts them from rows.
+The drill-down lists and the landing pages' 应复尽复 progress count through `resumption_date()` and `resumed_by()`;
+the dashboards' figures read the same dates kept per enterprise in ResumptionStanding (`standings_refresh`, called
+after every change of an enterprise, of its filings or of its daily reports). tests/workforce/test_resumption.py
+recounts them from rows.
 """
 
+from collections.abc import Iterable
 from datetime import date
 
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +25,8 @@ from filings.models import Filing
 from negative_list.models import ResumptionScope
 from negative_list.selectors import NegativeListRules, negative_list_rules
 from reference.models import District, Industry
-from workforce.models import WorkforceReport
+from workforce.models import ResumptionStanding, WorkforceReport
+from workforce.tallies import Key, enterprises_moved, report_tallies_rebuild
 
 IN_EFFECT = (Filing.Status.SUBMITTED, Filing.Status.APPROVED)  # 备案即复工: a submitted filing counts
 
@@ -62,6 +67,97 @@ def resumed_by(day: date) -> Exists:
         .alias(resumed_on=resumption_date())
         .filter(resumed_on__lte=day)
     )
+
+
+STANDING_BATCH = 2000
+
+
+def standings_refresh(enterprise_ids: Iterable[int] | None = None) -> int:
+    """Recompute the ResumptionStanding of these enterprises (of every enterprise when None) from the enterprise and
+    its filings in effect: the earliest submission (filed) and the earliest resumption date (resumed). Returns how
+    many were written. Registered with enterprises.standing, whose `standing_changed` the services call."""
+    enterprises = Enterprise.objects.order_by("pk")
+    if enterprise_ids is not None:
+        ids = list(enterprise_ids)
+        if not ids:
+            return 0
+        enterprises = enterprises.filter(pk__in=ids)
+    in_effect = filings_in_effect().filter(enterprise=OuterRef("pk"))
+    rows = enterprises.annotate(
+        first_filed=Subquery(in_effect.order_by("submitted_at").values("submitted_at")[:1]),
+        first_resumed=Subquery(
+            in_effect.annotate(day=resumption_date()).filter(day__isnull=False).order_by("day").values("day")[:1]
+        ),
+    ).values_list(
+        "pk",
+        "district_id",
+        "industry_id",
+        "status",
+        "is_above_scale",
+        "is_key",
+        "is_chain_leader",
+        "first_filed",
+        "first_resumed",
+    )
+    before = _keys(ResumptionStanding.objects.filter(pk__in=ids)) if enterprise_ids is not None else {}
+    written = 0
+    batch: list[ResumptionStanding] = []
+    for pk, district_id, industry_id, status, above, key, leader, filed_at, resumed_on in rows.iterator(
+        chunk_size=STANDING_BATCH
+    ):
+        batch.append(
+            ResumptionStanding(
+                enterprise_id=pk,
+                district_id=district_id,
+                industry_id=industry_id,
+                is_active=status == Enterprise.Status.ACTIVE,
+                is_above_scale=above,
+                is_watched=key or leader,
+                filed_at=filed_at,
+                resumed_on=resumed_on,
+            )
+        )
+        if len(batch) == STANDING_BATCH:
+            written += _standings_write(batch, before, moving=enterprise_ids is not None)
+            batch = []
+    return written + _standings_write(batch, before, moving=enterprise_ids is not None)
+
+
+def standings_rebuild() -> int:
+    """Every enterprise's standing and the report tallies recounted from the rows: after a bulk load past the
+    services (demo data, benchmarks) and every night as a safety net (workforce.tasks.rebuild_standings)."""
+    with transaction.atomic():
+        written = standings_refresh()
+        report_tallies_rebuild()
+    return written
+
+
+def _keys(standings) -> dict[int, Key | None]:
+    """Each standing's report-tally cell (workforce.tallies.Key), None for an enterprise not counted."""
+    return {s.enterprise_id: (s.district_id, s.industry_id, s.is_watched) if s.is_active else None for s in standings}
+
+
+def _standings_write(batch: list[ResumptionStanding], before: dict[int, Key | None], *, moving: bool) -> int:
+    """Upsert the standings; when `moving`, an enterprise that changed cells (or is new) takes its reports along."""
+    if moving:
+        after = _keys(batch)
+        enterprises_moved({pk: (before.get(pk), key) for pk, key in after.items() if before.get(pk) != key})
+    if batch:
+        ResumptionStanding.objects.bulk_create(
+            batch,
+            update_conflicts=True,
+            unique_fields=["enterprise"],
+            update_fields=[
+                "district",
+                "industry",
+                "is_active",
+                "is_above_scale",
+                "is_watched",
+                "filed_at",
+                "resumed_on",
+            ],
+        )
+    return len(batch)
 
 
 # --- 应复尽复 progress on the commanders' and administrators' landing pages -------------------------
@@ -123,12 +219,14 @@ def _progress_row(district, total: int, should: int, filed: int, resumed: int) -
 
 def filing_resume_from_report(*, report: WorkforceReport) -> None:
     """Record the day resumption_date() counts from on the enterprise's filings in effect for work that have
-    no actual work date yet, once a report with people on duty is saved on or after the day they were sent."""
-    if not report.on_duty:
-        return
-    filings_in_effect().filter(
-        enterprise_id=report.enterprise_id,
-        scope_work=True,
-        resumed_work_on__isnull=True,
-        submitted_at__date__lte=report.day,
-    ).update(resumed_work_on=first_on_duty_day())
+    no actual work date yet, once a report with people on duty is saved on or after the day they were sent;
+    and the enterprise's standing, which follows its reports."""
+    if report.on_duty:
+        filings_in_effect().filter(
+            enterprise_id=report.enterprise_id,
+            scope_work=True,
+            resumed_work_on__isnull=True,
+            submitted_at__date__lte=report.day,
+        ).update(resumed_work_on=first_on_duty_day())
+    # Also when no one is on duty: a filing without 复工 counts from the first report with people on duty.
+    standings_refresh([report.enterprise_id])

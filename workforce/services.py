@@ -23,6 +23,7 @@ from enterprises.models import Enterprise, key_enterprise_q
 from reference.models import District
 from workforce.models import CapacityReport, DailySummary, WorkforceReport
 from workforce.resumption import filing_resume_from_report
+from workforce.tallies import contribution, report_saved
 
 MSG_NOT_YOURS = _("只能填报本企业的日报。")
 MSG_PAST_DAY = _("只能填报当天的日报; 以前的日报请联系属地工作人员更正。")
@@ -117,8 +118,11 @@ def workforce_report_save(*, enterprise: Enterprise, day: date, data: dict, save
     report, created = insert_or_lock(
         fill(WorkforceReport(enterprise=enterprise, day=day)), enterprise=enterprise, day=day
     )
+    undo = None
     if not created:
+        undo = contribution(report, -1)
         fill(report).save()
+    report_saved(report, undo=undo)
     filing_resume_from_report(report=report)
     return report
 

@@ -37,6 +37,8 @@ from tests.factories import EnterpriseFactory, UserFactory
 from tests.filings.helpers import publish_negative_list
 from tests.passes.factories import WorkerFactory
 from workforce.models import CapacityReport, WorkforceReport
+from workforce.resumption import standings_refresh
+from workforce.tallies import report_saved
 from workforce.services import daily_summary_build
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -77,9 +79,10 @@ def enterprise(district, code: str, *, above=False, headcount=100, status=Enterp
 
 
 def filing(owner, user, status, *, submitted=None, resumed=None) -> Filing:
+    """A filing as the workflow leaves it, and the enterprise's standing as the workflow keeps it."""
     n = next(_serial)
     sent = status != Filing.Status.DRAFT
-    return Filing.objects.create(
+    created = Filing.objects.create(
         enterprise=owner,
         status=status,
         created_by=user,
@@ -90,11 +93,14 @@ def filing(owner, user, status, *, submitted=None, resumed=None) -> Filing:
         scope_work=True,
         resumed_work_on=resumed,
     )
+    standings_refresh([owner.pk])
+    return created
 
 
 def report(owner, user, day, total, returned, on_duty, *, late=False, quarantine=0, today=0):
+    """A daily report as the form saves it, and the enterprise's standing, which follows its reports."""
     away = total - returned
-    return WorkforceReport.objects.create(
+    created = WorkforceReport.objects.create(
         enterprise=owner,
         day=day,
         total_employees=total,
@@ -111,6 +117,9 @@ def report(owner, user, day, total, returned, on_duty, *, late=False, quarantine
         submitted_by=user,
         submitted_at=at(day, 17 if late else 9),
     )
+    report_saved(created)
+    standings_refresh([owner.pk])
+    return created
 
 
 def capacity(owner, user, day, percent):
