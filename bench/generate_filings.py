@@ -446,4 +446,8 @@ def generate_filings(
             for p, f, u in zip(batch, filings, users, strict=True):
                 if p is featured:
                     out.enterprise_user, out.featured_filing_id = u, f.pk
+    # Written past the services: the dashboards' standings and report tallies are recounted as the night does.
+    from workforce.resumption import standings_rebuild
+
+    standings_rebuild()
     return out

@@ -353,4 +353,8 @@ def generate_workforce(
             if day == LAST_DAY:
                 out.last_day_reported = len(rows)
                 out.last_day_reported_zero = sum(1 for r in rows if r[3] == 0)
+    # Written past the services: the dashboards' standings and report tallies are recounted as the night does.
+    from workforce.resumption import standings_rebuild
+
+    standings_rebuild()
     return out

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -30,7 +30,7 @@ from accounts.models import Role
 from core import replica
 from core.dates import day_bounds
 from dashboard import figures as F
-from enterprises.models import Enterprise, key_enterprise_q
+from enterprises.models import Enterprise
 from filings.models import Filing
 from negative_list.models import ResumptionScope
 from negative_list.selectors import NegativeListRules, negative_list_rules
@@ -519,16 +519,14 @@ def _summary_figures(row: DailySummary | None) -> dict:
 def _capacity_rows(day: date, scoped: frozenset[str] | None) -> list[tuple]:
     """(day, district, industry, percent, key) of the capacity reports of today and yesterday, above-scale only."""
     rows = CapacityReport.objects.filter(
-        day__in=[day, day - timedelta(days=1)],
-        enterprise__is_above_scale=True,
-        enterprise__status=Enterprise.Status.ACTIVE,
+        day__in=[day, day - timedelta(days=1)], standing__is_above_scale=True, standing__is_active=True
     )
     if scoped is not None:
-        rows = rows.filter(enterprise__industry_id__in=scoped)
+        rows = rows.filter(standing__industry_id__in=scoped)
     return list(
-        rows.annotate(
-            is_key=ExpressionWrapper(key_enterprise_q("enterprise__"), output_field=BooleanField())
-        ).values_list("day", "enterprise__district_id", "enterprise__industry_id", "capacity_percent", "is_key")
+        rows.values_list(
+            "day", "standing__district_id", "standing__industry_id", "capacity_percent", "standing__is_watched"
+        )
     )
 
 

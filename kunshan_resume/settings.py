@@ -481,6 +481,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=5),
         "options": {"expires": 300},
     },
+    # The dashboards' standings and report tallies recounted from the rows (workforce.tallies), a safety net.
+    "workforce-rebuild-standings": {
+        "task": "workforce.tasks.rebuild_standings",
+        "schedule": crontab(hour=2, minute=50),
+    },
     "passes-roll-up-flow-nightly": {
         "task": "passes.tasks.roll_up_entrance_flow",
         "schedule": crontab(hour=2, minute=40),

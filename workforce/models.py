@@ -79,6 +79,16 @@ class CapacityReport(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("填报人"), on_delete=models.PROTECT, related_name="+"
     )
     submitted_at = models.DateTimeField(_("填报时间"))
+    # The enterprise's standing, joined on the enterprise (no column of its own): the dashboards read the reports of
+    # the active above-scale enterprises with their district and flags from it, without joining the registry.
+    standing = models.ForeignObject(
+        "workforce.ResumptionStanding",
+        on_delete=models.DO_NOTHING,
+        from_fields=["enterprise"],
+        to_fields=["enterprise"],
+        related_name="+",
+        null=True,  # no standing yet: a confirmed enterprise always has one (workforce.resumption)
+    )
 
     objects = EnterpriseOwnedQuerySet.as_manager()
 

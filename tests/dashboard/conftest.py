@@ -38,8 +38,8 @@ from tests.filings.helpers import publish_negative_list
 from tests.passes.factories import WorkerFactory
 from workforce.models import CapacityReport, WorkforceReport
 from workforce.resumption import standings_refresh
-from workforce.tallies import report_saved
 from workforce.services import daily_summary_build
+from workforce.tallies import report_saved
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY = dt.date(2020, 3, 9)

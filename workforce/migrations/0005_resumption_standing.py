@@ -194,5 +194,17 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.AddField(
+            model_name="capacityreport",
+            name="standing",
+            field=models.ForeignObject(
+                from_fields=["enterprise"],
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="workforce.resumptionstanding",
+                to_fields=["enterprise"],
+            ),
+        ),
         migrations.RunPython(fill, migrations.RunPython.noop, elidable=True),
     ]
