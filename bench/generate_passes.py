@@ -134,6 +134,9 @@ def generate_passes(n: int, *, applied_by: User, seed: int = SEED) -> PassesGene
             chunk = owners[start : start + BATCH_SIZE]
             _write_chunk(rng, start, chunk, origin, communities, district_names, days, applied_by, out)
     out.by_status = {status: out.by_status.get(status, 0) for status in S.values}
+    from passes.tallies import pass_tallies_rebuild
+
+    pass_tallies_rebuild()  # written past the services: recounted as the night does
     return out
 
 

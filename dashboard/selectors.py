@@ -34,7 +34,7 @@ from enterprises.models import Enterprise
 from filings.models import Filing
 from negative_list.models import ResumptionScope
 from negative_list.selectors import NegativeListRules, negative_list_rules
-from passes.models import PassCheck, ReturnPass
+from passes.models import PassCheck, PassTally, ReturnPass
 from reference.models import Community, District, Industry, IndustryAuthority
 from workforce.models import CapacityReport, DailySummary, ReportTally, ResumptionStanding, WorkforceReport
 from workforce.resumption import filings_in_effect
@@ -552,7 +552,8 @@ def _buckets(percents: list[Decimal]) -> list[int]:
 
 
 def _passes_by_district(day: date) -> dict[int, list[dict]]:
-    """Issued and valid passes per issuing district, and those issued today, each from an index alone.
+    """Issued and valid passes per issuing district, from the counts kept per status (passes.tallies), and those
+    issued today, from the index on the issue time.
 
     "Valid" leaves out passes past their last day that the nightly expiry has not reached yet.
     """
@@ -562,12 +563,12 @@ def _passes_by_district(day: date) -> dict[int, list[dict]]:
     def row(pk):
         return found.setdefault(pk, {"issued": 0, "valid": 0, "issued_today": 0})
 
-    for item in ReturnPass.objects.values("issuing_district_id", "status").annotate(n=Count("*")).order_by():
-        if item["status"] in ISSUED:
-            row(item["issuing_district_id"])["issued"] += item["n"]
-        if item["status"] == PASS.VALID:
-            row(item["issuing_district_id"])["valid"] += item["n"]
-    # Few rows, found through (status, valid_until); grouping here would make the database read every pass.
+    for district_id, status, count in PassTally.objects.values_list("district_id", "status", "passes"):
+        if status in ISSUED:
+            row(district_id)["issued"] += count
+        if status == PASS.VALID:
+            row(district_id)["valid"] += count
+    # Few rows, found through (status, valid_until).
     for district_id in (
         ReturnPass.objects.filter(status=PASS.VALID, valid_until__lt=day)
         .values_list("issuing_district_id", flat=True)
@@ -804,7 +805,10 @@ def _district_extras_compute(district: District, day: date, restricted: frozense
         "queue": {
             **queue,
             "pending": Enterprise.objects.filter(district=district, status=Enterprise.Status.PENDING).count(),
-            "passes_applied": ReturnPass.objects.filter(issuing_district=district, status=PASS.APPLIED).count(),
+            "passes_applied": PassTally.objects.filter(district=district, status=PASS.APPLIED)
+            .values_list("passes", flat=True)
+            .first()
+            or 0,
         },
     }
 

@@ -481,11 +481,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=5),
         "options": {"expires": 300},
     },
-    # The dashboards' standings and report tallies recounted from the rows (workforce.tallies), a safety net.
+    # The dashboards' standings, report tallies and pass counts recounted from the rows (a safety net).
     "workforce-rebuild-standings": {
         "task": "workforce.tasks.rebuild_standings",
         "schedule": crontab(hour=2, minute=50),
     },
+    "passes-rebuild-tallies": {"task": "passes.tasks.rebuild_pass_tallies", "schedule": crontab(hour=2, minute=55)},
     "passes-roll-up-flow-nightly": {
         "task": "passes.tasks.roll_up_entrance_flow",
         "schedule": crontab(hour=2, minute=40),

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from passes import checklog, flow_rollup, revocations
+from passes import checklog, flow_rollup, revocations, tallies
 from passes.services import health, pass_links, return_passes, risk_areas, roster
 
 
@@ -76,3 +76,10 @@ def run_roster_import(roster_import_id: int) -> str:
 def run_health_import(health_import_id: int) -> str:
     """Import a stored health-sheet upload; an import already DONE or FAILED is not run again."""
     return health.health_import_run(health_import_id=health_import_id).status
+
+
+@shared_task(ignore_result=True)
+def rebuild_pass_tallies() -> int:
+    """Nightly: recount the dashboards' pass counts per district and status from the passes (the services keep
+    them during the day; this repairs anything written past them)."""
+    return tallies.pass_tallies_rebuild()

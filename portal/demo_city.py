@@ -96,10 +96,13 @@ def _build(rng: random.Random, staff_by_district: dict[int, User]) -> None:
     _filings(rng, plans, reviewers, first_day, today, now)
     _reports(rng, plans, first_day, today, now)
     _passes(rng, plans, reviewers, today, now)
+    from passes.tallies import pass_tallies_rebuild
     from workforce.resumption import standings_rebuild
     from workforce.services import daily_summary_build
 
-    standings_rebuild()  # the rows above were written in bulk, past the services that keep the standings
+    # The rows above were written in bulk, past the services that keep the dashboards' standings and tallies.
+    standings_rebuild()
+    pass_tallies_rebuild()
 
     for offset in range(DAYS):
         day = first_day + timedelta(days=offset)

@@ -8,14 +8,13 @@ thousand cells instead of summing 60,000 reports per request. `report_tallies_re
 reports (after a bulk load, and every night as a safety net); tests/workforce/test_standing.py holds the two equal.
 """
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
 
-from core.db import insert_or_lock
+from core.tallies import cells_add
 from enterprises.models import Enterprise, key_enterprise_q
 from workforce.models import ReportTally, ResumptionStanding, WorkforceReport
 
@@ -37,22 +36,12 @@ def contribution(report: WorkforceReport, sign: int = 1) -> dict[str, int]:
 
 
 def tallies_apply(changes: Iterable[tuple[date, Key | None, dict[str, int]]]) -> None:
-    """Add each change to its cell (increments, so that two reports saved at once in one cell both count)."""
-    cells: dict[tuple[date, Key], dict[str, int]] = defaultdict(lambda: dict.fromkeys((*COUNTS, *SUMMED), 0))
-    for day, key, change in changes:
-        if key is None:
-            continue
-        cell = cells[day, key]
-        for name, value in change.items():
-            cell[name] += value
-    for (day, (district_id, industry_id, watched)), change in sorted(cells.items()):
-        if not any(change.values()):
-            continue
-        lookup = {"day": day, "district_id": district_id, "industry_id": industry_id, "is_watched": watched}
-        increments = {name: F(name) + value for name, value in change.items() if value}
-        if not ReportTally.objects.filter(**lookup).update(**increments):
-            insert_or_lock(ReportTally(**lookup), **lookup)
-            ReportTally.objects.filter(**lookup).update(**increments)
+    """Add each change to its day's cell (increments: two reports saved at once in one cell both count)."""
+    cells_add(
+        ReportTally,
+        ("day", "district_id", "industry_id", "is_watched"),
+        (((day, *key), change) for day, key, change in changes if key is not None),
+    )
 
 
 def standing_key(enterprise_id: int) -> Key | None:

@@ -24,6 +24,7 @@ from passes.eligibility import RiskAreaRules, risk_area_rules, work_eligibility
 from passes.models import HealthIncident, PassBatch, PassCheck, PassEvent, PassSuspension, ReturnPass, Worker
 from passes.personal_data import mask_name
 from passes.services.pass_links import pass_links_retire
+from passes.tallies import events_tally
 
 S = ReturnPass.Status
 
@@ -306,9 +307,11 @@ def return_pass_apply(
     ]
     ReturnPass.objects.bulk_create(passes, batch_size=1000)
     batch_passes = ReturnPass.objects.filter(batch=batch)
-    PassEvent.objects.bulk_create(
-        [PassEvent(return_pass=p, actor=applied_by, from_status="", to_status=S.APPLIED) for p in batch_passes],
-        batch_size=1000,
+    events_tally(
+        PassEvent.objects.bulk_create(
+            [PassEvent(return_pass=p, actor=applied_by, from_status="", to_status=S.APPLIED) for p in batch_passes],
+            batch_size=1000,
+        )
     )
     return batch
 
@@ -371,7 +374,7 @@ def return_pass_issue(
         updated_at=now,
     )
     ReturnPass.objects.bulk_update(result.done, ["token", "key_id"], batch_size=1000)
-    PassEvent.objects.bulk_create(events, batch_size=1000)
+    events_tally(PassEvent.objects.bulk_create(events, batch_size=1000))
     _notify_enterprises(result.done, NOTICE_ISSUED)
     _send_links_on_commit(result.done)
     return result
@@ -407,7 +410,7 @@ def return_pass_refuse(*, pass_ids: Iterable[int], refused_by: User, reason: str
         return_pass.status_reason, return_pass.decided_by = reason.strip()[:255], refused_by
         result.done.append(return_pass)
     ReturnPass.objects.bulk_update(result.done, ["status", "status_reason", "decided_by", "updated_at"])
-    PassEvent.objects.bulk_create(events)
+    events_tally(PassEvent.objects.bulk_create(events))
     _notify_enterprises(result.done, NOTICE_REFUSED, reason=reason.strip())
     return result
 
@@ -421,6 +424,7 @@ def _single(return_pass: ReturnPass, action: str, actor: User, reason: str, noti
     locked.status_reason = reason.strip()[:255]
     locked.save(update_fields=["status", "status_reason", "updated_at"])
     event.save()
+    events_tally([event])
     if action == "suspend":
         PassSuspension.objects.create(
             return_pass=locked, reason=PassSuspension.Reason.MANUAL, detail=locked.status_reason
@@ -465,7 +469,7 @@ def return_passes_close_for_departure(*, worker: Worker, closed_by: User) -> lis
         events.append(_log(return_pass, "refuse" if return_pass.status == S.APPLIED else "revoke", closed_by, reason))
         return_pass.status_reason = reason
     ReturnPass.objects.bulk_update(passes, ["status", "status_reason", "updated_at"])
-    PassEvent.objects.bulk_create(events)
+    events_tally(PassEvent.objects.bulk_create(events))
     _publish_on_commit(passes)
     return passes
 
@@ -506,16 +510,21 @@ def return_pass_reissue(
         old.status_reason = event.comment
         old.save(update_fields=["status", "status_reason", "updated_at"])
         event.save()
+        events_tally([event])
         _lift_all_reasons([old.pk])
         _publish_on_commit([old])
     pass_links_retire(pass_ids=[old.pk])  # the new pass gets its own link once issued
     new.save()
-    PassEvent.objects.create(
-        return_pass=new,
-        actor=reissued_by,
-        from_status="",
-        to_status=S.APPLIED,
-        comment=str(REASON_REISSUED % {"number": new.number}),
+    events_tally(
+        [
+            PassEvent.objects.create(
+                return_pass=new,
+                actor=reissued_by,
+                from_status="",
+                to_status=S.APPLIED,
+                comment=str(REASON_REISSUED % {"number": new.number}),
+            )
+        ]
     )
     result = return_pass_issue(pass_ids=[new.pk], issued_by=reissued_by, valid_from=valid_from, valid_until=valid_until)
     if result.skipped:
@@ -537,7 +546,7 @@ def return_passes_expire(*, today: date | None = None) -> int:
     # Every one goes to the same status: one UPDATE, not bulk_update's CASE per row (6x the hand-written
     # statement at 14,559 passes, bench.city).
     ReturnPass.objects.filter(pk__in=[p.pk for p in passes]).update(status=S.EXPIRED, updated_at=timezone.now())
-    PassEvent.objects.bulk_create(events, batch_size=1000)
+    events_tally(PassEvent.objects.bulk_create(events, batch_size=1000))
     _lift_all_reasons([p.pk for p in passes])
     _notify_enterprises(passes, NOTICE_EXPIRED)
     _publish_on_commit(passes)

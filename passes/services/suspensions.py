@@ -36,6 +36,7 @@ from passes.services.return_passes import (
     _publish_changes_on_commit,
     _publish_on_commit,
 )
+from passes.tallies import events_tally, moves_tally
 
 S = ReturnPass.Status
 R = PassSuspension.Reason
@@ -88,7 +89,7 @@ def suspension_reasons_add(
             suspended.append(p)
     PassSuspension.objects.bulk_create(rows, batch_size=2000)
     _save_status(suspended)
-    PassEvent.objects.bulk_create(events, batch_size=2000)
+    events_tally(PassEvent.objects.bulk_create(events, batch_size=2000))
     _publish_on_commit(suspended)
     if notify:
         _notify_enterprises(suspended, NOTICE_SUSPENDED)
@@ -133,7 +134,7 @@ def suspension_reasons_lift(
             p.status_reason = ""
             reinstated.append(p)
     _save_status(reinstated)
-    PassEvent.objects.bulk_create(events, batch_size=2000)
+    events_tally(PassEvent.objects.bulk_create(events, batch_size=2000))
     _publish_on_commit(reinstated)
     return reinstated, len(lifted)
 
@@ -304,6 +305,7 @@ def _add_risk_reasons_pg(details: dict[int, str], risk_list: RiskAreaList) -> tu
             },
         )
         added, suspended = cursor.fetchone()
+    moves_tally((pk, S.VALID, S.SUSPENDED) for pk in suspended)
     return added, set(suspended)
 
 
@@ -374,4 +376,5 @@ def _lift_risk_reasons_pg(ids: list[int], comment: str) -> tuple[int, set[int]]:
             },
         )
         lifted, reinstated = cursor.fetchone()
+    moves_tally((pk, S.SUSPENDED, S.VALID) for pk in reinstated)
     return lifted, set(reinstated)

@@ -32,6 +32,7 @@ from django.utils import timezone
 from enterprises.models import Enterprise
 from filings.models import Filing
 from passes.models import PassBatch, PassCheck, ReturnPass
+from passes.tallies import moves_tally
 from reference.models import Community, District, Industry, IndustryAuthority
 from tests.factories import EnterpriseFactory, UserFactory
 from tests.filings.helpers import publish_negative_list
@@ -141,7 +142,7 @@ def make_pass(owner, user, status, *, issued=None, valid_until=None) -> ReturnPa
     worker = WorkerFactory(enterprise=owner)
     batch = PassBatch.objects.create(enterprise=owner, applied_by=user)
     issued_date = timezone.localdate(issued) if issued else None
-    return ReturnPass.objects.create(
+    created = ReturnPass.objects.create(
         number=f"T{n:08d}",
         batch=batch,
         worker=worker,
@@ -153,6 +154,8 @@ def make_pass(owner, user, status, *, issued=None, valid_until=None) -> ReturnPa
         valid_from=issued_date,
         valid_until=valid_until or (issued_date + dt.timedelta(days=13) if issued else None),
     )
+    moves_tally([(created.pk, "", status)])  # as the services count each pass they move
+    return created
 
 
 def check(when, community, result=PassCheck.Result.VALID):
