@@ -6,6 +6,9 @@ app_name = "passes"
 
 # Each area keeps its routes in its own section, so that the sections can grow independently.
 urlpatterns = [
+    # The QR link is the busiest URL of the portal (every checkpoint scan): first, so that resolving it tries no
+    # other route (kunshan_resume/urls.py puts passes/ ahead of the "" includes for the same reason).
+    path("verify/<str:token>", checkpoint.verify, name="verify"),
     # --- roster (passes/views/roster.py) ---
     path("roster/", roster.roster_list, name="roster"),
     path("roster/new/", roster.worker_create, name="roster_create"),
@@ -48,8 +51,7 @@ urlpatterns = [
     # --- the worker's own pass link (passes/views/pass_links.py) ---
     path("<int:pk>/send-link/", pass_links.pass_link_resend, name="send_link"),
     path("mine/<str:token>", pass_links.own_pass, name="own"),
-    # --- checkpoint verification and public keys (passes/views/checkpoint.py) ---
-    path("verify/<str:token>", checkpoint.verify, name="verify"),
+    # --- checkpoint verification (the QR link is at the top) and public keys (passes/views/checkpoint.py) ---
     path("check/", checkpoint.check, name="check"),
     path("check/number/", checkpoint.check_number, name="check_number"),
     path("check/revocations.json", checkpoint.revocations, name="check_revocations"),

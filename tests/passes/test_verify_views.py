@@ -9,7 +9,7 @@ import jwt
 import pytest
 import time_machine
 from cryptography.hazmat.primitives.asymmetric import ec
-from django.urls import reverse
+from django.urls import get_resolver, resolve, reverse
 from django.utils import timezone
 
 from passes import signing
@@ -170,6 +170,16 @@ def test_a_bad_token_is_invalid_with_200_never_an_error_page(client, valid_pass,
 def test_a_link_with_a_slash_or_empty_token_is_not_a_pass_page(client):
     assert client.get("/passes/verify/").status_code == 404
     assert client.get("/passes/verify/a/b").status_code == 404
+
+
+def test_the_qr_link_is_the_first_route_tried():
+    """Every scan resolves passes/verify/<token>: passes/ comes before the "" includes (each of which would be
+    tried in full first) and the QR link is the first route in it."""
+    root = get_resolver("kunshan_resume.urls")
+    prefixes = [str(p.pattern) for p in root.url_patterns]
+    assert prefixes.index("passes/") < prefixes.index("")
+    assert root.url_patterns[prefixes.index("passes/")].url_patterns[0].name == "verify"
+    assert resolve("/passes/verify/a.b.c").url_name == "verify"
 
 
 def test_every_check_is_logged_with_checkpoint_staff_time_and_result(client, valid_pass, checkpoint_staff):
