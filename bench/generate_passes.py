@@ -255,4 +255,7 @@ def generate_checks(per_day: int, *, days: int = CHECK_DAYS, seed: int = SEED) -
         out.checks += len(checks)
         if day == LAST_DAY:
             out.checks_today = len(checks)
+    from passes.tallies import pass_tallies_rebuild
+
+    pass_tallies_rebuild()  # written past the check log: recounted as the night does
     return out

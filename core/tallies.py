@@ -1,19 +1,18 @@
 """Counts kept as the events happen: the cells of a summary table that services add to, in increments.
 
 A cell is a row of a model with a unique constraint over its key fields and integer count fields (defaulting to
-0). Adding with UPDATE ... SET n = n + d, and inserting a cell the first time through insert_or_lock, lets two
-transactions add to one cell at once without losing either; the cells are visited in key order, so that two
-transactions never wait for each other's cells in opposite orders.
+0). `cells_add` writes a whole batch of changes as one INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n
+(PostgreSQL and SQLite alike; the ORM has no increment on conflict): two transactions adding to one cell at once
+both count, a new cell needs no look-up first, and the rows go in key order, so that two transactions never wait
+for each other's cells in opposite orders.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
 
-from django.db import models
-from django.db.models import F
+from django.db import connection, models
 
-from core.db import insert_or_lock
+BATCH = 500  # cells per statement: well within SQLite's limit on parameters
 
 
 def cells_add(model: type[models.Model], key_fields: tuple[str, ...], changes: Iterable[tuple[tuple, dict]]) -> None:
@@ -22,11 +21,26 @@ def cells_add(model: type[models.Model], key_fields: tuple[str, ...], changes: I
     for key, change in changes:
         for name, value in change.items():
             cells[key][name] += value
-    for key in sorted(cells):
-        increments: dict[str, Any] = {name: F(name) + value for name, value in cells[key].items() if value}
-        if not increments:
-            continue
-        lookup = dict(zip(key_fields, key, strict=True))
-        if not model._default_manager.filter(**lookup).update(**increments):
-            insert_or_lock(model(**lookup), **lookup)
-            model._default_manager.filter(**lookup).update(**increments)
+    rows = [(key, cells[key]) for key in sorted(cells) if any(cells[key].values())]
+    if not rows:
+        return
+    meta = model._meta
+    keys = [meta.get_field(name) for name in key_fields]
+    counts = [meta.get_field(name) for name in sorted({name for _key, change in rows for name in change})]
+    table = connection.ops.quote_name(meta.db_table)
+    columns = [connection.ops.quote_name(field.column) for field in (*keys, *counts)]
+    conflict = ", ".join(columns[: len(keys)])
+    increments = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns[len(keys) :])
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH):
+            batch = rows[start : start + BATCH]
+            params = []
+            for key, change in batch:
+                params += [field.get_db_prep_value(value, connection) for field, value in zip(keys, key, strict=True)]
+                params += [change.get(field.name, 0) for field in counts]
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([placeholders] * len(batch))} "  # noqa: S608 - names are ours, values parameters
+                f"ON CONFLICT ({conflict}) DO UPDATE SET {increments}",
+                params,
+            )

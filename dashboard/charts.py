@@ -24,6 +24,7 @@ from dashboard.selectors import (
     figures_for,
     figures_json,
     flow_cached,
+    resumed_history,
     window,
 )
 from passes.models import PassCheck
@@ -98,7 +99,7 @@ def _resumption(scope: Scope, day: date) -> dict:
     """
     data = figures_for(scope, day)
     days = window(day)
-    resumed, areas = data["resumed_history"], data["areas"]
+    resumed, areas = resumed_history(scope, day), data["areas"]
     empty = [0] * len(days)
 
     def line(name: str, area: int | None, total: bool = False) -> dict:

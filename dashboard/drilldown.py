@@ -16,6 +16,7 @@ from enterprises.selectors import EnterpriseFilters, enterprise_list_visible_to
 from negative_list.selectors import negative_list_rules
 from passes.models import ReturnPass
 from reference.models import Industry
+from reference.selectors import industry_nodes
 from workforce.models import CapacityReport, WorkforceReport
 from workforce.resumption import filings_in_effect, resumed_by
 
@@ -90,7 +91,7 @@ def figure_q(figure: str, day: date) -> Q:
     if figure in _SHOULD_DRILLS:
         restricted = restricted_classes(
             negative_list_rules(on=day),
-            Industry.objects.filter(level=Industry.Level.CLASS).only("code", "section", "division", "group"),
+            (i for i in industry_nodes().values() if i.level == Industry.Level.CLASS),
         )
         condition = active & ~Q(industry_id__in=restricted) & condition
     return condition

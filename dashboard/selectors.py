@@ -10,6 +10,7 @@ show the same numbers for the same day (tests/dashboard/test_workbook_agreement.
 """
 
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -34,8 +35,9 @@ from enterprises.models import Enterprise
 from filings.models import Filing
 from negative_list.models import ResumptionScope
 from negative_list.selectors import NegativeListRules, negative_list_rules
-from passes.models import PassCheck, PassTally, ReturnPass
+from passes.models import CheckTally, PassTally, ReturnPass
 from reference.models import Community, District, Industry, IndustryAuthority
+from reference.selectors import IndustryNode, industry_nodes
 from workforce.models import CapacityReport, DailySummary, ReportTally, ResumptionStanding, WorkforceReport
 from workforce.resumption import filings_in_effect
 
@@ -210,7 +212,7 @@ def flow_cached(district_id: int | None, day: date, *, refresh: bool = False):
     return value
 
 
-def restricted_classes(rules: NegativeListRules, classes) -> frozenset[str]:
+def restricted_classes(rules: NegativeListRules, classes: Iterable[IndustryNode]) -> frozenset[str]:
     """Industry classes whose work the rules restrict: their enterprises should not resume yet.
 
     The same judgement as rules.restriction(industry, WORK), without building a Restriction per class.
@@ -223,7 +225,7 @@ def restricted_classes(rules: NegativeListRules, classes) -> frozenset[str]:
     return frozenset(found)
 
 
-def authority_classes(authority_id: int, industries: dict[str, Industry]) -> frozenset[str]:
+def authority_classes(authority_id: int, industries: dict[str, IndustryNode]) -> frozenset[str]:
     """The classes under any node (section … class) the authority guides: its share of the registry."""
     guided = set(Industry.objects.filter(authorities=authority_id).values_list("code", flat=True))
     return frozenset(
@@ -231,10 +233,6 @@ def authority_classes(authority_id: int, industries: dict[str, Industry]) -> fro
         for code, i in industries.items()
         if i.level == Industry.Level.CLASS and guided.intersection(i.ancestor_codes)
     )
-
-
-def _industries() -> dict[str, Industry]:
-    return {i.code: i for i in Industry.objects.only("code", "name", "level", "section", "division", "group")}
 
 
 def _one_decimal(value) -> Decimal:
@@ -280,7 +278,7 @@ def figures_for(scope: Scope, day: date) -> dict:
 
 def _figures_compute(day: date, authority_id: int | None = None) -> dict:
     yesterday = day - timedelta(days=1)
-    industries = _industries()
+    industries = industry_nodes()
     classes = [i for i in industries.values() if i.level == Industry.Level.CLASS]
     restricted = restricted_classes(negative_list_rules(on=day), classes)
     restricted_before = restricted_classes(negative_list_rules(on=yesterday), classes)
@@ -341,7 +339,6 @@ def _figures_compute(day: date, authority_id: int | None = None) -> dict:
         "districts": [(d.pk, d.name) for d in districts],
         "areas": areas,
         "divisions": _division_rows(groups, capacity, day, industries),
-        "resumed_history": _resumed_history(day, scoped, restricted),
         "restricted": restricted,
         "scoped_classes": scoped,
     }
@@ -400,10 +397,16 @@ def window(day: date) -> list[date]:
     return [day - timedelta(days=n) for n in range(HISTORY_DAYS - 1, -1, -1)]
 
 
+def resumed_history(scope: Scope, day: date) -> dict[int | None, list[int]]:
+    """Per district (and the total, key None): enterprises that should resume (today's list) and had resumed by
+    each day of the window. For the history chart alone, so that the page does not wait for it."""
+    data = figures_for(scope, day)
+    return _resumed_history(day, data["scoped_classes"], data["restricted"])
+
+
 def _resumed_history(
     day: date, scoped: frozenset[str] | None, restricted: frozenset[str]
 ) -> dict[int | None, list[int]]:
-    """Per district (and the total, key None): enterprises that should resume and had resumed by each day."""
     days = window(day)
     per_day: dict[int | None, list[int]] = {}
     for row in (
@@ -594,26 +597,19 @@ def _pass_figures(rows: list[dict]) -> dict:
 
 
 def _checks_by_district(day: date) -> dict[int | None, list[tuple[int, int]]]:
-    """Checkpoint checks of today and of yesterday, by the district of the checkpoint's community.
-
-    Counted per community from the (community, checked_at) index alone; a community's district is
-    looked up afterwards. A scan without a checkpoint (the QR link opened by anyone) counts nowhere.
-    """
-    start, end = day_bounds(day)
-    rows = (
-        PassCheck.objects.at_checkpoints()
-        .filter(checked_at__gte=start - timedelta(days=1), checked_at__lt=end)
-        .values("community_id")
-        .annotate(
-            today=Count("checked_at", filter=Q(checked_at__gte=start)),
-            yesterday=Count("checked_at", filter=Q(checked_at__lt=start)),
-        )
-        .order_by()
-    )
+    """Checkpoint checks of today and of yesterday, by the district of the checkpoint's community, from the counts
+    kept per day and community as the checks are stored (passes.tallies). A scan without a checkpoint (the QR
+    link opened by anyone) counts nowhere."""
+    yesterday = day - timedelta(days=1)
+    counts: dict[int, list[int]] = {}
+    for check_day, community_id, checks in CheckTally.objects.filter(day__in=[day, yesterday]).values_list(
+        "day", "community_id", "checks"
+    ):
+        counts.setdefault(community_id, [0, 0])[0 if check_day == day else 1] += checks
     district_of = dict(Community.objects.values_list("pk", "district_id"))
     found: dict[int | None, list[tuple[int, int]]] = {}
-    for row in rows:
-        found.setdefault(district_of.get(row["community_id"]), []).append((row["today"], row["yesterday"]))
+    for community_id, (today, earlier) in counts.items():
+        found.setdefault(district_of.get(community_id), []).append((today, earlier))
     return found
 
 
@@ -621,7 +617,7 @@ def _division_rows(
     groups: dict[int | None, list[dict]],
     capacity: list[tuple],
     day: date,
-    industries: dict[str, Industry],
+    industries: dict[str, IndustryNode],
 ) -> dict[int | None, list[dict]]:
     """Per district (and in total, key None): each industry division's resumption and capacity."""
     counts: dict[tuple, list] = {}  # (area, division) -> [total, should, filed, resumed, percents]

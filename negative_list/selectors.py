@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from core.pinyin import name_q
 from negative_list.models import NegativeList, NegativeListEntry, ResumptionScope
 from reference.models import Industry
+from reference.selectors import IndustryNode
 
 SEARCH_LIMIT = 100
 NEGATIVE_LIST_SEARCH_LIMIT = 50
@@ -110,7 +111,7 @@ class NegativeListRules:
     def __len__(self) -> int:
         return len(self._by_code)
 
-    def covering_entry(self, industry: Industry) -> NegativeListEntry | None:
+    def covering_entry(self, industry: Industry | IndustryNode) -> NegativeListEntry | None:
         """The most specific entry on this industry or one of its ancestors, whatever it restricts."""
         for code in reversed(industry.ancestor_codes):
             entry = self._by_code.get(code)

@@ -390,6 +390,26 @@ class PassTally(models.Model):
         return f"{self.district_id} {self.status}: {self.passes}"
 
 
+class CheckTally(models.Model):
+    """Checks logged at a community's checkpoints on one day, kept by passes.tallies as the checks are stored (the
+    check log's flush, an offline batch, a check written at once), so that the dashboards read a day's checks
+    from a few dozen rows instead of counting the log; recounted every night as a safety net."""
+
+    day = models.DateField(_("日期"))
+    community = models.ForeignKey(
+        "reference.Community", verbose_name=_("社区(村)"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    checks = models.IntegerField(_("核验次数"), default=0)
+
+    class Meta:
+        verbose_name = _("社区每日核验量")
+        verbose_name_plural = _("社区每日核验量")
+        constraints = [models.UniqueConstraint(fields=["day", "community"], name="check_tally_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.community_id}: {self.checks}"
+
+
 class PassEvent(models.Model):
     """One step of a pass's life: who moved it, when, from what to what, and why. Never edited."""
 

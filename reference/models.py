@@ -112,8 +112,12 @@ class Industry(models.Model):
     @property
     def ancestor_codes(self) -> list[str]:
         """Codes from the section down to this node, e.g. ['R', '90', '901', '9013']."""
-        codes = [self.section, self.division, self.group, self.code]
-        return list(dict.fromkeys(c for c in codes if c))
+        return industry_ancestor_codes(self.section, self.division, self.group, self.code)
+
+
+def industry_ancestor_codes(section: str, division: str, group: str, code: str) -> list[str]:
+    """An industry's codes from its section down to itself (a section or division repeats none)."""
+    return list(dict.fromkeys(c for c in (section, division, group, code) if c))
 
 
 class Division(models.Model):

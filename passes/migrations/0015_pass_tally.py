@@ -3,15 +3,30 @@
 import django.db.models.deletion
 from django.db import migrations, models
 from django.db.models import Count
+from django.db.models.functions import TruncDate
 
 
 def fill(apps, schema_editor):
-    """The counts as the passes stand (written against this migration's models; the services keep them after)."""
+    """The counts as the passes and the check log stand (written against this migration's models; the services keep
+    them after)."""
     ReturnPass = apps.get_model("passes", "ReturnPass")
+    PassCheck = apps.get_model("passes", "PassCheck")
     PassTally = apps.get_model("passes", "PassTally")
+    CheckTally = apps.get_model("passes", "CheckTally")
     PassTally.objects.bulk_create(
         PassTally(district_id=row["issuing_district_id"], status=row["status"], passes=row["n"])
         for row in ReturnPass.objects.values("issuing_district_id", "status").annotate(n=Count("pk")).order_by()
+    )
+    CheckTally.objects.bulk_create(
+        (
+            CheckTally(day=row["day"], community_id=row["community_id"], checks=row["n"])
+            for row in PassCheck.objects.filter(community__isnull=False)
+            .annotate(day=TruncDate("checked_at"))
+            .values("day", "community_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ),
+        batch_size=2000,
     )
 
 
@@ -35,6 +50,20 @@ class Migration(migrations.Migration):
                 'verbose_name': '通行证状态计数',
                 'verbose_name_plural': '通行证状态计数',
                 'constraints': [models.UniqueConstraint(fields=('district', 'status'), name='pass_tally_cell')],
+            },
+        ),
+        migrations.CreateModel(
+            name='CheckTally',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('day', models.DateField(verbose_name='日期')),
+                ('checks', models.IntegerField(default=0, verbose_name='核验次数')),
+                ('community', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='reference.community', verbose_name='社区(村)')),
+            ],
+            options={
+                'verbose_name': '社区每日核验量',
+                'verbose_name_plural': '社区每日核验量',
+                'constraints': [models.UniqueConstraint(fields=('day', 'community'), name='check_tally_cell')],
             },
         ),
         migrations.RunPython(fill, migrations.RunPython.noop, elidable=True),

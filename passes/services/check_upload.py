@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from passes.models import Entrance, PassCheck
+from passes.tallies import checks_tally
 
 MAX_BATCH = 1000  # the phone sends 500 at a time
 # A phone's clock may run a little fast; a check further in the future than this is not believable.
@@ -107,6 +108,7 @@ def pass_checks_upload(*, checks: list, uploaded_by) -> UploadResult:
     return result
 
 
+@transaction.atomic  # the checks and their count together
 def _insert(rows: list[tuple], *, community_id: int | None, checked_by_id: int) -> None:
     """One INSERT ... ON CONFLICT DO NOTHING: ids already stored (a batch sent again) are skipped."""
     if not rows:
@@ -124,7 +126,11 @@ def _insert(rows: list[tuple], *, community_id: int | None, checked_by_id: int) 
             )
             for i, at, r, n, e in rows
         ]
+        stored = set(
+            PassCheck.objects.filter(check_id__in=[c.check_id for c in checks]).values_list("check_id", flat=True)
+        )
         PassCheck.objects.bulk_create(checks, ignore_conflicts=True)
+        checks_tally((c.checked_at, community_id) for c in checks if c.check_id not in stored)
         return
     # On PostgreSQL the columns go as four arrays: one short statement whatever the batch, and no model
     # instances (building 500 of them cost more than validating the batch). Each array is one text literal
@@ -146,6 +152,8 @@ def _insert(rows: list[tuple], *, community_id: int | None, checked_by_id: int) 
             f"INSERT INTO {PassCheck._meta.db_table} "  # noqa: S608 - the table name is ours, values are parameters
             "(check_id, checked_at, result, pass_number, entrance_id, community_id, checked_by_id) "
             "SELECT c, t, r, n, e, %s, %s FROM unnest(%s::uuid[], %s::timestamptz[], %s::varchar[], %s::varchar[], "
-            "%s::bigint[]) AS u(c, t, r, n, e) ON CONFLICT (check_id) DO NOTHING",
+            "%s::bigint[]) AS u(c, t, r, n, e) ON CONFLICT (check_id) DO NOTHING RETURNING checked_at",
             [community_id, checked_by_id, ids, times, results, numbers, entrance_ids],
         )
+        # Only the checks stored now: a batch sent again is counted once.
+        checks_tally((at, community_id) for (at,) in cursor.fetchall())

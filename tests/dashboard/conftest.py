@@ -32,7 +32,7 @@ from django.utils import timezone
 from enterprises.models import Enterprise
 from filings.models import Filing
 from passes.models import PassBatch, PassCheck, ReturnPass
-from passes.tallies import moves_tally
+from passes.tallies import checks_tally, moves_tally
 from reference.models import Community, District, Industry, IndustryAuthority
 from tests.factories import EnterpriseFactory, UserFactory
 from tests.filings.helpers import publish_negative_list
@@ -159,7 +159,10 @@ def make_pass(owner, user, status, *, issued=None, valid_until=None) -> ReturnPa
 
 
 def check(when, community, result=PassCheck.Result.VALID):
-    return PassCheck.objects.create(checked_at=when, community=community, result=result, pass_number="T0")
+    """A check as the check log stores it, counted as it counts them."""
+    created = PassCheck.objects.create(checked_at=when, community=community, result=result, pass_number="T0")
+    checks_tally([(when, community.pk if community else None)])
+    return created
 
 
 @pytest.fixture

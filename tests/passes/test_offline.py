@@ -11,12 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from passes import signing
-from passes.models import PassCheck, PassEvent, RiskLevel
+from passes.models import CheckTally, PassCheck, PassEvent, RiskLevel
 from passes.selectors import revocation_list as revocation_selectors
 from passes.selectors.revocation_list import revocation_list
 from passes.services import check_upload
 from passes.services import return_passes as services
 from passes.services.suspensions import return_passes_follow_risk_list
+from passes.tallies import pass_tallies_rebuild
 from reference.models import Community
 from tests.factories import UserFactory
 from tests.markers import postgres_only
@@ -199,6 +200,11 @@ def test_a_batch_is_stored_once_however_often_it_is_sent(client, checkpoint_staf
     assert sorted(again["accepted"]) == sorted(c["check_id"] for c in checks)
     stored = PassCheck.objects.filter(check_id__in=[c["check_id"] for c in checks])
     assert stored.count() == 5
+    # Counted once for the dashboards, as a recount of the log would.
+    (cell,) = CheckTally.objects.all()
+    assert (cell.day, cell.community_id, cell.checks) == (timezone.localdate(), checkpoint_staff.community_id, 5)
+    pass_tallies_rebuild()
+    assert CheckTally.objects.get().checks == 5
     row = stored.get(pass_number="KS00000000")
     assert (row.community_id, row.checked_by, row.result) == (checkpoint_staff.community_id, checkpoint_staff, "valid")
     assert row.checked_at == datetime.fromtimestamp(checks[0]["at"] / 1000, tz=UTC)

@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from passes import checklog, revocations
-from passes.models import PassCheck
+from passes.models import CheckTally, PassCheck
 from passes.services import return_passes as services
+from passes.tallies import pass_tallies_rebuild
 from passes.tasks import flush_pass_checks, purge_pass_checks, rebuild_revocations
 from reference.models import Community
 from tests.factories import UserFactory
@@ -45,6 +46,14 @@ def redis_store(settings, _without_redis):
     _clear_passes_keys(r)
     yield r
     _clear_passes_keys(r)
+
+
+def _day_counts() -> dict:
+    """The checks per day and community the dashboards read, which must equal a recount of the log."""
+    counts = {(c.day, c.community_id): c.checks for c in CheckTally.objects.all() if c.checks}
+    pass_tallies_rebuild()
+    assert {(c.day, c.community_id): c.checks for c in CheckTally.objects.all()} == counts
+    return counts
 
 
 @pytest.fixture
@@ -185,6 +194,7 @@ def test_without_redis_a_check_is_written_at_once(valid_pass, checkpoint_staff):
     services.return_pass_verify(token=valid_pass.token, checked_by=checkpoint_staff)
     assert PassCheck.objects.filter(pass_number=valid_pass.number, checked_by=checkpoint_staff).count() == 1
     assert checklog.flush() == 0 and checklog.pending() == 0
+    assert _day_counts() == {(timezone.localdate(), checkpoint_staff.community_id): 1}  # what the dashboards read
 
 
 @redis_only
@@ -202,6 +212,8 @@ def test_with_redis_checks_are_queued_then_flushed_exactly_once(redis_store, val
         (checkpoint_staff.pk, checkpoint_staff.community_id)
     }
     assert all(timezone.now() - c.checked_at < timedelta(minutes=1) for c in checks)
+    # Counted for the dashboards as stored: the three at the checkpoint; the scan without one counts nowhere.
+    assert _day_counts() == {(timezone.localdate(), checkpoint_staff.community_id): 3}
 
 
 @redis_only
@@ -214,6 +226,7 @@ def test_a_batch_delivered_twice_is_stored_once(redis_store, valid_pass, checkpo
     assert checklog.flush() == 1
     assert PassCheck.objects.count() == 1
     assert str(PassCheck.objects.get().check_id).replace("-", "") == json.loads(raw)[0]
+    assert _day_counts() == {(timezone.localdate(), checkpoint_staff.community_id): 1}  # counted once too
 
 
 @redis_only

@@ -79,7 +79,7 @@ def test_thirty_days_of_reports_and_summaries_up_to_the_demo_day(city):
 
 def test_the_resumption_rate_rises_toward_the_target_and_every_district_has_data(city):
     data = selectors.city_figures(DEMO_DAY)
-    history = data["resumed_history"][None]
+    history = selectors.resumed_history(selectors.Scope(selectors.CITY), DEMO_DAY)[None]
     assert history == sorted(history) and history[0] < history[-1] / 5
     city_now = data["areas"][None]["now"]
     assert 0.6 < city_now["resumption_rate"] < 1 and city_now["not_filed"] > 0

@@ -202,7 +202,7 @@ def test_every_count_of_resumed_equals_a_recount_from_the_rows(client, clock, di
     # Yesterday's figure and the history chart's last two days: the same rule on earlier days.
     yesterday = _recount(DAY - dt.timedelta(days=1), data["restricted"])["counts"][None]
     assert data["areas"][None]["before"]["resumed"] == yesterday["resumed"]
-    history = data["resumed_history"][None]
+    history = selectors.resumed_history(selectors.Scope(selectors.CITY), DAY)[None]
     assert history[-2:] == [yesterday["resumed"], recount["counts"][None]["resumed"]]
     # The landing pages' progress (commanders and administrators).
     progress = resumption_progress(commander, DAY)
