@@ -25,8 +25,8 @@ def cells_add(model: type[models.Model], key_fields: tuple[str, ...], changes: I
     if not rows:
         return
     meta = model._meta
-    keys = [meta.get_field(name) for name in key_fields]
-    counts = [meta.get_field(name) for name in sorted({name for _key, change in rows for name in change})]
+    keys = [_field(model, name) for name in key_fields]
+    counts = [_field(model, name) for name in sorted({name for _key, change in rows for name in change})]
     table = connection.ops.quote_name(meta.db_table)
     columns = [connection.ops.quote_name(field.column) for field in (*keys, *counts)]
     conflict = ", ".join(columns[: len(keys)])
@@ -44,3 +44,10 @@ def cells_add(model: type[models.Model], key_fields: tuple[str, ...], changes: I
                 f"ON CONFLICT ({conflict}) DO UPDATE SET {increments}",
                 params,
             )
+
+
+def _field(model: type[models.Model], name: str) -> models.Field:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return field
