@@ -1,8 +1,9 @@
 """python -m bench.dashboard [--scales 0.01,1] [--repeat 20] [--warmup 2] [--workforce-days 30]
 
-Issue 6's targets at Kunshan's size (60,000 enterprises, one filing each, 30 days of daily workforce
-reports, 400,000 return passes): the city dashboard under 300 ms of server time, with the same number
-of queries at 1 % and at 100 % of the data, and each chart endpoint under 100 ms.
+Targets at Kunshan's size (60,000 enterprises, one filing each, 30 days of daily workforce reports, 400,000
+return passes): issue 19's, the city, district and industry dashboards under 150 ms of server time when every
+figure is computed in the request (cache empty); issue 6's, the city dashboard as served under 300 ms, each
+chart endpoint under 100 ms; and the same number of queries at 1 % and at 100 % of the data.
 
 Each scale (a share of the full size) starts from an empty throwaway database (bench/__main__.py's
 throwaway_database: SQLite by default, DATABASE_URL for PostgreSQL) and is filled by the existing
@@ -16,7 +17,8 @@ Cases, each GET through the whole middleware stack as the viewer sees it:
   refresh      the minute task itself, computing the city's figures (dashboard.tasks.refresh_city_figures)
   chart        a chart endpoint right after its page loaded: the figures cached, the chart's own data not
   chart cold   the cache empty: the chart computes the figures too (for information)
-The city dashboard's 300 ms target is judged on both page cases; the chart target on "chart".
+The 150 ms target is judged on "page cold" for the three pages, the 300 ms on the city's "page cached", the chart
+target on "chart".
 Results go to bench/results/dashboard-<database>-<UTC time>.json.
 """
 
@@ -36,6 +38,7 @@ import django
 FULL_ENTERPRISES = 60_000
 FULL_PASSES = 400_000
 PAGE_TARGET_MS = 300.0
+COLD_TARGET_MS = 150.0  # issue 19: computed in the request, from the summary tables kept as events happen
 CHART_TARGET_MS = 100.0
 TARGET_SCALE = 1.0
 
@@ -289,14 +292,14 @@ def _targets(results: list[Result]) -> list[Target]:
     for r in results:
         if r.scale < TARGET_SCALE:
             continue
-        if r.page == "city" and r.case == "page cold":
+        if r.page in ("city", "district", "industry") and r.case == "page cold":
             found.append(
                 Target(
-                    "city dashboard, every figure computed in the request (median)",
+                    f"{r.page} dashboard, every figure computed in the request (median)",
                     r.scale,
                     r.median_ms,
-                    PAGE_TARGET_MS,
-                    r.median_ms < PAGE_TARGET_MS,
+                    COLD_TARGET_MS,
+                    r.median_ms < COLD_TARGET_MS,
                 )
             )
         if r.page == "city" and r.case == "page cached":

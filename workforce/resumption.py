@@ -72,6 +72,7 @@ def resumed_by(day: date) -> Exists:
 STANDING_BATCH = 2000
 
 
+@transaction.atomic
 def standings_refresh(enterprise_ids: Iterable[int] | None = None) -> int:
     """Recompute the ResumptionStanding of these enterprises (of every enterprise when None) from the enterprise and
     its filings in effect: the earliest submission (filed) and the earliest resumption date (resumed). Returns how
@@ -99,7 +100,10 @@ def standings_refresh(enterprise_ids: Iterable[int] | None = None) -> int:
         "first_filed",
         "first_resumed",
     )
-    before = _keys(ResumptionStanding.objects.filter(pk__in=ids)) if enterprise_ids is not None else {}
+    # Locked: two refreshes of one enterprise at once must not both move its reports to its new cell.
+    before = (
+        _keys(ResumptionStanding.objects.select_for_update().filter(pk__in=ids)) if enterprise_ids is not None else {}
+    )
     written = 0
     batch: list[ResumptionStanding] = []
     for pk, district_id, industry_id, status, above, key, leader, filed_at, resumed_on in rows.iterator(

@@ -47,8 +47,10 @@ def tallies_apply(changes: Iterable[tuple[date, Key | None, dict[str, int]]]) ->
 def standing_key(enterprise_id: int) -> Key | None:
     """The cell the enterprise's reports count in, as its standing has it (None: not counted, or no standing yet,
     whose creation then brings its reports in through `enterprises_moved`)."""
+    # Locked for the caller's transaction: an enterprise moving cells meanwhile waits, then moves this report too.
     row = (
-        ResumptionStanding.objects.filter(pk=enterprise_id)
+        ResumptionStanding.objects.select_for_update()
+        .filter(pk=enterprise_id)
         .values_list("is_active", "district_id", "industry_id", "is_watched")
         .first()
     )

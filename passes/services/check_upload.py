@@ -130,7 +130,7 @@ def _insert(rows: list[tuple], *, community_id: int | None, checked_by_id: int) 
             PassCheck.objects.filter(check_id__in=[c.check_id for c in checks]).values_list("check_id", flat=True)
         )
         PassCheck.objects.bulk_create(checks, ignore_conflicts=True)
-        checks_tally((c.checked_at, community_id) for c in checks if c.check_id not in stored)
+        checks_tally((c.checked_at, community_id) for c in checks if uuid.UUID(str(c.check_id)) not in stored)
         return
     # On PostgreSQL the columns go as four arrays: one short statement whatever the batch, and no model
     # instances (building 500 of them cost more than validating the batch). Each array is one text literal

@@ -256,8 +256,8 @@ def test_a_dashboard_page_runs_the_same_queries_for_more_data(
     cache.clear()
     _more_data(known)
     assert _queries(client, url) == small
-    # Within the minute the figures come from the cache.
-    assert _queries(client, url) < small - 10
+    # Within the minute the figures come from the cache: most of the page's queries are gone.
+    assert _queries(client, url) < small / 2
 
 
 @pytest.mark.parametrize("chart", ["resumption", "workforce", "capacity", "checks", "ranking"])
