@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, Sum, Value
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -360,36 +360,40 @@ def _standings(scoped: frozenset[str] | None):
 def _resumption_groups(
     day: date, scoped: frozenset[str] | None, restricted: frozenset[str], restricted_before: frozenset[str]
 ) -> list[dict]:
-    """Per (district, industry division): the active enterprises, and among those that should resume (their class
-    not restricted on the day) those filed and resumed; and the same by the day before, judged by yesterday's list,
-    filings sent before today and resumption dates up to yesterday.
+    """Per (district, industry division, restricted today, restricted yesterday): the active enterprises, above-scale
+    ones, those filed (and filed before today) and resumed (by today, by yesterday).
 
-    One grouped query over the enterprises' standings (workforce.models.ResumptionStanding) whatever the size.
+    One grouped query over the enterprises' standings (workforce.models.ResumptionStanding) whatever the size; each
+    row says whether its enterprises should resume (not restricted) today and yesterday.
     """
     start, _end = day_bounds(day)
     yesterday = day - timedelta(days=1)
-    should = ~Q(industry_id__in=restricted)
-    should_before = ~Q(industry_id__in=restricted_before)
     above = Q(is_above_scale=True)
     resumed = Q(resumed_on__lte=day)
     resumed_before = Q(resumed_on__lte=yesterday)
     return list(
         _standings(scoped)
-        .values("district_id", "industry__division")
+        .annotate(restricted=_listed(restricted), restricted_before=_listed(restricted_before))
+        .values("district_id", "division", "restricted", "restricted_before")
         .annotate(
             total=Count("pk"),
-            should=Count("pk", filter=should),
-            filed=Count("pk", filter=should & Q(filed_at__isnull=False)),
-            resumed=Count("pk", filter=should & resumed),
-            above_should=Count("pk", filter=should & above),
-            above_resumed=Count("pk", filter=should & above & resumed),
-            should_before=Count("pk", filter=should_before),
-            filed_before=Count("pk", filter=should_before & Q(filed_at__lt=start)),
-            resumed_before=Count("pk", filter=should_before & resumed_before),
-            above_resumed_before=Count("pk", filter=should_before & above & resumed_before),
+            above=Count("pk", filter=above),
+            filed=Count("filed_at"),
+            filed_before=Count("pk", filter=Q(filed_at__lt=start)),
+            resumed=Count("pk", filter=resumed),
+            resumed_before=Count("pk", filter=resumed_before),
+            above_resumed=Count("pk", filter=above & resumed),
+            above_resumed_before=Count("pk", filter=above & resumed_before),
         )
         .order_by()
     )
+
+
+def _listed(classes: frozenset[str]):
+    """True for a standing whose industry class is among `classes`."""
+    if not classes:
+        return Value(False)
+    return ExpressionWrapper(Q(industry_id__in=classes), output_field=BooleanField())
 
 
 def window(day: date) -> list[date]:
@@ -429,20 +433,23 @@ def _resumption_figures(rows: list[dict]) -> tuple[dict, dict]:
     Yesterday's figures judge the list in force yesterday, filings in effect sent before today, and
     resumption dates up to yesterday.
     """
-    now: dict[str, Any] = {
-        "total": sum(row["total"] for row in rows),
-        "should": sum(row["should"] for row in rows),
-        "filed": sum(row["filed"] for row in rows),
-        "resumed": sum(row["resumed"] for row in rows),
-        "above_scale_should": sum(row["above_should"] for row in rows),
-        "above_scale_resumed": sum(row["above_resumed"] for row in rows),
-    }
-    before: dict[str, Any] = {
-        "should": sum(row["should_before"] for row in rows),
-        "filed": sum(row["filed_before"] for row in rows),
-        "resumed": sum(row["resumed_before"] for row in rows),
-        "above_scale_resumed": sum(row["above_resumed_before"] for row in rows),
-    }
+    now: dict[str, Any] = dict.fromkeys(
+        ("total", "should", "filed", "resumed", "above_scale_should", "above_scale_resumed"), 0
+    )
+    before: dict[str, Any] = dict.fromkeys(("should", "filed", "resumed", "above_scale_resumed"), 0)
+    for row in rows:
+        now["total"] += row["total"]
+        if not row["restricted"]:
+            now["should"] += row["total"]
+            now["filed"] += row["filed"]
+            now["resumed"] += row["resumed"]
+            now["above_scale_should"] += row["above"]
+            now["above_scale_resumed"] += row["above_resumed"]
+        if not row["restricted_before"]:
+            before["should"] += row["total"]
+            before["filed"] += row["filed_before"]
+            before["resumed"] += row["resumed_before"]
+            before["above_scale_resumed"] += row["above_resumed_before"]
     for figures in (now, before):
         figures["not_filed"] = figures["should"] - figures["filed"]
         figures["resumption_rate"] = F.rate(figures["resumed"], figures["should"])
@@ -630,12 +637,14 @@ def _division_rows(
 
     for district_id, rows in groups.items():
         for group in rows:
+            should = not group["restricted"]
             for area in (district_id, None):
-                found = entry(area, group["industry__division"])
+                found = entry(area, group["division"])
                 found[0] += group["total"]
-                found[1] += group["should"]
-                found[2] += group["filed"]
-                found[3] += group["resumed"]
+                if should:
+                    found[1] += group["total"]
+                    found[2] += group["filed"]
+                    found[3] += group["resumed"]
     for row_day, district_id, industry, percent, _key in capacity:
         if row_day == day:
             for area in (district_id, None):

@@ -131,6 +131,13 @@ class Filing(models.Model):
             # The city-wide queue without a status filter reads this in order and stops at a page.
             models.Index(fields=["submitted_at", "id"], name="filing_submitted"),
             models.Index(fields=["enterprise", "-created_at"], name="filing_enterprise_recent"),
+            # A district's filings waiting for review and how many are overdue, counted from this index alone.
+            models.Index(
+                fields=["enterprise"],
+                include=["review_deadline", "id"],
+                condition=Q(status="submitted"),
+                name="filing_waiting_review",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -131,6 +131,7 @@ class ResumptionStanding(models.Model):
     industry = models.ForeignKey(
         "reference.Industry", verbose_name=_("行业"), on_delete=models.CASCADE, related_name="+", db_index=False
     )
+    division = models.CharField(_("行业大类"), max_length=2)  # the industry's (GB/T 4754), for the figures by division
     is_active = models.BooleanField(_("已确认"))
     is_above_scale = models.BooleanField(_("规上企业"))
     is_watched = models.BooleanField(_("重点企业或产业链龙头企业"))

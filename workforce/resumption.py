@@ -93,6 +93,7 @@ def standings_refresh(enterprise_ids: Iterable[int] | None = None) -> int:
         "pk",
         "district_id",
         "industry_id",
+        "industry__division",
         "status",
         "is_above_scale",
         "is_key",
@@ -106,7 +107,7 @@ def standings_refresh(enterprise_ids: Iterable[int] | None = None) -> int:
     )
     written = 0
     batch: list[ResumptionStanding] = []
-    for pk, district_id, industry_id, status, above, key, leader, filed_at, resumed_on in rows.iterator(
+    for pk, district_id, industry_id, division, status, above, key, leader, filed_at, resumed_on in rows.iterator(
         chunk_size=STANDING_BATCH
     ):
         batch.append(
@@ -114,6 +115,7 @@ def standings_refresh(enterprise_ids: Iterable[int] | None = None) -> int:
                 enterprise_id=pk,
                 district_id=district_id,
                 industry_id=industry_id,
+                division=division,
                 is_active=status == Enterprise.Status.ACTIVE,
                 is_above_scale=above,
                 is_watched=key or leader,
@@ -154,6 +156,7 @@ def _standings_write(batch: list[ResumptionStanding], before: dict[int, Key | No
             update_fields=[
                 "district",
                 "industry",
+                "division",
                 "is_active",
                 "is_above_scale",
                 "is_watched",

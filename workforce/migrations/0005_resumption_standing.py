@@ -42,6 +42,7 @@ def fill(apps, schema_editor):
             "pk",
             "district_id",
             "industry_id",
+            "industry__division",
             "status",
             "is_above_scale",
             "is_key",
@@ -55,13 +56,14 @@ def fill(apps, schema_editor):
             enterprise_id=pk,
             district_id=district_id,
             industry_id=industry_id,
+            division=division,
             is_active=status == "active",
             is_above_scale=above,
             is_watched=key or leader,
             filed_at=filed_at,
             resumed_on=resumed_on,
         )
-        for pk, district_id, industry_id, status, above, key, leader, filed_at, resumed_on in rows.iterator(
+        for pk, district_id, industry_id, division, status, above, key, leader, filed_at, resumed_on in rows.iterator(
             chunk_size=BATCH
         )
     ]
@@ -119,6 +121,7 @@ class Migration(migrations.Migration):
                         verbose_name="企业",
                     ),
                 ),
+                ("division", models.CharField(max_length=2, verbose_name="行业大类")),
                 ("is_active", models.BooleanField(verbose_name="已确认")),
                 ("is_above_scale", models.BooleanField(verbose_name="规上企业")),
                 ("is_watched", models.BooleanField(verbose_name="重点企业或产业链龙头企业")),
