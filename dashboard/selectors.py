@@ -1,8 +1,10 @@
 """Reads for the dashboards: who may open which dashboard, and the figures each one shows.
 
-Today's figures are computed live in a fixed number of queries whatever the size of the data and
-cached for CACHE_SECONDS per scope and day; the city's (which the district dashboards read too) are
-recomputed every minute by a Celery beat task, so that no request has to wait for them. History comes
+Today's figures are computed live in a fixed number of queries whatever the size of the data, from summary tables
+the services keep as the events happen (each enterprise's ResumptionStanding, the ReportTally of the daily reports,
+PassTally and CheckTally; README, "Dashboards"), never by scanning the raw tables, and cached for CACHE_SECONDS per
+scope and day; the city's (which the district dashboards read too) are recomputed every minute by a Celery beat
+task, so that a request seldom has to compute them at all. History comes
 from the daily summaries (DailySummary) and, for the resumption rate, from the resumption dates the
 enterprises recorded on their filings. The workforce figures are computed as the daily summary
 computes them (workforce.services.daily_summary_build), so the dashboard and the summary workbook
