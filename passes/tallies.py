@@ -29,11 +29,16 @@ def moves_tally(moves: Iterable[tuple[int, str, str]]) -> None:
     district_of = dict(
         ReturnPass.objects.filter(pk__in={pk for pk, _from, _to in moves}).values_list("pk", "issuing_district_id")
     )
+    district_moves_tally((district_of[pk], from_status, to_status) for pk, from_status, to_status in moves)
+
+
+def district_moves_tally(moves: Iterable[tuple[int, str, str]]) -> None:
+    """moves_tally for a caller that has each pass's issuing district at hand: (district id, from, to)."""
     changes = []
-    for pk, from_status, to_status in moves:
+    for district_id, from_status, to_status in moves:
         if from_status:
-            changes.append(((district_of[pk], from_status), {"passes": -1}))
-        changes.append(((district_of[pk], to_status), {"passes": 1}))
+            changes.append(((district_id, from_status), {"passes": -1}))
+        changes.append(((district_id, to_status), {"passes": 1}))
     cells_add(PassTally, ("district_id", "status"), changes)
 
 
