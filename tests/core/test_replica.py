@@ -176,7 +176,7 @@ def test_dashboards_lists_and_exports_read_the_standby(client, standby, committe
     client.force_login(commander)
     response, on_replica = _replica_reads(standby, client, reverse(view))
     assert response.status_code == 200
-    # The dashboard counts the enterprises from their standings (workforce.tallies); the lists read the registry.
+    # The dashboard counts the enterprises from their standings (workforce.resumption); the lists read the registry.
     table = "workforce_resumptionstanding" if view == "dashboard:city" else "enterprises_enterprise"
     assert any(table in sql for sql in on_replica), on_replica
     if view == "dashboard:enterprises":
