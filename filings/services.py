@@ -376,7 +376,8 @@ def _decide(filing: Filing, action: str, actor: User, comment: str, rules: Negat
     filing.decision_comment = comment
     filing.decided_under = rules.version
     filing.save(update_fields=["status", "decided_at", "decided_by", "decision_comment", "decided_under", "updated_at"])
-    standing_changed([filing.enterprise_id])
+    if action != "approve":  # approved, a submitted filing stays in effect from the same day: nothing to recount
+        standing_changed([filing.enterprise_id])
     return filing
 
 

@@ -71,7 +71,9 @@ def _city():
     return selectors.city_figures(DAY)["areas"][None]["now"]
 
 
-def test_every_service_keeps_the_standing_and_the_tallies_as_a_recount_would(enterprise_user_a, district_staff_a):
+def test_every_service_keeps_the_standing_and_the_tallies_as_a_recount_would(
+    enterprise_user_a, district_staff_a, enterprise_user_b, district_staff_b
+):
     owner = enterprise_user_a.enterprise
     assert_kept_as_a_recount_would()
 
@@ -95,9 +97,14 @@ def test_every_service_keeps_the_standing_and_the_tallies_as_a_recount_would(ent
     assert ResumptionStanding.objects.get(pk=owner.pk).resumed_on == DAY
     assert (_city()["resumed"], _city()["on_duty"]) == (1, 60)
 
+    other = submitted(enterprise_user_b)
+    filing_services.filing_approve(filing=other, approved_by=district_staff_b)
+    assert_kept_as_a_recount_would()
+    assert _city()["filed"] == 2
+
     filing_services.filing_return(filing=filing, returned_by=district_staff_a, comment="补充材料", material_reasons={})
     assert_kept_as_a_recount_would()
-    assert (_city()["filed"], _city()["resumed"]) == (0, 0)
+    assert (_city()["filed"], _city()["resumed"]) == (1, 0)
 
     enterprise_services.enterprise_flags_set(
         enterprise=owner, is_key=True, is_chain_leader=False, set_by=district_staff_a
