@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
@@ -21,13 +24,9 @@ class ExcelImportMixin:
     import_example: list = []
     import_help = ""
 
-    # Each admin that mixes this in names its columns and runs its import (reference/imports.py); the mixin
-    # itself is never an admin, so reaching these is a programming error.
-    def import_columns(self):
-        raise NotImplementedError
-
-    def import_run(self, upload):
-        raise NotImplementedError
+    # Each admin that mixes this in names its columns and its import (reference/imports.py), as staticmethods.
+    import_columns: Callable[[], list[excel.Column]]
+    import_run: Callable[..., Any]  # (upload=...) -> an outcome with result, columns, created, updated
 
     def get_urls(self):
         info = self.model._meta.app_label, self.model._meta.model_name
@@ -65,7 +64,7 @@ class ExcelImportMixin:
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                outcome = self.import_run(upload)
+                outcome = self.import_run(upload=upload)
             except excel.ExcelFileError as error:
                 form.add_error("file", error.message)
             else:
@@ -96,11 +95,8 @@ class DistrictAdmin(ExcelImportMixin, admin.ModelAdmin):
     import_example = ["cgb-example", "示例城市管理办事处", "城市管理办事处"]
     import_help = _("每行一个城市管理办事处(或其他属地), 按代码新增或更新; 同一文件再次导入不会重复。")
 
-    def import_columns(self):
-        return imports.office_columns()
-
-    def import_run(self, upload):
-        return imports.offices_import(upload=upload)
+    import_columns = staticmethod(imports.office_columns)
+    import_run = staticmethod(imports.offices_import)
 
 
 @admin.register(Community)
@@ -116,11 +112,8 @@ class CommunityAdmin(ExcelImportMixin, admin.ModelAdmin):
         "每行一个社区或村, 按代码新增或更新; 导入的社区(村)为真实数据(不再标为演示)。同一文件再次导入不会重复。"
     )
 
-    def import_columns(self):
-        return imports.community_columns()
-
-    def import_run(self, upload):
-        return imports.communities_import(upload=upload)
+    import_columns = staticmethod(imports.community_columns)
+    import_run = staticmethod(imports.communities_import)
 
 
 @admin.register(IndustryAuthority)
